@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { authPlugin } from './auth/plugin.js';
+import { tokenRoutes } from './auth/routes.js';
+import { briefingRoutes } from './briefings/routes.js';
+import type { Config } from './config.js';
+import type { DatabaseHandle } from './db/client.js';
+import { registerErrorHandling } from './http/errors.js';
+import { idempotencyPlugin } from './http/idempotency.js';
+import { itemRoutes } from './items/routes.js';
+import { organisationRoutes } from './organisations/routes.js';
+import { staffRoutes } from './staff/routes.js';
+import { wardRoutes } from './wards/routes.js';
+
+export interface AppDeps {
+  config: Config;
+  database: DatabaseHandle;
+  logger: Logger;
+}
+
+const PUBLIC_PREFIXES = ['/docs'];
+
+/** Builds the HTTP application without listening, so tests can use `app.inject`. */
+export async function buildApp(deps: AppDeps) {
+  const { config, database, logger } = deps;
+  const db = database.db;
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    genReqId: () => randomUUID(),
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+
+  app.addHook('onRoute', (route) => {
+    if (PUBLIC_PREFIXES.some((prefix) => route.url.startsWith(prefix))) {
+      route.config = { ...route.config, access: 'public' };
+    }
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        // Swagger UI and the printable reports inline their styles and images.
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        scriptSrc: ["'self'"],
+      },
+    },
+  });
+  await app.register(cors, { origin: false });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Ward safety briefings API',
+        version: '1.0.0',
+        description:
+          'Daily ward safety briefings, escalation of what the ward cannot fix to named managers, ' +
+          'and governance reports. Errors are RFC 9457 problem documents (application/problem+json).',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Opaque API token' } },
+      },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+
+  await app.register(authPlugin, { db });
+  await app.register(idempotencyPlugin, { db });
+
+  app.get(
+    '/health',
+    {
+      config: { access: 'public' },
+      schema: {
+        operationId: 'health',
+        tags: ['operations'],
+        summary: 'Liveness: the process is running',
+        security: [],
+        response: { 200: z.object({ status: z.literal('ok') }) },
+      },
+    },
+    async () => ({ status: 'ok' as const }),
+  );
+
+  app.get(
+    '/ready',
+    {
+      config: { access: 'public' },
+      schema: {
+        operationId: 'ready',
+        tags: ['operations'],
+        summary: 'Readiness: the database (and queue) can be reached',
+        security: [],
+        response: {
+          200: readinessSchema,
+          503: readinessSchema,
+        },
+      },
+    },
+    async (_request, reply) => {
+      const checks = { database: await probe(() => database.ping()) };
+      const ready = Object.values(checks).every((state) => state === 'up');
+      return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+    },
+  );
+
+  app.get(
+    '/openapi.json',
+    { config: { access: 'public' }, schema: { hide: true } },
+    async () => app.swagger(),
+  );
+
+  await app.register(organisationRoutes, { db });
+  await app.register(wardRoutes, { db });
+  await app.register(staffRoutes, { db });
+  await app.register(tokenRoutes, { db });
+  await app.register(briefingRoutes, { db });
+  await app.register(itemRoutes, { db });
+
+  return app;
+}
+
+const readinessSchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.record(z.string(), z.enum(['up', 'down'])),
+});
+
+async function probe(check: () => Promise<void>): Promise<'up' | 'down'> {
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 2_000).unref()),
+    ]);
+    return 'up';
+  } catch {
+    return 'down';
+  }
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -1,0 +1,92 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Database } from '../db/client.js';
+import { apiTokens, staff, staffWards } from '../db/schema.js';
+import type { Role } from '../domain/taxonomy.js';
+import { AppError } from '../http/errors.js';
+import type { Principal, TenantPrincipal } from './principal.js';
+import { requireTenant } from './principal.js';
+import { hashToken } from './tokens.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Who may call the route: 'public', or the roles allowed. Routes without it are refused. */
+    access?: 'public' | readonly Role[];
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+/** The authenticated caller of a route that declared its roles; always present there. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new AppError('unauthenticated', 'A bearer token is required');
+  return request.principal;
+}
+
+export function tenantOf(request: FastifyRequest): TenantPrincipal {
+  return requireTenant(principalOf(request));
+}
+
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/;
+
+export async function resolvePrincipal(db: Database, token: string): Promise<Principal | null> {
+  const [row] = await db
+    .select({
+      tokenId: apiTokens.id,
+      kind: apiTokens.kind,
+      organisationId: apiTokens.organisationId,
+      staffId: apiTokens.staffId,
+      wardId: apiTokens.wardId,
+      staffRole: staff.role,
+    })
+    .from(apiTokens)
+    .leftJoin(staff, eq(staff.id, apiTokens.staffId))
+    .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)))
+    .limit(1);
+  if (!row) return null;
+  if (row.kind === 'platform_admin') {
+    return { tokenId: row.tokenId, role: 'platform_admin', organisationId: null, staffId: null, wardIds: [] };
+  }
+  if (row.kind === 'ward_device') {
+    return {
+      tokenId: row.tokenId,
+      role: 'ward_device',
+      organisationId: row.organisationId,
+      staffId: null,
+      wardIds: row.wardId ? [row.wardId] : [],
+    };
+  }
+  if (!row.staffId || !row.staffRole) return null;
+  const wards = await db.select({ wardId: staffWards.wardId }).from(staffWards).where(eq(staffWards.staffId, row.staffId));
+  return {
+    tokenId: row.tokenId,
+    role: row.staffRole,
+    organisationId: row.organisationId,
+    staffId: row.staffId,
+    wardIds: wards.map((w) => w.wardId),
+  };
+}
+
+/** Authentication and role checks for every route, in one hook, from each route's `config.access`. */
+export const authPlugin = fp(async (app: FastifyInstance, options: { db: Database }) => {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config.access;
+    if (access === 'public') return;
+    if (!request.routeOptions.url) return; // unknown route: the 404 handler answers
+    if (!access) throw new AppError('forbidden', 'This route is not available');
+
+    const header = request.headers.authorization;
+    if (!header) throw new AppError('unauthenticated', 'A bearer token is required');
+    const match = BEARER.exec(header);
+    if (!match?.[1]) throw new AppError('unauthenticated', 'The Authorization header must be "Bearer <token>"');
+    const principal = await resolvePrincipal(options.db, match[1]);
+    if (!principal) throw new AppError('unauthenticated', 'The token is not valid or has been revoked');
+    if (!access.includes(principal.role)) {
+      throw new AppError('forbidden', `The ${principal.role} role may not call this route`);
+    }
+    request.principal = principal;
+  });
+});

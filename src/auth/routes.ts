@@ -1,0 +1,71 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ORG_ADMIN } from './roles.js';
+import { tenantOf } from './plugin.js';
+import type { Database } from '../db/client.js';
+import { commonErrors, idParams, timestamp } from '../http/schemas.js';
+import { issueToken, listTokens, revokeToken } from './service.js';
+
+const tokenSchema = z
+  .object({
+    id: z.uuid(),
+    kind: z.enum(['staff', 'ward_device']),
+    staffId: z.uuid().nullable(),
+    wardId: z.uuid().nullable(),
+    label: z.string().nullable(),
+    createdAt: timestamp,
+    revokedAt: timestamp.nullable(),
+  })
+  .meta({ id: 'Token' });
+
+const label = z.string().trim().min(1).max(100);
+
+export const tokenRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, { db }) => {
+  app.post(
+    '/v1/tokens',
+    {
+      config: { access: ORG_ADMIN },
+      schema: {
+        operationId: 'issueToken',
+        tags: ['tokens'],
+        summary: 'Issue a bearer token for a staff member, or for a ward device (shared tablet)',
+        body: z.union([
+          z.strictObject({ staffId: z.uuid(), label: label.optional() }),
+          z.strictObject({ wardId: z.uuid(), label }),
+        ]),
+        response: {
+          201: tokenSchema.extend({ token: z.string().describe('Shown only once') }),
+          ...commonErrors,
+        },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await issueToken(db, tenantOf(request), request.body)),
+  );
+
+  app.get(
+    '/v1/tokens',
+    {
+      config: { access: ORG_ADMIN },
+      schema: {
+        operationId: 'listTokens',
+        tags: ['tokens'],
+        response: { 200: z.object({ data: z.array(tokenSchema) }), ...commonErrors },
+      },
+    },
+    async (request) => ({ data: await listTokens(db, tenantOf(request)) }),
+  );
+
+  app.delete(
+    '/v1/tokens/:id',
+    {
+      config: { access: ORG_ADMIN },
+      schema: {
+        operationId: 'revokeToken',
+        tags: ['tokens'],
+        params: idParams,
+        response: { 200: tokenSchema, ...commonErrors },
+      },
+    },
+    async (request) => revokeToken(db, tenantOf(request), request.params.id),
+  );
+};

@@ -1,0 +1,99 @@
+import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Database } from '../db/client.js';
+import { apiTokens, staff, wards } from '../db/schema.js';
+import { notFound } from '../http/errors.js';
+import type { TenantPrincipal } from './principal.js';
+import { generateToken, hashToken } from './tokens.js';
+
+type TokenRow = typeof apiTokens.$inferSelect;
+
+export function presentToken(row: TokenRow) {
+  return {
+    id: row.id,
+    kind: row.kind as 'staff' | 'ward_device',
+    staffId: row.staffId,
+    wardId: row.wardId,
+    label: row.label,
+    createdAt: row.createdAt.toISOString(),
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+  };
+}
+
+export type TokenRequest = { staffId: string; label?: string | undefined } | { wardId: string; label: string };
+
+export async function issueToken(db: Database, principal: TenantPrincipal, input: TokenRequest) {
+  const organisationId = principal.organisationId;
+  const token = generateToken();
+  if ('staffId' in input) {
+    const [member] = await db
+      .select({ id: staff.id })
+      .from(staff)
+      .where(and(eq(staff.id, input.staffId), eq(staff.organisationId, organisationId)));
+    if (!member) throw notFound('Staff member');
+    const [row] = await db
+      .insert(apiTokens)
+      .values({ kind: 'staff', organisationId, staffId: member.id, label: input.label ?? null, tokenHash: hashToken(token) })
+      .returning();
+    return { ...presentToken(row!), token };
+  }
+  const [ward] = await db
+    .select({ id: wards.id })
+    .from(wards)
+    .where(and(eq(wards.id, input.wardId), eq(wards.organisationId, organisationId)));
+  if (!ward) throw notFound('Ward');
+  const [row] = await db
+    .insert(apiTokens)
+    .values({ kind: 'ward_device', organisationId, wardId: ward.id, label: input.label, tokenHash: hashToken(token) })
+    .returning();
+  return { ...presentToken(row!), token };
+}
+
+export async function listTokens(db: Database, principal: TenantPrincipal) {
+  const rows = await db
+    .select()
+    .from(apiTokens)
+    .where(eq(apiTokens.organisationId, principal.organisationId))
+    .orderBy(desc(apiTokens.createdAt), desc(apiTokens.id));
+  return rows.map(presentToken);
+}
+
+/** Revoking is idempotent: revoking twice keeps the first revocation time. */
+export async function revokeToken(db: Database, principal: TenantPrincipal, tokenId: string) {
+  const [row] = await db
+    .select()
+    .from(apiTokens)
+    .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.organisationId, principal.organisationId)));
+  if (!row) throw notFound('Token');
+  if (row.revokedAt) return presentToken(row);
+  const [updated] = await db
+    .update(apiTokens)
+    .set({ revokedAt: new Date() })
+    .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
+    .returning();
+  return presentToken(updated ?? row);
+}
+
+/**
+ * Makes sure a platform administrator can sign in: the configured BOOTSTRAP_ADMIN_TOKEN, or,
+ * on a first start without one, a generated token printed once.
+ */
+export async function ensurePlatformAdmin(db: Database, configuredToken: string | undefined, logger: Logger) {
+  if (configuredToken) {
+    await db
+      .insert(apiTokens)
+      .values({ kind: 'platform_admin', label: 'bootstrap (BOOTSTRAP_ADMIN_TOKEN)', tokenHash: hashToken(configuredToken) })
+      .onConflictDoNothing({ target: apiTokens.tokenHash });
+    return null;
+  }
+  const existing = await db
+    .select({ id: apiTokens.id })
+    .from(apiTokens)
+    .where(and(eq(apiTokens.kind, 'platform_admin'), isNull(apiTokens.revokedAt)))
+    .limit(1);
+  if (existing.length > 0) return null;
+  const token = generateToken();
+  await db.insert(apiTokens).values({ kind: 'platform_admin', label: 'generated at first start', tokenHash: hashToken(token) });
+  logger.info('created a platform administrator token; it is printed once on standard output');
+  return token;
+}

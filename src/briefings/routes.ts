@@ -1,0 +1,65 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { tenantOf } from '../auth/plugin.js';
+import { TENANT_ROLES, WARD_STAFF } from '../auth/roles.js';
+import type { Database } from '../db/client.js';
+import { pageOf, pageQuery } from '../http/pagination.js';
+import { commonErrors, idParams, isoDate, problemSchema } from '../http/schemas.js';
+import { briefingCreatedSchema, briefingSchema, newBriefingSchema } from './schemas.js';
+import { getBriefing, listBriefings, recordBriefing } from './service.js';
+
+const READERS = TENANT_ROLES;
+
+export const briefingRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, { db }) => {
+  app.post(
+    '/v1/briefings',
+    {
+      config: { access: WARD_STAFF },
+      schema: {
+        operationId: 'recordBriefing',
+        tags: ['briefings'],
+        summary: "Record a ward's daily safety briefing with its items",
+        description:
+          'Send an `Idempotency-Key` header so a retry after a lost connection is applied once. ' +
+          'A ward records one briefing per date and shift; a second one is 409 with `existingBriefingId`.',
+        headers: z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }),
+        body: newBriefingSchema,
+        response: { 201: briefingCreatedSchema, 409: problemSchema, 422: problemSchema, ...commonErrors },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await recordBriefing(db, tenantOf(request), request.body)),
+  );
+
+  app.get(
+    '/v1/briefings',
+    {
+      config: { access: READERS },
+      schema: {
+        operationId: 'listBriefings',
+        tags: ['briefings'],
+        querystring: z.strictObject({
+          wardId: z.uuid().optional(),
+          from: isoDate.optional(),
+          to: isoDate.optional(),
+          ...pageQuery,
+        }),
+        response: { 200: pageOf(briefingSchema), ...commonErrors },
+      },
+    },
+    async (request) => listBriefings(db, tenantOf(request), request.query),
+  );
+
+  app.get(
+    '/v1/briefings/:id',
+    {
+      config: { access: READERS },
+      schema: {
+        operationId: 'getBriefing',
+        tags: ['briefings'],
+        params: idParams,
+        response: { 200: briefingSchema, ...commonErrors },
+      },
+    },
+    async (request) => getBriefing(db, tenantOf(request), request.params.id),
+  );
+};

@@ -1,0 +1,192 @@
+import { and, asc, desc, eq, gte, inArray, lt, lte, or } from 'drizzle-orm';
+import { assertWardReadable, isWardStaff, wardScope, type TenantPrincipal } from '../auth/principal.js';
+import type { Database, Executor } from '../db/client.js';
+import { briefings, items, organisations, wards } from '../db/schema.js';
+import { riskBand, riskScore } from '../domain/risk.js';
+import { conflict, notFound } from '../http/errors.js';
+import { decodeCursor, paginate } from '../http/pagination.js';
+import { presentItem, type ItemRow } from '../items/present.js';
+import { screenFreeText, type ScreenedField } from '../items/screening.js';
+import type { NewBriefing } from './schemas.js';
+
+type BriefingRow = typeof briefings.$inferSelect;
+
+export function presentBriefing(row: BriefingRow, itemRows: ItemRow[]) {
+  return {
+    id: row.id,
+    wardId: row.wardId,
+    date: row.date,
+    shift: row.shift,
+    held: row.held,
+    notHeldReason: row.notHeldReason,
+    facilitator: row.facilitator,
+    attendance: {
+      nursing: row.attendanceNursing,
+      medical: row.attendanceMedical,
+      allied: row.attendanceAllied,
+      manager: row.attendanceManager,
+      other: row.attendanceOther,
+    },
+    durationMinutes: row.durationMinutes,
+    createdAt: row.createdAt.toISOString(),
+    items: itemRows.map(presentItem),
+  };
+}
+
+function freeTextFields(input: NewBriefing): ScreenedField[] {
+  const fields: ScreenedField[] = [];
+  if (input.notHeldReason) fields.push({ path: 'notHeldReason', text: input.notHeldReason });
+  input.items.forEach((item, i) => {
+    fields.push({ path: `items.${i}.description`, text: item.description });
+    if (item.actionTaken) fields.push({ path: `items.${i}.actionTaken`, text: item.actionTaken });
+  });
+  return fields;
+}
+
+/**
+ * Records a briefing and its items in one transaction. Only the ward's own device and the
+ * clinicians on the ward may record; anyone else is told the ward does not exist.
+ */
+export async function recordBriefing(db: Database, principal: TenantPrincipal, input: NewBriefing) {
+  if (!isWardStaff(principal, input.wardId)) throw notFound('Ward');
+  const [context] = await db
+    .select({ bandThresholds: organisations.bandThresholds, identifierPolicy: organisations.identifierPolicy })
+    .from(wards)
+    .innerJoin(organisations, eq(organisations.id, wards.organisationId))
+    .where(and(eq(wards.id, input.wardId), eq(wards.organisationId, principal.organisationId)));
+  if (!context) throw notFound('Ward');
+
+  const screen = screenFreeText(freeTextFields(input), context.identifierPolicy);
+
+  return db.transaction(async (tx) => {
+    const [briefing] = await tx
+      .insert(briefings)
+      .values({
+        organisationId: principal.organisationId,
+        wardId: input.wardId,
+        date: input.date,
+        shift: input.shift,
+        held: input.held,
+        notHeldReason: input.notHeldReason ? screen.redactedText('notHeldReason', input.notHeldReason) : null,
+        facilitator: input.facilitator ?? null,
+        attendanceNursing: input.attendance?.nursing ?? null,
+        attendanceMedical: input.attendance?.medical ?? null,
+        attendanceAllied: input.attendance?.allied ?? null,
+        attendanceManager: input.attendance?.manager ?? null,
+        attendanceOther: input.attendance?.other ?? null,
+        durationMinutes: input.durationMinutes ?? null,
+        recordedByTokenId: principal.tokenId,
+      })
+      .onConflictDoNothing({ target: [briefings.wardId, briefings.date, briefings.shift] })
+      .returning();
+    if (!briefing) {
+      const existing = await findBriefingFor(tx, input.wardId, input.date, input.shift);
+      throw conflict(`The ward already recorded its ${input.shift} briefing for ${input.date}`, {
+        existingBriefingId: existing?.id,
+      });
+    }
+
+    const itemRows =
+      input.items.length === 0
+        ? []
+        : await tx
+            .insert(items)
+            .values(
+              input.items.map((item, position) => {
+                const graded = item.kind !== 'good_practice' && item.consequence && item.likelihood;
+                const score = graded ? riskScore(item.consequence!, item.likelihood!) : null;
+                const resolved = item.resolvedAtBriefing === true;
+                return {
+                  organisationId: principal.organisationId,
+                  wardId: input.wardId,
+                  briefingId: briefing.id,
+                  raisedOn: input.date,
+                  position,
+                  kind: item.kind,
+                  category: item.category,
+                  description: screen.redactedText(`items.${position}.description`, item.description),
+                  consequence: item.consequence ?? null,
+                  likelihood: item.likelihood ?? null,
+                  riskScore: score,
+                  riskBand: score === null ? null : riskBand(score, context.bandThresholds),
+                  harm: item.harm ?? null,
+                  // Good practice needs no follow-up, so it is closed as soon as it is recorded.
+                  status: resolved || item.kind === 'good_practice' ? ('resolved' as const) : ('open' as const),
+                  resolvedAtBriefing: resolved,
+                  resolvedAt: resolved ? briefing.createdAt : null,
+                  resolvedByTokenId: resolved ? principal.tokenId : null,
+                  actionTaken: item.actionTaken
+                    ? screen.redactedText(`items.${position}.actionTaken`, item.actionTaken)
+                    : null,
+                  needsChange: item.needsChange ?? null,
+                };
+              }),
+            )
+            .returning();
+    itemRows.sort((a, b) => a.position - b.position);
+    return { ...presentBriefing(briefing, itemRows), redactions: screen.redactions };
+  });
+}
+
+async function findBriefingFor(db: Executor, wardId: string, date: string, shift: 'day' | 'night') {
+  const [row] = await db
+    .select({ id: briefings.id })
+    .from(briefings)
+    .where(and(eq(briefings.wardId, wardId), eq(briefings.date, date), eq(briefings.shift, shift)));
+  return row;
+}
+
+export async function getBriefing(db: Database, principal: TenantPrincipal, briefingId: string) {
+  const [row] = await db
+    .select()
+    .from(briefings)
+    .where(and(eq(briefings.id, briefingId), eq(briefings.organisationId, principal.organisationId)));
+  if (!row) throw notFound('Briefing');
+  assertWardReadable(principal, row.wardId, 'Briefing');
+  const itemRows = await db.select().from(items).where(eq(items.briefingId, row.id)).orderBy(asc(items.position));
+  return presentBriefing(row, itemRows);
+}
+
+export interface BriefingFilter {
+  wardId?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  cursor?: string | undefined;
+  limit: number;
+}
+
+export async function listBriefings(db: Database, principal: TenantPrincipal, filter: BriefingFilter) {
+  const scope = wardScope(principal);
+  if (filter.wardId) assertWardReadable(principal, filter.wardId, 'Ward');
+  else if (scope !== 'all' && scope.length === 0) return { data: [], nextCursor: null };
+  const cursor = decodeCursor(filter.cursor);
+  const rows = await db
+    .select()
+    .from(briefings)
+    .where(
+      and(
+        eq(briefings.organisationId, principal.organisationId),
+        filter.wardId
+          ? eq(briefings.wardId, filter.wardId)
+          : scope === 'all'
+            ? undefined
+            : inArray(briefings.wardId, scope),
+        filter.from ? gte(briefings.date, filter.from) : undefined,
+        filter.to ? lte(briefings.date, filter.to) : undefined,
+        cursor
+          ? or(lt(briefings.date, cursor.after), and(eq(briefings.date, cursor.after), lt(briefings.id, cursor.id)))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(briefings.date), desc(briefings.id))
+    .limit(filter.limit + 1);
+  const page = paginate(rows, filter.limit, (row) => ({ after: row.date, id: row.id }));
+  const ids = page.data.map((b) => b.id);
+  const itemRows = ids.length
+    ? await db.select().from(items).where(inArray(items.briefingId, ids)).orderBy(asc(items.position))
+    : [];
+  return {
+    data: page.data.map((b) => presentBriefing(b, itemRows.filter((i) => i.briefingId === b.id))),
+    nextCursor: page.nextCursor,
+  };
+}

@@ -1,0 +1,175 @@
+import { eq } from 'drizzle-orm';
+import { resolvePrincipal } from '../auth/plugin.js';
+import type { TenantPrincipal } from '../auth/principal.js';
+import { hashToken } from '../auth/tokens.js';
+import { recordBriefing } from '../briefings/service.js';
+import type { NewBriefing } from '../briefings/schemas.js';
+import type { Database } from '../db/client.js';
+import { apiTokens, organisations, staff, staffWards, wards } from '../db/schema.js';
+import { DEFAULT_BAND_THRESHOLDS } from '../domain/risk.js';
+import type { ItemCategory, ItemKind, StaffRole } from '../domain/taxonomy.js';
+
+/**
+ * Demo organisation with FIXED tokens so the README's examples work as written.
+ * These tokens are for a local demo database only.
+ */
+export const DEMO_TOKENS = {
+  admin: 'demo-org-admin',
+  ward7A: 'demo-ward-7a-tablet',
+  ward7B: 'demo-ward-7b-tablet',
+  ward4A: 'demo-ward-4a-tablet',
+  ward4B: 'demo-ward-4b-tablet',
+  clinician7A: 'demo-clinician-7a',
+  matronMedicine: 'demo-matron-medicine',
+  matronSurgery: 'demo-matron-surgery',
+  directorOfNursing: 'demo-director-of-nursing',
+  governance: 'demo-governance',
+} as const;
+
+const WARDS = [
+  { code: '7A', name: 'Acute Medical Unit', division: 'Medicine', device: DEMO_TOKENS.ward7A },
+  { code: '7B', name: 'Respiratory', division: 'Medicine', device: DEMO_TOKENS.ward7B },
+  { code: '4A', name: 'General Surgery', division: 'Surgery', device: DEMO_TOKENS.ward4A },
+  { code: '4B', name: 'Orthopaedics', division: 'Surgery', device: DEMO_TOKENS.ward4B },
+] as const;
+
+const PEOPLE: { name: string; email: string; role: StaffRole; wards: string[]; token: string }[] = [
+  { name: 'Alex Admin', email: 'alex.admin@demo.nhs.uk', role: 'org_admin', wards: [], token: DEMO_TOKENS.admin },
+  { name: 'Priya Shah (staff nurse)', email: 'priya.shah@demo.nhs.uk', role: 'clinician', wards: ['7A'], token: DEMO_TOKENS.clinician7A },
+  { name: 'Sam Okafor (matron, medicine)', email: 'sam.okafor@demo.nhs.uk', role: 'middle_manager', wards: ['7A', '7B'], token: DEMO_TOKENS.matronMedicine },
+  { name: 'Jo Evans (matron, surgery)', email: 'jo.evans@demo.nhs.uk', role: 'middle_manager', wards: ['4A', '4B'], token: DEMO_TOKENS.matronSurgery },
+  { name: 'Dr Maria Lopez (director of nursing)', email: 'maria.lopez@demo.nhs.uk', role: 'senior_manager', wards: [], token: DEMO_TOKENS.directorOfNursing },
+  { name: 'Chris Green (governance)', email: 'chris.green@demo.nhs.uk', role: 'governance', wards: [], token: DEMO_TOKENS.governance },
+];
+
+type Template = { kind: ItemKind; category: ItemCategory; description: string; c?: number; l?: number };
+
+const ITEM_TEMPLATES: Template[] = [
+  { kind: 'problem', category: 'staffing', description: 'Two registered nurses short on the late shift; bank request unfilled', c: 3, l: 4 },
+  { kind: 'problem', category: 'equipment', description: 'Only one working bladder scanner for the ward', c: 2, l: 4 },
+  { kind: 'problem', category: 'equipment', description: 'Infusion pump alarm fault reported again', c: 4, l: 3 },
+  { kind: 'risk', category: 'medication', description: 'Controlled drugs cupboard key handover unclear at night', c: 4, l: 2 },
+  { kind: 'problem', category: 'patient_flow', description: 'Discharges delayed waiting for pharmacy to dispense TTOs', c: 2, l: 5 },
+  { kind: 'problem', category: 'it_information', description: 'E-observations tablets drop wifi in the side rooms', c: 3, l: 4 },
+  { kind: 'risk', category: 'infection_prevention', description: 'Side rooms unavailable for isolation; two patients awaiting', c: 4, l: 4 },
+  { kind: 'problem', category: 'communication', description: 'Medical handover started late; jobs list incomplete', c: 2, l: 3 },
+  { kind: 'problem', category: 'diagnostics', description: 'CT reports taking over 24 hours for inpatients', c: 3, l: 3 },
+  { kind: 'problem', category: 'estates_environment', description: 'Bay 2 toilet out of order for three days', c: 2, l: 3 },
+  { kind: 'risk', category: 'clinical_process', description: 'Falls risk assessments not completed within 6 hours of admission', c: 4, l: 3 },
+  { kind: 'problem', category: 'staffing', description: 'No phlebotomist cover at weekends', c: 2, l: 4 },
+  { kind: 'risk', category: 'equipment', description: 'Resuscitation trolley check missed twice this week', c: 5, l: 2 },
+  { kind: 'good_practice', category: 'communication', description: 'Safety huddle board updated and used by the whole team' },
+  { kind: 'good_practice', category: 'clinical_process', description: 'Sepsis screening completed for every admission' },
+];
+
+/** Small deterministic PRNG so the demo looks the same on every machine. */
+function prng(seed: number) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}
+
+function workingDaysBefore(today: Date, count: number): string[] {
+  const days: string[] = [];
+  const cursor = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()));
+  while (days.length < count) {
+    cursor.setUTCDate(cursor.getUTCDate() - 1);
+    const weekday = cursor.getUTCDay();
+    if (weekday !== 0 && weekday !== 6) days.push(cursor.toISOString().slice(0, 10));
+  }
+  return days.reverse();
+}
+
+export async function seedDemo(db: Database, options: { today?: Date; weeks?: number } = {}) {
+  const existing = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.code, 'DEMO'));
+  if (existing[0]) return { organisationId: existing[0].id, seeded: false };
+
+  const { organisationId, principals } = await db.transaction(async (tx) => {
+    const [org] = await tx
+      .insert(organisations)
+      .values({ name: 'Demo Teaching Hospitals NHS Trust', code: 'DEMO', bandThresholds: DEFAULT_BAND_THRESHOLDS })
+      .returning();
+    const wardIds = new Map<string, string>();
+    for (const ward of WARDS) {
+      const [row] = await tx
+        .insert(wards)
+        .values({ organisationId: org!.id, code: ward.code, name: ward.name, division: ward.division, site: 'Main site' })
+        .returning();
+      wardIds.set(ward.code, row!.id);
+      await tx.insert(apiTokens).values({
+        kind: 'ward_device',
+        organisationId: org!.id,
+        wardId: row!.id,
+        label: `Ward ${ward.code} tablet`,
+        tokenHash: hashToken(ward.device),
+      });
+    }
+    for (const person of PEOPLE) {
+      const [row] = await tx
+        .insert(staff)
+        .values({ organisationId: org!.id, name: person.name, email: person.email, role: person.role })
+        .returning();
+      if (person.wards.length) {
+        await tx.insert(staffWards).values(person.wards.map((code) => ({ staffId: row!.id, wardId: wardIds.get(code)! })));
+      }
+      await tx.insert(apiTokens).values({
+        kind: 'staff',
+        organisationId: org!.id,
+        staffId: row!.id,
+        label: 'demo',
+        tokenHash: hashToken(person.token),
+      });
+    }
+    return { organisationId: org!.id, principals: wardIds };
+  });
+  void principals;
+
+  const random = prng(20261130);
+  const days = workingDaysBefore(options.today ?? new Date(), (options.weeks ?? 6) * 5);
+  for (const ward of WARDS) {
+    const device = (await resolvePrincipal(db, ward.device)) as TenantPrincipal;
+    for (const date of days) {
+      const held = random() < 0.82;
+      const briefing: NewBriefing = held
+        ? {
+            wardId: device.wardIds[0]!,
+            date,
+            shift: 'day',
+            held: true,
+            facilitator: 'Nurse in charge',
+            attendance: {
+              nursing: 3 + Math.floor(random() * 5),
+              medical: Math.floor(random() * 3),
+              allied: Math.floor(random() * 2),
+              manager: random() < 0.5 ? 1 : 0,
+              other: 0,
+            },
+            durationMinutes: 8 + Math.floor(random() * 8),
+            items: Array.from({ length: 1 + Math.floor(random() * 4) }, () => {
+              const template = ITEM_TEMPLATES[Math.floor(random() * ITEM_TEMPLATES.length)]!;
+              const graded = template.kind !== 'good_practice';
+              return {
+                kind: template.kind,
+                category: template.category,
+                description: template.description,
+                ...(graded ? { consequence: template.c!, likelihood: template.l! } : {}),
+                resolvedAtBriefing: graded ? random() < 0.35 : false,
+                ...(graded ? { needsChange: random() < 0.7 } : {}),
+              };
+            }),
+          }
+        : {
+            wardId: device.wardIds[0]!,
+            date,
+            shift: 'day',
+            held: false,
+            notHeldReason: random() < 0.5 ? 'Ward too busy: two emergency admissions' : 'No facilitator available',
+            items: [],
+          };
+      await recordBriefing(db, device, briefing);
+    }
+  }
+  return { organisationId, seeded: true };
+}

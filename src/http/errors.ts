@@ -1,0 +1,155 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+
+/**
+ * The one table from error code to HTTP status. Services throw AppError with a code;
+ * the error handler below turns every failure into an RFC 9457 problem document.
+ */
+export const ERROR_CODES = {
+  bad_request: { status: 400, title: 'Bad request' },
+  validation_failed: { status: 400, title: 'Request validation failed' },
+  unauthenticated: { status: 401, title: 'Authentication required' },
+  forbidden: { status: 403, title: 'Not allowed for this role' },
+  not_found: { status: 404, title: 'Not found' },
+  conflict: { status: 409, title: 'Conflict' },
+  payload_too_large: { status: 413, title: 'Request body too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  unprocessable: { status: 422, title: 'Request cannot be processed' },
+  identifier_detected: { status: 422, title: 'Free text contains a patient identifier' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Internal server error' },
+  unavailable: { status: 503, title: 'Service temporarily unavailable' },
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: { errors?: FieldError[]; [key: string]: unknown } = {},
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what: string) => new AppError('not_found', `${what} not found`);
+export const conflict = (message: string, extra: Record<string, unknown> = {}) =>
+  new AppError('conflict', message, extra);
+export const forbidden = (message = 'Your role may not perform this operation') => new AppError('forbidden', message);
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+export interface ProblemDocument {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance: string;
+  requestId: string;
+  errors?: FieldError[];
+  [key: string]: unknown;
+}
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  code: ErrorCode,
+  detail: string,
+  extra: Record<string, unknown> = {},
+) {
+  const { status, title } = ERROR_CODES[code];
+  const body: ProblemDocument = {
+    type: `https://safety-briefings.example/problems/${code.replaceAll('_', '-')}`,
+    title,
+    status,
+    detail,
+    instance: request.url.split('?')[0] ?? request.url,
+    requestId: request.id,
+    ...extra,
+  };
+  return reply.status(status).type(PROBLEM_CONTENT_TYPE).send(body);
+}
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'bad_request',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'bad_request',
+};
+
+/** PostgreSQL error classes that mean "the database is unreachable right now", not a bug. */
+const UNAVAILABLE_DB_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '53300']);
+const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && (UNAVAILABLE_DB_CODES.has(code) || UNAVAILABLE_NODE_CODES.has(code))) return true;
+    const message = (current as { message?: unknown }).message;
+    if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect/i.test(message)) {
+      return true;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+export function registerErrorHandling(app: FastifyInstance) {
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, 'not_found', `No route for ${request.method} ${request.url.split('?')[0]}`),
+  );
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error instanceof AppError) {
+      return sendProblem(request, reply, error.code, error.message, error.extra);
+    }
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const errors = error.validation.map((issue) => ({
+        path: [error.validationContext, ...pathOf(issue.instancePath)].filter(Boolean).join('.'),
+        message: issue.message ?? 'is invalid',
+      }));
+      return sendProblem(request, reply, 'validation_failed', describeValidation(errors), { errors });
+    }
+    const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
+    if (mapped) {
+      return sendProblem(request, reply, mapped, error.message);
+    }
+    if (error.statusCode === 429) {
+      return sendProblem(request, reply, 'rate_limited', 'Too many requests; retry after the time in Retry-After');
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: error }, 'database unavailable');
+      return sendProblem(request, reply, 'unavailable', 'The database is unavailable; retry shortly');
+    }
+    if (isResponseSerializationError(error)) {
+      request.log.error({ err: error, method: error.method, url: error.url }, 'response failed its schema');
+      return sendProblem(request, reply, 'internal', 'The server produced an invalid response');
+    }
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+      // Fastify's own client errors (bad headers, malformed URLs, ...). Never echo internals.
+      return sendProblem(request, reply, 'bad_request', 'The request could not be understood');
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    return sendProblem(request, reply, 'internal', 'An unexpected error occurred; it has been logged');
+  });
+}
+
+function pathOf(instancePath: string): string[] {
+  return instancePath.split('/').filter(Boolean);
+}
+
+function describeValidation(errors: FieldError[]): string {
+  const first = errors[0];
+  if (!first) return 'The request is invalid';
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+  return `${first.path || 'request'}: ${first.message}${more}`;
+}

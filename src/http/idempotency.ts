@@ -1,0 +1,141 @@
+import { createHash } from 'node:crypto';
+import { and, eq, lt, sql } from 'drizzle-orm';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Database } from '../db/client.js';
+import { idempotencyKeys } from '../db/schema.js';
+import { AppError } from './errors.js';
+
+const HEADER = 'idempotency-key';
+/** A claim older than this belongs to a request that died; a retry may take it over. */
+const CLAIM_SECONDS = 60;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    idempotencyClaim: { tokenId: string; key: string } | null;
+  }
+}
+
+/** Stable hash of what the client asked for: method, path and a canonical form of the body. */
+function requestFingerprint(request: FastifyRequest): string {
+  return createHash('sha256')
+    .update(`${request.method} ${request.url}\n`)
+    .update(canonicalJson(request.body ?? null))
+    .digest('hex');
+}
+
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Offline-safe POSTs: with an Idempotency-Key, a POST runs at most once per token and key.
+ * A repeat with the same body replays the stored answer; a different body is 422; a repeat
+ * while the first is still running is 409. 5xx answers are not stored, so they can be retried.
+ */
+export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { db: Database }) => {
+  const { db } = options;
+  app.decorateRequest('idempotencyClaim', null);
+
+  app.addHook('preHandler', async (request, reply) => {
+    if (request.method !== 'POST') return;
+    const raw = request.headers[HEADER];
+    if (raw === undefined) return;
+    const key = Array.isArray(raw) ? raw[0] : raw;
+    if (!key || key.length > 255 || Array.isArray(raw)) {
+      throw new AppError('bad_request', 'Idempotency-Key must be a single value of 1 to 255 characters');
+    }
+    if (!request.principal) return;
+    const tokenId = request.principal.tokenId;
+    const fingerprint = requestFingerprint(request);
+
+    const claimed = await db
+      .insert(idempotencyKeys)
+      .values({
+        tokenId,
+        key,
+        requestHash: fingerprint,
+        state: 'in_progress',
+        lockedUntil: sql`now() + make_interval(secs => ${CLAIM_SECONDS})`,
+      })
+      .onConflictDoUpdate({
+        target: [idempotencyKeys.tokenId, idempotencyKeys.key],
+        set: { lockedUntil: sql`now() + make_interval(secs => ${CLAIM_SECONDS})`, createdAt: sql`now()` },
+        // Take over only an abandoned claim for the same request.
+        setWhere: and(
+          eq(idempotencyKeys.state, 'in_progress'),
+          eq(idempotencyKeys.requestHash, fingerprint),
+          lt(idempotencyKeys.lockedUntil, sql`now()`),
+        ),
+      })
+      .returning({ key: idempotencyKeys.key });
+    if (claimed.length > 0) {
+      request.idempotencyClaim = { tokenId, key };
+      return;
+    }
+
+    const [existing] = await db
+      .select()
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.tokenId, tokenId), eq(idempotencyKeys.key, key)));
+    if (!existing) {
+      throw new AppError('conflict', 'A request with this Idempotency-Key is finishing; retry shortly');
+    }
+    if (existing.requestHash !== fingerprint) {
+      throw new AppError('unprocessable', 'This Idempotency-Key was already used for a different request');
+    }
+    if (existing.state === 'in_progress') {
+      throw new AppError('conflict', 'A request with this Idempotency-Key is still being processed; retry shortly');
+    }
+    return replay(reply, existing);
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const claim = request.idempotencyClaim;
+    if (!claim) return payload;
+    request.idempotencyClaim = null;
+    const where = and(eq(idempotencyKeys.tokenId, claim.tokenId), eq(idempotencyKeys.key, claim.key));
+    if (reply.statusCode >= 500) {
+      await db.delete(idempotencyKeys).where(where);
+      return payload;
+    }
+    await db
+      .update(idempotencyKeys)
+      .set({
+        state: 'completed',
+        responseStatus: reply.statusCode,
+        responseBody: typeof payload === 'string' ? payload : payload == null ? '' : String(payload),
+        responseContentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
+      })
+      .where(where);
+    return payload;
+  });
+});
+
+function replay(
+  reply: FastifyReply,
+  stored: { responseStatus: number | null; responseBody: string | null; responseContentType: string | null },
+) {
+  return reply
+    .status(stored.responseStatus ?? 200)
+    .header('idempotent-replayed', 'true')
+    .type(stored.responseContentType ?? 'application/json; charset=utf-8')
+    .serializer((payload: unknown) => payload as string)
+    .send(stored.responseBody ?? '');
+}
+
+/** Keys are kept at least the retention period; older ones are removed by the maintenance job. */
+export async function purgeExpiredIdempotencyKeys(db: Database, retentionDays: number): Promise<number> {
+  const removed = await db
+    .delete(idempotencyKeys)
+    .where(lt(idempotencyKeys.createdAt, sql`now() - make_interval(days => ${retentionDays})`))
+    .returning({ key: idempotencyKeys.key });
+  return removed.length;
+}

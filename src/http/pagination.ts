@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { AppError } from './errors.js';
+
+export const MAX_PAGE_SIZE = 200;
+
+export const pageQuery = {
+  cursor: z.string().max(512).optional().describe('Opaque cursor from the previous page\'s nextCursor'),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
+};
+
+/** A keyset position: the sort value and the id of the last row of the previous page. */
+export interface Cursor {
+  after: string;
+  id: string;
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(JSON.stringify([cursor.after, cursor.id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(raw: string | undefined): Cursor | null {
+  if (!raw) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    const parsed = z.tuple([z.string().max(64), z.uuid()]).parse(value);
+    return { after: parsed[0], id: parsed[1] };
+  } catch {
+    throw new AppError('validation_failed', 'cursor is not valid', {
+      errors: [{ path: 'querystring.cursor', message: 'is not a cursor returned by this API' }],
+    });
+  }
+}
+
+/** Fetch limit + 1 rows, then call this to split off the page and compute the next cursor. */
+export function paginate<T>(rows: T[], limit: number, cursorOf: (row: T) => Cursor) {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return {
+    data: page,
+    nextCursor: rows.length > limit && last ? encodeCursor(cursorOf(last)) : null,
+  };
+}
+
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), nextCursor: z.string().nullable() });

@@ -1,0 +1,88 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { tenantOf } from '../auth/plugin.js';
+import { ORG_ADMIN, PLATFORM_ADMIN, TENANT_ROLES } from '../auth/roles.js';
+import type { Database } from '../db/client.js';
+import { IDENTIFIER_POLICIES } from '../domain/taxonomy.js';
+import { commonErrors, problemSchema, timestamp } from '../http/schemas.js';
+import { createOrganisation, getOrganisation, presentOrganisation, updateSettings } from './service.js';
+
+const riskBands = z
+  .strictObject({
+    moderate: z.number().int().min(2).max(25),
+    high: z.number().int().min(2).max(25),
+    extreme: z.number().int().min(2).max(25),
+  })
+  .describe('Lowest 5x5 score of each band; scores below `moderate` are low');
+
+const organisationSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    code: z.string(),
+    settings: z.object({ riskBands: riskBands, identifierPolicy: z.enum(IDENTIFIER_POLICIES) }),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'Organisation' });
+
+export const organisationRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, { db }) => {
+  app.post(
+    '/v1/organisations',
+    {
+      config: { access: PLATFORM_ADMIN },
+      schema: {
+        operationId: 'createOrganisation',
+        tags: ['organisations'],
+        summary: 'Create an organisation (NHS trust) with its first administrator',
+        body: z.strictObject({
+          name: z.string().trim().min(1).max(200),
+          code: z
+            .string()
+            .regex(/^[A-Z0-9]{2,12}$/, 'must be 2-12 upper-case letters or digits (e.g. the ODS code)'),
+        }),
+        response: {
+          201: organisationSchema.extend({
+            adminStaffId: z.uuid(),
+            adminToken: z.string().describe('Shown only once; store it safely'),
+          }),
+          409: problemSchema,
+          ...commonErrors,
+        },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await createOrganisation(db, request.body)),
+  );
+
+  app.get(
+    '/v1/organisation',
+    {
+      config: { access: TENANT_ROLES },
+      schema: {
+        operationId: 'getOwnOrganisation',
+        tags: ['organisations'],
+        summary: "The caller's organisation and its settings",
+        response: { 200: organisationSchema, ...commonErrors },
+      },
+    },
+    async (request) => presentOrganisation(await getOrganisation(db, tenantOf(request).organisationId)),
+  );
+
+  app.patch(
+    '/v1/organisation/settings',
+    {
+      config: { access: ORG_ADMIN },
+      schema: {
+        operationId: 'updateOrganisationSettings',
+        tags: ['organisations'],
+        summary: 'Change risk band cut-offs or the identifier policy (reject or redact)',
+        body: z.strictObject({
+          riskBands: riskBands.optional(),
+          identifierPolicy: z.enum(IDENTIFIER_POLICIES).optional(),
+        }),
+        response: { 200: organisationSchema, ...commonErrors },
+      },
+    },
+    async (request) =>
+      presentOrganisation(await updateSettings(db, tenantOf(request).organisationId, request.body)),
+  );
+};

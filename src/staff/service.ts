@@ -1,0 +1,91 @@
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import type { TenantPrincipal } from '../auth/principal.js';
+import type { Database, Executor } from '../db/client.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { staff, staffWards, wards } from '../db/schema.js';
+import type { StaffRole } from '../domain/taxonomy.js';
+import { AppError, conflict, notFound } from '../http/errors.js';
+
+export type StaffRow = typeof staff.$inferSelect;
+
+export function presentStaff(row: StaffRow, wardIds: string[]) {
+  return {
+    id: row.id,
+    name: row.name,
+    email: row.email,
+    role: row.role,
+    wardIds,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+async function assertWardsInOrganisation(db: Executor, organisationId: string, wardIds: string[]) {
+  if (wardIds.length === 0) return;
+  const found = await db
+    .select({ id: wards.id })
+    .from(wards)
+    .where(and(eq(wards.organisationId, organisationId), inArray(wards.id, wardIds)));
+  const known = new Set(found.map((w) => w.id));
+  const missing = wardIds.findIndex((id) => !known.has(id));
+  if (missing >= 0) {
+    throw new AppError('validation_failed', 'wardIds names a ward that does not exist', {
+      errors: [{ path: `body.wardIds.${missing}`, message: 'no such ward in this organisation' }],
+    });
+  }
+}
+
+export async function createStaff(
+  db: Database,
+  principal: TenantPrincipal,
+  input: { name: string; email: string; role: StaffRole; wardIds?: string[] | undefined },
+) {
+  const wardIds = [...new Set(input.wardIds ?? [])];
+  try {
+    return await db.transaction(async (tx) => {
+      await assertWardsInOrganisation(tx, principal.organisationId, wardIds);
+      const [row] = await tx
+        .insert(staff)
+        .values({ organisationId: principal.organisationId, name: input.name, email: input.email, role: input.role })
+        .returning();
+      if (!row) throw new Error('insert returned no row');
+      if (wardIds.length > 0) {
+        await tx.insert(staffWards).values(wardIds.map((wardId) => ({ staffId: row.id, wardId })));
+      }
+      return presentStaff(row, wardIds);
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict(`A staff member with email ${input.email} already exists`);
+    throw error;
+  }
+}
+
+async function wardIdsByStaff(db: Executor, staffIds: string[]) {
+  const byStaff = new Map<string, string[]>();
+  if (staffIds.length === 0) return byStaff;
+  const rows = await db.select().from(staffWards).where(inArray(staffWards.staffId, staffIds));
+  for (const row of rows) byStaff.set(row.staffId, [...(byStaff.get(row.staffId) ?? []), row.wardId]);
+  return byStaff;
+}
+
+export async function listStaff(db: Executor, principal: TenantPrincipal, filter: { role?: StaffRole | undefined }) {
+  const rows = await db
+    .select()
+    .from(staff)
+    .where(and(eq(staff.organisationId, principal.organisationId), filter.role ? eq(staff.role, filter.role) : undefined))
+    .orderBy(asc(staff.name), asc(staff.id));
+  const wardsOf = await wardIdsByStaff(
+    db,
+    rows.map((r) => r.id),
+  );
+  return rows.map((row) => presentStaff(row, wardsOf.get(row.id) ?? []));
+}
+
+export async function getStaff(db: Executor, principal: TenantPrincipal, staffId: string) {
+  const [row] = await db
+    .select()
+    .from(staff)
+    .where(and(eq(staff.id, staffId), eq(staff.organisationId, principal.organisationId)));
+  if (!row) throw notFound('Staff member');
+  const wardsOf = await wardIdsByStaff(db, [row.id]);
+  return presentStaff(row, wardsOf.get(row.id) ?? []);
+}

@@ -1,0 +1,66 @@
+import { and, asc, eq, inArray } from 'drizzle-orm';
+import { wardScope, assertWardReadable, type TenantPrincipal } from '../auth/principal.js';
+import type { Executor } from '../db/client.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { wards } from '../db/schema.js';
+import { conflict, notFound } from '../http/errors.js';
+
+export type WardRow = typeof wards.$inferSelect;
+
+export function presentWard(row: WardRow) {
+  return {
+    id: row.id,
+    code: row.code,
+    name: row.name,
+    site: row.site,
+    division: row.division,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export async function createWard(
+  db: Executor,
+  principal: TenantPrincipal,
+  input: { code: string; name: string; site?: string | undefined; division?: string | undefined },
+) {
+  try {
+    const [row] = await db
+      .insert(wards)
+      .values({
+        organisationId: principal.organisationId,
+        code: input.code,
+        name: input.name,
+        site: input.site ?? null,
+        division: input.division ?? null,
+      })
+      .returning();
+    if (!row) throw new Error('insert returned no row');
+    return row;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict(`A ward with code ${input.code} already exists`);
+    throw error;
+  }
+}
+
+export async function listWards(db: Executor, principal: TenantPrincipal) {
+  const scope = wardScope(principal);
+  if (scope !== 'all' && scope.length === 0) return [];
+  return db
+    .select()
+    .from(wards)
+    .where(
+      and(eq(wards.organisationId, principal.organisationId), scope === 'all' ? undefined : inArray(wards.id, scope)),
+    )
+    .orderBy(asc(wards.code));
+}
+
+/** A ward of the caller's organisation that the caller may see; otherwise 404. */
+export async function getWard(db: Executor, principal: TenantPrincipal, wardId: string) {
+  assertWardReadable(principal, wardId, 'Ward');
+  const [row] = await db
+    .select()
+    .from(wards)
+    .where(and(eq(wards.id, wardId), eq(wards.organisationId, principal.organisationId)));
+  if (!row) throw notFound('Ward');
+  return row;
+}

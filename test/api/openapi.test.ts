@@ -1,0 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { renderOpenApi } from '../../src/openapi/document.js';
+
+describe('openapi/openapi.json', () => {
+  it('matches the routes (run `npm run openapi` after changing a route)', async () => {
+    const committed = readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8');
+    expect(committed).toBe(await renderOpenApi());
+  });
+});

@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import type { App } from '../../src/app.js';
+import { PLATFORM_TOKEN } from './context.js';
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+let counter = 0;
+const unique = () => `${Date.now().toString(36).slice(-4)}${(counter++).toString(36)}`.toUpperCase();
+
+export async function post<T = any>(app: App, url: string, token: string, payload: unknown, headers = {}) {
+  const response = await app.inject({ method: 'POST', url, headers: { ...bearer(token), ...headers }, payload: payload as object });
+  return { status: response.statusCode, body: response.json() as T, headers: response.headers };
+}
+
+export async function get<T = any>(app: App, url: string, token: string) {
+  const response = await app.inject({ method: 'GET', url, headers: bearer(token) });
+  return { status: response.statusCode, body: response.json() as T, headers: response.headers };
+}
+
+async function created<T = any>(app: App, url: string, token: string, payload: unknown): Promise<T> {
+  const response = await post<T>(app, url, token, payload);
+  expect(response.status, JSON.stringify(response.body)).toBe(201);
+  return response.body;
+}
+
+export interface Organisation {
+  id: string;
+  code: string;
+  adminToken: string;
+  wards: { id: string; code: string; deviceToken: string }[];
+  clinician: { id: string; token: string };
+  middleManager: { id: string; token: string };
+  seniorManager: { id: string; token: string };
+  governance: { id: string; token: string };
+}
+
+/**
+ * An organisation with two wards (each with a device token), a clinician on the first ward,
+ * managers and a governance reader, each with a token.
+ */
+export async function createOrganisation(app: App): Promise<Organisation> {
+  const code = `T${unique()}`.slice(0, 12);
+  const org = await created(app, '/v1/organisations', PLATFORM_TOKEN, { name: `Trust ${code}`, code });
+  const admin: string = org.adminToken;
+  const wards = [];
+  for (const wardCode of ['W1', 'W2']) {
+    const ward = await created(app, '/v1/wards', admin, { code: wardCode, name: `Ward ${wardCode}`, division: 'Medicine' });
+    const device = await created(app, '/v1/tokens', admin, { wardId: ward.id, label: `${wardCode} tablet` });
+    wards.push({ id: ward.id as string, code: wardCode, deviceToken: device.token as string });
+  }
+  const person = async (role: string, wardIds: string[]) => {
+    const member = await created(app, '/v1/staff', admin, {
+      name: `${role} ${code}`,
+      email: `${role}.${code.toLowerCase()}@example.nhs.uk`,
+      role,
+      wardIds,
+    });
+    const token = await created(app, '/v1/tokens', admin, { staffId: member.id });
+    return { id: member.id as string, token: token.token as string };
+  };
+  return {
+    id: org.id,
+    code,
+    adminToken: admin,
+    wards,
+    clinician: await person('clinician', [wards[0]!.id]),
+    middleManager: await person('middle_manager', [wards[0]!.id]),
+    seniorManager: await person('senior_manager', []),
+    governance: await person('governance', []),
+  };
+}
+
+export function briefingBody(wardId: string, overrides: Record<string, unknown> = {}) {
+  return {
+    wardId,
+    date: '2026-11-02',
+    shift: 'day',
+    facilitator: 'Charge nurse',
+    attendance: { nursing: 6, medical: 2, allied: 1, manager: 1, other: 0 },
+    durationMinutes: 12,
+    items: [
+      {
+        kind: 'problem',
+        category: 'equipment',
+        description: 'Infusion pump in bay 3 alarming intermittently',
+        consequence: 4,
+        likelihood: 3,
+        harm: 'none',
+        resolvedAtBriefing: false,
+        needsChange: true,
+      },
+      { kind: 'good_practice', category: 'communication', description: 'Handover checklist used on every shift' },
+    ],
+    ...overrides,
+  };
+}
+
+export const newKey = () => randomUUID();
