@@ -24,19 +24,28 @@ import { itemRoutes } from './items/routes.js';
 import { organisationRoutes } from './organisations/routes.js';
 import { staffRoutes } from './staff/routes.js';
 import { wardRoutes } from './wards/routes.js';
+import type { Relay, ServiceDeps } from './deps.js';
+import { escalationRoutes } from './escalations/routes.js';
+import { notificationRoutes } from './notifications/routes.js';
+import { outboxBacklog } from './queue/outbox.js';
+import type { QueueSet } from './queue/queues.js';
 
 export interface AppDeps {
   config: Config;
   database: DatabaseHandle;
   logger: Logger;
+  /** Any process may enqueue: through the outbox, relayed to these queues. */
+  queues: QueueSet;
+  relay: Relay;
 }
 
 const PUBLIC_PREFIXES = ['/docs'];
 
 /** Builds the HTTP application without listening, so tests can use `app.inject`. */
 export async function buildApp(deps: AppDeps) {
-  const { config, database, logger } = deps;
+  const { config, database, logger, queues } = deps;
   const db = database.db;
+  const services: ServiceDeps = { db, relay: deps.relay };
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -126,9 +135,13 @@ export async function buildApp(deps: AppDeps) {
       },
     },
     async (_request, reply) => {
-      const checks = { database: await probe(() => database.ping()) };
-      const ready = Object.values(checks).every((state) => state === 'up');
-      return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
+      const [databaseState, queueState] = await Promise.all([probe(() => database.ping()), probe(() => queues.ping())]);
+      const backlog = databaseState === 'up' ? await outboxBacklog(db).catch(() => null) : null;
+      // Capture works without Redis (the outbox keeps the work), so only the database decides readiness.
+      const status = databaseState === 'down' ? 'not_ready' : queueState === 'down' ? 'degraded' : 'ready';
+      return reply
+        .status(databaseState === 'up' ? 200 : 503)
+        .send({ status, checks: { database: databaseState, queue: queueState }, outboxBacklog: backlog });
     },
   );
 
@@ -138,19 +151,29 @@ export async function buildApp(deps: AppDeps) {
     async () => app.swagger(),
   );
 
-  await app.register(organisationRoutes, { db });
-  await app.register(wardRoutes, { db });
-  await app.register(staffRoutes, { db });
-  await app.register(tokenRoutes, { db });
-  await app.register(briefingRoutes, { db });
-  await app.register(itemRoutes, { db });
+  await app.register(organisationRoutes, {
+    ...services,
+    webhookPolicy: { allowHttpLoopback: config.webhookAllowHttpLoopback },
+  });
+  for (const routes of [
+    wardRoutes,
+    staffRoutes,
+    tokenRoutes,
+    briefingRoutes,
+    itemRoutes,
+    escalationRoutes,
+    notificationRoutes,
+  ]) {
+    await app.register(routes, services);
+  }
 
   return app;
 }
 
 const readinessSchema = z.object({
-  status: z.enum(['ready', 'not_ready']),
-  checks: z.record(z.string(), z.enum(['up', 'down'])),
+  status: z.enum(['ready', 'degraded', 'not_ready']),
+  checks: z.object({ database: z.enum(['up', 'down']), queue: z.enum(['up', 'down']) }),
+  outboxBacklog: z.number().int().nullable().describe('Jobs written but not yet handed to the queue'),
 });
 
 async function probe(check: () => Promise<void>): Promise<'up' | 'down'> {

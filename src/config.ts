@@ -15,6 +15,18 @@ const environmentSchema = z.object({
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
   IDEMPOTENCY_RETENTION_DAYS: z.coerce.number().int().min(7).default(7),
   TRUST_PROXY: booleanFlag.default(false),
+  ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or -')
+    .default('wsb'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10),
+  WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(1_000).default(30_000),
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(60),
+  OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  WEBHOOK_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(5_000),
+  WEBHOOK_ALLOW_HTTP_LOOPBACK: booleanFlag.default(false),
 });
 
 export type Config = {
@@ -28,6 +40,16 @@ export type Config = {
   bodyLimitBytes: number;
   idempotencyRetentionDays: number;
   trustProxy: boolean;
+  /** api serves HTTP, worker consumes jobs, all does both. Every role may enqueue. */
+  role: 'api' | 'worker' | 'all';
+  queuePrefix: string;
+  workerConcurrency: number;
+  workerStalledIntervalMs: number;
+  reconcileIntervalSeconds: number;
+  outboxRelayIntervalMs: number;
+  webhookTimeoutMs: number;
+  webhookRetryDelayMs: number;
+  webhookAllowHttpLoopback: boolean;
 };
 
 export class ConfigError extends Error {
@@ -54,5 +76,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     idempotencyRetentionDays: e.IDEMPOTENCY_RETENTION_DAYS,
     trustProxy: e.TRUST_PROXY,
+    role: e.ROLE,
+    queuePrefix: e.QUEUE_PREFIX,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    workerStalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,
+    reconcileIntervalSeconds: e.RECONCILE_INTERVAL_SECONDS,
+    outboxRelayIntervalMs: e.OUTBOX_RELAY_INTERVAL_MS,
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    webhookRetryDelayMs: e.WEBHOOK_RETRY_DELAY_MS,
+    webhookAllowHttpLoopback: e.WEBHOOK_ALLOW_HTTP_LOOPBACK,
   };
 }

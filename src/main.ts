@@ -3,31 +3,52 @@ import { ensurePlatformAdmin } from './auth/service.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/client.js';
 import { createLogger } from './logger.js';
+import { startOutboxRelay } from './queue/outbox.js';
+import { createQueues } from './queue/queues.js';
+import { startReconciler } from './queue/reconciler.js';
+import { startWorkers } from './queue/workers.js';
 
 export interface StartedService {
-  url: string;
+  url: string | null;
   stop(): Promise<void>;
 }
 
-/** Opens the database, migrates, and serves HTTP until stopped. */
+/**
+ * Starts what this process's ROLE asks for: HTTP (api), job consumers (worker), or both.
+ * Every process relays the outbox, so work written by any process reaches the queues.
+ */
 export async function startService(config: Config): Promise<StartedService> {
   const logger = createLogger(config.logLevel);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
-  logger.info({ database: database.kind }, 'database ready and migrated');
+  logger.info({ database: database.kind, role: config.role }, 'database ready and migrated');
 
   const generated = await ensurePlatformAdmin(database.db, config.bootstrapAdminToken, logger);
   if (generated) {
     process.stdout.write(`\nPlatform administrator token (shown once, keep it safe):\n  ${generated}\n\n`);
   }
 
-  const app = await buildApp({ config, database, logger });
-  const url = await app.listen({ port: config.port, host: config.host });
+  const queues = createQueues(config.redisUrl, config.queuePrefix, config.webhookRetryDelayMs);
+  const relay = startOutboxRelay(database.db, queues, logger, config.outboxRelayIntervalMs);
+
+  const runsWorkers = config.role !== 'api';
+  const workers = runsWorkers ? await startWorkers({ config, db: database.db, queues, relay, logger }) : null;
+  const reconciler = runsWorkers
+    ? startReconciler(database.db, queues, logger, config.reconcileIntervalSeconds)
+    : null;
+  await reconciler?.runNow();
+
+  const app = config.role !== 'worker' ? await buildApp({ config, database, logger, queues, relay }) : null;
+  const url = app ? await app.listen({ port: config.port, host: config.host }) : null;
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
-      logger.info('shutting down: no new requests, finishing those in flight');
-      await app.close();
+      logger.info('shutting down: finishing requests and jobs in flight');
+      await app?.close(); // stop taking requests; in-flight ones complete
+      await reconciler?.stop();
+      await workers?.close(); // finish jobs in flight before their queues close
+      await relay.stop();
+      await queues.close();
       await database.close();
     })());
   return { url, stop };
@@ -63,7 +84,7 @@ async function main() {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   main().catch((error: unknown) => {
-    console.error('failed to start:', error);
+    console.error(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   });
 }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ORG_ADMIN } from './roles.js';
 import { tenantOf } from './plugin.js';
-import type { Database } from '../db/client.js';
+import type { ServiceDeps } from '../deps.js';
 import { commonErrors, idParams, timestamp } from '../http/schemas.js';
 import { issueToken, listTokens, revokeToken } from './service.js';
 
@@ -20,7 +20,8 @@ const tokenSchema = z
 
 const label = z.string().trim().min(1).max(100);
 
-export const tokenRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, { db }) => {
+export const tokenRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
+  const { db } = deps;
   app.post(
     '/v1/tokens',
     {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { tenantOf } from '../auth/plugin.js';
 import { TENANT_ROLES, WARD_STAFF } from '../auth/roles.js';
-import type { Database } from '../db/client.js';
+import type { ServiceDeps } from '../deps.js';
 import { pageOf, pageQuery } from '../http/pagination.js';
 import { commonErrors, idParams, isoDate, problemSchema } from '../http/schemas.js';
 import { briefingCreatedSchema, briefingSchema, newBriefingSchema } from './schemas.js';
@@ -10,7 +10,8 @@ import { getBriefing, listBriefings, recordBriefing } from './service.js';
 
 const READERS = TENANT_ROLES;
 
-export const briefingRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, { db }) => {
+export const briefingRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
+  const { db } = deps;
   app.post(
     '/v1/briefings',
     {
@@ -27,7 +28,7 @@ export const briefingRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (ap
         response: { 201: briefingCreatedSchema, 409: problemSchema, 422: problemSchema, ...commonErrors },
       },
     },
-    async (request, reply) => reply.status(201).send(await recordBriefing(db, tenantOf(request), request.body)),
+    async (request, reply) => reply.status(201).send(await recordBriefing(deps, tenantOf(request), request.body)),
   );
 
   app.get(

@@ -90,4 +90,7 @@ export const briefingCreatedSchema = briefingSchema.extend({
   redactions: z
     .array(z.object({ path: z.string(), kinds: z.array(z.enum(['nhs_number', 'postcode', 'date_of_birth'])) }))
     .describe('Free-text fields from which identifiers were removed (organisations with the redact policy)'),
+  unroutedItemIds: z
+    .array(z.uuid())
+    .describe('Items that qualify for escalation but wait for the ward to get an escalation policy'),
 });

@@ -3,15 +3,20 @@ import { assertWardReadable, isWardStaff, wardScope, type TenantPrincipal } from
 import type { Database, Executor } from '../db/client.js';
 import { briefings, items, organisations, wards } from '../db/schema.js';
 import { riskBand, riskScore } from '../domain/risk.js';
+import { DEFAULT_MIN_BAND } from '../domain/escalation.js';
 import { conflict, notFound } from '../http/errors.js';
 import { decodeCursor, paginate } from '../http/pagination.js';
-import { presentItem, type ItemRow } from '../items/present.js';
+import { presentItem, presentItems } from '../items/present.js';
+import { isAutomaticCandidate, startEscalation, type Relay } from '../escalations/engine.js';
+import { loadPolicy } from '../escalations/policy.js';
 import { screenFreeText, type ScreenedField } from '../items/screening.js';
 import type { NewBriefing } from './schemas.js';
 
 type BriefingRow = typeof briefings.$inferSelect;
 
-export function presentBriefing(row: BriefingRow, itemRows: ItemRow[]) {
+type PresentedItem = ReturnType<typeof presentItem>;
+
+export function presentBriefing(row: BriefingRow, presentedItems: PresentedItem[]) {
   return {
     id: row.id,
     wardId: row.wardId,
@@ -29,7 +34,7 @@ export function presentBriefing(row: BriefingRow, itemRows: ItemRow[]) {
     },
     durationMinutes: row.durationMinutes,
     createdAt: row.createdAt.toISOString(),
-    items: itemRows.map(presentItem),
+    items: presentedItems,
   };
 }
 
@@ -47,7 +52,12 @@ function freeTextFields(input: NewBriefing): ScreenedField[] {
  * Records a briefing and its items in one transaction. Only the ward's own device and the
  * clinicians on the ward may record; anyone else is told the ward does not exist.
  */
-export async function recordBriefing(db: Database, principal: TenantPrincipal, input: NewBriefing) {
+export async function recordBriefing(
+  deps: { db: Database; relay: Relay },
+  principal: TenantPrincipal,
+  input: NewBriefing,
+) {
+  const { db } = deps;
   if (!isWardStaff(principal, input.wardId)) throw notFound('Ward');
   const [context] = await db
     .select({ bandThresholds: organisations.bandThresholds, identifierPolicy: organisations.identifierPolicy })
@@ -58,7 +68,7 @@ export async function recordBriefing(db: Database, principal: TenantPrincipal, i
 
   const screen = screenFreeText(freeTextFields(input), context.identifierPolicy);
 
-  return db.transaction(async (tx) => {
+  const recorded = await db.transaction(async (tx) => {
     const [briefing] = await tx
       .insert(briefings)
       .values({
@@ -124,8 +134,26 @@ export async function recordBriefing(db: Database, principal: TenantPrincipal, i
             )
             .returning();
     itemRows.sort((a, b) => a.position - b.position);
-    return { ...presentBriefing(briefing, itemRows), redactions: screen.redactions };
+
+    // What the ward could not fix goes to the named manager, in this same transaction.
+    const policy = await loadPolicy(tx, input.wardId);
+    const unrouted: string[] = [];
+    for (const item of itemRows) {
+      if (!isAutomaticCandidate(item, policy?.minBandToEscalate ?? DEFAULT_MIN_BAND)) continue;
+      if (!policy) {
+        unrouted.push(item.id);
+        continue;
+      }
+      await startEscalation(tx, { item, policy, trigger: 'automatic', actorTokenId: principal.tokenId });
+    }
+    return { briefing, itemRows, unrouted };
   });
+  deps.relay.nudge();
+  return {
+    ...presentBriefing(recorded.briefing, await presentItems(db, recorded.itemRows)),
+    redactions: screen.redactions,
+    unroutedItemIds: recorded.unrouted,
+  };
 }
 
 async function findBriefingFor(db: Executor, wardId: string, date: string, shift: 'day' | 'night') {
@@ -144,7 +172,7 @@ export async function getBriefing(db: Database, principal: TenantPrincipal, brie
   if (!row) throw notFound('Briefing');
   assertWardReadable(principal, row.wardId, 'Briefing');
   const itemRows = await db.select().from(items).where(eq(items.briefingId, row.id)).orderBy(asc(items.position));
-  return presentBriefing(row, itemRows);
+  return presentBriefing(row, await presentItems(db, itemRows));
 }
 
 export interface BriefingFilter {
@@ -185,8 +213,14 @@ export async function listBriefings(db: Database, principal: TenantPrincipal, fi
   const itemRows = ids.length
     ? await db.select().from(items).where(inArray(items.briefingId, ids)).orderBy(asc(items.position))
     : [];
+  const presented = await presentItems(db, itemRows);
   return {
-    data: page.data.map((b) => presentBriefing(b, itemRows.filter((i) => i.briefingId === b.id))),
+    data: page.data.map((b) =>
+      presentBriefing(
+        b,
+        presented.filter((i) => i.briefingId === b.id),
+      ),
+    ),
     nextCursor: page.nextCursor,
   };
 }

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  bigserial,
   boolean,
   check,
   date,
@@ -14,6 +15,8 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { AckDeadlines, ChainSnapshot } from '../domain/escalation.js';
+import { ESCALATION_STATES, OUTCOMES, STANCES } from '../domain/escalation.js';
 import { RISK_BANDS, type BandThresholds } from '../domain/risk.js';
 import { HARM_LEVELS, IDENTIFIER_POLICIES, ITEM_CATEGORIES, ITEM_KINDS, ITEM_STATUSES, SHIFTS, STAFF_ROLES } from '../domain/taxonomy.js';
 
@@ -28,6 +31,9 @@ export const organisations = pgTable('organisations', {
   code: text('code').notNull().unique(),
   bandThresholds: jsonb('band_thresholds').$type<BandThresholds>().notNull(),
   identifierPolicy: text('identifier_policy', { enum: IDENTIFIER_POLICIES }).notNull().default('reject'),
+  webhookUrl: text('webhook_url'),
+  /** HMAC key for webhook signatures; shown once when the webhook is set. */
+  webhookSecret: text('webhook_secret'),
   createdAt: createdAt(),
 });
 
@@ -200,3 +206,205 @@ export const idempotencyKeys = pgTable(
   },
   (t) => [primaryKey({ columns: [t.tokenId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );
+
+// ---------------------------------------------------------------------------
+// Escalation to named managers.
+
+export const escalationPolicies = pgTable('escalation_policies', {
+  wardId: uuid('ward_id')
+    .primaryKey()
+    .references(() => wards.id),
+  organisationId: uuid('organisation_id')
+    .notNull()
+    .references(() => organisations.id),
+  levels: jsonb('levels').$type<string[]>().notNull(),
+  ackWithinSeconds: jsonb('ack_within_seconds').$type<AckDeadlines>().notNull(),
+  repeatEverySeconds: integer('repeat_every_seconds').notNull(),
+  maxRepeats: integer('max_repeats').notNull(),
+  minBandToEscalate: text('min_band_to_escalate', { enum: RISK_BANDS }).notNull(),
+  categoryRoutes: jsonb('category_routes').$type<Partial<Record<string, string>>>().notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const escalations = pgTable(
+  'escalations',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    wardId: uuid('ward_id')
+      .notNull()
+      .references(() => wards.id),
+    itemId: uuid('item_id')
+      .notNull()
+      .references(() => items.id),
+    trigger: text('trigger', { enum: ['automatic', 'manual'] }).notNull(),
+    reason: text('reason'),
+    band: text('band', { enum: RISK_BANDS }).notNull(),
+    chain: jsonb('chain').$type<ChainSnapshot>().notNull(),
+    state: text('state', { enum: ESCALATION_STATES }).notNull(),
+    level: smallint('level').notNull(),
+    assigneeStaffId: uuid('assignee_staff_id')
+      .notNull()
+      .references(() => staff.id),
+    /** When the current assignee must have acknowledged by. */
+    dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+    /** When the pending timer fires; null when no further automatic step is due. */
+    nextStepAt: timestamp('next_step_at', { withTimezone: true }),
+    /** Bumped by every change that replaces the pending timer; timer jobs carry the step they were made for. */
+    step: integer('step').notNull().default(1),
+    repeatsSent: smallint('repeats_sent').notNull().default(0),
+    snoozedUntil: timestamp('snoozed_until', { withTimezone: true }),
+    stance: text('stance', { enum: STANCES }),
+    stanceRationale: text('stance_rationale'),
+    stanceAt: timestamp('stance_at', { withTimezone: true }),
+    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    outcome: text('outcome', { enum: OUTCOMES }),
+    outcomeNote: text('outcome_note'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // At most one open escalation per item, enforced by the database.
+    uniqueIndex('escalations_one_open_per_item').on(t.itemId).where(sql`${t.state} <> 'resolved'`),
+    index('escalations_assignee_due_idx').on(t.assigneeStaffId, t.dueAt, t.id).where(sql`${t.state} <> 'resolved'`),
+    index('escalations_next_step_idx').on(t.nextStepAt).where(sql`${t.nextStepAt} IS NOT NULL`),
+    index('escalations_organisation_created_idx').on(t.organisationId, t.createdAt),
+    index('escalations_item_idx').on(t.itemId),
+  ],
+);
+
+/** Everyone who has held the escalation; past assignees keep read access. */
+export const escalationAssignees = pgTable(
+  'escalation_assignees',
+  {
+    escalationId: uuid('escalation_id')
+      .notNull()
+      .references(() => escalations.id),
+    staffId: uuid('staff_id')
+      .notNull()
+      .references(() => staff.id),
+    firstAssignedAt: timestamp('first_assigned_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.escalationId, t.staffId] }), index('escalation_assignees_staff_idx').on(t.staffId)],
+);
+
+export const ESCALATION_EVENT_TYPES = [
+  'started',
+  'climbed',
+  'reminded',
+  'acknowledged',
+  'position',
+  'action_planned',
+  'resolved',
+  'reassigned',
+  'escalated',
+  'snoozed',
+  'comment',
+] as const;
+export type EscalationEventType = (typeof ESCALATION_EVENT_TYPES)[number];
+
+/** The escalation's history, oldest first. */
+export const escalationEvents = pgTable(
+  'escalation_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    escalationId: uuid('escalation_id')
+      .notNull()
+      .references(() => escalations.id),
+    type: text('type', { enum: ESCALATION_EVENT_TYPES }).notNull(),
+    /** The step this event created, for events that replace the pending timer. */
+    step: integer('step'),
+    actorStaffId: uuid('actor_staff_id').references(() => staff.id),
+    actorTokenId: uuid('actor_token_id').references(() => apiTokens.id),
+    level: smallint('level').notNull(),
+    assigneeStaffId: uuid('assignee_staff_id')
+      .notNull()
+      .references(() => staff.id),
+    details: jsonb('details').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('escalation_events_escalation_idx').on(t.escalationId, t.id),
+    // A timer step applied twice would insert a second row for the same step: refused here.
+    uniqueIndex('escalation_events_one_per_step').on(t.escalationId, t.step).where(sql`${t.step} IS NOT NULL`),
+  ],
+);
+
+/** Planned actions a manager records (`POST /v1/escalations/:id/actions`). */
+export const escalationActions = pgTable(
+  'escalation_actions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    escalationId: uuid('escalation_id')
+      .notNull()
+      .references(() => escalations.id),
+    description: text('description').notNull(),
+    dueDate: date('due_date', { mode: 'string' }).notNull(),
+    createdByStaffId: uuid('created_by_staff_id')
+      .notNull()
+      .references(() => staff.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('escalation_actions_escalation_idx').on(t.escalationId)],
+);
+
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    recipientStaffId: uuid('recipient_staff_id')
+      .notNull()
+      .references(() => staff.id),
+    escalationId: uuid('escalation_id')
+      .notNull()
+      .references(() => escalations.id),
+    type: text('type', { enum: ['assigned', 'reminder'] }).notNull(),
+    step: integer('step').notNull(),
+    createdAt: createdAt(),
+    readAt: timestamp('read_at', { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex('notifications_once_per_step').on(t.escalationId, t.step, t.recipientStaffId),
+    index('notifications_recipient_idx').on(t.recipientStaffId, t.createdAt),
+  ],
+);
+
+export const webhookDeliveries = pgTable(
+  'webhook_deliveries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    notificationId: uuid('notification_id')
+      .notNull()
+      .references(() => notifications.id),
+    attempt: integer('attempt').notNull(),
+    url: text('url').notNull(),
+    statusCode: integer('status_code'),
+    error: text('error'),
+    succeeded: boolean('succeeded').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('webhook_deliveries_notification_idx').on(t.notificationId)],
+);
+
+// ---------------------------------------------------------------------------
+// Transactional outbox: jobs written with the data they concern, relayed to BullMQ.
+
+export const outbox = pgTable('outbox', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  queue: text('queue').notNull(),
+  jobName: text('job_name').notNull(),
+  jobId: text('job_id').notNull(),
+  payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
+  /** When the job should run; the relay turns the remainder into a BullMQ delay. */
+  runAt: timestamp('run_at', { withTimezone: true }).notNull().defaultNow(),
+  createdAt: createdAt(),
+});

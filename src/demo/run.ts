@@ -10,13 +10,14 @@ async function main() {
   const logger = createLogger(config.logLevel);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   const started = Date.now();
-  const result = await seedDemo(database.db);
+  // The outbox keeps the seeded escalations' timers until the service below relays them.
+  const result = await seedDemo(database.db, { nudge: () => {} });
   await database.close();
   if (result.seeded) console.log(`Demo data created in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
 
   const service = await startService(config);
   exitOnSignals(service);
-  const url = service.url.replace('0.0.0.0', '127.0.0.1');
+  const url = (service.url ?? '').replace('0.0.0.0', '127.0.0.1');
   console.log(`
 Ward safety briefings demo is running at ${url}
   API docs (Swagger UI): ${url}/docs

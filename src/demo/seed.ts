@@ -5,6 +5,7 @@ import { hashToken } from '../auth/tokens.js';
 import { recordBriefing } from '../briefings/service.js';
 import type { NewBriefing } from '../briefings/schemas.js';
 import type { Database } from '../db/client.js';
+import type { Relay } from '../deps.js';
 import { apiTokens, organisations, staff, staffWards, wards } from '../db/schema.js';
 import { DEFAULT_BAND_THRESHOLDS } from '../domain/risk.js';
 import type { ItemCategory, ItemKind, StaffRole } from '../domain/taxonomy.js';
@@ -82,7 +83,7 @@ function workingDaysBefore(today: Date, count: number): string[] {
   return days.reverse();
 }
 
-export async function seedDemo(db: Database, options: { today?: Date; weeks?: number } = {}) {
+export async function seedDemo(db: Database, relay: Relay, options: { today?: Date; weeks?: number } = {}) {
   const existing = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.code, 'DEMO'));
   if (existing[0]) return { organisationId: existing[0].id, seeded: false };
 
@@ -168,7 +169,7 @@ export async function seedDemo(db: Database, options: { today?: Date; weeks?: nu
             notHeldReason: random() < 0.5 ? 'Ward too busy: two emergency admissions' : 'No facilitator available',
             items: [],
           };
-      await recordBriefing(db, device, briefing);
+      await recordBriefing({ db, relay }, device, briefing);
     }
   }
   return { organisationId, seeded: true };

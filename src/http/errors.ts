@@ -113,10 +113,16 @@ export function registerErrorHandling(app: FastifyInstance) {
       return sendProblem(request, reply, error.code, error.message, error.extra);
     }
     if (hasZodFastifySchemaValidationErrors(error)) {
-      const errors = error.validation.map((issue) => ({
-        path: [error.validationContext, ...pathOf(issue.instancePath)].filter(Boolean).join('.'),
-        message: issue.message ?? 'is invalid',
-      }));
+      const errors = error.validation.flatMap((issue): FieldError[] => {
+        const at = (...more: string[]) =>
+          [error.validationContext, ...pathOf(issue.instancePath), ...more].filter(Boolean).join('.');
+        // An unknown field is reported at its own path, one entry per field, rather than at its parent.
+        const keys = issue.keyword === 'unrecognized_keys' ? (issue.params as { keys?: unknown }).keys : undefined;
+        if (Array.isArray(keys) && keys.length > 0) {
+          return keys.map((key) => ({ path: at(String(key)), message: 'is not a known field' }));
+        }
+        return [{ path: at(), message: issue.message ?? 'is invalid' }];
+      });
       return sendProblem(request, reply, 'validation_failed', describeValidation(errors), { errors });
     }
     const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
@@ -141,6 +147,17 @@ export function registerErrorHandling(app: FastifyInstance) {
     request.log.error({ err: error }, 'unhandled error');
     return sendProblem(request, reply, 'internal', 'An unexpected error occurred; it has been logged');
   });
+}
+
+/**
+ * For Fastify's `frameworkErrors` option: the router's own refusals (a URL that cannot be
+ * decoded, a path parameter longer than maxParamLength) bypass the error handler, so without
+ * this they answer Fastify's plain JSON, echoing the URL, instead of a problem document.
+ */
+export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  request.log.info({ code: error.code }, 'request URL refused by the router');
+  reply.header('x-request-id', request.id);
+  return sendProblem(request, reply, 'bad_request', 'The request URL could not be understood');
 }
 
 function pathOf(instancePath: string): string[] {

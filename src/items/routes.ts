@@ -2,16 +2,17 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { tenantOf } from '../auth/plugin.js';
 import { TENANT_ROLES, WARD_STAFF } from '../auth/roles.js';
-import type { Database } from '../db/client.js';
+import type { ServiceDeps } from '../deps.js';
 import { RISK_BANDS } from '../domain/risk.js';
 import { ITEM_CATEGORIES, ITEM_STATUSES } from '../domain/taxonomy.js';
 import { pageOf, pageQuery } from '../http/pagination.js';
 import { commonErrors, freeText, idParams, isoDate, problemSchema } from '../http/schemas.js';
-import { presentItem } from './present.js';
+import { presentItems } from './present.js';
 import { itemSchema } from './schemas.js';
 import { getItem, listItems, resolveItemAtWard } from './service.js';
 
-export const itemRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, { db }) => {
+export const itemRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
+  const { db } = deps;
   app.get(
     '/v1/items',
     {
@@ -33,7 +34,7 @@ export const itemRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, {
     },
     async (request) => {
       const page = await listItems(db, tenantOf(request), request.query);
-      return { data: page.data.map(presentItem), nextCursor: page.nextCursor };
+      return { data: await presentItems(db, page.data), nextCursor: page.nextCursor };
     },
   );
 
@@ -48,7 +49,7 @@ export const itemRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, {
         response: { 200: itemSchema, ...commonErrors },
       },
     },
-    async (request) => presentItem(await getItem(db, tenantOf(request), request.params.id)),
+    async (request) => (await presentItems(db, [await getItem(db, tenantOf(request), request.params.id)]))[0]!,
   );
 
   app.post(
@@ -64,6 +65,7 @@ export const itemRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, {
         response: { 200: itemSchema, 409: problemSchema, 422: problemSchema, ...commonErrors },
       },
     },
-    async (request) => presentItem(await resolveItemAtWard(db, tenantOf(request), request.params.id, request.body.note)),
+    async (request) =>
+      (await presentItems(db, [await resolveItemAtWard(deps, tenantOf(request), request.params.id, request.body.note)]))[0]!,
   );
 };

@@ -1,7 +1,24 @@
 import { z } from 'zod';
 import { HARM_LEVELS, ITEM_CATEGORIES, ITEM_KINDS, ITEM_STATUSES } from '../domain/taxonomy.js';
 import { RISK_BANDS } from '../domain/risk.js';
+import { ESCALATION_STATES, OUTCOMES, STANCES } from '../domain/escalation.js';
 import { isoDate, timestamp } from '../http/schemas.js';
+
+export const escalationSummarySchema = z
+  .object({
+    id: z.uuid(),
+    state: z.enum(ESCALATION_STATES),
+    level: z.number().int().describe('1 = first manager in the chain'),
+    assignee: z.object({ id: z.uuid(), name: z.string() }),
+    dueAt: timestamp,
+    overdue: z.boolean(),
+    managerPosition: z.object({ stance: z.enum(STANCES), rationale: z.string().nullable(), at: timestamp }).nullable(),
+    plannedActions: z.array(z.object({ description: z.string(), dueDate: isoDate })),
+    outcome: z.enum(OUTCOMES).nullable(),
+    outcomeNote: z.string().nullable(),
+    resolvedAt: timestamp.nullable(),
+  })
+  .meta({ id: 'EscalationSummary' });
 
 export const itemSchema = z
   .object({
@@ -22,6 +39,7 @@ export const itemSchema = z
     actionTaken: z.string().nullable(),
     needsChange: z.boolean().nullable().describe("The team's view: is change needed beyond the ward?"),
     resolution: z.object({ note: z.string().nullable(), resolvedAt: timestamp }).nullable(),
+    escalation: escalationSummarySchema.nullable().describe("The item's latest escalation, with the manager's answers"),
     createdAt: timestamp,
   })
   .meta({ id: 'Item' });

@@ -1,7 +1,9 @@
-import { and, desc, eq, gte, inArray, lte, or, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lte, ne, or, lt, sql } from 'drizzle-orm';
 import { assertWardReadable, isWardStaff, wardScope, type TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
-import { items, organisations } from '../db/schema.js';
+import { escalations, items, organisations } from '../db/schema.js';
+import type { ServiceDeps } from '../deps.js';
+import { recordEvent } from '../escalations/engine.js';
 import type { RiskBand } from '../domain/risk.js';
 import type { ItemCategory, ItemStatus } from '../domain/taxonomy.js';
 import { conflict, notFound } from '../http/errors.js';
@@ -57,8 +59,12 @@ export async function listItems(db: Database, principal: TenantPrincipal, filter
   return paginate(rows, filter.limit, (row) => ({ after: row.raisedOn, id: row.id }));
 }
 
-/** The ward resolved the item itself (not through an escalation). */
-export async function resolveItemAtWard(db: Database, principal: TenantPrincipal, itemId: string, note: string) {
+/**
+ * The ward resolved the item itself. An open escalation of the item ends with it (outcome
+ * `fixed`, recorded as done by the ward), so the manager's chain stops.
+ */
+export async function resolveItemAtWard(deps: ServiceDeps, principal: TenantPrincipal, itemId: string, note: string) {
+  const { db } = deps;
   const current = await getItem(db, principal, itemId);
   if (!isWardStaff(principal, current.wardId)) throw notFound('Item');
   const [organisation] = await db
@@ -66,16 +72,41 @@ export async function resolveItemAtWard(db: Database, principal: TenantPrincipal
     .from(organisations)
     .where(eq(organisations.id, principal.organisationId));
   const screen = screenFreeText([{ path: 'note', text: note }], organisation?.identifierPolicy ?? 'reject');
-  const [row] = await db
-    .update(items)
-    .set({
-      status: 'resolved',
-      resolutionNote: screen.redactedText('note', note),
-      resolvedAt: sql`now()`,
-      resolvedByTokenId: principal.tokenId,
-    })
-    .where(and(eq(items.id, itemId), eq(items.status, 'open')))
-    .returning();
-  if (!row) throw conflict('The item is already resolved');
+  const cleanNote = screen.redactedText('note', note);
+  const row = await db.transaction(async (tx) => {
+    const now = new Date();
+    const [updated] = await tx
+      .update(items)
+      .set({ status: 'resolved', resolutionNote: cleanNote, resolvedAt: now, resolvedByTokenId: principal.tokenId })
+      .where(and(eq(items.id, itemId), eq(items.status, 'open')))
+      .returning();
+    if (!updated) throw conflict('The item is already resolved');
+    const [open] = await tx
+      .update(escalations)
+      .set({
+        state: 'resolved',
+        resolvedAt: now,
+        outcome: 'fixed',
+        outcomeNote: cleanNote,
+        nextStepAt: null,
+        step: sql`${escalations.step} + 1`,
+      })
+      .where(and(eq(escalations.itemId, itemId), ne(escalations.state, 'resolved')))
+      .returning();
+    if (open) {
+      await recordEvent(tx, {
+        escalationId: open.id,
+        type: 'resolved',
+        step: open.step,
+        level: open.level,
+        assigneeStaffId: open.assigneeStaffId,
+        actorStaffId: principal.staffId,
+        actorTokenId: principal.tokenId,
+        details: { outcome: 'fixed', by: 'ward' },
+      });
+    }
+    return updated;
+  });
+  deps.relay.nudge();
   return row;
 }

@@ -1,6 +1,8 @@
-import { eq } from 'drizzle-orm';
+import { randomBytes } from 'node:crypto';
+import { desc, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { apiTokens, organisations, staff } from '../db/schema.js';
+import { apiTokens, organisations, staff, webhookDeliveries } from '../db/schema.js';
+import { webhookUrlProblem, type WebhookUrlPolicy } from '../webhooks/url.js';
 import { DEFAULT_BAND_THRESHOLDS, validateBandThresholds, type BandThresholds } from '../domain/risk.js';
 import type { IdentifierPolicy } from '../domain/taxonomy.js';
 import { generateToken, hashToken } from '../auth/tokens.js';
@@ -14,7 +16,7 @@ export function presentOrganisation(row: OrganisationRow) {
     id: row.id,
     name: row.name,
     code: row.code,
-    settings: { riskBands: row.bandThresholds, identifierPolicy: row.identifierPolicy },
+    settings: { riskBands: row.bandThresholds, identifierPolicy: row.identifierPolicy, webhookUrl: row.webhookUrl },
     createdAt: row.createdAt.toISOString(),
   };
 }
@@ -82,4 +84,39 @@ export async function updateSettings(db: Database, organisationId: string, patch
     .returning();
   if (!row) throw notFound('Organisation');
   return row;
+}
+
+/** Sets the webhook for escalation events; a new signing secret is returned once. */
+export async function setWebhook(db: Database, organisationId: string, url: string, policy: WebhookUrlPolicy) {
+  const problem = webhookUrlProblem(url, policy);
+  if (problem) {
+    throw new AppError('validation_failed', `url ${problem}`, { errors: [{ path: 'body.url', message: problem }] });
+  }
+  const secret = `whsec_${randomBytes(32).toString('base64url')}`;
+  await db.update(organisations).set({ webhookUrl: url, webhookSecret: secret }).where(eq(organisations.id, organisationId));
+  return { url, secret };
+}
+
+export async function removeWebhook(db: Database, organisationId: string) {
+  await db.update(organisations).set({ webhookUrl: null, webhookSecret: null }).where(eq(organisations.id, organisationId));
+}
+
+export async function listWebhookDeliveries(db: Database, organisationId: string) {
+  const rows = await db
+    .select()
+    .from(webhookDeliveries)
+    .where(eq(webhookDeliveries.organisationId, organisationId))
+    .orderBy(desc(webhookDeliveries.id))
+    .limit(200);
+  return rows.map((r) => ({
+    id: r.id,
+    notificationId: r.notificationId,
+    attempt: r.attempt,
+    url: r.url,
+    statusCode: r.statusCode,
+    error: r.error,
+    succeeded: r.succeeded,
+    durationMs: r.durationMs,
+    createdAt: r.createdAt.toISOString(),
+  }));
 }

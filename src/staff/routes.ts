@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { tenantOf } from '../auth/plugin.js';
 import { ORG_ADMIN } from '../auth/roles.js';
-import type { Database } from '../db/client.js';
+import type { ServiceDeps } from '../deps.js';
 import { STAFF_ROLES } from '../domain/taxonomy.js';
 import { commonErrors, idParams, problemSchema, timestamp } from '../http/schemas.js';
 import { createStaff, getStaff, listStaff } from './service.js';
@@ -20,7 +20,8 @@ export const staffSchema = z
   })
   .meta({ id: 'StaffMember' });
 
-export const staffRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, { db }) => {
+export const staffRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
+  const { db } = deps;
   app.post(
     '/v1/staff',
     {

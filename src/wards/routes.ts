@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { tenantOf } from '../auth/plugin.js';
 import { ORG_ADMIN, TENANT_ROLES } from '../auth/roles.js';
-import type { Database } from '../db/client.js';
+import type { ServiceDeps } from '../deps.js';
 import { commonErrors, idParams, problemSchema, timestamp } from '../http/schemas.js';
 import { createWard, getWard, listWards, presentWard } from './service.js';
 
@@ -17,7 +17,8 @@ export const wardSchema = z
   })
   .meta({ id: 'Ward' });
 
-export const wardRoutes: FastifyPluginAsyncZod<{ db: Database }> = async (app, { db }) => {
+export const wardRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
+  const { db } = deps;
   app.post(
     '/v1/wards',
     {

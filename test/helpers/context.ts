@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { inject } from 'vitest';
 import { buildApp, type App } from '../../src/app.js';
@@ -5,6 +6,9 @@ import { ensurePlatformAdmin } from '../../src/auth/service.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
+import { startOutboxRelay, type OutboxRelay } from '../../src/queue/outbox.js';
+import { createQueues, type QueueSet } from '../../src/queue/queues.js';
+import { startWorkers } from '../../src/queue/workers.js';
 import { cloneTestDatabase } from './database.js';
 
 export const PLATFORM_TOKEN = 'test-platform-admin-token-0123456789';
@@ -13,18 +17,38 @@ export interface TestContext {
   app: App;
   database: DatabaseHandle;
   config: Config;
+  queues: QueueSet;
+  relay: OutboxRelay;
   /** Every log line the app wrote, for tests that check what must never be logged. */
   logLines: string[];
+  startWorkers(): Promise<{ close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
-export async function createTestContext(overrides: Record<string, string> = {}): Promise<TestContext> {
-  const clone = await cloneTestDatabase();
+/**
+ * A database clone of its own, a queue prefix of its own (so test files sharing one Redis
+ * never see each other's jobs), the outbox relay, and the app. Workers start on request.
+ */
+export interface TestContextOptions {
+  /** Use the embedded database (PGlite) kept in this directory instead of a PostgreSQL clone. */
+  embeddedDataDir?: string;
+}
+
+export async function createTestContext(
+  overrides: Record<string, string> = {},
+  options: TestContextOptions = {},
+): Promise<TestContext> {
+  const clone = options.embeddedDataDir ? null : await cloneTestDatabase();
   const config = loadConfig({
-    DATABASE_URL: clone.url,
+    ...(clone ? { DATABASE_URL: clone.url } : { DATA_DIR: options.embeddedDataDir }),
     REDIS_URL: inject('redisUrl'),
     LOG_LEVEL: 'info',
     BOOTSTRAP_ADMIN_TOKEN: PLATFORM_TOKEN,
+    QUEUE_PREFIX: `test-${randomBytes(4).toString('hex')}`,
+    OUTBOX_RELAY_INTERVAL_MS: '200',
+    WORKER_STALLED_INTERVAL_MS: '2000',
+    WEBHOOK_RETRY_DELAY_MS: '100',
+    WEBHOOK_ALLOW_HTTP_LOOPBACK: 'true',
     ...overrides,
   });
   const logLines: string[] = [];
@@ -37,17 +61,33 @@ export async function createTestContext(overrides: Record<string, string> = {}):
   const logger = createLogger(config.logLevel, sink);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   await ensurePlatformAdmin(database.db, PLATFORM_TOKEN, logger);
-  const app = await buildApp({ config, database, logger });
+  const queues = createQueues(config.redisUrl, config.queuePrefix, config.webhookRetryDelayMs);
+  const relay = startOutboxRelay(database.db, queues, logger, config.outboxRelayIntervalMs);
+  const app = await buildApp({ config, database, logger, queues, relay });
   await app.ready();
+  const running: { close(): Promise<void> }[] = [];
   return {
     app,
     database,
     config,
+    queues,
+    relay,
     logLines,
+    startWorkers: async () => {
+      const workers = await startWorkers({ config, db: database.db, queues, relay, logger });
+      running.push(workers);
+      return workers;
+    },
     close: async () => {
       await app.close();
+      for (const workers of running) await workers.close();
+      await relay.stop();
+      await Promise.all(
+        (['escalation-steps', 'webhooks'] as const).map((name) => queues.get(name).obliterate({ force: true }).catch(() => {})),
+      );
+      await queues.close();
       await database.close();
-      await clone.drop();
+      await clone?.drop();
     },
   };
 }

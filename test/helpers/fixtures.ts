@@ -8,14 +8,66 @@ export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 let counter = 0;
 const unique = () => `${Date.now().toString(36).slice(-4)}${(counter++).toString(36)}`.toUpperCase();
 
-export async function post<T = any>(app: App, url: string, token: string, payload: unknown, headers = {}) {
-  const response = await app.inject({ method: 'POST', url, headers: { ...bearer(token), ...headers }, payload: payload as object });
-  return { status: response.statusCode, body: response.json() as T, headers: response.headers };
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  headers: Record<string, string | string[] | number | undefined>;
+  /** The body exactly as sent, for checks that something never appears in it. */
+  raw: string;
 }
 
-export async function get<T = any>(app: App, url: string, token: string) {
-  const response = await app.inject({ method: 'GET', url, headers: bearer(token) });
-  return { status: response.statusCode, body: response.json() as T, headers: response.headers };
+export interface CallOptions {
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE' | 'HEAD' | 'OPTIONS';
+  url: string;
+  /** Bearer token; omitted means no Authorization header. */
+  token?: string | undefined;
+  /** JSON payload (objects are serialised); a string is sent as is. */
+  payload?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Any request, as a client would send it; the body is parsed as JSON when it is JSON. */
+export async function call<T = any>(app: App, options: CallOptions): Promise<ApiResponse<T>> {
+  const response = await app.inject({
+    method: options.method,
+    url: options.url,
+    headers: { ...(options.token === undefined ? {} : bearer(options.token)), ...options.headers },
+    ...(options.payload === undefined ? {} : { payload: options.payload as object | string }),
+  });
+  const contentType = String(response.headers['content-type'] ?? '');
+  const body = /json/.test(contentType) && response.body ? (response.json() as T) : (response.body as T);
+  return { status: response.statusCode, body, headers: response.headers, raw: response.body };
+}
+
+export const post = <T = any>(app: App, url: string, token: string, payload: unknown, headers: Record<string, string> = {}) =>
+  call<T>(app, { method: 'POST', url, token, payload, headers });
+
+export const get = <T = any>(app: App, url: string, token: string) => call<T>(app, { method: 'GET', url, token });
+
+export const patch = <T = any>(app: App, url: string, token: string, payload: unknown) =>
+  call<T>(app, { method: 'PATCH', url, token, payload });
+
+export const del = <T = any>(app: App, url: string, token: string) => call<T>(app, { method: 'DELETE', url, token });
+
+/**
+ * The answer is an RFC 9457 problem document with the given status, carrying the request id,
+ * and gives nothing of the server's internals away (no stack trace, no SQL).
+ */
+export function expectProblem(response: ApiResponse, status: number) {
+  expect(response.status, response.raw).toBe(status);
+  expect(String(response.headers['content-type'])).toMatch(/^application\/problem\+json/);
+  const body = response.body as Record<string, unknown>;
+  expect(body).toMatchObject({
+    type: expect.stringMatching(/^https?:\/\//),
+    title: expect.any(String),
+    status,
+    detail: expect.any(String),
+    requestId: response.headers['x-request-id'],
+  });
+  expect(body.requestId).toEqual(expect.any(String));
+  expect(response.raw).not.toMatch(/\n\s+at |\.ts:\d+|node_modules|\bstack\b/);
+  expect(response.raw).not.toMatch(/\b(select|insert into|update .* set|delete from)\b|violates|constraint|relation "|SQLSTATE|pg_/i);
+  return body as { type: string; title: string; status: number; detail: string; errors?: { path: string; message: string }[]; [key: string]: unknown };
 }
 
 async function created<T = any>(app: App, url: string, token: string, payload: unknown): Promise<T> {

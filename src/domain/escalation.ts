@@ -1,0 +1,111 @@
+/**
+ * Escalation rules (domain reference, section 5), free of I/O.
+ *
+ * An escalation walks an ordered chain of managers. Each level has until its acknowledge
+ * deadline (set by the item's risk band); when it passes unacknowledged, the next level is
+ * engaged; at the last level reminders repeat a bounded number of times.
+ */
+import type { RiskBand } from './risk.js';
+
+export const ESCALATION_STATES = ['open', 'acknowledged', 'in_progress', 'resolved'] as const;
+export type EscalationState = (typeof ESCALATION_STATES)[number];
+
+export const ESCALATION_ACTIONS = [
+  'acknowledge',
+  'position',
+  'actions',
+  'resolve',
+  'reassign',
+  'escalate',
+  'snooze',
+  'comment',
+] as const;
+export type EscalationAction = (typeof ESCALATION_ACTIONS)[number];
+
+export const STANCES = ['agree', 'disagree', 'needs_information'] as const;
+export type Stance = (typeof STANCES)[number];
+
+export const OUTCOMES = ['fixed', 'mitigated', 'risk_accepted', 'not_actionable'] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+/**
+ * What each action does to the state; a missing entry means "not allowed in this state" (409).
+ * A manager must acknowledge before answering, planning or resolving, so the record shows
+ * when the issue was first taken on.
+ */
+const TRANSITIONS: Record<EscalationAction, Partial<Record<EscalationState, EscalationState>>> = {
+  acknowledge: { open: 'acknowledged' },
+  position: { acknowledged: 'acknowledged', in_progress: 'in_progress' },
+  actions: { acknowledged: 'in_progress', in_progress: 'in_progress' },
+  resolve: { acknowledged: 'resolved', in_progress: 'resolved' },
+  reassign: { open: 'open', acknowledged: 'open', in_progress: 'open' },
+  escalate: { open: 'open', acknowledged: 'open', in_progress: 'open' },
+  snooze: { open: 'open', acknowledged: 'acknowledged', in_progress: 'in_progress' },
+  comment: { open: 'open', acknowledged: 'acknowledged', in_progress: 'in_progress', resolved: 'resolved' },
+};
+
+/** The state after `action`, or null when the action is not allowed from `state`. */
+export function nextState(state: EscalationState, action: EscalationAction): EscalationState | null {
+  return TRANSITIONS[action][state] ?? null;
+}
+
+export interface AckDeadlines {
+  extreme: number;
+  high: number;
+  moderate: number;
+  low: number;
+}
+
+/** Defaults: acknowledge within 1 h extreme, 4 h high, 24 h moderate, 72 h low. */
+export const DEFAULT_ACK_WITHIN_SECONDS: Readonly<AckDeadlines> = Object.freeze({
+  extreme: 3_600,
+  high: 4 * 3_600,
+  moderate: 24 * 3_600,
+  low: 72 * 3_600,
+});
+export const DEFAULT_REPEAT_EVERY_SECONDS = 4 * 3_600;
+export const DEFAULT_MAX_REPEATS = 3;
+export const DEFAULT_MIN_BAND: RiskBand = 'moderate';
+
+/** The chain copied onto an escalation when it starts; later policy edits do not touch it. */
+export interface ChainSnapshot {
+  levels: string[];
+  ackWithinSeconds: number;
+  repeatEverySeconds: number;
+  maxRepeats: number;
+}
+
+export interface TimerState {
+  state: EscalationState;
+  level: number;
+  repeatsSent: number;
+  snoozedUntil: Date | null;
+}
+
+/** What a due timer should do: climb to the next level, remind the last level, wait, or stop. */
+export type TimerDecision =
+  | { kind: 'climb'; toLevel: number; dueAt: Date }
+  | { kind: 'remind'; repeatNumber: number; nextAt: Date | null }
+  | { kind: 'postpone'; until: Date }
+  | { kind: 'none' };
+
+export function decideTimer(chain: ChainSnapshot, current: TimerState, now: Date): TimerDecision {
+  if (current.state !== 'open') return { kind: 'none' };
+  const lastLevel = chain.levels.length - 1;
+  if (current.level < lastLevel) {
+    return { kind: 'climb', toLevel: current.level + 1, dueAt: addSeconds(now, chain.ackWithinSeconds) };
+  }
+  if (current.repeatsSent >= chain.maxRepeats) return { kind: 'none' };
+  // Snoozing pauses reminders (never climbing, which has already reached the last level).
+  if (current.snoozedUntil && current.snoozedUntil > now) return { kind: 'postpone', until: current.snoozedUntil };
+  const repeatNumber = current.repeatsSent + 1;
+  return {
+    kind: 'remind',
+    repeatNumber,
+    nextAt: repeatNumber < chain.maxRepeats ? addSeconds(now, chain.repeatEverySeconds) : null,
+  };
+}
+
+export function addSeconds(date: Date, seconds: number): Date {
+  return new Date(date.getTime() + seconds * 1000);
+}

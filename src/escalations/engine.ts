@@ -1,0 +1,263 @@
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database, Executor } from '../db/client.js';
+import type { Relay } from '../deps.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { escalationAssignees, escalationEvents, escalations, notifications, organisations } from '../db/schema.js';
+import type { EscalationEventType } from '../db/schema.js';
+import { addSeconds, decideTimer, type ChainSnapshot } from '../domain/escalation.js';
+import { bandAtLeast, type RiskBand } from '../domain/risk.js';
+import type { ItemCategory, ItemKind } from '../domain/taxonomy.js';
+import { conflict } from '../http/errors.js';
+import { writeOutbox, type OutboxMessage } from '../queue/outbox.js';
+import { jobIds } from '../queue/queues.js';
+import { snapshotChain, type PolicyRow } from './policy.js';
+
+export type EscalationRow = typeof escalations.$inferSelect;
+
+export type { Relay };
+
+export const timerJob = (escalationId: string, step: number, runAt: Date): OutboxMessage<'escalation-steps'> => ({
+  queue: 'escalation-steps',
+  jobName: 'escalation-step',
+  jobId: jobIds.escalationStep(escalationId, step),
+  payload: { escalationId, step },
+  runAt,
+});
+
+async function webhookConfigured(tx: Executor, organisationId: string) {
+  const [row] = await tx
+    .select({ url: organisations.webhookUrl })
+    .from(organisations)
+    .where(eq(organisations.id, organisationId));
+  return Boolean(row?.url);
+}
+
+/**
+ * Records an inbox notification once per (escalation, step, recipient) and, when the
+ * organisation has a webhook, queues its delivery in the same transaction.
+ */
+export async function notify(
+  tx: Executor,
+  n: { organisationId: string; escalationId: string; recipientStaffId: string; type: 'assigned' | 'reminder'; step: number },
+) {
+  const [row] = await tx
+    .insert(notifications)
+    .values(n)
+    .onConflictDoNothing()
+    .returning({ id: notifications.id });
+  if (row && (await webhookConfigured(tx, n.organisationId))) {
+    await writeOutbox(tx, [
+      { queue: 'webhooks', jobName: 'deliver', jobId: jobIds.webhook(row.id), payload: { notificationId: row.id } },
+    ]);
+  }
+}
+
+export async function recordEvent(
+  tx: Executor,
+  e: {
+    escalationId: string;
+    type: EscalationEventType;
+    step?: number | null;
+    level: number;
+    assigneeStaffId: string;
+    actorStaffId?: string | null;
+    actorTokenId?: string | null;
+    details?: Record<string, unknown>;
+  },
+) {
+  await tx.insert(escalationEvents).values({
+    escalationId: e.escalationId,
+    type: e.type,
+    step: e.step ?? null,
+    level: e.level,
+    assigneeStaffId: e.assigneeStaffId,
+    actorStaffId: e.actorStaffId ?? null,
+    actorTokenId: e.actorTokenId ?? null,
+    details: e.details ?? {},
+  });
+}
+
+export async function rememberAssignee(tx: Executor, escalationId: string, staffId: string) {
+  await tx.insert(escalationAssignees).values({ escalationId, staffId }).onConflictDoNothing();
+}
+
+export interface EscalatableItem {
+  id: string;
+  organisationId: string;
+  wardId: string;
+  kind: ItemKind;
+  category: ItemCategory;
+  riskBand: RiskBand | null;
+  status: 'open' | 'resolved';
+}
+
+/** Problems and risks the ward left open, at or above the policy's minimum band. */
+export function isAutomaticCandidate(item: EscalatableItem, minBand: RiskBand): boolean {
+  return (
+    item.kind !== 'good_practice' && item.status === 'open' && item.riskBand !== null && bandAtLeast(item.riskBand, minBand)
+  );
+}
+
+/**
+ * Starts an escalation inside the caller's transaction: the escalation, its first event,
+ * the first assignee's notification, and the acknowledge-deadline timer in the outbox.
+ */
+export async function startEscalation(
+  tx: Executor,
+  input: {
+    item: EscalatableItem;
+    policy: PolicyRow;
+    trigger: 'automatic' | 'manual';
+    reason?: string | null;
+    actorStaffId?: string | null;
+    actorTokenId?: string | null;
+    now?: Date;
+  },
+) {
+  const { item, policy } = input;
+  const band = item.riskBand ?? 'low';
+  const chain: ChainSnapshot = snapshotChain(policy, item.category, band);
+  const now = input.now ?? new Date();
+  const dueAt = addSeconds(now, chain.ackWithinSeconds);
+  const assignee = chain.levels[0]!;
+  let row: EscalationRow | undefined;
+  try {
+    [row] = await tx
+      .insert(escalations)
+      .values({
+        organisationId: item.organisationId,
+        wardId: item.wardId,
+        itemId: item.id,
+        trigger: input.trigger,
+        reason: input.reason ?? null,
+        band,
+        chain,
+        state: 'open',
+        level: 0,
+        assigneeStaffId: assignee,
+        dueAt,
+        nextStepAt: dueAt,
+        step: 1,
+      })
+      .returning();
+  } catch (error) {
+    if (isUniqueViolation(error)) throw conflict('The item already has an open escalation');
+    throw error;
+  }
+  const escalation = row!;
+  await rememberAssignee(tx, escalation.id, assignee);
+  await recordEvent(tx, {
+    escalationId: escalation.id,
+    type: 'started',
+    step: 1,
+    level: 0,
+    assigneeStaffId: assignee,
+    actorStaffId: input.actorStaffId,
+    actorTokenId: input.actorTokenId,
+    details: { trigger: input.trigger, band, dueAt: dueAt.toISOString() },
+  });
+  await notify(tx, {
+    organisationId: item.organisationId,
+    escalationId: escalation.id,
+    recipientStaffId: assignee,
+    type: 'assigned',
+    step: 1,
+  });
+  await writeOutbox(tx, [timerJob(escalation.id, 1, dueAt)]);
+  return escalation;
+}
+
+export type StepOutcome = 'climbed' | 'reminded' | 'postponed' | 'finished' | 'stale';
+
+/**
+ * The deadline timer for one step of one escalation. Safe to run any number of times: it
+ * applies only when the escalation is still open and still at `step` (a compare-and-set on
+ * the row), and the event it writes is unique per step in the database.
+ */
+export async function runEscalationStep(
+  deps: { db: Database; relay?: Relay | undefined },
+  payload: { escalationId: string; step: number },
+  now = new Date(),
+): Promise<StepOutcome> {
+  const outcome = await deps.db.transaction(async (tx): Promise<StepOutcome> => {
+    const [current] = await tx
+      .select()
+      .from(escalations)
+      .where(eq(escalations.id, payload.escalationId))
+      .for('update');
+    if (!current || current.step !== payload.step || current.state !== 'open' || !current.nextStepAt) return 'stale';
+
+    const decision = decideTimer(current.chain, current, now);
+    const step = current.step + 1;
+    const advance = (set: Partial<EscalationRow>) =>
+      tx
+        .update(escalations)
+        .set({ ...set, step: sql`${escalations.step} + 1` })
+        .where(and(eq(escalations.id, current.id), eq(escalations.step, current.step)))
+        .returning({ id: escalations.id });
+
+    switch (decision.kind) {
+      case 'none': {
+        await advance({ nextStepAt: null });
+        return 'finished';
+      }
+      case 'postpone': {
+        await advance({ nextStepAt: decision.until });
+        await writeOutbox(tx, [timerJob(current.id, step, decision.until)]);
+        return 'postponed';
+      }
+      case 'climb': {
+        const assignee = current.chain.levels[decision.toLevel]!;
+        const updated = await advance({
+          level: decision.toLevel,
+          assigneeStaffId: assignee,
+          dueAt: decision.dueAt,
+          nextStepAt: decision.dueAt,
+          repeatsSent: 0,
+        });
+        if (updated.length === 0) return 'stale';
+        await rememberAssignee(tx, current.id, assignee);
+        await recordEvent(tx, {
+          escalationId: current.id,
+          type: 'climbed',
+          step,
+          level: decision.toLevel,
+          assigneeStaffId: assignee,
+          details: { fromLevel: current.level, fromStaffId: current.assigneeStaffId, missedDueAt: current.dueAt.toISOString() },
+        });
+        await notify(tx, {
+          organisationId: current.organisationId,
+          escalationId: current.id,
+          recipientStaffId: assignee,
+          type: 'assigned',
+          step,
+        });
+        await writeOutbox(tx, [timerJob(current.id, step, decision.dueAt)]);
+        return 'climbed';
+      }
+      case 'remind': {
+        const updated = await advance({ repeatsSent: decision.repeatNumber, nextStepAt: decision.nextAt });
+        if (updated.length === 0) return 'stale';
+        await recordEvent(tx, {
+          escalationId: current.id,
+          type: 'reminded',
+          step,
+          level: current.level,
+          assigneeStaffId: current.assigneeStaffId,
+          details: { repeat: decision.repeatNumber, of: current.chain.maxRepeats },
+        });
+        await notify(tx, {
+          organisationId: current.organisationId,
+          escalationId: current.id,
+          recipientStaffId: current.assigneeStaffId,
+          type: 'reminder',
+          step,
+        });
+        if (decision.nextAt) await writeOutbox(tx, [timerJob(current.id, step, decision.nextAt)]);
+        return 'reminded';
+      }
+    }
+  });
+  if (outcome !== 'stale') deps.relay?.nudge();
+  return outcome;
+}

@@ -1,0 +1,207 @@
+import { and, asc, desc, eq, gt, inArray, lt, ne, notExists, or, sql } from 'drizzle-orm';
+import { assertWardReadable, isWardStaff, type TenantPrincipal } from '../auth/principal.js';
+import type { Database } from '../db/client.js';
+import { escalationActions, escalationEvents, escalations, items, staff, wards } from '../db/schema.js';
+import { DEFAULT_MIN_BAND, type EscalationState } from '../domain/escalation.js';
+import { RISK_BANDS, bandRank, type RiskBand } from '../domain/risk.js';
+import { conflict, notFound } from '../http/errors.js';
+import { decodeCursor, paginate } from '../http/pagination.js';
+import { canReadEscalation } from './access.js';
+import { startEscalation, type Relay } from './engine.js';
+import { loadPolicy } from './policy.js';
+
+export interface InboxFilter {
+  state?: EscalationState | undefined;
+  band?: RiskBand | undefined;
+  wardId?: string | undefined;
+  overdue?: boolean | undefined;
+  cursor?: string | undefined;
+  limit: number;
+}
+
+/** The caller's escalations, most urgent due time first. Resolved ones only when asked for. */
+export async function inbox(db: Database, principal: TenantPrincipal, filter: InboxFilter, now = new Date()) {
+  const cursor = decodeCursor(filter.cursor);
+  const rows = await db
+    .select({ escalation: escalations, item: items, ward: { id: wards.id, code: wards.code, name: wards.name } })
+    .from(escalations)
+    .innerJoin(items, eq(items.id, escalations.itemId))
+    .innerJoin(wards, eq(wards.id, escalations.wardId))
+    .where(
+      and(
+        eq(escalations.organisationId, principal.organisationId),
+        eq(escalations.assigneeStaffId, principal.staffId!),
+        filter.state ? eq(escalations.state, filter.state) : ne(escalations.state, 'resolved'),
+        filter.band ? eq(escalations.band, filter.band) : undefined,
+        filter.wardId ? eq(escalations.wardId, filter.wardId) : undefined,
+        filter.overdue === true ? and(eq(escalations.state, 'open'), lt(escalations.dueAt, now)) : undefined,
+        filter.overdue === false ? or(ne(escalations.state, 'open'), sql`${escalations.dueAt} >= ${now}`) : undefined,
+        cursor
+          ? or(
+              gt(escalations.dueAt, new Date(cursor.after)),
+              and(eq(escalations.dueAt, new Date(cursor.after)), gt(escalations.id, cursor.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(asc(escalations.dueAt), asc(escalations.id))
+    .limit(filter.limit + 1);
+  const page = paginate(rows, filter.limit, (r) => ({ after: r.escalation.dueAt.toISOString(), id: r.escalation.id }));
+  return {
+    data: page.data.map(({ escalation: e, item, ward }) => ({
+      id: e.id,
+      state: e.state,
+      band: e.band,
+      level: e.level + 1,
+      levels: e.chain.levels.length,
+      dueAt: e.dueAt.toISOString(),
+      overdue: e.state === 'open' && e.dueAt < now,
+      ward,
+      item: {
+        id: item.id,
+        kind: item.kind,
+        category: item.category,
+        description: item.description,
+        riskScore: item.riskScore,
+        raisedOn: item.raisedOn,
+      },
+      clinicalPosition: { needsChange: item.needsChange },
+      managerPosition: e.stance,
+      createdAt: e.createdAt.toISOString(),
+    })),
+    nextCursor: page.nextCursor,
+  };
+}
+
+/** One escalation with its item, chain, planned actions and full history. */
+export async function getEscalation(db: Database, principal: TenantPrincipal, escalationId: string, now = new Date()) {
+  const [row] = await db
+    .select()
+    .from(escalations)
+    .where(and(eq(escalations.id, escalationId), eq(escalations.organisationId, principal.organisationId)));
+  if (!row || !(await canReadEscalation(db, principal, row))) throw notFound('Escalation');
+  const item = await db.select().from(items).where(eq(items.id, row.itemId));
+  const history = await db
+    .select()
+    .from(escalationEvents)
+    .where(eq(escalationEvents.escalationId, row.id))
+    .orderBy(asc(escalationEvents.id));
+  const actions = await db.select().from(escalationActions).where(eq(escalationActions.escalationId, row.id)).orderBy(asc(escalationActions.createdAt));
+  const people = new Set([...row.chain.levels, row.assigneeStaffId]);
+  for (const event of history) {
+    people.add(event.assigneeStaffId);
+    if (event.actorStaffId) people.add(event.actorStaffId);
+  }
+  const chainStaff = await db
+    .select({ id: staff.id, name: staff.name })
+    .from(staff)
+    .where(inArray(staff.id, [...people]));
+  const nameOf = new Map(chainStaff.map((s) => [s.id, s.name]));
+  const i = item[0]!;
+  return {
+    id: row.id,
+    state: row.state,
+    trigger: row.trigger,
+    reason: row.reason,
+    band: row.band,
+    level: row.level + 1,
+    chain: row.chain.levels.map((id, index) => ({ level: index + 1, staffId: id, name: nameOf.get(id) ?? null })),
+    ackWithinSeconds: row.chain.ackWithinSeconds,
+    assignee: { id: row.assigneeStaffId, name: nameOf.get(row.assigneeStaffId) ?? '' },
+    dueAt: row.dueAt.toISOString(),
+    overdue: row.state === 'open' && row.dueAt < now,
+    nextStepAt: row.nextStepAt?.toISOString() ?? null,
+    snoozedUntil: row.snoozedUntil?.toISOString() ?? null,
+    acknowledgedAt: row.acknowledgedAt?.toISOString() ?? null,
+    managerPosition:
+      row.stance && row.stanceAt ? { stance: row.stance, rationale: row.stanceRationale, at: row.stanceAt.toISOString() } : null,
+    clinicalPosition: { needsChange: i.needsChange },
+    outcome: row.outcome,
+    outcomeNote: row.outcomeNote,
+    resolvedAt: row.resolvedAt?.toISOString() ?? null,
+    item: {
+      id: i.id,
+      wardId: i.wardId,
+      kind: i.kind,
+      category: i.category,
+      description: i.description,
+      riskScore: i.riskScore,
+      riskBand: i.riskBand,
+      raisedOn: i.raisedOn,
+      status: i.status,
+    },
+    plannedActions: actions.map((a) => ({ description: a.description, dueDate: a.dueDate, createdAt: a.createdAt.toISOString() })),
+    history: history.map((event) => ({
+      at: event.createdAt.toISOString(),
+      type: event.type,
+      level: event.level + 1,
+      assignee: { id: event.assigneeStaffId, name: nameOf.get(event.assigneeStaffId) ?? '' },
+      actor: event.actorStaffId ? { id: event.actorStaffId, name: nameOf.get(event.actorStaffId) ?? '' } : null,
+      details: event.details,
+    })),
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** Ward staff escalate an open problem or risk by hand. */
+export async function escalateItemManually(
+  deps: { db: Database; relay: Relay },
+  principal: TenantPrincipal,
+  itemId: string,
+  reason: string,
+) {
+  const escalationId = await deps.db.transaction(async (tx) => {
+    const [item] = await tx
+      .select()
+      .from(items)
+      .where(and(eq(items.id, itemId), eq(items.organisationId, principal.organisationId)))
+      .for('update');
+    if (!item || !isWardStaff(principal, item.wardId)) throw notFound('Item');
+    if (item.kind === 'good_practice') throw conflict('Good practice is shared, never escalated');
+    if (item.status !== 'open') throw conflict('Only an open item can be escalated');
+    const policy = await loadPolicy(tx, item.wardId);
+    if (!policy) {
+      throw conflict('The ward has no escalation policy yet; an organisation administrator must set one', {
+        wardId: item.wardId,
+      });
+    }
+    const escalation = await startEscalation(tx, {
+      item,
+      policy,
+      trigger: 'manual',
+      reason,
+      actorStaffId: principal.staffId,
+      actorTokenId: principal.tokenId,
+    });
+    return escalation.id;
+  });
+  deps.relay.nudge();
+  return escalationId;
+}
+
+/** Items that qualify for escalation but have never had one (typically: the ward has no policy). */
+export async function unroutedItems(db: Database, principal: TenantPrincipal, wardId: string) {
+  assertWardReadable(principal, wardId, 'Ward');
+  const [ward] = await db
+    .select({ id: wards.id })
+    .from(wards)
+    .where(and(eq(wards.id, wardId), eq(wards.organisationId, principal.organisationId)));
+  if (!ward) throw notFound('Ward');
+  const policy = await loadPolicy(db, wardId);
+  const minBand = policy?.minBandToEscalate ?? DEFAULT_MIN_BAND;
+  const bands = RISK_BANDS.filter((b) => bandRank(b) >= bandRank(minBand));
+  const rows = await db
+    .select()
+    .from(items)
+    .where(
+      and(
+        eq(items.wardId, wardId),
+        eq(items.status, 'open'),
+        ne(items.kind, 'good_practice'),
+        inArray(items.riskBand, bands),
+        notExists(db.select({ one: sql`1` }).from(escalations).where(eq(escalations.itemId, items.id))),
+      ),
+    )
+    .orderBy(desc(items.riskScore), asc(items.raisedOn));
+  return { hasPolicy: Boolean(policy), minBandToEscalate: minBand, items: rows };
+}

@@ -1,0 +1,182 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { tenantOf } from '../auth/plugin.js';
+import { MANAGERS, ORG_ADMIN, TENANT_ROLES, WARD_STAFF } from '../auth/roles.js';
+import type { ServiceDeps } from '../deps.js';
+import { ESCALATION_ACTIONS, ESCALATION_STATES, OUTCOMES, STANCES, type EscalationAction } from '../domain/escalation.js';
+import { RISK_BANDS } from '../domain/risk.js';
+import { pageOf, pageQuery } from '../http/pagination.js';
+import { commonErrors, freeText, idParams, isoDate, problemSchema, timestamp } from '../http/schemas.js';
+import { presentItems } from '../items/present.js';
+import { itemSchema } from '../items/schemas.js';
+import { actOnEscalation } from './actions.js';
+import { getPolicy, putPolicy } from './policy.js';
+import { escalateItemManually, getEscalation, inbox, unroutedItems } from './queries.js';
+import { escalationSchema, inboxEntrySchema, policyInputSchema, policySchema } from './schemas.js';
+
+const text = freeText(2000);
+
+/** The body each manager action takes. */
+const ACTION_BODIES = {
+  acknowledge: z.strictObject({}).optional(),
+  position: z.strictObject({ stance: z.enum(STANCES), rationale: text }),
+  actions: z.strictObject({ description: text, dueDate: isoDate }),
+  resolve: z.strictObject({ outcome: z.enum(OUTCOMES), note: text }),
+  reassign: z.strictObject({ staffId: z.uuid(), reason: text }),
+  escalate: z.strictObject({ reason: text }),
+  snooze: z.strictObject({ until: timestamp, reason: text }),
+  comment: z.strictObject({ text }),
+} satisfies Record<EscalationAction, z.ZodType>;
+
+const ACTION_SUMMARIES: Record<EscalationAction, string> = {
+  acknowledge: 'Acknowledge: stops the chain climbing',
+  position: "Record the manager's view: does change need to happen?",
+  actions: 'Plan an action with a due date (moves the escalation to in_progress)',
+  resolve: 'Resolve with an outcome; the item is resolved too',
+  reassign: 'Hand over to another manager, with a fresh deadline',
+  escalate: 'Engage the next level now',
+  snooze: 'Pause reminders until a time (the deadline still stands)',
+  comment: 'Add a comment to the history',
+};
+
+const ESCALATION_READERS = ['org_admin', 'governance', 'middle_manager', 'senior_manager', 'ward_device', 'clinician'] as const;
+
+export const escalationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
+  const { db } = deps;
+
+  app.put(
+    '/v1/wards/:id/escalation-policy',
+    {
+      config: { access: ORG_ADMIN },
+      schema: {
+        operationId: 'putEscalationPolicy',
+        tags: ['escalation'],
+        summary: "Set the ward's escalation chain and deadlines",
+        description: 'Running escalations keep the chain they started with; the policy applies to new ones.',
+        params: idParams,
+        body: policyInputSchema,
+        response: { 200: policySchema, ...commonErrors },
+      },
+    },
+    async (request) => putPolicy(db, tenantOf(request), request.params.id, request.body),
+  );
+
+  app.get(
+    '/v1/wards/:id/escalation-policy',
+    {
+      config: { access: TENANT_ROLES },
+      schema: {
+        operationId: 'getEscalationPolicy',
+        tags: ['escalation'],
+        params: idParams,
+        response: { 200: policySchema, ...commonErrors },
+      },
+    },
+    async (request) => getPolicy(db, tenantOf(request), request.params.id),
+  );
+
+  app.get(
+    '/v1/wards/:id/unrouted',
+    {
+      config: { access: TENANT_ROLES },
+      schema: {
+        operationId: 'listUnroutedItems',
+        tags: ['escalation'],
+        summary: 'Open items that qualify for escalation but have none (e.g. the ward has no policy)',
+        params: idParams,
+        response: {
+          200: z.object({
+            hasPolicy: z.boolean(),
+            minBandToEscalate: z.enum(RISK_BANDS),
+            items: z.array(itemSchema),
+          }),
+          ...commonErrors,
+        },
+      },
+    },
+    async (request) => {
+      const result = await unroutedItems(db, tenantOf(request), request.params.id);
+      return { ...result, items: await presentItems(db, result.items) };
+    },
+  );
+
+  app.post(
+    '/v1/items/:id/escalate',
+    {
+      config: { access: WARD_STAFF },
+      schema: {
+        operationId: 'escalateItem',
+        tags: ['escalation'],
+        summary: "Escalate an open item to the ward's chain of managers",
+        params: idParams,
+        body: z.strictObject({ reason: text }),
+        response: { 201: escalationSchema, 409: problemSchema, 422: problemSchema, ...commonErrors },
+      },
+    },
+    async (request, reply) => {
+      const principal = tenantOf(request);
+      const id = await escalateItemManually(deps, principal, request.params.id, request.body.reason);
+      return reply.status(201).send(await getEscalation(db, principal, id));
+    },
+  );
+
+  app.get(
+    '/v1/inbox',
+    {
+      config: { access: MANAGERS },
+      schema: {
+        operationId: 'inbox',
+        tags: ['escalation'],
+        summary: 'Escalations assigned to me, most urgent due time first',
+        querystring: z.strictObject({
+          state: z.enum(ESCALATION_STATES).optional(),
+          band: z.enum(RISK_BANDS).optional(),
+          wardId: z.uuid().optional(),
+          overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+          ...pageQuery,
+        }),
+        response: { 200: pageOf(inboxEntrySchema), ...commonErrors },
+      },
+    },
+    async (request) => inbox(db, tenantOf(request), request.query),
+  );
+
+  app.get(
+    '/v1/escalations/:id',
+    {
+      config: { access: ESCALATION_READERS },
+      schema: {
+        operationId: 'getEscalation',
+        tags: ['escalation'],
+        summary: 'An escalation with its chain, answers and full history',
+        params: idParams,
+        response: { 200: escalationSchema, ...commonErrors },
+      },
+    },
+    async (request) => getEscalation(db, tenantOf(request), request.params.id),
+  );
+
+  for (const action of ESCALATION_ACTIONS) {
+    app.post(
+      `/v1/escalations/:id/${action}`,
+      {
+        config: { access: MANAGERS },
+        schema: {
+          operationId: `${action}Escalation`,
+          tags: ['escalation'],
+          summary: ACTION_SUMMARIES[action],
+          description: 'Only the current assignee may act; 409 when the escalation state does not allow it.',
+          params: idParams,
+          body: ACTION_BODIES[action],
+          response: { 200: escalationSchema, 409: problemSchema, 422: problemSchema, ...commonErrors },
+        },
+      },
+      async (request) => {
+        const principal = tenantOf(request);
+        const body = (request.body ?? {}) as Record<string, unknown>;
+        await actOnEscalation(deps, principal, request.params.id, { action, ...body } as never);
+        return getEscalation(db, principal, request.params.id);
+      },
+    );
+  }
+};

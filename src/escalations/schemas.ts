@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { ESCALATION_STATES, OUTCOMES, STANCES } from '../domain/escalation.js';
+import { RISK_BANDS } from '../domain/risk.js';
+import { ITEM_CATEGORIES, ITEM_KINDS } from '../domain/taxonomy.js';
+import { isoDate, timestamp } from '../http/schemas.js';
+
+const seconds = z.number().int().min(1).max(30 * 24 * 3_600);
+
+export const policyInputSchema = z.strictObject({
+  levels: z
+    .array(z.strictObject({ staffId: z.uuid() }))
+    .min(1)
+    .max(5)
+    .describe('The chain, first manager first; each a middle or senior manager'),
+  ackWithinSeconds: z
+    .strictObject({ extreme: seconds, high: seconds, moderate: seconds, low: seconds })
+    .partial()
+    .optional()
+    .describe('Acknowledge deadline by risk band; defaults 1 h, 4 h, 24 h, 72 h'),
+  repeatEverySeconds: seconds.optional().describe('Reminder interval at the last level; default 4 h'),
+  maxRepeats: z.number().int().min(0).max(50).optional().describe('Reminders at the last level; default 3'),
+  minBandToEscalate: z.enum(RISK_BANDS).optional().describe('Lowest band escalated automatically; default moderate'),
+  categoryRoutes: z
+    .partialRecord(z.enum(ITEM_CATEGORIES), z.uuid())
+    .optional()
+    .describe('A manager who replaces level 1 for items of that category'),
+});
+
+export const policySchema = z
+  .object({
+    wardId: z.uuid(),
+    levels: z.array(z.object({ staffId: z.uuid() })),
+    ackWithinSeconds: z.object({ extreme: z.number(), high: z.number(), moderate: z.number(), low: z.number() }),
+    repeatEverySeconds: z.number().int(),
+    maxRepeats: z.number().int(),
+    minBandToEscalate: z.enum(RISK_BANDS),
+    categoryRoutes: z.partialRecord(z.enum(ITEM_CATEGORIES), z.uuid()),
+    updatedAt: timestamp,
+  })
+  .meta({ id: 'EscalationPolicy' });
+
+const itemBrief = z.object({
+  id: z.uuid(),
+  kind: z.enum(ITEM_KINDS),
+  category: z.enum(ITEM_CATEGORIES),
+  description: z.string(),
+  riskScore: z.number().int().nullable(),
+  raisedOn: isoDate,
+});
+
+export const inboxEntrySchema = z
+  .object({
+    id: z.uuid(),
+    state: z.enum(ESCALATION_STATES),
+    band: z.enum(RISK_BANDS),
+    level: z.number().int(),
+    levels: z.number().int(),
+    dueAt: timestamp,
+    overdue: z.boolean(),
+    ward: z.object({ id: z.uuid(), code: z.string(), name: z.string() }),
+    item: itemBrief,
+    clinicalPosition: z.object({ needsChange: z.boolean().nullable() }),
+    managerPosition: z.enum(STANCES).nullable(),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'InboxEntry' });
+
+const person = z.object({ id: z.uuid(), name: z.string() });
+
+export const escalationSchema = z
+  .object({
+    id: z.uuid(),
+    state: z.enum(ESCALATION_STATES),
+    trigger: z.enum(['automatic', 'manual']),
+    reason: z.string().nullable(),
+    band: z.enum(RISK_BANDS),
+    level: z.number().int(),
+    chain: z.array(z.object({ level: z.number().int(), staffId: z.uuid(), name: z.string().nullable() })),
+    ackWithinSeconds: z.number().int(),
+    assignee: person,
+    dueAt: timestamp,
+    overdue: z.boolean(),
+    nextStepAt: timestamp.nullable(),
+    snoozedUntil: timestamp.nullable(),
+    acknowledgedAt: timestamp.nullable(),
+    managerPosition: z.object({ stance: z.enum(STANCES), rationale: z.string().nullable(), at: timestamp }).nullable(),
+    clinicalPosition: z.object({ needsChange: z.boolean().nullable() }),
+    outcome: z.enum(OUTCOMES).nullable(),
+    outcomeNote: z.string().nullable(),
+    resolvedAt: timestamp.nullable(),
+    item: itemBrief.extend({ wardId: z.uuid(), riskBand: z.enum(RISK_BANDS).nullable(), status: z.enum(['open', 'resolved']) }),
+    plannedActions: z.array(z.object({ description: z.string(), dueDate: isoDate, createdAt: timestamp })),
+    history: z.array(
+      z.object({
+        at: timestamp,
+        type: z.string(),
+        level: z.number().int(),
+        assignee: person,
+        actor: person.nullable(),
+        details: z.record(z.string(), z.unknown()),
+      }),
+    ),
+    createdAt: timestamp,
+  })
+  .meta({ id: 'Escalation' });

@@ -1,0 +1,60 @@
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import type { Executor } from '../db/client.js';
+import { escalationActions, escalations, staff } from '../db/schema.js';
+import type { EscalationState, Outcome, Stance } from '../domain/escalation.js';
+
+/** What ward staff see of an item's escalation: where it is and what the manager said. */
+export interface EscalationSummary {
+  id: string;
+  state: EscalationState;
+  level: number;
+  assignee: { id: string; name: string };
+  dueAt: string;
+  overdue: boolean;
+  managerPosition: { stance: Stance; rationale: string | null; at: string } | null;
+  plannedActions: { description: string; dueDate: string }[];
+  outcome: Outcome | null;
+  outcomeNote: string | null;
+  resolvedAt: string | null;
+}
+
+/** The latest escalation of each item (the open one if any), in one query per table. */
+export async function escalationSummaries(db: Executor, itemIds: string[], now = new Date()) {
+  const result = new Map<string, EscalationSummary>();
+  if (itemIds.length === 0) return result;
+  const rows = await db
+    .select({ escalation: escalations, assigneeName: staff.name })
+    .from(escalations)
+    .innerJoin(staff, eq(staff.id, escalations.assigneeStaffId))
+    .where(inArray(escalations.itemId, itemIds))
+    .orderBy(desc(escalations.createdAt));
+  const latest = new Map<string, (typeof rows)[number]>();
+  for (const row of rows) if (!latest.has(row.escalation.itemId)) latest.set(row.escalation.itemId, row);
+  const escalationIds = [...latest.values()].map((r) => r.escalation.id);
+  const actions = escalationIds.length
+    ? await db
+        .select()
+        .from(escalationActions)
+        .where(and(inArray(escalationActions.escalationId, escalationIds)))
+        .orderBy(escalationActions.createdAt)
+    : [];
+  for (const [itemId, { escalation: e, assigneeName }] of latest) {
+    result.set(itemId, {
+      id: e.id,
+      state: e.state,
+      level: e.level + 1,
+      assignee: { id: e.assigneeStaffId, name: assigneeName },
+      dueAt: e.dueAt.toISOString(),
+      overdue: e.state === 'open' && e.dueAt < now,
+      managerPosition:
+        e.stance && e.stanceAt ? { stance: e.stance, rationale: e.stanceRationale, at: e.stanceAt.toISOString() } : null,
+      plannedActions: actions
+        .filter((a) => a.escalationId === e.id)
+        .map((a) => ({ description: a.description, dueDate: a.dueDate })),
+      outcome: e.outcome,
+      outcomeNote: e.outcomeNote,
+      resolvedAt: e.resolvedAt?.toISOString() ?? null,
+    });
+  }
+  return result;
+}

@@ -1,0 +1,87 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+
+/** Every queue and the payload of its jobs: the one place that names them. */
+export interface JobPayloads {
+  'escalation-steps': { escalationId: string; step: number };
+  webhooks: { notificationId: string };
+}
+export type QueueName = keyof JobPayloads;
+export const QUEUE_NAMES: readonly QueueName[] = ['escalation-steps', 'webhooks'];
+
+/** Deterministic job ids (BullMQ ids must not contain ':'). */
+export const jobIds = {
+  escalationStep: (escalationId: string, step: number) => `step-${escalationId}-${step}`,
+  webhook: (notificationId: string) => `webhook-${notificationId}`,
+};
+
+export const JOB_DEFAULTS: Record<QueueName, JobsOptions> = {
+  'escalation-steps': {
+    attempts: 10,
+    backoff: { type: 'exponential', delay: 1_000 },
+    removeOnComplete: { age: 24 * 3_600, count: 50_000 },
+    removeOnFail: { age: 7 * 24 * 3_600 },
+  },
+  webhooks: {
+    attempts: 8,
+    backoff: { type: 'exponential', delay: 5_000 },
+    removeOnComplete: { age: 24 * 3_600, count: 50_000 },
+    removeOnFail: { age: 7 * 24 * 3_600 },
+  },
+};
+
+export function redisOptions(url: string, purpose: 'producer' | 'worker'): RedisOptions {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname,
+    port: Number(parsed.port || 6379),
+    username: parsed.username || undefined,
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    db: parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0,
+    tls: parsed.protocol === 'rediss:' ? {} : undefined,
+    // Workers wait for Redis to come back; producers fail fast so callers never hang on it.
+    maxRetriesPerRequest: purpose === 'worker' ? null : 1,
+    enableOfflineQueue: purpose === 'worker',
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+    connectTimeout: 2_000,
+  };
+}
+
+export interface QueueSet {
+  prefix: string;
+  get<Q extends QueueName>(name: Q): Queue<JobPayloads[Q]>;
+  /** A plain client for health checks and INFO (BullMQ v6 exposes none). */
+  redis: Redis;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createQueues(redisUrl: string, prefix: string, webhookRetryDelayMs = 5_000): QueueSet {
+  const connection = redisOptions(redisUrl, 'producer') as ConnectionOptions;
+  const queues = new Map<QueueName, Queue>();
+  for (const name of QUEUE_NAMES) {
+    const defaults =
+      name === 'webhooks'
+        ? { ...JOB_DEFAULTS[name], backoff: { type: 'exponential', delay: webhookRetryDelayMs } }
+        : JOB_DEFAULTS[name];
+    const queue = new Queue(name, { connection, prefix, defaultJobOptions: defaults });
+    // Connection errors surface on calls; without a listener they would also be thrown as events.
+    queue.on('error', () => {});
+    queues.set(name, queue);
+  }
+  const redis = new Redis({ ...redisOptions(redisUrl, 'producer'), lazyConnect: true });
+  redis.on('error', () => {});
+  return {
+    prefix,
+    get: <Q extends QueueName>(name: Q) => queues.get(name) as unknown as Queue<JobPayloads[Q]>,
+    redis,
+    ping: async () => {
+      if (redis.status === 'wait' || redis.status === 'end') await redis.connect().catch(() => {});
+      await redis.ping();
+    },
+    close: async () => {
+      await Promise.all([...queues.values()].map((q) => q.close()));
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import { and, eq, isNotNull } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Database } from '../db/client.js';
+import { escalations } from '../db/schema.js';
+import { jobIds, type QueueSet } from './queues.js';
+
+export interface ReconcileReport {
+  checked: number;
+  restored: number;
+  retried: number;
+}
+
+/**
+ * PostgreSQL is the system of record: every open escalation with a pending step must have
+ * its timer job in Redis. Missing jobs (Redis flushed or restarted) are added again; failed
+ * ones are retried. Adding is harmless when the job exists, and handlers ignore stale steps.
+ */
+export async function reconcileTimers(db: Database, queues: QueueSet, now = new Date()): Promise<ReconcileReport> {
+  const pending = await db
+    .select({ id: escalations.id, step: escalations.step, nextStepAt: escalations.nextStepAt })
+    .from(escalations)
+    .where(and(eq(escalations.state, 'open'), isNotNull(escalations.nextStepAt)));
+  const queue = queues.get('escalation-steps');
+  const report: ReconcileReport = { checked: pending.length, restored: 0, retried: 0 };
+  for (const row of pending) {
+    const jobId = jobIds.escalationStep(row.id, row.step);
+    const job = await queue.getJob(jobId);
+    if (job) {
+      const state = await job.getState();
+      if (state === 'failed') {
+        await job.retry();
+        report.retried++;
+      } else if (state === 'completed') {
+        // Completed without advancing the step (e.g. the database failed mid-commit): run it again.
+        await job.remove();
+        await queue.add('escalation-step', { escalationId: row.id, step: row.step }, { jobId });
+        report.restored++;
+      }
+      continue;
+    }
+    await queue.add(
+      'escalation-step',
+      { escalationId: row.id, step: row.step },
+      { jobId, delay: Math.max(0, (row.nextStepAt?.getTime() ?? now.getTime()) - now.getTime()) },
+    );
+    report.restored++;
+  }
+  return report;
+}
+
+export function startReconciler(db: Database, queues: QueueSet, logger: Logger, intervalSeconds: number) {
+  let running: Promise<void> | null = null;
+  const run = () => {
+    running ??= reconcileTimers(db, queues)
+      .then((report) => {
+        if (report.restored || report.retried) logger.warn(report, 'reconciler restored escalation timers');
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'reconciler could not run; will retry'))
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  };
+  const timer = setInterval(run, intervalSeconds * 1000);
+  timer.unref();
+  return {
+    runNow: () => run(),
+    stop: async () => {
+      clearInterval(timer);
+      if (running) await running;
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import { Worker, type ConnectionOptions, type Processor } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import type { Relay } from '../deps.js';
+import { runEscalationStep } from '../escalations/engine.js';
+import { deliverWebhook } from '../webhooks/deliver.js';
+import { redisOptions, type JobPayloads, type QueueName, type QueueSet } from './queues.js';
+
+export class RedisEvictionError extends Error {
+  override name = 'RedisEvictionError';
+}
+
+/** BullMQ loses jobs when Redis evicts keys; refuse to start rather than lose escalations. */
+export async function assertNoEviction(queues: QueueSet) {
+  await queues.ping();
+  const info = await queues.redis.info('memory');
+  const policy = /maxmemory_policy:(\S+)/.exec(info)?.[1];
+  if (policy && policy !== 'noeviction') {
+    throw new RedisEvictionError(
+      `Redis maxmemory-policy is "${policy}"; workers need "noeviction" so queued escalation timers are never evicted. ` +
+        'Set it with: redis-cli CONFIG SET maxmemory-policy noeviction (and in redis.conf).',
+    );
+  }
+}
+
+export interface WorkerDeps {
+  config: Config;
+  db: Database;
+  queues: QueueSet;
+  relay: Relay;
+  logger: Logger;
+}
+
+/** The processor of each queue; exported so tests can run a handler directly. */
+export function processors(deps: WorkerDeps): { [Q in QueueName]: Processor<JobPayloads[Q]> } {
+  return {
+    'escalation-steps': async (job) => runEscalationStep({ db: deps.db, relay: deps.relay }, job.data),
+    webhooks: async (job) =>
+      deliverWebhook(deps.db, job.data, job.attemptsMade + 1, {
+        timeoutMs: deps.config.webhookTimeoutMs,
+        allowHttpLoopback: deps.config.webhookAllowHttpLoopback,
+      }),
+  };
+}
+
+/** Starts one worker per queue. Close them before the queues and the database. */
+export async function startWorkers(deps: WorkerDeps) {
+  await assertNoEviction(deps.queues);
+  const connection = redisOptions(deps.config.redisUrl, 'worker') as ConnectionOptions;
+  const handlers = processors(deps);
+  const workers = (Object.keys(handlers) as QueueName[]).map((name) => {
+    const worker = new Worker(name, handlers[name] as Processor, {
+      connection,
+      prefix: deps.queues.prefix,
+      concurrency: deps.config.workerConcurrency,
+      stalledInterval: deps.config.workerStalledIntervalMs,
+      maxStalledCount: 5,
+    });
+    worker.on('failed', (job, error) =>
+      deps.logger.warn({ queue: name, jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'),
+    );
+    worker.on('error', (error) => deps.logger.warn({ queue: name, err: error }, 'worker error'));
+    return worker;
+  });
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  return {
+    workers,
+    /** Stop taking jobs and wait for those in flight. */
+    close: async () => {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}

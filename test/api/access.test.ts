@@ -1,0 +1,406 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../../src/domain/taxonomy.js';
+import { PLATFORM_TOKEN, createTestContext, type TestContext } from '../helpers/context.js';
+import {
+  briefingBody,
+  call,
+  createOrganisation,
+  del,
+  expectProblem,
+  get,
+  post,
+  type ApiResponse,
+  type CallOptions,
+  type Organisation,
+} from '../helpers/fixtures.js';
+
+let ctx: TestContext;
+/** The organisation whose objects are probed. */
+let a: Organisation;
+/** Another organisation, whose callers must not see them. */
+let b: Organisation;
+
+interface Operation {
+  method: CallOptions['method'];
+  /** OpenAPI form, e.g. /v1/items/{id}/resolve */
+  path: string;
+  operationId: string;
+  secured: boolean;
+}
+
+/** Every operation of the running app, read from its own OpenAPI document (built from the route table). */
+function operations(): Operation[] {
+  const document = ctx.app.swagger() as {
+    security?: unknown[];
+    paths: Record<string, Record<string, { operationId?: string; security?: unknown[] }>>;
+  };
+  const found: Operation[] = [];
+  for (const [path, methods] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(methods)) {
+      if (!['get', 'post', 'put', 'patch', 'delete'].includes(method)) continue;
+      found.push({
+        method: method.toUpperCase() as Operation['method'],
+        path,
+        operationId: operation.operationId ?? `${method} ${path}`,
+        secured: (operation.security ?? document.security ?? []).length > 0,
+      });
+    }
+  }
+  return found;
+}
+
+const pathParams = (path: string) => [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+const fill = (path: string, id: string) => path.replace(/\{[^}]+\}/g, id);
+const label = (op: Operation) => `${op.method} ${op.path}`;
+
+/** Ids of the organisation `a` for each kind of object in a path, by its first segment. */
+let idsOfA: Record<string, string>;
+/** Objects on a's second ward, for ward-scoped callers of the first ward. */
+let idsOfSecondWard: Record<string, string>;
+/** A valid body for the write routes that take an id, so only the id decides the answer. */
+const BODIES: Record<string, unknown> = {
+  'POST /v1/items/{id}/resolve': { note: 'Fixed on the ward' },
+};
+
+const resourceOf = (path: string) => path.split('/')[2]!;
+
+function idFor(table: Record<string, string>, op: Operation) {
+  const params = pathParams(op.path);
+  expect(params, `${label(op)}: only {id} path parameters are covered; extend this test`).toEqual(['id']);
+  const id = table[resourceOf(op.path)];
+  expect(id, `${label(op)}: no fixture id for "${resourceOf(op.path)}"; add one to this test`).toBeDefined();
+  return id!;
+}
+
+function request(op: Operation, id: string, token: string | undefined): CallOptions {
+  const hasBody = op.method === 'POST' || op.method === 'PATCH' || op.method === 'PUT';
+  if (hasBody) expect(BODIES[label(op)], `${label(op)}: add a valid body to BODIES`).toBeDefined();
+  return { method: op.method, url: fill(op.path, id), token, payload: hasBody ? BODIES[label(op)] : undefined };
+}
+
+/** Every token of an organisation with the role it carries. */
+function tokensOf(org: Organisation): [string, Role, string][] {
+  return [
+    ['org admin', 'org_admin', org.adminToken],
+    ['first ward device', 'ward_device', org.wards[0]!.deviceToken],
+    ['second ward device', 'ward_device', org.wards[1]!.deviceToken],
+    ['clinician', 'clinician', org.clinician.token],
+    ['middle manager', 'middle_manager', org.middleManager.token],
+    ['senior manager', 'senior_manager', org.seniorManager.token],
+    ['governance', 'governance', org.governance.token],
+  ];
+}
+
+/**
+ * Who may call what, as the README describes it. A route missing here fails the test below,
+ * so a new route cannot ship without someone deciding its roles.
+ */
+const TENANT: Role[] = ['org_admin', 'ward_device', 'clinician', 'middle_manager', 'senior_manager', 'governance'];
+const ACCESS: Record<string, Role[]> = {
+  createOrganisation: ['platform_admin'],
+  getOwnOrganisation: TENANT,
+  updateOrganisationSettings: ['org_admin'],
+  createWard: ['org_admin'],
+  listWards: TENANT,
+  getWard: TENANT,
+  createStaff: ['org_admin'],
+  listStaff: ['org_admin', 'middle_manager', 'senior_manager'],
+  getStaff: ['org_admin', 'middle_manager', 'senior_manager'],
+  issueToken: ['org_admin'],
+  listTokens: ['org_admin'],
+  revokeToken: ['org_admin'],
+  recordBriefing: ['ward_device', 'clinician'],
+  listBriefings: TENANT,
+  getBriefing: TENANT,
+  listItems: TENANT,
+  getItem: TENANT,
+  resolveItem: ['ward_device', 'clinician'],
+};
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  a = await createOrganisation(ctx.app);
+  b = await createOrganisation(ctx.app);
+
+  const first = await post(ctx.app, '/v1/briefings', a.wards[0]!.deviceToken, briefingBody(a.wards[0]!.id));
+  const second = await post(ctx.app, '/v1/briefings', a.wards[1]!.deviceToken, briefingBody(a.wards[1]!.id));
+  expect(first.status, first.raw).toBe(201);
+  expect(second.status, second.raw).toBe(201);
+  const spare = await post(ctx.app, '/v1/tokens', a.adminToken, { staffId: a.governance.id, label: 'spare' });
+  expect(spare.status, spare.raw).toBe(201);
+  idsOfA = {
+    wards: a.wards[0]!.id,
+    staff: a.clinician.id,
+    tokens: spare.body.id,
+    briefings: first.body.id,
+    items: first.body.items[0].id,
+  };
+  idsOfSecondWard = { wards: a.wards[1]!.id, briefings: second.body.id, items: second.body.items[0].id };
+});
+afterAll(() => ctx?.close());
+
+describe('the route table', () => {
+  it('is read from the running app and includes the id routes', () => {
+    const idRoutes = operations().filter((op) => op.path.includes('{'));
+    expect(idRoutes.map(label)).toEqual(
+      expect.arrayContaining([
+        'GET /v1/wards/{id}',
+        'GET /v1/staff/{id}',
+        'DELETE /v1/tokens/{id}',
+        'GET /v1/briefings/{id}',
+        'GET /v1/items/{id}',
+        'POST /v1/items/{id}/resolve',
+      ]),
+    );
+  });
+});
+
+/**
+ * The answer to a caller who must not reach the object: 404, indistinguishable from an id that
+ * does not exist, with none of the object's data; or 403 when the caller's role may never call
+ * the route at all, whatever the id.
+ */
+async function expectUnreachable(op: Operation, id: string, who: string, token: string) {
+  const res = await call(ctx.app, request(op, id, token));
+  const context = `${who} ${op.method} ${fill(op.path, id)}: ${res.raw}`;
+  expect([403, 404], context).toContain(res.status);
+  expectProblem(res, res.status);
+  const unknown = await call(ctx.app, request(op, randomUUID(), token));
+  // Same status and explanation as for an id that does not exist: the id is never confirmed.
+  expect(unknown.status, context).toBe(res.status);
+  expect(unknown.body.detail, context).toBe(res.body.detail);
+  if (op.method === 'GET') {
+    const head = await call(ctx.app, { ...request(op, id, token), method: 'HEAD' });
+    expect(head.status, `HEAD ${context}`).toBe(res.status);
+  }
+  return res.status;
+}
+
+describe('objects of another organisation', () => {
+  it('answer 404 (or 403 for a role that may never call the route) to every caller of the other organisation', async () => {
+    for (const op of operations().filter((o) => o.path.includes('{'))) {
+      const id = idFor(idsOfA, op);
+      let notFound = 0;
+      for (const [who, role, token] of tokensOf(b)) {
+        const status = await expectUnreachable(op, id, `${b.code} ${who}`, token);
+        if (status === 404) notFound++;
+        else expect(ACCESS[op.operationId], `${who} got 403 on ${label(op)}`).not.toContain(role);
+      }
+      expect(notFound, `${label(op)}: no caller of the other organisation reached the ownership check`).toBeGreaterThan(0);
+    }
+  });
+
+  it('were not changed by those attempts', async () => {
+    const item = await get(ctx.app, `/v1/items/${idsOfA.items}`, a.adminToken);
+    expect(item.body.status).toBe('open');
+    const tokens = await get(ctx.app, '/v1/tokens', a.adminToken);
+    expect(tokens.body.data.find((t: { id: string }) => t.id === idsOfA.tokens).revokedAt).toBeNull();
+  });
+
+  it('cannot be named in lists, filters or references: the answer is the same as for an id that does not exist', async () => {
+    const cases: [string, (id: string) => Promise<ApiResponse>][] = [
+      ['GET /v1/briefings?wardId=', (id) => get(ctx.app, `/v1/briefings?wardId=${id}`, b.governance.token)],
+      ['GET /v1/items?wardId=', (id) => get(ctx.app, `/v1/items?wardId=${id}`, b.seniorManager.token)],
+      ['GET /v1/items?wardId= (ward scoped)', (id) => get(ctx.app, `/v1/items?wardId=${id}`, b.clinician.token)],
+      ['POST /v1/briefings', (id) => post(ctx.app, '/v1/briefings', b.clinician.token, briefingBody(id))],
+      ['POST /v1/tokens {wardId}', (id) => post(ctx.app, '/v1/tokens', b.adminToken, { wardId: id, label: 'stolen' })],
+      ['POST /v1/staff {wardIds}', (id) => post(ctx.app, '/v1/staff', b.adminToken, { name: 'X', email: `${id}@x.nhs.uk`, role: 'clinician', wardIds: [id] })],
+    ];
+    for (const [name, send] of cases) {
+      const res = await send(a.wards[0]!.id);
+      const unknown = await send(randomUUID());
+      expect(res.status, `${name}: ${res.raw}`).toBe(unknown.status);
+      expect(res.status, name).not.toBe(201);
+      if (res.status === 200) expect(res.body.data, name).toEqual([]);
+    }
+    const token = await post(ctx.app, '/v1/tokens', b.adminToken, { staffId: a.clinician.id });
+    expectProblem(token, 404);
+  });
+
+  it('are never listed', async () => {
+    for (const [who, , token] of tokensOf(b)) {
+      for (const url of ['/v1/briefings', '/v1/items', '/v1/wards']) {
+        const res = await get(ctx.app, url, token);
+        expect(res.status, `${who} ${url}`).toBe(200);
+        const listed = JSON.stringify(res.body);
+        for (const id of [...Object.values(idsOfA), ...Object.values(idsOfSecondWard)]) expect(listed).not.toContain(id);
+      }
+    }
+    const staff = await get(ctx.app, '/v1/staff', b.adminToken);
+    expect(JSON.stringify(staff.body)).not.toContain(a.clinician.id);
+  });
+});
+
+describe('objects of another ward of the same organisation', () => {
+  it('answer 404 to the first ward\'s device, clinician and middle manager', async () => {
+    const wardScoped = tokensOf(a).filter(([who]) => ['first ward device', 'clinician', 'middle manager'].includes(who));
+    for (const op of operations().filter((o) => o.path.includes('{') && resourceOf(o.path) in idsOfSecondWard)) {
+      const id = idFor(idsOfSecondWard, op);
+      for (const [who, role, token] of wardScoped) {
+        const status = await expectUnreachable(op, id, who, token);
+        if (ACCESS[op.operationId]?.includes(role)) expect(status, `${who} ${label(op)}`).toBe(404);
+      }
+    }
+  });
+
+  it('are readable by organisation-wide roles', async () => {
+    for (const token of [a.adminToken, a.seniorManager.token, a.governance.token]) {
+      expect((await get(ctx.app, `/v1/briefings/${idsOfSecondWard.briefings}`, token)).status).toBe(200);
+      expect((await get(ctx.app, `/v1/items/${idsOfSecondWard.items}`, token)).status).toBe(200);
+    }
+  });
+
+  it('a clinician records for their own ward, and is told another ward does not exist', async () => {
+    const own = await post(ctx.app, '/v1/briefings', a.clinician.token, briefingBody(a.wards[0]!.id, { date: '2026-06-01' }));
+    expect(own.status, own.raw).toBe(201);
+    const other = await post(ctx.app, '/v1/briefings', a.clinician.token, briefingBody(a.wards[1]!.id, { date: '2026-06-01' }));
+    expectProblem(other, 404);
+    const otherDevice = await post(ctx.app, '/v1/briefings', a.wards[1]!.deviceToken, briefingBody(a.wards[0]!.id, { date: '2026-06-02' }));
+    expectProblem(otherDevice, 404);
+    for (const url of [`/v1/briefings?wardId=${a.wards[1]!.id}`, `/v1/items?wardId=${a.wards[1]!.id}`, `/v1/wards/${a.wards[1]!.id}`]) {
+      expectProblem(await get(ctx.app, url, a.clinician.token), 404);
+    }
+    const wards = await get(ctx.app, '/v1/wards', a.clinician.token);
+    expect(wards.body.data.map((w: { id: string }) => w.id)).toEqual([a.wards[0]!.id]);
+  });
+
+  it('an organisation-wide reader may not record a briefing for any ward', async () => {
+    for (const token of [a.adminToken, a.seniorManager.token, a.governance.token, a.middleManager.token]) {
+      expectProblem(await post(ctx.app, '/v1/briefings', token, briefingBody(a.wards[0]!.id, { date: '2026-06-03' })), 403);
+    }
+  });
+});
+
+describe('authentication', () => {
+  it('every secured route answers 401 without a token, with a malformed header, or an unknown token', async () => {
+    const secured = operations().filter((op) => op.secured);
+    expect(secured.length).toBeGreaterThan(10);
+    const headers = [
+      undefined,
+      'Bearer',
+      'Bearer ',
+      `Basic ${Buffer.from('admin:admin').toString('base64')}`,
+      `Token ${a.adminToken}`,
+      a.adminToken,
+      `Bearer ${a.adminToken} extra`,
+      `Bearer  ${a.adminToken}`,
+      'Bearer wsb_not-a-real-token',
+      `Bearer ${'x'.repeat(600)}`,
+    ];
+    for (const op of secured) {
+      for (const authorization of headers) {
+        const res = await call(ctx.app, {
+          method: op.method,
+          url: fill(op.path, randomUUID()),
+          headers: authorization === undefined ? {} : { authorization },
+          payload: op.method === 'GET' || op.method === 'DELETE' ? undefined : {},
+        });
+        expectProblem(res, 401);
+      }
+    }
+  });
+
+  it('the public routes need no token', async () => {
+    const open = operations().filter((op) => !op.secured);
+    expect(open.map(label)).toEqual(expect.arrayContaining(['GET /health', 'GET /ready']));
+    for (const op of open) expect((await call(ctx.app, { method: op.method, url: op.path })).status, label(op)).toBe(200);
+    expect((await call(ctx.app, { method: 'GET', url: '/openapi.json' })).status).toBe(200);
+  });
+
+  it('a revoked token answers 401 on every secured route, and revoking again changes nothing', async () => {
+    const issued = await post(ctx.app, '/v1/tokens', a.adminToken, { staffId: a.seniorManager.id, label: 'to revoke' });
+    const device = await post(ctx.app, '/v1/tokens', a.adminToken, { wardId: a.wards[0]!.id, label: 'lost tablet' });
+    expect((await get(ctx.app, '/v1/briefings', issued.body.token)).status).toBe(200);
+    expect((await get(ctx.app, '/v1/briefings', device.body.token)).status).toBe(200);
+
+    const revoked = await del(ctx.app, `/v1/tokens/${issued.body.id}`, a.adminToken);
+    expect(revoked.status, revoked.raw).toBe(200);
+    expect(revoked.body.revokedAt).toEqual(expect.any(String));
+    expect(revoked.raw).not.toContain(issued.body.token);
+    expect((await del(ctx.app, `/v1/tokens/${device.body.id}`, a.adminToken)).status).toBe(200);
+    const again = await del(ctx.app, `/v1/tokens/${issued.body.id}`, a.adminToken);
+    expect(again.body.revokedAt).toBe(revoked.body.revokedAt);
+
+    for (const op of operations().filter((o) => o.secured)) {
+      for (const token of [issued.body.token, device.body.token]) {
+        const res = await call(ctx.app, {
+          method: op.method,
+          url: fill(op.path, randomUUID()),
+          token,
+          payload: op.method === 'GET' || op.method === 'DELETE' ? undefined : {},
+        });
+        expectProblem(res, 401);
+      }
+    }
+    // The senior manager's other token still works.
+    expect((await get(ctx.app, '/v1/briefings', a.seniorManager.token)).status).toBe(200);
+  });
+
+  it('tokens are never listed or returned after they are issued', async () => {
+    const list = await get(ctx.app, '/v1/tokens', a.adminToken);
+    expect(list.status).toBe(200);
+    for (const [, , token] of tokensOf(a)) expect(list.raw).not.toContain(token);
+  });
+});
+
+describe('roles', () => {
+  const everyone = (): [string, Role, string][] => [...tokensOf(a), ['platform admin', 'platform_admin', PLATFORM_TOKEN]];
+
+  it('every route of the route table has its roles decided here', () => {
+    const undecided = operations()
+      .filter((op) => op.secured)
+      .filter((op) => !(op.operationId in ACCESS))
+      .map(label);
+    expect(undecided, 'add these routes to ACCESS in this test').toEqual([]);
+  });
+
+  it('a role that may never call a route gets 403 whatever the request; the others get past the role check', async () => {
+    for (const op of operations().filter((o) => o.secured && o.operationId in ACCESS)) {
+      for (const [who, role, token] of everyone()) {
+        const res = await call(ctx.app, {
+          method: op.method,
+          url: fill(op.path, randomUUID()),
+          token,
+          // An empty body: allowed roles get a validation answer, so nothing is created.
+          payload: op.method === 'GET' || op.method === 'DELETE' ? undefined : {},
+        });
+        const context = `${who} ${label(op)}: ${res.raw}`;
+        if (ACCESS[op.operationId]!.includes(role)) {
+          expect([401, 403], context).not.toContain(res.status);
+        } else {
+          expectProblem(res, 403);
+          expect(res.body.detail, context).toMatch(/role|platform administrator/i);
+        }
+      }
+    }
+  });
+
+  it.each([
+    ['governance', 'POST', '/v1/briefings', () => a.governance.token, () => briefingBody(a.wards[0]!.id, { date: '2026-06-10' })],
+    ['a ward device', 'POST', '/v1/wards', () => a.wards[0]!.deviceToken, () => ({ code: 'ZZ', name: 'Sneaky ward' })],
+    ['a clinician', 'POST', '/v1/tokens', () => a.clinician.token, () => ({ wardId: a.wards[0]!.id, label: 'my own tablet' })],
+    ['an org admin', 'POST', '/v1/organisations', () => a.adminToken, () => ({ name: 'Rival trust', code: 'RIVAL1' })],
+    ['a ward device', 'PATCH', '/v1/organisation/settings', () => a.wards[0]!.deviceToken, () => ({ identifierPolicy: 'redact' })],
+    ['a clinician', 'POST', '/v1/staff', () => a.clinician.token, () => ({ name: 'Me', email: 'me@x.nhs.uk', role: 'org_admin' })],
+    ['the platform admin', 'GET', '/v1/briefings', () => PLATFORM_TOKEN, () => undefined],
+    ['the platform admin', 'GET', '/v1/items', () => PLATFORM_TOKEN, () => undefined],
+    ['the platform admin', 'GET', '/v1/organisation', () => PLATFORM_TOKEN, () => undefined],
+  ] as [string, CallOptions['method'], string, () => string, () => unknown][])(
+    '%s may not %s %s, even with a valid body',
+    async (_who, method, url, token, payload) => {
+      const res = await call(ctx.app, { method, url, token: token(), payload: payload() });
+      expectProblem(res, 403);
+      expect(res.raw).not.toContain(a.wards[0]!.id);
+    },
+  );
+
+  it('nothing was created by the refused requests', async () => {
+    const wards = await get(ctx.app, '/v1/wards', a.adminToken);
+    expect(wards.body.data.map((w: { code: string }) => w.code).sort()).toEqual(['W1', 'W2']);
+    const org = await get(ctx.app, '/v1/organisation', a.adminToken);
+    expect(org.body.settings.identifierPolicy).toBe('reject');
+    const list = await get(ctx.app, '/v1/briefings?from=2026-06-10&to=2026-06-10', a.adminToken);
+    expect(list.body.data).toEqual([]);
+  });
+});

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEscalationStep } from '../../src/escalations/engine.js';
+import { createTestContext, type TestContext } from '../helpers/context.js';
+import { eventsOf, notificationsOf, putPolicy, raiseHighRiskItem, sleep, waitFor } from '../helpers/escalation.js';
+import { createOrganisation, get, post, type Organisation } from '../helpers/fixtures.js';
+
+let ctx: TestContext;
+let org: Organisation;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  org = await createOrganisation(ctx.app);
+  await ctx.startWorkers();
+});
+afterAll(() => ctx?.close());
+
+describe('the escalation chain', () => {
+  it('climbs level by level when nobody acknowledges, then reminds the last level a bounded number of times', async () => {
+    await putPolicy(ctx, org, org.wards[0]!.id, {
+      levels: [{ staffId: org.middleManager.id }, { staffId: org.seniorManager.id }],
+      ackWithinSeconds: { high: 1 },
+      repeatEverySeconds: 1,
+      maxRepeats: 2,
+    });
+    const item = await raiseHighRiskItem(ctx, org);
+    expect(item.escalation).toMatchObject({ state: 'open', level: 1, assignee: { id: org.middleManager.id } });
+
+    const inbox = await get(ctx.app, '/v1/inbox', org.middleManager.token);
+    expect(inbox.body.data.map((e: { id: string }) => e.id)).toContain(item.escalation.id);
+
+    await waitFor(
+      async () => (await eventsOf(ctx, item.escalation.id)).filter((e) => e.type === 'reminded').length === 2,
+      20_000,
+      'two reminders',
+    );
+    await sleep(2_500); // past where a third reminder would be due
+    const events = await eventsOf(ctx, item.escalation.id);
+    expect(events.map((e) => e.type)).toEqual(['started', 'climbed', 'reminded', 'reminded']);
+    const sent = await notificationsOf(ctx, item.escalation.id);
+    expect(sent.map((n) => [n.type, n.recipientStaffId])).toEqual([
+      ['assigned', org.middleManager.id],
+      ['assigned', org.seniorManager.id],
+      ['reminder', org.seniorManager.id],
+      ['reminder', org.seniorManager.id],
+    ]);
+
+    const seniorInbox = await get(ctx.app, '/v1/inbox', org.seniorManager.token);
+    expect(seniorInbox.body.data.find((e: { id: string }) => e.id === item.escalation.id)).toMatchObject({
+      level: 2,
+      overdue: true,
+    });
+    // The first manager keeps read access to the history.
+    const asFirst = await get(ctx.app, `/v1/escalations/${item.escalation.id}`, org.middleManager.token);
+    expect(asFirst.status).toBe(200);
+    expect(asFirst.body.history.map((h: { type: string }) => h.type)).toEqual(['started', 'climbed', 'reminded', 'reminded']);
+  });
+
+  it('stops climbing once acknowledged, and sends nothing more', async () => {
+    await putPolicy(ctx, org, org.wards[0]!.id, {
+      levels: [{ staffId: org.middleManager.id }, { staffId: org.seniorManager.id }],
+      ackWithinSeconds: { high: 2 },
+      repeatEverySeconds: 1,
+      maxRepeats: 3,
+    });
+    const item = await raiseHighRiskItem(ctx, org);
+    const ack = await post(ctx.app, `/v1/escalations/${item.escalation.id}/acknowledge`, org.middleManager.token, {});
+    expect(ack.status, JSON.stringify(ack.body)).toBe(200);
+    expect(ack.body).toMatchObject({ state: 'acknowledged', level: 1, nextStepAt: null });
+    await sleep(3_500);
+    expect((await eventsOf(ctx, item.escalation.id)).map((e) => e.type)).toEqual(['started', 'acknowledged']);
+    expect(await notificationsOf(ctx, item.escalation.id)).toHaveLength(1);
+  });
+
+  it('applies a timer step once even when the handler runs twice at the same moment', async () => {
+    await putPolicy(ctx, org, org.wards[0]!.id, {
+      levels: [{ staffId: org.middleManager.id }, { staffId: org.seniorManager.id }],
+      ackWithinSeconds: { high: 3_600 },
+    });
+    const item = await raiseHighRiskItem(ctx, org);
+    const deps = { db: ctx.database.db };
+    const payload = { escalationId: item.escalation.id, step: 1 };
+    const outcomes = await Promise.all([runEscalationStep(deps, payload), runEscalationStep(deps, payload)]);
+    expect(outcomes.sort()).toEqual(['climbed', 'stale']);
+    expect(await runEscalationStep(deps, payload)).toBe('stale');
+    expect((await eventsOf(ctx, item.escalation.id)).map((e) => e.type)).toEqual(['started', 'climbed']);
+    expect(await notificationsOf(ctx, item.escalation.id)).toHaveLength(2);
+  });
+
+  it('never notifies after an acknowledgement that races the deadline', async () => {
+    await putPolicy(ctx, org, org.wards[0]!.id, {
+      levels: [{ staffId: org.middleManager.id }, { staffId: org.seniorManager.id }],
+      ackWithinSeconds: { high: 3_600 },
+    });
+    for (let round = 0; round < 8; round++) {
+      const item = await raiseHighRiskItem(ctx, org);
+      const id = item.escalation.id;
+      const [ack, timer] = await Promise.all([
+        post(ctx.app, `/v1/escalations/${id}/acknowledge`, org.middleManager.token, {}),
+        runEscalationStep({ db: ctx.database.db }, { escalationId: id, step: 1 }),
+      ]);
+      const events = (await eventsOf(ctx, id)).map((e) => e.type);
+      const sent = await notificationsOf(ctx, id);
+      if (ack.status === 200) {
+        // Acknowledged first: the timer found a stale step and did nothing.
+        expect(timer).toBe('stale');
+        expect(events).toEqual(['started', 'acknowledged']);
+        expect(sent).toHaveLength(1);
+      } else {
+        // The deadline won: the first manager may no longer act, the second was told once.
+        expect(timer).toBe('climbed');
+        expect(ack.status).toBe(403);
+        expect(events).toEqual(['started', 'climbed']);
+        expect(sent.map((n) => n.recipientStaffId)).toEqual([org.middleManager.id, org.seniorManager.id]);
+      }
+    }
+  });
+});

@@ -1,0 +1,267 @@
+import { eq, sql, type SQL } from 'drizzle-orm';
+import { items } from '../../src/db/schema.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from '../helpers/context.js';
+import { storedForWard } from '../helpers/db.js';
+import { createOrganisation, expectProblem, get, newKey, patch, post, type ApiResponse, type Organisation } from '../helpers/fixtures.js';
+
+// 943 476 5919 has a valid Modulus 11 check digit; 943 476 5918 does not.
+const NHS_NUMBER = '943 476 5919';
+const NOT_AN_NHS_NUMBER = '943 476 5918';
+const POSTCODE = 'LS1 4AP';
+const DATE_OF_BIRTH = '12/03/1954';
+
+/** Every way an identifier used in this file could appear in a body, a log line or a row. */
+const IDENTIFIER_SPELLINGS = [
+  '9434765919',
+  '943 476 5919',
+  '943-476-5919',
+  '943\\u0020476',
+  'LS1 4AP',
+  'LS14AP',
+  '12/03/1954',
+  '12\\/03\\/1954',
+];
+
+function expectNoIdentifier(text: string, where: string) {
+  const lower = text.toLowerCase();
+  for (const spelling of IDENTIFIER_SPELLINGS) {
+    expect(lower.includes(spelling.toLowerCase()), `${where} contains ${spelling}`).toBe(false);
+  }
+}
+
+let ctx: TestContext;
+let org: Organisation;
+
+async function rowsOf<T>(query: SQL): Promise<T[]> {
+  const result = (await ctx.database.db.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+beforeAll(async () => {
+  // Trace level: the most the service would ever log.
+  ctx = await createTestContext({ LOG_LEVEL: 'trace' });
+  org = await createOrganisation(ctx.app);
+});
+afterAll(() => ctx?.close());
+
+let day = 0;
+/** A fresh date per briefing, so no test trips over one-briefing-per-day. */
+const nextDate = () => `2026-03-${String(++day).padStart(2, '0')}`;
+
+const risk = (overrides: Record<string, unknown> = {}) => ({
+  kind: 'risk',
+  category: 'clinical_process',
+  description: 'Observations overdue in bay 2',
+  consequence: 3,
+  likelihood: 3,
+  ...overrides,
+});
+
+async function record(trust: Organisation, body: Record<string, unknown>, headers: Record<string, string> = {}) {
+  const ward = trust.wards[0]!;
+  return post(ctx.app, '/v1/briefings', ward.deviceToken, { wardId: ward.id, date: nextDate(), ...body }, headers);
+}
+
+/** A 422 naming each field and kind, never the identifier, and nothing stored. */
+async function expectRefused(trust: Organisation, body: Record<string, unknown>, expected: [string, RegExp][]) {
+  const before = await storedForWard(ctx, trust.wards[0]!.id);
+  const res = await record(trust, body);
+  const problem = expectProblem(res, 422);
+  expect(problem.title).toMatch(/identifier/i);
+  expect(problem.errors).toHaveLength(expected.length);
+  for (const [path, message] of expected) {
+    expect(problem.errors).toContainEqual({ path, message: expect.stringMatching(message) });
+  }
+  expectNoIdentifier(res.raw, 'the 422 answer');
+  expect(await storedForWard(ctx, trust.wards[0]!.id)).toEqual(before);
+  return res;
+}
+
+describe('with the default policy (reject)', () => {
+  it.each([NHS_NUMBER, '9434765919', '943-476-5919'])('refuses an NHS number written as %s in a description', async (nhsNumber) => {
+    await expectRefused(org, { items: [risk({ description: `Patient ${nhsNumber} missed their 10:00 antibiotics` })] }, [
+      ['body.items.0.description', /NHS number/],
+    ]);
+  });
+
+  it('names the item the identifier is in, and every field that has one', async () => {
+    await expectRefused(
+      org,
+      {
+        items: [
+          risk(),
+          risk({ description: `Bed 4 (${NHS_NUMBER}) fell overnight`, actionTaken: `Family at ${POSTCODE} informed` }),
+          risk({ description: `Wrong wristband: DOB ${DATE_OF_BIRTH}` }),
+        ],
+      },
+      [
+        ['body.items.1.description', /NHS number/],
+        ['body.items.1.actionTaken', /postcode/],
+        ['body.items.2.description', /date of birth/],
+      ],
+    );
+  });
+
+  it('names both kinds when one field holds two', async () => {
+    await expectRefused(org, { items: [risk({ description: `${NHS_NUMBER} lives at ${POSTCODE}` })] }, [
+      ['body.items.0.description', /NHS number.*postcode|postcode.*NHS number/],
+    ]);
+  });
+
+  it('screens the reason a briefing was not held', async () => {
+    await expectRefused(org, { held: false, notHeldReason: `Resus call for ${NHS_NUMBER}` }, [['body.notHeldReason', /NHS number/]]);
+  });
+
+  it.each([
+    ['a postcode', `Patient transport to ${POSTCODE} cancelled`, /postcode/],
+    ['a postcode without the space', 'Transport to LS14AP cancelled', /postcode/],
+    ['a date of birth after DOB', `Two patients share DOB ${DATE_OF_BIRTH}`, /date of birth/],
+    ['a date of birth after "born"', `Wristband says born 12 March 1954`, /date of birth/],
+  ])('refuses %s', async (_name, description, message) => {
+    await expectRefused(org, { items: [risk({ description })] }, [['body.items.0.description', message]]);
+  });
+
+  it.each([
+    ['a ten-digit number with an invalid check digit', `Pump serial ${NOT_AN_NHS_NUMBER} faulty`],
+    ['a phone number', 'Bleep 0113 243 3144 not answered'],
+    ['a date with no birth word near it', 'Fire door audit due 12/03/2027'],
+    ['clinical shorthand', 'Obs x2 2hr then q4 1hr; dobutamine infusion started'],
+  ])('accepts %s', async (_name, description) => {
+    const res = await record(org, { items: [risk({ description })] });
+    expect(res.status, res.raw).toBe(201);
+    expect(res.body.items[0].description).toBe(description);
+    expect(res.body.redactions).toEqual([]);
+  });
+
+  it('refuses an identifier in the note resolving an item, leaving the item open', async () => {
+    const created = await record(org, { items: [risk()] });
+    const itemId = created.body.items[0].id;
+    const res = await post(ctx.app, `/v1/items/${itemId}/resolve`, org.wards[0]!.deviceToken, {
+      note: `Discussed with ${NHS_NUMBER}'s family`,
+    });
+    const problem = expectProblem(res, 422);
+    expect(problem.errors).toEqual([{ path: 'body.note', message: expect.stringMatching(/NHS number/) }]);
+    expectNoIdentifier(res.raw, 'the 422 answer');
+    const item = await get(ctx.app, `/v1/items/${itemId}`, org.adminToken);
+    expect(item.body).toMatchObject({ status: 'open', resolution: null });
+  });
+
+  it('a refused request can be corrected and sent again', async () => {
+    const date = nextDate();
+    const ward = org.wards[0]!;
+    const body = (description: string) => ({ wardId: ward.id, date, items: [risk({ description })] });
+    expectProblem(await post(ctx.app, '/v1/briefings', ward.deviceToken, body(`Patient ${NHS_NUMBER} fell`)), 422);
+    const fixed = await post(ctx.app, '/v1/briefings', ward.deviceToken, body('Patient in bed 4 fell'));
+    expect(fixed.status, fixed.raw).toBe(201);
+  });
+});
+
+describe('with the redact policy', () => {
+  let trust: Organisation;
+
+  beforeAll(async () => {
+    trust = await createOrganisation(ctx.app);
+    const res = await patch(ctx.app, '/v1/organisation/settings', trust.adminToken, { identifierPolicy: 'redact' });
+    expect(res.status, res.raw).toBe(200);
+    expect(res.body.settings.identifierPolicy).toBe('redact');
+  });
+
+  it('stores the text with the identifiers removed and lists each redacted field', async () => {
+    const res = await record(trust, {
+      items: [
+        risk({ description: 'Nothing identifying here' }),
+        risk({ description: `Patient ${NHS_NUMBER} missed antibiotics`, actionTaken: `Called family at ${POSTCODE}` }),
+        risk({ description: `Wristband DOB ${DATE_OF_BIRTH} wrong` }),
+      ],
+    });
+    expect(res.status, res.raw).toBe(201);
+    expectNoIdentifier(res.raw, 'the 201 answer');
+    expect(res.body.redactions).toEqual([
+      { path: 'items.1.description', kinds: ['nhs_number'] },
+      { path: 'items.1.actionTaken', kinds: ['postcode'] },
+      { path: 'items.2.description', kinds: ['date_of_birth'] },
+    ]);
+    expect(res.body.items.map((i: { description: string }) => i.description)).toEqual([
+      'Nothing identifying here',
+      'Patient [redacted nhs_number] missed antibiotics',
+      'Wristband DOB [redacted date_of_birth] wrong',
+    ]);
+    expect(res.body.items[1].actionTaken).toBe('Called family at [redacted postcode]');
+
+    // What was stored, read back through the API and straight from the database.
+    const read: ApiResponse = await get(ctx.app, `/v1/briefings/${res.body.id}`, trust.governance.token);
+    expectNoIdentifier(read.raw, 'the stored briefing');
+    expect(read.body.items[1].description).toBe('Patient [redacted nhs_number] missed antibiotics');
+    const rows = await ctx.database.db
+      .select({ description: items.description, actionTaken: items.actionTaken })
+      .from(items)
+      .where(eq(items.briefingId, res.body.id));
+    expect(rows).toHaveLength(3);
+    expectNoIdentifier(JSON.stringify(rows), 'the items table');
+  });
+
+  it('redacts the reason a briefing was not held', async () => {
+    const res = await record(trust, { held: false, notHeldReason: `Arrest call, patient ${NHS_NUMBER}` });
+    expect(res.status, res.raw).toBe(201);
+    expect(res.body.notHeldReason).toBe('Arrest call, patient [redacted nhs_number]');
+    expect(res.body.redactions).toEqual([{ path: 'notHeldReason', kinds: ['nhs_number'] }]);
+  });
+
+  it('redacts the note resolving an item', async () => {
+    const created = await record(trust, { items: [risk()] });
+    const res = await post(ctx.app, `/v1/items/${created.body.items[0].id}/resolve`, trust.wards[0]!.deviceToken, {
+      note: `Family of ${NHS_NUMBER} updated`,
+    });
+    expect(res.status, res.raw).toBe(200);
+    expect(res.body.resolution.note).toBe('Family of [redacted nhs_number] updated');
+  });
+
+  it('says nothing was redacted when nothing was', async () => {
+    const res = await record(trust, { items: [risk({ description: `Pump serial ${NOT_AN_NHS_NUMBER} faulty` })] });
+    expect(res.status, res.raw).toBe(201);
+    expect(res.body.redactions).toEqual([]);
+    expect(res.body.items[0].description).toBe(`Pump serial ${NOT_AN_NHS_NUMBER} faulty`);
+  });
+});
+
+describe('what is kept', () => {
+  it('never writes an identifier to the logs or the database, refused, redacted, or replayed', async () => {
+    const redacting = await createOrganisation(ctx.app);
+    await patch(ctx.app, '/v1/organisation/settings', redacting.adminToken, { identifierPolicy: 'redact' });
+    const linesBefore = ctx.logLines.length;
+    const body = {
+      items: [risk({ description: `Patient ${NHS_NUMBER} DOB ${DATE_OF_BIRTH}`, actionTaken: `Home ${POSTCODE}` })],
+    };
+    const key = newKey();
+    expectProblem(await record(org, body, { 'idempotency-key': key }), 422);
+    expectProblem(await record(org, body, { 'idempotency-key': key }), 422);
+    const redacted = await record(redacting, body, { 'idempotency-key': key });
+    expect(redacted.status, redacted.raw).toBe(201);
+    const created = await record(org, { items: [risk()] });
+    expectProblem(
+      await post(ctx.app, `/v1/items/${created.body.items[0].id}/resolve`, org.wards[0]!.deviceToken, { note: `${NHS_NUMBER}` }),
+      422,
+    );
+
+    const lines = ctx.logLines.slice(linesBefore);
+    expect(lines.length).toBeGreaterThan(5); // the requests were logged, so the check below means something
+    expectNoIdentifier(ctx.logLines.join('\n'), 'the logs');
+
+    // Every text column of every table, including stored idempotent answers.
+    const columns = await rowsOf<{ table_name: string; column_name: string }>(
+      sql`select table_name, column_name from information_schema.columns
+          where table_schema = 'public' and data_type in ('text', 'character varying', 'jsonb')`,
+    );
+    expect(columns.map((c) => `${c.table_name}.${c.column_name}`)).toEqual(
+      expect.arrayContaining(['items.description', 'items.action_taken', 'items.resolution_note', 'idempotency_keys.response_body']),
+    );
+    for (const { table_name, column_name } of columns) {
+      const [found] = await rowsOf<{ n: number }>(
+        sql`select count(*)::int as n from ${sql.identifier(table_name)}
+            where ${sql.identifier(column_name)}::text ~* ${'9434765919|943 476 5919|943-476-5919|LS1 ?4AP|12/03/1954'}`,
+      );
+      expect(found!.n, `${table_name}.${column_name} holds an identifier`).toBe(0);
+    }
+  });
+});

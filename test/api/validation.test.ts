@@ -1,0 +1,368 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from '../helpers/context.js';
+import { storedForWard } from '../helpers/db.js';
+import { briefingBody, call, createOrganisation, expectProblem, get, post, type Organisation } from '../helpers/fixtures.js';
+
+let ctx: TestContext;
+let org: Organisation;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  org = await createOrganisation(ctx.app);
+});
+afterAll(() => ctx?.close());
+
+const ward = () => org.wards[0]!;
+const item = (overrides: Record<string, unknown> = {}) => ({
+  kind: 'risk',
+  category: 'staffing',
+  description: 'One registered nurse short on nights',
+  consequence: 3,
+  likelihood: 3,
+  ...overrides,
+});
+
+/** Posts a briefing that must be refused, and checks the answer and that nothing was stored. */
+async function refused(body: unknown, status = 400) {
+  const before = await storedForWard(ctx, ward().id);
+  const res = await post(ctx.app, '/v1/briefings', ward().deviceToken, body);
+  const problem = expectProblem(res, status);
+  expect(await storedForWard(ctx, ward().id)).toEqual(before);
+  return problem;
+}
+
+const paths = (problem: { errors?: { path: string }[] }) => (problem.errors ?? []).map((e) => e.path);
+
+describe('validation problems', () => {
+  it('are problem documents listing each failing field with a message', async () => {
+    const problem = await refused(
+      briefingBody(ward().id, { date: 'tomorrow', shift: 'evening', items: [item({ consequence: 9, kind: 'incident' })] }),
+    );
+    expect(problem).toMatchObject({
+      type: expect.stringContaining('validation'),
+      title: 'Request validation failed',
+      status: 400,
+      instance: '/v1/briefings',
+    });
+    for (const error of problem.errors!) expect(error).toEqual({ path: expect.any(String), message: expect.any(String) });
+    expect(paths(problem)).toEqual(expect.arrayContaining(['body.date', 'body.shift', 'body.items.0.kind', 'body.items.0.consequence']));
+    expect(problem.detail).toContain('body.');
+  });
+
+  it('a valid briefing is accepted (the baseline the refusals below differ from)', async () => {
+    const res = await post(ctx.app, '/v1/briefings', ward().deviceToken, briefingBody(ward().id, { date: '2026-01-01', items: [item()] }));
+    expect(res.status, res.raw).toBe(201);
+  });
+});
+
+describe('unknown and server-owned fields', () => {
+  it.each(['colour', 'priority', 'organisation'])('refuses the unknown top-level field %s, naming it', async (field) => {
+    const problem = await refused({ ...briefingBody(ward().id), [field]: 'x' });
+    expect(problem.errors).toContainEqual({ path: `body.${field}`, message: expect.any(String) });
+  });
+
+  it('refuses an unknown field inside an item, naming the item and the field', async () => {
+    const problem = await refused(briefingBody(ward().id, { items: [item(), item({ bedNumber: 12 })] }));
+    expect(problem.errors).toEqual([{ path: 'body.items.1.bedNumber', message: expect.any(String) }]);
+  });
+
+  it('refuses an unknown field in attendance', async () => {
+    const problem = await refused(briefingBody(ward().id, { attendance: { nursing: 3, students: 2 } }));
+    expect(paths(problem)).toEqual(['body.attendance.students']);
+  });
+
+  it('names every unknown field when there are several', async () => {
+    const problem = await refused({ ...briefingBody(ward().id), a: 1, b: 2 });
+    expect(paths(problem).sort()).toEqual(['body.a', 'body.b']);
+  });
+
+  const serverOwned: [string, unknown][] = [
+    ['id', '6b1f6a7e-3c51-4c1e-9a3e-1a2b3c4d5e6f'],
+    ['status', 'resolved'],
+    ['riskScore', 25],
+    ['riskBand', 'low'],
+    ['organisationId', '6b1f6a7e-3c51-4c1e-9a3e-1a2b3c4d5e6f'],
+    ['createdAt', '2026-01-01T00:00:00Z'],
+  ];
+
+  it.each(serverOwned)('refuses the server-owned field %s on the briefing, storing nothing', async (field, value) => {
+    const problem = await refused({ ...briefingBody(ward().id), [field]: value });
+    expect(paths(problem)).toEqual([`body.${field}`]);
+  });
+
+  it.each(serverOwned)('refuses the server-owned field %s on an item, storing nothing', async (field, value) => {
+    const problem = await refused(briefingBody(ward().id, { items: [item({ [field]: value })] }));
+    expect(paths(problem)).toEqual([`body.items.0.${field}`]);
+  });
+});
+
+describe('grading', () => {
+  it.each(['problem', 'risk'])('a %s needs consequence and likelihood', async (kind) => {
+    const problem = await refused(
+      briefingBody(ward().id, {
+        items: [item(), item({ kind, consequence: undefined }), item({ kind, likelihood: undefined })],
+      }),
+    );
+    expect(paths(problem).sort()).toEqual(['body.items.1.consequence', 'body.items.2.likelihood']);
+  });
+
+  it('good practice needs no grading', async () => {
+    const res = await post(ctx.app, '/v1/briefings', ward().deviceToken, {
+      wardId: ward().id,
+      date: '2026-01-02',
+      items: [{ kind: 'good_practice', category: 'communication', description: 'Safety huddle started on time' }],
+    });
+    expect(res.status, res.raw).toBe(201);
+  });
+
+  it.each([
+    ['consequence', 0],
+    ['consequence', 6],
+    ['consequence', 2.5],
+    ['consequence', '3'],
+    ['likelihood', -1],
+    ['likelihood', 6],
+    ['likelihood', null],
+  ])('refuses %s = %j', async (field, value) => {
+    const problem = await refused(briefingBody(ward().id, { items: [item({ [field]: value })] }));
+    expect(paths(problem)).toContain(`body.items.0.${field}`);
+  });
+});
+
+describe('out-of-range and malformed values', () => {
+  it.each([
+    ['shift', 'evening', 'body.shift'],
+    ['held', 'yes', 'body.held'],
+    ['durationMinutes', 241, 'body.durationMinutes'],
+    ['durationMinutes', -1, 'body.durationMinutes'],
+    ['attendance', { nursing: -1 }, 'body.attendance.nursing'],
+    ['attendance', { medical: 501 }, 'body.attendance.medical'],
+    ['wardId', 'ward-7a', 'body.wardId'],
+    ['items', 'none', 'body.items'],
+  ])('refuses %s = %j', async (field, value, path) => {
+    const problem = await refused(briefingBody(ward().id, { [field]: value }));
+    expect(paths(problem)).toContain(path);
+  });
+
+  it.each([
+    ['kind', 'incident'],
+    ['category', 'catering'],
+    ['harm', 'catastrophic'],
+    ['resolvedAtBriefing', 'no'],
+    ['needsChange', 1],
+  ])('refuses an item with %s = %j', async (field, value) => {
+    const problem = await refused(briefingBody(ward().id, { items: [item({ [field]: value })] }));
+    expect(paths(problem)).toContain(`body.items.0.${field}`);
+  });
+
+  it('refuses more than 100 items', async () => {
+    const problem = await refused(briefingBody(ward().id, { items: Array.from({ length: 101 }, () => item()) }));
+    expect(paths(problem)).toContain('body.items');
+  });
+
+  it('refuses a missing ward, date or item description', async () => {
+    const { wardId: _w, date: _d, ...rest } = briefingBody(ward().id);
+    const problem = await refused({ ...rest, items: [{ kind: 'good_practice', category: 'other' }] });
+    expect(paths(problem).sort()).toEqual(['body.date', 'body.items.0.description', 'body.wardId']);
+  });
+});
+
+describe('dates', () => {
+  it.each(['2026-02-30', '2026-02-29', '2026-04-31', '2026-13-01', '2026-00-10', '2026-1-5', '05/01/2026', '2026-01-05T00:00:00Z'])(
+    'refuses the date %s',
+    async (date) => {
+      const problem = await refused(briefingBody(ward().id, { date }));
+      expect(paths(problem)).toEqual(['body.date']);
+    },
+  );
+
+  it('accepts 29 February in a leap year', async () => {
+    const res = await post(ctx.app, '/v1/briefings', ward().deviceToken, briefingBody(ward().id, { date: '2028-02-29' }));
+    expect(res.status, res.raw).toBe(201);
+    expect(res.body.date).toBe('2028-02-29');
+  });
+
+  it('refuses an invalid date in a list filter', async () => {
+    const problem = expectProblem(await get(ctx.app, '/v1/items?from=2026-02-30', org.adminToken), 400);
+    expect(paths(problem)).toEqual(['querystring.from']);
+  });
+});
+
+describe('free text length', () => {
+  const long = (n: number) => 'x'.repeat(n);
+
+  it.each([
+    ['description', 2000],
+    ['actionTaken', 2000],
+  ])('an item %s may be %i characters but no more', async (field, max) => {
+    const problem = await refused(briefingBody(ward().id, { items: [item({ [field]: long(max + 1) })] }));
+    expect(paths(problem)).toEqual([`body.items.0.${field}`]);
+    // The refused text is not echoed back.
+    expect(JSON.stringify(problem)).not.toContain(long(50));
+
+    const date = field === 'description' ? '2026-01-03' : '2026-01-04';
+    const ok = await post(ctx.app, '/v1/briefings', ward().deviceToken, briefingBody(ward().id, { date, items: [item({ [field]: long(max) })] }));
+    expect(ok.status, ok.raw).toBe(201);
+    expect(ok.body.items[0][field]).toHaveLength(max);
+  });
+
+  it('refuses a facilitator over 200 characters and a reason over 500', async () => {
+    expect(paths(await refused(briefingBody(ward().id, { facilitator: long(201) })))).toEqual(['body.facilitator']);
+    expect(
+      paths(await refused({ wardId: ward().id, date: '2026-01-05', held: false, notHeldReason: long(501) })),
+    ).toEqual(['body.notHeldReason']);
+  });
+
+  it.each(['', '   ', '\n\t'])('refuses a blank description (%j)', async (description) => {
+    const problem = await refused(briefingBody(ward().id, { items: [item({ description })] }));
+    expect(paths(problem)).toEqual(['body.items.0.description']);
+  });
+
+  it('trims surrounding white space from free text', async () => {
+    const res = await post(ctx.app, '/v1/briefings', ward().deviceToken, briefingBody(ward().id, {
+      date: '2026-01-06',
+      items: [item({ description: '  Sharps bin overfull  ' })],
+    }));
+    expect(res.status, res.raw).toBe(201);
+    expect(res.body.items[0].description).toBe('Sharps bin overfull');
+  });
+});
+
+describe('request bodies that are not JSON objects', () => {
+  const send = (payload: string, contentType?: string) =>
+    call(ctx.app, {
+      method: 'POST',
+      url: '/v1/briefings',
+      token: ward().deviceToken,
+      payload,
+      headers: contentType === undefined ? {} : { 'content-type': contentType },
+    });
+
+  it.each([
+    ['text/plain', 'wardId=1'],
+    ['application/x-www-form-urlencoded', 'wardId=1&date=2026-01-07'],
+    ['multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="wardId"\r\n\r\n1\r\n--x--'],
+    ['application/xml', '<briefing/>'],
+  ])('answers 415 to %s', async (contentType, payload) => {
+    const before = await storedForWard(ctx, ward().id);
+    expectProblem(await send(payload, contentType), 415);
+    expect(await storedForWard(ctx, ward().id)).toEqual(before);
+  });
+
+  it('answers 415 to text/plain even when the text is valid JSON', async () => {
+    expectProblem(await send(JSON.stringify(briefingBody(ward().id, { date: '2026-01-08' })), 'text/plain'), 415);
+    const listed = await get(ctx.app, `/v1/briefings?wardId=${ward().id}&from=2026-01-08&to=2026-01-08`, org.adminToken);
+    expect(listed.body.data).toEqual([]);
+  });
+
+  it('accepts JSON with a charset parameter', async () => {
+    const res = await send(JSON.stringify(briefingBody(ward().id, { date: '2026-01-09' })), 'application/json; charset=utf-8');
+    expect(res.status, res.raw).toBe(201);
+  });
+
+  it.each([
+    ['truncated', '{"wardId": '],
+    ['trailing comma', '{"date": "2026-01-10",}'],
+    ['single quotes', "{'date': '2026-01-10'}"],
+    ['prototype pollution', '{"__proto__": {"admin": true}}'],
+  ])('answers 400 to malformed JSON (%s) without echoing it', async (_name, payload) => {
+    const res = await send(payload, 'application/json');
+    const problem = expectProblem(res, 400);
+    expect(problem.detail).not.toContain(payload);
+  });
+
+  it('answers 400 to an empty JSON body', async () => {
+    expectProblem(await send('', 'application/json'), 400);
+  });
+
+  it.each(['null', '[]', '"briefing"', '42'])('answers 400 to the JSON value %s', async (payload) => {
+    const problem = expectProblem(await send(payload, 'application/json'), 400);
+    expect(paths(problem)).toEqual(['body']);
+  });
+});
+
+describe('routes and path parameters', () => {
+  it.each([
+    ['GET', '/v1/nothing-here'],
+    ['GET', '/v2/briefings'],
+    ['PUT', '/v1/briefings'],
+    ['DELETE', '/v1/items'],
+  ] as const)('answers %s %s with a 404 problem, with or without a token', async (method, url) => {
+    const withToken = expectProblem(await call(ctx.app, { method, url, token: org.adminToken }), 404);
+    expect(withToken.detail).toContain(url);
+    expectProblem(await call(ctx.app, { method, url }), 404);
+  });
+
+  it.each(['/v1/briefings/', '/v1/items/', '/v1/wards/', '/v1/staff/'])('answers 400 to an id in %s that is not a uuid', async (prefix) => {
+    for (const id of ['123', 'not-a-uuid', "1' OR '1'='1", '6b1f6a7e-3c51-4c1e-9a3e-1a2b3c4d5e6']) {
+      const problem = expectProblem(await get(ctx.app, `${prefix}${encodeURIComponent(id)}`, org.adminToken), 400);
+      expect(problem.errors).toEqual([{ path: 'params.id', message: expect.any(String) }]);
+    }
+  });
+
+  it('answers 400 to an id that is not a uuid on write routes too', async () => {
+    const problem = expectProblem(await post(ctx.app, '/v1/items/abc/resolve', ward().deviceToken, { note: 'x' }), 400);
+    expect(paths(problem)).toContain('params.id');
+    expectProblem(await call(ctx.app, { method: 'DELETE', url: '/v1/tokens/abc', token: org.adminToken }), 400);
+  });
+
+  it('answers a URL that cannot be decoded with a 400 problem, not Fastify\'s own error', async () => {
+    const res = await get(ctx.app, '/v1/briefings/%zz', org.adminToken);
+    expectProblem(res, 400);
+    expect(res.raw).not.toContain('FST_ERR');
+  });
+
+  it('answers an over-long path parameter with a 400 problem, not Fastify\'s own error', async () => {
+    const res = await get(ctx.app, `/v1/items/${'a'.repeat(250)}`, org.adminToken);
+    expectProblem(res, 400);
+    expect(res.raw).not.toContain('FST_ERR');
+  });
+
+  it('answers unknown query parameters with 400 naming them', async () => {
+    const problem = expectProblem(await get(ctx.app, '/v1/items?sort=desc', org.adminToken), 400);
+    expect(paths(problem)).toEqual(['querystring.sort']);
+  });
+});
+
+describe('body size', () => {
+  const LIMIT = 4096;
+  let small: TestContext;
+  let trust: Organisation;
+
+  beforeAll(async () => {
+    small = await createTestContext({ BODY_LIMIT_BYTES: String(LIMIT) });
+    trust = await createOrganisation(small.app);
+  });
+  afterAll(() => small?.close());
+
+  /** A valid briefing whose JSON is exactly `bytes` long. */
+  const sized = (date: string, bytes: number) => {
+    const body = { wardId: trust.wards[0]!.id, date, items: [] as Record<string, unknown>[] };
+    let size = JSON.stringify(body).length;
+    while (size < bytes) {
+      const emptyItem = JSON.stringify(item({ description: '' })).length + (body.items.length > 0 ? 1 : 0);
+      const room = Math.min(2000, bytes - size - emptyItem);
+      if (room < 1) throw new Error('cannot size the body exactly');
+      body.items.push(item({ description: 'd'.repeat(room) }));
+      size = JSON.stringify(body).length;
+    }
+    expect(size).toBe(bytes);
+    return body;
+  };
+
+  it('accepts a body at the configured limit', async () => {
+    const res = await post(small.app, '/v1/briefings', trust.wards[0]!.deviceToken, sized('2026-02-01', LIMIT));
+    expect(res.status, res.raw).toBe(201);
+  });
+
+  it('answers 413 to a body over the configured limit and stores nothing', async () => {
+    const res = await post(small.app, '/v1/briefings', trust.wards[0]!.deviceToken, sized('2026-02-02', LIMIT + 1));
+    expectProblem(res, 413);
+    expect(await storedForWard(small, trust.wards[0]!.id)).toEqual({ briefings: 1, items: 2 });
+  });
+
+  it('the default limit (256 KiB) refuses a larger body with 413', async () => {
+    const res = await post(ctx.app, '/v1/briefings', ward().deviceToken, { ...briefingBody(ward().id), padding: 'p'.repeat(300 * 1024) });
+    expectProblem(res, 413);
+  });
+});

@@ -1,0 +1,20 @@
+import { count, eq } from 'drizzle-orm';
+import { briefings, idempotencyKeys, items } from '../../src/db/schema.js';
+import type { TestContext } from './context.js';
+
+/** Rows actually stored for a ward, read straight from the database (not through the API). */
+export async function storedForWard(ctx: TestContext, wardId: string) {
+  const db = ctx.database.db;
+  const [b] = await db.select({ n: count() }).from(briefings).where(eq(briefings.wardId, wardId));
+  const [i] = await db.select({ n: count() }).from(items).where(eq(items.wardId, wardId));
+  return { briefings: b?.n ?? 0, items: i?.n ?? 0 };
+}
+
+export async function storedBriefings(ctx: TestContext, wardId: string, date: string) {
+  const rows = await ctx.database.db.select().from(briefings).where(eq(briefings.wardId, wardId));
+  return rows.filter((row) => row.date === date);
+}
+
+export async function storedIdempotencyKeys(ctx: TestContext, key: string) {
+  return ctx.database.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, key));
+}

@@ -1,0 +1,141 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+/** The ConfigError thrown for this environment (fails the test if none is thrown). */
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('uses the defaults documented in the README when nothing is set', () => {
+    expect(loadConfig({})).toMatchObject({
+      databaseUrl: undefined,
+      dataDir: './.data',
+      redisUrl: 'redis://127.0.0.1:6379',
+      port: 3000,
+      host: '127.0.0.1',
+      logLevel: 'info',
+      bootstrapAdminToken: undefined,
+      bodyLimitBytes: 262144,
+      idempotencyRetentionDays: 7,
+      trustProxy: false,
+    });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '', TRUST_PROXY: '' })).toMatchObject({ port: 3000, databaseUrl: undefined, trustProxy: false });
+  });
+
+  it('reads every variable', () => {
+    expect(
+      loadConfig({
+        DATABASE_URL: 'postgresql://app@db.internal:5432/briefings',
+        DATA_DIR: '/var/lib/briefings',
+        REDIS_URL: 'rediss://cache.internal:6380',
+        PORT: '8080',
+        HOST: '0.0.0.0',
+        LOG_LEVEL: 'warn',
+        BOOTSTRAP_ADMIN_TOKEN: 'a'.repeat(24),
+        BODY_LIMIT_BYTES: '1048576',
+        IDEMPOTENCY_RETENTION_DAYS: '30',
+        TRUST_PROXY: 'true',
+      }),
+    ).toMatchObject({
+      databaseUrl: 'postgresql://app@db.internal:5432/briefings',
+      dataDir: '/var/lib/briefings',
+      redisUrl: 'rediss://cache.internal:6380',
+      port: 8080,
+      host: '0.0.0.0',
+      logLevel: 'warn',
+      bootstrapAdminToken: 'a'.repeat(24),
+      bodyLimitBytes: 1048576,
+      idempotencyRetentionDays: 30,
+      trustProxy: true,
+    });
+    expect(loadConfig({ DATABASE_URL: 'postgres://localhost/x', TRUST_PROXY: '1' })).toMatchObject({ trustProxy: true });
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(loadConfig({ PORT: '0' }).port).toBe(0);
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['PORT', ' '],
+    ['PORT', '0x50'],
+    ['DATABASE_URL', 'mysql://app@db/briefings'],
+    ['DATABASE_URL', 'not a url'],
+    ['REDIS_URL', 'http://cache:6379'],
+    ['LOG_LEVEL', 'verbose'],
+    ['BOOTSTRAP_ADMIN_TOKEN', 'short-token'],
+    ['BOOTSTRAP_ADMIN_TOKEN', 'x'.repeat(23)],
+    ['BODY_LIMIT_BYTES', '0'],
+    ['BODY_LIMIT_BYTES', 'lots'],
+    ['IDEMPOTENCY_RETENTION_DAYS', '6'],
+    ['TRUST_PROXY', 'yes'],
+  ])('refuses %s=%j with a ConfigError naming the variable', (name, value) => {
+    const error = configError({ [name]: value });
+    expect(error.message).toContain(name);
+  });
+
+  it('never repeats a secret in the message', () => {
+    expect(configError({ BOOTSTRAP_ADMIN_TOKEN: 'hunter2-secret' }).message).not.toContain('hunter2');
+    expect(configError({ DATABASE_URL: 'mysql://app:s3cr3t-pw@db/briefings' }).message).not.toContain('s3cr3t-pw');
+  });
+
+  it('names every bad variable at once', () => {
+    const message = configError({ PORT: 'abc', LOG_LEVEL: 'loud', REDIS_URL: 'ftp://x' }).message;
+    for (const name of ['PORT', 'LOG_LEVEL', 'REDIS_URL']) expect(message).toContain(name);
+  });
+});
+
+describe('starting the service with a bad configuration', () => {
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+
+  function start(env: Record<string, string>) {
+    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn('npx', ['tsx', 'src/main.ts'], {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk) => (stdout += String(chunk)));
+      child.stderr.on('data', (chunk) => (stderr += String(chunk)));
+      // A process that starts instead of exiting would be a failure; do not wait for it forever.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  it('exits non-zero with a message naming PORT on stderr', { timeout: 30_000 }, async () => {
+    const result = await start({ PORT: 'abc' });
+    expect(result.code).not.toBe(0);
+    expect(result.code).not.toBeNull();
+    expect(result.stderr).toMatch(/Invalid configuration/);
+    expect(result.stderr).toMatch(/PORT/);
+    expect(result.stderr).not.toMatch(/\n\s+at /); // a message, not a stack trace
+    expect(result.stdout).not.toMatch(/Platform administrator token/);
+  });
+
+  it('exits non-zero naming DATABASE_URL without printing its password', { timeout: 30_000 }, async () => {
+    const result = await start({ DATABASE_URL: 'mysql://app:s3cr3t-pw@db/briefings' });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/DATABASE_URL/);
+    expect(result.stderr + result.stdout).not.toContain('s3cr3t-pw');
+  });
+});
