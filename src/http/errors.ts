@@ -133,20 +133,61 @@ export function registerErrorHandling(app: FastifyInstance) {
       return sendProblem(request, reply, 'rate_limited', 'Too many requests; retry after the time in Retry-After');
     }
     if (isDatabaseUnavailable(error)) {
-      request.log.warn({ err: error }, 'database unavailable');
+      request.log.warn({ err: loggableError(error) }, 'database unavailable');
       return sendProblem(request, reply, 'unavailable', 'The database is unavailable; retry shortly');
     }
     if (isResponseSerializationError(error)) {
-      request.log.error({ err: error, method: error.method, url: error.url }, 'response failed its schema');
+      request.log.error({ err: loggableError(error), method: error.method, url: error.url }, 'response failed its schema');
       return sendProblem(request, reply, 'internal', 'The server produced an invalid response');
     }
     if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
       // Fastify's own client errors (bad headers, malformed URLs, ...). Never echo internals.
       return sendProblem(request, reply, 'bad_request', 'The request could not be understood');
     }
-    request.log.error({ err: error }, 'unhandled error');
+    request.log.error({ err: loggableError(error) }, 'unhandled error');
     return sendProblem(request, reply, 'internal', 'An unexpected error occurred; it has been logged');
   });
+}
+
+/** Database error fields that name where the failure happened, never the data involved. */
+const DATABASE_ERROR_FIELDS = ['code', 'severity', 'constraint', 'table', 'column', 'schema', 'routine'] as const;
+
+/**
+ * What of an unexpected error may be logged. Free text must never reach the logs, but a failed
+ * query's message, stack and `params` carry the values sent (descriptions, notes), and a
+ * PostgreSQL error's `detail` repeats the row. So: each error in the cause chain with its type,
+ * SQLSTATE and constraint, the SQL with placeholders only, and stack frames without messages.
+ */
+export function loggableError(error: unknown) {
+  const chain: Record<string, unknown>[] = [];
+  let current: unknown = error;
+  for (let depth = 0; current && typeof current === 'object' && depth < 5; depth++) {
+    const e = current as Record<string, unknown>;
+    const isQueryError = typeof e.query === 'string' && 'params' in e;
+    const isDatabaseError = typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && 'severity' in e;
+    const entry: Record<string, unknown> = {
+      type: (current as Error).constructor?.name ?? typeof current,
+    };
+    if (isQueryError) {
+      entry.message = 'Failed query (parameters withheld)';
+      entry.query = e.query;
+    } else if (typeof e.message === 'string') {
+      // PostgreSQL quotes the offending value in some messages (invalid input syntax for ...: "...").
+      entry.message = isDatabaseError ? e.message.replace(/"[^"]*"/g, '"…"') : e.message;
+    }
+    for (const field of DATABASE_ERROR_FIELDS) {
+      if (typeof e[field] === 'string') entry[field] = e[field];
+    }
+    if (typeof e.stack === 'string') {
+      entry.stack = e.stack
+        .split('\n')
+        .filter((line) => /^\s+at /.test(line))
+        .join('\n');
+    }
+    chain.push(entry);
+    current = e.cause;
+  }
+  return chain.length === 1 ? chain[0] : { ...chain[0], causes: chain.slice(1) };
 }
 
 /**

@@ -13,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => ctx?.close());
 
-const POISON = 'Marked to fail at the database';
+const POISON = { trigger: 'Marked to fail in a trigger', 'check constraint': 'Marked to fail a check constraint' };
 
 /** Ways to make the database refuse an item row after the briefing row was written. */
 const failures = {
@@ -22,7 +22,7 @@ const failures = {
       await ctx.database.db.execute(sql.raw(`
         create function test_reject_marked_item() returns trigger language plpgsql as $$
         begin
-          if new.description = '${POISON}' then raise exception 'test trigger rejected an item'; end if;
+          if new.description = '${POISON.trigger}' then raise exception 'test trigger rejected an item'; end if;
           return new;
         end $$`));
       await ctx.database.db.execute(
@@ -35,7 +35,7 @@ const failures = {
     },
   },
   'check constraint': {
-    install: () => ctx.database.db.execute(sql.raw(`alter table items add constraint test_reject_marked_item check (description <> '${POISON}')`)),
+    install: () => ctx.database.db.execute(sql.raw(`alter table items add constraint test_reject_marked_item check (description <> '${POISON['check constraint']}')`)),
     remove: () => ctx.database.db.execute(sql.raw(`alter table items drop constraint test_reject_marked_item`)),
   },
 };
@@ -48,7 +48,7 @@ describe.each(Object.keys(failures) as (keyof typeof failures)[])('an item the d
     date,
     items: [
       { kind: 'problem', category: 'equipment', description: 'Suction unit at bed 6 not holding pressure', consequence: 4, likelihood: 3 },
-      { kind: 'risk', category: 'staffing', description: POISON, consequence: 2, likelihood: 2 },
+      { kind: 'risk', category: 'staffing', description: POISON[how], consequence: 2, likelihood: 2 },
       { kind: 'good_practice', category: 'communication', description: 'New starters buddied all week' },
     ],
   });
@@ -68,7 +68,7 @@ describe.each(Object.keys(failures) as (keyof typeof failures)[])('an item the d
 
     const problem = expectProblem(failed, 500);
     expect(problem.detail).not.toMatch(/trigger|constraint|items/i);
-    expect(failed.raw).not.toContain(POISON);
+    expect(failed.raw).not.toContain(POISON[how]);
     expect(failed.raw).not.toContain('Suction unit');
 
     // Nothing of the briefing was kept: not the briefing row written first, not the first item.

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decideTimer,
+  ESCALATION_ACTIONS,
+  ESCALATION_STATES,
+  nextState,
+  type ChainSnapshot,
+} from '../../src/domain/escalation.js';
+
+describe('escalation state transitions', () => {
+  // Written out in full so a change to the rules has to change this table too.
+  const expected: Record<string, Record<string, string | null>> = {
+    acknowledge: { open: 'acknowledged', acknowledged: null, in_progress: null, resolved: null },
+    position: { open: null, acknowledged: 'acknowledged', in_progress: 'in_progress', resolved: null },
+    actions: { open: null, acknowledged: 'in_progress', in_progress: 'in_progress', resolved: null },
+    resolve: { open: null, acknowledged: 'resolved', in_progress: 'resolved', resolved: null },
+    reassign: { open: 'open', acknowledged: 'open', in_progress: 'open', resolved: null },
+    escalate: { open: 'open', acknowledged: 'open', in_progress: 'open', resolved: null },
+    snooze: { open: 'open', acknowledged: 'acknowledged', in_progress: 'in_progress', resolved: null },
+    comment: { open: 'open', acknowledged: 'acknowledged', in_progress: 'in_progress', resolved: 'resolved' },
+  };
+  for (const action of ESCALATION_ACTIONS) {
+    for (const state of ESCALATION_STATES) {
+      it(`${action} from ${state} -> ${expected[action]![state] ?? 'refused'}`, () => {
+        expect(nextState(state, action)).toBe(expected[action]![state]);
+      });
+    }
+  }
+});
+
+describe('what a due timer does', () => {
+  const chain: ChainSnapshot = { levels: ['a', 'b', 'c'], ackWithinSeconds: 60, repeatEverySeconds: 30, maxRepeats: 2 };
+  const now = new Date('2026-11-30T10:00:00Z');
+  const open = { state: 'open' as const, level: 0, repeatsSent: 0, snoozedUntil: null };
+
+  it('climbs to the next level with a fresh deadline', () => {
+    expect(decideTimer(chain, open, now)).toEqual({ kind: 'climb', toLevel: 1, dueAt: new Date('2026-11-30T10:01:00Z') });
+  });
+  it('reminds at the last level, then stops after maxRepeats', () => {
+    expect(decideTimer(chain, { ...open, level: 2 }, now)).toEqual({
+      kind: 'remind',
+      repeatNumber: 1,
+      nextAt: new Date('2026-11-30T10:00:30Z'),
+    });
+    expect(decideTimer(chain, { ...open, level: 2, repeatsSent: 1 }, now)).toEqual({
+      kind: 'remind',
+      repeatNumber: 2,
+      nextAt: null,
+    });
+    expect(decideTimer(chain, { ...open, level: 2, repeatsSent: 2 }, now)).toEqual({ kind: 'none' });
+  });
+  it('does nothing once the escalation is no longer open', () => {
+    for (const state of ['acknowledged', 'in_progress', 'resolved'] as const) {
+      expect(decideTimer(chain, { ...open, state }, now)).toEqual({ kind: 'none' });
+    }
+  });
+  it('postpones reminders while snoozed, but never the climb', () => {
+    const snoozedUntil = new Date('2026-11-30T12:00:00Z');
+    expect(decideTimer(chain, { ...open, level: 2, snoozedUntil }, now)).toEqual({ kind: 'postpone', until: snoozedUntil });
+    expect(decideTimer(chain, { ...open, level: 0, snoozedUntil }, now).kind).toBe('climb');
+    expect(decideTimer(chain, { ...open, level: 2, snoozedUntil: new Date('2026-11-30T09:00:00Z') }, now).kind).toBe('remind');
+  });
+  it('with maxRepeats 0, the last level gets no reminders', () => {
+    expect(decideTimer({ ...chain, maxRepeats: 0 }, { ...open, level: 2 }, now)).toEqual({ kind: 'none' });
+  });
+});
