@@ -29,6 +29,7 @@ import { escalationRoutes } from './escalations/routes.js';
 import { notificationRoutes } from './notifications/routes.js';
 import { outboxBacklog } from './queue/outbox.js';
 import type { QueueSet } from './queue/queues.js';
+import { QUEUES_BOARD_PATH, registerQueuesBoard } from './admin/queues-board.js';
 
 export interface AppDeps {
   config: Config;
@@ -62,6 +63,10 @@ export async function buildApp(deps: AppDeps) {
   app.addHook('onRoute', (route) => {
     if (PUBLIC_PREFIXES.some((prefix) => route.url.startsWith(prefix))) {
       route.config = { ...route.config, access: 'public' };
+    }
+    if (route.url.startsWith(QUEUES_BOARD_PATH)) {
+      route.config = { ...route.config, access: ['platform_admin', 'org_admin'], basicAuth: true };
+      route.schema = { ...route.schema, hide: true };
     }
   });
   app.addHook('onRequest', async (request, reply) => {
@@ -155,6 +160,7 @@ export async function buildApp(deps: AppDeps) {
     ...services,
     webhookPolicy: { allowHttpLoopback: config.webhookAllowHttpLoopback },
   });
+  await registerQueuesBoard(app, queues);
   for (const routes of [
     wardRoutes,
     staffRoutes,

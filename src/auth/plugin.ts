@@ -13,6 +13,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call the route: 'public', or the roles allowed. Routes without it are refused. */
     access?: 'public' | readonly Role[];
+    /** Also accept the token as the HTTP Basic password (for browser pages such as Bull Board). */
+    basicAuth?: boolean;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -69,20 +71,30 @@ export async function resolvePrincipal(db: Database, token: string): Promise<Pri
   };
 }
 
+function basicPassword(header: string): string | undefined {
+  const match = /^Basic ([A-Za-z0-9+/=]{1,1024})$/.exec(header);
+  if (!match?.[1]) return undefined;
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const password = decoded.slice(decoded.indexOf(':') + 1);
+  return BEARER.exec(`Bearer ${password}`) ? password : undefined;
+}
+
 /** Authentication and role checks for every route, in one hook, from each route's `config.access`. */
 export const authPlugin = fp(async (app: FastifyInstance, options: { db: Database }) => {
   app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access;
     if (access === 'public') return;
     if (!request.routeOptions.url) return; // unknown route: the 404 handler answers
     if (!access) throw new AppError('forbidden', 'This route is not available');
 
+    const basic = request.routeOptions.config.basicAuth === true;
+    if (basic) reply.header('www-authenticate', 'Basic realm="queues", charset="UTF-8"');
     const header = request.headers.authorization;
     if (!header) throw new AppError('unauthenticated', 'A bearer token is required');
-    const match = BEARER.exec(header);
-    if (!match?.[1]) throw new AppError('unauthenticated', 'The Authorization header must be "Bearer <token>"');
-    const principal = await resolvePrincipal(options.db, match[1]);
+    const token = BEARER.exec(header)?.[1] ?? (basic ? basicPassword(header) : undefined);
+    if (!token) throw new AppError('unauthenticated', 'The Authorization header must be "Bearer <token>"');
+    const principal = await resolvePrincipal(options.db, token);
     if (!principal) throw new AppError('unauthenticated', 'The token is not valid or has been revoked');
     if (!access.includes(principal.role)) {
       throw new AppError('forbidden', `The ${principal.role} role may not call this route`);

@@ -56,6 +56,7 @@ export async function recordBriefing(
   deps: { db: Database; relay: Relay },
   principal: TenantPrincipal,
   input: NewBriefing,
+  now = new Date(),
 ) {
   const { db } = deps;
   if (!isWardStaff(principal, input.wardId)) throw notFound('Ward');
@@ -123,7 +124,7 @@ export async function recordBriefing(
                   // Good practice needs no follow-up, so it is closed as soon as it is recorded.
                   status: resolved || item.kind === 'good_practice' ? ('resolved' as const) : ('open' as const),
                   resolvedAtBriefing: resolved,
-                  resolvedAt: resolved ? briefing.createdAt : null,
+                  resolvedAt: resolved ? now : null,
                   resolvedByTokenId: resolved ? principal.tokenId : null,
                   actionTaken: item.actionTaken
                     ? screen.redactedText(`items.${position}.actionTaken`, item.actionTaken)
@@ -144,7 +145,7 @@ export async function recordBriefing(
         unrouted.push(item.id);
         continue;
       }
-      await startEscalation(tx, { item, policy, trigger: 'automatic', actorTokenId: principal.tokenId });
+      await startEscalation(tx, { item, policy, trigger: 'automatic', actorTokenId: principal.tokenId, now });
     }
     return { briefing, itemRows, unrouted };
   });

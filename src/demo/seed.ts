@@ -6,7 +6,14 @@ import { recordBriefing } from '../briefings/service.js';
 import type { NewBriefing } from '../briefings/schemas.js';
 import type { Database } from '../db/client.js';
 import type { Relay } from '../deps.js';
-import { apiTokens, organisations, staff, staffWards, wards } from '../db/schema.js';
+import { apiTokens, escalationPolicies, escalations, organisations, outbox, staff, staffWards, wards } from '../db/schema.js';
+import {
+  DEFAULT_ACK_WITHIN_SECONDS,
+  DEFAULT_MAX_REPEATS,
+  DEFAULT_REPEAT_EVERY_SECONDS,
+} from '../domain/escalation.js';
+import { actOnEscalation, type ActionInput } from '../escalations/actions.js';
+import { runEscalationStep } from '../escalations/engine.js';
 import { DEFAULT_BAND_THRESHOLDS } from '../domain/risk.js';
 import type { ItemCategory, ItemKind, StaffRole } from '../domain/taxonomy.js';
 
@@ -23,6 +30,7 @@ export const DEMO_TOKENS = {
   clinician7A: 'demo-clinician-7a',
   matronMedicine: 'demo-matron-medicine',
   matronSurgery: 'demo-matron-surgery',
+  itServiceManager: 'demo-it-service-manager',
   directorOfNursing: 'demo-director-of-nursing',
   governance: 'demo-governance',
 } as const;
@@ -39,6 +47,7 @@ const PEOPLE: { name: string; email: string; role: StaffRole; wards: string[]; t
   { name: 'Priya Shah (staff nurse)', email: 'priya.shah@demo.nhs.uk', role: 'clinician', wards: ['7A'], token: DEMO_TOKENS.clinician7A },
   { name: 'Sam Okafor (matron, medicine)', email: 'sam.okafor@demo.nhs.uk', role: 'middle_manager', wards: ['7A', '7B'], token: DEMO_TOKENS.matronMedicine },
   { name: 'Jo Evans (matron, surgery)', email: 'jo.evans@demo.nhs.uk', role: 'middle_manager', wards: ['4A', '4B'], token: DEMO_TOKENS.matronSurgery },
+  { name: 'Tom Reid (IT service manager)', email: 'tom.reid@demo.nhs.uk', role: 'middle_manager', wards: [], token: DEMO_TOKENS.itServiceManager },
   { name: 'Dr Maria Lopez (director of nursing)', email: 'maria.lopez@demo.nhs.uk', role: 'senior_manager', wards: [], token: DEMO_TOKENS.directorOfNursing },
   { name: 'Chris Green (governance)', email: 'chris.green@demo.nhs.uk', role: 'governance', wards: [], token: DEMO_TOKENS.governance },
 ];
@@ -62,6 +71,66 @@ const ITEM_TEMPLATES: Template[] = [
   { kind: 'good_practice', category: 'communication', description: 'Safety huddle board updated and used by the whole team' },
   { kind: 'good_practice', category: 'clinical_process', description: 'Sepsis screening completed for every admission' },
 ];
+
+/** Short deadlines for new demo escalations, so a climb can be watched within a minute. */
+const DEMO_ACK_WITHIN_SECONDS = { extreme: 20, high: 30, moderate: 45, low: 60 };
+
+/**
+ * Plays the managers' part for the seeded weeks: most acknowledge in time and answer; some
+ * plan actions and resolve; the rest let the deadline pass, so the chain climbs.
+ */
+async function simulateManagers(db: Database, relay: Relay, random: () => number, seedNow: Date) {
+  const tokensByStaff = new Map<string, TenantPrincipal>();
+  for (const token of Object.values(DEMO_TOKENS)) {
+    const principal = await resolvePrincipal(db, token);
+    if (principal?.staffId) tokensByStaff.set(principal.staffId, principal as TenantPrincipal);
+  }
+  const all = await db.select().from(escalations).orderBy(escalations.createdAt);
+  for (const escalation of all) {
+    let current = escalation;
+    const act = (input: ActionInput, at: Date) =>
+      actOnEscalation({ db, relay }, tokensByStaff.get(current.assigneeStaffId)!, current.id, input, at);
+    const ackWindow = current.dueAt.getTime() - current.createdAt.getTime();
+    if (random() < 0.25) {
+      // Nobody acknowledged in time: let the timers run up to now.
+      for (let guard = 0; guard < 10; guard++) {
+        const [row] = await db.select().from(escalations).where(eq(escalations.id, current.id));
+        if (!row || row.state !== 'open' || !row.nextStepAt || row.nextStepAt > seedNow) break;
+        await runEscalationStep({ db }, { escalationId: row.id, step: row.step }, row.nextStepAt);
+      }
+      // Left open and overdue at the top of the chain: it shows in the director's inbox.
+      continue;
+    } else {
+      await act({ action: 'acknowledge' }, new Date(current.createdAt.getTime() + ackWindow * random() * 0.9));
+    }
+    const [acknowledged] = await db.select().from(escalations).where(eq(escalations.id, current.id));
+    const base = (acknowledged!.acknowledgedAt ?? seedNow).getTime();
+    const later = (hours: number) => new Date(Math.min(seedNow.getTime() - 1_000, base + hours * 3_600_000));
+    const roll = random();
+    const stance = roll < 0.65 ? 'agree' : roll < 0.9 ? 'disagree' : 'needs_information';
+    await act(
+      {
+        action: 'position',
+        stance,
+        rationale:
+          stance === 'agree'
+            ? 'Agreed: this needs fixing beyond the ward'
+            : stance === 'disagree'
+              ? 'Within current tolerance; the ward can manage this locally'
+              : 'Please send numbers for the last fortnight',
+      },
+      later(2),
+    );
+    const resolveChance = stance === 'agree' ? 0.7 : stance === 'disagree' ? 0.25 : 0.15;
+    if (stance === 'agree' && random() < 0.6) {
+      await act({ action: 'actions', description: 'Raised with the service lead; funding request submitted', dueDate: later(24 * 14).toISOString().slice(0, 10) }, later(6));
+    }
+    if (random() < resolveChance) {
+      const outcome = stance === 'agree' ? (random() < 0.7 ? 'fixed' : 'mitigated') : random() < 0.5 ? 'risk_accepted' : 'not_actionable';
+      await act({ action: 'resolve', outcome, note: 'Outcome fed back to the ward at the briefing' }, later(24 * (1 + Math.floor(random() * 12))));
+    }
+  }
+}
 
 /** Small deterministic PRNG so the demo looks the same on every machine. */
 function prng(seed: number) {
@@ -87,7 +156,7 @@ export async function seedDemo(db: Database, relay: Relay, options: { today?: Da
   const existing = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.code, 'DEMO'));
   if (existing[0]) return { organisationId: existing[0].id, seeded: false };
 
-  const { organisationId, principals } = await db.transaction(async (tx) => {
+  const { organisationId } = await db.transaction(async (tx) => {
     const [org] = await tx
       .insert(organisations)
       .values({ name: 'Demo Teaching Hospitals NHS Trust', code: 'DEMO', bandThresholds: DEFAULT_BAND_THRESHOLDS })
@@ -123,16 +192,34 @@ export async function seedDemo(db: Database, relay: Relay, options: { today?: Da
         tokenHash: hashToken(person.token),
       });
     }
-    return { organisationId: org!.id, principals: wardIds };
+    const staffIds = new Map<string, string>();
+    for (const row of await tx.select().from(staff).where(eq(staff.organisationId, org!.id))) {
+      staffIds.set(row.email, row.id);
+    }
+    for (const ward of WARDS) {
+      const matron = staffIds.get(ward.division === 'Medicine' ? 'sam.okafor@demo.nhs.uk' : 'jo.evans@demo.nhs.uk')!;
+      await tx.insert(escalationPolicies).values({
+        wardId: wardIds.get(ward.code)!,
+        organisationId: org!.id,
+        levels: [matron, staffIds.get('maria.lopez@demo.nhs.uk')!],
+        ackWithinSeconds: DEFAULT_ACK_WITHIN_SECONDS,
+        repeatEverySeconds: DEFAULT_REPEAT_EVERY_SECONDS,
+        maxRepeats: DEFAULT_MAX_REPEATS,
+        minBandToEscalate: 'moderate',
+        categoryRoutes: { it_information: staffIds.get('tom.reid@demo.nhs.uk')! },
+      });
+    }
+    return { organisationId: org!.id };
   });
-  void principals;
 
   const random = prng(20261130);
-  const days = workingDaysBefore(options.today ?? new Date(), (options.weeks ?? 6) * 5);
+  const seedNow = options.today ?? new Date();
+  const days = workingDaysBefore(seedNow, (options.weeks ?? 6) * 5);
   for (const ward of WARDS) {
     const device = (await resolvePrincipal(db, ward.device)) as TenantPrincipal;
     for (const date of days) {
       const held = random() < 0.82;
+      const at = new Date(`${date}T08:30:00Z`);
       const briefing: NewBriefing = held
         ? {
             wardId: device.wardIds[0]!,
@@ -169,8 +256,15 @@ export async function seedDemo(db: Database, relay: Relay, options: { today?: Da
             notHeldReason: random() < 0.5 ? 'Ward too busy: two emergency admissions' : 'No facilitator available',
             items: [],
           };
-      await recordBriefing({ db, relay }, device, briefing);
+      await recordBriefing({ db, relay }, device, briefing, at);
     }
   }
+  await simulateManagers(db, relay, random, seedNow);
+  // Timers for what is still open are rebuilt from the database by the reconciler at start.
+  await db.delete(outbox);
+  await db
+    .update(escalationPolicies)
+    .set({ ackWithinSeconds: DEMO_ACK_WITHIN_SECONDS, repeatEverySeconds: 20, maxRepeats: 2 })
+    .where(eq(escalationPolicies.organisationId, organisationId));
   return { organisationId, seeded: true };
 }

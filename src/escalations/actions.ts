@@ -121,6 +121,7 @@ async function applyAction(
       assigneeStaffId: assignee,
       ...actor,
       details,
+      at: now,
     });
 
   switch (input.action) {
@@ -142,6 +143,7 @@ async function applyAction(
         description: clean('description', input.description),
         dueDate: input.dueDate,
         createdByStaffId: principal.staffId!,
+        createdAt: now,
       });
       await update({}, false);
       await event({ dueDate: input.dueDate }, false);
@@ -212,6 +214,7 @@ async function applyAction(
       recipientStaffId: staffId,
       type: 'assigned',
       step: nextStep,
+      createdAt: now,
     });
     await writeOutbox(tx, [timerJob(current.id, nextStep, dueAt)]);
   }

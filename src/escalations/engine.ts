@@ -38,7 +38,14 @@ async function webhookConfigured(tx: Executor, organisationId: string) {
  */
 export async function notify(
   tx: Executor,
-  n: { organisationId: string; escalationId: string; recipientStaffId: string; type: 'assigned' | 'reminder'; step: number },
+  n: {
+    organisationId: string;
+    escalationId: string;
+    recipientStaffId: string;
+    type: 'assigned' | 'reminder';
+    step: number;
+    createdAt?: Date;
+  },
 ) {
   const [row] = await tx
     .insert(notifications)
@@ -63,9 +70,11 @@ export async function recordEvent(
     actorStaffId?: string | null;
     actorTokenId?: string | null;
     details?: Record<string, unknown>;
+    at?: Date;
   },
 ) {
   await tx.insert(escalationEvents).values({
+    ...(e.at ? { createdAt: e.at } : {}),
     escalationId: e.escalationId,
     type: e.type,
     step: e.step ?? null,
@@ -138,6 +147,7 @@ export async function startEscalation(
         dueAt,
         nextStepAt: dueAt,
         step: 1,
+        createdAt: now,
       })
       .returning();
   } catch (error) {
@@ -155,6 +165,7 @@ export async function startEscalation(
     actorStaffId: input.actorStaffId,
     actorTokenId: input.actorTokenId,
     details: { trigger: input.trigger, band, dueAt: dueAt.toISOString() },
+    at: now,
   });
   await notify(tx, {
     organisationId: item.organisationId,
@@ -162,6 +173,7 @@ export async function startEscalation(
     recipientStaffId: assignee,
     type: 'assigned',
     step: 1,
+    createdAt: now,
   });
   await writeOutbox(tx, [timerJob(escalation.id, 1, dueAt)]);
   return escalation;
@@ -224,6 +236,7 @@ export async function runEscalationStep(
           level: decision.toLevel,
           assigneeStaffId: assignee,
           details: { fromLevel: current.level, fromStaffId: current.assigneeStaffId, missedDueAt: current.dueAt.toISOString() },
+          at: now,
         });
         await notify(tx, {
           organisationId: current.organisationId,
@@ -231,6 +244,7 @@ export async function runEscalationStep(
           recipientStaffId: assignee,
           type: 'assigned',
           step,
+          createdAt: now,
         });
         await writeOutbox(tx, [timerJob(current.id, step, decision.dueAt)]);
         return 'climbed';
@@ -245,6 +259,7 @@ export async function runEscalationStep(
           level: current.level,
           assigneeStaffId: current.assigneeStaffId,
           details: { repeat: decision.repeatNumber, of: current.chain.maxRepeats },
+          at: now,
         });
         await notify(tx, {
           organisationId: current.organisationId,
@@ -252,6 +267,7 @@ export async function runEscalationStep(
           recipientStaffId: current.assigneeStaffId,
           type: 'reminder',
           step,
+          createdAt: now,
         });
         if (decision.nextAt) await writeOutbox(tx, [timerJob(current.id, step, decision.nextAt)]);
         return 'reminded';

@@ -165,9 +165,8 @@ export function loggableError(error: unknown) {
     const e = current as Record<string, unknown>;
     const isQueryError = typeof e.query === 'string' && 'params' in e;
     const isDatabaseError = typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && 'severity' in e;
-    const entry: Record<string, unknown> = {
-      type: (current as Error).constructor?.name ?? typeof current,
-    };
+    // Not `type`: pino's error serializer overwrites that with the constructor of this plain object.
+    const entry: Record<string, unknown> = { errorType: (current as Error).constructor?.name ?? typeof current };
     if (isQueryError) {
       entry.message = 'Failed query (parameters withheld)';
       entry.query = e.query;

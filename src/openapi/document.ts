@@ -2,13 +2,14 @@ import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { createLogger } from '../logger.js';
-import type { QueueSet } from '../queue/queues.js';
+import { createQueues } from '../queue/queues.js';
 
 /** The OpenAPI document as committed: built from the route table, no database needed. */
 export async function renderOpenApi(): Promise<string> {
   const unused = () => Promise.reject(new Error('no database while rendering the OpenAPI document'));
   const database = { db: {} as DatabaseHandle['db'], kind: 'postgres', ping: unused, close: async () => {} } as DatabaseHandle;
-  const queues = { prefix: 'unused', get: unused, redis: null, ping: unused, close: async () => {} } as unknown as QueueSet;
+  // Queues are constructed (Bull Board needs them) but never used: no Redis command is sent.
+  const queues = createQueues('redis://127.0.0.1:1', 'openapi');
   const app = await buildApp({
     config: loadConfig({}),
     database,
@@ -19,5 +20,6 @@ export async function renderOpenApi(): Promise<string> {
   await app.ready();
   const document = app.swagger();
   await app.close();
+  await queues.close();
   return `${JSON.stringify(document, null, 2)}\n`;
 }

@@ -82,6 +82,8 @@ describe.each(Object.keys(failures) as (keyof typeof failures)[])('an item the d
     const errorLine = logs.map((line) => JSON.parse(line) as { level: number; reqId?: string }).find((l) => l.level >= 50);
     expect(errorLine, logs.join('')).toBeDefined();
     expect(errorLine!.reqId).toBe(problem.requestId);
+    // ... saying enough to find the cause: the SQLSTATE of the database's refusal.
+    expect(JSON.stringify(errorLine)).toContain(how === 'trigger' ? 'P0001' : '23514');
     for (const item of body().items) {
       expect(logs.join(''), 'free text in the logs').not.toContain(item.description);
     }

@@ -1,0 +1,23 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { FastifyAdapter } from '@bull-board/fastify';
+import type { FastifyInstance } from 'fastify';
+import { QUEUE_NAMES, type QueueSet } from '../queue/queues.js';
+
+export const QUEUES_BOARD_PATH = '/admin/queues';
+
+/**
+ * Bull Board for administrators. Browsers cannot add a bearer header to the board's own
+ * requests, so its routes also accept the token as the password of HTTP Basic auth
+ * (any user name). Job payloads hold only ids, never free text.
+ */
+export async function registerQueuesBoard(app: FastifyInstance, queues: QueueSet) {
+  const serverAdapter = new FastifyAdapter();
+  serverAdapter.setBasePath(QUEUES_BOARD_PATH);
+  createBullBoard({
+    queues: QUEUE_NAMES.map((name) => new BullMQAdapter(queues.get(name), { readOnlyMode: false })),
+    serverAdapter,
+    options: { uiConfig: { boardTitle: 'Ward safety briefings queues' } },
+  });
+  await app.register(serverAdapter.registerPlugin(), { prefix: QUEUES_BOARD_PATH });
+}

@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root, where `src/main.ts` lives. */
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface ChildHandle {
+  child: ChildProcess;
+  pid: number;
+  /** Everything the child wrote so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Resolves once the child has exited (never rejects). */
+  exited: Promise<Exit>;
+  isRunning(): boolean;
+  /** Sends the signal (SIGKILL by default) and waits for the exit; a no-op once it has exited. */
+  kill(signal?: NodeJS.Signals, timeoutMs?: number): Promise<Exit>;
+}
+
+/** Every child spawned through this module that has not exited yet. */
+const live = new Set<ChildHandle>();
+
+// Safety net: a test file that crashes must not leave children behind.
+process.once('exit', () => {
+  for (const handle of live) {
+    try {
+      handle.child.kill('SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+});
+
+export function spawnChild(command: string, args: string[], options: SpawnOptions = {}): ChildHandle {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  let out = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  let running = true;
+  const exited = new Promise<Exit>((resolve) => {
+    child.once('exit', (code, signal) => {
+      running = false;
+      live.delete(handle);
+      resolve({ code, signal });
+    });
+    child.once('error', (error) => {
+      running = false;
+      live.delete(handle);
+      err += `\nspawn error: ${error.message}`;
+      resolve({ code: null, signal: null });
+    });
+  });
+  if (child.pid === undefined) throw new Error(`could not spawn ${command}`);
+  const handle: ChildHandle = {
+    child,
+    pid: child.pid,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    isRunning: () => running,
+    kill: async (signal = 'SIGKILL', timeoutMs = 10_000) => {
+      if (running) child.kill(signal);
+      return withTimeout(exited, timeoutMs, `process ${child.pid} to exit after ${signal}`);
+    },
+  };
+  live.add(handle);
+  return handle;
+}
+
+/** Kills (SIGKILL) every child this test file spawned that is still running. */
+export async function killAllChildren() {
+  await Promise.all([...live].map((handle) => handle.kill('SIGKILL').catch(() => undefined)));
+}
+
+export interface ServiceProcessOptions {
+  /** Environment of the service; PATH and HOME are passed through, nothing else is inherited. */
+  env: Record<string, string>;
+}
+
+/** Runs the service as deployed: `node --import tsx src/main.ts`, configured by `env` only. */
+export function spawnService(options: ServiceProcessOptions): ChildHandle {
+  return spawnChild(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
+  });
+}
+
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

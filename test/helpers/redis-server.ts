@@ -1,0 +1,126 @@
+import { createServer } from 'node:net';
+import { Redis } from 'ioredis';
+import { spawnChild, withTimeout, type ChildHandle } from './processes.js';
+
+/** A TCP port nobody listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface PrivateRedis {
+  port: number;
+  url: string;
+  /** The running server process, or null while stopped. */
+  process(): ChildHandle | null;
+  /** SIGKILL the server (no shutdown save: it runs with --save "" --appendonly no). */
+  stop(): Promise<void>;
+  /** Start it again on the same port, with the same arguments; resolves once it answers PING. */
+  start(): Promise<void>;
+  /** A short-lived client for test-side commands (FLUSHALL, CONFIG GET...). */
+  command<T = unknown>(name: string, ...args: (string | number)[]): Promise<T>;
+}
+
+export interface PrivateRedisOptions {
+  /** Extra redis-server arguments, e.g. ['--maxmemory-policy', 'allkeys-lru']. */
+  args?: string[];
+}
+
+/**
+ * A redis-server of this test's own, on a free port, that the test may kill, flush or
+ * misconfigure without touching the Redis other test files share. Stop it in afterAll.
+ */
+export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort();
+    try {
+      return await startOn(port, options.args ?? []);
+    } catch (error) {
+      // Someone took the port between our probe and the server's bind: try another.
+      if (attempt >= 3) throw error;
+    }
+  }
+}
+
+async function startOn(port: number, extra: string[]): Promise<PrivateRedis> {
+  let current: ChildHandle | null = null;
+  const url = `redis://127.0.0.1:${port}`;
+
+  const launch = async () => {
+    const child = spawnChild('redis-server', [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      ...extra,
+    ]);
+    current = child;
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      if (!child.isRunning()) {
+        current = null;
+        throw new Error(`redis-server on port ${port} exited: ${child.stdout().slice(-500)} ${child.stderr().slice(-500)}`);
+      }
+      if (await answersPing(url)) return;
+      if (Date.now() > deadline) {
+        await child.kill();
+        current = null;
+        throw new Error(`redis-server on port ${port} did not answer PING within 10 s`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+
+  await launch();
+  return {
+    port,
+    url,
+    process: () => current,
+    stop: async () => {
+      const child = current;
+      current = null;
+      if (child) await child.kill('SIGKILL');
+    },
+    start: async () => {
+      if (current?.isRunning()) return;
+      await launch();
+    },
+    command: async <T>(name: string, ...args: (string | number)[]) => {
+      const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+      client.on('error', () => {});
+      try {
+        await withTimeout(client.connect(), 5_000, `connecting to redis on port ${port}`);
+        return (await withTimeout(client.call(name, ...args), 5_000, `redis ${name}`)) as T;
+      } finally {
+        client.disconnect();
+      }
+    },
+  };
+}
+
+async function answersPing(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
