@@ -18,6 +18,7 @@ import {
 import type { AckDeadlines, ChainSnapshot } from '../domain/escalation.js';
 import { ESCALATION_STATES, OUTCOMES, STANCES } from '../domain/escalation.js';
 import { RISK_BANDS, type BandThresholds } from '../domain/risk.js';
+import { ALIGNMENT_STATES } from '../domain/alignment.js';
 import { HARM_LEVELS, IDENTIFIER_POLICIES, ITEM_CATEGORIES, ITEM_KINDS, ITEM_STATUSES, SHIFTS, STAFF_ROLES } from '../domain/taxonomy.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
@@ -169,7 +170,19 @@ export const items = pgTable(
     status: text('status', { enum: ITEM_STATUSES }).notNull(),
     resolvedAtBriefing: boolean('resolved_at_briefing').notNull().default(false),
     actionTaken: text('action_taken'),
+    /** The team's view: is change needed beyond the ward? (the clinical side of alignment) */
     needsChange: boolean('needs_change'),
+    clinicalRationale: text('clinical_rationale'),
+    clinicalPositionAt: timestamp('clinical_position_at', { withTimezone: true }),
+    /** The responsible manager's latest stance, copied from the item's escalation. */
+    managerialStance: text('managerial_stance', { enum: STANCES }),
+    alignment: text('alignment', { enum: ALIGNMENT_STATES }).notNull().default('pending'),
+    agreementReachedAt: timestamp('agreement_reached_at', { withTimezone: true }),
+    /** The earlier item this one repeats (named at the briefing or found by similarity). */
+    recurrenceOf: uuid('recurrence_of'),
+    recurrenceSource: text('recurrence_source', { enum: ['named', 'detected'] }),
+    /** The first item of the thread of repeats; null for a first raising. */
+    threadId: uuid('thread_id'),
     resolutionNote: text('resolution_note'),
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
     resolvedByTokenId: uuid('resolved_by_token_id').references(() => apiTokens.id),
@@ -177,6 +190,8 @@ export const items = pgTable(
   },
   (t) => [
     index('items_briefing_idx').on(t.briefingId),
+    index('items_thread_idx').on(t.threadId).where(sql`${t.threadId} IS NOT NULL`),
+    index('items_ward_open_category_idx').on(t.wardId, t.category, t.raisedOn).where(sql`${t.status} = 'open'`),
     index('items_ward_raised_idx').on(t.wardId, t.raisedOn, t.id),
     index('items_organisation_raised_idx').on(t.organisationId, t.raisedOn, t.id),
     check(
@@ -408,3 +423,95 @@ export const outbox = pgTable('outbox', {
   runAt: timestamp('run_at', { withTimezone: true }).notNull().defaultNow(),
   createdAt: createdAt(),
 });
+
+// ---------------------------------------------------------------------------
+// Alignment: every change of either side's position, and QI priorities items can serve.
+
+export const positionChanges = pgTable(
+  'position_changes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    itemId: uuid('item_id')
+      .notNull()
+      .references(() => items.id),
+    side: text('side', { enum: ['clinical', 'managerial'] }).notNull(),
+    needsChange: boolean('needs_change'),
+    stance: text('stance', { enum: STANCES }),
+    rationale: text('rationale'),
+    alignmentAfter: text('alignment_after', { enum: ALIGNMENT_STATES }).notNull(),
+    actorStaffId: uuid('actor_staff_id').references(() => staff.id),
+    actorTokenId: uuid('actor_token_id').references(() => apiTokens.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('position_changes_item_idx').on(t.itemId, t.id)],
+);
+
+export const priorities = pgTable(
+  'priorities',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    title: text('title').notNull(),
+    description: text('description'),
+    level: text('level', { enum: ['organisation', 'division', 'ward'] }).notNull(),
+    wardId: uuid('ward_id').references(() => wards.id),
+    division: text('division'),
+    ownerStaffId: uuid('owner_staff_id')
+      .notNull()
+      .references(() => staff.id),
+    active: boolean('active').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('priorities_organisation_idx').on(t.organisationId)],
+);
+
+export const itemPriorities = pgTable(
+  'item_priorities',
+  {
+    itemId: uuid('item_id')
+      .notNull()
+      .references(() => items.id),
+    priorityId: uuid('priority_id')
+      .notNull()
+      .references(() => priorities.id),
+    linkedByTokenId: uuid('linked_by_token_id').references(() => apiTokens.id),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.itemId, t.priorityId] }), index('item_priorities_priority_idx').on(t.priorityId)],
+);
+
+// ---------------------------------------------------------------------------
+// Audit trail: append-only, hash-chained per organisation; a trigger refuses UPDATE and DELETE.
+
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    /** Position in the organisation's chain, from 1. */
+    seq: integer('seq').notNull(),
+    occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }).notNull(),
+    actorType: text('actor_type', { enum: ['staff', 'ward_device', 'platform_admin', 'system'] }).notNull(),
+    actorId: uuid('actor_id'),
+    actorRole: text('actor_role').notNull(),
+    entityType: text('entity_type').notNull(),
+    entityId: text('entity_id').notNull(),
+    action: text('action').notNull(),
+    changes: jsonb('changes').$type<Record<string, unknown>>().notNull(),
+    requestId: text('request_id'),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [
+    uniqueIndex('audit_events_organisation_seq_key').on(t.organisationId, t.seq),
+    index('audit_events_entity_idx').on(t.entityType, t.entityId, t.id),
+  ],
+);

@@ -27,6 +27,12 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAllChildren();
+  const st = () => (['escalation-steps', 'webhooks'] as const).map((n) => (ctx.queues.get(n) as any).backend.connection._client.status);
+  console.log('DEBUG statuses', st(), ctx.queues.redis.status);
+  for (const n of ['escalation-steps', 'webhooks'] as const) {
+    const t = Date.now();
+    try { await ctx.queues.get(n).obliterate({ force: true }); console.log('DEBUG obliterated', n, Date.now() - t, st()); } catch (e) { console.log('DEBUG obliterate failed', n, Date.now() - t, e, st()); }
+  }
   await withTimeout(ctx?.close() ?? Promise.resolve(), 30_000, 'the test context to close').catch((error: unknown) =>
     console.error(error),
   );
