@@ -46,7 +46,7 @@ const PUBLIC_PREFIXES = ['/docs'];
 export async function buildApp(deps: AppDeps) {
   const { config, database, logger, queues } = deps;
   const db = database.db;
-  const services: ServiceDeps = { db, relay: deps.relay };
+  const services: ServiceDeps = { db, relay: deps.relay, tuning: config.tuning };
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Tuning } from './deps.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
@@ -27,6 +28,9 @@ const environmentSchema = z.object({
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   WEBHOOK_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(5_000),
   WEBHOOK_ALLOW_HTTP_LOOPBACK: booleanFlag.default(false),
+  REPEAT_SIMILARITY_THRESHOLD: z.coerce.number().min(0.05).max(1).default(0.5),
+  PERSISTENT_MIN_RAISED: z.coerce.number().int().min(2).default(3),
+  PERSISTENT_MIN_DAYS_OPEN: z.coerce.number().int().min(1).default(14),
 });
 
 export type Config = {
@@ -50,6 +54,7 @@ export type Config = {
   webhookTimeoutMs: number;
   webhookRetryDelayMs: number;
   webhookAllowHttpLoopback: boolean;
+  tuning: Tuning;
 };
 
 export class ConfigError extends Error {
@@ -85,5 +90,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     webhookRetryDelayMs: e.WEBHOOK_RETRY_DELAY_MS,
     webhookAllowHttpLoopback: e.WEBHOOK_ALLOW_HTTP_LOOPBACK,
+    tuning: {
+      repeatSimilarity: e.REPEAT_SIMILARITY_THRESHOLD,
+      persistentMinRaised: e.PERSISTENT_MIN_RAISED,
+      persistentMinDays: e.PERSISTENT_MIN_DAYS_OPEN,
+    },
   };
 }

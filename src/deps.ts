@@ -5,8 +5,21 @@ export interface Relay {
   nudge(): void;
 }
 
-/** What services and routes need: the database and a way to hurry queued work along. */
+/** Organisation-independent tuning of the domain rules, from configuration. */
+export interface Tuning {
+  /** Trigram similarity (0-1) at which a new item is taken as a repeat of an open one. */
+  repeatSimilarity: number;
+  persistentMinRaised: number;
+  persistentMinDays: number;
+}
+
+export const DEFAULT_TUNING: Tuning = { repeatSimilarity: 0.5, persistentMinRaised: 3, persistentMinDays: 14 };
+
+/** What services and routes need: the database, a way to hurry queued work along, tuning. */
 export interface ServiceDeps {
   db: Database;
   relay: Relay;
+  tuning?: Tuning;
 }
+
+export const tuningOf = (deps: { tuning?: Tuning | undefined }): Tuning => deps.tuning ?? DEFAULT_TUNING;

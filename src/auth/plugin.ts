@@ -99,6 +99,6 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { db: Databas
     if (!access.includes(principal.role)) {
       throw new AppError('forbidden', `The ${principal.role} role may not call this route`);
     }
-    request.principal = principal;
+    request.principal = { ...principal, requestId: request.id };
   });
 });

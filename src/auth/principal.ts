@@ -10,6 +10,8 @@ export interface Principal {
   staffId: string | null;
   /** The wards this caller is attached to: the device's ward, or the staff record's wards. */
   wardIds: string[];
+  /** The request this principal acts in, so the audit trail can name it. */
+  requestId?: string;
 }
 
 export interface TenantPrincipal extends Principal {

@@ -1,12 +1,24 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Database } from '../db/client.js';
+import type { Database, Executor } from '../db/client.js';
+import { actorOf, recordAudit } from '../audit/record.js';
 import { apiTokens, staff, wards } from '../db/schema.js';
 import { notFound } from '../http/errors.js';
 import type { TenantPrincipal } from './principal.js';
 import { generateToken, hashToken } from './tokens.js';
 
 type TokenRow = typeof apiTokens.$inferSelect;
+
+function auditToken(tx: Executor, principal: TenantPrincipal, row: TokenRow, action: 'issued' | 'revoked') {
+  return recordAudit(tx, {
+    organisationId: principal.organisationId,
+    actor: actorOf(principal),
+    entityType: 'token',
+    entityId: row.id,
+    action,
+    changes: { kind: row.kind, staffId: row.staffId, wardId: row.wardId, label: row.label },
+  });
+}
 
 export function presentToken(row: TokenRow) {
   return {
@@ -31,22 +43,30 @@ export async function issueToken(db: Database, principal: TenantPrincipal, input
       .from(staff)
       .where(and(eq(staff.id, input.staffId), eq(staff.organisationId, organisationId)));
     if (!member) throw notFound('Staff member');
-    const [row] = await db
-      .insert(apiTokens)
-      .values({ kind: 'staff', organisationId, staffId: member.id, label: input.label ?? null, tokenHash: hashToken(token) })
-      .returning();
-    return { ...presentToken(row!), token };
+    const row = await db.transaction(async (tx) => {
+      const [inserted] = await tx
+        .insert(apiTokens)
+        .values({ kind: 'staff', organisationId, staffId: member.id, label: input.label ?? null, tokenHash: hashToken(token) })
+        .returning();
+      await auditToken(tx, principal, inserted!, 'issued');
+      return inserted!;
+    });
+    return { ...presentToken(row), token };
   }
   const [ward] = await db
     .select({ id: wards.id })
     .from(wards)
     .where(and(eq(wards.id, input.wardId), eq(wards.organisationId, organisationId)));
   if (!ward) throw notFound('Ward');
-  const [row] = await db
-    .insert(apiTokens)
-    .values({ kind: 'ward_device', organisationId, wardId: ward.id, label: input.label, tokenHash: hashToken(token) })
-    .returning();
-  return { ...presentToken(row!), token };
+  const row = await db.transaction(async (tx) => {
+    const [inserted] = await tx
+      .insert(apiTokens)
+      .values({ kind: 'ward_device', organisationId, wardId: ward.id, label: input.label, tokenHash: hashToken(token) })
+      .returning();
+    await auditToken(tx, principal, inserted!, 'issued');
+    return inserted!;
+  });
+  return { ...presentToken(row), token };
 }
 
 export async function listTokens(db: Database, principal: TenantPrincipal) {
@@ -66,11 +86,15 @@ export async function revokeToken(db: Database, principal: TenantPrincipal, toke
     .where(and(eq(apiTokens.id, tokenId), eq(apiTokens.organisationId, principal.organisationId)));
   if (!row) throw notFound('Token');
   if (row.revokedAt) return presentToken(row);
-  const [updated] = await db
-    .update(apiTokens)
-    .set({ revokedAt: new Date() })
-    .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
-    .returning();
+  const updated = await db.transaction(async (tx) => {
+    const [revoked] = await tx
+      .update(apiTokens)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
+      .returning();
+    if (revoked) await auditToken(tx, principal, revoked, 'revoked');
+    return revoked;
+  });
   return presentToken(updated ?? row);
 }
 

@@ -18,7 +18,9 @@ export const newItemSchema = z.strictObject({
   harm: z.enum(HARM_LEVELS).optional(),
   resolvedAtBriefing: z.boolean().optional(),
   actionTaken: freeText(TEXT_LIMITS.actionTaken).optional(),
-  needsChange: z.boolean().optional(),
+  needsChange: z.boolean().optional().describe("The team's view: does this need change beyond the ward?"),
+  clinicalRationale: freeText(TEXT_LIMITS.actionTaken).optional(),
+  recurrenceOf: z.uuid().optional().describe('An earlier item of this ward that this one repeats'),
 });
 
 export const newBriefingSchema = z

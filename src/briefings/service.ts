@@ -1,14 +1,18 @@
 import { and, asc, desc, eq, gte, inArray, lt, lte, or } from 'drizzle-orm';
 import { assertWardReadable, isWardStaff, wardScope, type TenantPrincipal } from '../auth/principal.js';
 import type { Database, Executor } from '../db/client.js';
-import { briefings, items, organisations, wards } from '../db/schema.js';
+import { briefings, items, organisations, positionChanges, wards } from '../db/schema.js';
 import { riskBand, riskScore } from '../domain/risk.js';
 import { DEFAULT_MIN_BAND } from '../domain/escalation.js';
 import { conflict, notFound } from '../http/errors.js';
 import { decodeCursor, paginate } from '../http/pagination.js';
 import { presentItem, presentItems } from '../items/present.js';
-import { isAutomaticCandidate, startEscalation, type Relay } from '../escalations/engine.js';
+import { isAutomaticCandidate, startEscalation } from '../escalations/engine.js';
+import type { ServiceDeps } from '../deps.js';
 import { loadPolicy } from '../escalations/policy.js';
+import { actorOf, recordAudit, textRef } from '../audit/record.js';
+import { tuningOf } from '../deps.js';
+import { detectRecurrence, namedRecurrences } from '../recurrence/detect.js';
 import { screenFreeText, type ScreenedField } from '../items/screening.js';
 import type { NewBriefing } from './schemas.js';
 
@@ -44,6 +48,7 @@ function freeTextFields(input: NewBriefing): ScreenedField[] {
   input.items.forEach((item, i) => {
     fields.push({ path: `items.${i}.description`, text: item.description });
     if (item.actionTaken) fields.push({ path: `items.${i}.actionTaken`, text: item.actionTaken });
+    if (item.clinicalRationale) fields.push({ path: `items.${i}.clinicalRationale`, text: item.clinicalRationale });
   });
   return fields;
 }
@@ -53,7 +58,7 @@ function freeTextFields(input: NewBriefing): ScreenedField[] {
  * clinicians on the ward may record; anyone else is told the ward does not exist.
  */
 export async function recordBriefing(
-  deps: { db: Database; relay: Relay },
+  deps: ServiceDeps,
   principal: TenantPrincipal,
   input: NewBriefing,
   now = new Date(),
@@ -97,6 +102,28 @@ export async function recordBriefing(
       });
     }
 
+    // Repeats: named by the ward, or else found by similarity to an open item of the ward.
+    const links = await namedRecurrences(
+      tx,
+      input.wardId,
+      input.items.flatMap((item, index) => (item.recurrenceOf ? [{ index, id: item.recurrenceOf }] : [])),
+    );
+    for (const [index, item] of input.items.entries()) {
+      if (links.has(index) || item.kind === 'good_practice') continue;
+      const detected = await detectRecurrence(
+        tx,
+        {
+          wardId: input.wardId,
+          category: item.category,
+          description: screen.redactedText(`items.${index}.description`, item.description),
+          raisedOn: input.date,
+          briefingId: briefing.id,
+        },
+        tuningOf(deps).repeatSimilarity,
+      );
+      if (detected) links.set(index, detected);
+    }
+
     const itemRows =
       input.items.length === 0
         ? []
@@ -107,6 +134,7 @@ export async function recordBriefing(
                 const graded = item.kind !== 'good_practice' && item.consequence && item.likelihood;
                 const score = graded ? riskScore(item.consequence!, item.likelihood!) : null;
                 const resolved = item.resolvedAtBriefing === true;
+                const link = links.get(position);
                 return {
                   organisationId: principal.organisationId,
                   wardId: input.wardId,
@@ -130,11 +158,67 @@ export async function recordBriefing(
                     ? screen.redactedText(`items.${position}.actionTaken`, item.actionTaken)
                     : null,
                   needsChange: item.needsChange ?? null,
+                  clinicalRationale: item.clinicalRationale
+                    ? screen.redactedText(`items.${position}.clinicalRationale`, item.clinicalRationale)
+                    : null,
+                  clinicalPositionAt: item.needsChange === undefined ? null : now,
+                  recurrenceOf: link?.recurrenceOf ?? null,
+                  recurrenceSource: link?.source ?? null,
+                  threadId: link?.threadId ?? null,
                 };
               }),
             )
             .returning();
     itemRows.sort((a, b) => a.position - b.position);
+
+    const actor = actorOf(principal);
+    await recordAudit(tx, {
+      organisationId: principal.organisationId,
+      actor,
+      entityType: 'briefing',
+      entityId: briefing.id,
+      action: 'recorded',
+      changes: { wardId: input.wardId, date: input.date, shift: input.shift, held: input.held, items: itemRows.length },
+      at: now,
+    });
+    for (const item of itemRows) {
+      await recordAudit(tx, {
+        organisationId: principal.organisationId,
+        actor,
+        entityType: 'item',
+        entityId: item.id,
+        action: 'raised',
+        changes: {
+          briefingId: briefing.id,
+          kind: item.kind,
+          category: item.category,
+          description: textRef(item.description),
+          riskScore: item.riskScore,
+          riskBand: item.riskBand,
+          status: item.status,
+          needsChange: item.needsChange,
+          ...(item.recurrenceOf ? { recurrenceOf: item.recurrenceOf, recurrenceSource: item.recurrenceSource } : {}),
+        },
+        at: now,
+      });
+    }
+    if (itemRows.some((item) => item.needsChange !== null)) {
+      await tx.insert(positionChanges).values(
+        itemRows
+          .filter((item) => item.needsChange !== null)
+          .map((item) => ({
+            organisationId: item.organisationId,
+            itemId: item.id,
+            side: 'clinical' as const,
+            needsChange: item.needsChange,
+            rationale: item.clinicalRationale,
+            alignmentAfter: item.alignment,
+            actorStaffId: principal.staffId,
+            actorTokenId: principal.tokenId,
+            createdAt: now,
+          })),
+      );
+    }
 
     // What the ward could not fix goes to the named manager, in this same transaction.
     const policy = await loadPolicy(tx, input.wardId);
@@ -145,7 +229,7 @@ export async function recordBriefing(
         unrouted.push(item.id);
         continue;
       }
-      await startEscalation(tx, { item, policy, trigger: 'automatic', actorTokenId: principal.tokenId, now });
+      await startEscalation(tx, { item, policy, trigger: 'automatic', actorTokenId: principal.tokenId, actor, now });
     }
     return { briefing, itemRows, unrouted };
   });

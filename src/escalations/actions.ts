@@ -15,6 +15,8 @@ import { AppError, conflict, notFound } from '../http/errors.js';
 import { screenFreeText, type ScreenedField } from '../items/screening.js';
 import { writeOutbox } from '../queue/outbox.js';
 import { canReadEscalation } from './access.js';
+import { actorOf, recordAudit, textRef } from '../audit/record.js';
+import { recordPosition } from '../alignment/positions.js';
 import { notify, recordEvent, rememberAssignee, timerJob, type EscalationRow, type Relay } from './engine.js';
 
 export type ActionInput =
@@ -91,7 +93,16 @@ export async function actOnEscalation(
         state: current.state,
       });
     }
-    await applyAction(tx, principal, current, to, input, clean, now);
+    const details = await applyAction(tx, principal, current, to, input, clean, now);
+    await recordAudit(tx, {
+      organisationId: current.organisationId,
+      actor: actorOf(principal),
+      entityType: 'escalation',
+      entityId: current.id,
+      action: input.action,
+      changes: { ...(current.state !== to ? { state: { from: current.state, to } } : {}), ...details },
+      at: now,
+    });
   });
   deps.relay.nudge();
 }
@@ -104,7 +115,7 @@ async function applyAction(
   input: ActionInput,
   clean: (path: string, text: string) => string,
   now: Date,
-) {
+): Promise<Record<string, unknown>> {
   const actor = { actorStaffId: principal.staffId, actorTokenId: principal.tokenId };
   const nextStep = current.step + 1;
   const update = (set: Partial<EscalationRow>, replacesTimer: boolean) =>
@@ -129,13 +140,22 @@ async function applyAction(
       // Acknowledging stops the chain: the pending timer is replaced by none.
       await update({ acknowledgedAt: now, nextStepAt: null }, true);
       await event({ withinDeadline: now <= current.dueAt }, true);
-      return;
+      return { withinDeadline: now <= current.dueAt };
     }
     case 'position': {
       const rationale = clean('rationale', input.rationale);
       await update({ stance: input.stance, stanceRationale: rationale, stanceAt: now }, false);
       await event({ stance: input.stance, previousStance: current.stance }, false);
-      return;
+      // The manager's stance is the managerial side of the item's alignment.
+      const [item] = await tx.select().from(items).where(eq(items.id, current.itemId));
+      await recordPosition(
+        tx,
+        item!,
+        { side: 'managerial', stance: input.stance, rationale },
+        { actor: actorOf(principal), staffId: principal.staffId, tokenId: principal.tokenId },
+        now,
+      );
+      return { stance: { from: current.stance, to: input.stance }, rationale: textRef(rationale) };
     }
     case 'actions': {
       await tx.insert(escalationActions).values({
@@ -147,7 +167,7 @@ async function applyAction(
       });
       await update({}, false);
       await event({ dueDate: input.dueDate }, false);
-      return;
+      return { action: textRef(input.description), dueDate: input.dueDate };
     }
     case 'resolve': {
       const note = clean('note', input.note);
@@ -157,7 +177,16 @@ async function applyAction(
         .set({ status: 'resolved', resolvedAt: now, resolutionNote: note, resolvedByTokenId: principal.tokenId })
         .where(and(eq(items.id, current.itemId), eq(items.status, 'open')));
       await event({ outcome: input.outcome }, true);
-      return;
+      await recordAudit(tx, {
+        organisationId: current.organisationId,
+        actor: actorOf(principal),
+        entityType: 'item',
+        entityId: current.itemId,
+        action: 'resolved',
+        changes: { status: { from: 'open', to: 'resolved' }, outcome: input.outcome, note: textRef(note), escalationId: current.id },
+        at: now,
+      });
+      return { outcome: input.outcome, note: textRef(note) };
     }
     case 'reassign': {
       if (input.staffId === current.assigneeStaffId) {
@@ -165,14 +194,18 @@ async function applyAction(
       }
       await assertManager(tx, principal.organisationId, input.staffId);
       await moveTo(current.level, input.staffId, { reason: clean('reason', input.reason) });
-      return;
+      return { assigneeStaffId: { from: current.assigneeStaffId, to: input.staffId }, reason: textRef(input.reason) };
     }
     case 'escalate': {
       const toLevel = current.level + 1;
       const next = current.chain.levels[toLevel];
       if (!next) throw conflict('The escalation is already at the last level of its chain');
       await moveTo(toLevel, next, { reason: clean('reason', input.reason) });
-      return;
+      return {
+        level: { from: current.level + 1, to: toLevel + 1 },
+        assigneeStaffId: { from: current.assigneeStaffId, to: next },
+        reason: textRef(input.reason),
+      };
     }
     case 'snooze': {
       const until = new Date(input.until);
@@ -183,11 +216,11 @@ async function applyAction(
       }
       await update({ snoozedUntil: until }, false);
       await event({ until: until.toISOString(), reason: clean('reason', input.reason) }, false);
-      return;
+      return { snoozedUntil: { from: current.snoozedUntil?.toISOString() ?? null, to: until.toISOString() } };
     }
     case 'comment': {
       await event({ text: clean('text', input.text) }, false);
-      return;
+      return { comment: textRef(input.text) };
     }
   }
 

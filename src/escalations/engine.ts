@@ -9,6 +9,7 @@ import { bandAtLeast, type RiskBand } from '../domain/risk.js';
 import type { ItemCategory, ItemKind } from '../domain/taxonomy.js';
 import { conflict } from '../http/errors.js';
 import { writeOutbox, type OutboxMessage } from '../queue/outbox.js';
+import { recordAudit, SYSTEM_ACTOR, textRef, type AuditActor } from '../audit/record.js';
 import { jobIds } from '../queue/queues.js';
 import { snapshotChain, type PolicyRow } from './policy.js';
 
@@ -120,6 +121,7 @@ export async function startEscalation(
     reason?: string | null;
     actorStaffId?: string | null;
     actorTokenId?: string | null;
+    actor: AuditActor;
     now?: Date;
   },
 ) {
@@ -176,6 +178,24 @@ export async function startEscalation(
     createdAt: now,
   });
   await writeOutbox(tx, [timerJob(escalation.id, 1, dueAt)]);
+  await recordAudit(tx, {
+    organisationId: item.organisationId,
+    actor: input.actor,
+    entityType: 'escalation',
+    entityId: escalation.id,
+    action: 'started',
+    changes: {
+      itemId: item.id,
+      trigger: input.trigger,
+      reason: textRef(input.reason),
+      band,
+      level: 1,
+      assigneeStaffId: assignee,
+      chain: chain.levels,
+      dueAt: dueAt.toISOString(),
+    },
+    at: now,
+  });
   return escalation;
 }
 
@@ -247,6 +267,19 @@ export async function runEscalationStep(
           createdAt: now,
         });
         await writeOutbox(tx, [timerJob(current.id, step, decision.dueAt)]);
+        await recordAudit(tx, {
+          organisationId: current.organisationId,
+          actor: SYSTEM_ACTOR,
+          entityType: 'escalation',
+          entityId: current.id,
+          action: 'climbed',
+          changes: {
+            level: { from: current.level + 1, to: decision.toLevel + 1 },
+            assigneeStaffId: { from: current.assigneeStaffId, to: assignee },
+            dueAt: { from: current.dueAt.toISOString(), to: decision.dueAt.toISOString() },
+          },
+          at: now,
+        });
         return 'climbed';
       }
       case 'remind': {
@@ -270,6 +303,15 @@ export async function runEscalationStep(
           createdAt: now,
         });
         if (decision.nextAt) await writeOutbox(tx, [timerJob(current.id, step, decision.nextAt)]);
+        await recordAudit(tx, {
+          organisationId: current.organisationId,
+          actor: SYSTEM_ACTOR,
+          entityType: 'escalation',
+          entityId: current.id,
+          action: 'reminded',
+          changes: { repeat: decision.repeatNumber, of: current.chain.maxRepeats, assigneeStaffId: current.assigneeStaffId },
+          at: now,
+        });
         return 'reminded';
       }
     }

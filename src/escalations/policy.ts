@@ -13,6 +13,7 @@ import {
 import type { RiskBand } from '../domain/risk.js';
 import type { ItemCategory } from '../domain/taxonomy.js';
 import { AppError, notFound } from '../http/errors.js';
+import { actorOf, diff, recordAudit } from '../audit/record.js';
 
 export type PolicyRow = typeof escalationPolicies.$inferSelect;
 
@@ -85,12 +86,31 @@ export async function putPolicy(db: Database, principal: TenantPrincipal, wardId
     categoryRoutes: input.categoryRoutes ?? {},
     updatedAt: new Date(),
   };
-  const [row] = await db
-    .insert(escalationPolicies)
-    .values(values)
-    .onConflictDoUpdate({ target: escalationPolicies.wardId, set: values })
-    .returning();
-  return presentPolicy(row!);
+  const row = await db.transaction(async (tx) => {
+    const before = await loadPolicy(tx, wardId);
+    const [saved] = await tx
+      .insert(escalationPolicies)
+      .values(values)
+      .onConflictDoUpdate({ target: escalationPolicies.wardId, set: values })
+      .returning();
+    await recordAudit(tx, {
+      organisationId: principal.organisationId,
+      actor: actorOf(principal),
+      entityType: 'policy',
+      entityId: wardId,
+      action: before ? 'changed' : 'created',
+      changes: diff(before ?? {}, saved!, [
+        'levels',
+        'ackWithinSeconds',
+        'repeatEverySeconds',
+        'maxRepeats',
+        'minBandToEscalate',
+        'categoryRoutes',
+      ]),
+    });
+    return saved!;
+  });
+  return presentPolicy(row);
 }
 
 export async function loadPolicy(db: Executor, wardId: string): Promise<PolicyRow | null> {

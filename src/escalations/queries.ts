@@ -9,6 +9,7 @@ import { decodeCursor, paginate } from '../http/pagination.js';
 import { canReadEscalation } from './access.js';
 import { startEscalation, type Relay } from './engine.js';
 import { loadPolicy } from './policy.js';
+import { actorOf } from '../audit/record.js';
 
 export interface InboxFilter {
   state?: EscalationState | undefined;
@@ -172,6 +173,7 @@ export async function escalateItemManually(
       reason,
       actorStaffId: principal.staffId,
       actorTokenId: principal.tokenId,
+      actor: actorOf(principal),
     });
     return escalation.id;
   });

@@ -4,6 +4,7 @@ import type { Database } from '../db/client.js';
 import { escalations, items, organisations } from '../db/schema.js';
 import type { ServiceDeps } from '../deps.js';
 import { recordEvent } from '../escalations/engine.js';
+import { actorOf, recordAudit, textRef } from '../audit/record.js';
 import type { RiskBand } from '../domain/risk.js';
 import type { ItemCategory, ItemStatus } from '../domain/taxonomy.js';
 import { conflict, notFound } from '../http/errors.js';
@@ -81,6 +82,15 @@ export async function resolveItemAtWard(deps: ServiceDeps, principal: TenantPrin
       .where(and(eq(items.id, itemId), eq(items.status, 'open')))
       .returning();
     if (!updated) throw conflict('The item is already resolved');
+    await recordAudit(tx, {
+      organisationId: updated.organisationId,
+      actor: actorOf(principal),
+      entityType: 'item',
+      entityId: updated.id,
+      action: 'resolved',
+      changes: { status: { from: 'open', to: 'resolved' }, note: textRef(cleanNote), by: 'ward' },
+      at: now,
+    });
     const [open] = await tx
       .update(escalations)
       .set({
@@ -103,6 +113,16 @@ export async function resolveItemAtWard(deps: ServiceDeps, principal: TenantPrin
         actorStaffId: principal.staffId,
         actorTokenId: principal.tokenId,
         details: { outcome: 'fixed', by: 'ward' },
+        at: now,
+      });
+      await recordAudit(tx, {
+        organisationId: open.organisationId,
+        actor: actorOf(principal),
+        entityType: 'escalation',
+        entityId: open.id,
+        action: 'resolved',
+        changes: { state: { from: 'open', to: 'resolved' }, outcome: 'fixed', by: 'ward' },
+        at: now,
       });
     }
     return updated;

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { tenantOf } from '../auth/plugin.js';
+import { principalOf, tenantOf } from '../auth/plugin.js';
 import { ORG_ADMIN, PLATFORM_ADMIN, TENANT_ROLES } from '../auth/roles.js';
 import type { ServiceDeps } from '../deps.js';
 import { IDENTIFIER_POLICIES } from '../domain/taxonomy.js';
@@ -67,7 +67,7 @@ export const organisationRoutes: FastifyPluginAsyncZod<ServiceDeps & { webhookPo
         },
       },
     },
-    async (request, reply) => reply.status(201).send(await createOrganisation(db, request.body)),
+    async (request, reply) => reply.status(201).send(await createOrganisation(db, principalOf(request), request.body)),
   );
 
   app.get(
@@ -100,7 +100,7 @@ export const organisationRoutes: FastifyPluginAsyncZod<ServiceDeps & { webhookPo
       },
     },
     async (request) =>
-      presentOrganisation(await updateSettings(db, tenantOf(request).organisationId, request.body)),
+      presentOrganisation(await updateSettings(db, tenantOf(request), request.body)),
   );
 
   app.put(
@@ -122,7 +122,7 @@ export const organisationRoutes: FastifyPluginAsyncZod<ServiceDeps & { webhookPo
         },
       },
     },
-    async (request) => setWebhook(db, tenantOf(request).organisationId, request.body.url, deps.webhookPolicy),
+    async (request) => setWebhook(db, tenantOf(request), request.body.url, deps.webhookPolicy),
   );
 
   app.delete(
@@ -132,7 +132,7 @@ export const organisationRoutes: FastifyPluginAsyncZod<ServiceDeps & { webhookPo
       schema: { operationId: 'removeWebhook', tags: ['organisations'], response: { 204: z.null(), ...commonErrors } },
     },
     async (request, reply) => {
-      await removeWebhook(db, tenantOf(request).organisationId);
+      await removeWebhook(db, tenantOf(request));
       return reply.status(204).send(null);
     },
   );

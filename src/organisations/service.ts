@@ -8,6 +8,8 @@ import type { IdentifierPolicy } from '../domain/taxonomy.js';
 import { generateToken, hashToken } from '../auth/tokens.js';
 import { AppError, conflict, notFound } from '../http/errors.js';
 import { isUniqueViolation } from '../db/errors.js';
+import { actorOf, diff, recordAudit } from '../audit/record.js';
+import type { Principal, TenantPrincipal } from '../auth/principal.js';
 
 export type OrganisationRow = typeof organisations.$inferSelect;
 
@@ -22,7 +24,7 @@ export function presentOrganisation(row: OrganisationRow) {
 }
 
 /** Creates the trust with its first administrator, whose token is returned once. */
-export async function createOrganisation(db: Database, input: { name: string; code: string }) {
+export async function createOrganisation(db: Database, principal: Principal, input: { name: string; code: string }) {
   const adminToken = generateToken();
   try {
     return await db.transaction(async (tx) => {
@@ -41,12 +43,32 @@ export async function createOrganisation(db: Database, input: { name: string; co
         })
         .returning({ id: staff.id });
       if (!admin) throw new Error('insert returned no row');
-      await tx.insert(apiTokens).values({
-        kind: 'staff',
+      const [token] = await tx
+        .insert(apiTokens)
+        .values({
+          kind: 'staff',
+          organisationId: organisation.id,
+          staffId: admin.id,
+          label: 'initial administrator',
+          tokenHash: hashToken(adminToken),
+        })
+        .returning({ id: apiTokens.id });
+      const actor = actorOf(principal);
+      await recordAudit(tx, {
         organisationId: organisation.id,
-        staffId: admin.id,
-        label: 'initial administrator',
-        tokenHash: hashToken(adminToken),
+        actor,
+        entityType: 'organisation',
+        entityId: organisation.id,
+        action: 'created',
+        changes: { name: organisation.name, code: organisation.code },
+      });
+      await recordAudit(tx, {
+        organisationId: organisation.id,
+        actor,
+        entityType: 'token',
+        entityId: token!.id,
+        action: 'issued',
+        changes: { kind: 'staff', staffId: admin.id, label: 'initial administrator' },
       });
       return { ...presentOrganisation(organisation), adminStaffId: admin.id, adminToken };
     });
@@ -67,38 +89,72 @@ export interface SettingsPatch {
   identifierPolicy?: IdentifierPolicy | undefined;
 }
 
-export async function updateSettings(db: Database, organisationId: string, patch: SettingsPatch) {
+export async function updateSettings(db: Database, principal: TenantPrincipal, patch: SettingsPatch) {
+  const organisationId = principal.organisationId;
   if (patch.riskBands) {
     const problem = validateBandThresholds(patch.riskBands);
     if (problem) {
       throw new AppError('validation_failed', problem, { errors: [{ path: 'body.riskBands', message: problem }] });
     }
   }
-  const [row] = await db
-    .update(organisations)
-    .set({
-      ...(patch.riskBands ? { bandThresholds: patch.riskBands } : {}),
-      ...(patch.identifierPolicy ? { identifierPolicy: patch.identifierPolicy } : {}),
-    })
-    .where(eq(organisations.id, organisationId))
-    .returning();
-  if (!row) throw notFound('Organisation');
-  return row;
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(organisations).where(eq(organisations.id, organisationId)).for('update');
+    if (!before) throw notFound('Organisation');
+    const [row] = await tx
+      .update(organisations)
+      .set({
+        ...(patch.riskBands ? { bandThresholds: patch.riskBands } : {}),
+        ...(patch.identifierPolicy ? { identifierPolicy: patch.identifierPolicy } : {}),
+      })
+      .where(eq(organisations.id, organisationId))
+      .returning();
+    await recordAudit(tx, {
+      organisationId,
+      actor: actorOf(principal),
+      entityType: 'organisation',
+      entityId: organisationId,
+      action: 'settings_changed',
+      changes: diff(before, row!, ['bandThresholds', 'identifierPolicy']),
+    });
+    return row!;
+  });
 }
 
 /** Sets the webhook for escalation events; a new signing secret is returned once. */
-export async function setWebhook(db: Database, organisationId: string, url: string, policy: WebhookUrlPolicy) {
+export async function setWebhook(db: Database, principal: TenantPrincipal, url: string, policy: WebhookUrlPolicy) {
+  const organisationId = principal.organisationId;
   const problem = webhookUrlProblem(url, policy);
   if (problem) {
     throw new AppError('validation_failed', `url ${problem}`, { errors: [{ path: 'body.url', message: problem }] });
   }
   const secret = `whsec_${randomBytes(32).toString('base64url')}`;
-  await db.update(organisations).set({ webhookUrl: url, webhookSecret: secret }).where(eq(organisations.id, organisationId));
+  await db.transaction(async (tx) => {
+    await tx.update(organisations).set({ webhookUrl: url, webhookSecret: secret }).where(eq(organisations.id, organisationId));
+    await recordAudit(tx, {
+      organisationId,
+      actor: actorOf(principal),
+      entityType: 'organisation',
+      entityId: organisationId,
+      action: 'webhook_set',
+      changes: { webhookUrl: url },
+    });
+  });
   return { url, secret };
 }
 
-export async function removeWebhook(db: Database, organisationId: string) {
-  await db.update(organisations).set({ webhookUrl: null, webhookSecret: null }).where(eq(organisations.id, organisationId));
+export async function removeWebhook(db: Database, principal: TenantPrincipal) {
+  const organisationId = principal.organisationId;
+  await db.transaction(async (tx) => {
+    await tx.update(organisations).set({ webhookUrl: null, webhookSecret: null }).where(eq(organisations.id, organisationId));
+    await recordAudit(tx, {
+      organisationId,
+      actor: actorOf(principal),
+      entityType: 'organisation',
+      entityId: organisationId,
+      action: 'webhook_removed',
+      changes: {},
+    });
+  });
 }
 
 export async function listWebhookDeliveries(db: Database, organisationId: string) {

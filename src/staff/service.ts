@@ -2,6 +2,7 @@ import { and, asc, eq, inArray } from 'drizzle-orm';
 import type { TenantPrincipal } from '../auth/principal.js';
 import type { Database, Executor } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
+import { actorOf, recordAudit } from '../audit/record.js';
 import { staff, staffWards, wards } from '../db/schema.js';
 import type { StaffRole } from '../domain/taxonomy.js';
 import { AppError, conflict, notFound } from '../http/errors.js';
@@ -51,6 +52,14 @@ export async function createStaff(
       if (wardIds.length > 0) {
         await tx.insert(staffWards).values(wardIds.map((wardId) => ({ staffId: row.id, wardId })));
       }
+      await recordAudit(tx, {
+        organisationId: principal.organisationId,
+        actor: actorOf(principal),
+        entityType: 'staff',
+        entityId: row.id,
+        action: 'created',
+        changes: { role: row.role, wardIds },
+      });
       return presentStaff(row, wardIds);
     });
   } catch (error) {

@@ -1,6 +1,7 @@
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { wardScope, assertWardReadable, type TenantPrincipal } from '../auth/principal.js';
-import type { Executor } from '../db/client.js';
+import type { Database, Executor } from '../db/client.js';
+import { actorOf, recordAudit } from '../audit/record.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { wards } from '../db/schema.js';
 import { conflict, notFound } from '../http/errors.js';
@@ -19,23 +20,32 @@ export function presentWard(row: WardRow) {
 }
 
 export async function createWard(
-  db: Executor,
+  db: Database,
   principal: TenantPrincipal,
   input: { code: string; name: string; site?: string | undefined; division?: string | undefined },
 ) {
   try {
-    const [row] = await db
-      .insert(wards)
-      .values({
+    return await db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(wards)
+        .values({
+          organisationId: principal.organisationId,
+          code: input.code,
+          name: input.name,
+          site: input.site ?? null,
+          division: input.division ?? null,
+        })
+        .returning();
+      await recordAudit(tx, {
         organisationId: principal.organisationId,
-        code: input.code,
-        name: input.name,
-        site: input.site ?? null,
-        division: input.division ?? null,
-      })
-      .returning();
-    if (!row) throw new Error('insert returned no row');
-    return row;
+        actor: actorOf(principal),
+        entityType: 'ward',
+        entityId: row!.id,
+        action: 'created',
+        changes: { code: row!.code, name: row!.name, site: row!.site, division: row!.division },
+      });
+      return row!;
+    });
   } catch (error) {
     if (isUniqueViolation(error)) throw conflict(`A ward with code ${input.code} already exists`);
     throw error;

@@ -359,10 +359,17 @@ describe('authentication', () => {
     expect((await get(ctx.app, '/v1/briefings', a.seniorManager.token)).status).toBe(200);
   });
 
-  it('tokens are never listed or returned after they are issued', async () => {
+  it('tokens are never listed, returned after they are issued, or logged', async () => {
     const list = await get(ctx.app, '/v1/tokens', a.adminToken);
     expect(list.status).toBe(200);
-    for (const [, , token] of tokensOf(a)) expect(list.raw).not.toContain(token);
+    expect(list.body.data.length).toBeGreaterThanOrEqual(7);
+    const logs = ctx.logLines.join('');
+    expect(logs).toContain('/v1/tokens'); // the requests above were logged
+    for (const [, , token] of [...tokensOf(a), ...tokensOf(b)]) {
+      expect(list.raw).not.toContain(token);
+      expect(logs).not.toContain(token);
+    }
+    expect(logs).not.toContain(PLATFORM_TOKEN);
   });
 });
 

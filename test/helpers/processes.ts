@@ -10,6 +10,8 @@ export interface Exit {
 }
 
 export interface ChildHandle {
+  /** What the child is ('service', 'redis-server'...), so a test can kill one kind only. */
+  kind: string;
   child: ChildProcess;
   pid: number;
   /** Everything the child wrote so far. */
@@ -36,7 +38,7 @@ process.once('exit', () => {
   }
 });
 
-export function spawnChild(command: string, args: string[], options: SpawnOptions = {}): ChildHandle {
+export function spawnChild(kind: string, command: string, args: string[], options: SpawnOptions = {}): ChildHandle {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   let out = '';
   let err = '';
@@ -58,6 +60,7 @@ export function spawnChild(command: string, args: string[], options: SpawnOption
   });
   if (child.pid === undefined) throw new Error(`could not spawn ${command}`);
   const handle: ChildHandle = {
+    kind,
     child,
     pid: child.pid,
     stdout: () => out,
@@ -73,9 +76,10 @@ export function spawnChild(command: string, args: string[], options: SpawnOption
   return handle;
 }
 
-/** Kills (SIGKILL) every child this test file spawned that is still running. */
-export async function killAllChildren() {
-  await Promise.all([...live].map((handle) => handle.kill('SIGKILL').catch(() => undefined)));
+/** Kills (SIGKILL) every child of that kind this test file spawned that is still running. */
+export async function killAllChildren(kind: string) {
+  const targets = [...live].filter((handle) => handle.kind === kind);
+  await Promise.all(targets.map((handle) => handle.kill('SIGKILL').catch(() => undefined)));
 }
 
 export interface ServiceProcessOptions {
@@ -85,7 +89,7 @@ export interface ServiceProcessOptions {
 
 /** Runs the service as deployed: `node --import tsx src/main.ts`, configured by `env` only. */
 export function spawnService(options: ServiceProcessOptions): ChildHandle {
-  return spawnChild(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  return spawnChild('service', process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
   });
@@ -102,5 +106,52 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
     ]);
   } finally {
     clearTimeout(timer);
+  }
+}
+
+export interface WorkerProcessTarget {
+  /** The test context's database (ctx.config.databaseUrl). */
+  databaseUrl: string;
+  redisUrl: string;
+  /** The test context's queue prefix, so the child consumes exactly this test's queues. */
+  queuePrefix: string;
+  /** A platform-admin token of 24+ characters (the child ensures it exists). */
+  bootstrapAdminToken: string;
+}
+
+/** A worker process as deployed (ROLE=worker), consuming the given database and queues. */
+export function spawnWorkerProcess(target: WorkerProcessTarget, env: Record<string, string> = {}): ChildHandle {
+  return spawnService({
+    env: {
+      ROLE: 'worker',
+      DATABASE_URL: target.databaseUrl,
+      REDIS_URL: target.redisUrl,
+      QUEUE_PREFIX: target.queuePrefix,
+      LOG_LEVEL: 'warn',
+      BOOTSTRAP_ADMIN_TOKEN: target.bootstrapAdminToken,
+      ...env,
+    },
+  });
+}
+
+/**
+ * Waits until `count()` reports `expected` (e.g. BullMQ's worker connections on a queue),
+ * failing at once with the child's stderr if one of `children` exits meanwhile.
+ */
+export async function waitForChildren(
+  children: ChildHandle[],
+  count: () => Promise<number>,
+  expected: number,
+  timeoutMs = 20_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const dead = children.find((c) => !c.isRunning());
+    if (dead) throw new Error(`child process ${dead.pid} exited early:\n${dead.stderr().slice(-2000)}`);
+    if ((await count()) === expected) return;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${expected} worker connection(s); got ${await count()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

@@ -40,9 +40,10 @@ export interface PrivateRedisOptions {
  */
 export async function startPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
   for (let attempt = 0; ; attempt++) {
-    const port = await freePort();
+    const redis = await stoppedPrivateRedis(options);
     try {
-      return await startOn(port, options.args ?? []);
+      await redis.start();
+      return redis;
     } catch (error) {
       // Someone took the port between our probe and the server's bind: try another.
       if (attempt >= 3) throw error;
@@ -50,12 +51,20 @@ export async function startPrivateRedis(options: PrivateRedisOptions = {}): Prom
   }
 }
 
-async function startOn(port: number, extra: string[]): Promise<PrivateRedis> {
+/**
+ * A private Redis on a free port that is not running yet (nothing listens there until
+ * `start()`), for a process that must start while its Redis is down.
+ */
+export async function stoppedPrivateRedis(options: PrivateRedisOptions = {}): Promise<PrivateRedis> {
+  return onPort(await freePort(), options.args ?? []);
+}
+
+function onPort(port: number, extra: string[]): PrivateRedis {
   let current: ChildHandle | null = null;
   const url = `redis://127.0.0.1:${port}`;
 
   const launch = async () => {
-    const child = spawnChild('redis-server', [
+    const child = spawnChild('redis-server', 'redis-server', [
       '--port',
       String(port),
       '--bind',
@@ -85,7 +94,6 @@ async function startOn(port: number, extra: string[]): Promise<PrivateRedis> {
     }
   };
 
-  await launch();
   return {
     port,
     url,

@@ -1,0 +1,37 @@
+/**
+ * Ranking of persistent issues (a thread: an item and its repeats). Pure, no I/O.
+ *
+ *   rank = riskScore x (1 + ln(timesRaised)) x (1 + daysOpen / 30)
+ *
+ * Risk sets the scale (a 5x5 score, 1-25); each repeat adds less than the one before (the
+ * logarithm), since repeated raising is evidence the issue is real, not a multiplier of harm;
+ * age grows linearly, doubling the weight after a month open. A thread is persistent when it
+ * has been raised at least `minRaised` times or open longer than `minDaysOpen` days.
+ */
+
+export interface ThreadStats {
+  riskScore: number;
+  timesRaised: number;
+  daysOpen: number;
+}
+
+export interface PersistenceThresholds {
+  minRaised: number;
+  minDaysOpen: number;
+}
+
+export const DEFAULT_PERSISTENCE: PersistenceThresholds = { minRaised: 3, minDaysOpen: 14 };
+
+export function isPersistent(thread: ThreadStats, thresholds: PersistenceThresholds = DEFAULT_PERSISTENCE): boolean {
+  return thread.timesRaised >= thresholds.minRaised || thread.daysOpen > thresholds.minDaysOpen;
+}
+
+export function persistenceRank(thread: ThreadStats): number {
+  const raised = Math.max(1, thread.timesRaised);
+  return thread.riskScore * (1 + Math.log(raised)) * (1 + Math.max(0, thread.daysOpen) / 30);
+}
+
+/** Whole days between two ISO dates (YYYY-MM-DD), b - a. */
+export function daysBetween(a: string, b: string): number {
+  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
+}

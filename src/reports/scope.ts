@@ -1,0 +1,126 @@
+import { asc, eq, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { wardScope, type TenantPrincipal } from '../auth/principal.js';
+import type { Database } from '../db/client.js';
+import { organisations, wards } from '../db/schema.js';
+import {
+  REPORT_TIME_ZONE,
+  addDays,
+  addYears,
+  daysInclusive,
+  localDateOf,
+  minDate,
+  previousPeriod,
+  startOfLocalDay,
+} from '../domain/calendar.js';
+import { notFound } from '../http/errors.js';
+import { isoDate } from '../http/schemas.js';
+
+/** Who may read reports: organisation-wide readers, and middle managers for their own wards. */
+export const REPORT_READERS = ['governance', 'senior_manager', 'org_admin', 'middle_manager'] as const;
+
+export const MAX_PERIOD_YEARS = 2;
+
+/** `from` and `to` (both included), checked: from <= to, and at most two years. */
+export const periodFields = {
+  from: isoDate.describe('First day of the period (YYYY-MM-DD, included)'),
+  to: isoDate.describe('Last day of the period (YYYY-MM-DD, included); at most 2 years after from'),
+};
+
+export function checkPeriod(query: { from: string; to: string }, ctx: z.RefinementCtx) {
+  if (query.from > query.to) {
+    ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
+  } else if (query.to >= addYears(query.from, MAX_PERIOD_YEARS)) {
+    ctx.addIssue({ code: 'custom', path: ['to'], message: `the period may be at most ${MAX_PERIOD_YEARS} years` });
+  }
+}
+
+export interface ReportPeriod {
+  from: string;
+  to: string;
+  days: number;
+  previous: { from: string; to: string };
+  /** Figures are as at this instant: the end of `to`, or now for a period that has not ended. */
+  asOf: Date;
+  /** The calendar date of `asOf` (never after `to`). */
+  asOfDate: string;
+  generatedAt: Date;
+  timeZone: string;
+}
+
+export function reportPeriod(from: string, to: string, now: Date): ReportPeriod {
+  const endOfTo = startOfLocalDay(addDays(to, 1), REPORT_TIME_ZONE);
+  const asOf = endOfTo < now ? endOfTo : now;
+  return {
+    from,
+    to,
+    days: daysInclusive(from, to),
+    previous: previousPeriod(from, to),
+    asOf,
+    asOfDate: minDate(to, localDateOf(now, REPORT_TIME_ZONE)),
+    generatedAt: now,
+    timeZone: REPORT_TIME_ZONE,
+  };
+}
+
+export interface WardRef {
+  id: string;
+  code: string;
+  name: string;
+  division: string | null;
+}
+
+export interface ReportScope {
+  organisation: { id: string; name: string };
+  /** The wards the report covers, by code. */
+  wards: WardRef[];
+  wardIds: string[];
+  wardId: string | null;
+  division: string | null;
+}
+
+/**
+ * The wards a report covers: the caller's reach, narrowed by `wardId` or `division`. A ward or
+ * division outside the caller's reach answers 404, exactly as one that does not exist.
+ */
+export async function resolveScope(
+  db: Database,
+  principal: TenantPrincipal,
+  filter: { wardId?: string | undefined; division?: string | undefined },
+): Promise<ReportScope> {
+  const [organisation] = await db
+    .select({ id: organisations.id, name: organisations.name })
+    .from(organisations)
+    .where(eq(organisations.id, principal.organisationId));
+  if (!organisation) throw notFound('Organisation');
+  const reach = wardScope(principal);
+  const all = await db
+    .select({ id: wards.id, code: wards.code, name: wards.name, division: wards.division })
+    .from(wards)
+    .where(eq(wards.organisationId, principal.organisationId))
+    .orderBy(asc(wards.code), asc(wards.id));
+  let chosen = reach === 'all' ? all : all.filter((w) => reach.includes(w.id));
+  if (filter.wardId !== undefined) {
+    chosen = chosen.filter((w) => w.id === filter.wardId);
+    if (chosen.length === 0) throw notFound('Ward');
+  }
+  if (filter.division !== undefined) {
+    chosen = chosen.filter((w) => w.division === filter.division);
+    if (chosen.length === 0) throw notFound('Division');
+  }
+  return {
+    organisation,
+    wards: chosen,
+    wardIds: chosen.map((w) => w.id),
+    wardId: filter.wardId ?? null,
+    division: filter.division ?? null,
+  };
+}
+
+/**
+ * `column = ANY(the scope's ward ids)`. The ids travel as one text parameter, so an empty scope
+ * is simply false and the statement text never depends on how many wards there are.
+ */
+export function inScope(column: SQL | { getSQL(): SQL }, wardIds: readonly string[]): SQL {
+  return sql`${column} = ANY(string_to_array(${wardIds.join(',')}, ',')::uuid[])`;
+}

@@ -1,0 +1,69 @@
+/**
+ * Two worker processes (ROLE=worker) consuming the same queue at once, with their reconcilers
+ * running every second: each escalation step is applied exactly once.
+ * (Kept apart from worker-kill.test.ts, whose 30 s lock expiry fills that file's time budget.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, PLATFORM_TOKEN, type TestContext } from '../helpers/context.js';
+import { putPolicy, raiseHighRiskItem, sleep } from '../helpers/escalation.js';
+import { createOrganisation, type Organisation } from '../helpers/fixtures.js';
+import { killAllChildren, spawnWorkerProcess, waitForChildren, withTimeout } from '../helpers/processes.js';
+import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
+import { chainRecords, climbOncePolicy, expectEachClimbedOnce, waitUntilSettled } from './chain-checks.js';
+
+const ESCALATIONS = 30;
+
+let redis: PrivateRedis;
+let ctx: TestContext;
+let org: Organisation;
+
+beforeAll(async () => {
+  redis = await startPrivateRedis();
+  ctx = await createTestContext({ REDIS_URL: redis.url });
+  org = await createOrganisation(ctx.app);
+  await putPolicy(ctx, org, org.wards[0]!.id, climbOncePolicy(org, 2));
+});
+
+afterAll(async () => {
+  await killAllChildren('service');
+  await withTimeout(ctx?.close() ?? Promise.resolve(), 30_000, 'the test context to close').catch((error: unknown) =>
+    console.error(error),
+  );
+  await redis?.stop();
+});
+
+describe('two worker processes on one queue', () => {
+  it('give every escalation exactly one climb and exactly two notifications', async () => {
+    const target = {
+      databaseUrl: ctx.config.databaseUrl!,
+      redisUrl: redis.url,
+      queuePrefix: ctx.config.queuePrefix,
+      bootstrapAdminToken: PLATFORM_TOKEN,
+    };
+    // The reconciler runs every second in both, racing the workers and each other.
+    const env = { WORKER_STALLED_INTERVAL_MS: '1000', RECONCILE_INTERVAL_SECONDS: '1' };
+    const workers = [spawnWorkerProcess(target, env), spawnWorkerProcess(target, env)];
+    await waitForChildren(workers, () => ctx.queues.get('escalation-steps').getWorkersCount(), 2, 30_000);
+
+    const ids: string[] = [];
+    for (let i = 0; i < ESCALATIONS; i++) ids.push((await raiseHighRiskItem(ctx, org)).escalation.id);
+    await waitUntilSettled(ctx, ids, 30_000);
+    await sleep(1_500); // one more reconciler pass in each process after every chain ended
+
+    await expectEachClimbedOnce(ctx, org, ids);
+    const records = await chainRecords(ctx, ids);
+    for (const [id, record] of records) {
+      expect(record.notifications.map((n) => [n.step, n.recipientStaffId]), id).toEqual([
+        [1, org.middleManager.id],
+        [2, org.seniorManager.id],
+      ]);
+    }
+    expect(workers.every((w) => w.isRunning()), 'both workers still running').toBe(true);
+    expect(await ctx.queues.get('escalation-steps').getWorkersCount()).toBe(2);
+    const failed = await ctx.queues.get('escalation-steps').getFailedCount();
+    expect(failed, 'no step job failed').toBe(0);
+
+    const exits = await Promise.all(workers.map((w) => w.kill('SIGTERM')));
+    expect(exits.map((e) => e.code)).toEqual([0, 0]);
+  }, 60_000);
+});
