@@ -27,6 +27,9 @@ import { wardRoutes } from './wards/routes.js';
 import type { Relay, ServiceDeps } from './deps.js';
 import { escalationRoutes } from './escalations/routes.js';
 import { notificationRoutes } from './notifications/routes.js';
+import { priorityRoutes } from './priorities/routes.js';
+import { auditRoutes } from './audit/routes.js';
+import { briefingPackRoutes } from './briefing-pack/routes.js';
 import { outboxBacklog } from './queue/outbox.js';
 import type { QueueSet } from './queue/queues.js';
 import { QUEUES_BOARD_PATH, registerQueuesBoard } from './admin/queues-board.js';
@@ -169,6 +172,9 @@ export async function buildApp(deps: AppDeps) {
     itemRoutes,
     escalationRoutes,
     notificationRoutes,
+    priorityRoutes,
+    auditRoutes,
+    briefingPackRoutes,
   ]) {
     await app.register(routes, services);
   }

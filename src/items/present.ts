@@ -1,10 +1,30 @@
-import type { items } from '../db/schema.js';
+import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
+import { itemPriorities, items, priorities } from '../db/schema.js';
+import { daysBetween } from '../domain/persistence.js';
 import { escalationSummaries, type EscalationSummary } from '../escalations/summaries.js';
 
 export type ItemRow = typeof items.$inferSelect;
 
-export function presentItem(row: ItemRow, escalation: EscalationSummary | null = null) {
+export interface ThreadSummary {
+  threadId: string;
+  timesRaised: number;
+  firstRaisedOn: string;
+  lastRaisedOn: string;
+  open: boolean;
+  daysOpen: number;
+}
+
+export interface ItemExtras {
+  escalation: EscalationSummary | null;
+  priorities: { id: string; title: string; active: boolean }[];
+  thread: ThreadSummary | null;
+}
+
+export const threadKeyOf = (row: Pick<ItemRow, 'id' | 'threadId'>) => row.threadId ?? row.id;
+
+export function presentItem(row: ItemRow, extras: Partial<ItemExtras> = {}) {
+  const linked = extras.priorities ?? [];
   return {
     id: row.id,
     briefingId: row.briefingId,
@@ -22,20 +42,86 @@ export function presentItem(row: ItemRow, escalation: EscalationSummary | null =
     resolvedAtBriefing: row.resolvedAtBriefing,
     actionTaken: row.actionTaken,
     needsChange: row.needsChange,
+    clinicalPosition:
+      row.needsChange === null
+        ? null
+        : { needsChange: row.needsChange, rationale: row.clinicalRationale, at: row.clinicalPositionAt?.toISOString() ?? null },
+    managerialPosition: row.managerialStance,
+    alignment: {
+      state: row.alignment,
+      agreementReachedAt: row.agreementReachedAt?.toISOString() ?? null,
+      priorityAligned: linked.some((p) => p.active),
+    },
+    priorities: linked,
+    recurrence: {
+      recurrenceOf: row.recurrenceOf,
+      source: row.recurrenceSource,
+      threadId: threadKeyOf(row),
+      timesRaised: extras.thread?.timesRaised ?? 1,
+      firstRaisedOn: extras.thread?.firstRaisedOn ?? row.raisedOn,
+      daysOpen: extras.thread?.daysOpen ?? 0,
+    },
     resolution:
       row.status === 'resolved' && row.resolvedAt
         ? { note: row.resolutionNote, resolvedAt: row.resolvedAt.toISOString() }
         : null,
-    escalation,
+    escalation: extras.escalation ?? null,
     createdAt: row.createdAt.toISOString(),
   };
 }
 
-/** Items as the API shows them, each with its latest escalation. */
+/**
+ * Every item of a thread counts: how often it was raised, since when, and how long it has
+ * been open (to today while any item of the thread is open, else to its last resolution).
+ */
+export async function threadSummaries(db: Executor, threadIds: string[], today = new Date()) {
+  const result = new Map<string, ThreadSummary>();
+  if (threadIds.length === 0) return result;
+  const key = sql<string>`coalesce(${items.threadId}, ${items.id})`;
+  const rows = await db
+    .select({
+      threadId: key,
+      timesRaised: sql<number>`count(*)::int`,
+      firstRaisedOn: sql<string>`min(${items.raisedOn})::text`,
+      lastRaisedOn: sql<string>`max(${items.raisedOn})::text`,
+      open: sql<boolean>`bool_or(${items.status} = 'open')`,
+      lastResolvedOn: sql<string | null>`(max(${items.resolvedAt}) at time zone 'UTC')::date::text`,
+    })
+    .from(items)
+    .where(or(inArray(items.threadId, threadIds), inArray(items.id, threadIds)))
+    .groupBy(key);
+  const todayIso = today.toISOString().slice(0, 10);
+  for (const row of rows) {
+    const end = row.open ? todayIso : (row.lastResolvedOn ?? todayIso);
+    result.set(row.threadId, {
+      threadId: row.threadId,
+      timesRaised: row.timesRaised,
+      firstRaisedOn: row.firstRaisedOn,
+      lastRaisedOn: row.lastRaisedOn,
+      open: row.open,
+      daysOpen: Math.max(0, daysBetween(row.firstRaisedOn, end)),
+    });
+  }
+  return result;
+}
+
+/** Items as the API shows them: with their escalation, priority links and thread of repeats. */
 export async function presentItems(db: Executor, rows: ItemRow[]) {
-  const summaries = await escalationSummaries(
-    db,
-    rows.map((r) => r.id),
+  const ids = rows.map((r) => r.id);
+  const summaries = await escalationSummaries(db, ids);
+  const links = ids.length
+    ? await db
+        .select({ itemId: itemPriorities.itemId, id: priorities.id, title: priorities.title, active: priorities.active })
+        .from(itemPriorities)
+        .innerJoin(priorities, eq(priorities.id, itemPriorities.priorityId))
+        .where(and(inArray(itemPriorities.itemId, ids)))
+    : [];
+  const threads = await threadSummaries(db, [...new Set(rows.map(threadKeyOf))]);
+  return rows.map((row) =>
+    presentItem(row, {
+      escalation: summaries.get(row.id) ?? null,
+      priorities: links.filter((l) => l.itemId === row.id).map(({ id, title, active }) => ({ id, title, active })),
+      thread: threads.get(threadKeyOf(row)) ?? null,
+    }),
   );
-  return rows.map((row) => presentItem(row, summaries.get(row.id) ?? null));
 }

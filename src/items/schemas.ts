@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { HARM_LEVELS, ITEM_CATEGORIES, ITEM_KINDS, ITEM_STATUSES } from '../domain/taxonomy.js';
 import { RISK_BANDS } from '../domain/risk.js';
 import { ESCALATION_STATES, OUTCOMES, STANCES } from '../domain/escalation.js';
+import { ALIGNMENT_STATES } from '../domain/alignment.js';
 import { isoDate, timestamp } from '../http/schemas.js';
 
 export const escalationSummarySchema = z
@@ -38,6 +39,24 @@ export const itemSchema = z
     resolvedAtBriefing: z.boolean(),
     actionTaken: z.string().nullable(),
     needsChange: z.boolean().nullable().describe("The team's view: is change needed beyond the ward?"),
+    clinicalPosition: z
+      .object({ needsChange: z.boolean(), rationale: z.string().nullable(), at: timestamp.nullable() })
+      .nullable(),
+    managerialPosition: z.enum(STANCES).nullable().describe("The responsible manager's latest stance"),
+    alignment: z.object({
+      state: z.enum(ALIGNMENT_STATES),
+      agreementReachedAt: timestamp.nullable().describe('When both sides first agreed'),
+      priorityAligned: z.boolean().describe('Linked to an active organisational priority'),
+    }),
+    priorities: z.array(z.object({ id: z.uuid(), title: z.string(), active: z.boolean() })),
+    recurrence: z.object({
+      recurrenceOf: z.uuid().nullable().describe('The earlier item this one repeats'),
+      source: z.enum(['named', 'detected']).nullable(),
+      threadId: z.uuid().describe('The first item of the thread of repeats'),
+      timesRaised: z.number().int(),
+      firstRaisedOn: isoDate,
+      daysOpen: z.number().int(),
+    }),
     resolution: z.object({ note: z.string().nullable(), resolvedAt: timestamp }).nullable(),
     escalation: escalationSummarySchema.nullable().describe("The item's latest escalation, with the manager's answers"),
     createdAt: timestamp,

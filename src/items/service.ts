@@ -1,9 +1,12 @@
 import { and, desc, eq, gte, inArray, lte, ne, or, lt, sql } from 'drizzle-orm';
-import { assertWardReadable, isWardStaff, wardScope, type TenantPrincipal } from '../auth/principal.js';
+import { assertWardReadable, canReadWard, isWardStaff, wardScope, type TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
-import { escalations, items, organisations } from '../db/schema.js';
+import { escalationAssignees, escalations, items, organisations } from '../db/schema.js';
 import type { ServiceDeps } from '../deps.js';
 import { recordEvent } from '../escalations/engine.js';
+import { recordPosition } from '../alignment/positions.js';
+import { tuningOf } from '../deps.js';
+import { daysBetween, isPersistent, persistenceRank } from '../domain/persistence.js';
 import { actorOf, recordAudit, textRef } from '../audit/record.js';
 import type { RiskBand } from '../domain/risk.js';
 import type { ItemCategory, ItemStatus } from '../domain/taxonomy.js';
@@ -17,8 +20,20 @@ export async function getItem(db: Database, principal: TenantPrincipal, itemId: 
     .from(items)
     .where(and(eq(items.id, itemId), eq(items.organisationId, principal.organisationId)));
   if (!row) throw notFound('Item');
-  assertWardReadable(principal, row.wardId, 'Item');
+  if (!canReadWard(principal, row.wardId) && !(await heldEscalationOf(db, principal, row.id))) throw notFound('Item');
   return row;
+}
+
+/** Managers who hold or held an item's escalation may read the item, whatever their wards. */
+async function heldEscalationOf(db: Database, principal: TenantPrincipal, itemId: string) {
+  if (!principal.staffId) return false;
+  const [held] = await db
+    .select({ id: escalations.id })
+    .from(escalations)
+    .innerJoin(escalationAssignees, eq(escalationAssignees.escalationId, escalations.id))
+    .where(and(eq(escalations.itemId, itemId), eq(escalationAssignees.staffId, principal.staffId)))
+    .limit(1);
+  return Boolean(held);
 }
 
 export interface ItemFilter {
@@ -129,4 +144,139 @@ export async function resolveItemAtWard(deps: ServiceDeps, principal: TenantPrin
   });
   deps.relay.nudge();
   return row;
+}
+
+/** Ward staff record or change the team's view: is change needed beyond the ward? */
+export async function setClinicalPosition(
+  deps: ServiceDeps,
+  principal: TenantPrincipal,
+  itemId: string,
+  input: { needsChange: boolean; rationale?: string | undefined },
+) {
+  const { db } = deps;
+  const current = await getItem(db, principal, itemId);
+  if (!isWardStaff(principal, current.wardId)) throw notFound('Item');
+  if (current.kind === 'good_practice') throw conflict('Good practice has no position on change');
+  const [organisation] = await db
+    .select({ identifierPolicy: organisations.identifierPolicy })
+    .from(organisations)
+    .where(eq(organisations.id, principal.organisationId));
+  const rationale = input.rationale
+    ? screenFreeText([{ path: 'rationale', text: input.rationale }], organisation?.identifierPolicy ?? 'reject').redactedText(
+        'rationale',
+        input.rationale,
+      )
+    : null;
+  return db.transaction(async (tx) => {
+    const [locked] = await tx.select().from(items).where(eq(items.id, itemId)).for('update');
+    return recordPosition(
+      tx,
+      locked!,
+      { side: 'clinical', needsChange: input.needsChange, rationale },
+      { actor: actorOf(principal), staffId: principal.staffId, tokenId: principal.tokenId },
+      new Date(),
+    );
+  });
+}
+
+/**
+ * Ward staff undo a wrong repeat link. The item starts its own thread, and so do the items
+ * that were linked to it as repeats (and their repeats in turn).
+ */
+export async function unlinkRecurrence(deps: ServiceDeps, principal: TenantPrincipal, itemId: string) {
+  const { db } = deps;
+  const current = await getItem(db, principal, itemId);
+  if (!isWardStaff(principal, current.wardId)) throw notFound('Item');
+  if (!current.recurrenceOf) throw conflict('The item is not linked as a repeat');
+  return db.transaction(async (tx) => {
+    const [updated] = await tx
+      .update(items)
+      .set({ recurrenceOf: null, recurrenceSource: null, threadId: null })
+      .where(eq(items.id, itemId))
+      .returning();
+    await tx.execute(sql`
+      with recursive repeats as (
+        select id from items where recurrence_of = ${itemId}
+        union
+        select i.id from items i join repeats r on i.recurrence_of = r.id
+      )
+      update items set thread_id = ${itemId} where id in (select id from repeats)`);
+    await recordAudit(tx, {
+      organisationId: current.organisationId,
+      actor: actorOf(principal),
+      entityType: 'item',
+      entityId: itemId,
+      action: 'recurrence_unlinked',
+      changes: {
+        recurrenceOf: { from: current.recurrenceOf, to: null },
+        threadId: { from: current.threadId, to: null },
+        source: current.recurrenceSource,
+      },
+    });
+    return updated!;
+  });
+}
+
+/**
+ * Persistent issues: threads with an open item, raised at least `minRaised` times or open
+ * longer than `minDays`, ranked by persistenceRank (src/domain/persistence.ts). Each thread is
+ * represented by its latest item.
+ */
+export async function persistentItems(
+  deps: ServiceDeps,
+  principal: TenantPrincipal,
+  filter: { wardId?: string | undefined; limit: number },
+  today = new Date(),
+) {
+  const { db } = deps;
+  const tuning = tuningOf(deps);
+  const scope = wardScope(principal);
+  if (filter.wardId) assertWardReadable(principal, filter.wardId, 'Ward');
+  else if (scope !== 'all' && scope.length === 0) return [];
+  const key = sql<string>`coalesce(${items.threadId}, ${items.id})`;
+  const since = new Date(today.getTime() - tuning.persistentMinDays * 86_400_000).toISOString().slice(0, 10);
+  const threads = await db
+    .select({
+      threadId: key,
+      timesRaised: sql<number>`count(*)::int`,
+      firstRaisedOn: sql<string>`min(${items.raisedOn})::text`,
+      maxRiskScore: sql<number>`coalesce(max(${items.riskScore}), 0)::int`,
+      latestItemId: sql<string>`(array_agg(${items.id} order by ${items.raisedOn} desc, ${items.createdAt} desc))[1]`,
+    })
+    .from(items)
+    .where(
+      and(
+        eq(items.organisationId, principal.organisationId),
+        ne(items.kind, 'good_practice'),
+        filter.wardId ? eq(items.wardId, filter.wardId) : scope === 'all' ? undefined : inArray(items.wardId, scope),
+      ),
+    )
+    .groupBy(key)
+    .having(
+      and(
+        sql`bool_or(${items.status} = 'open')`,
+        or(sql`count(*) >= ${tuning.persistentMinRaised}`, sql`min(${items.raisedOn}) < ${since}`),
+      ),
+    );
+  const todayIso = today.toISOString().slice(0, 10);
+  const ranked = threads
+    .map((t) => {
+      const stats = { riskScore: t.maxRiskScore, timesRaised: t.timesRaised, daysOpen: daysBetween(t.firstRaisedOn, todayIso) };
+      return { ...t, rank: persistenceRank(stats), persistent: isPersistent(stats, { minRaised: tuning.persistentMinRaised, minDaysOpen: tuning.persistentMinDays }) };
+    })
+    .filter((t) => t.persistent)
+    .sort((a, b) => b.rank - a.rank)
+    .slice(0, filter.limit);
+  if (ranked.length === 0) return [];
+  const rows = await db
+    .select()
+    .from(items)
+    .where(
+      inArray(
+        items.id,
+        ranked.map((t) => t.latestItemId),
+      ),
+    );
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ranked.map((t) => ({ item: byId.get(t.latestItemId)!, rank: Math.round(t.rank * 100) / 100 }));
 }

@@ -124,3 +124,20 @@ export async function resolveScope(
 export function inScope(column: SQL | { getSQL(): SQL }, wardIds: readonly string[]): SQL {
   return sql`${column} = ANY(string_to_array(${wardIds.join(',')}, ',')::uuid[])`;
 }
+
+export function presentScope(scope: ReportScope) {
+  return { organisation: scope.organisation, wardId: scope.wardId, division: scope.division, wards: scope.wards };
+}
+
+export function presentPeriod(period: ReportPeriod) {
+  return {
+    from: period.from,
+    to: period.to,
+    days: period.days,
+    previous: period.previous,
+    asOf: period.asOf.toISOString(),
+    asOfDate: period.asOfDate,
+    generatedAt: period.generatedAt.toISOString(),
+    timeZone: period.timeZone,
+  };
+}

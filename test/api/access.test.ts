@@ -51,7 +51,10 @@ function operations(): Operation[] {
 }
 
 const pathParams = (path: string) => [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
-const fill = (path: string, id: string) => path.replace(/\{[^}]+\}/g, id);
+/** Another object's id, for routes that name a second object below the first, e.g. {priorityId}. */
+const OTHER_ID = randomUUID();
+/** The path with `id` as its {id}, and OTHER_ID for any further parameter. */
+const fill = (path: string, id: string) => path.replace(/\{([^}]+)\}/g, (_, name: string) => (name === 'id' ? id : OTHER_ID));
 const label = (op: Operation) => `${op.method} ${op.path}`;
 
 /** Ids of the organisation `a` for each kind of object in a path, by its first segment. */
@@ -81,14 +84,13 @@ const hasBody = (op: Operation) => op.method === 'POST' || op.method === 'PATCH'
 /** The answer for an unreachable object must be 404 when nothing but the id can decide it. */
 const idDecides = (op: Operation) => !hasBody(op) || label(op) in BODIES;
 
-/** The id routes this file can probe: every route with an {id} whose kind of object has a fixture. */
+/** The routes of the route table that take an {id} of a kind of object that `table` has an id for. */
 function idRoutes(table: Record<string, string>) {
   return operations().filter((op) => {
-    if (pathParams(op.path).length === 0) return false;
-    expect(pathParams(op.path), `${label(op)}: only {id} path parameters are covered; extend this test`).toEqual(['id']);
-    if (resourceOf(op.path) in table) return true;
-    expect(NO_FIXTURE_YET.has(resourceOf(op.path)) || table === idsOfSecondWard, `${label(op)}: no fixture id for "${resourceOf(op.path)}"; add one`).toBe(true);
-    return false;
+    const params = pathParams(op.path);
+    if (params.length === 0) return false;
+    expect(params[0], `${label(op)}: routes whose first parameter is not {id} are not covered; extend this test`).toBe('id');
+    return resourceOf(op.path) in table;
   });
 }
 
@@ -168,9 +170,10 @@ describe('the route table', () => {
         'POST /v1/items/{id}/resolve',
       ]),
     );
+    // Every id route is probed below, except those of kinds listed in NO_FIXTURE_YET.
     const probed = idRoutes(idsOfA).map(label);
-    const notProbed = withIds.map(label).filter((route) => !probed.includes(route));
-    expect(notProbed.every((route) => NO_FIXTURE_YET.has(resourceOf(route.split(' ')[1]!))), notProbed.join(', ')).toBe(true);
+    const notProbed = withIds.filter((op) => !probed.includes(label(op)) && !NO_FIXTURE_YET.has(resourceOf(op.path)));
+    expect(notProbed.map(label), 'add a fixture id for these routes to idsOfA').toEqual([]);
   });
 });
 

@@ -1,0 +1,80 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { tenantOf } from '../auth/plugin.js';
+import { TENANT_ROLES } from '../auth/roles.js';
+import type { ServiceDeps } from '../deps.js';
+import { commonErrors, idParams, isoDate } from '../http/schemas.js';
+import { itemSchema } from '../items/schemas.js';
+import { renderBriefingPackHtml } from './html.js';
+import { briefingPack } from './service.js';
+
+const packSchema = z
+  .object({
+    ward: z.object({ id: z.uuid(), code: z.string(), name: z.string() }),
+    date: isoDate,
+    previousBriefing: z.object({ id: z.uuid(), date: isoDate }).nullable(),
+    since: isoDate,
+    openItems: z.array(itemSchema),
+    resolvedSincePreviousBriefing: z.array(itemSchema),
+    overdueEscalations: z.array(
+      z.object({
+        id: z.uuid(),
+        itemId: z.uuid(),
+        description: z.string(),
+        band: z.string(),
+        level: z.number().int(),
+        assignee: z.string(),
+        dueAt: z.string(),
+      }),
+    ),
+    persistentIssues: z.array(itemSchema.extend({ rank: z.number() })),
+    priorities: z.array(
+      z.object({
+        id: z.uuid(),
+        title: z.string(),
+        level: z.string(),
+        active: z.boolean(),
+        items: z.number().int(),
+        openItems: z.number().int(),
+      }),
+    ),
+    counts: z.object({
+      open: z.number().int(),
+      resolvedSincePreviousBriefing: z.number().int(),
+      overdueEscalations: z.number().int(),
+      persistent: z.number().int(),
+    }),
+  })
+  .meta({ id: 'BriefingPack' });
+
+export const briefingPackRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
+  app.get(
+    '/v1/wards/:id/briefing-pack',
+    {
+      config: { access: TENANT_ROLES },
+      schema: {
+        operationId: 'briefingPack',
+        tags: ['alignment'],
+        summary: "What the ward needs at its next briefing: open items and the managers' answers, what was resolved",
+        description: '`format=html` gives a printable one-page version (text/html).',
+        params: idParams,
+        querystring: z.strictObject({
+          date: isoDate.optional().describe('The briefing date; default today (UTC)'),
+          format: z.enum(['json', 'html']).default('json'),
+        }),
+        response: { 200: packSchema, ...commonErrors },
+      },
+    },
+    async (request, reply) => {
+      const date = request.query.date ?? new Date().toISOString().slice(0, 10);
+      const pack = await briefingPack(deps, tenantOf(request), request.params.id, date);
+      if (request.query.format === 'html') {
+        return reply
+          .type('text/html; charset=utf-8')
+          .serializer((payload: unknown) => payload as string)
+          .send(renderBriefingPackHtml(pack) as never);
+      }
+      return pack;
+    },
+  );
+};

@@ -1,0 +1,97 @@
+/**
+ * Does agreement predict resolution better than risk? Resolution by alignment state beside
+ * resolution by risk band, the odds ratio of resolution for aligned_for_change against the
+ * other answered states, and Kaplan-Meier time-to-resolution curves.
+ */
+import type { Database } from '../db/client.js';
+import { ALIGNMENT_STATES, type AlignmentState } from '../domain/alignment.js';
+import { RISK_BANDS, type RiskBand } from '../domain/risk.js';
+import {
+  resolutionOddsRatio,
+  summariseResolution,
+  type ResolutionCell,
+  type ResolutionOddsRatio,
+  type ResolutionSummary,
+} from '../domain/resolution.js';
+import type { SurvivalPoint } from '../domain/statistics.js';
+import { resolutionCells, type ResolutionCellRow } from './alignment-queries.js';
+import type { TenantPrincipal } from '../auth/principal.js';
+import { presentPeriod, presentScope, reportPeriod, resolveScope, type ReportPeriod, type ReportScope } from './scope.js';
+
+/** States where both sides have answered; `pending` is left out of the comparison. */
+export const ANSWERED_STATES: readonly AlignmentState[] = ALIGNMENT_STATES.filter((s) => s !== 'pending');
+const OTHER_ANSWERED = ANSWERED_STATES.filter((s) => s !== 'aligned_for_change');
+const HIGH_BANDS: readonly RiskBand[] = ['high', 'extreme'];
+const LOW_BANDS: readonly RiskBand[] = ['low', 'moderate'];
+
+export interface ResolutionGroup<K extends string> extends ResolutionSummary {
+  key: K;
+  curve: { points: SurvivalPoint[]; median: number | null };
+}
+
+export interface AlignmentAnalysis {
+  items: number;
+  byAlignment: ResolutionGroup<AlignmentState>[];
+  byRiskBand: ResolutionGroup<RiskBand>[];
+  alignedForChange: ResolutionOddsRatio & { exposed: string[]; reference: string[] };
+  highRisk: ResolutionOddsRatio & { exposed: string[]; reference: string[] };
+}
+
+function group<K extends string>(key: K, cells: ResolutionCell[]): ResolutionGroup<K> {
+  const { curve, ...summary } = summariseResolution(cells);
+  return { key, ...summary, curve };
+}
+
+const totals = (groups: ResolutionGroup<string>[], keys: readonly string[]) =>
+  groups
+    .filter((g) => keys.includes(g.key))
+    .reduce((sum, g) => ({ items: sum.items + g.items, resolved: sum.resolved + g.resolved }), { items: 0, resolved: 0 });
+
+/** Pure: the analysis from the grouped cells. */
+export function analyseAlignment(rows: readonly ResolutionCellRow[]): AlignmentAnalysis {
+  const cellsOf = (match: (row: ResolutionCellRow) => boolean): ResolutionCell[] =>
+    rows.filter(match).map((r) => ({ days: r.days, resolved: r.resolved, count: r.count }));
+  const byAlignment = ALIGNMENT_STATES.map((state) => group(state, cellsOf((r) => r.alignment === state)));
+  const byRiskBand = RISK_BANDS.map((band) => group(band, cellsOf((r) => r.band === band)));
+  return {
+    items: rows.reduce((sum, r) => sum + r.count, 0),
+    byAlignment,
+    byRiskBand,
+    alignedForChange: {
+      exposed: ['aligned_for_change'],
+      reference: [...OTHER_ANSWERED],
+      ...resolutionOddsRatio(totals(byAlignment, ['aligned_for_change']), totals(byAlignment, OTHER_ANSWERED)),
+    },
+    highRisk: {
+      exposed: [...HIGH_BANDS],
+      reference: [...LOW_BANDS],
+      ...resolutionOddsRatio(totals(byRiskBand, HIGH_BANDS), totals(byRiskBand, LOW_BANDS)),
+    },
+  };
+}
+
+export async function alignmentAnalysis(db: Database, scope: ReportScope, period: ReportPeriod) {
+  return analyseAlignment(await resolutionCells(db, scope, period));
+}
+
+/** GET /v1/reports/alignment */
+export async function alignmentReport(
+  db: Database,
+  principal: TenantPrincipal,
+  request: { from: string; to: string; wardId?: string | undefined; division?: string | undefined },
+  now = new Date(),
+) {
+  const scope = await resolveScope(db, principal, request);
+  const period = reportPeriod(request.from, request.to, now);
+  const analysis = await alignmentAnalysis(db, scope, period);
+  const present = <K extends string>({ key: _key, curve, ...rest }: ResolutionGroup<K>) => ({ ...rest, survival: curve });
+  return {
+    scope: presentScope(scope),
+    period: presentPeriod(period),
+    items: analysis.items,
+    byAlignment: analysis.byAlignment.map((g) => ({ state: g.key, ...present(g) })),
+    byRiskBand: analysis.byRiskBand.map((g) => ({ band: g.key, ...present(g) })),
+    alignedForChange: analysis.alignedForChange,
+    highRisk: analysis.highRisk,
+  };
+}

@@ -1,0 +1,38 @@
+/** The board pack in the format asked for: the JSON structure, a tidy CSV, or printable HTML. */
+import type { TenantPrincipal } from '../auth/principal.js';
+import type { Database } from '../db/client.js';
+import type { Tuning } from '../deps.js';
+import { governancePack, type GovernanceRequest } from './governance.js';
+import { renderPackCsv } from './render-csv.js';
+import { renderPackHtml } from './render-html.js';
+import type { GovernancePack } from './schemas.js';
+
+export type PackFormat = 'json' | 'csv' | 'html';
+
+export type PackResponse =
+  | { format: 'json'; pack: GovernancePack }
+  | { format: 'csv' | 'html'; contentType: string; disposition: string; body: string };
+
+export async function governancePackAs(
+  deps: { db: Database; tuning?: Tuning | undefined },
+  principal: TenantPrincipal,
+  request: GovernanceRequest & { format: PackFormat },
+  now = new Date(),
+): Promise<PackResponse> {
+  const pack = await governancePack(deps, principal, request, now);
+  if (request.format === 'json') return { format: 'json', pack };
+  const name = `governance-pack-${pack.period.from}-to-${pack.period.to}`;
+  return request.format === 'csv'
+    ? {
+        format: 'csv',
+        contentType: 'text/csv; charset=utf-8; header=present',
+        disposition: `attachment; filename="${name}.csv"`,
+        body: renderPackCsv(pack),
+      }
+    : {
+        format: 'html',
+        contentType: 'text/html; charset=utf-8',
+        disposition: `inline; filename="${name}.html"`,
+        body: renderPackHtml(pack),
+      };
+}

@@ -1,0 +1,286 @@
+/**
+ * The board pack's SQL: every statement is set-based (grouped in the database, no query per
+ * ward, item or escalation) and read-only. The shaping and arithmetic live in governance.ts.
+ */
+import { sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { inScope, type ReportPeriod, type ReportScope } from './scope.js';
+import { escalationFactsSql, periodParams, rows } from './sql.js';
+
+export const ATTENDANCE_GROUPS = ['nursing', 'medical', 'allied', 'manager', 'other'] as const;
+export type AttendanceGroup = (typeof ATTENDANCE_GROUPS)[number];
+
+export type FidelityCounts = {
+  held_working_days: number;
+  held: number;
+  not_held: number;
+  recorded_working_days: number;
+} & { [K in `${AttendanceGroup}_${'total' | 'recorded' | 'present'}`]: number };
+
+export type FidelityRow = FidelityCounts & { ward_id: string };
+
+/** Per ward: working days with a held briefing (up to the as-at date), briefings, attendance. */
+export function briefingFidelity(db: Database, scope: ReportScope, period: ReportPeriod) {
+  const p = periodParams(period);
+  const attendance = ATTENDANCE_GROUPS.map((group) => {
+    const column = sql.raw(`b.attendance_${group}`);
+    return sql`,
+      coalesce(sum(${column}) FILTER (WHERE b.held), 0)::int AS ${sql.raw(`${group}_total`)},
+      count(${column}) FILTER (WHERE b.held)::int AS ${sql.raw(`${group}_recorded`)},
+      count(*) FILTER (WHERE b.held AND ${column} > 0)::int AS ${sql.raw(`${group}_present`)}`;
+  });
+  return rows<FidelityRow>(
+    db,
+    sql`
+      SELECT
+        b.ward_id,
+        count(DISTINCT b.date) FILTER (WHERE b.held AND extract(isodow FROM b.date) <= 5 AND b.date <= ${p.asOfDate})::int AS held_working_days,
+        count(*) FILTER (WHERE b.held)::int AS held,
+        count(*) FILTER (WHERE NOT b.held)::int AS not_held,
+        count(DISTINCT b.date) FILTER (WHERE extract(isodow FROM b.date) <= 5 AND b.date <= ${p.asOfDate})::int AS recorded_working_days
+        ${sql.join(attendance, sql``)}
+      FROM briefings b
+      WHERE b.organisation_id = ${scope.organisation.id}::uuid
+        AND ${inScope(sql`b.ward_id`, scope.wardIds)}
+        AND b.date BETWEEN ${p.from} AND ${p.to}
+      GROUP BY b.ward_id`,
+  );
+}
+
+export function notHeldReasons(db: Database, scope: ReportScope, period: ReportPeriod) {
+  const p = periodParams(period);
+  return rows<{ ward_id: string; reason: string | null; count: number }>(
+    db,
+    sql`
+      SELECT b.ward_id, b.not_held_reason AS reason, count(*)::int AS count
+      FROM briefings b
+      WHERE b.organisation_id = ${scope.organisation.id}::uuid
+        AND ${inScope(sql`b.ward_id`, scope.wardIds)}
+        AND b.date BETWEEN ${p.from} AND ${p.to}
+        AND NOT b.held
+      GROUP BY b.ward_id, b.not_held_reason`,
+  );
+}
+
+/** Items raised per ward, period (current or previous), kind, category and band. */
+export function itemCounts(db: Database, scope: ReportScope, period: ReportPeriod) {
+  const p = periodParams(period);
+  return rows<{ ward_id: string; current: boolean; kind: string; category: string; band: string; count: number }>(
+    db,
+    sql`
+      SELECT i.ward_id, (i.raised_on >= ${p.from}) AS current, i.kind, i.category,
+             coalesce(i.risk_band, 'ungraded') AS band, count(*)::int AS count
+      FROM items i
+      WHERE i.organisation_id = ${scope.organisation.id}::uuid
+        AND ${inScope(sql`i.ward_id`, scope.wardIds)}
+        AND i.raised_on BETWEEN ${p.previousFrom} AND ${p.to}
+      GROUP BY 1, 2, 3, 4, 5`,
+  );
+}
+
+export interface EscalationGroupRow {
+  by_band: boolean;
+  by_level: boolean;
+  band: string | null;
+  level_reached: number | null;
+  opened: number;
+  within: number;
+  late: number;
+  missed: number;
+  pending: number;
+  closed_unacknowledged: number;
+  resolved: number;
+  median_hours_to_ack: number | null;
+  median_days_to_resolve: number | null;
+  fixed: number;
+  mitigated: number;
+  risk_accepted: number;
+  not_actionable: number;
+  unresolved: number;
+}
+
+/** Escalations opened in the period: overall, by band and by the highest level reached. */
+export function escalationGroups(db: Database, scope: ReportScope, period: ReportPeriod) {
+  const p = periodParams(period);
+  const facts = escalationFactsSql(period, scope.organisation.id, inScope(sql`e.ward_id`, scope.wardIds), {
+    from: p.from,
+    to: p.to,
+  });
+  const outcome = (name: string) => sql`count(*) FILTER (WHERE f.outcome = ${name})::int AS ${sql.raw(name)}`;
+  const ack = (name: string) => sql`count(*) FILTER (WHERE f.ack_class = ${name})::int AS ${sql.raw(name)}`;
+  return rows<EscalationGroupRow>(
+    db,
+    sql`
+      WITH f AS (${facts})
+      SELECT
+        grouping(f.band) = 0 AS by_band,
+        grouping(f.level_reached) = 0 AS by_level,
+        f.band,
+        f.level_reached,
+        count(*)::int AS opened,
+        ${ack('within')}, ${ack('late')}, ${ack('missed')}, ${ack('pending')}, ${ack('closed_unacknowledged')},
+        count(*) FILTER (WHERE f.outcome <> 'unresolved')::int AS resolved,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY f.hours_to_ack) AS median_hours_to_ack,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY f.days_to_resolve) AS median_days_to_resolve,
+        ${outcome('fixed')}, ${outcome('mitigated')}, ${outcome('risk_accepted')}, ${outcome('not_actionable')},
+        ${outcome('unresolved')}
+      FROM f
+      GROUP BY GROUPING SETS ((), (f.band), (f.level_reached))`,
+  );
+}
+
+/** Escalations overdue right now (open, deadline passed), whenever they were opened. */
+export function overdueNow(db: Database, scope: ReportScope, period: ReportPeriod) {
+  const p = periodParams(period);
+  return rows<{ by_band: boolean; by_level: boolean; band: string | null; level: number | null; count: number }>(
+    db,
+    sql`
+      SELECT grouping(e.band) = 0 AS by_band, grouping(e.level) = 0 AS by_level, e.band, e.level + 1 AS level,
+             count(*)::int AS count
+      FROM escalations e
+      WHERE e.organisation_id = ${scope.organisation.id}::uuid
+        AND ${inScope(sql`e.ward_id`, scope.wardIds)}
+        AND e.state = 'open' AND e.due_at < ${p.now}
+      GROUP BY GROUPING SETS ((), (e.band), (e.level))`,
+  );
+}
+
+export interface OpenThreadRow {
+  thread_id: string;
+  times_raised: number;
+  raised_in_period: number;
+  first_raised_on: string;
+  last_raised_on: string;
+  risk_score: number | null;
+  consequence: number | null;
+}
+
+/**
+ * Threads (an item and its repeats, keyed by coalesce(thread_id, id)) of problems and risks
+ * raised up to `to` that were still open at `asOf`.
+ */
+export function openThreads(db: Database, scope: ReportScope, period: ReportPeriod) {
+  const p = periodParams(period);
+  return rows<OpenThreadRow>(
+    db,
+    sql`
+      SELECT coalesce(i.thread_id, i.id) AS thread_id,
+             count(*)::int AS times_raised,
+             count(*) FILTER (WHERE i.raised_on >= ${p.from})::int AS raised_in_period,
+             min(i.raised_on)::text AS first_raised_on,
+             max(i.raised_on)::text AS last_raised_on,
+             max(i.risk_score)::int AS risk_score,
+             max(i.consequence)::int AS consequence
+      FROM items i
+      WHERE i.organisation_id = ${scope.organisation.id}::uuid
+        AND ${inScope(sql`i.ward_id`, scope.wardIds)}
+        AND i.kind <> 'good_practice'
+        AND i.raised_on <= ${p.to}
+      GROUP BY 1
+      HAVING bool_or(i.resolved_at IS NULL OR i.resolved_at > ${p.asOf})`,
+  );
+}
+
+export interface ThreadDetailRow {
+  thread_id: string;
+  item_id: string;
+  ward_id: string;
+  kind: string;
+  category: string;
+  description: string;
+  risk_band: string | null;
+  escalation_id: string | null;
+  escalation_state: string | null;
+  owner_id: string | null;
+  owner_name: string | null;
+  stance: string | null;
+  stance_rationale: string | null;
+  stance_at_ms: number | null;
+  action_description: string | null;
+  action_due_date: string | null;
+}
+
+/**
+ * For the given threads: the latest raising, and the thread's latest escalation with its
+ * current owner, the manager's stance and the latest planned action. One statement.
+ */
+export function threadDetails(db: Database, scope: ReportScope, period: ReportPeriod, threadIds: string[]) {
+  const p = periodParams(period);
+  return rows<ThreadDetailRow>(
+    db,
+    sql`
+      SELECT t.thread_id, latest.id AS item_id, latest.ward_id, latest.kind, latest.category, latest.description,
+             latest.risk_band, esc.id AS escalation_id, esc.state AS escalation_state,
+             esc.assignee_staff_id AS owner_id, s.name AS owner_name, esc.stance, esc.stance_rationale,
+             (extract(epoch FROM esc.stance_at) * 1000)::float8 AS stance_at_ms,
+             act.description AS action_description, act.due_date::text AS action_due_date
+      FROM unnest(string_to_array(${threadIds.join(',')}, ',')::uuid[]) AS t(thread_id)
+      JOIN LATERAL (
+        SELECT i.* FROM items i
+        WHERE i.organisation_id = ${scope.organisation.id}::uuid
+          AND (i.id = t.thread_id OR i.thread_id = t.thread_id)
+          AND i.raised_on <= ${p.to}
+        ORDER BY i.raised_on DESC, i.created_at DESC, i.id DESC
+        LIMIT 1
+      ) latest ON true
+      LEFT JOIN LATERAL (
+        SELECT e.* FROM escalations e
+        JOIN items ti ON ti.id = e.item_id
+        WHERE e.organisation_id = ${scope.organisation.id}::uuid
+          AND (ti.id = t.thread_id OR ti.thread_id = t.thread_id)
+        ORDER BY e.created_at DESC, e.id DESC
+        LIMIT 1
+      ) esc ON true
+      LEFT JOIN staff s ON s.id = esc.assignee_staff_id
+      LEFT JOIN LATERAL (
+        SELECT a.description, a.due_date FROM escalation_actions a
+        WHERE a.escalation_id = esc.id
+        ORDER BY a.created_at DESC
+        LIMIT 1
+      ) act ON true`,
+  );
+}
+
+export interface PriorityRow {
+  id: string;
+  title: string;
+  level: string;
+  ward_id: string | null;
+  division: string | null;
+  owner_id: string;
+  owner_name: string;
+  linked: number;
+  resolved: number;
+  raised_in_period: number;
+}
+
+/**
+ * Active priorities that concern the scope (organisation-wide ones, those of the scope's
+ * divisions, and those of its wards), with their linked problems and risks in scope raised up
+ * to `to` and how many of them were resolved by `asOf`.
+ */
+export function priorityProgress(db: Database, scope: ReportScope, period: ReportPeriod) {
+  const p = periodParams(period);
+  const divisions = [...new Set(scope.wards.map((w) => w.division).filter((d): d is string => d !== null))];
+  return rows<PriorityRow>(
+    db,
+    sql`
+      SELECT pr.id, pr.title, pr.level, pr.ward_id, pr.division, pr.owner_staff_id AS owner_id, s.name AS owner_name,
+             count(i.id)::int AS linked,
+             count(i.id) FILTER (WHERE i.resolved_at <= ${p.asOf})::int AS resolved,
+             count(i.id) FILTER (WHERE i.raised_on >= ${p.from})::int AS raised_in_period
+      FROM priorities pr
+      JOIN staff s ON s.id = pr.owner_staff_id
+      LEFT JOIN item_priorities ip ON ip.priority_id = pr.id
+      LEFT JOIN items i ON i.id = ip.item_id
+        AND ${inScope(sql`i.ward_id`, scope.wardIds)}
+        AND i.raised_on <= ${p.to}
+      WHERE pr.organisation_id = ${scope.organisation.id}::uuid
+        AND pr.active
+        AND (pr.level = 'organisation'
+          OR (pr.level = 'division' AND pr.division IN (SELECT jsonb_array_elements_text(${JSON.stringify(divisions)}::jsonb)))
+          OR (pr.level = 'ward' AND ${inScope(sql`pr.ward_id`, scope.wardIds)}))
+      GROUP BY pr.id, s.name
+      ORDER BY pr.level, pr.title, pr.id`,
+  );
+}

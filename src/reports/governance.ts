@@ -1,0 +1,375 @@
+/**
+ * The governance board pack: one read of the database (a fixed number of grouped statements,
+ * whatever the number of wards or items), shaped by the pure functions below.
+ */
+import type { TenantPrincipal } from '../auth/principal.js';
+import type { Database } from '../db/client.js';
+import { tuningOf, type Tuning } from '../deps.js';
+import { countWorkingDays, daysBetween } from '../domain/calendar.js';
+import { OUTCOMES, type Stance } from '../domain/escalation.js';
+import { isPersistent, persistenceRank } from '../domain/persistence.js';
+import { RISK_BANDS } from '../domain/risk.js';
+import { wilsonInterval } from '../domain/statistics.js';
+import { ITEM_CATEGORIES, ITEM_KINDS, type ItemCategory, type ItemKind } from '../domain/taxonomy.js';
+import { analyseAlignment } from './alignment.js';
+import { resolutionCells } from './alignment-queries.js';
+import {
+  ATTENDANCE_GROUPS,
+  briefingFidelity,
+  escalationGroups,
+  itemCounts,
+  notHeldReasons,
+  openThreads,
+  overdueNow,
+  priorityProgress,
+  threadDetails,
+  type EscalationGroupRow,
+  type FidelityCounts,
+  type FidelityRow,
+  type OpenThreadRow,
+  type PriorityRow,
+  type ThreadDetailRow,
+} from './governance-queries.js';
+import type { GovernancePack } from './schemas.js';
+import {
+  presentPeriod,
+  presentScope,
+  reportPeriod,
+  resolveScope,
+  type ReportPeriod,
+  type ReportScope,
+  type WardRef,
+} from './scope.js';
+import { buildSpcChart } from './spc.js';
+import { screenedText } from './text.js';
+
+export const PERSISTENT_ISSUES_SHOWN = 10;
+const BANDS_AND_UNGRADED = [...RISK_BANDS, 'ungraded'] as const;
+
+export interface GovernanceRequest {
+  from: string;
+  to: string;
+  wardId?: string | undefined;
+  division?: string | undefined;
+  ackTarget?: number | undefined;
+  resolutionDaysTarget?: number | undefined;
+}
+
+export async function governancePack(
+  deps: { db: Database; tuning?: Tuning | undefined },
+  principal: TenantPrincipal,
+  request: GovernanceRequest,
+  now = new Date(),
+): Promise<GovernancePack> {
+  const { db } = deps;
+  const scope = await resolveScope(db, principal, request);
+  const period = reportPeriod(request.from, request.to, now);
+  const tuning = tuningOf(deps);
+
+  const [fidelityRows, reasonRows, itemRows, escalationRows, overdueRows, cells, threads, priorityRows, spc] =
+    await Promise.all([
+      briefingFidelity(db, scope, period),
+      notHeldReasons(db, scope, period),
+      itemCounts(db, scope, period),
+      escalationGroups(db, scope, period),
+      overdueNow(db, scope, period),
+      resolutionCells(db, scope, period),
+      openThreads(db, scope, period),
+      priorityProgress(db, scope, period),
+      Promise.all([
+        buildSpcChart(db, scope, period, 'items_raised'),
+        buildSpcChart(db, scope, period, 'ack_within_deadline', request.ackTarget),
+        buildSpcChart(db, scope, period, 'days_to_resolution', request.resolutionDaysTarget),
+      ]),
+    ]);
+
+  const top = topPersistent(threads, period, tuning);
+  const details = top.length > 0 ? await threadDetails(db, scope, period, top.map((t) => t.thread_id)) : [];
+  const alignment = analyseAlignment(cells);
+  const strip = <T extends { key: string; curve: unknown }>({ key: _key, curve: _curve, ...rest }: T) => rest;
+
+  return {
+    scope: presentScope(scope),
+    period: presentPeriod(period),
+    fidelity: fidelitySection(scope, period, fidelityRows, reasonRows, itemRows),
+    items: itemsSection(scope, itemRows),
+    escalations: escalationSection(escalationRows, overdueRows),
+    alignment: {
+      items: alignment.items,
+      byAlignment: alignment.byAlignment.map((g) => ({ state: g.key, ...strip(g) })),
+      byRiskBand: alignment.byRiskBand.map((g) => ({ band: g.key, ...strip(g) })),
+      alignedForChange: alignment.alignedForChange,
+      highRisk: alignment.highRisk,
+    },
+    persistentIssues: persistentSection(scope, top, details),
+    priorities: prioritySection(scope, priorityRows),
+    spc: { itemsRaised: spc[0], ackWithinDeadline: spc[1], daysToResolution: spc[2] },
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Briefing fidelity
+
+type Fidelity = GovernancePack['fidelity']['overall'];
+
+const ratio = (numerator: number, denominator: number) => (denominator === 0 ? null : numerator / denominator);
+
+function fidelityOf(
+  workingDays: number,
+  row: FidelityCounts | undefined,
+  reasons: Map<string, number>,
+  itemsRaised: number,
+): Fidelity {
+  const get = (key: keyof FidelityCounts) => Number(row?.[key] ?? 0);
+  const heldWorkingDays = get('held_working_days');
+  const briefingsHeld = get('held');
+  return {
+    workingDays,
+    heldWorkingDays,
+    heldShare: ratio(heldWorkingDays, workingDays),
+    workingDaysWithoutRecord: Math.max(0, workingDays - get('recorded_working_days')),
+    briefingsHeld,
+    briefingsNotHeld: get('not_held'),
+    notHeldReasons: [...reasons.entries()]
+      .map(([reason, count]) => ({ reason, count }))
+      .sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
+    attendance: ATTENDANCE_GROUPS.map((group) => {
+      const total = get(`${group}_total`);
+      const recorded = get(`${group}_recorded`);
+      return {
+        group,
+        total,
+        briefingsRecorded: recorded,
+        meanPerBriefing: ratio(total, recorded),
+        briefingsPresent: get(`${group}_present`),
+      };
+    }),
+    itemsRaised,
+    itemsPerBriefing: ratio(itemsRaised, briefingsHeld),
+  };
+}
+
+export function fidelitySection(
+  scope: ReportScope,
+  period: ReportPeriod,
+  rows: FidelityRow[],
+  reasonRows: { ward_id: string; reason: string | null; count: number }[],
+  itemRows: { ward_id: string; current: boolean; count: number }[],
+): GovernancePack['fidelity'] {
+  const workingDays = daysBetween(period.from, period.asOfDate) >= 0 ? countWorkingDays(period.from, period.asOfDate) : 0;
+  const reasonsOf = (wardId: string | null) => {
+    const map = new Map<string, number>();
+    for (const r of reasonRows) {
+      if (wardId !== null && r.ward_id !== wardId) continue;
+      const reason = screenedText(r.reason ?? 'No reason recorded');
+      map.set(reason, (map.get(reason) ?? 0) + r.count);
+    }
+    return map;
+  };
+  const itemsOf = (wardId: string | null) =>
+    itemRows.filter((r) => r.current && (wardId === null || r.ward_id === wardId)).reduce((sum, r) => sum + r.count, 0);
+  const wards = scope.wards.map((ward) => ({
+    ward,
+    ...fidelityOf(workingDays, rows.find((r) => r.ward_id === ward.id), reasonsOf(ward.id), itemsOf(ward.id)),
+  }));
+  // Overall: the wards' figures added up (working days become ward-days).
+  const summed: Record<string, number> = {};
+  for (const row of rows) {
+    for (const [key, value] of Object.entries(row)) {
+      if (key !== 'ward_id') summed[key] = (summed[key] ?? 0) + Number(value);
+    }
+  }
+  return {
+    overall: fidelityOf(
+      workingDays * scope.wards.length,
+      summed as unknown as FidelityCounts,
+      reasonsOf(null),
+      itemsOf(null),
+    ),
+    wards,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Items raised
+
+type ItemCountRow = { ward_id: string; current: boolean; kind: string; category: string; band: string; count: number };
+
+function breakdownOf(rows: ItemCountRow[]): Omit<GovernancePack['items']['overall'], never> {
+  const compare = (match: (r: ItemCountRow) => boolean) => {
+    let current = 0;
+    let previous = 0;
+    for (const r of rows) {
+      if (!match(r)) continue;
+      if (r.current) current += r.count;
+      else previous += r.count;
+    }
+    return { current, previous, change: current - previous };
+  };
+  return {
+    total: compare(() => true),
+    byKind: ITEM_KINDS.map((key) => ({ key, ...compare((r) => r.kind === key) })),
+    byCategory: ITEM_CATEGORIES.map((key) => ({ key, ...compare((r) => r.category === key) })),
+    byBand: BANDS_AND_UNGRADED.map((key) => ({ key, ...compare((r) => r.band === key) })),
+  };
+}
+
+export function itemsSection(scope: ReportScope, rows: ItemCountRow[]): GovernancePack['items'] {
+  return {
+    overall: breakdownOf(rows),
+    wards: scope.wards.map((ward) => ({ ward, ...breakdownOf(rows.filter((r) => r.ward_id === ward.id)) })),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Escalations
+
+type EscalationStats = GovernancePack['escalations']['overall'];
+
+function statsOf(row: EscalationGroupRow | undefined, overdue: number): EscalationStats {
+  const n = (key: keyof EscalationGroupRow) => Number(row?.[key] ?? 0);
+  const within = n('within');
+  const decided = within + n('late') + n('missed');
+  const interval = wilsonInterval(within, decided);
+  const median = (value: number | null | undefined) => (value === null || value === undefined ? null : Number(value));
+  return {
+    opened: n('opened'),
+    acknowledgedWithinDeadline: within,
+    acknowledgedLate: n('late'),
+    missedDeadline: n('missed'),
+    pending: n('pending'),
+    closedWithoutAcknowledgement: n('closed_unacknowledged'),
+    ackWithinDeadlineShare: interval.rate,
+    lower: interval.lower,
+    upper: interval.upper,
+    medianHoursToAcknowledge: median(row?.median_hours_to_ack),
+    resolved: n('resolved'),
+    medianDaysToResolve: median(row?.median_days_to_resolve),
+    overdueNow: overdue,
+  };
+}
+
+export function escalationSection(
+  rows: EscalationGroupRow[],
+  overdue: { by_band: boolean; by_level: boolean; band: string | null; level: number | null; count: number }[],
+): GovernancePack['escalations'] {
+  const overall = rows.find((r) => !r.by_band && !r.by_level);
+  const overdueOverall = overdue.find((r) => !r.by_band && !r.by_level)?.count ?? 0;
+  const levels = [
+    ...new Set([
+      ...rows.filter((r) => r.by_level).map((r) => Number(r.level_reached)),
+      ...overdue.filter((r) => r.by_level).map((r) => Number(r.level)),
+    ]),
+  ].sort((a, b) => a - b);
+  return {
+    overall: statsOf(overall, overdueOverall),
+    byBand: RISK_BANDS.map((band) => ({
+      band,
+      ...statsOf(
+        rows.find((r) => r.by_band && r.band === band),
+        overdue.find((r) => r.by_band && r.band === band)?.count ?? 0,
+      ),
+    })),
+    byLevel: levels.map((level) => ({
+      level,
+      ...statsOf(
+        rows.find((r) => r.by_level && Number(r.level_reached) === level),
+        overdue.find((r) => r.by_level && Number(r.level) === level)?.count ?? 0,
+      ),
+    })),
+    outcomes: [...OUTCOMES, 'unresolved' as const].map((outcome) => ({ outcome, count: Number(overall?.[outcome] ?? 0) })),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Persistent issues and priorities
+
+interface RankedThread extends OpenThreadRow {
+  daysOpen: number;
+  score: number;
+}
+
+/** Open threads that are persistent by the service's rule (domain/persistence.ts), most persistent first. */
+export function topPersistent(threads: OpenThreadRow[], period: ReportPeriod, tuning: Tuning): RankedThread[] {
+  const thresholds = { minRaised: tuning.persistentMinRaised, minDaysOpen: tuning.persistentMinDays };
+  return threads
+    .map((t) => {
+      const daysOpen = Math.max(0, daysBetween(t.first_raised_on, period.asOfDate));
+      const stats = { riskScore: Number(t.risk_score ?? 0), timesRaised: Number(t.times_raised), daysOpen };
+      return { ...t, daysOpen, score: persistenceRank(stats), persistent: isPersistent(stats, thresholds) };
+    })
+    .filter((t) => t.persistent)
+    .sort(
+      (a, b) =>
+        b.score - a.score ||
+        b.times_raised - a.times_raised ||
+        b.daysOpen - a.daysOpen ||
+        (a.thread_id < b.thread_id ? -1 : a.thread_id > b.thread_id ? 1 : 0),
+    )
+    .slice(0, PERSISTENT_ISSUES_SHOWN)
+    .map(({ persistent: _persistent, ...rest }) => rest);
+}
+
+function wardOf(scope: ReportScope, id: string): WardRef {
+  return scope.wards.find((w) => w.id === id) ?? { id, code: '', name: '', division: null };
+}
+
+export function persistentSection(
+  scope: ReportScope,
+  top: RankedThread[],
+  details: ThreadDetailRow[],
+): GovernancePack['persistentIssues'] {
+  return top.flatMap((thread, index) => {
+    const detail = details.find((d) => d.thread_id === thread.thread_id);
+    if (!detail) return [];
+    return [
+      {
+        rank: index + 1,
+        threadId: thread.thread_id,
+        latestItemId: detail.item_id,
+        ward: wardOf(scope, detail.ward_id),
+        kind: detail.kind as ItemKind,
+        category: detail.category as ItemCategory,
+        description: screenedText(detail.description),
+        maxRiskScore: thread.risk_score === null ? null : Number(thread.risk_score),
+        timesRaised: Number(thread.times_raised),
+        raisedInPeriod: Number(thread.raised_in_period),
+        firstRaisedOn: thread.first_raised_on,
+        lastRaisedOn: thread.last_raised_on,
+        daysOpen: thread.daysOpen,
+        persistenceScore: thread.score,
+        owner: detail.owner_id && detail.owner_name ? { id: detail.owner_id, name: detail.owner_name } : null,
+        escalationState: detail.escalation_state,
+        latestResponse:
+          detail.stance && detail.stance_at_ms !== null
+            ? {
+                stance: detail.stance as Stance,
+                rationale: screenedText(detail.stance_rationale),
+                at: new Date(Number(detail.stance_at_ms)).toISOString(),
+              }
+            : null,
+        plannedAction:
+          detail.action_description && detail.action_due_date
+            ? { description: screenedText(detail.action_description), dueDate: detail.action_due_date }
+            : null,
+      },
+    ];
+  });
+}
+
+export function prioritySection(scope: ReportScope, rows: PriorityRow[]): GovernancePack['priorities'] {
+  return rows.map((r) => ({
+    id: r.id,
+    title: screenedText(r.title),
+    level: r.level as 'organisation' | 'division' | 'ward',
+    ward: r.ward_id ? wardOf(scope, r.ward_id) : null,
+    division: r.division,
+    owner: { id: r.owner_id, name: r.owner_name },
+    linkedItems: r.linked,
+    resolvedItems: r.resolved,
+    openItems: r.linked - r.resolved,
+    raisedInPeriod: r.raised_in_period,
+    resolutionRate: ratio(r.resolved, r.linked),
+  }));
+}
+

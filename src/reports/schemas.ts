@@ -1,0 +1,329 @@
+import { z } from 'zod';
+import { ALIGNMENT_STATES } from '../domain/alignment.js';
+import { OUTCOMES, STANCES } from '../domain/escalation.js';
+import { RISK_BANDS } from '../domain/risk.js';
+import { ITEM_CATEGORIES, ITEM_KINDS } from '../domain/taxonomy.js';
+import { isoDate, timestamp } from '../http/schemas.js';
+import { checkPeriod, periodFields } from './scope.js';
+import { SPC_METRICS } from './spc.js';
+
+// ---------------------------------------------------------------------------
+// Query strings
+
+const scopeFields = {
+  wardId: z.uuid().optional().describe('Only this ward (404 when outside your reach)'),
+  division: z.string().trim().min(1).max(200).optional().describe('Only the wards of this division'),
+};
+
+export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
+
+export const governanceQuery = z
+  .strictObject({
+    ...periodFields,
+    ...scopeFields,
+    format: z.enum(REPORT_FORMATS).default('json').describe('json (default), csv (tidy table) or html (printable)'),
+    ackTarget: z.coerce
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe('Target share of escalations acknowledged within deadline (0-1), for the SPC assurance reading'),
+    resolutionDaysTarget: z.coerce
+      .number()
+      .min(0)
+      .max(3650)
+      .optional()
+      .describe('Target median days to resolution, for the SPC assurance reading'),
+  })
+  .superRefine(checkPeriod);
+
+export const alignmentQuery = z.strictObject({ ...periodFields, ...scopeFields }).superRefine(checkPeriod);
+
+export const spcQuery = z
+  .strictObject({
+    metric: z.enum(SPC_METRICS),
+    ...periodFields,
+    ...scopeFields,
+    target: z.coerce.number().min(0).max(100_000).optional().describe('Target value, for the assurance reading'),
+  })
+  .superRefine(checkPeriod);
+
+export const threatsQuery = z
+  .strictObject({
+    ...periodFields,
+    ...scopeFields,
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+  })
+  .superRefine(checkPeriod);
+
+// ---------------------------------------------------------------------------
+// Shared parts
+
+const count = z.number().int().min(0);
+const share = z.number().min(0).max(1);
+const wardRef = z.object({ id: z.uuid(), code: z.string(), name: z.string(), division: z.string().nullable() });
+
+export const reportScopeSchema = z
+  .object({
+    organisation: z.object({ id: z.uuid(), name: z.string() }),
+    wardId: z.uuid().nullable(),
+    division: z.string().nullable(),
+    wards: z.array(wardRef),
+  })
+  .meta({ id: 'ReportScope' });
+
+export const reportPeriodSchema = z
+  .object({
+    from: isoDate,
+    to: isoDate,
+    days: count,
+    previous: z.object({ from: isoDate, to: isoDate }).describe('The period of the same length just before'),
+    asOf: timestamp.describe('Figures are as at this instant: the end of `to`, or now if the period has not ended'),
+    asOfDate: isoDate,
+    generatedAt: timestamp,
+    timeZone: z.string(),
+  })
+  .meta({ id: 'ReportPeriod' });
+
+const specialCause = z.object({
+  rule: z.enum(['outside_limits', 'shift', 'trend', 'two_of_three']),
+  kind: z.enum(['improvement', 'concern', 'neutral']),
+});
+
+export const spcChartSchema = z
+  .object({
+    metric: z.enum(SPC_METRICS),
+    title: z.string(),
+    unit: z.string(),
+    improvement: z.enum(['up', 'down', 'neutral']),
+    target: z.number().nullable(),
+    points: z.array(
+      z.object({
+        period: isoDate.describe('Monday of the ISO week'),
+        value: z.number(),
+        special: specialCause.optional(),
+      }),
+    ),
+    mean: z.number().nullable(),
+    upperProcessLimit: z.number().nullable(),
+    lowerProcessLimit: z.number().nullable().describe('Statistical limit, not clamped at zero'),
+    upperNearLimit: z.number().nullable(),
+    lowerNearLimit: z.number().nullable(),
+    trial: z.boolean().describe('Fewer than 12 points: the limits are trial limits'),
+    variation: z.enum([
+      'common_cause',
+      'special_cause_improvement',
+      'special_cause_concern',
+      'special_cause_neutral',
+      'insufficient_data',
+    ]),
+    assurance: z.enum(['consistently_pass', 'consistently_fail', 'hit_and_miss']).optional(),
+    summary: z.object({ variation: z.string(), assurance: z.string() }),
+  })
+  .meta({ id: 'SpcChart' });
+
+const resolutionSummary = {
+  items: count,
+  resolved: count,
+  resolutionRate: share.nullable(),
+  lower: share.nullable().describe('95% Wilson interval'),
+  upper: share.nullable(),
+  medianDaysToResolution: z.number().nullable().describe('Kaplan-Meier median; null when fewer than half resolved'),
+};
+
+const oddsRatioSchema = z.object({
+  exposed: z.array(z.string()),
+  reference: z.array(z.string()),
+  table: z.object({
+    exposedResolved: count,
+    exposedUnresolved: count,
+    referenceResolved: count,
+    referenceUnresolved: count,
+  }),
+  oddsRatio: z.number().nullable(),
+  lower: z.number().nullable(),
+  upper: z.number().nullable(),
+  method: z.enum(['woolf', 'woolf_haldane']),
+  fisherP: z.number(),
+  smallCounts: z.boolean(),
+});
+
+// ---------------------------------------------------------------------------
+// Board pack
+
+const comparison = z.object({ current: count, previous: count, change: z.number().int() });
+const breakdown = <K extends readonly [string, ...string[]]>(keys: K) =>
+  z.array(comparison.extend({ key: z.enum(keys) }));
+const itemBreakdown = z.object({
+  total: comparison,
+  byKind: breakdown(ITEM_KINDS),
+  byCategory: breakdown(ITEM_CATEGORIES),
+  byBand: breakdown([...RISK_BANDS, 'ungraded'] as const),
+});
+
+const attendanceGroup = z.object({
+  group: z.enum(['nursing', 'medical', 'allied', 'manager', 'other']),
+  total: count,
+  briefingsRecorded: count.describe('Held briefings that recorded this group'),
+  meanPerBriefing: z.number().nullable(),
+  briefingsPresent: count.describe('Held briefings with at least one of this group'),
+});
+
+const fidelity = z.object({
+  workingDays: count.describe('Monday-Friday days up to the as-at date (for all wards: ward-days)'),
+  heldWorkingDays: count,
+  heldShare: share.nullable(),
+  workingDaysWithoutRecord: count,
+  briefingsHeld: count,
+  briefingsNotHeld: count,
+  notHeldReasons: z.array(z.object({ reason: z.string(), count })),
+  attendance: z.array(attendanceGroup),
+  itemsRaised: count,
+  itemsPerBriefing: z.number().nullable(),
+});
+
+const escalationStats = z.object({
+  opened: count,
+  acknowledgedWithinDeadline: count,
+  acknowledgedLate: count,
+  missedDeadline: count,
+  pending: count,
+  closedWithoutAcknowledgement: count,
+  ackWithinDeadlineShare: share.nullable().describe('within / (within + late + missed)'),
+  lower: share.nullable(),
+  upper: share.nullable(),
+  medianHoursToAcknowledge: z.number().nullable(),
+  resolved: count,
+  medianDaysToResolve: z.number().nullable(),
+  overdueNow: count.describe('Open now with the deadline passed, whenever opened'),
+});
+
+export const governancePackSchema = z
+  .object({
+    scope: reportScopeSchema,
+    period: reportPeriodSchema,
+    fidelity: z.object({
+      overall: fidelity,
+      wards: z.array(fidelity.extend({ ward: wardRef })),
+    }),
+    items: z.object({
+      overall: itemBreakdown,
+      wards: z.array(itemBreakdown.extend({ ward: wardRef })),
+    }),
+    escalations: z.object({
+      overall: escalationStats,
+      byBand: z.array(escalationStats.extend({ band: z.enum(RISK_BANDS) })),
+      byLevel: z.array(escalationStats.extend({ level: z.number().int().min(1) })),
+      outcomes: z.array(z.object({ outcome: z.enum([...OUTCOMES, 'unresolved'] as const), count })),
+    }),
+    alignment: z.object({
+      items: count.describe('Problems and risks raised in the period and not fixed at the briefing'),
+      byAlignment: z.array(z.object({ state: z.enum(ALIGNMENT_STATES), ...resolutionSummary })),
+      byRiskBand: z.array(z.object({ band: z.enum(RISK_BANDS), ...resolutionSummary })),
+      alignedForChange: oddsRatioSchema,
+      highRisk: oddsRatioSchema,
+    }),
+    persistentIssues: z.array(
+      z.object({
+        rank: z.number().int().min(1),
+        threadId: z.uuid(),
+        latestItemId: z.uuid(),
+        ward: wardRef,
+        kind: z.enum(ITEM_KINDS),
+        category: z.enum(ITEM_CATEGORIES),
+        description: z.string(),
+        maxRiskScore: z.number().int().nullable(),
+        timesRaised: count,
+        raisedInPeriod: count,
+        firstRaisedOn: isoDate,
+        lastRaisedOn: isoDate,
+        daysOpen: count,
+        persistenceScore: z.number(),
+        owner: z.object({ id: z.uuid(), name: z.string() }).nullable(),
+        escalationState: z.string().nullable(),
+        latestResponse: z.object({ stance: z.enum(STANCES), rationale: z.string().nullable(), at: timestamp }).nullable(),
+        plannedAction: z.object({ description: z.string(), dueDate: isoDate }).nullable(),
+      }),
+    ),
+    priorities: z.array(
+      z.object({
+        id: z.uuid(),
+        title: z.string(),
+        level: z.enum(['organisation', 'division', 'ward']),
+        ward: wardRef.nullable(),
+        division: z.string().nullable(),
+        owner: z.object({ id: z.uuid(), name: z.string() }),
+        linkedItems: count,
+        resolvedItems: count,
+        openItems: count,
+        raisedInPeriod: count,
+        resolutionRate: share.nullable(),
+      }),
+    ),
+    spc: z.object({
+      itemsRaised: spcChartSchema,
+      ackWithinDeadline: spcChartSchema,
+      daysToResolution: spcChartSchema,
+    }),
+  })
+  .meta({ id: 'GovernancePack' });
+
+export type GovernancePack = z.infer<typeof governancePackSchema>;
+
+// ---------------------------------------------------------------------------
+// Analysis endpoints
+
+const survivalCurve = z.object({
+  points: z.array(
+    z.object({ time: z.number(), atRisk: count, events: count, censored: count, survival: z.number() }),
+  ),
+  median: z.number().nullable(),
+});
+
+export const alignmentReportSchema = z
+  .object({
+    scope: reportScopeSchema,
+    period: reportPeriodSchema,
+    items: count,
+    byAlignment: z.array(z.object({ state: z.enum(ALIGNMENT_STATES), ...resolutionSummary, survival: survivalCurve })),
+    byRiskBand: z.array(z.object({ band: z.enum(RISK_BANDS), ...resolutionSummary, survival: survivalCurve })),
+    alignedForChange: oddsRatioSchema.describe('Odds of resolution, aligned_for_change against the other answered states'),
+    highRisk: oddsRatioSchema.describe('Odds of resolution, high and extreme against low and moderate'),
+  })
+  .meta({ id: 'AlignmentReport' });
+
+export const spcReportSchema = spcChartSchema
+  .extend({ scope: reportScopeSchema, period: reportPeriodSchema })
+  .meta({ id: 'SpcReport' });
+
+export const threatsReportSchema = z
+  .object({
+    scope: reportScopeSchema,
+    period: reportPeriodSchema,
+    threats: z.array(
+      z.object({
+        rank: z.number().int().min(1),
+        threadId: z.uuid(),
+        latestItemId: z.uuid(),
+        ward: wardRef,
+        kind: z.enum(ITEM_KINDS),
+        category: z.enum(ITEM_CATEGORIES),
+        description: z.string(),
+        consequence: z.number().int().min(1).max(5),
+        maxRiskScore: z.number().int().nullable(),
+        firstRaisedOn: isoDate,
+        lastRaisedOn: isoDate,
+        timesRaised: count,
+        raisingsInWindow: count,
+        ageDays: count,
+        severity: z.number().int().min(1).max(4),
+        probability: z.number().int().min(1).max(4),
+        hazardScore: z.number().int().min(1).max(16),
+        ageBonus: z.number().int().min(0).max(4),
+        rankScore: z.number().int().min(1).max(20),
+        proceedToAction: z.boolean().describe('Hazard score of 8 or more (HFMEA decision tree)'),
+      }),
+    ),
+    total: count.describe('Open threats before the limit'),
+  })
+  .meta({ id: 'ThreatsReport' });

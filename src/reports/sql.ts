@@ -1,0 +1,80 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import type { ReportPeriod } from './scope.js';
+
+/** Rows of a raw statement, on PostgreSQL and on the embedded PGlite alike. */
+export async function rows<T>(db: Database, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+/** The parameters every report statement shares, cast once so both drivers agree on types. */
+export function periodParams(period: ReportPeriod) {
+  return {
+    from: sql`${period.from}::date`,
+    to: sql`${period.to}::date`,
+    previousFrom: sql`${period.previous.from}::date`,
+    asOf: sql`${period.asOf.toISOString()}::timestamptz`,
+    asOfDate: sql`${period.asOfDate}::date`,
+    now: sql`${period.generatedAt.toISOString()}::timestamptz`,
+    timeZone: sql`${period.timeZone}::text`,
+  };
+}
+
+/** The calendar date of a timestamp in the report's time zone. */
+export function localDate(timestamp: SQL, period: ReportPeriod): SQL {
+  return sql`((${timestamp}) AT TIME ZONE ${period.timeZone}::text)::date`;
+}
+
+/**
+ * One row per escalation opened in [from, to] (local date) in scope, with what was known of it
+ * at `asOf`: its first acknowledgement and whether that was in time, its first climb, the
+ * highest level it reached, and its resolution. `ack_class` is
+ *   within   acknowledged, the first acknowledgement inside its deadline with no climb before it
+ *   late     acknowledged, but after a deadline had passed (a climb, or withinDeadline false)
+ *   missed   never acknowledged, and a deadline passed (a climb, or due_at before resolution/asOf)
+ *   closed_unacknowledged  resolved (e.g. fixed by the ward) before any deadline passed
+ *   pending  open, not acknowledged, deadline still ahead
+ * Set-based: one lateral aggregate per escalation over its own events (indexed by escalation).
+ */
+export function escalationFactsSql(
+  period: ReportPeriod,
+  organisationId: string,
+  wardScopeCondition: SQL,
+  opened: { from: SQL; to: SQL },
+): SQL {
+  const p = periodParams(period);
+  return sql`
+    SELECT
+      e.id,
+      e.band,
+      ${localDate(sql`e.created_at`, period)} AS opened_on,
+      coalesce(ev.max_level, e.level) + 1 AS level_reached,
+      extract(epoch FROM ev.first_ack_at - e.created_at) / 3600.0 AS hours_to_ack,
+      CASE WHEN e.resolved_at <= ${p.asOf} THEN extract(epoch FROM e.resolved_at - e.created_at) / 86400.0 END AS days_to_resolve,
+      CASE WHEN e.resolved_at <= ${p.asOf} THEN e.outcome ELSE 'unresolved' END AS outcome,
+      CASE
+        WHEN ev.first_ack_at IS NOT NULL THEN
+          CASE WHEN coalesce(ev.first_ack_within, false) AND (ev.first_climb_at IS NULL OR ev.first_climb_at > ev.first_ack_at)
+               THEN 'within' ELSE 'late' END
+        WHEN ev.first_climb_at IS NOT NULL
+          OR e.due_at < LEAST(coalesce(e.resolved_at, ${p.asOf}), ${p.asOf}) THEN 'missed'
+        WHEN e.resolved_at <= ${p.asOf} THEN 'closed_unacknowledged'
+        ELSE 'pending'
+      END AS ack_class
+    FROM escalations e
+    LEFT JOIN LATERAL (
+      SELECT
+        min(x.created_at) FILTER (WHERE x.type = 'acknowledged') AS first_ack_at,
+        (array_agg((x.details->>'withinDeadline')::boolean ORDER BY x.created_at, x.id)
+           FILTER (WHERE x.type = 'acknowledged'))[1] AS first_ack_within,
+        min(x.created_at) FILTER (WHERE x.type = 'climbed') AS first_climb_at,
+        max(x.level) AS max_level
+      FROM escalation_events x
+      WHERE x.escalation_id = e.id AND x.created_at <= ${p.asOf}
+    ) ev ON true
+    WHERE e.organisation_id = ${organisationId}::uuid
+      AND ${wardScopeCondition}
+      AND ${localDate(sql`e.created_at`, period)} BETWEEN ${opened.from} AND ${opened.to}
+      AND e.created_at <= ${p.asOf}`;
+}

@@ -1,0 +1,132 @@
+/**
+ * Inline SVG charts for the printable pack: no script, no external reference, text escaped.
+ * Colours follow NHS "Making Data Count": grey common cause, blue improvement, orange concern,
+ * purple a signal on a measure with no better direction.
+ */
+import type { SpcChart } from './spc.js';
+
+export function escapeXml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}
+
+export const SPC_COLOURS = {
+  common: '#7f7f7f',
+  improvement: '#289de0',
+  concern: '#ed8b00',
+  neutral: '#490092',
+  mean: '#231f20',
+  limit: '#231f20',
+  near: '#a6a6a6',
+  target: '#d5281b',
+} as const;
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+export function formatValue(value: number, unit: string): string {
+  if (unit === 'share') return `${(value * 100).toFixed(1)}%`;
+  if (Number.isInteger(value)) return String(value);
+  return value.toFixed(1);
+}
+
+/** An XmR chart: points and the run line, mean, process limits, near limits and target. */
+export function xmrSvg(chart: SpcChart, width = 640, height = 260): string {
+  const margin = { top: 28, right: 120, bottom: 44, left: 56 };
+  const plotW = width - margin.left - margin.right;
+  const plotH = height - margin.top - margin.bottom;
+  const label = `${chart.title}: ${chart.points.length} weekly points`;
+  const head = `<svg xmlns="http://www.w3.org/2000/svg" class="chart spc" role="img" aria-label="${escapeXml(label)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><title>${escapeXml(chart.title)}</title>`;
+  if (chart.points.length === 0) {
+    return `${head}<rect x="0.5" y="0.5" width="${width - 1}" height="${height - 1}" fill="#fff" stroke="#d8dde0"/><text x="${width / 2}" y="${height / 2}" text-anchor="middle" font-size="14">No complete weeks with data in this period</text></svg>`;
+  }
+  const values = chart.points.map((p) => p.value);
+  const lines = [chart.mean, chart.upperProcessLimit, chart.lowerProcessLimit, chart.upperNearLimit, chart.lowerNearLimit, chart.target]
+    .filter((v): v is number => v !== null);
+  // Display only: every measure here is non-negative, and a share cannot pass 100%.
+  let lo = Math.max(0, Math.min(...values, ...lines));
+  let hi = Math.max(...values, ...lines);
+  if (chart.unit === 'share') hi = Math.min(1, hi);
+  if (hi - lo < 1e-9) {
+    hi = lo + (chart.unit === 'share' ? 0.1 : 1);
+  }
+  const pad = (hi - lo) * 0.08;
+  lo = Math.max(0, lo - pad);
+  hi = chart.unit === 'share' ? Math.min(1, hi + pad) : hi + pad;
+  const x = (i: number) => margin.left + (chart.points.length === 1 ? plotW / 2 : (i * plotW) / (chart.points.length - 1));
+  const y = (v: number) => margin.top + plotH - ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * plotH;
+  const parts: string[] = [head];
+  parts.push(`<rect x="${margin.left}" y="${margin.top}" width="${plotW}" height="${plotH}" fill="#fff" stroke="#d8dde0"/>`);
+  // y axis ticks
+  for (let t = 0; t <= 4; t++) {
+    const v = lo + ((hi - lo) * t) / 4;
+    const ty = round(y(v));
+    parts.push(`<line x1="${margin.left - 4}" x2="${margin.left}" y1="${ty}" y2="${ty}" stroke="#425563"/>`);
+    parts.push(`<text x="${margin.left - 6}" y="${ty + 4}" text-anchor="end" font-size="10">${escapeXml(formatValue(v, chart.unit))}</text>`);
+  }
+  const hline = (v: number | null, cls: string, colour: string, dash: string, text: string) => {
+    if (v === null) return;
+    const ly = round(y(v));
+    parts.push(
+      `<line class="${cls}" x1="${margin.left}" x2="${margin.left + plotW}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="1.2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`,
+    );
+    parts.push(`<text x="${margin.left + plotW + 4}" y="${ly + 3}" font-size="9" fill="${colour}">${escapeXml(text)}</text>`);
+  };
+  const trial = chart.trial ? ' (trial)' : '';
+  hline(chart.upperNearLimit, 'near-limit', SPC_COLOURS.near, '2 3', '');
+  hline(chart.lowerNearLimit, 'near-limit', SPC_COLOURS.near, '2 3', '');
+  hline(chart.upperProcessLimit, 'process-limit', SPC_COLOURS.limit, '6 4', `UPL${trial} ${chart.upperProcessLimit === null ? '' : formatValue(chart.upperProcessLimit, chart.unit)}`);
+  hline(chart.lowerProcessLimit, 'process-limit', SPC_COLOURS.limit, '6 4', `LPL${trial} ${chart.lowerProcessLimit === null ? '' : formatValue(chart.lowerProcessLimit, chart.unit)}`);
+  hline(chart.mean, 'mean', SPC_COLOURS.mean, '', `Mean ${chart.mean === null ? '' : formatValue(chart.mean, chart.unit)}`);
+  hline(chart.target, 'target', SPC_COLOURS.target, '1 2', `Target ${chart.target === null ? '' : formatValue(chart.target, chart.unit)}`);
+  const path = chart.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${round(x(i))},${round(y(p.value))}`).join(' ');
+  parts.push(`<path d="${path}" fill="none" stroke="${SPC_COLOURS.common}" stroke-width="1.5"/>`);
+  chart.points.forEach((p, i) => {
+    const kind = p.special?.kind ?? 'common';
+    const colour = SPC_COLOURS[kind];
+    const tip = `${p.period}: ${formatValue(p.value, chart.unit)}${p.special ? ` (special cause, ${p.special.kind}: ${p.special.rule.replaceAll('_', ' ')})` : ''}`;
+    parts.push(
+      `<circle class="point ${kind}" cx="${round(x(i))}" cy="${round(y(p.value))}" r="4" fill="${colour}" stroke="#fff" stroke-width="1"><title>${escapeXml(tip)}</title></circle>`,
+    );
+  });
+  // x labels: at most 8
+  const step = Math.max(1, Math.ceil(chart.points.length / 8));
+  chart.points.forEach((p, i) => {
+    if (i % step !== 0 && i !== chart.points.length - 1) return;
+    parts.push(
+      `<text x="${round(x(i))}" y="${margin.top + plotH + 14}" text-anchor="middle" font-size="9">${escapeXml(p.period.slice(5))}</text>`,
+    );
+  });
+  parts.push(
+    `<text x="${margin.left}" y="${height - 8}" font-size="9">Week starting (MM-DD). ${chart.trial ? 'Trial limits: fewer than 12 points.' : 'Limits from all points.'}</text>`,
+  );
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/** Horizontal bars of a share (0-1) per label, e.g. briefing fidelity per ward. */
+export function barsSvg(title: string, bars: { label: string; value: number | null }[], width = 640): string {
+  const rowH = 22;
+  const margin = { top: 24, right: 60, bottom: 12, left: 160 };
+  const height = margin.top + margin.bottom + Math.max(1, bars.length) * rowH;
+  const plotW = width - margin.left - margin.right;
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart bars" role="img" aria-label="${escapeXml(title)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><title>${escapeXml(title)}</title>`,
+    `<text x="${margin.left}" y="14" font-size="11" font-weight="bold">${escapeXml(title)}</text>`,
+  ];
+  bars.forEach((bar, i) => {
+    const by = margin.top + i * rowH;
+    const w = bar.value === null ? 0 : round(Math.max(0, Math.min(1, bar.value)) * plotW);
+    parts.push(`<text x="${margin.left - 6}" y="${by + 14}" text-anchor="end" font-size="10">${escapeXml(bar.label)}</text>`);
+    parts.push(`<rect x="${margin.left}" y="${by + 3}" width="${plotW}" height="14" fill="#f0f4f5"/>`);
+    parts.push(`<rect class="bar" x="${margin.left}" y="${by + 3}" width="${w}" height="14" fill="#005eb8"/>`);
+    parts.push(
+      `<text x="${margin.left + plotW + 6}" y="${by + 14}" font-size="10">${bar.value === null ? '—' : escapeXml(formatValue(bar.value, 'share'))}</text>`,
+    );
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}

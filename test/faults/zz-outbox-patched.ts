@@ -1,0 +1,145 @@
+import { asc, inArray, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Database, Executor } from '../../src/db/client.js';
+import { outbox } from '../../src/db/schema.js';
+import type { JobPayloads, QueueName, QueueSet } from '../../src/queue/queues.js';
+
+export interface OutboxMessage<Q extends QueueName = QueueName> {
+  queue: Q;
+  jobName: string;
+  jobId: string;
+  payload: JobPayloads[Q];
+  runAt?: Date;
+}
+
+/** Written in the caller's transaction, so a job exists exactly when the data it concerns does. */
+export async function writeOutbox(tx: Executor, messages: OutboxMessage[]) {
+  if (messages.length === 0) return;
+  await tx.insert(outbox).values(
+    messages.map((m) => ({
+      queue: m.queue,
+      jobName: m.jobName,
+      jobId: m.jobId,
+      payload: m.payload as Record<string, unknown>,
+      runAt: m.runAt ?? new Date(),
+    })),
+  );
+}
+
+const BATCH = 500;
+
+/** BullMQ waits, without limit, for a connection it never had: bound every Redis call. */
+const REDIS_TIMEOUT_MS = 5_000;
+function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Moves outbox rows into BullMQ. Rows are claimed with SKIP LOCKED (several processes may
+ * relay at once) and deleted in the same transaction once BullMQ has them; if Redis is down
+ * the transaction rolls back and the rows wait for the next attempt. Job ids are
+ * deterministic, so a row relayed twice (crash after add, before commit) is one job.
+ */
+export async function relayOutboxOnce(db: Database, queues: QueueSet): Promise<number> {
+  return db.transaction(async (tx) => {
+    const rows = await tx
+      .select()
+      .from(outbox)
+      .orderBy(asc(outbox.id))
+      .limit(BATCH)
+      .for('update', { skipLocked: true });
+    if (rows.length === 0) return 0;
+    const now = Date.now();
+    const byQueue = new Map<QueueName, typeof rows>();
+    for (const row of rows) {
+      const name = row.queue as QueueName;
+      byQueue.set(name, [...(byQueue.get(name) ?? []), row]);
+    }
+    for (const [name, queued] of byQueue) {
+      await within(REDIS_TIMEOUT_MS, queues.get(name).addBulk(
+        queued.map((row) => ({
+          name: row.jobName,
+          data: row.payload as never,
+          opts: { jobId: row.jobId, delay: Math.max(0, row.runAt.getTime() - now) },
+        })),
+      ));
+    }
+    await tx.delete(outbox).where(
+      inArray(
+        outbox.id,
+        rows.map((r) => r.id),
+      ),
+    );
+    return rows.length;
+  });
+}
+
+export async function outboxBacklog(db: Database): Promise<number> {
+  const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(outbox);
+  return row?.count ?? 0;
+}
+
+export interface OutboxRelay {
+  /** Ask for a relay soon (after a commit that wrote outbox rows); never waits, never throws. */
+  nudge(): void;
+  /** Relay until the outbox is empty (or Redis refuses). */
+  drain(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Runs in every process: after each nudge, and every `intervalMs` to pick up anything left. */
+export function startOutboxRelay(db: Database, queues: QueueSet, logger: Logger, intervalMs = 1_000): OutboxRelay {
+  let running: Promise<void> | null = null;
+  let again = false;
+  let stopped = false;
+  let failing = false;
+
+  const drain = async () => {
+    try {
+      while (!stopped && (await relayOutboxOnce(db, queues)) === BATCH) {
+        /* keep going while full batches come back */
+      }
+      if (failing) logger.info('outbox relay recovered');
+      failing = false;
+    } catch (error) {
+      if (!failing) logger.warn({ err: error }, 'outbox relay failed; the outbox keeps the work and retries');
+      failing = true;
+    }
+  };
+
+  const run = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = drain().finally(() => {
+      running = null;
+      if (again) {
+        again = false;
+        run();
+      }
+    });
+  };
+
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+  run();
+
+  return {
+    nudge: run,
+    drain: async () => {
+      run();
+      while (running) await running;
+    },
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      if (running) await running;
+    },
+  };
+}

@@ -1,0 +1,33 @@
+import { it, expect } from 'vitest';
+import { createTestContext } from '../helpers/context.js';
+import { stoppedPrivateRedis } from '../helpers/redis-server.js';
+import { startOutboxRelay } from './zz-outbox-patched.js';
+import { createLogger } from '../../src/logger.js';
+import { outbox } from '../../src/db/schema.js';
+
+it('scratch', async () => {
+  const down = await stoppedPrivateRedis();
+  const ctx = await createTestContext({ REDIS_URL: down.url });
+  process.stderr.write('A\n'); await ctx.relay.stop(); process.stderr.write('B\n');
+  await ctx.database.db.insert(outbox).values({ queue: 'escalation-steps', jobName: 'escalation-step', jobId: 'step-x-1', payload: { escalationId: 'x', step: 1 } });
+  const lines: string[] = [];
+  const logger = createLogger('info', { write: (l: string) => lines.push(l) } as any);
+  const relay = startOutboxRelay(ctx.database.db, ctx.queues, logger, 200);
+  const t = Date.now();
+  process.stderr.write('C\n');
+  await relay.drain();
+  process.stderr.write('D\n');
+  console.log('drain returned after', Date.now() - t, lines.some((l) => l.includes('outbox relay failed')));
+  const t2 = Date.now();
+  await relay.stop();
+  console.log('stop returned after', Date.now() - t2);
+  await down.start();
+  const relay2 = startOutboxRelay(ctx.database.db, ctx.queues, logger, 200);
+  await new Promise((r) => setTimeout(r, 3000));
+  await relay2.drain();
+  const left = await ctx.database.db.select().from(outbox);
+  console.log('left', left.length, (await ctx.queues.get('escalation-steps').getJob('step-x-1'))?.id);
+  await relay2.stop();
+  await ctx.close();
+  await down.stop();
+}, 20000);
