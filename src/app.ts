@@ -33,6 +33,8 @@ import { briefingPackRoutes } from './briefing-pack/routes.js';
 import { outboxBacklog } from './queue/outbox.js';
 import type { QueueSet } from './queue/queues.js';
 import { QUEUES_BOARD_PATH, registerQueuesBoard } from './admin/queues-board.js';
+import { reportRoutes } from './reports/routes.js';
+import { exportRoutes } from './exports/routes.js';
 
 export interface AppDeps {
   config: Config;
@@ -175,6 +177,7 @@ export async function buildApp(deps: AppDeps) {
     priorityRoutes,
     auditRoutes,
     briefingPackRoutes,
+    reportRoutes, exportRoutes,
   ]) {
     await app.register(routes, services);
   }

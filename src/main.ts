@@ -1,7 +1,7 @@
 import { buildApp } from './app.js';
 import { ensurePlatformAdmin } from './auth/service.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { openDatabase } from './db/client.js';
+import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { createLogger } from './logger.js';
 import { startOutboxRelay } from './queue/outbox.js';
 import { createQueues } from './queue/queues.js';
@@ -17,10 +17,14 @@ export interface StartedService {
  * Starts what this process's ROLE asks for: HTTP (api), job consumers (worker), or both.
  * Every process relays the outbox, so work written by any process reaches the queues.
  */
-export async function startService(config: Config): Promise<StartedService> {
+export async function startService(
+  config: Config,
+  hooks: { afterMigrate?: (database: DatabaseHandle) => Promise<void> } = {},
+): Promise<StartedService> {
   const logger = createLogger(config.logLevel);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   logger.info({ database: database.kind, role: config.role }, 'database ready and migrated');
+  await hooks.afterMigrate?.(database);
 
   const generated = await ensurePlatformAdmin(database.db, config.bootstrapAdminToken, logger);
   if (generated) {

@@ -1,21 +1,18 @@
 import { loadConfig } from '../config.js';
-import { openDatabase } from '../db/client.js';
-import { createLogger } from '../logger.js';
 import { exitOnSignals, startService } from '../main.js';
 import { DEMO_TOKENS, seedDemo } from './seed.js';
 
 /** `npm run demo`: the service on the embedded database (unless DATABASE_URL is set), with demo data. */
 async function main() {
   const config = loadConfig({ LOG_LEVEL: 'warn', BOOTSTRAP_ADMIN_TOKEN: 'demo-platform-admin-token-change-me', ...process.env });
-  const logger = createLogger(config.logLevel);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
-  const started = Date.now();
-  // The outbox keeps the seeded escalations' timers until the service below relays them.
-  const result = await seedDemo(database.db, { nudge: () => {} });
-  await database.close();
-  if (result.seeded) console.log(`Demo data created in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
-
-  const service = await startService(config);
+  const service = await startService(config, {
+    afterMigrate: async (database) => {
+      const started = Date.now();
+      console.log('Preparing demo data (about a minute on first start)...');
+      const result = await seedDemo(database.db, { nudge: () => {} });
+      if (result.seeded) console.log(`Demo data created in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    },
+  });
   exitOnSignals(service);
   const url = (service.url ?? '').replace('0.0.0.0', '127.0.0.1');
   console.log(`

@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { resolvePrincipal } from '../auth/plugin.js';
 import type { TenantPrincipal } from '../auth/principal.js';
 import { hashToken } from '../auth/tokens.js';
@@ -6,7 +6,8 @@ import { recordBriefing } from '../briefings/service.js';
 import type { NewBriefing } from '../briefings/schemas.js';
 import type { Database } from '../db/client.js';
 import type { Relay } from '../deps.js';
-import { apiTokens, escalationPolicies, escalations, organisations, outbox, staff, staffWards, wards } from '../db/schema.js';
+import { apiTokens, escalationPolicies, escalations, items, organisations, outbox, staff, staffWards, wards } from '../db/schema.js';
+import { createPriority, linkPriority } from '../priorities/service.js';
 import {
   DEFAULT_ACK_WITHIN_SECONDS,
   DEFAULT_MAX_REPEATS,
@@ -129,6 +130,30 @@ async function simulateManagers(db: Database, relay: Relay, random: () => number
       const outcome = stance === 'agree' ? (random() < 0.7 ? 'fixed' : 'mitigated') : random() < 0.5 ? 'risk_accepted' : 'not_actionable';
       await act({ action: 'resolve', outcome, note: 'Outcome fed back to the ward at the briefing' }, later(24 * (1 + Math.floor(random() * 12))));
     }
+  }
+}
+
+/** A small QI register, with the open equipment and staffing issues linked to it. */
+async function seedPriorities(db: Database, organisationId: string) {
+  const director = (await resolvePrincipal(db, DEMO_TOKENS.directorOfNursing)) as TenantPrincipal;
+  const equipment = await createPriority(db, director, {
+    title: 'Medical devices available and safe on every ward',
+    level: 'organisation',
+    ownerStaffId: director.staffId!,
+  });
+  const staffing = await createPriority(db, director, {
+    title: 'Safe staffing on medical wards this winter',
+    level: 'division',
+    division: 'Medicine',
+    ownerStaffId: director.staffId!,
+  });
+  const candidates = await db
+    .select({ id: items.id, category: items.category })
+    .from(items)
+    .where(and(eq(items.organisationId, organisationId), eq(items.status, 'open'), inArray(items.category, ['equipment', 'staffing'])))
+    .limit(12);
+  for (const item of candidates) {
+    await linkPriority(db, director, item.id, item.category === 'equipment' ? equipment.id : staffing.id);
   }
 }
 
@@ -260,6 +285,7 @@ export async function seedDemo(db: Database, relay: Relay, options: { today?: Da
     }
   }
   await simulateManagers(db, relay, random, seedNow);
+  await seedPriorities(db, organisationId);
   // Timers for what is still open are rebuilt from the database by the reconciler at start.
   await db.delete(outbox);
   await db

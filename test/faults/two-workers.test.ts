@@ -42,12 +42,16 @@ describe('two worker processes on one queue', () => {
     };
     // The reconciler runs every second in both, racing the workers and each other.
     const env = { WORKER_STALLED_INTERVAL_MS: '1000', RECONCILE_INTERVAL_SECONDS: '1' };
+    const t0 = performance.now();
     const workers = [spawnWorkerProcess(target, env), spawnWorkerProcess(target, env)];
     await waitForChildren(workers, () => ctx.queues.get('escalation-steps').getWorkersCount(), 2, 30_000);
+    const booted = performance.now() - t0;
 
     const ids: string[] = [];
     for (let i = 0; i < ESCALATIONS; i++) ids.push((await raiseHighRiskItem(ctx, org)).escalation.id);
+    const posted = performance.now() - t0;
     await waitUntilSettled(ctx, ids, 30_000);
+    const settled = performance.now() - t0;
     await sleep(1_500); // one more reconciler pass in each process after every chain ended
 
     await expectEachClimbedOnce(ctx, org, ids);
@@ -65,5 +69,10 @@ describe('two worker processes on one queue', () => {
 
     const exits = await Promise.all(workers.map((w) => w.kill('SIGTERM')));
     expect(exits.map((e) => e.code)).toEqual([0, 0]);
+    console.log(
+      `[two-workers] 2 worker processes connected after ${booted.toFixed(0)} ms; ${ids.length} escalations posted by ` +
+        `${posted.toFixed(0)} ms, all climbed once and settled by ${settled.toFixed(0)} ms; both stopped cleanly by ` +
+        `${(performance.now() - t0).toFixed(0)} ms`,
+    );
   }, 60_000);
 });

@@ -88,17 +88,20 @@ describe('worker processes killed mid-flight', () => {
     await waitForChildren([worker], workerConnections, 1);
 
     const ids: string[] = [];
-    for (let i = 0; i < ESCALATIONS; i++) ids.push((await raiseHighRiskItem(ctx, org)).escalation.id);
-
     const kills: { atMs: number; climbedBefore: number }[] = [];
-    // Kill each worker right after it commits a climb: that job (and others) is still in flight.
+    // One wave of escalations per worker; each worker is killed right after it commits its first
+    // climb of the wave, while that job (and others) is still in flight. The next worker starts
+    // at once and boots while its wave is being posted.
     for (let round = 0; round < KILLS; round++) {
-      const climbed = await waitForClimbsAbove(ids, await climbedCount(ctx, ids), 15_000);
+      const wave: string[] = [];
+      for (let i = 0; i < ESCALATIONS / KILLS; i++) wave.push((await raiseHighRiskItem(ctx, org)).escalation.id);
+      ids.push(...wave);
+      await waitForClimbsAbove(wave, 0, 30_000);
       await worker.kill('SIGKILL');
-      kills.push({ atMs: since(), climbedBefore: climbed });
+      kills.push({ atMs: since(), climbedBefore: await climbedCount(ctx, ids) });
       worker = spawnWorker();
-      await waitForChildren([worker], workerConnections, 1);
     }
+    await waitForChildren([worker], workerConnections, 1, 30_000);
     const lastKill = kills[kills.length - 1]!.atMs;
     await waitUntilSettled(ctx, ids, RECOVERY_LIMIT_MS);
     const settledAt = since();
