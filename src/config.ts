@@ -5,32 +5,49 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
 
+/** A whole number written in decimal digits (no blanks, hex or exponents). */
+const integer = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const decimal = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?$/, 'must be a number')
+    .transform(Number)
+    .pipe(z.number().min(min).max(max));
+
 const environmentSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATA_DIR: z.string().min(1).default('./.data'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: integer(0, 65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BOOTSTRAP_ADMIN_TOKEN: z.string().min(24, 'BOOTSTRAP_ADMIN_TOKEN must be at least 24 characters').optional(),
-  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(256 * 1024),
-  IDEMPOTENCY_RETENTION_DAYS: z.coerce.number().int().min(7).default(7),
+  BODY_LIMIT_BYTES: integer(1).default(256 * 1024),
+  IDEMPOTENCY_RETENTION_DAYS: integer(7).default(7),
   TRUST_PROXY: booleanFlag.default(false),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or -')
     .default('wsb'),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(200).default(10),
-  WORKER_STALLED_INTERVAL_MS: z.coerce.number().int().min(1_000).default(30_000),
-  RECONCILE_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(60),
-  OUTBOX_RELAY_INTERVAL_MS: z.coerce.number().int().min(50).default(1_000),
-  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
-  WEBHOOK_RETRY_DELAY_MS: z.coerce.number().int().min(10).default(5_000),
+  WORKER_CONCURRENCY: integer(1, 200).default(10),
+  WORKER_STALLED_INTERVAL_MS: integer(1_000).default(30_000),
+  RECONCILE_INTERVAL_SECONDS: integer(1).default(60),
+  OUTBOX_RELAY_INTERVAL_MS: integer(50).default(1_000),
+  WEBHOOK_TIMEOUT_MS: integer(100).default(10_000),
+  WEBHOOK_RETRY_DELAY_MS: integer(10).default(5_000),
   WEBHOOK_ALLOW_HTTP_LOOPBACK: booleanFlag.default(false),
-  REPEAT_SIMILARITY_THRESHOLD: z.coerce.number().min(0.05).max(1).default(0.5),
-  PERSISTENT_MIN_RAISED: z.coerce.number().int().min(2).default(3),
-  PERSISTENT_MIN_DAYS_OPEN: z.coerce.number().int().min(1).default(14),
+  REPEAT_SIMILARITY_THRESHOLD: decimal(0.05, 1).default(0.5),
+  PERSISTENT_MIN_RAISED: integer(2).default(3),
+  PERSISTENT_MIN_DAYS_OPEN: integer(1).default(14),
 });
 
 export type Config = {

@@ -31,7 +31,8 @@ export function tenantOf(request: FastifyRequest): TenantPrincipal {
   return requireTenant(principalOf(request));
 }
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/;
+// The scheme name is case-insensitive (RFC 9110 section 11.1).
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/i;
 
 export async function resolvePrincipal(db: Database, token: string): Promise<Principal | null> {
   const [row] = await db
@@ -76,7 +77,7 @@ function basicPassword(header: string): string | undefined {
   if (!match?.[1]) return undefined;
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   const password = decoded.slice(decoded.indexOf(':') + 1);
-  return BEARER.exec(`Bearer ${password}`) ? password : undefined;
+  return /^[A-Za-z0-9._~+/=-]{1,512}$/.test(password) ? password : undefined;
 }
 
 /** Authentication and role checks for every route, in one hook, from each route's `config.access`. */

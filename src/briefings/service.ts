@@ -45,6 +45,7 @@ export function presentBriefing(row: BriefingRow, presentedItems: PresentedItem[
 function freeTextFields(input: NewBriefing): ScreenedField[] {
   const fields: ScreenedField[] = [];
   if (input.notHeldReason) fields.push({ path: 'notHeldReason', text: input.notHeldReason });
+  if (input.facilitator) fields.push({ path: 'facilitator', text: input.facilitator });
   input.items.forEach((item, i) => {
     fields.push({ path: `items.${i}.description`, text: item.description });
     if (item.actionTaken) fields.push({ path: `items.${i}.actionTaken`, text: item.actionTaken });
@@ -84,7 +85,7 @@ export async function recordBriefing(
         shift: input.shift,
         held: input.held,
         notHeldReason: input.notHeldReason ? screen.redactedText('notHeldReason', input.notHeldReason) : null,
-        facilitator: input.facilitator ?? null,
+        facilitator: input.facilitator ? screen.redactedText('facilitator', input.facilitator) : null,
         attendanceNursing: input.attendance?.nursing ?? null,
         attendanceMedical: input.attendance?.medical ?? null,
         attendanceAllied: input.attendance?.allied ?? null,

@@ -38,7 +38,8 @@ function canonicalJson(value: unknown): string {
 /**
  * Offline-safe POSTs: with an Idempotency-Key, a POST runs at most once per token and key.
  * A repeat with the same body replays the stored answer; a different body is 422; a repeat
- * while the first is still running is 409. 5xx answers are not stored, so they can be retried.
+ * while the first is still running is 409. Error answers are not stored, so a corrected request
+ * can be retried with the same key.
  */
 export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { db: Database }) => {
   const { db } = options;
@@ -102,7 +103,9 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { db: 
     if (!claim) return payload;
     request.idempotencyClaim = null;
     const where = and(eq(idempotencyKeys.tokenId, claim.tokenId), eq(idempotencyKeys.key, claim.key));
-    if (reply.statusCode >= 500) {
+    // Only outcomes that wrote something are kept; a refused request changed nothing, so the
+    // client may correct it and retry with the same key.
+    if (reply.statusCode >= 400) {
       await db.delete(idempotencyKeys).where(where);
       return payload;
     }

@@ -10,16 +10,26 @@ import { barsSvg, escapeXml as esc, xmrSvg } from './svg.js';
 const DASH = '—';
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined ? DASH : `${(v * 100).toFixed(1)}%`);
-const num = (v: number | null | undefined, digits = 1) =>
-  v === null || v === undefined ? DASH : Number.isInteger(v) ? String(v) : v.toFixed(digits);
+/** At most `digits` decimals, without trailing zeros: 1.25, 5.5, 3. */
+const num = (v: number | null | undefined, digits = 2) =>
+  v === null || v === undefined ? DASH : String(Number(v.toFixed(digits)));
 const signed = (v: number) => (v > 0 ? `+${v}` : String(v));
 const ci = (lower: number | null, upper: number | null) => (lower === null || upper === null ? DASH : `${pct(lower)} – ${pct(upper)}`);
 const label = (code: string) => code.replaceAll('_', ' ');
 
-function table(headers: string[], rows: string[][], options: { className?: string; caption?: string } = {}): string {
-  const head = headers.map((h, i) => `<th scope="col"${i > 0 ? ' class="n"' : ''}>${esc(h)}</th>`).join('');
+/** Cells are HTML already escaped by the caller; columns after the first are numeric unless listed in `text`. */
+function table(
+  headers: string[],
+  rows: string[][],
+  options: { className?: string; caption?: string; text?: number[] } = {},
+): string {
+  const numeric = (i: number) => i > 0 && !(options.text ?? []).includes(i);
+  const head = headers.map((h, i) => `<th scope="col"${numeric(i) ? ' class="n"' : ''}>${esc(h)}</th>`).join('');
   const body = rows
-    .map((r) => `<tr>${r.map((cell, i) => (i === 0 ? `<th scope="row">${cell}</th>` : `<td class="n">${cell}</td>`)).join('')}</tr>`)
+    .map(
+      (r) =>
+        `<tr>${r.map((cell, i) => (i === 0 ? `<th scope="row">${cell}</th>` : `<td${numeric(i) ? ' class="n"' : ''}>${cell}</td>`)).join('')}</tr>`,
+    )
     .join('');
   const caption = options.caption ? `<caption>${esc(options.caption)}</caption>` : '';
   return `<table${options.className ? ` class="${options.className}"` : ''}>${caption}<thead><tr>${head}</tr></thead><tbody>${body || `<tr><td colspan="${headers.length}">None</td></tr>`}</tbody></table>`;
@@ -214,7 +224,7 @@ function issuesSection(pack: GovernancePack): string {
         ? `${esc(label(p.latestResponse.stance))}${p.latestResponse.rationale ? `: ${esc(p.latestResponse.rationale)}` : ''}${p.plannedAction ? `<br><span class="note">Action: ${esc(p.plannedAction.description)} (due ${esc(p.plannedAction.dueDate)})</span>` : ''}`
         : 'No response yet',
     ]),
-    { caption: 'Top persistent issues (open at the end of the period)' },
+    { caption: 'Top persistent issues (open at the end of the period)', text: [1, 2, 7, 8] },
   );
   const priorities = table(
     ['Priority', 'Level', 'Owner', 'Linked items', 'Resolved', 'Open', 'Raised in period', 'Progress'],
@@ -228,7 +238,7 @@ function issuesSection(pack: GovernancePack): string {
       String(p.raisedInPeriod),
       pct(p.resolutionRate),
     ]),
-    { caption: 'Organisational priorities and the issues linked to them' },
+    { caption: 'Organisational priorities and the issues linked to them', text: [1, 2] },
   );
   return `<section class="page"><h2>5. Persistent issues and priorities</h2>${issues}${priorities}</section>`;
 }

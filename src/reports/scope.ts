@@ -7,6 +7,7 @@ import {
   REPORT_TIME_ZONE,
   addDays,
   addYears,
+  dayNumber,
   daysInclusive,
   localDateOf,
   minDate,
@@ -28,6 +29,16 @@ export const periodFields = {
 };
 
 export function checkPeriod(query: { from: string; to: string }, ctx: z.RefinementCtx) {
+  let real = true;
+  for (const field of ['from', 'to'] as const) {
+    try {
+      dayNumber(query[field]);
+    } catch {
+      real = false;
+      ctx.addIssue({ code: 'custom', path: [field], message: 'is not a real date' });
+    }
+  }
+  if (!real) return;
   if (query.from > query.to) {
     ctx.addIssue({ code: 'custom', path: ['to'], message: 'must not be before from' });
   } else if (query.to >= addYears(query.from, MAX_PERIOD_YEARS)) {

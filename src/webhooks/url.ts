@@ -24,7 +24,6 @@ for (const [network, prefix] of [
   ['fc00::', 7],
   ['fe80::', 10],
   ['ff00::', 8],
-  ['::ffff:0:0', 96],
 ] as const) {
   INTERNAL.addSubnet(network, prefix, 'ipv6');
 }
@@ -37,7 +36,10 @@ export interface WebhookUrlPolicy {
   allowHttpLoopback: boolean;
 }
 
-function classify(address: string): 'loopback' | 'internal' | 'public' {
+function classify(raw: string): 'loopback' | 'internal' | 'public' {
+  // An IPv4-mapped IPv6 address (::ffff:10.0.0.1) is judged as the IPv4 address it carries.
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(raw);
+  const address = mapped?.[1] ?? raw;
   const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
   if (LOOPBACK.check(address, family)) return 'loopback';
   return INTERNAL.check(address, family) ? 'internal' : 'public';

@@ -18,7 +18,7 @@ import {
 
 const N = 30;
 /** Long enough to create, relay, flush and reconcile all of them before the first deadline. */
-const ACK_SECONDS = 6;
+const ACK_SECONDS = 8;
 
 let redis: PrivateRedis;
 let ctx: TestContext;
@@ -79,7 +79,7 @@ describe('Redis flushed', () => {
     expect(await climbedCount(ctx, ids)).toBe(0);
 
     await ctx.startWorkers();
-    await waitUntilSettled(ctx, ids, 25_000);
+    await waitUntilSettled(ctx, ids, 30_000);
     // A reconciler pass after the climbs, with the step-2 jobs present, changes nothing either.
     const third = await reconcileTimers(ctx.database.db, ctx.queues);
     expect(third).toEqual({ checked: 0, restored: 0, retried: 0 });

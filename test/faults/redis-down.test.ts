@@ -3,6 +3,7 @@
  * /ready says "degraded", and when Redis returns the outbox drains and every escalation climbs
  * exactly once.
  */
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { briefings } from '../../src/db/schema.js';
 import { jobIds } from '../../src/queue/queues.js';
@@ -11,7 +12,6 @@ import { putPolicy, raiseHighRiskItem, sleep, waitFor } from '../helpers/escalat
 import { createOrganisation, type Organisation } from '../helpers/fixtures.js';
 import { withTimeout } from '../helpers/processes.js';
 import { startPrivateRedis, stoppedPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
-import { eq } from 'drizzle-orm';
 import {
   climbOncePolicy,
   escalationsOfOrganisation,
@@ -26,30 +26,30 @@ const ACK_SECONDS = 2;
 const REDIS_CONNECT_TIMEOUT_MS = 2_000;
 const MAX_POST_LATENCY_MS = 1_000;
 
-let redis: PrivateRedis;
-let ctx: TestContext;
-let org: Organisation;
-const escalationIds: string[] = [];
-
-beforeAll(async () => {
-  redis = await startPrivateRedis();
-  ctx = await createTestContext({ REDIS_URL: redis.url });
-  org = await createOrganisation(ctx.app);
-  await putPolicy(ctx, org, org.wards[0]!.id, climbOncePolicy(org, ACK_SECONDS));
-  // Workers are running before Redis goes away: they must ride out the outage on their own.
-  await ctx.startWorkers();
-});
-
-afterAll(async () => {
-  // Closing the context talks to Redis (obliterate, worker close): bring it back first.
-  await redis?.start().catch(() => undefined);
-  await withTimeout(ctx?.close() ?? Promise.resolve(), 30_000, 'the test context to close').catch((error: unknown) =>
-    console.error(error),
-  );
-  await redis?.stop();
-});
-
 describe('Redis down', () => {
+  let redis: PrivateRedis;
+  let ctx: TestContext;
+  let org: Organisation;
+  const escalationIds: string[] = [];
+
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    ctx = await createTestContext({ REDIS_URL: redis.url });
+    org = await createOrganisation(ctx.app);
+    await putPolicy(ctx, org, org.wards[0]!.id, climbOncePolicy(org, ACK_SECONDS));
+    // Workers are running before Redis goes away: they must ride out the outage on their own.
+    await ctx.startWorkers();
+  });
+
+  afterAll(async () => {
+    // Closing the context talks to Redis (obliterate, worker close): bring it back first.
+    await redis?.start().catch(() => undefined);
+    await withTimeout(ctx?.close() ?? Promise.resolve(), 30_000, 'the test context to close').catch((error: unknown) =>
+      console.error(error),
+    );
+    await redis?.stop();
+  });
+
   it('captures every briefing quickly, keeps the work in the outbox and reports degraded readiness', async () => {
     const before = await ctx.app.inject({ method: 'GET', url: '/ready' });
     expect(before.json()).toMatchObject({ status: 'ready', checks: { database: 'up', queue: 'up' }, outboxBacklog: 0 });

@@ -198,8 +198,8 @@ describe('webhook URLs without the loopback test override', () => {
     expect(accepted.status, accepted.raw).toBe(200);
   });
 
-  // BUG (src/webhooks/url.ts): ::ffff:0:0/96 in the IPv6 block list matches every IPv4 address,
-  // so a public IPv4 address is refused here, and at delivery every IPv4-only host is refused.
+  // Regression (src/webhooks/url.ts): ::ffff:0:0/96 in the IPv6 block list matched every IPv4
+  // address, so a public IPv4 address was refused here and every IPv4 host at delivery.
   it('accepts an https URL on a public IPv4 address', async () => {
     const accepted = await putWebhook(strict, strictOrg.adminToken, 'https://203.0.113.10/briefings');
     expect(accepted.status, accepted.raw).toBe(200);

@@ -63,9 +63,10 @@ function spawnWorker(): ChildHandle {
 const workerConnections = () => ctx.queues.get('escalation-steps').getWorkersCount();
 
 /** Polls fast: the window between a step's commit and its job's completion is milliseconds. */
-async function waitForClimbsAbove(ids: string[], floor: number, timeoutMs: number) {
+async function waitForClimbsAbove(worker: ChildHandle, ids: string[], floor: number, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (!worker.isRunning()) throw new Error(`worker process exited early:\n${worker.stderr().slice(-2000)}`);
     const n = await climbedCount(ctx, ids);
     if (n > floor) return n;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for more than ${floor} climbs`);
@@ -96,7 +97,7 @@ describe('worker processes killed mid-flight', () => {
       const wave: string[] = [];
       for (let i = 0; i < ESCALATIONS / KILLS; i++) wave.push((await raiseHighRiskItem(ctx, org)).escalation.id);
       ids.push(...wave);
-      await waitForClimbsAbove(wave, 0, 30_000);
+      await waitForClimbsAbove(worker, wave, 0, 30_000);
       await worker.kill('SIGKILL');
       kills.push({ atMs: since(), climbedBefore: await climbedCount(ctx, ids) });
       worker = spawnWorker();

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root, where `src/main.ts` lives. */
@@ -38,8 +39,16 @@ process.once('exit', () => {
   }
 });
 
+/**
+ * util-linux `setpriv --pdeathsig KILL` execs the command (same pid) with the kernel set to
+ * SIGKILL it when this process dies, so even a test worker that is killed outright (where no
+ * 'exit' handler runs) leaves no redis-server or worker process behind.
+ */
+const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'].find((path) => existsSync(path));
+
 export function spawnChild(kind: string, command: string, args: string[], options: SpawnOptions = {}): ChildHandle {
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  const [file, argv] = SETPRIV ? [SETPRIV, ['--pdeathsig', 'KILL', command, ...args]] : [command, args];
+  const child = spawn(file, argv, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));

@@ -11,8 +11,8 @@ describe('webhookUrlProblem', () => {
     expect(webhookUrlProblem('https://[2606:4700::1111]/hook', strict)).toBeNull();
   });
 
-  // BUG: the IPv6 block list holds ::ffff:0:0/96 (IPv4-mapped), and node:net BlockList matches
-  // every IPv4 address against IPv4-mapped rules, so every IPv4 address is "internal".
+  // Regression: with ::ffff:0:0/96 (IPv4-mapped) in the IPv6 block list, node:net BlockList
+  // matched every IPv4 address against it, so every IPv4 address was "internal".
   it.each(['https://203.0.113.10:8443/hook', 'https://8.8.8.8/hook', 'https://93.184.215.14/'])(
     'accepts the public IPv4 address %s',
     (url) => {
@@ -21,7 +21,7 @@ describe('webhookUrlProblem', () => {
   );
 
   // The same classification runs at delivery time on the addresses a host name resolves to, so
-  // a webhook whose host has only IPv4 addresses is never delivered. (IP literals: no DNS, no I/O.)
+  // that bug refused delivery to every IPv4 host. (IP literals: no DNS lookup, no I/O.)
   it('lets delivery go to a public IPv4 address', async () => {
     await expect(assertDeliverable('https://203.0.113.10/hook', strict)).resolves.toBeUndefined();
   });
@@ -54,6 +54,7 @@ describe('webhookUrlProblem', () => {
     'https://[fd00::1]/',
     'https://[fe80::1]/',
     'https://[::ffff:10.0.0.5]/',
+    'https://[::ffff:a9fe:a9fe]/', // 169.254.169.254, IPv4-mapped, as the URL parser writes it
     // Spellings the URL parser turns into 127.0.0.1 / 10.0.0.5:
     'https://127.1/',
     'https://0x7f000001/',
