@@ -20,6 +20,7 @@ import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
 import { frameworkErrorHandler, registerErrorHandling } from './http/errors.js';
 import { idempotencyPlugin } from './http/idempotency.js';
+import { createRateLimiter } from './http/rate-limit.js';
 import { itemRoutes } from './items/routes.js';
 import { organisationRoutes } from './organisations/routes.js';
 import { staffRoutes } from './staff/routes.js';
@@ -94,7 +95,7 @@ export async function buildApp(deps: AppDeps) {
       },
     },
   });
-  await app.register(cors, { origin: false });
+  await app.register(cors, { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false });
 
   await app.register(swagger, {
     openapi: {
@@ -116,7 +117,14 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
-  await app.register(authPlugin, { db });
+  await app.register(authPlugin, {
+    db,
+    limits: {
+      limiter: createRateLimiter(queues.redis, config.queuePrefix, logger),
+      authFailures: { limit: config.authFailureLimitPerMinute, windowSeconds: 60 },
+      writes: { limit: config.writeLimitPerMinute, windowSeconds: 60 },
+    },
+  });
   await app.register(idempotencyPlugin, { db });
 
   app.get(

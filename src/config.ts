@@ -45,6 +45,9 @@ const environmentSchema = z.object({
   WEBHOOK_TIMEOUT_MS: integer(100).default(10_000),
   WEBHOOK_RETRY_DELAY_MS: integer(10).default(5_000),
   WEBHOOK_ALLOW_HTTP_LOOPBACK: booleanFlag.default(false),
+  AUTH_FAILURE_LIMIT_PER_MINUTE: integer(0).default(30),
+  WRITE_LIMIT_PER_MINUTE: integer(0).default(600),
+  CORS_ORIGINS: z.string().default(''),
   REPEAT_SIMILARITY_THRESHOLD: decimal(0.05, 1).default(0.5),
   PERSISTENT_MIN_RAISED: integer(2).default(3),
   PERSISTENT_MIN_DAYS_OPEN: integer(1).default(14),
@@ -72,6 +75,12 @@ export type Config = {
   webhookRetryDelayMs: number;
   webhookAllowHttpLoopback: boolean;
   tuning: Tuning;
+  /** Per client address: failed sign-ins per minute before 429 (0: off). */
+  authFailureLimitPerMinute: number;
+  /** Per token: writes per minute before 429 (0: off). */
+  writeLimitPerMinute: number;
+  /** Browser origins allowed by CORS; empty: none. */
+  corsOrigins: string[];
 };
 
 export class ConfigError extends Error {
@@ -107,6 +116,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
     webhookRetryDelayMs: e.WEBHOOK_RETRY_DELAY_MS,
     webhookAllowHttpLoopback: e.WEBHOOK_ALLOW_HTTP_LOOPBACK,
+    authFailureLimitPerMinute: e.AUTH_FAILURE_LIMIT_PER_MINUTE,
+    writeLimitPerMinute: e.WRITE_LIMIT_PER_MINUTE,
+    corsOrigins: e.CORS_ORIGINS.split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
     tuning: {
       repeatSimilarity: e.REPEAT_SIMILARITY_THRESHOLD,
       persistentMinRaised: e.PERSISTENT_MIN_RAISED,

@@ -1,5 +1,6 @@
 import { and, eq, isNull } from 'drizzle-orm';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { RateLimiter, RateLimitRule } from '../http/rate-limit.js';
 import fp from 'fastify-plugin';
 import type { Database } from '../db/client.js';
 import { apiTokens, staff, staffWards } from '../db/schema.js';
@@ -80,8 +81,28 @@ function basicPassword(header: string): string | undefined {
   return /^[A-Za-z0-9._~+/=-]{1,512}$/.test(password) ? password : undefined;
 }
 
+export interface AuthLimits {
+  limiter: RateLimiter;
+  /** Failed authentications allowed per client address and window (guessing tokens). */
+  authFailures: RateLimitRule;
+  /** Writes allowed per token and window (a flood of escalations, a runaway client). */
+  writes: RateLimitRule;
+}
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function tooManyRequests(reply: FastifyReply, retryAfterSeconds: number, what: string): never {
+  reply.header('retry-after', String(retryAfterSeconds));
+  throw new AppError('rate_limited', `${what}; retry after ${retryAfterSeconds} s`);
+}
+
 /** Authentication and role checks for every route, in one hook, from each route's `config.access`. */
-export const authPlugin = fp(async (app: FastifyInstance, options: { db: Database }) => {
+export const authPlugin = fp(async (app: FastifyInstance, options: { db: Database; limits?: AuthLimits | undefined }) => {
+  const limits = options.limits;
+  const failed = async (request: FastifyRequest, message: string): Promise<never> => {
+    if (limits) await limits.limiter.hit(limits.authFailures, 'auth-fail', request.ip);
+    throw new AppError('unauthenticated', message);
+  };
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request, reply) => {
     const access = request.routeOptions.config.access;
@@ -93,12 +114,20 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { db: Databas
     if (basic) reply.header('www-authenticate', 'Basic realm="queues", charset="UTF-8"');
     const header = request.headers.authorization;
     if (!header) throw new AppError('unauthenticated', 'A bearer token is required');
+    if (limits) {
+      const blocked = await limits.limiter.isBlocked(limits.authFailures, 'auth-fail', request.ip);
+      if (!blocked.allowed) tooManyRequests(reply, blocked.retryAfterSeconds, 'Too many failed sign-ins from this address');
+    }
     const token = BEARER.exec(header)?.[1] ?? (basic ? basicPassword(header) : undefined);
-    if (!token) throw new AppError('unauthenticated', 'The Authorization header must be "Bearer <token>"');
+    if (!token) return failed(request, 'The Authorization header must be "Bearer <token>"');
     const principal = await resolvePrincipal(options.db, token);
-    if (!principal) throw new AppError('unauthenticated', 'The token is not valid or has been revoked');
+    if (!principal) return failed(request, 'The token is not valid or has been revoked');
     if (!access.includes(principal.role)) {
       throw new AppError('forbidden', `The ${principal.role} role may not call this route`);
+    }
+    if (limits && WRITE_METHODS.has(request.method)) {
+      const decision = await limits.limiter.hit(limits.writes, 'writes', principal.tokenId);
+      if (!decision.allowed) tooManyRequests(reply, decision.retryAfterSeconds, 'Too many changes from this token');
     }
     request.principal = { ...principal, requestId: request.id };
   });

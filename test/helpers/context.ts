@@ -49,6 +49,9 @@ export async function createTestContext(
     WORKER_STALLED_INTERVAL_MS: '2000',
     WEBHOOK_RETRY_DELAY_MS: '100',
     WEBHOOK_ALLOW_HTTP_LOOPBACK: 'true',
+    // Suites send far more than a person would; the rate-limit test sets its own limits.
+    AUTH_FAILURE_LIMIT_PER_MINUTE: '0',
+    WRITE_LIMIT_PER_MINUTE: '0',
     ...overrides,
   });
   const logLines: string[] = [];
