@@ -6,7 +6,7 @@ import { createLogger } from './logger.js';
 import { startOutboxRelay } from './queue/outbox.js';
 import { createQueues } from './queue/queues.js';
 import { startReconciler } from './queue/reconciler.js';
-import { startWorkers } from './queue/workers.js';
+import { startWorkers, waitForQueueRedis } from './queue/workers.js';
 
 export interface StartedService {
   url: string | null;
@@ -34,23 +34,35 @@ export async function startService(
   const queues = createQueues(config.redisUrl, config.queuePrefix, config.webhookRetryDelayMs);
   const relay = startOutboxRelay(database.db, queues, logger, config.outboxRelayIntervalMs);
 
-  const runsWorkers = config.role !== 'api';
-  const workers = runsWorkers ? await startWorkers({ config, db: database.db, queues, relay, logger }) : null;
-  const reconciler = runsWorkers
-    ? startReconciler(database.db, queues, logger, config.reconcileIntervalSeconds)
-    : null;
-  await reconciler?.runNow();
-
+  // HTTP first: capture must work even while Redis is away.
   const app = config.role !== 'worker' ? await buildApp({ config, database, logger, queues, relay }) : null;
   const url = app ? await app.listen({ port: config.port, host: config.host }) : null;
+
+  let workers: Awaited<ReturnType<typeof startWorkers>> | null = null;
+  let reconciler: ReturnType<typeof startReconciler> | null = null;
+  const startConsumers = async () => {
+    await waitForQueueRedis({ queues, logger });
+    workers = await startWorkers({ config, db: database.db, queues, relay, logger });
+    reconciler = startReconciler(database.db, queues, logger, config.reconcileIntervalSeconds);
+    await reconciler.runNow();
+  };
+  if (config.role === 'worker') {
+    await startConsumers();
+  } else if (config.role === 'all') {
+    startConsumers().catch((error: unknown) => {
+      logger.fatal({ err: error }, 'workers cannot start');
+      console.error(`failed to start: ${error instanceof Error ? error.message : String(error)}`);
+      process.exit(1);
+    });
+  }
 
   let stopping: Promise<void> | null = null;
   const stop = () =>
     (stopping ??= (async () => {
       logger.info('shutting down: finishing requests and jobs in flight');
       await app?.close(); // stop taking requests; in-flight ones complete
-      await reconciler?.stop();
-      await workers?.close(); // finish jobs in flight before their queues close
+      await (reconciler as ReturnType<typeof startReconciler> | null)?.stop();
+      await (workers as Awaited<ReturnType<typeof startWorkers>> | null)?.close(); // finish jobs in flight before their queues close
       await relay.stop();
       await queues.close();
       await database.close();

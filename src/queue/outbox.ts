@@ -35,6 +35,9 @@ const BATCH = 500;
  * deterministic, so a row relayed twice (crash after add, before commit) is one job.
  */
 export async function relayOutboxOnce(db: Database, queues: QueueSet): Promise<number> {
+  // Fail fast while Redis is away, before any row is locked: BullMQ would otherwise wait for
+  // its first connection with the rows (and a database connection) held.
+  await queues.ping();
   return db.transaction(async (tx) => {
     const rows = await tx
       .select()

@@ -44,6 +44,24 @@ export function processors(deps: WorkerDeps): { [Q in QueueName]: Processor<JobP
   };
 }
 
+/**
+ * Waits for Redis (capture goes on meanwhile; the outbox keeps the work), then checks its
+ * eviction policy. A wrong policy is fatal: the caller must not run workers on it.
+ */
+export async function waitForQueueRedis(deps: Pick<WorkerDeps, 'queues' | 'logger'>, retryMs = 2_000) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await assertNoEviction(deps.queues);
+      if (attempt > 0) deps.logger.info('Redis is reachable; starting workers');
+      return;
+    } catch (error) {
+      if (error instanceof RedisEvictionError) throw error;
+      if (attempt === 0) deps.logger.warn({ err: error }, 'Redis is unreachable; workers will start when it returns');
+      await new Promise((resolve) => setTimeout(resolve, retryMs));
+    }
+  }
+}
+
 /** Starts one worker per queue. Close them before the queues and the database. */
 export async function startWorkers(deps: WorkerDeps) {
   await assertNoEviction(deps.queues);
@@ -55,6 +73,8 @@ export async function startWorkers(deps: WorkerDeps) {
       prefix: deps.queues.prefix,
       concurrency: deps.config.workerConcurrency,
       stalledInterval: deps.config.workerStalledIntervalMs,
+      // A dead worker's jobs are taken over once its lock lapses; live workers renew theirs.
+      lockDuration: Math.min(30_000, Math.max(5_000, 2 * deps.config.workerStalledIntervalMs)),
       maxStalledCount: 5,
     });
     worker.on('failed', (job, error) =>

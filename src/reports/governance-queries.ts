@@ -102,10 +102,7 @@ export interface EscalationGroupRow {
 /** Escalations opened in the period: overall, by band and by the highest level reached. */
 export function escalationGroups(db: Database, scope: ReportScope, period: ReportPeriod) {
   const p = periodParams(period);
-  const facts = escalationFactsSql(period, scope.organisation.id, inScope(sql`e.ward_id`, scope.wardIds), {
-    from: p.from,
-    to: p.to,
-  });
+  const facts = escalationFactsSql(period, scope.organisation.id, inScope(sql`e.ward_id`, scope.wardIds), period);
   const outcome = (name: string) => sql`count(*) FILTER (WHERE f.outcome = ${name})::int AS ${sql.raw(name)}`;
   const ack = (name: string) => sql`count(*) FILTER (WHERE f.ack_class = ${name})::int AS ${sql.raw(name)}`;
   return rows<EscalationGroupRow>(

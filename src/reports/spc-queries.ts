@@ -38,8 +38,8 @@ export function ackWithinDeadlineByWeek(
   lastSunday: string,
 ) {
   const facts = escalationFactsSql(period, scope.organisation.id, inScope(sql`e.ward_id`, scope.wardIds), {
-    from: sql`${firstMonday}::date`,
-    to: sql`${lastSunday}::date`,
+    from: firstMonday,
+    to: lastSunday,
   });
   return rows<{ week: string; within: number; decided: number }>(
     db,

@@ -1,5 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
+import { addDays, startOfLocalDay } from '../domain/calendar.js';
 import type { ReportPeriod } from './scope.js';
 
 /** Rows of a raw statement, on PostgreSQL and on the embedded PGlite alike. */
@@ -27,7 +28,7 @@ export function localDate(timestamp: SQL, period: ReportPeriod): SQL {
 }
 
 /**
- * One row per escalation opened in [from, to] (local date) in scope, with what was known of it
+ * One row per escalation opened in [from, to] (local dates) in scope, with what was known of it
  * at `asOf`: its first acknowledgement and whether that was in time, its first climb, the
  * highest level it reached, and its resolution. `ack_class` is
  *   within   acknowledged, the first acknowledgement inside its deadline with no climb before it
@@ -35,16 +36,40 @@ export function localDate(timestamp: SQL, period: ReportPeriod): SQL {
  *   missed   never acknowledged, and a deadline passed (a climb, or due_at before resolution/asOf)
  *   closed_unacknowledged  resolved (e.g. fixed by the ward) before any deadline passed
  *   pending  open, not acknowledged, deadline still ahead
- * Set-based: one lateral aggregate per escalation over its own events (indexed by escalation).
+ * Set-based: the escalations' events are aggregated in one grouped pass and joined back.
  */
 export function escalationFactsSql(
   period: ReportPeriod,
   organisationId: string,
   wardScopeCondition: SQL,
-  opened: { from: SQL; to: SQL },
+  opened: { from: string; to: string },
 ): SQL {
   const p = periodParams(period);
+  // Local dates as instants, so the range can use the (organisation_id, created_at) index.
+  const openedFrom = startOfLocalDay(opened.from, period.timeZone).toISOString();
+  const openedUntil = startOfLocalDay(addDays(opened.to, 1), period.timeZone).toISOString();
   return sql`
+    WITH esc AS (
+      SELECT e.id, e.band, e.level, e.created_at, e.due_at, e.resolved_at, e.outcome
+      FROM escalations e
+      WHERE e.organisation_id = ${organisationId}::uuid
+        AND ${wardScopeCondition}
+        AND e.created_at >= ${openedFrom}::timestamptz
+        AND e.created_at < ${openedUntil}::timestamptz
+        AND e.created_at <= ${p.asOf}
+    ), ev AS (
+      SELECT
+        x.escalation_id,
+        min(x.created_at) FILTER (WHERE x.type = 'acknowledged') AS first_ack_at,
+        (array_agg((x.details->>'withinDeadline')::boolean ORDER BY x.created_at, x.id)
+           FILTER (WHERE x.type = 'acknowledged'))[1] AS first_ack_within,
+        min(x.created_at) FILTER (WHERE x.type = 'climbed') AS first_climb_at,
+        max(x.level) AS max_level
+      FROM escalation_events x
+      JOIN esc ON esc.id = x.escalation_id
+      WHERE x.created_at <= ${p.asOf}
+      GROUP BY x.escalation_id
+    )
     SELECT
       e.id,
       e.band,
@@ -62,19 +87,6 @@ export function escalationFactsSql(
         WHEN e.resolved_at <= ${p.asOf} THEN 'closed_unacknowledged'
         ELSE 'pending'
       END AS ack_class
-    FROM escalations e
-    LEFT JOIN LATERAL (
-      SELECT
-        min(x.created_at) FILTER (WHERE x.type = 'acknowledged') AS first_ack_at,
-        (array_agg((x.details->>'withinDeadline')::boolean ORDER BY x.created_at, x.id)
-           FILTER (WHERE x.type = 'acknowledged'))[1] AS first_ack_within,
-        min(x.created_at) FILTER (WHERE x.type = 'climbed') AS first_climb_at,
-        max(x.level) AS max_level
-      FROM escalation_events x
-      WHERE x.escalation_id = e.id AND x.created_at <= ${p.asOf}
-    ) ev ON true
-    WHERE e.organisation_id = ${organisationId}::uuid
-      AND ${wardScopeCondition}
-      AND ${localDate(sql`e.created_at`, period)} BETWEEN ${opened.from} AND ${opened.to}
-      AND e.created_at <= ${p.asOf}`;
+    FROM esc e
+    LEFT JOIN ev ON ev.escalation_id = e.id`;
 }

@@ -53,6 +53,9 @@ import { createOrganisation, post, type Organisation } from '../helpers/fixtures
 
 export const PERIOD = { from: '2025-06-02', to: '2025-06-29' } as const;
 
+/** Rows of a raw statement (db.execute is typed loosely across drivers). */
+export const rowsOf = (result: unknown) => (result as { rows: unknown[] }).rows;
+
 type Attendance = { nursing: number; medical: number; allied: number; manager: number; other: number };
 const STANDARD: Attendance = { nursing: 6, medical: 2, allied: 1, manager: 1, other: 0 };
 
@@ -239,7 +242,7 @@ export async function buildDataset(ctx: TestContext): Promise<Dataset> {
     expect(res.status, `${action} ${res.raw}`).toBe(200);
   };
   const climb = async (id: string, when: string) => {
-    const [row] = (await db.execute(sql`SELECT step FROM escalations WHERE id = ${id}`)).rows as { step: number }[];
+    const [row] = rowsOf(await db.execute(sql`SELECT step FROM escalations WHERE id = ${id}`)) as { step: number }[];
     expect(await runEscalationStep({ db }, { escalationId: id, step: row!.step }, new Date(when))).toBe('climbed');
   };
 
@@ -343,8 +346,8 @@ export async function buildDataset(ctx: TestContext): Promise<Dataset> {
     if (t.action) await db.execute(sql`UPDATE escalation_actions SET created_at = ${ts(t.action)} WHERE escalation_id = ${id}`);
     if (t.resolved) await db.execute(sql`UPDATE items SET resolved_at = ${ts(t.resolved)} WHERE id = ${items[t.itemKey]}`);
     // Nothing of this escalation may be left at the real clock.
-    const [left] = (await db.execute(sql`
-      SELECT count(*)::int AS n FROM escalation_events WHERE escalation_id = ${id} AND created_at > '2025-12-31'`)).rows as { n: number }[];
+    const [left] = rowsOf(await db.execute(sql`
+      SELECT count(*)::int AS n FROM escalation_events WHERE escalation_id = ${id} AND created_at > '2025-12-31'`)) as { n: number }[];
     expect(left!.n, `events of ${t.itemKey} left at the real clock`).toBe(0);
   };
   await retime(E.E0, { itemKey: 'p1', opened: at('2025-05-12', '09:00'), due: at('2025-05-13', '09:00'), acknowledged: at('2025-05-12', '12:00'), withinDeadline: true, stance: at('2025-05-12', '12:30'), action: at('2025-05-12', '13:00') });
@@ -385,11 +388,11 @@ export async function buildDataset(ctx: TestContext): Promise<Dataset> {
       UPDATE items SET alignment = ${alignment[key] ?? 'pending'}, thread_id = ${thread[key] ?? null}::uuid WHERE id = ${id}`);
   }
   // Every resolved problem or risk now carries a 2025 resolution time.
-  const [stray] = (await db.execute(sql`
-    SELECT count(*)::int AS n FROM items WHERE organisation_id = ${org.id} AND resolved_at > '2025-12-31'`)).rows as { n: number }[];
+  const [stray] = rowsOf(await db.execute(sql`
+    SELECT count(*)::int AS n FROM items WHERE organisation_id = ${org.id} AND resolved_at > '2025-12-31'`)) as { n: number }[];
   expect(stray!.n).toBe(0);
 
-  const [orgRow] = (await db.execute(sql`SELECT name FROM organisations WHERE id = ${org.id}`)).rows as { name: string }[];
+  const [orgRow] = rowsOf(await db.execute(sql`SELECT name FROM organisations WHERE id = ${org.id}`)) as { name: string }[];
   return {
     org,
     other,

@@ -10,6 +10,9 @@ import { hashToken } from '../../src/auth/tokens.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { get } from '../helpers/fixtures.js';
 
+/** Rows of a raw statement (db.execute is typed loosely across drivers). */
+const rowsOf = (result: unknown) => (result as { rows: unknown[] }).rows;
+
 let ctx: TestContext;
 const TOKEN = `perf-governance-${randomUUID()}`;
 const LIMIT_MS = 2_000;
@@ -128,12 +131,12 @@ beforeAll(async () => {
                   OFFSET abs(hashtext(i.id::text)) % 5 LIMIT 1) p ON true
     WHERE i.organisation_id = ${org} AND abs(hashtext(i.id::text || 'p')) % 50 = 0`);
   await db.execute(sql`ANALYZE`);
-  const [counts] = (
+  const [counts] = rowsOf(
     await db.execute(sql`
       SELECT (SELECT count(*)::int FROM items WHERE organisation_id = ${org}) AS items,
              (SELECT count(*)::int FROM escalations WHERE organisation_id = ${org}) AS escalations,
-             (SELECT count(*)::int FROM escalation_events x JOIN escalations e ON e.id = x.escalation_id WHERE e.organisation_id = ${org}) AS events`)
-  ).rows as { items: number; escalations: number; events: number }[];
+             (SELECT count(*)::int FROM escalation_events x JOIN escalations e ON e.id = x.escalation_id WHERE e.organisation_id = ${org}) AS events`),
+  ) as { items: number; escalations: number; events: number }[];
   expect(counts!.items).toBeGreaterThan(50_000);
   expect(counts!.escalations).toBeGreaterThan(15_000);
   console.log(`generated ${JSON.stringify(counts)}`);
@@ -195,7 +198,7 @@ describe.runIf(process.env.PERF_EXPLAIN === '1')('explain', () => {
     (db as unknown as { execute: unknown }).execute = async (query: ReturnType<typeof sql>) => {
       const started = performance.now();
       const plan = await original(sql`EXPLAIN (ANALYZE, BUFFERS) ${query}`);
-      const lines = (plan.rows as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN']);
+      const lines = (rowsOf(plan) as { 'QUERY PLAN': string }[]).map((r) => r['QUERY PLAN']);
       console.log(`---- ${Math.round(performance.now() - started)} ms\n${lines.join('\n')}`);
       return original(query);
     };
