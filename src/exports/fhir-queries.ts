@@ -1,6 +1,6 @@
 /** SQL of the FHIR export: the items of the window and their escalations. Read-only, set-based. */
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
+import type { Executor } from '../db/client.js';
 import { inScope, type ReportPeriod, type ReportScope } from '../reports/scope.js';
 import { periodParams, rows } from '../reports/sql.js';
 
@@ -30,7 +30,7 @@ const itemsOfWindow = (scope: ReportScope, period: ReportPeriod) => {
 };
 
 /** Problems and risks raised in the window. */
-export function exportItems(db: Database, scope: ReportScope, period: ReportPeriod) {
+export function exportItems(db: Executor, scope: ReportScope, period: ReportPeriod) {
   return rows<ExportItemRow>(
     db,
     sql`
@@ -63,7 +63,7 @@ export interface ExportEscalationRow {
 }
 
 /** Every escalation of those items, with its current owner. */
-export function exportEscalations(db: Database, scope: ReportScope, period: ReportPeriod) {
+export function exportEscalations(db: Executor, scope: ReportScope, period: ReportPeriod) {
   return rows<ExportEscalationRow>(
     db,
     sql`

@@ -1,6 +1,6 @@
 /** SQL of the alignment analysis (also the board pack's alignment table). Read-only, set-based. */
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
+import type { Executor } from '../db/client.js';
 import { inScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { localDate, periodParams, rows } from './sql.js';
 
@@ -17,7 +17,7 @@ export interface ResolutionCellRow {
  * by alignment state, risk band, outcome at `asOf` and whole days to resolution (or, for those
  * still open at `asOf`, days to the as-at date: censored).
  */
-export function resolutionCells(db: Database, scope: ReportScope, period: ReportPeriod) {
+export function resolutionCells(db: Executor, scope: ReportScope, period: ReportPeriod) {
   const p = periodParams(period);
   const resolved = sql`(i.resolved_at IS NOT NULL AND i.resolved_at <= ${p.asOf})`;
   return rows<ResolutionCellRow>(

@@ -3,7 +3,7 @@
  * resolution by risk band, the odds ratio of resolution for aligned_for_change against the
  * other answered states, and Kaplan-Meier time-to-resolution curves.
  */
-import type { Database } from '../db/client.js';
+import type { Executor } from '../db/client.js';
 import { ALIGNMENT_STATES, type AlignmentState } from '../domain/alignment.js';
 import { RISK_BANDS, type RiskBand } from '../domain/risk.js';
 import {
@@ -70,13 +70,13 @@ export function analyseAlignment(rows: readonly ResolutionCellRow[]): AlignmentA
   };
 }
 
-export async function alignmentAnalysis(db: Database, scope: ReportScope, period: ReportPeriod) {
+export async function alignmentAnalysis(db: Executor, scope: ReportScope, period: ReportPeriod) {
   return analyseAlignment(await resolutionCells(db, scope, period));
 }
 
 /** GET /v1/reports/alignment */
 export async function alignmentReport(
-  db: Database,
+  db: Executor,
   principal: TenantPrincipal,
   request: { from: string; to: string; wardId?: string | undefined; division?: string | undefined },
   now = new Date(),

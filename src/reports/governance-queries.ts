@@ -3,7 +3,7 @@
  * ward, item or escalation) and read-only. The shaping and arithmetic live in governance.ts.
  */
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
+import type { Executor } from '../db/client.js';
 import { inScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { escalationFactsSql, periodParams, rows } from './sql.js';
 
@@ -20,7 +20,7 @@ export type FidelityCounts = {
 export type FidelityRow = FidelityCounts & { ward_id: string };
 
 /** Per ward: working days with a held briefing (up to the as-at date), briefings, attendance. */
-export function briefingFidelity(db: Database, scope: ReportScope, period: ReportPeriod) {
+export function briefingFidelity(db: Executor, scope: ReportScope, period: ReportPeriod) {
   const p = periodParams(period);
   const attendance = ATTENDANCE_GROUPS.map((group) => {
     const column = sql.raw(`b.attendance_${group}`);
@@ -47,7 +47,7 @@ export function briefingFidelity(db: Database, scope: ReportScope, period: Repor
   );
 }
 
-export function notHeldReasons(db: Database, scope: ReportScope, period: ReportPeriod) {
+export function notHeldReasons(db: Executor, scope: ReportScope, period: ReportPeriod) {
   const p = periodParams(period);
   return rows<{ ward_id: string; reason: string | null; count: number }>(
     db,
@@ -63,7 +63,7 @@ export function notHeldReasons(db: Database, scope: ReportScope, period: ReportP
 }
 
 /** Items raised per ward, period (current or previous), kind, category and band. */
-export function itemCounts(db: Database, scope: ReportScope, period: ReportPeriod) {
+export function itemCounts(db: Executor, scope: ReportScope, period: ReportPeriod) {
   const p = periodParams(period);
   return rows<{ ward_id: string; current: boolean; kind: string; category: string; band: string; count: number }>(
     db,
@@ -100,9 +100,9 @@ export interface EscalationGroupRow {
 }
 
 /** Escalations opened in the period: overall, by band and by the highest level reached. */
-export function escalationGroups(db: Database, scope: ReportScope, period: ReportPeriod) {
+export function escalationGroups(db: Executor, scope: ReportScope, period: ReportPeriod) {
   const p = periodParams(period);
-  const facts = escalationFactsSql(period, scope.organisation.id, inScope(sql`e.ward_id`, scope.wardIds), period);
+  const facts = escalationFactsSql(period, scope.organisation.id, scope.wardIds, period);
   const outcome = (name: string) => sql`count(*) FILTER (WHERE f.outcome = ${name})::int AS ${sql.raw(name)}`;
   const ack = (name: string) => sql`count(*) FILTER (WHERE f.ack_class = ${name})::int AS ${sql.raw(name)}`;
   return rows<EscalationGroupRow>(
@@ -127,7 +127,7 @@ export function escalationGroups(db: Database, scope: ReportScope, period: Repor
 }
 
 /** Escalations overdue right now (open, deadline passed), whenever they were opened. */
-export function overdueNow(db: Database, scope: ReportScope, period: ReportPeriod) {
+export function overdueNow(db: Executor, scope: ReportScope, period: ReportPeriod) {
   const p = periodParams(period);
   return rows<{ by_band: boolean; by_level: boolean; band: string | null; level: number | null; count: number }>(
     db,
@@ -156,7 +156,7 @@ export interface OpenThreadRow {
  * Threads (an item and its repeats, keyed by coalesce(thread_id, id)) of problems and risks
  * raised up to `to` that were still open at `asOf`.
  */
-export function openThreads(db: Database, scope: ReportScope, period: ReportPeriod) {
+export function openThreads(db: Executor, scope: ReportScope, period: ReportPeriod) {
   const p = periodParams(period);
   return rows<OpenThreadRow>(
     db,
@@ -201,7 +201,7 @@ export interface ThreadDetailRow {
  * For the given threads: the latest raising, and the thread's latest escalation with its
  * current owner, the manager's stance and the latest planned action. One statement.
  */
-export function threadDetails(db: Database, scope: ReportScope, period: ReportPeriod, threadIds: string[]) {
+export function threadDetails(db: Executor, scope: ReportScope, period: ReportPeriod, threadIds: string[]) {
   const p = periodParams(period);
   return rows<ThreadDetailRow>(
     db,
@@ -256,7 +256,7 @@ export interface PriorityRow {
  * divisions, and those of its wards), with their linked problems and risks in scope raised up
  * to `to` and how many of them were resolved by `asOf`.
  */
-export function priorityProgress(db: Database, scope: ReportScope, period: ReportPeriod) {
+export function priorityProgress(db: Executor, scope: ReportScope, period: ReportPeriod) {
   const p = periodParams(period);
   const divisions = [...new Set(scope.wards.map((w) => w.division).filter((d): d is string => d !== null))];
   return rows<PriorityRow>(

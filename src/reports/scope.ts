@@ -1,7 +1,7 @@
 import { asc, eq, sql, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { wardScope, type TenantPrincipal } from '../auth/principal.js';
-import type { Database } from '../db/client.js';
+import type { Executor } from '../db/client.js';
 import { organisations, wards } from '../db/schema.js';
 import {
   REPORT_TIME_ZONE,
@@ -95,7 +95,7 @@ export interface ReportScope {
  * division outside the caller's reach answers 404, exactly as one that does not exist.
  */
 export async function resolveScope(
-  db: Database,
+  db: Executor,
   principal: TenantPrincipal,
   filter: { wardId?: string | undefined; division?: string | undefined },
 ): Promise<ReportScope> {

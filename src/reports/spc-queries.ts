@@ -1,6 +1,6 @@
 /** SQL of the weekly series behind the SPC charts. Read-only, one grouped statement per metric. */
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
+import type { Executor } from '../db/client.js';
 import { inScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { escalationFactsSql, localDate, periodParams, rows } from './sql.js';
 
@@ -12,7 +12,7 @@ export interface WeekValueRow {
 const week = (date: ReturnType<typeof sql>) => sql`(date_trunc('week', (${date})::timestamp))::date::text`;
 
 /** Items (of every kind) raised per ISO week, for weeks starting firstMonday..lastMonday. */
-export function itemsRaisedByWeek(db: Database, scope: ReportScope, firstMonday: string, lastSunday: string) {
+export function itemsRaisedByWeek(db: Executor, scope: ReportScope, firstMonday: string, lastSunday: string) {
   return rows<WeekValueRow>(
     db,
     sql`
@@ -31,13 +31,13 @@ export function itemsRaisedByWeek(db: Database, scope: ReportScope, firstMonday:
  * escalations have no answer yet and are left out.
  */
 export function ackWithinDeadlineByWeek(
-  db: Database,
+  db: Executor,
   scope: ReportScope,
   period: ReportPeriod,
   firstMonday: string,
   lastSunday: string,
 ) {
-  const facts = escalationFactsSql(period, scope.organisation.id, inScope(sql`e.ward_id`, scope.wardIds), {
+  const facts = escalationFactsSql(period, scope.organisation.id, scope.wardIds, {
     from: firstMonday,
     to: lastSunday,
   });
@@ -59,7 +59,7 @@ export function ackWithinDeadlineByWeek(
  * briefing itself are left out: they are not issues that waited for anyone.
  */
 export function daysToResolutionByWeek(
-  db: Database,
+  db: Executor,
   scope: ReportScope,
   period: ReportPeriod,
   firstMonday: string,

@@ -4,7 +4,7 @@
  */
 import { addDays, completeIsoWeeks, daysBetween } from '../domain/calendar.js';
 import { xmrChart, type ImprovementDirection, type XmrChart, type XmrInputPoint } from '../domain/spc.js';
-import type { Database } from '../db/client.js';
+import type { Executor } from '../db/client.js';
 import type { TenantPrincipal } from '../auth/principal.js';
 import { presentPeriod, presentScope, reportPeriod, resolveScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { ackWithinDeadlineByWeek, daysToResolutionByWeek, itemsRaisedByWeek } from './spc-queries.js';
@@ -44,7 +44,7 @@ export function chartWeeks(period: ReportPeriod): { weeks: string[]; lastSunday:
 
 /** The weekly points of one metric: counts in every week; shares and medians only where defined. */
 export async function spcPoints(
-  db: Database,
+  db: Executor,
   scope: ReportScope,
   period: ReportPeriod,
   metric: SpcMetric,
@@ -89,7 +89,7 @@ export function spcChart(metric: SpcMetric, points: XmrInputPoint[], target?: nu
 }
 
 export async function buildSpcChart(
-  db: Database,
+  db: Executor,
   scope: ReportScope,
   period: ReportPeriod,
   metric: SpcMetric,
@@ -134,7 +134,7 @@ export function describeAssurance(chart: XmrChart, improvement: ImprovementDirec
 
 /** GET /v1/reports/spc */
 export async function spcReport(
-  db: Database,
+  db: Executor,
   principal: TenantPrincipal,
   request: { metric: SpcMetric; from: string; to: string; wardId?: string | undefined; division?: string | undefined; target?: number | undefined },
   now = new Date(),

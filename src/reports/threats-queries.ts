@@ -1,6 +1,6 @@
 /** SQL of the threat ranking: open threads with their recurrence in the window. Read-only. */
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
+import type { Executor } from '../db/client.js';
 import { inScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { periodParams, rows } from './sql.js';
 
@@ -16,7 +16,7 @@ export interface ThreatThreadRow {
 }
 
 /** Threads of problems and risks raised up to `to` and still open at `asOf`, one grouped statement. */
-export function openThreatThreads(db: Database, scope: ReportScope, period: ReportPeriod) {
+export function openThreatThreads(db: Executor, scope: ReportScope, period: ReportPeriod) {
   const p = periodParams(period);
   return rows<ThreatThreadRow>(
     db,
@@ -40,7 +40,7 @@ export function openThreatThreads(db: Database, scope: ReportScope, period: Repo
   );
 }
 
-export function latestItems(db: Database, scope: ReportScope, itemIds: string[]) {
+export function latestItems(db: Executor, scope: ReportScope, itemIds: string[]) {
   return rows<{ id: string; ward_id: string; kind: string; category: string; description: string }>(
     db,
     sql`
