@@ -24,7 +24,7 @@ export function createRateLimiter(redis: Redis, prefix: string, logger: Logger) 
       const window = Math.floor(Date.now() / 1000 / rule.windowSeconds);
       const redisKey = `${prefix}:rl:${bucket}:${key}:${window}`;
       try {
-        if (redis.status === 'wait') await redis.connect().catch(() => {});
+        if (redis.status !== 'ready') throw new Error('Redis is not connected');
         const [[, count]] = (await redis.multi().incr(redisKey).expire(redisKey, rule.windowSeconds + 1).exec()) as [
           [Error | null, number],
         ];

@@ -112,10 +112,12 @@ export function startOutboxRelay(db: Database, queues: QueueSet, logger: Logger,
     }
     running = drain().finally(() => {
       running = null;
-      if (again) {
+      // After a failure, wait for the next tick instead of retrying at once.
+      if (again && !failing) {
         again = false;
         run();
       }
+      again = false;
     });
   };
 
@@ -127,7 +129,10 @@ export function startOutboxRelay(db: Database, queues: QueueSet, logger: Logger,
     nudge: run,
     drain: async () => {
       run();
-      while (running) await running;
+      while (running && !stopped) {
+        await running;
+        if (failing) return;
+      }
     },
     stop: async () => {
       stopped = true;

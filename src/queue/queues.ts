@@ -76,7 +76,7 @@ export function createQueues(redisUrl: string, prefix: string, webhookRetryDelay
     get: <Q extends QueueName>(name: Q) => queues.get(name) as unknown as Queue<JobPayloads[Q]>,
     redis,
     ping: async () => {
-      if (redis.status === 'wait' || redis.status === 'end') await redis.connect().catch(() => {});
+      await whenReady(redis, 1_000);
       await redis.ping();
     },
     close: async () => {
@@ -84,4 +84,25 @@ export function createQueues(redisUrl: string, prefix: string, webhookRetryDelay
       redis.disconnect();
     },
   };
+}
+
+/**
+ * Resolves once the client is connected, connecting it if it never was. Several callers may
+ * ask at once (health checks, the relay, rate limits): all wait for the same connection.
+ */
+async function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  if (redis.status === 'wait' || redis.status === 'end') redis.connect().catch(() => {});
+  await new Promise<void>((resolve, reject) => {
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      reject(new Error('Redis is not reachable'));
+    }, timeoutMs);
+    timer.unref();
+    redis.once('ready', onReady);
+  });
 }
