@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, PLATFORM_TOKEN, type TestContext } from '../helpers/context.js';
+import { createOrganisation, type Organisation } from '../helpers/fixtures.js';
+
+let ctx: TestContext;
+let org: Organisation;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  org = await createOrganisation(ctx.app);
+});
+afterAll(() => ctx?.close());
+
+const basic = (token: string) => `Basic ${Buffer.from(`admin:${token}`).toString('base64')}`;
+
+describe('Bull Board at /admin/queues', () => {
+  it('asks a browser for credentials, and lets administrators in with their token as the password', async () => {
+    const anonymous = await ctx.app.inject({ method: 'GET', url: '/admin/queues' });
+    expect(anonymous.statusCode).toBe(401);
+    expect(anonymous.headers['www-authenticate']).toMatch(/^Basic /);
+
+    for (const token of [org.adminToken, PLATFORM_TOKEN]) {
+      const page = await ctx.app.inject({ method: 'GET', url: '/admin/queues', headers: { authorization: basic(token) } });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['content-type']).toContain('text/html');
+      const api = await ctx.app.inject({
+        method: 'GET',
+        url: '/admin/queues/api/queues',
+        headers: { authorization: basic(token) },
+      });
+      expect(api.statusCode, api.body).toBe(200);
+      expect(api.json().queues.map((q: { name: string }) => q.name).sort()).toEqual(['escalation-steps', 'webhooks']);
+    }
+  });
+
+  it('refuses everyone else', async () => {
+    for (const token of [org.middleManager.token, org.clinician.token, org.wards[0]!.deviceToken]) {
+      const res = await ctx.app.inject({ method: 'GET', url: '/admin/queues', headers: { authorization: basic(token) } });
+      expect(res.statusCode).toBe(403);
+    }
+    const wrong = await ctx.app.inject({ method: 'GET', url: '/admin/queues', headers: { authorization: basic('not-a-token') } });
+    expect(wrong.statusCode).toBe(401);
+  });
+});
