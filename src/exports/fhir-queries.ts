@@ -24,7 +24,7 @@ const itemsOfWindow = (scope: ReportScope, period: ReportPeriod) => {
   const p = periodParams(period);
   return sql`
     i.organisation_id = ${scope.organisation.id}::uuid
-    AND ${inScope(sql`i.ward_id`, scope.wardIds)}
+    AND ${inScope(sql`i.ward_id`, scope)}
     AND i.kind IN ('problem', 'risk')
     AND i.raised_on BETWEEN ${p.from} AND ${p.to}`;
 };

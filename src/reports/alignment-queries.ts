@@ -29,7 +29,7 @@ export function resolutionCells(db: Executor, scope: ReportScope, period: Report
              count(*)::int AS count
       FROM items i
       WHERE i.organisation_id = ${scope.organisation.id}::uuid
-        AND ${inScope(sql`i.ward_id`, scope.wardIds)}
+        AND ${inScope(sql`i.ward_id`, scope)}
         AND i.kind <> 'good_practice'
         AND NOT i.resolved_at_briefing
         AND i.raised_on BETWEEN ${p.from} AND ${p.to}

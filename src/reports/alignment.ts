@@ -3,7 +3,7 @@
  * resolution by risk band, the odds ratio of resolution for aligned_for_change against the
  * other answered states, and Kaplan-Meier time-to-resolution curves.
  */
-import type { Executor } from '../db/client.js';
+import type { Database, Executor } from '../db/client.js';
 import { ALIGNMENT_STATES, type AlignmentState } from '../domain/alignment.js';
 import { RISK_BANDS, type RiskBand } from '../domain/risk.js';
 import {
@@ -15,6 +15,7 @@ import {
 } from '../domain/resolution.js';
 import type { SurvivalPoint } from '../domain/statistics.js';
 import { resolutionCells, type ResolutionCellRow } from './alignment-queries.js';
+import { readSnapshot } from './sql.js';
 import type { TenantPrincipal } from '../auth/principal.js';
 import { presentPeriod, presentScope, reportPeriod, resolveScope, type ReportPeriod, type ReportScope } from './scope.js';
 
@@ -75,12 +76,13 @@ export async function alignmentAnalysis(db: Executor, scope: ReportScope, period
 }
 
 /** GET /v1/reports/alignment */
-export async function alignmentReport(
-  db: Executor,
+export function alignmentReport(
+  database: Database,
   principal: TenantPrincipal,
   request: { from: string; to: string; wardId?: string | undefined; division?: string | undefined },
   now = new Date(),
 ) {
+  return readSnapshot(database, async (db) => {
   const scope = await resolveScope(db, principal, request);
   const period = reportPeriod(request.from, request.to, now);
   const analysis = await alignmentAnalysis(db, scope, period);
@@ -94,4 +96,5 @@ export async function alignmentReport(
     alignedForChange: analysis.alignedForChange,
     highRisk: analysis.highRisk,
   };
+  });
 }

@@ -41,7 +41,7 @@ export function briefingFidelity(db: Executor, scope: ReportScope, period: Repor
         ${sql.join(attendance, sql``)}
       FROM briefings b
       WHERE b.organisation_id = ${scope.organisation.id}::uuid
-        AND ${inScope(sql`b.ward_id`, scope.wardIds)}
+        AND ${inScope(sql`b.ward_id`, scope)}
         AND b.date BETWEEN ${p.from} AND ${p.to}
       GROUP BY b.ward_id`,
   );
@@ -55,7 +55,7 @@ export function notHeldReasons(db: Executor, scope: ReportScope, period: ReportP
       SELECT b.ward_id, b.not_held_reason AS reason, count(*)::int AS count
       FROM briefings b
       WHERE b.organisation_id = ${scope.organisation.id}::uuid
-        AND ${inScope(sql`b.ward_id`, scope.wardIds)}
+        AND ${inScope(sql`b.ward_id`, scope)}
         AND b.date BETWEEN ${p.from} AND ${p.to}
         AND NOT b.held
       GROUP BY b.ward_id, b.not_held_reason`,
@@ -72,57 +72,38 @@ export function itemCounts(db: Executor, scope: ReportScope, period: ReportPerio
              coalesce(i.risk_band, 'ungraded') AS band, count(*)::int AS count
       FROM items i
       WHERE i.organisation_id = ${scope.organisation.id}::uuid
-        AND ${inScope(sql`i.ward_id`, scope.wardIds)}
+        AND ${inScope(sql`i.ward_id`, scope)}
         AND i.raised_on BETWEEN ${p.previousFrom} AND ${p.to}
       GROUP BY 1, 2, 3, 4, 5`,
   );
 }
 
-export interface EscalationGroupRow {
-  by_band: boolean;
-  by_level: boolean;
-  band: string | null;
-  level_reached: number | null;
-  opened: number;
-  within: number;
-  late: number;
-  missed: number;
-  pending: number;
-  closed_unacknowledged: number;
-  resolved: number;
-  median_hours_to_ack: number | null;
-  median_days_to_resolve: number | null;
-  fixed: number;
-  mitigated: number;
-  risk_accepted: number;
-  not_actionable: number;
-  unresolved: number;
+export interface EscalationFactRow {
+  band: string;
+  level_reached: number;
+  /** Monday of the ISO week opened (local date). */
+  week: string;
+  ack_class: 'within' | 'late' | 'missed' | 'pending' | 'closed_unacknowledged';
+  /** The outcome if resolved by the as-at time, else 'unresolved'. */
+  outcome: string;
+  hours_to_ack: number | null;
+  days_to_resolve: number | null;
 }
 
-/** Escalations opened in the period: overall, by band and by the highest level reached. */
-export function escalationGroups(db: Executor, scope: ReportScope, period: ReportPeriod) {
-  const p = periodParams(period);
-  const facts = escalationFactsSql(period, scope.organisation.id, scope.wardIds, period);
-  const outcome = (name: string) => sql`count(*) FILTER (WHERE f.outcome = ${name})::int AS ${sql.raw(name)}`;
-  const ack = (name: string) => sql`count(*) FILTER (WHERE f.ack_class = ${name})::int AS ${sql.raw(name)}`;
-  return rows<EscalationGroupRow>(
+/**
+ * One compact row per escalation opened in the period (see escalationFactsSql); the pack groups
+ * them (overall, by band, by level reached, by week) and takes medians in one pass in JavaScript,
+ * which is cheaper than four sorted grouping sets with ordered-set aggregates in the database.
+ */
+export function escalationFacts(db: Executor, scope: ReportScope, period: ReportPeriod) {
+  const facts = escalationFactsSql(period, scope.organisation.id, scope, period);
+  return rows<EscalationFactRow>(
     db,
     sql`
-      WITH f AS (${facts})
-      SELECT
-        grouping(f.band) = 0 AS by_band,
-        grouping(f.level_reached) = 0 AS by_level,
-        f.band,
-        f.level_reached,
-        count(*)::int AS opened,
-        ${ack('within')}, ${ack('late')}, ${ack('missed')}, ${ack('pending')}, ${ack('closed_unacknowledged')},
-        count(*) FILTER (WHERE f.outcome <> 'unresolved')::int AS resolved,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY f.hours_to_ack) AS median_hours_to_ack,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY f.days_to_resolve) AS median_days_to_resolve,
-        ${outcome('fixed')}, ${outcome('mitigated')}, ${outcome('risk_accepted')}, ${outcome('not_actionable')},
-        ${outcome('unresolved')}
-      FROM f
-      GROUP BY GROUPING SETS ((), (f.band), (f.level_reached))`,
+      SELECT f.band, f.level_reached::int AS level_reached,
+             (date_trunc('week', f.opened_on::timestamp))::date::text AS week,
+             f.ack_class, f.outcome, f.hours_to_ack::float8 AS hours_to_ack, f.days_to_resolve::float8 AS days_to_resolve
+      FROM (${facts}) f`,
   );
 }
 
@@ -136,7 +117,7 @@ export function overdueNow(db: Executor, scope: ReportScope, period: ReportPerio
              count(*)::int AS count
       FROM escalations e
       WHERE e.organisation_id = ${scope.organisation.id}::uuid
-        AND ${inScope(sql`e.ward_id`, scope.wardIds)}
+        AND ${inScope(sql`e.ward_id`, scope)}
         AND e.state = 'open' AND e.due_at < ${p.now}
       GROUP BY GROUPING SETS ((), (e.band), (e.level))`,
   );
@@ -148,6 +129,8 @@ export interface OpenThreadRow {
   raised_in_period: number;
   first_raised_on: string;
   last_raised_on: string;
+  /** Whole days from the first raising to the as-at date. */
+  days_open: number;
   risk_score: number | null;
   consequence: number | null;
 }
@@ -166,11 +149,12 @@ export function openThreads(db: Executor, scope: ReportScope, period: ReportPeri
              count(*) FILTER (WHERE i.raised_on >= ${p.from})::int AS raised_in_period,
              min(i.raised_on)::text AS first_raised_on,
              max(i.raised_on)::text AS last_raised_on,
+             greatest(0, ${p.asOfDate} - min(i.raised_on))::int AS days_open,
              max(i.risk_score)::int AS risk_score,
              max(i.consequence)::int AS consequence
       FROM items i
       WHERE i.organisation_id = ${scope.organisation.id}::uuid
-        AND ${inScope(sql`i.ward_id`, scope.wardIds)}
+        AND ${inScope(sql`i.ward_id`, scope)}
         AND i.kind <> 'good_practice'
         AND i.raised_on <= ${p.to}
       GROUP BY 1
@@ -270,13 +254,13 @@ export function priorityProgress(db: Executor, scope: ReportScope, period: Repor
       JOIN staff s ON s.id = pr.owner_staff_id
       LEFT JOIN item_priorities ip ON ip.priority_id = pr.id
       LEFT JOIN items i ON i.id = ip.item_id
-        AND ${inScope(sql`i.ward_id`, scope.wardIds)}
+        AND ${inScope(sql`i.ward_id`, scope)}
         AND i.raised_on <= ${p.to}
       WHERE pr.organisation_id = ${scope.organisation.id}::uuid
         AND pr.active
         AND (pr.level = 'organisation'
           OR (pr.level = 'division' AND pr.division IN (SELECT jsonb_array_elements_text(${JSON.stringify(divisions)}::jsonb)))
-          OR (pr.level = 'ward' AND ${inScope(sql`pr.ward_id`, scope.wardIds)}))
+          OR (pr.level = 'ward' AND ${inScope(sql`pr.ward_id`, scope)}))
       GROUP BY pr.id, s.name
       ORDER BY pr.level, pr.title, pr.id`,
   );

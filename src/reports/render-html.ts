@@ -43,7 +43,9 @@ h1 { font-size: 22px; margin: 0 0 4px; color: #005eb8; }
 h2 { font-size: 17px; margin: 22px 0 8px; border-bottom: 2px solid #005eb8; padding-bottom: 2px; }
 h3 { font-size: 14px; margin: 14px 0 6px; }
 p.meta { margin: 2px 0; color: #4c6272; }
-table { border-collapse: collapse; margin: 6px 0 12px; font-size: 12px; }
+table { border-collapse: collapse; margin: 6px 0 12px; font-size: 12px; max-width: 100%; }
+td, th { overflow-wrap: break-word; }
+table.wide { width: calc(100% - 2px); }
 caption { text-align: left; font-weight: bold; padding-bottom: 4px; }
 th, td { border: 1px solid #d8dde0; padding: 3px 6px; vertical-align: top; }
 thead th { background: #f0f4f5; }
@@ -224,7 +226,7 @@ function issuesSection(pack: GovernancePack): string {
         ? `${esc(label(p.latestResponse.stance))}${p.latestResponse.rationale ? `: ${esc(p.latestResponse.rationale)}` : ''}${p.plannedAction ? `<br><span class="note">Action: ${esc(p.plannedAction.description)} (due ${esc(p.plannedAction.dueDate)})</span>` : ''}`
         : 'No response yet',
     ]),
-    { caption: 'Top persistent issues (open at the end of the period)', text: [1, 2, 7, 8] },
+    { caption: 'Top persistent issues (open at the end of the period)', text: [1, 2, 7, 8], className: 'wide' },
   );
   const priorities = table(
     ['Priority', 'Level', 'Owner', 'Linked items', 'Resolved', 'Open', 'Raised in period', 'Progress'],

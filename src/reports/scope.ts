@@ -86,6 +86,8 @@ export interface ReportScope {
   /** The wards the report covers, by code. */
   wards: WardRef[];
   wardIds: string[];
+  /** The scope is every ward of the organisation: statements need no ward condition at all. */
+  allWards: boolean;
   wardId: string | null;
   division: string | null;
 }
@@ -123,17 +125,27 @@ export async function resolveScope(
     organisation,
     wards: chosen,
     wardIds: chosen.map((w) => w.id),
+    allWards: chosen.length === all.length,
     wardId: filter.wardId ?? null,
     division: filter.division ?? null,
   };
 }
 
+/** What a statement needs to know of the scope's wards. */
+export interface WardFilter {
+  wardIds: readonly string[];
+  allWards: boolean;
+}
+
 /**
- * `column = ANY(the scope's ward ids)`. The ids travel as one text parameter, so an empty scope
- * is simply false and the statement text never depends on how many wards there are.
+ * The ward condition of a statement: nothing (`true`) when the scope is the whole organisation
+ * (the organisation condition already says it), else `column = ANY(ids)`. The ids travel as one
+ * text parameter, so an empty scope is simply false and the statement text never depends on how
+ * many wards there are.
  */
-export function inScope(column: SQL | { getSQL(): SQL }, wardIds: readonly string[]): SQL {
-  return sql`${column} = ANY(string_to_array(${wardIds.join(',')}, ',')::uuid[])`;
+export function inScope(column: SQL | { getSQL(): SQL }, scope: WardFilter): SQL {
+  if (scope.allWards) return sql`true`;
+  return sql`${column} = ANY(string_to_array(${scope.wardIds.join(',')}, ',')::uuid[])`;
 }
 
 export function presentScope(scope: ReportScope) {

@@ -19,7 +19,7 @@ export function itemsRaisedByWeek(db: Executor, scope: ReportScope, firstMonday:
       SELECT ${week(sql`i.raised_on`)} AS week, count(*)::int AS value
       FROM items i
       WHERE i.organisation_id = ${scope.organisation.id}::uuid
-        AND ${inScope(sql`i.ward_id`, scope.wardIds)}
+        AND ${inScope(sql`i.ward_id`, scope)}
         AND i.raised_on BETWEEN ${firstMonday}::date AND ${lastSunday}::date
       GROUP BY 1`,
   );
@@ -37,7 +37,7 @@ export function ackWithinDeadlineByWeek(
   firstMonday: string,
   lastSunday: string,
 ) {
-  const facts = escalationFactsSql(period, scope.organisation.id, scope.wardIds, {
+  const facts = escalationFactsSql(period, scope.organisation.id, scope, {
     from: firstMonday,
     to: lastSunday,
   });
@@ -75,7 +75,7 @@ export function daysToResolutionByWeek(
              count(*)::int AS resolved
       FROM items i
       WHERE i.organisation_id = ${scope.organisation.id}::uuid
-        AND ${inScope(sql`i.ward_id`, scope.wardIds)}
+        AND ${inScope(sql`i.ward_id`, scope)}
         AND i.kind <> 'good_practice'
         AND NOT i.resolved_at_briefing
         AND i.resolved_at <= ${p.asOf}

@@ -4,10 +4,11 @@
  */
 import { addDays, completeIsoWeeks, daysBetween } from '../domain/calendar.js';
 import { xmrChart, type ImprovementDirection, type XmrChart, type XmrInputPoint } from '../domain/spc.js';
-import type { Executor } from '../db/client.js';
+import type { Database, Executor } from '../db/client.js';
 import type { TenantPrincipal } from '../auth/principal.js';
 import { presentPeriod, presentScope, reportPeriod, resolveScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { ackWithinDeadlineByWeek, daysToResolutionByWeek, itemsRaisedByWeek } from './spc-queries.js';
+import { readSnapshot } from './sql.js';
 
 export const SPC_METRICS = ['items_raised', 'ack_within_deadline', 'days_to_resolution'] as const;
 export type SpcMetric = (typeof SPC_METRICS)[number];
@@ -57,13 +58,8 @@ export async function spcPoints(
       const counts = new Map((await itemsRaisedByWeek(db, scope, first, lastSunday)).map((r) => [r.week, r.value]));
       return weeks.map((week) => ({ period: week, value: counts.get(week) ?? 0 }));
     }
-    case 'ack_within_deadline': {
-      const byWeek = new Map((await ackWithinDeadlineByWeek(db, scope, period, first, lastSunday)).map((r) => [r.week, r]));
-      return weeks.flatMap((week) => {
-        const row = byWeek.get(week);
-        return row && row.decided > 0 ? [{ period: week, value: row.within / row.decided }] : [];
-      });
-    }
+    case 'ack_within_deadline':
+      return ackPoints(weeks, await ackWithinDeadlineByWeek(db, scope, period, first, lastSunday));
     case 'days_to_resolution': {
       const byWeek = new Map((await daysToResolutionByWeek(db, scope, period, first, lastSunday)).map((r) => [r.week, r]));
       return weeks.flatMap((week) => {
@@ -72,6 +68,15 @@ export async function spcPoints(
       });
     }
   }
+}
+
+/** Weekly share acknowledged within deadline: only weeks where some acknowledgement was decided. */
+export function ackPoints(weeks: string[], rows: { week: string; within: number; decided: number }[]): XmrInputPoint[] {
+  const byWeek = new Map(rows.map((r) => [r.week, r]));
+  return weeks.flatMap((week) => {
+    const row = byWeek.get(week);
+    return row && row.decided > 0 ? [{ period: week, value: row.within / row.decided }] : [];
+  });
 }
 
 export function spcChart(metric: SpcMetric, points: XmrInputPoint[], target?: number): SpcChart {
@@ -133,14 +138,16 @@ export function describeAssurance(chart: XmrChart, improvement: ImprovementDirec
 }
 
 /** GET /v1/reports/spc */
-export async function spcReport(
-  db: Executor,
+export function spcReport(
+  database: Database,
   principal: TenantPrincipal,
   request: { metric: SpcMetric; from: string; to: string; wardId?: string | undefined; division?: string | undefined; target?: number | undefined },
   now = new Date(),
 ) {
-  const scope = await resolveScope(db, principal, request);
-  const period = reportPeriod(request.from, request.to, now);
-  const chart = await buildSpcChart(db, scope, period, request.metric, request.target);
-  return { ...chart, scope: presentScope(scope), period: presentPeriod(period) };
+  return readSnapshot(database, async (db) => {
+    const scope = await resolveScope(db, principal, request);
+    const period = reportPeriod(request.from, request.to, now);
+    const chart = await buildSpcChart(db, scope, period, request.metric, request.target);
+    return { ...chart, scope: presentScope(scope), period: presentPeriod(period) };
+  });
 }

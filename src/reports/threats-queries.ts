@@ -10,9 +10,10 @@ export interface ThreatThreadRow {
   raisings_in_window: number;
   first_raised_on: string;
   last_raised_on: string;
+  /** Whole days from the first raising to the as-at date. */
+  days_open: number;
   consequence: number;
   risk_score: number | null;
-  latest_item_id: string;
 }
 
 /** Threads of problems and risks raised up to `to` and still open at `asOf`, one grouped statement. */
@@ -26,12 +27,12 @@ export function openThreatThreads(db: Executor, scope: ReportScope, period: Repo
              count(*) FILTER (WHERE i.raised_on >= ${p.from})::int AS raisings_in_window,
              min(i.raised_on)::text AS first_raised_on,
              max(i.raised_on)::text AS last_raised_on,
+             greatest(0, ${p.asOfDate} - min(i.raised_on))::int AS days_open,
              max(i.consequence)::int AS consequence,
-             max(i.risk_score)::int AS risk_score,
-             (array_agg(i.id ORDER BY i.raised_on DESC, i.created_at DESC, i.id DESC))[1] AS latest_item_id
+             max(i.risk_score)::int AS risk_score
       FROM items i
       WHERE i.organisation_id = ${scope.organisation.id}::uuid
-        AND ${inScope(sql`i.ward_id`, scope.wardIds)}
+        AND ${inScope(sql`i.ward_id`, scope)}
         AND i.kind <> 'good_practice'
         AND i.consequence IS NOT NULL
         AND i.raised_on <= ${p.to}
@@ -40,13 +41,21 @@ export function openThreatThreads(db: Executor, scope: ReportScope, period: Repo
   );
 }
 
-export function latestItems(db: Executor, scope: ReportScope, itemIds: string[]) {
-  return rows<{ id: string; ward_id: string; kind: string; category: string; description: string }>(
+/** The latest raising (up to `to`) of each of the given threads, in one statement. */
+export function latestRaisings(db: Executor, scope: ReportScope, period: ReportPeriod, threadIds: string[]) {
+  const p = periodParams(period);
+  return rows<{ thread_id: string; id: string; ward_id: string; kind: string; category: string; description: string }>(
     db,
     sql`
-      SELECT i.id, i.ward_id, i.kind, i.category, i.description
-      FROM items i
-      WHERE i.organisation_id = ${scope.organisation.id}::uuid
-        AND i.id = ANY(string_to_array(${itemIds.join(',')}, ',')::uuid[])`,
+      SELECT t.thread_id, latest.id, latest.ward_id, latest.kind, latest.category, latest.description
+      FROM unnest(string_to_array(${threadIds.join(',')}, ',')::uuid[]) AS t(thread_id)
+      JOIN LATERAL (
+        SELECT i.id, i.ward_id, i.kind, i.category, i.description FROM items i
+        WHERE i.organisation_id = ${scope.organisation.id}::uuid
+          AND (i.id = t.thread_id OR i.thread_id = t.thread_id)
+          AND i.raised_on <= ${p.to}
+        ORDER BY i.raised_on DESC, i.created_at DESC, i.id DESC
+        LIMIT 1
+      ) latest ON true`,
   );
 }

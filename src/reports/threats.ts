@@ -4,53 +4,64 @@
  * recurrence in the window, plus age).
  */
 import type { TenantPrincipal } from '../auth/principal.js';
-import type { Database } from '../db/client.js';
-import { daysBetween } from '../domain/calendar.js';
+import type { Database, Executor } from '../db/client.js';
 import { assessHazard, compareThreats } from '../domain/hazard.js';
 import type { ItemCategory, ItemKind } from '../domain/taxonomy.js';
 import type { z } from 'zod';
 import type { threatsReportSchema } from './schemas.js';
 import { presentPeriod, presentScope, reportPeriod, resolveScope, type ReportPeriod } from './scope.js';
-import { latestItems, openThreatThreads, type ThreatThreadRow } from './threats-queries.js';
+import { latestRaisings, openThreatThreads, type ThreatThreadRow } from './threats-queries.js';
+import { readSnapshot } from './sql.js';
 import { screenedText } from './text.js';
+import { topN } from './top.js';
 
 type ThreatsReport = z.infer<typeof threatsReportSchema>;
 
-/** Pure: hazard assessment of every open thread, in ranking order. */
-export function rankThreats(threads: ThreatThreadRow[], period: ReportPeriod) {
-  return threads
-    .map((t) => {
-      const ageDays = Math.max(0, daysBetween(t.first_raised_on, period.asOfDate));
+/** Pure: the hazard assessment of every open thread; the first `limit` in ranking order. */
+export function rankThreats(threads: ThreatThreadRow[], period: ReportPeriod, limit: number) {
+  function* assessed() {
+    for (const t of threads) {
+      const ageDays = Number(t.days_open);
       const raisingsInWindow = Number(t.raisings_in_window);
-      return {
+      yield {
         thread: t,
         threadId: t.thread_id,
         ageDays,
         raisingsInWindow,
         ...assessHazard({ consequence: Number(t.consequence), raisingsInWindow, windowDays: period.days, ageDays }),
       };
-    })
-    .sort(compareThreats);
+    }
+  }
+  return topN(assessed(), limit, compareThreats);
 }
 
-export async function threatsReport(
-  db: Database,
+export function threatsReport(
+  database: Database,
   principal: TenantPrincipal,
   request: { from: string; to: string; wardId?: string | undefined; division?: string | undefined; limit: number },
   now = new Date(),
 ): Promise<ThreatsReport> {
+  return readSnapshot(database, (db) => rankedThreats(db, principal, request, now));
+}
+
+async function rankedThreats(
+  db: Executor,
+  principal: TenantPrincipal,
+  request: { from: string; to: string; wardId?: string | undefined; division?: string | undefined; limit: number },
+  now: Date,
+): Promise<ThreatsReport> {
   const scope = await resolveScope(db, principal, request);
   const period = reportPeriod(request.from, request.to, now);
-  const ranked = rankThreats(await openThreatThreads(db, scope, period), period);
-  const shown = ranked.slice(0, request.limit);
-  const latest = shown.length > 0 ? await latestItems(db, scope, shown.map((t) => t.thread.latest_item_id)) : [];
-  const byId = new Map(latest.map((i) => [i.id, i]));
+  const threads = await openThreatThreads(db, scope, period);
+  const shown = rankThreats(threads, period, request.limit);
+  const latest = shown.length > 0 ? await latestRaisings(db, scope, period, shown.map((t) => t.threadId)) : [];
+  const byThread = new Map(latest.map((i) => [i.thread_id, i]));
   return {
     scope: presentScope(scope),
     period: presentPeriod(period),
-    total: ranked.length,
+    total: threads.length,
     threats: shown.flatMap((t, index) => {
-      const item = byId.get(t.thread.latest_item_id);
+      const item = byThread.get(t.threadId);
       if (!item) return [];
       return [
         {

@@ -186,7 +186,6 @@ export async function buildDataset(ctx: TestContext): Promise<Dataset> {
   await putPolicy(ctx, org, wards.W1.id, { levels: [{ staffId: org.middleManager.id }, { staffId: org.seniorManager.id }] });
 
   const items: Record<string, string> = {};
-  const escalations: Record<string, string> = {};
   const escalationOf: Record<string, string> = {};
   for (const b of briefingPlan()) {
     const ward = wards[b.ward];

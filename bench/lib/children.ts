@@ -1,0 +1,111 @@
+/** The processes under test: the service (as deployed), the baseline server, worker processes. */
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { REPO_ROOT, spawnChild, type ChildHandle } from '../../test/helpers/processes.js';
+
+export const BENCH_ADMIN_TOKEN = 'wsb-bench-platform-admin-token-0123456789';
+
+export interface Target {
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+}
+
+/** `node --import tsx src/main.ts` with only the environment given (plus PATH and HOME). */
+export function startService(target: Target, env: Record<string, string>): ChildHandle {
+  return spawnChild(env.ROLE ?? 'service', process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      DATABASE_URL: target.databaseUrl,
+      REDIS_URL: target.redisUrl,
+      QUEUE_PREFIX: target.queuePrefix,
+      LOG_LEVEL: 'warn',
+      BOOTSTRAP_ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+      ...env,
+    },
+  });
+}
+
+export function startApi(target: Target, port: number): ChildHandle {
+  return startService(target, {
+    ROLE: 'api',
+    PORT: String(port),
+    // Raised for the run through their documented settings (README, "Running it for real").
+    WRITE_LIMIT_PER_MINUTE: '0',
+    AUTH_FAILURE_LIMIT_PER_MINUTE: '0',
+  });
+}
+
+export function startWorker(target: Target): ChildHandle {
+  return startService(target, { ROLE: 'worker' });
+}
+
+export function startBaseline(databaseUrl: string, port: number): ChildHandle {
+  return spawnChild('baseline', process.execPath, ['--import', 'tsx', 'bench/baseline-server.ts'], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: databaseUrl, PORT: String(port) },
+  });
+}
+
+/** Waits until GET /health answers 200, failing early with the child's stderr if it exits. */
+export async function waitHealthy(child: ChildHandle, port: number, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!child.isRunning()) throw new Error(`${child.kind} exited early:\n${child.stderr().slice(-3000)}`);
+    const status = await new Promise<number>((resolve) => {
+      http
+        .get({ host: '127.0.0.1', port, path: '/health', timeout: 1_000 }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on('error', () => resolve(0));
+    });
+    if (status === 200) return;
+    if (Date.now() > deadline) throw new Error(`${child.kind} on port ${port} not healthy after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Resident set size of a process, from /proc/<pid>/status (Linux), in MB; null if unreadable. */
+export function rssMb(pid: number): number | null {
+  try {
+    const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Samples a process's RSS every `everyMs` into named phases, so each phase has its own peak. */
+export function rssSampler(pid: number, everyMs = 250) {
+  const phases = new Map<string, number[]>();
+  let current = 'idle';
+  const timer = setInterval(() => {
+    const mb = rssMb(pid);
+    if (mb === null) return;
+    phases.set(current, [...(phases.get(current) ?? []), mb]);
+  }, everyMs);
+  timer.unref();
+  return {
+    phase(name: string) {
+      current = name;
+    },
+    summary() {
+      return Object.fromEntries(
+        [...phases].map(([name, samples]) => [
+          name,
+          { samples: samples.length, maxMb: round(Math.max(...samples)), lastMb: round(samples[samples.length - 1]!) },
+        ]),
+      );
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+export async function stopChild(child: ChildHandle) {
+  await child.kill('SIGTERM', 20_000).catch(() => child.kill('SIGKILL'));
+}

@@ -1,0 +1,126 @@
+/**
+ * EXPLAIN (ANALYZE, BUFFERS) of the hot queries, exactly as the service sends them: each service
+ * function is run once on a recording connection and its statement explained with its parameters.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { resolvePrincipal } from '../../src/auth/plugin.js';
+import type { TenantPrincipal } from '../../src/auth/principal.js';
+import { inbox } from '../../src/escalations/queries.js';
+import { threadSummaries } from '../../src/items/present.js';
+import { listItems, persistentItems } from '../../src/items/service.js';
+import { detectRecurrence } from '../../src/recurrence/detect.js';
+import { recordingDatabase, type RecordedStatement } from '../lib/database.js';
+import type { BenchContext } from '../lib/context.js';
+import { tokenFor } from '../lib/generate.js';
+
+export interface PlanResult {
+  name: string;
+  hotPath: string;
+  sql: string;
+  executionMs: number | null;
+  /** Sequential scans of items or escalations: flagged on a hot path. */
+  seqScans: string[];
+  plan: string;
+}
+
+export async function runPlans(ctx: BenchContext): Promise<PlanResult[]> {
+  const rec = recordingDatabase(ctx.databaseUrl);
+  const client = new pg.Client({ connectionString: ctx.databaseUrl });
+  await client.connect();
+  try {
+    const principal = async (id: string) => (await resolvePrincipal(rec.db, tokenFor(id))) as TenantPrincipal;
+    const ward = ctx.people.wards[0]!;
+    const device = await principal(ward.id);
+    const director = await principal(ctx.people.busiestManagerId);
+    const governance = await principal(ctx.people.governanceId);
+    const someItems = await client.query<{ id: string }>(
+      `SELECT id FROM items WHERE ward_id = $1 ORDER BY raised_on DESC, id DESC LIMIT 50`,
+      [ward.id],
+    );
+    const first = async (work: () => Promise<unknown>) => (await rec.record(work)).statements[0]!;
+    const cases: { name: string; hotPath: string; statement: RecordedStatement }[] = [
+      {
+        name: 'inbox (busiest manager)',
+        hotPath: 'GET /v1/inbox',
+        statement: await first(() => inbox(rec.db, director, { limit: 50 })),
+      },
+      {
+        name: 'items list by ward',
+        hotPath: 'GET /v1/items?wardId=',
+        statement: await first(() => listItems(rec.db, device, { wardId: ward.id, limit: 50 })),
+      },
+      {
+        name: 'briefing lookup for duplicates',
+        hotPath: 'POST /v1/briefings (409 path) - same statement as findBriefingFor in src/briefings/service.ts',
+        statement: {
+          text: 'select "id" from "briefings" where ("briefings"."ward_id" = $1 and "briefings"."date" = $2 and "briefings"."shift" = $3)',
+          values: [ward.id, ctx.period.to, 'day'],
+          connection: 0,
+          sentAt: 0,
+          doneAt: 0,
+        },
+      },
+      {
+        name: 'repeat detection (similarity)',
+        hotPath: 'POST /v1/briefings, once per problem or risk',
+        statement: await first(() =>
+          detectRecurrence(
+            rec.db,
+            {
+              wardId: ward.id,
+              category: 'equipment',
+              description: 'Infusion pump alarm fault reported again in bay 1',
+              raisedOn: ctx.period.to,
+              briefingId: randomUUID(),
+            },
+            0.5,
+          ),
+        ),
+      },
+      {
+        name: 'persistent items aggregate (one ward)',
+        hotPath: 'GET /v1/items?persistent=true, GET /v1/wards/:id/briefing-pack',
+        statement: await first(() => persistentItems({ db: rec.db, relay: { nudge() {} } }, device, { wardId: ward.id, limit: 50 })),
+      },
+      {
+        name: 'persistent items aggregate (whole trust)',
+        hotPath: 'GET /v1/items?persistent=true by an organisation-wide reader',
+        statement: await first(() => persistentItems({ db: rec.db, relay: { nudge() {} } }, governance, { limit: 50 })),
+      },
+      {
+        name: 'thread summaries of a page of items',
+        hotPath: 'every item answer (presentItems), including POST /v1/briefings',
+        statement: await first(() => threadSummaries(rec.db, someItems.rows.map((r) => r.id))),
+      },
+      {
+        name: 'audit chain tail',
+        hotPath: 'every audited write (recordAudit in src/audit/record.ts), under the per-organisation lock',
+        statement: {
+          text: 'select "seq", "hash" from "audit_events" where "audit_events"."organisation_id" = $1 order by "audit_events"."seq" desc limit $2',
+          values: [ctx.people.organisationId, 1],
+          connection: 0,
+          sentAt: 0,
+          doneAt: 0,
+        },
+      },
+    ];
+    const results: PlanResult[] = [];
+    for (const c of cases) {
+      await client.query(c.statement.text, c.statement.values); // warm the cache as a live server would be
+      const explained = await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN (ANALYZE, BUFFERS) ${c.statement.text}`,
+        c.statement.values,
+      );
+      const plan = explained.rows.map((r) => r['QUERY PLAN']).join('\n');
+      const executionMs = Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1] ?? NaN);
+      const seqScans = [...plan.matchAll(/(?:Parallel )?Seq Scan on (items|escalations)\b[^\n]*/g)].map((m) => m[0].trim());
+      results.push({ name: c.name, hotPath: c.hotPath, sql: c.statement.text, executionMs, seqScans, plan });
+      ctx.log(`  plan ${c.name}: ${executionMs} ms${seqScans.length ? `  SEQ SCAN: ${seqScans.join('; ')}` : ''}`);
+    }
+    return results;
+  } finally {
+    await client.end();
+    await rec.close();
+  }
+}

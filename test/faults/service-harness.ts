@@ -1,0 +1,256 @@
+/**
+ * The service as deployed (`node --import tsx src/main.ts`), listening on a real port, and a
+ * plain HTTP client for it: for tests that kill, stop or overload a real process.
+ * Shared by the fault and security tests (not a test file itself).
+ */
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { sleep } from '../helpers/escalation.js';
+import { REPO_ROOT, spawnChild, type ChildHandle } from '../helpers/processes.js';
+import { freePort } from '../helpers/redis-server.js';
+import { PLATFORM_TOKEN } from '../helpers/context.js';
+
+export interface ServiceTarget {
+  databaseUrl: string;
+  redisUrl: string;
+  queuePrefix: string;
+}
+
+export interface RunningService {
+  handle: ChildHandle;
+  port: number;
+  baseUrl: string;
+  /** Resolves once GET /health answers 200; fails at once with the child's stderr if it exits. */
+  healthy(timeoutMs?: number): Promise<void>;
+}
+
+export interface SpawnServiceOptions {
+  role: 'api' | 'worker' | 'all';
+  env?: Record<string, string>;
+  /** Preload test/security/heap-probe.mjs and run with --expose-gc (see heapAfterGc). */
+  heapProbe?: boolean;
+}
+
+const HEAP_PROBE = fileURLToPath(new URL('../security/heap-probe.mjs', import.meta.url));
+
+/**
+ * One service process on its own port. Rate limits are off (these tests send far more than a
+ * person would), logs are at warn, and every webhook is kept on the loopback interface.
+ */
+export async function spawnApiService(target: ServiceTarget, options: SpawnServiceOptions): Promise<RunningService> {
+  const port = await freePort();
+  const nodeArgs = options.heapProbe ? ['--expose-gc', '--import', 'tsx', '--import', HEAP_PROBE] : ['--import', 'tsx'];
+  const handle = spawnChild('service', process.execPath, [...nodeArgs, 'src/main.ts'], {
+    cwd: REPO_ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ROLE: options.role,
+      DATABASE_URL: target.databaseUrl,
+      REDIS_URL: target.redisUrl,
+      QUEUE_PREFIX: target.queuePrefix,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      BOOTSTRAP_ADMIN_TOKEN: PLATFORM_TOKEN,
+      AUTH_FAILURE_LIMIT_PER_MINUTE: '0',
+      WRITE_LIMIT_PER_MINUTE: '0',
+      WEBHOOK_ALLOW_HTTP_LOOPBACK: 'true',
+      WORKER_CONCURRENCY: '4',
+      ...options.env,
+    },
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  return {
+    handle,
+    port,
+    baseUrl,
+    healthy: async (timeoutMs = 30_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (!handle.isRunning()) {
+          throw new Error(`service process ${handle.pid} exited early:\n${handle.stderr().slice(-3000)}`);
+        }
+        const res = await send(baseUrl, { method: 'GET', path: '/health', timeoutMs: 1_000 });
+        if (res.status === 200) return;
+        if (Date.now() > deadline) throw new Error(`service on port ${port} not healthy after ${timeoutMs} ms`);
+        await sleep(100);
+      }
+    },
+  };
+}
+
+export interface SendOptions {
+  method: string;
+  path: string;
+  headers?: Record<string, string>;
+  /** Sent as is (a string as UTF-8). */
+  body?: string | Buffer;
+  /** Abort and report `timeout` after this long (default 10 s). */
+  timeoutMs?: number;
+  /** A new connection for this request (no keep-alive), so a refusal is unambiguous. */
+  fresh?: boolean;
+  /** Send from this loopback address (e.g. 127.0.0.2), to be another client. */
+  localAddress?: string;
+}
+
+export interface SendResult {
+  /** 0 when no HTTP answer came back. */
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  /** ECONNREFUSED, ECONNRESET, timeout...: set when no HTTP answer came back. */
+  error?: string;
+  ms: number;
+}
+
+/** One HTTP request with full control of the bytes; never throws. */
+export function send(baseUrl: string, options: SendOptions): Promise<SendResult> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (result: Omit<SendResult, 'ms'>) => {
+      if (settled) return;
+      settled = true;
+      resolve({ ...result, ms: performance.now() - started });
+    };
+    const body = options.body === undefined ? undefined : Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body, 'utf8');
+    let req: ReturnType<typeof httpRequest>;
+    try {
+      req = httpRequest(
+      `${baseUrl}${options.path}`,
+      {
+        method: options.method,
+        headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...options.headers },
+        ...(options.fresh || options.localAddress ? { agent: false } : {}),
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (error: NodeJS.ErrnoException) =>
+          done({ status: 0, headers: res.headers, body: '', error: error.code ?? error.message }),
+        );
+      },
+      );
+    } catch (error) {
+      done({ status: 0, headers: {}, body: '', error: `request not sent: ${(error as Error).message}` });
+      return;
+    }
+    req.setTimeout(options.timeoutMs ?? 10_000, () => {
+      done({ status: 0, headers: {}, body: '', error: 'timeout' });
+      req.destroy();
+    });
+    req.on('error', (error: NodeJS.ErrnoException) => done({ status: 0, headers: {}, body: '', error: error.code ?? error.message }));
+    req.end(body);
+  });
+}
+
+/** A JSON request with a bearer token. */
+export function sendJson(baseUrl: string, method: string, path: string, token: string | undefined, payload?: unknown, extra: Partial<SendOptions> = {}) {
+  return send(baseUrl, {
+    method,
+    path,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+      ...extra.headers,
+    },
+    ...(payload === undefined ? {} : { body: JSON.stringify(payload) }),
+    ...(extra.timeoutMs ? { timeoutMs: extra.timeoutMs } : {}),
+    ...(extra.fresh ? { fresh: true } : {}),
+    ...(extra.localAddress ? { localAddress: extra.localAddress } : {}),
+  });
+}
+
+export interface HeapSample {
+  heapUsed: number;
+  heapTotal: number;
+  rss: number;
+  external: number;
+}
+
+/**
+ * Asks a service started with `heapProbe` for its memory after a full garbage collection
+ * (SIGUSR2; the probe answers on stderr with one `HEAP {...}` line).
+ */
+export async function heapAfterGc(service: RunningService, timeoutMs = 10_000): Promise<HeapSample> {
+  const before = service.handle.stderr().split('\n').filter((line) => line.startsWith('HEAP ')).length;
+  service.handle.child.kill('SIGUSR2');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const lines = service.handle.stderr().split('\n').filter((line) => line.startsWith('HEAP '));
+    if (lines.length > before) return JSON.parse(lines[lines.length - 1]!.slice(5)) as HeapSample;
+    if (!service.handle.isRunning()) throw new Error(`service exited while sampling its heap:\n${service.handle.stderr().slice(-2000)}`);
+    if (Date.now() > deadline) throw new Error('the heap probe did not answer');
+    await sleep(20);
+  }
+}
+
+/**
+ * A connection to the test's own database (never another), for faults the test causes there:
+ * terminating its other connections, holding locks.
+ */
+export async function ownDatabaseAdmin(databaseUrl: string) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  client.on('error', () => {});
+  await client.connect();
+  return {
+    client,
+    /** pg_terminate_backend on every other connection to this test's database; how many. */
+    terminateOthers: async () => {
+      const { rows } = await client.query<{ n: number }>(
+        `select count(*)::int as n from (
+           select pg_terminate_backend(pid) from pg_stat_activity
+           where datname = current_database() and pid <> pg_backend_pid()
+         ) terminated`,
+      );
+      return rows[0]?.n ?? 0;
+    },
+    /** Other backends of this database waiting on a lock right now. */
+    waitingOnLocks: async () => {
+      const { rows } = await client.query<{ n: number }>(
+        `select count(*)::int as n from pg_stat_activity
+         where datname = current_database() and pid <> pg_backend_pid() and wait_event_type = 'Lock'`,
+      );
+      return rows[0]?.n ?? 0;
+    },
+    close: () => client.end().catch(() => undefined),
+  };
+}
+
+const PROBLEM_FIELDS = ['type', 'title', 'status', 'detail', 'requestId'] as const;
+
+/** Why an answer is not a valid problem document for its status, or null when it is one. */
+export function problemDefect(res: SendResult): string | null {
+  const contentType = String(res.headers['content-type'] ?? '');
+  if (!/^application\/problem\+json/.test(contentType)) return `content-type ${contentType || '(none)'}`;
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(res.body) as Record<string, unknown>;
+  } catch {
+    return 'body is not JSON';
+  }
+  for (const field of PROBLEM_FIELDS) {
+    if (body[field] === undefined) return `no ${field}`;
+  }
+  if (body.status !== res.status) return `status ${String(body.status)} in a ${res.status} answer`;
+  if (typeof body.type !== 'string' || !/^https?:\/\//.test(body.type)) return 'type is not a URI';
+  if (typeof body.title !== 'string' || typeof body.detail !== 'string') return 'title/detail not strings';
+  if (body.requestId !== res.headers['x-request-id']) return 'requestId differs from x-request-id';
+  return null;
+}
+
+/** Internals that must never reach a client: stack frames, file paths, SQL, driver messages. */
+export const LEAK_PATTERNS: [string, RegExp][] = [
+  ['stack frame', /\n\s+at |\bat [\w.<>]+ \(|\bat (file:|node:|\/)/],
+  ['source path', /node_modules|\.ts:\d+|\/src\//],
+  ['SQL', /\bselect\b[\s\S]{0,200}\bfrom\b|\binsert into\b|\bupdate "\w+" set\b|\bdelete from\b/i],
+  ['database error', /violates|syntax error|SQLSTATE|relation "|invalid input syntax|pg_/i],
+];
+
+export function leaks(text: string): string[] {
+  return LEAK_PATTERNS.filter(([, pattern]) => pattern.test(text)).map(([name]) => name);
+}
