@@ -18,7 +18,7 @@ import { tokenRoutes } from './auth/routes.js';
 import { briefingRoutes } from './briefings/routes.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
-import { frameworkErrorHandler, registerErrorHandling } from './http/errors.js';
+import { AppError, clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/errors.js';
 import { idempotencyPlugin } from './http/idempotency.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { itemRoutes } from './items/routes.js';
@@ -61,6 +61,7 @@ export async function buildApp(deps: AppDeps) {
     genReqId: () => randomUUID(),
     routerOptions: { maxParamLength: 200 },
     // Malformed URLs (bad percent-encoding, over-long parameters) get a problem document too.
+    clientErrorHandler,
     frameworkErrors: (error, request, reply) =>
       frameworkErrorHandler(error, request as FastifyRequest, reply as unknown as FastifyReply),
   }).withTypeProvider<ZodTypeProvider>();
@@ -82,6 +83,14 @@ export async function buildApp(deps: AppDeps) {
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+  });
+  // Input PostgreSQL cannot store (NUL, lone surrogates) or that is absurdly deep is refused
+  // up front with a clear answer, before any schema, hash or query sees it.
+  app.addHook('preValidation', async (request) => {
+    const problem = unstorableInput(request.body, 'body') ?? unstorableInput(request.query, 'querystring');
+    if (problem) {
+      throw new AppError('validation_failed', `${problem.path}: ${problem.message}`, { errors: [problem] });
+    }
   });
 
   await app.register(helmet, {
@@ -203,6 +212,30 @@ const readinessSchema = z.object({
   checks: z.object({ database: z.enum(['up', 'down']), queue: z.enum(['up', 'down']) }),
   outboxBacklog: z.number().int().nullable().describe('Jobs written but not yet handed to the queue'),
 });
+
+const MAX_INPUT_DEPTH = 32;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const isWellFormed = (text: string) => !LONE_SURROGATE.test(text);
+
+/** The first string or key PostgreSQL could not store, or nesting beyond MAX_INPUT_DEPTH. */
+function unstorableInput(root: unknown, rootPath: string): { path: string; message: string } | null {
+  const stack: [unknown, string, number][] = [[root, rootPath, 0]];
+  while (stack.length > 0) {
+    const [value, path, depth] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return { path, message: 'must not contain NUL characters' };
+      if (!isWellFormed(value)) return { path, message: 'must be valid Unicode text' };
+      continue;
+    }
+    if (!value || typeof value !== 'object') continue;
+    if (depth >= MAX_INPUT_DEPTH) return { path, message: `is nested more than ${MAX_INPUT_DEPTH} levels deep` };
+    for (const [key, child] of Object.entries(value)) {
+      if (key.includes('\u0000') || !isWellFormed(key)) return { path, message: 'has a field name that is not valid text' };
+      stack.push([child, `${path}.${key}`, depth + 1]);
+    }
+  }
+  return null;
+}
 
 async function probe(check: () => Promise<void>): Promise<'up' | 'down'> {
   try {

@@ -150,7 +150,7 @@ export function markdown(r: Results, resultsFile: string): string {
       ),
       '',
       table(
-        ['run', 'req/s', 'p50 / p90 / p99 / max ms', 'non-2xx', 'errors', 'commits per request', 'rows inserted per request'],
+        ['run', 'req/s', 'p50 / p90 / p99 / max ms', 'non-2xx', 'errors', 'transactions per request (reads included)', 'rows inserted per request'],
         cap.runs.map((x) => [`${x.server} c=${x.connections} round ${x.round}`, x.throughput,
           `${x.latencyMs.p50} / ${x.latencyMs.p90} / ${x.latencyMs.p99} / ${x.latencyMs.max}`, x.non2xx, x.errors,
           x.transactionsPerRequest, x.rowsInsertedPerRequest]),

@@ -193,6 +193,7 @@ export const items = pgTable(
     index('items_thread_idx').on(t.threadId).where(sql`${t.threadId} IS NOT NULL`),
     index('items_ward_open_category_idx').on(t.wardId, t.category, t.raisedOn).where(sql`${t.status} = 'open'`),
     index('items_ward_raised_idx').on(t.wardId, t.raisedOn, t.id),
+    index('items_org_ward_raised_idx').on(t.organisationId, t.wardId, t.raisedOn, t.id),
     index('items_organisation_raised_idx').on(t.organisationId, t.raisedOn, t.id),
     check(
       'items_graded_check',
@@ -284,6 +285,10 @@ export const escalations = pgTable(
     // At most one open escalation per item, enforced by the database.
     uniqueIndex('escalations_one_open_per_item').on(t.itemId).where(sql`${t.state} <> 'resolved'`),
     index('escalations_assignee_due_idx').on(t.assigneeStaffId, t.dueAt, t.id).where(sql`${t.state} <> 'resolved'`),
+    // The inbox filters by organisation too; with region-scale data the planner needs both columns.
+    index('escalations_org_assignee_due_idx')
+      .on(t.organisationId, t.assigneeStaffId, t.dueAt, t.id)
+      .where(sql`${t.state} <> 'resolved'`),
     index('escalations_next_step_idx').on(t.nextStepAt).where(sql`${t.nextStepAt} IS NOT NULL`),
     index('escalations_organisation_created_idx').on(t.organisationId, t.createdAt),
     index('escalations_item_idx').on(t.itemId),

@@ -171,8 +171,9 @@ export function loggableError(error: unknown) {
       entry.message = 'Failed query (parameters withheld)';
       entry.query = e.query;
     } else if (typeof e.message === 'string') {
-      // PostgreSQL quotes the offending value in some messages (invalid input syntax for ...: "...").
-      entry.message = isDatabaseError ? e.message.replace(/"[^"]*"/g, '"…"') : e.message;
+      // PostgreSQL messages can quote the offending values (and a RAISE can say anything):
+      // the code, constraint and table below identify the failure without them.
+      entry.message = isDatabaseError ? `database error ${String(e.code)}` : e.message;
     }
     for (const field of DATABASE_ERROR_FIELDS) {
       if (typeof e[field] === 'string') entry[field] = e[field];
@@ -194,8 +195,53 @@ export function loggableError(error: unknown) {
  * decoded, a path parameter longer than maxParamLength) bypass the error handler, so without
  * this they answer Fastify's plain JSON, echoing the URL, instead of a problem document.
  */
+/**
+ * What helmet sets, for the answers given before any hook runs (router and HTTP parser
+ * refusals). The same policy as helmet's for the rest of the API.
+ */
+export const BASELINE_SECURITY_HEADERS: Record<string, string> = {
+  'content-security-policy': "default-src 'self'; base-uri 'self'; frame-ancestors 'self'",
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'SAMEORIGIN',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-permitted-cross-domain-policies': 'none',
+  'origin-agent-cluster': '?1',
+};
+
+/** For Fastify's clientErrorHandler: the HTTP parser refused the request (bad request line, huge headers). */
+export function clientErrorHandler(error: { code?: string }, socket: import('node:net').Socket) {
+  if (!socket.writable) return;
+  const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+  const title = status === 431 ? 'Request header fields too large' : 'Bad request';
+  const body = JSON.stringify({
+    type: `https://safety-briefings.example/problems/${status === 431 ? 'headers-too-large' : 'bad-request'}`,
+    title,
+    status,
+    detail: status === 431 ? 'The request headers are too large' : 'The request could not be understood',
+    instance: '',
+    requestId: '',
+  });
+  const headers = {
+    ...BASELINE_SECURITY_HEADERS,
+    'content-type': PROBLEM_CONTENT_TYPE,
+    'content-length': String(Buffer.byteLength(body)),
+    connection: 'close',
+  };
+  socket.end(
+    `HTTP/1.1 ${status} ${title}\r\n${Object.entries(headers)
+      .map(([name, value]) => `${name}: ${value}`)
+      .join('\r\n')}\r\n\r\n${body}`,
+  );
+}
+
 export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   request.log.info({ code: error.code }, 'request URL refused by the router');
+  reply.headers(BASELINE_SECURITY_HEADERS);
   reply.header('x-request-id', request.id);
   return sendProblem(request, reply, 'bad_request', 'The request URL could not be understood');
 }

@@ -22,7 +22,8 @@ export function decodeCursor(raw: string | undefined): Cursor | null {
   if (!raw) return null;
   try {
     const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    const parsed = z.tuple([z.string().max(64), z.uuid()]).parse(value);
+    // The sort value is a date or a timestamp this API wrote; anything else is not its cursor.
+    const parsed = z.tuple([z.union([z.iso.date(), z.iso.datetime({ offset: true })]), z.uuid()]).parse(value);
     return { after: parsed[0], id: parsed[1] };
   } catch {
     throw new AppError('validation_failed', 'cursor is not valid', {

@@ -97,6 +97,7 @@ export async function updateSettings(db: Database, principal: TenantPrincipal, p
       throw new AppError('validation_failed', problem, { errors: [{ path: 'body.riskBands', message: problem }] });
     }
   }
+  if (!patch.riskBands && !patch.identifierPolicy) return getOrganisation(db, organisationId);
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(organisations).where(eq(organisations.id, organisationId)).for('update');
     if (!before) throw notFound('Organisation');

@@ -1,0 +1,2 @@
+CREATE INDEX "escalations_org_assignee_due_idx" ON "escalations" USING btree ("organisation_id","assignee_staff_id","due_at","id") WHERE "escalations"."state" <> 'resolved';--> statement-breakpoint
+CREATE INDEX "items_org_ward_raised_idx" ON "items" USING btree ("organisation_id","ward_id","raised_on","id");
