@@ -77,21 +77,19 @@ async function buildPack(
   const period = reportPeriod(request.from, request.to, now);
   const tuning = tuningOf(deps);
 
-  const [fidelityRows, reasonRows, itemRows, escalationRows, overdueRows, cells, threads, priorityRows, spc] =
-    await Promise.all([
-      briefingFidelity(db, scope, period),
-      notHeldReasons(db, scope, period),
-      itemCounts(db, scope, period),
-      escalationFacts(db, scope, period),
-      overdueNow(db, scope, period),
-      resolutionCells(db, scope, period),
-      openThreads(db, scope, period),
-      priorityProgress(db, scope, period),
-      Promise.all([
-        buildSpcChart(db, scope, period, 'items_raised'),
-        buildSpcChart(db, scope, period, 'days_to_resolution', request.resolutionDaysTarget),
-      ]),
-    ]);
+  // One after another: they share one snapshot transaction, whose connection runs one query at a time.
+  const fidelityRows = await briefingFidelity(db, scope, period);
+  const reasonRows = await notHeldReasons(db, scope, period);
+  const itemRows = await itemCounts(db, scope, period);
+  const escalationRows = await escalationFacts(db, scope, period);
+  const overdueRows = await overdueNow(db, scope, period);
+  const cells = await resolutionCells(db, scope, period);
+  const threads = await openThreads(db, scope, period);
+  const priorityRows = await priorityProgress(db, scope, period);
+  const spc = [
+    await buildSpcChart(db, scope, period, 'items_raised'),
+    await buildSpcChart(db, scope, period, 'days_to_resolution', request.resolutionDaysTarget),
+  ] as const;
 
   const top = topPersistent(threads, tuning);
   const details = top.length > 0 ? await threadDetails(db, scope, period, top.map((t) => t.thread_id)) : [];
