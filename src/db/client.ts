@@ -49,6 +49,11 @@ function openPostgres(
   const pool = new pg.Pool({ connectionString, max: poolSize, connectionTimeoutMillis: 5_000 });
   // Without a listener, a connection killed by the server crashes the process.
   pool.on('error', (error) => logger.warn({ err: error }, 'idle PostgreSQL connection failed'));
+  // A checked-out client whose connection is killed emits 'error' itself; unheard, that ends the
+  // process. The query in flight still fails (and the request answers 503).
+  pool.on('connect', (client) => {
+    client.on('error', (error) => logger.warn({ err: error }, 'PostgreSQL connection failed while in use'));
+  });
   const db = drizzlePg(pool, { schema }) as unknown as Database;
   return {
     db,

@@ -95,7 +95,7 @@ function isDatabaseUnavailable(error: unknown): boolean {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && (UNAVAILABLE_DB_CODES.has(code) || UNAVAILABLE_NODE_CODES.has(code))) return true;
     const message = (current as { message?: unknown }).message;
-    if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect/i.test(message)) {
+    if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|not queryable|Cannot use a pool after calling end/i.test(message)) {
       return true;
     }
     current = (current as { cause?: unknown }).cause;
