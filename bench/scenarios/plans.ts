@@ -9,7 +9,7 @@ import type { TenantPrincipal } from '../../src/auth/principal.js';
 import { inbox } from '../../src/escalations/queries.js';
 import { threadSummaries } from '../../src/items/present.js';
 import { listItems, persistentItems } from '../../src/items/service.js';
-import { detectRecurrence } from '../../src/recurrence/detect.js';
+import { detectRecurrences } from '../../src/recurrence/detect.js';
 import { recordingDatabase, type RecordedStatement } from '../lib/database.js';
 import type { BenchContext } from '../lib/context.js';
 import { tokenFor } from '../lib/generate.js';
@@ -63,17 +63,15 @@ export async function runPlans(ctx: BenchContext): Promise<PlanResult[]> {
       },
       {
         name: 'repeat detection (similarity)',
-        hotPath: 'POST /v1/briefings, once per problem or risk',
+        hotPath: 'POST /v1/briefings, once for all its problems and risks',
         statement: await first(() =>
-          detectRecurrence(
+          detectRecurrences(
             rec.db,
-            {
-              wardId: ward.id,
-              category: 'equipment',
-              description: 'Infusion pump alarm fault reported again in bay 1',
-              raisedOn: ctx.period.to,
-              briefingId: randomUUID(),
-            },
+            { wardId: ward.id, raisedOn: ctx.period.to, briefingId: randomUUID() },
+            [
+              { index: 0, category: 'equipment', description: 'Infusion pump alarm fault reported again in bay 1' },
+              { index: 1, category: 'staffing', description: 'Night shift short of one registered nurse again' },
+            ],
             0.5,
           ),
         ),

@@ -1,6 +1,6 @@
 /**
  * 10,000 escalations whose acknowledge deadline falls in the same minute. They are written as
- * startEscalation writes them (escalation, started event, assignee, notification, and the timer as
+ * startEscalations writes them (escalation, started event, assignee, notification, and the timer as
  * an outbox row), the worker processes' relays move the timers into BullMQ, and each deadline
  * climbs the chain. Lag is the climbed event's createdAt minus the deadline it missed.
  */

@@ -35,51 +35,56 @@ export interface AuditEntry {
 }
 
 /**
- * Appends one event to the organisation's hash chain, inside the caller's transaction. A
- * transaction-scoped advisory lock per organisation orders concurrent writers, so every
- * event seals the one before it.
+ * Appends one event to the organisation's hash chain, inside the caller's transaction. The
+ * organisation's lock is held from here until commit, so call it last in the transaction.
  */
 export async function recordAudit(tx: Executor, entry: AuditEntry) {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`audit:${entry.organisationId}`}, 0))`);
+  await recordAudits(tx, [entry]);
+}
+
+/**
+ * Appends a transaction's events, in order, to their organisation's hash chain: one lock, one
+ * read of the chain's tail and one insert. A transaction-scoped advisory lock per organisation
+ * orders concurrent writers, so every event seals the one before it; the lock is held until
+ * commit, which is why this is called once, as the transaction's last statement.
+ */
+export async function recordAudits(tx: Executor, entries: AuditEntry[]) {
+  if (entries.length === 0) return;
+  const organisationId = entries[0]!.organisationId;
+  if (entries.some((e) => e.organisationId !== organisationId)) throw new Error('recordAudits: one organisation at a time');
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`audit:${organisationId}`}, 0))`);
   const [last] = await tx
     .select({ seq: auditEvents.seq, hash: auditEvents.hash })
     .from(auditEvents)
-    .where(eq(auditEvents.organisationId, entry.organisationId))
+    .where(eq(auditEvents.organisationId, organisationId))
     .orderBy(desc(auditEvents.seq))
     .limit(1);
-  // Millisecond precision: the stored timestamp must round-trip exactly for verification.
-  const occurredAt = new Date(Math.floor((entry.at ?? new Date()).getTime()));
-  // Stored as jsonb: hash exactly what comes back (dates as strings, no undefined).
-  const changes = JSON.parse(JSON.stringify(entry.changes)) as Record<string, unknown>;
-  const content: AuditContent = {
-    organisationId: entry.organisationId,
-    seq: (last?.seq ?? 0) + 1,
-    occurredAt: occurredAt.toISOString(),
-    actorType: entry.actor.type,
-    actorId: entry.actor.id,
-    actorRole: entry.actor.role,
-    entityType: entry.entityType,
-    entityId: entry.entityId,
-    action: entry.action,
-    changes,
-    requestId: entry.actor.requestId,
-  };
-  const prevHash = last?.hash ?? GENESIS_HASH;
-  await tx.insert(auditEvents).values({
-    organisationId: content.organisationId,
-    seq: content.seq,
-    occurredAt,
-    actorType: entry.actor.type,
-    actorId: entry.actor.id,
-    actorRole: entry.actor.role,
-    entityType: entry.entityType,
-    entityId: entry.entityId,
-    action: entry.action,
-    changes,
-    requestId: entry.actor.requestId,
-    prevHash,
-    hash: eventHash(content, prevHash),
+  let seq = last?.seq ?? 0;
+  let prevHash = last?.hash ?? GENESIS_HASH;
+  const rows = entries.map((entry) => {
+    // Millisecond precision: the stored timestamp must round-trip exactly for verification.
+    const occurredAt = new Date(Math.floor((entry.at ?? new Date()).getTime()));
+    // Stored as jsonb: hash exactly what comes back (dates as strings, no undefined).
+    const changes = JSON.parse(JSON.stringify(entry.changes)) as Record<string, unknown>;
+    const content: AuditContent = {
+      organisationId,
+      seq: ++seq,
+      occurredAt: occurredAt.toISOString(),
+      actorType: entry.actor.type,
+      actorId: entry.actor.id,
+      actorRole: entry.actor.role,
+      entityType: entry.entityType,
+      entityId: entry.entityId,
+      action: entry.action,
+      changes,
+      requestId: entry.actor.requestId,
+    };
+    const hash = eventHash(content, prevHash);
+    const row = { ...content, actorType: entry.actor.type, changes, occurredAt, prevHash, hash };
+    prevHash = hash;
+    return row;
   });
+  await tx.insert(auditEvents).values(rows);
 }
 
 /** { field: { from, to } } for the fields whose values differ. */

@@ -7,12 +7,12 @@ import { DEFAULT_MIN_BAND } from '../domain/escalation.js';
 import { conflict, notFound } from '../http/errors.js';
 import { decodeCursor, paginate } from '../http/pagination.js';
 import { presentItem, presentItems } from '../items/present.js';
-import { isAutomaticCandidate, startEscalation } from '../escalations/engine.js';
+import { isAutomaticCandidate, startEscalations } from '../escalations/engine.js';
 import type { ServiceDeps } from '../deps.js';
 import { loadPolicy } from '../escalations/policy.js';
-import { actorOf, recordAudit, textRef } from '../audit/record.js';
+import { actorOf, recordAudits, textRef, type AuditEntry } from '../audit/record.js';
 import { tuningOf } from '../deps.js';
-import { detectRecurrence, namedRecurrences } from '../recurrence/detect.js';
+import { detectRecurrences, namedRecurrences } from '../recurrence/detect.js';
 import { screenFreeText, type ScreenedField } from '../items/screening.js';
 import type { NewBriefing } from './schemas.js';
 
@@ -109,21 +109,17 @@ export async function recordBriefing(
       input.wardId,
       input.items.flatMap((item, index) => (item.recurrenceOf ? [{ index, id: item.recurrenceOf }] : [])),
     );
-    for (const [index, item] of input.items.entries()) {
-      if (links.has(index) || item.kind === 'good_practice') continue;
-      const detected = await detectRecurrence(
-        tx,
-        {
-          wardId: input.wardId,
-          category: item.category,
-          description: screen.redactedText(`items.${index}.description`, item.description),
-          raisedOn: input.date,
-          briefingId: briefing.id,
-        },
-        tuningOf(deps).repeatSimilarity,
-      );
-      if (detected) links.set(index, detected);
-    }
+    const detected = await detectRecurrences(
+      tx,
+      { wardId: input.wardId, raisedOn: input.date, briefingId: briefing.id },
+      input.items.flatMap((item, index) =>
+        links.has(index) || item.kind === 'good_practice'
+          ? []
+          : [{ index, category: item.category, description: screen.redactedText(`items.${index}.description`, item.description) }],
+      ),
+      tuningOf(deps).repeatSimilarity,
+    );
+    for (const [index, link] of detected) links.set(index, link);
 
     const itemRows =
       input.items.length === 0
@@ -173,7 +169,9 @@ export async function recordBriefing(
     itemRows.sort((a, b) => a.position - b.position);
 
     const actor = actorOf(principal);
-    await recordAudit(tx, {
+    // Audit events are appended together, last, so the trust's audit lock is held briefly.
+    const audit: AuditEntry[] = [];
+    audit.push({
       organisationId: principal.organisationId,
       actor,
       entityType: 'briefing',
@@ -183,7 +181,7 @@ export async function recordBriefing(
       at: now,
     });
     for (const item of itemRows) {
-      await recordAudit(tx, {
+      audit.push({
         organisationId: principal.organisationId,
         actor,
         entityType: 'item',
@@ -223,15 +221,20 @@ export async function recordBriefing(
 
     // What the ward could not fix goes to the named manager, in this same transaction.
     const policy = await loadPolicy(tx, input.wardId);
-    const unrouted: string[] = [];
-    for (const item of itemRows) {
-      if (!isAutomaticCandidate(item, policy?.minBandToEscalate ?? DEFAULT_MIN_BAND)) continue;
-      if (!policy) {
-        unrouted.push(item.id);
-        continue;
-      }
-      await startEscalation(tx, { item, policy, trigger: 'automatic', actorTokenId: principal.tokenId, actor, now });
+    const minBand = policy?.minBandToEscalate ?? DEFAULT_MIN_BAND;
+    const candidates = itemRows.filter((item) => isAutomaticCandidate(item, minBand));
+    const unrouted = policy ? [] : candidates.map((item) => item.id);
+    if (policy) {
+      const { audit: escalationAudit } = await startEscalations(tx, candidates, {
+        policy,
+        trigger: 'automatic',
+        actorTokenId: principal.tokenId,
+        actor,
+        now,
+      });
+      audit.push(...escalationAudit);
     }
+    await recordAudits(tx, audit);
     return { briefing, itemRows, unrouted };
   });
   deps.relay.nudge();

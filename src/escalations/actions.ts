@@ -17,7 +17,7 @@ import { writeOutbox } from '../queue/outbox.js';
 import { canReadEscalation } from './access.js';
 import { actorOf, recordAudit, textRef } from '../audit/record.js';
 import { recordPosition } from '../alignment/positions.js';
-import { notify, recordEvent, rememberAssignee, timerJob, type EscalationRow, type Relay } from './engine.js';
+import { notify, recordEvents, rememberAssignee, timerJob, type EscalationRow, type Relay } from './engine.js';
 
 export type ActionInput =
   | { action: 'acknowledge' }
@@ -124,16 +124,18 @@ async function applyAction(
       .set({ ...set, state: to, ...(replacesTimer ? { step: sql`${escalations.step} + 1` } : {}) })
       .where(eq(escalations.id, current.id));
   const event = (details: Record<string, unknown>, replacesTimer: boolean, level = current.level, assignee = current.assigneeStaffId) =>
-    recordEvent(tx, {
-      escalationId: current.id,
-      type: EVENT_OF[input.action],
-      step: replacesTimer ? nextStep : null,
-      level,
-      assigneeStaffId: assignee,
-      ...actor,
-      details,
-      at: now,
-    });
+    recordEvents(tx, [
+      {
+        escalationId: current.id,
+        type: EVENT_OF[input.action],
+        step: replacesTimer ? nextStep : null,
+        level,
+        assigneeStaffId: assignee,
+        ...actor,
+        details,
+        at: now,
+      },
+    ]);
 
   switch (input.action) {
     case 'acknowledge': {
@@ -241,15 +243,17 @@ async function applyAction(
     );
     await rememberAssignee(tx, current.id, staffId);
     await event({ ...details, fromLevel: current.level + 1, fromStaffId: current.assigneeStaffId }, true, level, staffId);
-    await notify(tx, {
-      organisationId: current.organisationId,
-      escalationId: current.id,
-      recipientStaffId: staffId,
-      type: 'assigned',
-      step: nextStep,
-      createdAt: now,
-    });
-    await writeOutbox(tx, [timerJob(current.id, nextStep, dueAt)]);
+    const webhooks = await notify(tx, [
+      {
+        organisationId: current.organisationId,
+        escalationId: current.id,
+        recipientStaffId: staffId,
+        type: 'assigned',
+        step: nextStep,
+        createdAt: now,
+      },
+    ]);
+    await writeOutbox(tx, [timerJob(current.id, nextStep, dueAt), ...webhooks]);
   }
 }
 

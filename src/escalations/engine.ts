@@ -9,7 +9,7 @@ import { bandAtLeast, type RiskBand } from '../domain/risk.js';
 import type { ItemCategory, ItemKind } from '../domain/taxonomy.js';
 import { conflict } from '../http/errors.js';
 import { writeOutbox, type OutboxMessage } from '../queue/outbox.js';
-import { recordAudit, SYSTEM_ACTOR, textRef, type AuditActor } from '../audit/record.js';
+import { recordAudit, SYSTEM_ACTOR, textRef, type AuditActor, type AuditEntry } from '../audit/record.js';
 import { jobIds } from '../queue/queues.js';
 import { snapshotChain, type PolicyRow } from './policy.js';
 
@@ -25,66 +25,62 @@ export const timerJob = (escalationId: string, step: number, runAt: Date): Outbo
   runAt,
 });
 
-async function webhookConfigured(tx: Executor, organisationId: string) {
-  const [row] = await tx
-    .select({ url: organisations.webhookUrl })
-    .from(organisations)
-    .where(eq(organisations.id, organisationId));
-  return Boolean(row?.url);
+export interface NewNotification {
+  organisationId: string;
+  escalationId: string;
+  recipientStaffId: string;
+  type: 'assigned' | 'reminder';
+  step: number;
+  createdAt?: Date;
 }
 
 /**
- * Records an inbox notification once per (escalation, step, recipient) and, when the
- * organisation has a webhook, queues its delivery in the same transaction.
+ * Records inbox notifications, once per (escalation, step, recipient), and returns the webhook
+ * deliveries to put in the outbox with the caller's other jobs (one per new notification, when
+ * its organisation has a webhook).
  */
-export async function notify(
-  tx: Executor,
-  n: {
-    organisationId: string;
-    escalationId: string;
-    recipientStaffId: string;
-    type: 'assigned' | 'reminder';
-    step: number;
-    createdAt?: Date;
-  },
-) {
-  const [row] = await tx
+export async function notify(tx: Executor, list: NewNotification[]): Promise<OutboxMessage[]> {
+  if (list.length === 0) return [];
+  const rows = await tx
     .insert(notifications)
-    .values(n)
+    .values(list)
     .onConflictDoNothing()
-    .returning({ id: notifications.id });
-  if (row && (await webhookConfigured(tx, n.organisationId))) {
-    await writeOutbox(tx, [
-      { queue: 'webhooks', jobName: 'deliver', jobId: jobIds.webhook(row.id), payload: { notificationId: row.id } },
-    ]);
-  }
+    .returning({
+      id: notifications.id,
+      webhook: sql<boolean>`exists (select 1 from ${organisations} where ${organisations.id} = ${notifications.organisationId} and ${organisations.webhookUrl} is not null)`,
+    });
+  return rows
+    .filter((row) => row.webhook)
+    .map((row) => ({ queue: 'webhooks', jobName: 'deliver', jobId: jobIds.webhook(row.id), payload: { notificationId: row.id } }));
 }
 
-export async function recordEvent(
-  tx: Executor,
-  e: {
-    escalationId: string;
-    type: EscalationEventType;
-    step?: number | null;
-    level: number;
-    assigneeStaffId: string;
-    actorStaffId?: string | null;
-    actorTokenId?: string | null;
-    details?: Record<string, unknown>;
-    at?: Date;
-  },
-) {
-  await tx.insert(escalationEvents).values({
-    ...(e.at ? { createdAt: e.at } : {}),
-    escalationId: e.escalationId,
-    type: e.type,
-    step: e.step ?? null,
-    level: e.level,
-    assigneeStaffId: e.assigneeStaffId,
-    actorStaffId: e.actorStaffId ?? null,
-    actorTokenId: e.actorTokenId ?? null,
-    details: e.details ?? {},
-  });
+export interface NewEscalationEvent {
+  escalationId: string;
+  type: EscalationEventType;
+  step?: number | null;
+  level: number;
+  assigneeStaffId: string;
+  actorStaffId?: string | null;
+  actorTokenId?: string | null;
+  details?: Record<string, unknown>;
+  at?: Date;
+}
+
+export async function recordEvents(tx: Executor, events: NewEscalationEvent[]) {
+  if (events.length === 0) return;
+  await tx.insert(escalationEvents).values(
+    events.map((e) => ({
+      ...(e.at ? { createdAt: e.at } : {}),
+      escalationId: e.escalationId,
+      type: e.type,
+      step: e.step ?? null,
+      level: e.level,
+      assigneeStaffId: e.assigneeStaffId,
+      actorStaffId: e.actorStaffId ?? null,
+      actorTokenId: e.actorTokenId ?? null,
+      details: e.details ?? {},
+    })),
+  );
 }
 
 export async function rememberAssignee(tx: Executor, escalationId: string, staffId: string) {
@@ -108,95 +104,111 @@ export function isAutomaticCandidate(item: EscalatableItem, minBand: RiskBand): 
   );
 }
 
+export interface EscalationStart {
+  policy: PolicyRow;
+  trigger: 'automatic' | 'manual';
+  reason?: string | null;
+  actorStaffId?: string | null;
+  actorTokenId?: string | null;
+  actor: AuditActor;
+  now?: Date;
+}
+
 /**
- * Starts an escalation inside the caller's transaction: the escalation, its first event,
- * the first assignee's notification, and the acknowledge-deadline timer in the outbox.
+ * Starts escalations for items of one ward inside the caller's transaction: each escalation,
+ * its first event, its first assignee's notification and its acknowledge-deadline timer in the
+ * outbox, a few multi-row statements for all of them. Returns the escalations and their audit
+ * events, which the caller appends last in its transaction (recordAudits).
  */
-export async function startEscalation(
-  tx: Executor,
-  input: {
-    item: EscalatableItem;
-    policy: PolicyRow;
-    trigger: 'automatic' | 'manual';
-    reason?: string | null;
-    actorStaffId?: string | null;
-    actorTokenId?: string | null;
-    actor: AuditActor;
-    now?: Date;
-  },
-) {
-  const { item, policy } = input;
-  const band = item.riskBand ?? 'low';
-  const chain: ChainSnapshot = snapshotChain(policy, item.category, band);
-  const now = input.now ?? new Date();
-  const dueAt = addSeconds(now, chain.ackWithinSeconds);
-  const assignee = chain.levels[0]!;
-  let row: EscalationRow | undefined;
+export async function startEscalations(tx: Executor, startItems: EscalatableItem[], start: EscalationStart) {
+  if (startItems.length === 0) return { started: [] as EscalationRow[], audit: [] as AuditEntry[] };
+  const now = start.now ?? new Date();
+  const planned = startItems.map((item) => {
+    const band = item.riskBand ?? 'low';
+    const chain: ChainSnapshot = snapshotChain(start.policy, item.category, band);
+    const dueAt = addSeconds(now, chain.ackWithinSeconds);
+    return { item, band, chain, dueAt, assignee: chain.levels[0]! };
+  });
+  let started: EscalationRow[];
   try {
-    [row] = await tx
+    started = await tx
       .insert(escalations)
-      .values({
-        organisationId: item.organisationId,
-        wardId: item.wardId,
-        itemId: item.id,
-        trigger: input.trigger,
-        reason: input.reason ?? null,
-        band,
-        chain,
-        state: 'open',
-        level: 0,
-        assigneeStaffId: assignee,
-        dueAt,
-        nextStepAt: dueAt,
-        step: 1,
-        createdAt: now,
-      })
+      .values(
+        planned.map(({ item, band, chain, dueAt, assignee }) => ({
+          organisationId: item.organisationId,
+          wardId: item.wardId,
+          itemId: item.id,
+          trigger: start.trigger,
+          reason: start.reason ?? null,
+          band,
+          chain,
+          state: 'open' as const,
+          level: 0,
+          assigneeStaffId: assignee,
+          dueAt,
+          nextStepAt: dueAt,
+          step: 1,
+          createdAt: now,
+        })),
+      )
       .returning();
   } catch (error) {
     if (isUniqueViolation(error)) throw conflict('The item already has an open escalation');
     throw error;
   }
-  const escalation = row!;
-  await rememberAssignee(tx, escalation.id, assignee);
-  await recordEvent(tx, {
-    escalationId: escalation.id,
-    type: 'started',
-    step: 1,
-    level: 0,
-    assigneeStaffId: assignee,
-    actorStaffId: input.actorStaffId,
-    actorTokenId: input.actorTokenId,
-    details: { trigger: input.trigger, band, dueAt: dueAt.toISOString() },
-    at: now,
-  });
-  await notify(tx, {
-    organisationId: item.organisationId,
-    escalationId: escalation.id,
-    recipientStaffId: assignee,
-    type: 'assigned',
-    step: 1,
-    createdAt: now,
-  });
-  await writeOutbox(tx, [timerJob(escalation.id, 1, dueAt)]);
-  await recordAudit(tx, {
-    organisationId: item.organisationId,
-    actor: input.actor,
-    entityType: 'escalation',
-    entityId: escalation.id,
-    action: 'started',
-    changes: {
-      itemId: item.id,
-      trigger: input.trigger,
-      reason: textRef(input.reason),
-      band,
-      level: 1,
+  const byItem = new Map(started.map((escalation) => [escalation.itemId, escalation]));
+  const rows = planned.map((plan) => ({ ...plan, escalation: byItem.get(plan.item.id)! }));
+  await tx
+    .insert(escalationAssignees)
+    .values(rows.map(({ escalation, assignee }) => ({ escalationId: escalation.id, staffId: assignee })))
+    .onConflictDoNothing();
+  await recordEvents(
+    tx,
+    rows.map(({ escalation, band, dueAt, assignee }) => ({
+      escalationId: escalation.id,
+      type: 'started' as const,
+      step: 1,
+      level: 0,
       assigneeStaffId: assignee,
-      chain: chain.levels,
-      dueAt: dueAt.toISOString(),
-    },
-    at: now,
-  });
-  return escalation;
+      actorStaffId: start.actorStaffId,
+      actorTokenId: start.actorTokenId,
+      details: { trigger: start.trigger, band, dueAt: dueAt.toISOString() },
+      at: now,
+    })),
+  );
+  const webhooks = await notify(
+    tx,
+    rows.map(({ item, escalation, assignee }) => ({
+      organisationId: item.organisationId,
+      escalationId: escalation.id,
+      recipientStaffId: assignee,
+      type: 'assigned' as const,
+      step: 1,
+      createdAt: now,
+    })),
+  );
+  await writeOutbox(tx, [...rows.map(({ escalation, dueAt }) => timerJob(escalation.id, 1, dueAt)), ...webhooks]);
+  const audit = rows.map(
+    ({ item, escalation, band, chain, dueAt, assignee }): AuditEntry => ({
+      organisationId: item.organisationId,
+      actor: start.actor,
+      entityType: 'escalation',
+      entityId: escalation.id,
+      action: 'started',
+      changes: {
+        itemId: item.id,
+        trigger: start.trigger,
+        reason: textRef(start.reason),
+        band,
+        level: 1,
+        assigneeStaffId: assignee,
+        chain: chain.levels,
+        dueAt: dueAt.toISOString(),
+      },
+      at: now,
+    }),
+  );
+  return { started, audit };
 }
 
 export type StepOutcome = 'climbed' | 'reminded' | 'postponed' | 'finished' | 'stale';
@@ -249,24 +261,28 @@ export async function runEscalationStep(
         });
         if (updated.length === 0) return 'stale';
         await rememberAssignee(tx, current.id, assignee);
-        await recordEvent(tx, {
-          escalationId: current.id,
-          type: 'climbed',
-          step,
-          level: decision.toLevel,
-          assigneeStaffId: assignee,
-          details: { fromLevel: current.level, fromStaffId: current.assigneeStaffId, missedDueAt: current.dueAt.toISOString() },
-          at: now,
-        });
-        await notify(tx, {
-          organisationId: current.organisationId,
-          escalationId: current.id,
-          recipientStaffId: assignee,
-          type: 'assigned',
-          step,
-          createdAt: now,
-        });
-        await writeOutbox(tx, [timerJob(current.id, step, decision.dueAt)]);
+        await recordEvents(tx, [
+          {
+            escalationId: current.id,
+            type: 'climbed',
+            step,
+            level: decision.toLevel,
+            assigneeStaffId: assignee,
+            details: { fromLevel: current.level, fromStaffId: current.assigneeStaffId, missedDueAt: current.dueAt.toISOString() },
+            at: now,
+          },
+        ]);
+        const webhooks = await notify(tx, [
+          {
+            organisationId: current.organisationId,
+            escalationId: current.id,
+            recipientStaffId: assignee,
+            type: 'assigned',
+            step,
+            createdAt: now,
+          },
+        ]);
+        await writeOutbox(tx, [timerJob(current.id, step, decision.dueAt), ...webhooks]);
         await recordAudit(tx, {
           organisationId: current.organisationId,
           actor: SYSTEM_ACTOR,
@@ -285,24 +301,28 @@ export async function runEscalationStep(
       case 'remind': {
         const updated = await advance({ repeatsSent: decision.repeatNumber, nextStepAt: decision.nextAt });
         if (updated.length === 0) return 'stale';
-        await recordEvent(tx, {
-          escalationId: current.id,
-          type: 'reminded',
-          step,
-          level: current.level,
-          assigneeStaffId: current.assigneeStaffId,
-          details: { repeat: decision.repeatNumber, of: current.chain.maxRepeats },
-          at: now,
-        });
-        await notify(tx, {
-          organisationId: current.organisationId,
-          escalationId: current.id,
-          recipientStaffId: current.assigneeStaffId,
-          type: 'reminder',
-          step,
-          createdAt: now,
-        });
-        if (decision.nextAt) await writeOutbox(tx, [timerJob(current.id, step, decision.nextAt)]);
+        await recordEvents(tx, [
+          {
+            escalationId: current.id,
+            type: 'reminded',
+            step,
+            level: current.level,
+            assigneeStaffId: current.assigneeStaffId,
+            details: { repeat: decision.repeatNumber, of: current.chain.maxRepeats },
+            at: now,
+          },
+        ]);
+        const webhooks = await notify(tx, [
+          {
+            organisationId: current.organisationId,
+            escalationId: current.id,
+            recipientStaffId: current.assigneeStaffId,
+            type: 'reminder',
+            step,
+            createdAt: now,
+          },
+        ]);
+        await writeOutbox(tx, [...(decision.nextAt ? [timerJob(current.id, step, decision.nextAt)] : []), ...webhooks]);
         await recordAudit(tx, {
           organisationId: current.organisationId,
           actor: SYSTEM_ACTOR,

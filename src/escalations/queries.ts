@@ -7,9 +7,9 @@ import { RISK_BANDS, bandRank, type RiskBand } from '../domain/risk.js';
 import { conflict, notFound } from '../http/errors.js';
 import { decodeCursor, paginate } from '../http/pagination.js';
 import { canReadEscalation } from './access.js';
-import { startEscalation, type Relay } from './engine.js';
+import { startEscalations, type Relay } from './engine.js';
 import { loadPolicy } from './policy.js';
-import { actorOf } from '../audit/record.js';
+import { actorOf, recordAudits } from '../audit/record.js';
 
 export interface InboxFilter {
   state?: EscalationState | undefined;
@@ -166,8 +166,7 @@ export async function escalateItemManually(
         wardId: item.wardId,
       });
     }
-    const escalation = await startEscalation(tx, {
-      item,
+    const { started, audit } = await startEscalations(tx, [item], {
       policy,
       trigger: 'manual',
       reason,
@@ -175,7 +174,8 @@ export async function escalateItemManually(
       actorTokenId: principal.tokenId,
       actor: actorOf(principal),
     });
-    return escalation.id;
+    await recordAudits(tx, audit);
+    return started[0]!.id;
   });
   deps.relay.nudge();
   return escalationId;

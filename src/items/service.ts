@@ -3,11 +3,11 @@ import { assertWardReadable, canReadWard, isWardStaff, wardScope, type TenantPri
 import type { Database } from '../db/client.js';
 import { escalationAssignees, escalations, items, organisations } from '../db/schema.js';
 import type { ServiceDeps } from '../deps.js';
-import { recordEvent } from '../escalations/engine.js';
+import { recordEvents } from '../escalations/engine.js';
 import { recordPosition } from '../alignment/positions.js';
 import { tuningOf } from '../deps.js';
 import { daysBetween, isPersistent, persistenceRank } from '../domain/persistence.js';
-import { actorOf, recordAudit, textRef } from '../audit/record.js';
+import { actorOf, recordAudit, recordAudits, textRef, type AuditEntry } from '../audit/record.js';
 import type { RiskBand } from '../domain/risk.js';
 import type { ItemCategory, ItemStatus } from '../domain/taxonomy.js';
 import { conflict, notFound } from '../http/errors.js';
@@ -97,7 +97,8 @@ export async function resolveItemAtWard(deps: ServiceDeps, principal: TenantPrin
       .where(and(eq(items.id, itemId), eq(items.status, 'open')))
       .returning();
     if (!updated) throw conflict('The item is already resolved');
-    await recordAudit(tx, {
+    const audit: AuditEntry[] = [];
+    audit.push({
       organisationId: updated.organisationId,
       actor: actorOf(principal),
       entityType: 'item',
@@ -119,18 +120,20 @@ export async function resolveItemAtWard(deps: ServiceDeps, principal: TenantPrin
       .where(and(eq(escalations.itemId, itemId), ne(escalations.state, 'resolved')))
       .returning();
     if (open) {
-      await recordEvent(tx, {
-        escalationId: open.id,
-        type: 'resolved',
-        step: open.step,
-        level: open.level,
-        assigneeStaffId: open.assigneeStaffId,
-        actorStaffId: principal.staffId,
-        actorTokenId: principal.tokenId,
-        details: { outcome: 'fixed', by: 'ward' },
-        at: now,
-      });
-      await recordAudit(tx, {
+      await recordEvents(tx, [
+        {
+          escalationId: open.id,
+          type: 'resolved',
+          step: open.step,
+          level: open.level,
+          assigneeStaffId: open.assigneeStaffId,
+          actorStaffId: principal.staffId,
+          actorTokenId: principal.tokenId,
+          details: { outcome: 'fixed', by: 'ward' },
+          at: now,
+        },
+      ]);
+      audit.push({
         organisationId: open.organisationId,
         actor: actorOf(principal),
         entityType: 'escalation',
@@ -140,6 +143,7 @@ export async function resolveItemAtWard(deps: ServiceDeps, principal: TenantPrin
         at: now,
       });
     }
+    await recordAudits(tx, audit);
     return updated;
   });
   deps.relay.nudge();

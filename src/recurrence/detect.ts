@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lte, ne, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { items } from '../db/schema.js';
 import type { ItemCategory } from '../domain/taxonomy.js';
@@ -43,34 +43,37 @@ export async function namedRecurrences(tx: Executor, wardId: string, named: { in
 }
 
 /**
- * The open item of the same ward and category, raised in the last 30 days, whose description
- * is most similar (PostgreSQL trigram similarity) at or above the threshold.
+ * For each candidate (by its index): the open item of the same ward and category, raised in
+ * the last 30 days and not in this briefing, whose description is most similar (PostgreSQL
+ * trigram similarity) at or above the threshold. One statement for all of a briefing's items.
  */
-export async function detectRecurrence(
+export async function detectRecurrences(
   tx: Executor,
-  candidate: { wardId: string; category: ItemCategory; description: string; raisedOn: string; briefingId: string },
+  briefing: { wardId: string; raisedOn: string; briefingId: string },
+  candidates: { index: number; category: ItemCategory; description: string }[],
   threshold: number,
-): Promise<RecurrenceLink | null> {
-  const score = sql<number>`similarity(${items.description}, ${candidate.description})`;
-  const [match] = await tx
-    .select({ id: items.id, threadId: items.threadId, score })
-    .from(items)
-    .where(
-      and(
-        eq(items.wardId, candidate.wardId),
-        eq(items.category, candidate.category),
-        eq(items.status, 'open'),
-        ne(items.kind, 'good_practice'),
-        ne(items.briefingId, candidate.briefingId),
-        lte(items.raisedOn, candidate.raisedOn),
-        gte(items.raisedOn, shiftDate(candidate.raisedOn, -REPEAT_WINDOW_DAYS)),
-        sql`${score} >= ${threshold}`,
-      ),
-    )
-    .orderBy(desc(score), desc(items.raisedOn))
-    .limit(1);
-  if (!match) return null;
-  return { recurrenceOf: match.id, source: 'detected', threadId: match.threadId ?? match.id, similarity: Number(match.score) };
+): Promise<Map<number, RecurrenceLink>> {
+  const links = new Map<number, RecurrenceLink>();
+  if (candidates.length === 0) return links;
+  const wanted = JSON.stringify(candidates.map((c) => ({ idx: c.index, category: c.category, description: c.description })));
+  const { rows } = (await tx.execute(sql`
+    SELECT c.idx, m.id, m.thread_id, m.score
+    FROM jsonb_to_recordset(${wanted}::jsonb) AS c(idx int, category text, description text)
+    CROSS JOIN LATERAL (
+      SELECT i.id, i.thread_id, similarity(i.description, c.description) AS score
+      FROM items i
+      WHERE i.ward_id = ${briefing.wardId}::uuid AND i.category = c.category AND i.status = 'open'
+        AND i.kind <> 'good_practice' AND i.briefing_id <> ${briefing.briefingId}::uuid
+        AND i.raised_on <= ${briefing.raisedOn}::date
+        AND i.raised_on >= ${shiftDate(briefing.raisedOn, -REPEAT_WINDOW_DAYS)}::date
+        AND similarity(i.description, c.description) >= ${threshold}
+      ORDER BY score DESC, i.raised_on DESC
+      LIMIT 1
+    ) m`)) as unknown as { rows: { idx: number; id: string; thread_id: string | null; score: number }[] };
+  for (const row of rows) {
+    links.set(row.idx, { recurrenceOf: row.id, source: 'detected', threadId: row.thread_id ?? row.id, similarity: Number(row.score) });
+  }
+  return links;
 }
 
 function shiftDate(isoDate: string, days: number): string {
