@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { createLogger } from './logger.js';
 import { startOutboxRelay } from './queue/outbox.js';
+import { startAuditSealer } from './audit/sealer.js';
 import { createQueues } from './queue/queues.js';
 import { startReconciler } from './queue/reconciler.js';
 import { startWorkers, waitForQueueRedis } from './queue/workers.js';
@@ -33,6 +34,7 @@ export async function startService(
 
   const queues = createQueues(config.redisUrl, config.queuePrefix, config.webhookRetryDelayMs);
   const relay = startOutboxRelay(database.db, queues, logger, config.outboxRelayIntervalMs);
+  const sealer = startAuditSealer(database.db, logger);
 
   // HTTP first: capture must work even while Redis is away.
   const app = config.role !== 'worker' ? await buildApp({ config, database, logger, queues, relay }) : null;
@@ -64,6 +66,7 @@ export async function startService(
       await (reconciler as ReturnType<typeof startReconciler> | null)?.stop();
       await (workers as Awaited<ReturnType<typeof startWorkers>> | null)?.close(); // finish jobs in flight before their queues close
       await relay.stop();
+      await sealer.stop();
       await queues.close();
       await database.close();
     })());

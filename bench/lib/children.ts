@@ -13,7 +13,9 @@ export interface Target {
 
 /** `node --import tsx src/main.ts` with only the environment given (plus PATH and HOME). */
 export function startService(target: Target, env: Record<string, string>): ChildHandle {
-  return spawnChild(env.ROLE ?? 'service', process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  // For profiling under the bench's load, e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  return spawnChild(env.ROLE ?? 'service', process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '',

@@ -34,3 +34,31 @@ export function canonicalJson(value: unknown): string {
 export function eventHash(content: AuditContent, prevHash: string): string {
   return createHash('sha256').update(prevHash).update(canonicalJson(content)).digest('hex');
 }
+
+/** What the hash covers, read from a stored event (as verification and sealing both read it). */
+export function contentOf(row: {
+  organisationId: string;
+  occurredAt: Date;
+  actorType: string;
+  actorId: string | null;
+  actorRole: string;
+  entityType: string;
+  entityId: string;
+  action: string;
+  changes: unknown;
+  requestId: string | null;
+}, seq: number): AuditContent {
+  return {
+    organisationId: row.organisationId,
+    seq,
+    occurredAt: row.occurredAt.toISOString(),
+    actorType: row.actorType,
+    actorId: row.actorId,
+    actorRole: row.actorRole,
+    entityType: row.entityType,
+    entityId: row.entityId,
+    action: row.action,
+    changes: row.changes,
+    requestId: row.requestId,
+  };
+}

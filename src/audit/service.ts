@@ -1,16 +1,17 @@
-import { and, asc, eq, gt, inArray, or } from 'drizzle-orm';
+import { and, asc, eq, gte, inArray, isNotNull, or } from 'drizzle-orm';
 import type { TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
 import { auditEvents, escalations } from '../db/schema.js';
 import { getItem } from '../items/service.js';
-import { eventHash, GENESIS_HASH } from './chain.js';
+import { contentOf, eventHash, GENESIS_HASH } from './chain.js';
+import { sealAuditTrail } from './sealer.js';
 
 type AuditRow = typeof auditEvents.$inferSelect;
 
 export function presentAuditEvent(row: AuditRow) {
   return {
     id: row.id,
-    seq: row.seq,
+    seq: row.seq!,
     at: row.occurredAt.toISOString(),
     actor: { type: row.actorType, id: row.actorId, role: row.actorRole },
     entityType: row.entityType,
@@ -27,18 +28,21 @@ export type VerifyResult =
 
 const BATCH = 5_000;
 
-/** Recomputes the organisation's chain from the first event; reports the first that does not hold. */
+/**
+ * Seals what is pending, then recomputes the organisation's chain from its first event and
+ * reports the first that does not hold.
+ */
 export async function verifyAuditChain(db: Database, organisationId: string): Promise<VerifyResult> {
+  await sealAuditTrail(db, organisationId, { wait: true });
   let prevHash = GENESIS_HASH;
   let expectedSeq = 1;
-  let lastId = 0;
   let count = 0;
   for (;;) {
     const rows = await db
       .select()
       .from(auditEvents)
-      .where(and(eq(auditEvents.organisationId, organisationId), gt(auditEvents.id, lastId)))
-      .orderBy(asc(auditEvents.id))
+      .where(and(eq(auditEvents.organisationId, organisationId), gte(auditEvents.seq, expectedSeq)))
+      .orderBy(asc(auditEvents.seq))
       .limit(BATCH);
     if (rows.length === 0) return { ok: true, events: count, lastHash: prevHash };
     for (const row of rows) {
@@ -46,32 +50,17 @@ export async function verifyAuditChain(db: Database, organisationId: string): Pr
         ok: false,
         events: count,
         firstBrokenEventId: row.id,
-        firstBrokenSeq: row.seq,
+        firstBrokenSeq: row.seq!,
         reason,
       });
       if (row.seq !== expectedSeq) return broken(`expected sequence ${expectedSeq}, found ${row.seq} (an event is missing)`);
       if (row.prevHash !== prevHash) return broken('does not link to the event before it');
-      const recomputed = eventHash(
-        {
-          organisationId: row.organisationId,
-          seq: row.seq,
-          occurredAt: row.occurredAt.toISOString(),
-          actorType: row.actorType,
-          actorId: row.actorId,
-          actorRole: row.actorRole,
-          entityType: row.entityType,
-          entityId: row.entityId,
-          action: row.action,
-          changes: row.changes,
-          requestId: row.requestId,
-        },
-        row.prevHash,
-      );
-      if (recomputed !== row.hash) return broken('its content no longer matches its hash (it was altered)');
+      if (eventHash(contentOf(row, row.seq), prevHash) !== row.hash) {
+        return broken('its content no longer matches its hash (it was altered)');
+      }
       prevHash = row.hash;
       expectedSeq++;
       count++;
-      lastId = row.id;
     }
   }
 }
@@ -79,6 +68,7 @@ export async function verifyAuditChain(db: Database, organisationId: string): Pr
 /** An item's events in order: the item itself, its escalations, positions and links. */
 export async function itemTimeline(db: Database, principal: TenantPrincipal, itemId: string) {
   const item = await getItem(db, principal, itemId);
+  await sealAuditTrail(db, principal.organisationId, { wait: true });
   const escalationIds = (
     await db.select({ id: escalations.id }).from(escalations).where(eq(escalations.itemId, item.id))
   ).map((e) => e.id);
@@ -88,6 +78,7 @@ export async function itemTimeline(db: Database, principal: TenantPrincipal, ite
     .where(
       and(
         eq(auditEvents.organisationId, principal.organisationId),
+        isNotNull(auditEvents.seq),
         or(
           and(eq(auditEvents.entityType, 'item'), eq(auditEvents.entityId, item.id)),
           escalationIds.length

@@ -492,7 +492,9 @@ export const itemPriorities = pgTable(
 );
 
 // ---------------------------------------------------------------------------
-// Audit trail: append-only, hash-chained per organisation; a trigger refuses UPDATE and DELETE.
+// Audit trail: append-only, hash-chained per organisation. Writers append events unsealed (no
+// seq, no hash) in their own transactions; the sealer (src/audit/sealer.ts) then gives each its
+// place in the chain. A trigger refuses DELETE, and any UPDATE other than that one sealing.
 
 export const auditEvents = pgTable(
   'audit_events',
@@ -501,8 +503,8 @@ export const auditEvents = pgTable(
     organisationId: uuid('organisation_id')
       .notNull()
       .references(() => organisations.id),
-    /** Position in the organisation's chain, from 1. */
-    seq: integer('seq').notNull(),
+    /** Position in the organisation's chain, from 1; null until sealed. */
+    seq: integer('seq'),
     occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }).notNull(),
     actorType: text('actor_type', { enum: ['staff', 'ward_device', 'platform_admin', 'system'] }).notNull(),
     actorId: uuid('actor_id'),
@@ -512,11 +514,15 @@ export const auditEvents = pgTable(
     action: text('action').notNull(),
     changes: jsonb('changes').$type<Record<string, unknown>>().notNull(),
     requestId: text('request_id'),
-    prevHash: text('prev_hash').notNull(),
-    hash: text('hash').notNull(),
+    /** Null until sealed. */
+    prevHash: text('prev_hash'),
+    /** Null until sealed. */
+    hash: text('hash'),
   },
   (t) => [
     uniqueIndex('audit_events_organisation_seq_key').on(t.organisationId, t.seq),
+    index('audit_events_unsealed_idx').on(t.organisationId, t.id).where(sql`${t.seq} is null`),
+    check('audit_events_sealed_whole', sql`(${t.seq} is null) = (${t.hash} is null) and (${t.hash} is null) = (${t.prevHash} is null)`),
     index('audit_events_entity_idx').on(t.entityType, t.entityId, t.id),
   ],
 );

@@ -1,0 +1,104 @@
+import { and, asc, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
+import type { Logger } from 'pino';
+import type { Database } from '../db/client.js';
+import { auditEvents } from '../db/schema.js';
+import { contentOf, eventHash, GENESIS_HASH } from './chain.js';
+
+const BATCH = 1_000;
+
+/**
+ * Gives an organisation's unsealed audit events their place in its hash chain, in the order
+ * they were written: each gets the next seq and a hash over its stored content and the hash
+ * before it. One sealer per organisation at a time (a transaction-scoped advisory lock); with
+ * `wait: false` it leaves the work to whoever holds the lock. Returns how many it sealed.
+ */
+export async function sealAuditTrail(db: Database, organisationId: string, { wait }: { wait: boolean }): Promise<number> {
+  let sealed = 0;
+  for (;;) {
+    const count = await db.transaction(async (tx) => {
+      const key = `audit:${organisationId}`;
+      if (wait) {
+        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+      } else {
+        const { rows } = (await tx.execute(
+          sql`select pg_try_advisory_xact_lock(hashtextextended(${key}, 0)) as locked`,
+        )) as unknown as { rows: { locked: boolean }[] };
+        if (!rows[0]?.locked) return 0;
+      }
+      // Read after the lock is held, so the tail is the last event any sealer committed.
+      const [tail] = await tx
+        .select({ seq: auditEvents.seq, hash: auditEvents.hash })
+        .from(auditEvents)
+        .where(and(eq(auditEvents.organisationId, organisationId), isNotNull(auditEvents.seq)))
+        .orderBy(desc(auditEvents.seq))
+        .limit(1);
+      const pending = await tx
+        .select()
+        .from(auditEvents)
+        .where(and(eq(auditEvents.organisationId, organisationId), isNull(auditEvents.seq)))
+        .orderBy(asc(auditEvents.id))
+        .limit(BATCH);
+      if (pending.length === 0) return 0;
+      let seq = tail?.seq ?? 0;
+      let prevHash = tail?.hash ?? GENESIS_HASH;
+      const seals = pending.map((row) => {
+        seq += 1;
+        const hash = eventHash(contentOf(row, seq), prevHash);
+        const seal = { id: row.id, seq, prev_hash: prevHash, hash };
+        prevHash = hash;
+        return seal;
+      });
+      await tx.execute(sql`
+        update audit_events a set seq = s.seq, prev_hash = s.prev_hash, hash = s.hash
+        from jsonb_to_recordset(${JSON.stringify(seals)}::jsonb) as s(id bigint, seq int, prev_hash text, hash text)
+        where a.id = s.id and a.seq is null`);
+      return pending.length;
+    });
+    sealed += count;
+    if (count < BATCH) return sealed;
+  }
+}
+
+/** Seals every organisation's pending events, skipping organisations another sealer is on. */
+export async function sealPendingAudit(db: Database): Promise<number> {
+  const organisations = await db
+    .selectDistinct({ id: auditEvents.organisationId })
+    .from(auditEvents)
+    .where(isNull(auditEvents.seq));
+  let sealed = 0;
+  for (const { id } of organisations) sealed += await sealAuditTrail(db, id, { wait: false });
+  return sealed;
+}
+
+/** Runs in every process, every `intervalMs`: events are sealed about a second after commit. */
+export function startAuditSealer(db: Database, logger: Logger, intervalMs = 1_000) {
+  let running: Promise<void> | null = null;
+  let stopped = false;
+  let failing = false;
+  const tick = () => {
+    if (running || stopped) return;
+    running = sealPendingAudit(db)
+      .then(
+        () => {
+          if (failing) logger.info('audit sealer recovered');
+          failing = false;
+        },
+        (error: unknown) => {
+          if (!failing) logger.warn({ err: error }, 'audit sealing failed; events stay unsealed until the next attempt');
+          failing = true;
+        },
+      )
+      .finally(() => {
+        running = null;
+      });
+  };
+  const timer = setInterval(tick, intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      stopped = true;
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
