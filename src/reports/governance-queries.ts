@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { inScope, type ReportPeriod, type ReportScope } from './scope.js';
-import { escalationFactsSql, periodParams, rows } from './sql.js';
+import { escalationFactsSql, openThreadsSql, periodParams, rows, type OpenThreadRow } from './sql.js';
 
 export const ATTENDANCE_GROUPS = ['nursing', 'medical', 'allied', 'manager', 'other'] as const;
 export type AttendanceGroup = (typeof ATTENDANCE_GROUPS)[number];
@@ -123,43 +123,9 @@ export function overdueNow(db: Executor, scope: ReportScope, period: ReportPerio
   );
 }
 
-export interface OpenThreadRow {
-  thread_id: string;
-  times_raised: number;
-  raised_in_period: number;
-  first_raised_on: string;
-  last_raised_on: string;
-  /** Whole days from the first raising to the as-at date. */
-  days_open: number;
-  risk_score: number | null;
-  consequence: number | null;
-}
-
-/**
- * Threads (an item and its repeats, keyed by coalesce(thread_id, id)) of problems and risks
- * raised up to `to` that were still open at `asOf`.
- */
+/** Open threads of problems and risks (see openThreadsSql). */
 export function openThreads(db: Executor, scope: ReportScope, period: ReportPeriod) {
-  const p = periodParams(period);
-  return rows<OpenThreadRow>(
-    db,
-    sql`
-      SELECT coalesce(i.thread_id, i.id) AS thread_id,
-             count(*)::int AS times_raised,
-             count(*) FILTER (WHERE i.raised_on >= ${p.from})::int AS raised_in_period,
-             min(i.raised_on)::text AS first_raised_on,
-             max(i.raised_on)::text AS last_raised_on,
-             greatest(0, ${p.asOfDate} - min(i.raised_on))::int AS days_open,
-             max(i.risk_score)::int AS risk_score,
-             max(i.consequence)::int AS consequence
-      FROM items i
-      WHERE i.organisation_id = ${scope.organisation.id}::uuid
-        AND ${inScope(sql`i.ward_id`, scope)}
-        AND i.kind <> 'good_practice'
-        AND i.raised_on <= ${p.to}
-      GROUP BY 1
-      HAVING bool_or(i.resolved_at IS NULL OR i.resolved_at > ${p.asOf})`,
-  );
+  return rows<OpenThreadRow>(db, openThreadsSql(scope, period));
 }
 
 export interface ThreadDetailRow {

@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database, Executor } from '../db/client.js';
 import { addDays, startOfLocalDay } from '../domain/calendar.js';
-import { inScope, type ReportPeriod, type WardFilter } from './scope.js';
+import { inScope, type ReportPeriod, type ReportScope, type WardFilter } from './scope.js';
 
 /**
  * Runs a report's statements in one READ ONLY, REPEATABLE READ transaction: every figure of a
@@ -109,4 +109,45 @@ export function escalationFactsSql(
       GROUP BY x.escalation_id
     ) ev ON ev.escalation_id = e.id
     WHERE ${chosen('e')}`;
+}
+
+export interface OpenThreadRow {
+  thread_id: string;
+  times_raised: number;
+  /** Raisings from `from` to `to`. */
+  raised_in_period: number;
+  first_raised_on: string;
+  last_raised_on: string;
+  /** Whole days from the first raising to the as-at date. */
+  days_open: number;
+  /** The highest of the thread's raisings. */
+  consequence: number | null;
+  risk_score: number | null;
+}
+
+/**
+ * Threads (an item and its repeats, keyed by coalesce(thread_id, id)) of problems and risks
+ * raised up to `to` that were still open at `asOf`, one grouped statement. `gradedOnly` counts
+ * only raisings with a consequence (so every row has one). Used by the board pack's persistent
+ * issues and by the threat ranking.
+ */
+export function openThreadsSql(scope: ReportScope, period: ReportPeriod, options: { gradedOnly?: boolean } = {}): SQL {
+  const p = periodParams(period);
+  return sql`
+      SELECT coalesce(i.thread_id, i.id) AS thread_id,
+             count(*)::int AS times_raised,
+             count(*) FILTER (WHERE i.raised_on >= ${p.from})::int AS raised_in_period,
+             min(i.raised_on)::text AS first_raised_on,
+             max(i.raised_on)::text AS last_raised_on,
+             greatest(0, ${p.asOfDate} - min(i.raised_on))::int AS days_open,
+             max(i.consequence)::int AS consequence,
+             max(i.risk_score)::int AS risk_score
+      FROM items i
+      WHERE i.organisation_id = ${scope.organisation.id}::uuid
+        AND ${inScope(sql`i.ward_id`, scope)}
+        AND i.kind <> 'good_practice'
+        ${options.gradedOnly ? sql`AND i.consequence IS NOT NULL` : sql``}
+        AND i.raised_on <= ${p.to}
+      GROUP BY 1
+      HAVING bool_or(i.resolved_at IS NULL OR i.resolved_at > ${p.asOf})`;
 }
