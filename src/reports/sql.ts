@@ -151,3 +151,29 @@ export function openThreadsSql(scope: ReportScope, period: ReportPeriod, options
       GROUP BY 1
       HAVING bool_or(i.resolved_at IS NULL OR i.resolved_at > ${p.asOf})`;
 }
+
+export interface LatestRaisingRow {
+  thread_id: string;
+  id: string;
+  ward_id: string;
+  kind: string;
+  category: string;
+  description: string;
+  risk_band: string | null;
+}
+
+/** The latest raising (up to `to`) of each of the given threads, in one statement. */
+export function latestRaisingsSql(scope: ReportScope, period: ReportPeriod, threadIds: string[]): SQL {
+  const p = periodParams(period);
+  return sql`
+      SELECT t.thread_id, latest.id, latest.ward_id, latest.kind, latest.category, latest.description, latest.risk_band
+      FROM unnest(string_to_array(${threadIds.join(',')}, ',')::uuid[]) AS t(thread_id)
+      JOIN LATERAL (
+        SELECT i.id, i.ward_id, i.kind, i.category, i.description, i.risk_band FROM items i
+        WHERE i.organisation_id = ${scope.organisation.id}::uuid
+          AND (i.id = t.thread_id OR i.thread_id = t.thread_id)
+          AND i.raised_on <= ${p.to}
+        ORDER BY i.raised_on DESC, i.created_at DESC, i.id DESC
+        LIMIT 1
+      ) latest ON true`;
+}
