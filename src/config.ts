@@ -34,9 +34,12 @@ const environmentSchema = z.object({
   IDEMPOTENCY_RETENTION_DAYS: integer(7).default(7),
   TRUST_PROXY: booleanFlag.default(false),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  // A name, or a name in one pair of braces: a Redis Cluster hash tag such as {wsb}, so that all
+  // keys of a queue hash to one slot (BullMQ's scripts use several of them at once). Never ':'
+  // (BullMQ's key separator), blanks, glob characters or unbalanced braces.
   QUEUE_PREFIX: z
     .string()
-    .regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, _ or -')
+    .regex(/^(?:[A-Za-z0-9_-]{1,32}|\{[A-Za-z0-9_-]{1,32}\})$/, 'letters, digits, _ or - (1-32), optionally in braces as a Redis Cluster hash tag: {wsb}')
     .default('wsb'),
   WORKER_CONCURRENCY: integer(1, 200).default(10),
   WORKER_STALLED_INTERVAL_MS: integer(1_000).default(30_000),

@@ -3,9 +3,9 @@
  * generate_series), never through the HTTP API, with rows as the service writes them:
  *
  * - every ward: a day and a night briefing each day of the year, held with the demo's odds (82%),
- *   1-4 items each drawn from the demo's templates (src/demo/seed.ts) - risk scores and bands from
- *   the default NHS thresholds, 35% of problems and risks fixed at the briefing, the team's
- *   needsChange on 70% of them, thread and recurrence ids null (no repeats are linked);
+ *   1-4 items each drawn from the demo's templates (src/demo/templates.ts) - risk scores and
+ *   bands from the default NHS thresholds, 35% of problems and risks fixed at the briefing, the
+ *   team's needsChange on 70% of them, thread and recurrence ids null (no repeats are linked);
  * - every open problem or risk at or above the policy's minimum band (moderate) is escalated to
  *   its ward's matron (or the IT service manager for it_information), with the chain snapshot the
  *   policy gives; then, as the demo's managers do: a quarter are never acknowledged (the chain
@@ -21,7 +21,8 @@
 import type pg from 'pg';
 import { DEFAULT_ACK_WITHIN_SECONDS, DEFAULT_MAX_REPEATS, DEFAULT_REPEAT_EVERY_SECONDS } from '../../src/domain/escalation.js';
 import { DEFAULT_BAND_THRESHOLDS } from '../../src/domain/risk.js';
-import { DEMO_ODDS, DEMO_TEMPLATES, DESCRIPTION_SUFFIXES } from './demo-mix.js';
+import { DEMO_ODDS, ITEM_TEMPLATES } from '../../src/demo/templates.js';
+import { DESCRIPTION_SUFFIXES } from './demo-mix.js';
 
 export interface Scale {
   name: string;
@@ -65,7 +66,7 @@ const alignmentSql = (clinical: string, stance: string) => `CASE
   WHEN ${clinical} THEN 'clinical_only' ELSE 'managerial_only' END`;
 
 function steps(scale: Scale, period: GeneratedPeriod): [string, string][] {
-  const templates = DEMO_TEMPLATES.map(
+  const templates = ITEM_TEMPLATES.map(
     (tp, n) => `(${n + 1}, ${q(tp.kind)}, ${q(tp.category)}, ${q(tp.description)}, ${tp.c ?? 'NULL'}::int, ${tp.l ?? 'NULL'}::int)`,
   ).join(',\n');
   const suffixes = `ARRAY[${DESCRIPTION_SUFFIXES.map(q).join(', ')}]`;
@@ -164,7 +165,7 @@ function steps(scale: Scale, period: GeneratedPeriod): [string, string][] {
               CASE WHEN tp.kind <> 'good_practice' THEN x.r_needs < ${DEMO_ODDS.needsChange} END AS needs_change
        FROM (
          SELECT gen_random_uuid() AS id, b.id AS briefing_id, b.ward_id, b.org_id, b.device_token_id, b.date, b.at,
-                p AS position, 1 + floor(random() * ${DEMO_TEMPLATES.length})::int AS template,
+                p AS position, 1 + floor(random() * ${ITEM_TEMPLATES.length})::int AS template,
                 random() AS r_suffix, random() AS r_fixed, random() AS r_needs
          FROM g_brief b CROSS JOIN LATERAL generate_series(0, b.n_items - 1) p
          WHERE b.held

@@ -2,6 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance } from 'fastify';
+import { problemErrorHandler } from '../http/errors.js';
 import { QUEUE_NAMES, type QueueSet } from '../queue/queues.js';
 
 export const QUEUES_BOARD_PATH = '/admin/queues';
@@ -19,5 +20,13 @@ export async function registerQueuesBoard(app: FastifyInstance, queues: QueueSet
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Ward safety briefings queues' } },
   });
-  await app.register(serverAdapter.registerPlugin(), { prefix: QUEUES_BOARD_PATH });
+  // Bull Board sets an error handler of its own in its plugin. Registered inside a scope of its
+  // own, its routes get the service's handler as their route error handler instead, so a refused
+  // sign-in, or any failure, is a problem document as on every other route.
+  await app.register(async (board) => {
+    board.addHook('onRoute', (route) => {
+      route.errorHandler = problemErrorHandler;
+    });
+    await board.register(serverAdapter.registerPlugin(), { prefix: QUEUES_BOARD_PATH });
+  });
 }

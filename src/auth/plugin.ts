@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 import type { Database } from '../db/client.js';
 import { apiTokens, staff, staffWards } from '../db/schema.js';
 import type { Role } from '../domain/taxonomy.js';
-import { AppError, sendProblem } from '../http/errors.js';
+import { AppError } from '../http/errors.js';
 import type { Principal, TenantPrincipal } from './principal.js';
 import { requireTenant } from './principal.js';
 import { hashToken } from './tokens.js';
@@ -105,16 +105,6 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { db: Databas
   };
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request, reply) => {
-    try {
-      await authenticate(request, reply);
-    } catch (error) {
-      // Answered here, not by the error handler: plugins such as Bull Board install their own.
-      if (error instanceof AppError) return sendProblem(request, reply, error.code, error.message, error.extra);
-      throw error;
-    }
-  });
-
-  async function authenticate(request: FastifyRequest, reply: FastifyReply) {
     const access = request.routeOptions.config.access;
     if (access === 'public') return;
     if (!request.routeOptions.url) return; // unknown route: the 404 handler answers
@@ -140,5 +130,5 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { db: Databas
       if (!decision.allowed) tooManyRequests(reply, decision.retryAfterSeconds, 'Too many changes from this token');
     }
     request.principal = { ...principal, requestId: request.id };
-  }
+  });
 });

@@ -16,7 +16,8 @@ import {
 import { actOnEscalation, type ActionInput } from '../escalations/actions.js';
 import { runEscalationStep } from '../escalations/engine.js';
 import { DEFAULT_BAND_THRESHOLDS } from '../domain/risk.js';
-import type { ItemCategory, ItemKind, StaffRole } from '../domain/taxonomy.js';
+import type { StaffRole } from '../domain/taxonomy.js';
+import { DEMO_ODDS, ITEM_TEMPLATES } from './templates.js';
 
 /**
  * Demo organisation with FIXED tokens so the README's examples work as written.
@@ -51,26 +52,6 @@ const PEOPLE: { name: string; email: string; role: StaffRole; wards: string[]; t
   { name: 'Tom Reid (IT service manager)', email: 'tom.reid@demo.nhs.uk', role: 'middle_manager', wards: [], token: DEMO_TOKENS.itServiceManager },
   { name: 'Dr Maria Lopez (director of nursing)', email: 'maria.lopez@demo.nhs.uk', role: 'senior_manager', wards: [], token: DEMO_TOKENS.directorOfNursing },
   { name: 'Chris Green (governance)', email: 'chris.green@demo.nhs.uk', role: 'governance', wards: [], token: DEMO_TOKENS.governance },
-];
-
-type Template = { kind: ItemKind; category: ItemCategory; description: string; c?: number; l?: number };
-
-const ITEM_TEMPLATES: Template[] = [
-  { kind: 'problem', category: 'staffing', description: 'Two registered nurses short on the late shift; bank request unfilled', c: 3, l: 4 },
-  { kind: 'problem', category: 'equipment', description: 'Only one working bladder scanner for the ward', c: 2, l: 4 },
-  { kind: 'problem', category: 'equipment', description: 'Infusion pump alarm fault reported again', c: 4, l: 3 },
-  { kind: 'risk', category: 'medication', description: 'Controlled drugs cupboard key handover unclear at night', c: 4, l: 2 },
-  { kind: 'problem', category: 'patient_flow', description: 'Discharges delayed waiting for pharmacy to dispense TTOs', c: 2, l: 5 },
-  { kind: 'problem', category: 'it_information', description: 'E-observations tablets drop wifi in the side rooms', c: 3, l: 4 },
-  { kind: 'risk', category: 'infection_prevention', description: 'Side rooms unavailable for isolation; two patients awaiting', c: 4, l: 4 },
-  { kind: 'problem', category: 'communication', description: 'Medical handover started late; jobs list incomplete', c: 2, l: 3 },
-  { kind: 'problem', category: 'diagnostics', description: 'CT reports taking over 24 hours for inpatients', c: 3, l: 3 },
-  { kind: 'problem', category: 'estates_environment', description: 'Bay 2 toilet out of order for three days', c: 2, l: 3 },
-  { kind: 'risk', category: 'clinical_process', description: 'Falls risk assessments not completed within 6 hours of admission', c: 4, l: 3 },
-  { kind: 'problem', category: 'staffing', description: 'No phlebotomist cover at weekends', c: 2, l: 4 },
-  { kind: 'risk', category: 'equipment', description: 'Resuscitation trolley check missed twice this week', c: 5, l: 2 },
-  { kind: 'good_practice', category: 'communication', description: 'Safety huddle board updated and used by the whole team' },
-  { kind: 'good_practice', category: 'clinical_process', description: 'Sepsis screening completed for every admission' },
 ];
 
 /** Short deadlines for new demo escalations, so a climb can be watched within a minute. */
@@ -243,7 +224,7 @@ export async function seedDemo(db: Database, relay: Relay, options: { today?: Da
   for (const ward of WARDS) {
     const device = (await resolvePrincipal(db, ward.device)) as TenantPrincipal;
     for (const date of days) {
-      const held = random() < 0.82;
+      const held = random() < DEMO_ODDS.held;
       const at = new Date(`${date}T08:30:00Z`);
       const briefing: NewBriefing = held
         ? {
@@ -268,8 +249,8 @@ export async function seedDemo(db: Database, relay: Relay, options: { today?: Da
                 category: template.category,
                 description: template.description,
                 ...(graded ? { consequence: template.c!, likelihood: template.l! } : {}),
-                resolvedAtBriefing: graded ? random() < 0.35 : false,
-                ...(graded ? { needsChange: random() < 0.7 } : {}),
+                resolvedAtBriefing: graded ? random() < DEMO_ODDS.resolvedAtBriefing : false,
+                ...(graded ? { needsChange: random() < DEMO_ODDS.needsChange } : {}),
               };
             }),
           }

@@ -5,7 +5,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { inScope, type ReportPeriod, type ReportScope } from './scope.js';
-import { escalationFactsSql, periodParams, rows } from './sql.js';
+import { escalationFactsSql, latestRaisingsSql, openThreadsSql, periodParams, rows, type OpenThreadRow } from './sql.js';
 
 export const ATTENDANCE_GROUPS = ['nursing', 'medical', 'allied', 'manager', 'other'] as const;
 export type AttendanceGroup = (typeof ATTENDANCE_GROUPS)[number];
@@ -123,43 +123,9 @@ export function overdueNow(db: Executor, scope: ReportScope, period: ReportPerio
   );
 }
 
-export interface OpenThreadRow {
-  thread_id: string;
-  times_raised: number;
-  raised_in_period: number;
-  first_raised_on: string;
-  last_raised_on: string;
-  /** Whole days from the first raising to the as-at date. */
-  days_open: number;
-  risk_score: number | null;
-  consequence: number | null;
-}
-
-/**
- * Threads (an item and its repeats, keyed by coalesce(thread_id, id)) of problems and risks
- * raised up to `to` that were still open at `asOf`.
- */
+/** Open threads of problems and risks (see openThreadsSql). */
 export function openThreads(db: Executor, scope: ReportScope, period: ReportPeriod) {
-  const p = periodParams(period);
-  return rows<OpenThreadRow>(
-    db,
-    sql`
-      SELECT coalesce(i.thread_id, i.id) AS thread_id,
-             count(*)::int AS times_raised,
-             count(*) FILTER (WHERE i.raised_on >= ${p.from})::int AS raised_in_period,
-             min(i.raised_on)::text AS first_raised_on,
-             max(i.raised_on)::text AS last_raised_on,
-             greatest(0, ${p.asOfDate} - min(i.raised_on))::int AS days_open,
-             max(i.risk_score)::int AS risk_score,
-             max(i.consequence)::int AS consequence
-      FROM items i
-      WHERE i.organisation_id = ${scope.organisation.id}::uuid
-        AND ${inScope(sql`i.ward_id`, scope)}
-        AND i.kind <> 'good_practice'
-        AND i.raised_on <= ${p.to}
-      GROUP BY 1
-      HAVING bool_or(i.resolved_at IS NULL OR i.resolved_at > ${p.asOf})`,
-  );
+  return rows<OpenThreadRow>(db, openThreadsSql(scope, period));
 }
 
 export interface ThreadDetailRow {
@@ -186,29 +152,20 @@ export interface ThreadDetailRow {
  * current owner, the manager's stance and the latest planned action. One statement.
  */
 export function threadDetails(db: Executor, scope: ReportScope, period: ReportPeriod, threadIds: string[]) {
-  const p = periodParams(period);
   return rows<ThreadDetailRow>(
     db,
     sql`
-      SELECT t.thread_id, latest.id AS item_id, latest.ward_id, latest.kind, latest.category, latest.description,
+      SELECT latest.thread_id, latest.id AS item_id, latest.ward_id, latest.kind, latest.category, latest.description,
              latest.risk_band, esc.id AS escalation_id, esc.state AS escalation_state,
              esc.assignee_staff_id AS owner_id, s.name AS owner_name, esc.stance, esc.stance_rationale,
              (extract(epoch FROM esc.stance_at) * 1000)::float8 AS stance_at_ms,
              act.description AS action_description, act.due_date::text AS action_due_date
-      FROM unnest(string_to_array(${threadIds.join(',')}, ',')::uuid[]) AS t(thread_id)
-      JOIN LATERAL (
-        SELECT i.* FROM items i
-        WHERE i.organisation_id = ${scope.organisation.id}::uuid
-          AND (i.id = t.thread_id OR i.thread_id = t.thread_id)
-          AND i.raised_on <= ${p.to}
-        ORDER BY i.raised_on DESC, i.created_at DESC, i.id DESC
-        LIMIT 1
-      ) latest ON true
+      FROM (${latestRaisingsSql(scope, period, threadIds)}) latest
       LEFT JOIN LATERAL (
         SELECT e.* FROM escalations e
         JOIN items ti ON ti.id = e.item_id
         WHERE e.organisation_id = ${scope.organisation.id}::uuid
-          AND (ti.id = t.thread_id OR ti.thread_id = t.thread_id)
+          AND (ti.id = latest.thread_id OR ti.thread_id = latest.thread_id)
         ORDER BY e.created_at DESC, e.id DESC
         LIMIT 1
       ) esc ON true

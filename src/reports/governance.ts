@@ -26,7 +26,6 @@ import {
   type EscalationFactRow,
   type FidelityCounts,
   type FidelityRow,
-  type OpenThreadRow,
   type PriorityRow,
   type ThreadDetailRow,
 } from './governance-queries.js';
@@ -41,7 +40,7 @@ import {
   type WardRef,
 } from './scope.js';
 import { ackPoints, buildSpcChart, chartWeeks, spcChart } from './spc.js';
-import { readSnapshot } from './sql.js';
+import { readSnapshot, type OpenThreadRow } from './sql.js';
 import { screenedText } from './text.js';
 import { topN } from './top.js';
 

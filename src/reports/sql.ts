@@ -1,7 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Database, Executor } from '../db/client.js';
 import { addDays, startOfLocalDay } from '../domain/calendar.js';
-import { inScope, type ReportPeriod, type WardFilter } from './scope.js';
+import { inScope, type ReportPeriod, type ReportScope, type WardFilter } from './scope.js';
 
 /**
  * Runs a report's statements in one READ ONLY, REPEATABLE READ transaction: every figure of a
@@ -109,4 +109,71 @@ export function escalationFactsSql(
       GROUP BY x.escalation_id
     ) ev ON ev.escalation_id = e.id
     WHERE ${chosen('e')}`;
+}
+
+export interface OpenThreadRow {
+  thread_id: string;
+  times_raised: number;
+  /** Raisings from `from` to `to`. */
+  raised_in_period: number;
+  first_raised_on: string;
+  last_raised_on: string;
+  /** Whole days from the first raising to the as-at date. */
+  days_open: number;
+  /** The highest of the thread's raisings. */
+  consequence: number | null;
+  risk_score: number | null;
+}
+
+/**
+ * Threads (an item and its repeats, keyed by coalesce(thread_id, id)) of problems and risks
+ * raised up to `to` that were still open at `asOf`, one grouped statement. `gradedOnly` counts
+ * only raisings with a consequence (so every row has one). Used by the board pack's persistent
+ * issues and by the threat ranking.
+ */
+export function openThreadsSql(scope: ReportScope, period: ReportPeriod, options: { gradedOnly?: boolean } = {}): SQL {
+  const p = periodParams(period);
+  return sql`
+      SELECT coalesce(i.thread_id, i.id) AS thread_id,
+             count(*)::int AS times_raised,
+             count(*) FILTER (WHERE i.raised_on >= ${p.from})::int AS raised_in_period,
+             min(i.raised_on)::text AS first_raised_on,
+             max(i.raised_on)::text AS last_raised_on,
+             greatest(0, ${p.asOfDate} - min(i.raised_on))::int AS days_open,
+             max(i.consequence)::int AS consequence,
+             max(i.risk_score)::int AS risk_score
+      FROM items i
+      WHERE i.organisation_id = ${scope.organisation.id}::uuid
+        AND ${inScope(sql`i.ward_id`, scope)}
+        AND i.kind <> 'good_practice'
+        ${options.gradedOnly ? sql`AND i.consequence IS NOT NULL` : sql``}
+        AND i.raised_on <= ${p.to}
+      GROUP BY 1
+      HAVING bool_or(i.resolved_at IS NULL OR i.resolved_at > ${p.asOf})`;
+}
+
+export interface LatestRaisingRow {
+  thread_id: string;
+  id: string;
+  ward_id: string;
+  kind: string;
+  category: string;
+  description: string;
+  risk_band: string | null;
+}
+
+/** The latest raising (up to `to`) of each of the given threads, in one statement. */
+export function latestRaisingsSql(scope: ReportScope, period: ReportPeriod, threadIds: string[]): SQL {
+  const p = periodParams(period);
+  return sql`
+      SELECT t.thread_id, latest.id, latest.ward_id, latest.kind, latest.category, latest.description, latest.risk_band
+      FROM unnest(string_to_array(${threadIds.join(',')}, ',')::uuid[]) AS t(thread_id)
+      JOIN LATERAL (
+        SELECT i.id, i.ward_id, i.kind, i.category, i.description, i.risk_band FROM items i
+        WHERE i.organisation_id = ${scope.organisation.id}::uuid
+          AND (i.id = t.thread_id OR i.thread_id = t.thread_id)
+          AND i.raised_on <= ${p.to}
+        ORDER BY i.raised_on DESC, i.created_at DESC, i.id DESC
+        LIMIT 1
+      ) latest ON true`;
 }

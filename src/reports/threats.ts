@@ -22,7 +22,7 @@ export function rankThreats(threads: ThreatThreadRow[], period: ReportPeriod, li
   function* assessed() {
     for (const t of threads) {
       const ageDays = Number(t.days_open);
-      const raisingsInWindow = Number(t.raisings_in_window);
+      const raisingsInWindow = Number(t.raised_in_period);
       yield {
         thread: t,
         threadId: t.thread_id,

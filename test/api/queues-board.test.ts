@@ -18,6 +18,9 @@ describe('Bull Board at /admin/queues', () => {
     const anonymous = await ctx.app.inject({ method: 'GET', url: '/admin/queues' });
     expect(anonymous.statusCode).toBe(401);
     expect(anonymous.headers['www-authenticate']).toMatch(/^Basic /);
+    // The service's problem document, not Bull Board's own error answer.
+    expect(anonymous.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(anonymous.json()).toMatchObject({ status: 401, instance: '/admin/queues', requestId: anonymous.headers['x-request-id'] });
 
     for (const token of [org.adminToken, PLATFORM_TOKEN]) {
       const page = await ctx.app.inject({ method: 'GET', url: '/admin/queues', headers: { authorization: basic(token) } });
@@ -37,6 +40,7 @@ describe('Bull Board at /admin/queues', () => {
     for (const token of [org.middleManager.token, org.clinician.token, org.wards[0]!.deviceToken]) {
       const res = await ctx.app.inject({ method: 'GET', url: '/admin/queues', headers: { authorization: basic(token) } });
       expect(res.statusCode).toBe(403);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     }
     const wrong = await ctx.app.inject({ method: 'GET', url: '/admin/queues', headers: { authorization: basic('not-a-token') } });
     expect(wrong.statusCode).toBe(401);

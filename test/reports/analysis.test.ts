@@ -77,6 +77,9 @@ describe('GET /v1/reports/alignment', () => {
     expect(res.body.items).toBe(9);
     const pending = res.body.byAlignment.find((s: { state: string }) => s.state === 'pending');
     expect(pending).toMatchObject({ items: 3, resolved: 1 }); // a5, a6 open; a7 resolved
+    // 3 of 4 high + extreme resolved against 2 of 5 low + moderate: p = 11/21 (worked in governance-pack.test.ts).
+    expect(res.body.highRisk.table).toEqual({ exposedResolved: 3, exposedUnresolved: 1, referenceResolved: 2, referenceUnresolved: 3 });
+    expect(res.body.highRisk.fisherP).toBeCloseTo(11 / 21, 12);
   });
 });
 

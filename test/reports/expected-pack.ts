@@ -2,6 +2,8 @@
  * The board pack expected for the dataset of dataset.ts, every figure worked out by hand (the
  * working is in the comments). Shared by the PostgreSQL and the embedded (PGlite) tests.
  */
+import { RISK_BANDS } from '../../src/domain/risk.js';
+import { ITEM_CATEGORIES, ITEM_KINDS } from '../../src/domain/taxonomy.js';
 import type { GovernancePack } from '../../src/reports/schemas.js';
 import type { Dataset } from './dataset.js';
 
@@ -15,28 +17,13 @@ export function rounded(value: unknown): unknown {
   return value;
 }
 
-const ITEM_KINDS = ['problem', 'risk', 'good_practice'];
-const CATEGORIES = [
-  'staffing',
-  'equipment',
-  'medication',
-  'communication',
-  'patient_flow',
-  'it_information',
-  'estates_environment',
-  'infection_prevention',
-  'diagnostics',
-  'clinical_process',
-  'governance_admin',
-  'other',
-];
-const BANDS = ['low', 'moderate', 'high', 'extreme', 'ungraded'];
+const BANDS = [...RISK_BANDS, 'ungraded'];
 
 type Pair = [current: number, previous: number];
 const cmp = ([current, previous]: Pair) => ({ current, previous, change: current - previous });
 function breakdown(total: Pair, kinds: Record<string, Pair>, categories: Record<string, Pair>, bands: Record<string, Pair>) {
-  const fill = (keys: string[], given: Record<string, Pair>) => keys.map((key) => ({ key, ...cmp(given[key] ?? [0, 0]) }));
-  return { total: cmp(total), byKind: fill(ITEM_KINDS, kinds), byCategory: fill(CATEGORIES, categories), byBand: fill(BANDS, bands) };
+  const fill = (keys: readonly string[], given: Record<string, Pair>) => keys.map((key) => ({ key, ...cmp(given[key] ?? [0, 0]) }));
+  return { total: cmp(total), byKind: fill(ITEM_KINDS, kinds), byCategory: fill(ITEM_CATEGORIES, categories), byBand: fill(BANDS, bands) };
 }
 
 type Att = [total: number, recorded: number, mean: number | null, present: number];

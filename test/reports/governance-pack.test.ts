@@ -55,6 +55,14 @@ describe('the governance board pack (JSON)', () => {
     expect(mine.body.priorities.map((p) => p.title)).toEqual(['Reduce equipment downtime']);
     // W1 alone: a1 a3 a5 a6 a7 a8 a9 a10 a11.
     expect(mine.body.alignment.items).toBe(9);
+    // High + extreme (a1 a7 a9 resolved, a3 open) against low + moderate (a8 a10 resolved, a5 a6
+    // a11 open): OR (3 x 3) / (1 x 2) = 4.5. Fisher's exact test by hand: with the margins fixed
+    // (4 exposed, 5 reference; 5 resolved, 4 not; n = 9), exposedResolved = x has probability
+    // C(4, x) C(5, 5 - x) / C(9, 5) = 1, 20, 60, 40, 5 (/ 126) for x = 0..4. Observed x = 3 (40);
+    // the two-sided p sums the tables no more likely than it: (1 + 20 + 40 + 5) / 126 = 11 / 21.
+    expect(mine.body.alignment.highRisk.table).toEqual({ exposedResolved: 3, exposedUnresolved: 1, referenceResolved: 2, referenceUnresolved: 3 });
+    expect(mine.body.alignment.highRisk.oddsRatio).toBeCloseTo(4.5, 12);
+    expect(mine.body.alignment.highRisk.fisherP).toBeCloseTo(11 / 21, 12);
   });
 
   it('narrows to a ward or a division', async () => {

@@ -87,6 +87,21 @@ describe('loadConfig', () => {
     expect(error.message).toContain(name);
   });
 
+  it('takes a queue prefix as a plain name or as a Redis Cluster hash tag', () => {
+    expect(loadConfig({}).queuePrefix).toBe('wsb');
+    expect(loadConfig({ QUEUE_PREFIX: 'wsb-prod_2' }).queuePrefix).toBe('wsb-prod_2');
+    expect(loadConfig({ QUEUE_PREFIX: '{wsb}' }).queuePrefix).toBe('{wsb}');
+    expect(loadConfig({ QUEUE_PREFIX: `{${'a'.repeat(32)}}` }).queuePrefix).toBe(`{${'a'.repeat(32)}}`);
+  });
+
+  it.each([
+    ...[' ', 'w sb', 'wsb:1', '{wsb:1}', 'wsb*', 'ws?b', '[wsb]'], // blanks, BullMQ's separator, glob characters
+    ...['{wsb', 'wsb}', '}wsb{', '{}', '{{wsb}}', '{w}{sb}', 'w{sb}', '{ws}b'], // anything but one tag around the whole name
+    ...['a'.repeat(33), `{${'a'.repeat(33)}}`],
+  ])('refuses QUEUE_PREFIX=%j', (value) => {
+    expect(configError({ QUEUE_PREFIX: value }).message).toContain('QUEUE_PREFIX');
+  });
+
   it('never repeats a secret in the message', () => {
     expect(configError({ BOOTSTRAP_ADMIN_TOKEN: 'hunter2-secret' }).message).not.toContain('hunter2');
     expect(configError({ DATABASE_URL: 'mysql://app:s3cr3t-pw@db/briefings' }).message).not.toContain('s3cr3t-pw');

@@ -1,0 +1,40 @@
+import type { ItemCategory, ItemKind } from '../domain/taxonomy.js';
+
+/**
+ * The demo's item mix: what a ward raises at its briefing, and how often. The demo seed
+ * (src/demo/seed.ts) and the benchmark's data generator and capture requests
+ * (bench/lib/demo-mix.ts) both draw from here, so benchmark data looks like the demo's.
+ */
+
+export interface ItemTemplate {
+  kind: ItemKind;
+  category: ItemCategory;
+  description: string;
+  /** Consequence and likelihood (1-5); null for good practice, which is not graded. */
+  c: number | null;
+  l: number | null;
+}
+
+export const ITEM_TEMPLATES: readonly ItemTemplate[] = [
+  { kind: 'problem', category: 'staffing', description: 'Two registered nurses short on the late shift; bank request unfilled', c: 3, l: 4 },
+  { kind: 'problem', category: 'equipment', description: 'Only one working bladder scanner for the ward', c: 2, l: 4 },
+  { kind: 'problem', category: 'equipment', description: 'Infusion pump alarm fault reported again', c: 4, l: 3 },
+  { kind: 'risk', category: 'medication', description: 'Controlled drugs cupboard key handover unclear at night', c: 4, l: 2 },
+  { kind: 'problem', category: 'patient_flow', description: 'Discharges delayed waiting for pharmacy to dispense TTOs', c: 2, l: 5 },
+  { kind: 'problem', category: 'it_information', description: 'E-observations tablets drop wifi in the side rooms', c: 3, l: 4 },
+  { kind: 'risk', category: 'infection_prevention', description: 'Side rooms unavailable for isolation; two patients awaiting', c: 4, l: 4 },
+  { kind: 'problem', category: 'communication', description: 'Medical handover started late; jobs list incomplete', c: 2, l: 3 },
+  { kind: 'problem', category: 'diagnostics', description: 'CT reports taking over 24 hours for inpatients', c: 3, l: 3 },
+  { kind: 'problem', category: 'estates_environment', description: 'Bay 2 toilet out of order for three days', c: 2, l: 3 },
+  { kind: 'risk', category: 'clinical_process', description: 'Falls risk assessments not completed within 6 hours of admission', c: 4, l: 3 },
+  { kind: 'problem', category: 'staffing', description: 'No phlebotomist cover at weekends', c: 2, l: 4 },
+  { kind: 'risk', category: 'equipment', description: 'Resuscitation trolley check missed twice this week', c: 5, l: 2 },
+  { kind: 'good_practice', category: 'communication', description: 'Safety huddle board updated and used by the whole team', c: null, l: null },
+  { kind: 'good_practice', category: 'clinical_process', description: 'Sepsis screening completed for every admission', c: null, l: null },
+];
+
+/**
+ * The demo's odds: a briefing is held; a graded item is fixed at the briefing; the team says a
+ * graded item needs change.
+ */
+export const DEMO_ODDS = { held: 0.82, resolvedAtBriefing: 0.35, needsChange: 0.7 } as const;
