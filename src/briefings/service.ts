@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, lt, lte, or } from 'drizzle-orm';
 import { assertWardReadable, isWardStaff, wardScope, type TenantPrincipal } from '../auth/principal.js';
 import type { Database, Executor } from '../db/client.js';
-import { briefings, items, organisations, positionChanges, wards } from '../db/schema.js';
+import { briefings, escalationPolicies, items, organisations, positionChanges, wards } from '../db/schema.js';
 import { riskBand, riskScore } from '../domain/risk.js';
 import { DEFAULT_MIN_BAND } from '../domain/escalation.js';
 import { conflict, notFound } from '../http/errors.js';
@@ -9,7 +9,6 @@ import { decodeCursor, paginate } from '../http/pagination.js';
 import { presentItem, presentItems } from '../items/present.js';
 import { isAutomaticCandidate, startEscalations } from '../escalations/engine.js';
 import type { ServiceDeps } from '../deps.js';
-import { loadPolicy } from '../escalations/policy.js';
 import { actorOf, recordAudits, textRef, type AuditEntry } from '../audit/record.js';
 import { tuningOf } from '../deps.js';
 import { detectRecurrences, namedRecurrences } from '../recurrence/detect.js';
@@ -67,9 +66,14 @@ export async function recordBriefing(
   const { db } = deps;
   if (!isWardStaff(principal, input.wardId)) throw notFound('Ward');
   const [context] = await db
-    .select({ bandThresholds: organisations.bandThresholds, identifierPolicy: organisations.identifierPolicy })
+    .select({
+      bandThresholds: organisations.bandThresholds,
+      identifierPolicy: organisations.identifierPolicy,
+      policy: escalationPolicies,
+    })
     .from(wards)
     .innerJoin(organisations, eq(organisations.id, wards.organisationId))
+    .leftJoin(escalationPolicies, eq(escalationPolicies.wardId, wards.id))
     .where(and(eq(wards.id, input.wardId), eq(wards.organisationId, principal.organisationId)));
   if (!context) throw notFound('Ward');
 
@@ -220,7 +224,7 @@ export async function recordBriefing(
     }
 
     // What the ward could not fix goes to the named manager, in this same transaction.
-    const policy = await loadPolicy(tx, input.wardId);
+    const { policy } = context;
     const minBand = policy?.minBandToEscalate ?? DEFAULT_MIN_BAND;
     const candidates = itemRows.filter((item) => isAutomaticCandidate(item, minBand));
     const unrouted = policy ? [] : candidates.map((item) => item.id);
@@ -239,7 +243,7 @@ export async function recordBriefing(
   });
   deps.relay.nudge();
   return {
-    ...presentBriefing(recorded.briefing, await presentItems(db, recorded.itemRows)),
+    ...presentBriefing(recorded.briefing, await presentItems(db, recorded.itemRows, { justRecorded: true })),
     redactions: screen.redactions,
     unroutedItemIds: recorded.unrouted,
   };

@@ -90,38 +90,69 @@ export async function threadSummaries(db: Executor, threadIds: string[], today =
     .from(items)
     .where(or(inArray(items.threadId, threadIds), inArray(items.id, threadIds)))
     .groupBy(key);
-  const todayIso = today.toISOString().slice(0, 10);
-  for (const row of rows) {
-    const end = row.open ? todayIso : (row.lastResolvedOn ?? todayIso);
-    result.set(row.threadId, {
-      threadId: row.threadId,
-      timesRaised: row.timesRaised,
-      firstRaisedOn: row.firstRaisedOn,
-      lastRaisedOn: row.lastRaisedOn,
-      open: row.open,
-      daysOpen: Math.max(0, daysBetween(row.firstRaisedOn, end)),
-    });
-  }
+  for (const row of rows) result.set(row.threadId, summariseThread(row, today));
   return result;
 }
 
-/** Items as the API shows them: with their escalation, priority links and thread of repeats. */
-export async function presentItems(db: Executor, rows: ItemRow[]) {
+interface ThreadAggregate {
+  threadId: string;
+  timesRaised: number;
+  firstRaisedOn: string;
+  lastRaisedOn: string;
+  open: boolean;
+  lastResolvedOn: string | null;
+}
+
+function summariseThread(row: ThreadAggregate, today: Date): ThreadSummary {
+  const todayIso = today.toISOString().slice(0, 10);
+  const end = row.open ? todayIso : (row.lastResolvedOn ?? todayIso);
+  return {
+    threadId: row.threadId,
+    timesRaised: row.timesRaised,
+    firstRaisedOn: row.firstRaisedOn,
+    lastRaisedOn: row.lastRaisedOn,
+    open: row.open,
+    daysOpen: Math.max(0, daysBetween(row.firstRaisedOn, end)),
+  };
+}
+
+/** The thread of an item nothing else links to yet: itself alone. */
+const threadOfOne = (row: ItemRow, today: Date) =>
+  summariseThread(
+    {
+      threadId: threadKeyOf(row),
+      timesRaised: 1,
+      firstRaisedOn: row.raisedOn,
+      lastRaisedOn: row.raisedOn,
+      open: row.status === 'open',
+      lastResolvedOn: row.resolvedAt?.toISOString().slice(0, 10) ?? null,
+    },
+    today,
+  );
+
+/**
+ * Items as the API shows them: with their escalation, priority links and thread of repeats.
+ * `justRecorded`: the rows were written by this request, so none is linked to a priority yet and
+ * only the threads they joined can hold other items.
+ */
+export async function presentItems(db: Executor, rows: ItemRow[], { justRecorded = false } = {}) {
   const ids = rows.map((r) => r.id);
   const summaries = await escalationSummaries(db, ids);
-  const links = ids.length
-    ? await db
-        .select({ itemId: itemPriorities.itemId, id: priorities.id, title: priorities.title, active: priorities.active })
-        .from(itemPriorities)
-        .innerJoin(priorities, eq(priorities.id, itemPriorities.priorityId))
-        .where(and(inArray(itemPriorities.itemId, ids)))
-    : [];
-  const threads = await threadSummaries(db, [...new Set(rows.map(threadKeyOf))]);
+  const links =
+    ids.length && !justRecorded
+      ? await db
+          .select({ itemId: itemPriorities.itemId, id: priorities.id, title: priorities.title, active: priorities.active })
+          .from(itemPriorities)
+          .innerJoin(priorities, eq(priorities.id, itemPriorities.priorityId))
+          .where(and(inArray(itemPriorities.itemId, ids)))
+      : [];
+  const threaded = justRecorded ? rows.filter((row) => row.threadId !== null) : rows;
+  const threads = await threadSummaries(db, [...new Set(threaded.map(threadKeyOf))]);
   return rows.map((row) =>
     presentItem(row, {
       escalation: summaries.get(row.id) ?? null,
       priorities: links.filter((l) => l.itemId === row.id).map(({ id, title, active }) => ({ id, title, active })),
-      thread: threads.get(threadKeyOf(row)) ?? null,
+      thread: threads.get(threadKeyOf(row)) ?? (justRecorded ? threadOfOne(row, new Date()) : null),
     }),
   );
 }

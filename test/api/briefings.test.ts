@@ -143,6 +143,18 @@ describe('recording a briefing', () => {
       resolution: { note: null, resolvedAt: expect.any(String) },
     });
   });
+  it('answers with each item exactly as reading it back shows it, for a briefing recorded long after it was held', async () => {
+    // A paper proforma typed in weeks later: the open item has been open since the briefing's date.
+    const res = await post(ctx.app, '/v1/briefings', org.wards[0]!.deviceToken, briefingBody(org.wards[0]!.id, { date: '2026-09-01' }), {
+      'idempotency-key': newKey(),
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    const open = res.body.items.find((i: Item) => i.status === 'open');
+    expect(open.recurrence).toMatchObject({ timesRaised: 1, firstRaisedOn: '2026-09-01' });
+    expect(open.recurrence.daysOpen).toBeGreaterThan(60);
+    const readBack = await get(ctx.app, `/v1/briefings/${res.body.id}`, org.wards[0]!.deviceToken);
+    expect(res.body.items).toEqual(readBack.body.items);
+  });
 });
 
 describe('a briefing that was not held', () => {
