@@ -11,6 +11,7 @@ import { threadSummaries } from '../../src/items/present.js';
 import { listItems, persistentItems } from '../../src/items/service.js';
 import { detectRecurrences } from '../../src/recurrence/detect.js';
 import { recordingDatabase, type RecordedStatement } from '../lib/database.js';
+import { sealPendingAudit } from '../../src/audit/sealer.js';
 import type { BenchContext } from '../lib/context.js';
 import { tokenFor } from '../lib/generate.js';
 
@@ -92,15 +93,9 @@ export async function runPlans(ctx: BenchContext): Promise<PlanResult[]> {
         statement: await first(() => threadSummaries(rec.db, someItems.rows.map((r) => r.id))),
       },
       {
-        name: 'audit chain tail',
-        hotPath: 'every audited write (recordAudit in src/audit/record.ts), under the per-organisation lock',
-        statement: {
-          text: 'select "seq", "hash" from "audit_events" where "audit_events"."organisation_id" = $1 order by "audit_events"."seq" desc limit $2',
-          values: [ctx.people.organisationId, 1],
-          connection: 0,
-          sentAt: 0,
-          doneAt: 0,
-        },
+        name: 'audit events waiting to be sealed',
+        hotPath: 'the audit sealer, every second in every process (sealPendingAudit in src/audit/sealer.ts)',
+        statement: await first(() => sealPendingAudit(rec.db)),
       },
     ];
     const results: PlanResult[] = [];

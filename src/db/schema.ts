@@ -192,6 +192,7 @@ export const items = pgTable(
     index('items_briefing_idx').on(t.briefingId),
     index('items_thread_idx').on(t.threadId).where(sql`${t.threadId} IS NOT NULL`),
     index('items_ward_open_category_idx').on(t.wardId, t.category, t.raisedOn).where(sql`${t.status} = 'open'`),
+    index('items_organisation_open_idx').on(t.organisationId, t.wardId).where(sql`${t.status} = 'open'`),
     index('items_ward_raised_idx').on(t.wardId, t.raisedOn, t.id),
     index('items_org_ward_raised_idx').on(t.organisationId, t.wardId, t.raisedOn, t.id),
     index('items_organisation_raised_idx').on(t.organisationId, t.raisedOn, t.id),

@@ -237,31 +237,38 @@ export async function persistentItems(
   const scope = wardScope(principal);
   if (filter.wardId) assertWardReadable(principal, filter.wardId, 'Ward');
   else if (scope !== 'all' && scope.length === 0) return [];
-  const key = sql<string>`coalesce(${items.threadId}, ${items.id})`;
   const since = new Date(today.getTime() - tuning.persistentMinDays * 86_400_000).toISOString().slice(0, 10);
-  const threads = await db
-    .select({
-      threadId: key,
-      timesRaised: sql<number>`count(*)::int`,
-      firstRaisedOn: sql<string>`min(${items.raisedOn})::text`,
-      maxRiskScore: sql<number>`coalesce(max(${items.riskScore}), 0)::int`,
-      latestItemId: sql<string>`(array_agg(${items.id} order by ${items.raisedOn} desc, ${items.createdAt} desc))[1]`,
-    })
-    .from(items)
-    .where(
-      and(
-        eq(items.organisationId, principal.organisationId),
-        ne(items.kind, 'good_practice'),
-        filter.wardId ? eq(items.wardId, filter.wardId) : scope === 'all' ? undefined : inArray(items.wardId, scope),
-      ),
+  const wardFilter = filter.wardId
+    ? sql`and i.ward_id = ${filter.wardId}::uuid`
+    : scope === 'all'
+      ? sql``
+      : sql`and i.ward_id in (${sql.join(scope.map((id) => sql`${id}::uuid`), sql`, `)})`;
+  // Only threads with an open item can be persistent: find those first (partial index on open
+  // items), then aggregate just their items (a thread is its first item and those naming it).
+  const { rows: threads } = (await db.execute(sql`
+    with open_threads as materialized (
+      select distinct coalesce(i.thread_id, i.id) as thread_id
+      from items i
+      where i.organisation_id = ${principal.organisationId}::uuid and i.status = 'open'
+        and i.kind <> 'good_practice' ${wardFilter}
+    ),
+    members as (
+      select i.* from items i join open_threads t on i.id = t.thread_id
+      union all
+      select i.* from items i join open_threads t on i.thread_id = t.thread_id and i.id <> t.thread_id
     )
-    .groupBy(key)
-    .having(
-      and(
-        sql`bool_or(${items.status} = 'open')`,
-        or(sql`count(*) >= ${tuning.persistentMinRaised}`, sql`min(${items.raisedOn}) < ${since}`),
-      ),
-    );
+    select coalesce(i.thread_id, i.id) as "threadId",
+      count(*)::int as "timesRaised",
+      min(i.raised_on)::text as "firstRaisedOn",
+      coalesce(max(i.risk_score), 0)::int as "maxRiskScore",
+      (array_agg(i.id order by i.raised_on desc, i.created_at desc))[1] as "latestItemId"
+    from members i
+    where i.kind <> 'good_practice' ${wardFilter}
+    group by 1
+    having count(*) >= ${tuning.persistentMinRaised} or min(i.raised_on) < ${since}::date
+  `)) as unknown as {
+    rows: { threadId: string; timesRaised: number; firstRaisedOn: string; maxRiskScore: number; latestItemId: string }[];
+  };
   const todayIso = today.toISOString().slice(0, 10);
   const ranked = threads
     .map((t) => {

@@ -236,6 +236,17 @@ describe('repeats and persistent issues', () => {
     expect(phleb.recurrence).toMatchObject({ timesRaised: 3, firstRaisedOn: day(6), daysOpen: 6 });
     const ranks = res.body.data.map((i: { rank: number }) => i.rank);
     expect([...ranks].sort((a: number, b: number) => b - a)).toEqual(ranks);
+
+    // The same threads, ranked the same, for readers of every ward (no ward named) and of their own wards.
+    const orgWide = await get(ctx.app, '/v1/items?persistent=true', org.governance.token);
+    const ownWards = await get(ctx.app, '/v1/items?persistent=true', org.middleManager.token);
+    for (const other of [orgWide, ownWards]) {
+      expect(other.status, JSON.stringify(other.body)).toBe(200);
+      const rankOf = (title: string) => other.body.data.find((i: { description: string }) => i.description.startsWith(title))?.rank;
+      expect(rankOf('Hoist')).toBe(hoist.rank);
+      expect(rankOf('Phlebotomy')).toBe(phleb.rank);
+      expect(rankOf('Bed rails')).toBeUndefined();
+    }
   });
 });
 

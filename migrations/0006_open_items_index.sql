@@ -1,0 +1,1 @@
+CREATE INDEX "items_organisation_open_idx" ON "items" USING btree ("organisation_id","ward_id") WHERE "items"."status" = 'open';
