@@ -20,7 +20,7 @@ export interface InboxResult {
   http: LatencySummary;
   /** The inbox SELECT alone, as the service sends it. */
   sql: LatencySummary;
-  /** Every statement the request runs: token lookup, ward list, inbox SELECT. */
+  /** Every statement the request runs: token lookup (with the ward list), inbox SELECT. */
   sqlAllStatements: LatencySummary;
   statementsPerRequest: number;
   ratioP95: number;

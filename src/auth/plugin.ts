@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RateLimiter, RateLimitRule } from '../http/rate-limit.js';
 import fp from 'fastify-plugin';
@@ -44,6 +44,7 @@ export async function resolvePrincipal(db: Database, token: string): Promise<Pri
       staffId: apiTokens.staffId,
       wardId: apiTokens.wardId,
       staffRole: staff.role,
+      staffWardIds: sql<string[]>`coalesce((select array_agg(${staffWards.wardId}::text) from ${staffWards} where ${staffWards.staffId} = ${apiTokens.staffId}), '{}')`,
     })
     .from(apiTokens)
     .leftJoin(staff, eq(staff.id, apiTokens.staffId))
@@ -63,13 +64,12 @@ export async function resolvePrincipal(db: Database, token: string): Promise<Pri
     };
   }
   if (!row.staffId || !row.staffRole) return null;
-  const wards = await db.select({ wardId: staffWards.wardId }).from(staffWards).where(eq(staffWards.staffId, row.staffId));
   return {
     tokenId: row.tokenId,
     role: row.staffRole,
     organisationId: row.organisationId,
     staffId: row.staffId,
-    wardIds: wards.map((w) => w.wardId),
+    wardIds: row.staffWardIds,
   };
 }
 
