@@ -43,9 +43,13 @@ export async function recordAudit(tx: Executor, entry: AuditEntry) {
  * within about a second, so concurrent writers never wait for each other here.
  */
 export async function recordAudits(tx: Executor, entries: AuditEntry[]) {
-  if (entries.length === 0) return;
+  if (entries.length > 0) await auditInsert(tx, entries);
+}
+
+/** The insert of recordAudits, to send with other inserts (insertTogether). */
+export function auditInsert(tx: Executor, entries: AuditEntry[]) {
   const now = new Date();
-  await tx.insert(auditEvents).values(
+  return tx.insert(auditEvents).values(
     entries.map((entry) => ({
       organisationId: entry.organisationId,
       occurredAt: entry.at ?? now,

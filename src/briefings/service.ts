@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lt, lte, or } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql, type SQLWrapper } from 'drizzle-orm';
 import { assertWardReadable, isWardStaff, wardScope, type TenantPrincipal } from '../auth/principal.js';
 import type { Database, Executor } from '../db/client.js';
 import { briefings, escalationPolicies, items, organisations, positionChanges, wards } from '../db/schema.js';
@@ -9,7 +9,8 @@ import { decodeCursor, paginate } from '../http/pagination.js';
 import { presentItem, presentItems } from '../items/present.js';
 import { isAutomaticCandidate, startEscalations } from '../escalations/engine.js';
 import type { ServiceDeps } from '../deps.js';
-import { actorOf, recordAudits, textRef, type AuditEntry } from '../audit/record.js';
+import { actorOf, auditInsert, textRef, type AuditEntry } from '../audit/record.js';
+import { insertTogether } from '../db/together.js';
 import { tuningOf } from '../deps.js';
 import { detectRecurrences, namedRecurrences } from '../recurrence/detect.js';
 import { screenFreeText, type ScreenedField } from '../items/screening.js';
@@ -69,6 +70,7 @@ export async function recordBriefing(
     .select({
       bandThresholds: organisations.bandThresholds,
       identifierPolicy: organisations.identifierPolicy,
+      webhook: sql<boolean>`${organisations.webhookUrl} is not null`,
       policy: escalationPolicies,
     })
     .from(wards)
@@ -173,8 +175,9 @@ export async function recordBriefing(
     itemRows.sort((a, b) => a.position - b.position);
 
     const actor = actorOf(principal);
-    // Audit events are appended together, last, so the trust's audit lock is held briefly.
     const audit: AuditEntry[] = [];
+    // Everything else the briefing writes goes in one statement, sent last.
+    const inserts: SQLWrapper[] = [];
     audit.push({
       organisationId: principal.organisationId,
       actor,
@@ -206,7 +209,8 @@ export async function recordBriefing(
       });
     }
     if (itemRows.some((item) => item.needsChange !== null)) {
-      await tx.insert(positionChanges).values(
+      inserts.push(
+        tx.insert(positionChanges).values(
         itemRows
           .filter((item) => item.needsChange !== null)
           .map((item) => ({
@@ -220,6 +224,7 @@ export async function recordBriefing(
             actorTokenId: principal.tokenId,
             createdAt: now,
           })),
+        ),
       );
     }
 
@@ -229,16 +234,18 @@ export async function recordBriefing(
     const candidates = itemRows.filter((item) => isAutomaticCandidate(item, minBand));
     const unrouted = policy ? [] : candidates.map((item) => item.id);
     if (policy) {
-      const { audit: escalationAudit } = await startEscalations(tx, candidates, {
+      const started = startEscalations(tx, candidates, {
         policy,
         trigger: 'automatic',
         actorTokenId: principal.tokenId,
         actor,
+        webhook: context.webhook,
         now,
       });
-      audit.push(...escalationAudit);
+      inserts.push(...started.inserts);
+      audit.push(...started.audit);
     }
-    await recordAudits(tx, audit);
+    await insertTogether(tx, [...inserts, auditInsert(tx, audit)]);
     return { briefing, itemRows, unrouted };
   });
   deps.relay.nudge();

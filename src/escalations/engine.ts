@@ -1,14 +1,13 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, eq, sql, type SQLWrapper } from 'drizzle-orm';
 import type { Database, Executor } from '../db/client.js';
 import type { Relay } from '../deps.js';
-import { isUniqueViolation } from '../db/errors.js';
 import { escalationAssignees, escalationEvents, escalations, notifications, organisations } from '../db/schema.js';
 import type { EscalationEventType } from '../db/schema.js';
 import { addSeconds, decideTimer, type ChainSnapshot } from '../domain/escalation.js';
 import { bandAtLeast, type RiskBand } from '../domain/risk.js';
 import type { ItemCategory, ItemKind } from '../domain/taxonomy.js';
-import { conflict } from '../http/errors.js';
-import { writeOutbox, type OutboxMessage } from '../queue/outbox.js';
+import { outboxInsert, writeOutbox, type OutboxMessage } from '../queue/outbox.js';
 import { recordAudit, SYSTEM_ACTOR, textRef, type AuditActor, type AuditEntry } from '../audit/record.js';
 import { jobIds } from '../queue/queues.js';
 import { snapshotChain, type PolicyRow } from './policy.js';
@@ -49,10 +48,15 @@ export async function notify(tx: Executor, list: NewNotification[]): Promise<Out
       id: notifications.id,
       webhook: sql<boolean>`exists (select 1 from ${organisations} where ${organisations.id} = ${notifications.organisationId} and ${organisations.webhookUrl} is not null)`,
     });
-  return rows
-    .filter((row) => row.webhook)
-    .map((row) => ({ queue: 'webhooks', jobName: 'deliver', jobId: jobIds.webhook(row.id), payload: { notificationId: row.id } }));
+  return rows.filter((row) => row.webhook).map((row) => webhookJob(row.id));
 }
+
+const webhookJob = (notificationId: string): OutboxMessage<'webhooks'> => ({
+  queue: 'webhooks',
+  jobName: 'deliver',
+  jobId: jobIds.webhook(notificationId),
+  payload: { notificationId },
+});
 
 export interface NewEscalationEvent {
   escalationId: string;
@@ -111,89 +115,82 @@ export interface EscalationStart {
   actorStaffId?: string | null;
   actorTokenId?: string | null;
   actor: AuditActor;
+  /** Whether the organisation has a webhook: each first notification is then delivered to it. */
+  webhook: boolean;
   now?: Date;
 }
 
 /**
- * Starts escalations for items of one ward inside the caller's transaction: each escalation,
- * its first event, its first assignee's notification and its acknowledge-deadline timer in the
- * outbox, a few multi-row statements for all of them. Returns the escalations and their audit
- * events, which the caller appends last in its transaction (recordAudits).
+ * Starts escalations for items of one ward: each escalation, its assignee, its first event, its
+ * first assignee's notification (and webhook delivery) and its acknowledge-deadline timer in the
+ * outbox. Nothing is written here: it returns the inserts, for the caller to send together with
+ * its own in its transaction (insertTogether), and the audit events that go with them.
  */
-export async function startEscalations(tx: Executor, startItems: EscalatableItem[], start: EscalationStart) {
-  if (startItems.length === 0) return { started: [] as EscalationRow[], audit: [] as AuditEntry[] };
+export function startEscalations(tx: Executor, startItems: EscalatableItem[], start: EscalationStart) {
+  if (startItems.length === 0) return { escalationIds: [] as string[], inserts: [] as SQLWrapper[], audit: [] as AuditEntry[] };
   const now = start.now ?? new Date();
   const planned = startItems.map((item) => {
     const band = item.riskBand ?? 'low';
     const chain: ChainSnapshot = snapshotChain(start.policy, item.category, band);
     const dueAt = addSeconds(now, chain.ackWithinSeconds);
-    return { item, band, chain, dueAt, assignee: chain.levels[0]! };
+    return { item, band, chain, dueAt, assignee: chain.levels[0]!, id: randomUUID(), notificationId: randomUUID() };
   });
-  let started: EscalationRow[];
-  try {
-    started = await tx
-      .insert(escalations)
-      .values(
-        planned.map(({ item, band, chain, dueAt, assignee }) => ({
-          organisationId: item.organisationId,
-          wardId: item.wardId,
-          itemId: item.id,
-          trigger: start.trigger,
-          reason: start.reason ?? null,
-          band,
-          chain,
-          state: 'open' as const,
-          level: 0,
-          assigneeStaffId: assignee,
-          dueAt,
-          nextStepAt: dueAt,
-          step: 1,
-          createdAt: now,
-        })),
-      )
-      .returning();
-  } catch (error) {
-    if (isUniqueViolation(error)) throw conflict('The item already has an open escalation');
-    throw error;
-  }
-  const byItem = new Map(started.map((escalation) => [escalation.itemId, escalation]));
-  const rows = planned.map((plan) => ({ ...plan, escalation: byItem.get(plan.item.id)! }));
-  await tx
-    .insert(escalationAssignees)
-    .values(rows.map(({ escalation, assignee }) => ({ escalationId: escalation.id, staffId: assignee })))
-    .onConflictDoNothing();
-  await recordEvents(
-    tx,
-    rows.map(({ escalation, band, dueAt, assignee }) => ({
-      escalationId: escalation.id,
-      type: 'started' as const,
-      step: 1,
-      level: 0,
-      assigneeStaffId: assignee,
-      actorStaffId: start.actorStaffId,
-      actorTokenId: start.actorTokenId,
-      details: { trigger: start.trigger, band, dueAt: dueAt.toISOString() },
-      at: now,
-    })),
-  );
-  const webhooks = await notify(
-    tx,
-    rows.map(({ item, escalation, assignee }) => ({
-      organisationId: item.organisationId,
-      escalationId: escalation.id,
-      recipientStaffId: assignee,
-      type: 'assigned' as const,
-      step: 1,
-      createdAt: now,
-    })),
-  );
-  await writeOutbox(tx, [...rows.map(({ escalation, dueAt }) => timerJob(escalation.id, 1, dueAt)), ...webhooks]);
-  const audit = rows.map(
-    ({ item, escalation, band, chain, dueAt, assignee }): AuditEntry => ({
+  const inserts: SQLWrapper[] = [
+    tx.insert(escalations).values(
+      planned.map(({ id, item, band, chain, dueAt, assignee }) => ({
+        id,
+        organisationId: item.organisationId,
+        wardId: item.wardId,
+        itemId: item.id,
+        trigger: start.trigger,
+        reason: start.reason ?? null,
+        band,
+        chain,
+        state: 'open' as const,
+        level: 0,
+        assigneeStaffId: assignee,
+        dueAt,
+        nextStepAt: dueAt,
+        step: 1,
+        createdAt: now,
+      })),
+    ),
+    tx.insert(escalationAssignees).values(planned.map(({ id, assignee }) => ({ escalationId: id, staffId: assignee }))),
+    tx.insert(escalationEvents).values(
+      planned.map(({ id, band, dueAt, assignee }) => ({
+        createdAt: now,
+        escalationId: id,
+        type: 'started' as const,
+        step: 1,
+        level: 0,
+        assigneeStaffId: assignee,
+        actorStaffId: start.actorStaffId ?? null,
+        actorTokenId: start.actorTokenId ?? null,
+        details: { trigger: start.trigger, band, dueAt: dueAt.toISOString() },
+      })),
+    ),
+    tx.insert(notifications).values(
+      planned.map(({ id, notificationId, item, assignee }) => ({
+        id: notificationId,
+        organisationId: item.organisationId,
+        escalationId: id,
+        recipientStaffId: assignee,
+        type: 'assigned' as const,
+        step: 1,
+        createdAt: now,
+      })),
+    ),
+    outboxInsert(tx, [
+      ...planned.map(({ id, dueAt }) => timerJob(id, 1, dueAt)),
+      ...(start.webhook ? planned.map(({ notificationId }) => webhookJob(notificationId)) : []),
+    ]),
+  ];
+  const audit = planned.map(
+    ({ id, item, band, chain, dueAt, assignee }): AuditEntry => ({
       organisationId: item.organisationId,
       actor: start.actor,
       entityType: 'escalation',
-      entityId: escalation.id,
+      entityId: id,
       action: 'started',
       changes: {
         itemId: item.id,
@@ -208,7 +205,7 @@ export async function startEscalations(tx: Executor, startItems: EscalatableItem
       at: now,
     }),
   );
-  return { started, audit };
+  return { escalationIds: planned.map((p) => p.id), inserts, audit };
 }
 
 export type StepOutcome = 'climbed' | 'reminded' | 'postponed' | 'finished' | 'stale';

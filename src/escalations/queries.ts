@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gt, inArray, lt, ne, notExists, or, sql } from 'drizzle-orm';
 import { assertWardReadable, isWardStaff, type TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
-import { escalationActions, escalationEvents, escalations, items, staff, wards } from '../db/schema.js';
+import { escalationActions, escalationEvents, escalations, items, organisations, staff, wards } from '../db/schema.js';
 import { DEFAULT_MIN_BAND, type EscalationState } from '../domain/escalation.js';
 import { RISK_BANDS, bandRank, type RiskBand } from '../domain/risk.js';
 import { conflict, notFound } from '../http/errors.js';
@@ -9,7 +9,9 @@ import { decodeCursor, paginate } from '../http/pagination.js';
 import { canReadEscalation } from './access.js';
 import { startEscalations, type Relay } from './engine.js';
 import { loadPolicy } from './policy.js';
-import { actorOf, recordAudits } from '../audit/record.js';
+import { actorOf, auditInsert } from '../audit/record.js';
+import { insertTogether } from '../db/together.js';
+import { isUniqueViolation } from '../db/errors.js';
 
 export interface InboxFilter {
   state?: EscalationState | undefined;
@@ -166,16 +168,26 @@ export async function escalateItemManually(
         wardId: item.wardId,
       });
     }
-    const { started, audit } = await startEscalations(tx, [item], {
+    const [organisation] = await tx
+      .select({ webhook: sql<boolean>`${organisations.webhookUrl} is not null` })
+      .from(organisations)
+      .where(eq(organisations.id, item.organisationId));
+    const started = startEscalations(tx, [item], {
       policy,
       trigger: 'manual',
       reason,
       actorStaffId: principal.staffId,
       actorTokenId: principal.tokenId,
       actor: actorOf(principal),
+      webhook: organisation?.webhook ?? false,
     });
-    await recordAudits(tx, audit);
-    return started[0]!.id;
+    try {
+      await insertTogether(tx, [...started.inserts, auditInsert(tx, started.audit)]);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw conflict('The item already has an open escalation');
+      throw error;
+    }
+    return started.escalationIds[0]!;
   });
   deps.relay.nudge();
   return escalationId;

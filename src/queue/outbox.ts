@@ -14,8 +14,12 @@ export interface OutboxMessage<Q extends QueueName = QueueName> {
 
 /** Written in the caller's transaction, so a job exists exactly when the data it concerns does. */
 export async function writeOutbox(tx: Executor, messages: OutboxMessage[]) {
-  if (messages.length === 0) return;
-  await tx.insert(outbox).values(
+  if (messages.length > 0) await outboxInsert(tx, messages);
+}
+
+/** The insert of writeOutbox, to send with other inserts (insertTogether). */
+export function outboxInsert(tx: Executor, messages: OutboxMessage[]) {
+  return tx.insert(outbox).values(
     messages.map((m) => ({
       queue: m.queue,
       jobName: m.jobName,
