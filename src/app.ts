@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
@@ -18,7 +17,7 @@ import { tokenRoutes } from './auth/routes.js';
 import { briefingRoutes } from './briefings/routes.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
-import { AppError, clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/errors.js';
+import { AppError, clientErrorHandler, frameworkErrorHandler, newRequestId, registerErrorHandling } from './http/errors.js';
 import { idempotencyPlugin } from './http/idempotency.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { itemRoutes } from './items/routes.js';
@@ -58,7 +57,7 @@ export async function buildApp(deps: AppDeps) {
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
-    genReqId: () => randomUUID(),
+    genReqId: newRequestId,
     routerOptions: { maxParamLength: 200 },
     // Malformed URLs (bad percent-encoding, over-long parameters) get a problem document too.
     clientErrorHandler,
