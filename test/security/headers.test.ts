@@ -6,12 +6,11 @@
  * and the page-size cap (limit <= 200) on every paged route.
  */
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { briefingBody } from '../helpers/fixtures.js';
-import { leaks, problemDefect, send, sendJson, type SendResult } from '../faults/service-harness.js';
+import { leaks, problemDefect, send, sendJson, sendRaw, type SendResult } from '../faults/service-harness.js';
 import { buildWorld, label, operations, pathFor, tokenFor, validBody, validQuery, type World } from './route-world.js';
 
 const ALLOWED_ORIGIN = 'https://ward-app.example';
@@ -62,31 +61,6 @@ function missingSecurityHeaders(res: SendResult): string[] {
   const missing = SECURITY_HEADERS.filter(([name, pattern]) => !pattern.test(String(res.headers[name] ?? ''))).map(([name]) => name);
   if (res.headers['x-powered-by'] !== undefined) missing.push('x-powered-by present');
   return missing;
-}
-
-/** A raw request through a fresh socket (for what an HTTP client library would not send). */
-function rawRequest(baseUrl: string, text: string): Promise<SendResult> {
-  const { port } = new URL(baseUrl);
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const socket = connect(Number(port), '127.0.0.1');
-    let data = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => (data += chunk));
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      const [head = '', ...rest] = data.split('\r\n\r\n');
-      const [statusLine = '', ...lines] = head.split('\r\n');
-      const headers: Record<string, string> = {};
-      for (const line of lines) {
-        const at = line.indexOf(':');
-        if (at > 0) headers[line.slice(0, at).toLowerCase()] = line.slice(at + 1).trim();
-      }
-      resolve({ status: Number(statusLine.split(' ')[1] ?? 0), headers, body: rest.join('\r\n\r\n'), ms: performance.now() - started });
-    });
-    socket.end(text);
-    setTimeout(() => socket.destroy(), 5_000).unref();
-  });
 }
 
 const kinds: [string, () => Promise<SendResult>, number][] = [];
@@ -182,7 +156,7 @@ describe('security headers on every kind of response', () => {
     const defects: string[] = [];
     const requestIds = new Set<string>();
     for (const [name, text, status] of cases) {
-      const res = await rawRequest(base, text);
+      const res = await sendRaw(base, text);
       if (res.status !== status) defects.push(`${name}: expected ${status}, got ${res.status}`);
       const contentType = String(res.headers['content-type'] ?? '');
       if (!contentType.startsWith('application/problem+json')) defects.push(`${name}: content-type ${contentType} (${res.body.slice(0, 120)})`);
