@@ -33,6 +33,16 @@ export async function outboxCount(ctx: TestContext) {
   return row?.n ?? 0;
 }
 
+/** Outbox rows still waiting to hand the escalations' timer jobs for `step` to BullMQ. */
+export async function outboxRowsForStep(ctx: TestContext, ids: string[], step: number) {
+  if (ids.length === 0) return 0;
+  const [row] = await ctx.database.db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(outbox)
+    .where(inArray(outbox.jobId, ids.map((id) => jobIds.escalationStep(id, step))));
+  return row?.n ?? 0;
+}
+
 /** The escalations whose timer job for `step` is not in BullMQ (in any state). */
 export async function missingStepJobs(ctx: TestContext, ids: string[], step: number) {
   const queue = ctx.queues.get('escalation-steps');
