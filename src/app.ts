@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
@@ -18,9 +17,10 @@ import { tokenRoutes } from './auth/routes.js';
 import { briefingRoutes } from './briefings/routes.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
-import { AppError, clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './http/errors.js';
+import { AppError, clientErrorHandler, frameworkErrorHandler, newRequestId, registerErrorHandling } from './http/errors.js';
 import { idempotencyPlugin } from './http/idempotency.js';
 import { createRateLimiter } from './http/rate-limit.js';
+import { gracefulClose } from './http/shutdown.js';
 import { itemRoutes } from './items/routes.js';
 import { organisationRoutes } from './organisations/routes.js';
 import { staffRoutes } from './staff/routes.js';
@@ -47,6 +47,8 @@ export interface AppDeps {
 }
 
 const PUBLIC_PREFIXES = ['/docs'];
+/** How long closing waits for requests whose client went away before the process moves on. */
+const SHUTDOWN_DRAIN_TIMEOUT_MS = 10_000;
 
 /** Builds the HTTP application without listening, so tests can use `app.inject`. */
 export async function buildApp(deps: AppDeps) {
@@ -58,8 +60,10 @@ export async function buildApp(deps: AppDeps) {
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
-    genReqId: () => randomUUID(),
+    genReqId: newRequestId,
     routerOptions: { maxParamLength: 200 },
+    // While closing, requests are answered by gracefulClose (a problem document), not Fastify.
+    return503OnClosing: false,
     // Malformed URLs (bad percent-encoding, over-long parameters) get a problem document too.
     clientErrorHandler,
     frameworkErrors: (error, request, reply) =>
@@ -105,6 +109,8 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   await app.register(cors, { origin: config.corsOrigins.length > 0 ? config.corsOrigins : false });
+  // After the hooks that put headers on every answer, before any that does work.
+  const closing = gracefulClose(app, { drainTimeoutMs: SHUTDOWN_DRAIN_TIMEOUT_MS });
 
   await app.register(swagger, {
     openapi: {
@@ -135,6 +141,7 @@ export async function buildApp(deps: AppDeps) {
     },
   });
   await app.register(idempotencyPlugin, { db });
+  closing.registerLastOnSend(); // after the Idempotency-Key hook, before the routes
 
   app.get(
     '/health',

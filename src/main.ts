@@ -62,7 +62,9 @@ export async function startService(
   const stop = () =>
     (stopping ??= (async () => {
       logger.info('shutting down: finishing requests and jobs in flight');
-      await app?.close(); // stop taking requests; in-flight ones complete
+      // Stop taking requests (503 problem documents meanwhile); resolves once every request in
+      // flight has finished, even one whose client went away (src/http/shutdown.ts).
+      await app?.close();
       await (reconciler as ReturnType<typeof startReconciler> | null)?.stop();
       await (workers as Awaited<ReturnType<typeof startWorkers>> | null)?.close(); // finish jobs in flight before their queues close
       await relay.stop();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 
@@ -45,6 +46,12 @@ export const conflict = (message: string, extra: Record<string, unknown> = {}) =
 export const forbidden = (message = 'Your role may not perform this operation') => new AppError('forbidden', message);
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+/**
+ * Every request id: Fastify's `genReqId`, and the refusals the HTTP parser makes before Fastify
+ * sees a request (clientErrorHandler below), so a client can quote any answer's id.
+ */
+export const newRequestId = () => randomUUID();
 
 export interface ProblemDocument {
   type: string;
@@ -196,11 +203,6 @@ export function loggableError(error: unknown) {
 }
 
 /**
- * For Fastify's `frameworkErrors` option: the router's own refusals (a URL that cannot be
- * decoded, a path parameter longer than maxParamLength) bypass the error handler, so without
- * this they answer Fastify's plain JSON, echoing the URL, instead of a problem document.
- */
-/**
  * What helmet sets, for the answers given before any hook runs (router and HTTP parser
  * refusals). The same policy as helmet's for the rest of the API.
  */
@@ -218,23 +220,31 @@ export const BASELINE_SECURITY_HEADERS: Record<string, string> = {
   'origin-agent-cluster': '?1',
 };
 
-/** For Fastify's clientErrorHandler: the HTTP parser refused the request (bad request line, huge headers). */
-export function clientErrorHandler(error: { code?: string }, socket: import('node:net').Socket) {
-  if (!socket.writable) return;
+/**
+ * For Fastify's clientErrorHandler: the HTTP parser refused the request (bad request line, huge
+ * headers), so there is no request object. The answer still gets a request id of its own, in the
+ * body and in x-request-id, and the refusal is logged under it (Fastify binds `this`).
+ */
+export function clientErrorHandler(this: FastifyInstance, error: { code?: string }, socket: import('node:net').Socket) {
+  // A reset connection has nobody to answer (Fastify's default handler does the same).
+  if (error.code === 'ECONNRESET' || !socket.writable) return;
   const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
   const title = status === 431 ? 'Request header fields too large' : 'Bad request';
+  const requestId = newRequestId();
+  this.log.info({ reqId: requestId, code: error.code, status }, 'request refused by the HTTP parser');
   const body = JSON.stringify({
     type: `https://safety-briefings.example/problems/${status === 431 ? 'headers-too-large' : 'bad-request'}`,
     title,
     status,
     detail: status === 431 ? 'The request headers are too large' : 'The request could not be understood',
     instance: '',
-    requestId: '',
+    requestId,
   });
   const headers = {
     ...BASELINE_SECURITY_HEADERS,
     'content-type': PROBLEM_CONTENT_TYPE,
     'content-length': String(Buffer.byteLength(body)),
+    'x-request-id': requestId,
     connection: 'close',
   };
   socket.end(
@@ -244,6 +254,11 @@ export function clientErrorHandler(error: { code?: string }, socket: import('nod
   );
 }
 
+/**
+ * For Fastify's `frameworkErrors` option: the router's own refusals (a URL that cannot be
+ * decoded, a path parameter longer than maxParamLength) bypass the error handler, so without
+ * this they answer Fastify's plain JSON, echoing the URL, instead of a problem document.
+ */
 export function frameworkErrorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   request.log.info({ code: error.code }, 'request URL refused by the router');
   reply.headers(BASELINE_SECURITY_HEADERS);

@@ -5,6 +5,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { escalationEvents, escalations, notifications, outbox } from '../../src/db/schema.js';
+import { jobIds } from '../../src/queue/queues.js';
 import type { TestContext } from '../helpers/context.js';
 import { waitFor } from '../helpers/escalation.js';
 import type { Organisation } from '../helpers/fixtures.js';
@@ -30,6 +31,29 @@ export async function escalationsOfOrganisation(ctx: TestContext, organisationId
 export async function outboxCount(ctx: TestContext) {
   const [row] = await ctx.database.db.select({ n: sql<number>`count(*)::int` }).from(outbox);
   return row?.n ?? 0;
+}
+
+/** Outbox rows still waiting to hand the escalations' timer jobs for `step` to BullMQ. */
+export async function outboxRowsForStep(ctx: TestContext, ids: string[], step: number) {
+  if (ids.length === 0) return 0;
+  const [row] = await ctx.database.db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(outbox)
+    .where(inArray(outbox.jobId, ids.map((id) => jobIds.escalationStep(id, step))));
+  return row?.n ?? 0;
+}
+
+/** The escalations whose timer job for `step` is not in BullMQ (in any state). */
+export async function missingStepJobs(ctx: TestContext, ids: string[], step: number) {
+  const queue = ctx.queues.get('escalation-steps');
+  const missing: string[] = [];
+  // A few at a time: one round trip each, and there may be a thousand.
+  for (let at = 0; at < ids.length; at += 50) {
+    const batch = ids.slice(at, at + 50);
+    const jobs = await Promise.all(batch.map((id) => queue.getJob(jobIds.escalationStep(id, step))));
+    batch.forEach((id, i) => jobs[i] || missing.push(id));
+  }
+  return missing;
 }
 
 export interface ChainRecord {

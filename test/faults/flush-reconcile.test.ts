@@ -3,64 +3,44 @@
  * reconciler puts every pending escalation timer back, once, and every escalation still climbs
  * exactly once.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jobIds } from '../../src/queue/queues.js';
 import { reconcileTimers } from '../../src/queue/reconciler.js';
-import { createTestContext, type TestContext } from '../helpers/context.js';
 import { putPolicy, raiseHighRiskItem, waitFor } from '../helpers/escalation.js';
-import { createOrganisation, type Organisation } from '../helpers/fixtures.js';
-import { withTimeout } from '../helpers/processes.js';
-import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 import {
   chainRecords,
   climbOncePolicy,
-  climbedCount, expectEachClimbedOnce, outboxCount, waitUntilSettled } from './chain-checks.js';
+  climbedCount,
+  expectEachClimbedOnce,
+  missingStepJobs,
+  outboxCount,
+  waitUntilSettled,
+} from './chain-checks.js';
+import { useFaultSetup } from './service-harness.js';
 
 const N = 30;
 /** Long enough to create, relay, flush and reconcile all of them before the first deadline. */
 const ACK_SECONDS = 8;
 
-let redis: PrivateRedis;
-let ctx: TestContext;
-let org: Organisation;
-
-beforeAll(async () => {
-  redis = await startPrivateRedis();
-  ctx = await createTestContext({ REDIS_URL: redis.url });
-  org = await createOrganisation(ctx.app);
-  await putPolicy(ctx, org, org.wards[0]!.id, climbOncePolicy(org, ACK_SECONDS));
-});
-
-afterAll(async () => {
-  await withTimeout(ctx?.close() ?? Promise.resolve(), 30_000, 'the test context to close').catch((error: unknown) =>
-    console.error(error),
-  );
-  await redis?.stop();
-});
-
-async function jobsPresent(ids: string[], step: number) {
-  const queue = ctx.queues.get('escalation-steps');
-  const present: string[] = [];
-  for (const id of ids) if (await queue.getJob(jobIds.escalationStep(id, step))) present.push(id);
-  return present;
-}
+const setup = useFaultSetup({ ackSeconds: ACK_SECONDS });
 
 describe('Redis flushed', () => {
   it('restores every lost timer from PostgreSQL, once, and each escalation climbs exactly once', async () => {
+    const { ctx, org, redis } = setup;
     const created = performance.now();
     const ids: string[] = [];
     for (let i = 0; i < N; i++) ids.push((await raiseHighRiskItem(ctx, org)).escalation.id);
     await ctx.relay.drain();
     expect(await outboxCount(ctx)).toBe(0);
-    expect(await jobsPresent(ids, 1)).toHaveLength(N);
+    expect(await missingStepJobs(ctx, ids, 1)).toEqual([]);
 
     // Redis loses everything (FLUSHALL on this test's own server).
     expect(await redis.command('FLUSHALL')).toBe('OK');
-    expect(await jobsPresent(ids, 1)).toEqual([]);
+    expect(await missingStepJobs(ctx, ids, 1)).toHaveLength(N);
 
     const first = await reconcileTimers(ctx.database.db, ctx.queues);
     expect(first).toEqual({ checked: N, restored: N, retried: 0 });
-    expect(await jobsPresent(ids, 1)).toHaveLength(N);
+    expect(await missingStepJobs(ctx, ids, 1)).toEqual([]);
     const states = await Promise.all(
       ids.map(async (id) => (await ctx.queues.get('escalation-steps').getJob(jobIds.escalationStep(id, 1)))!.getState()),
     );
@@ -91,6 +71,7 @@ describe('Redis flushed', () => {
   }, 45_000);
 
   it('re-arms timers in the middle of the chain: a flush after the climb still ends the chain once', async () => {
+    const { ctx, org, redis } = setup;
     await putPolicy(ctx, org, org.wards[0]!.id, {
       ...climbOncePolicy(org, 2),
       maxRepeats: 1,

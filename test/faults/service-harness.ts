@@ -4,17 +4,96 @@
  * Shared by the fault and security tests (not a test file itself).
  */
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { sleep } from '../helpers/escalation.js';
-import { REPO_ROOT, spawnChild, type ChildHandle } from '../helpers/processes.js';
-import { freePort } from '../helpers/redis-server.js';
-import { PLATFORM_TOKEN } from '../helpers/context.js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { createTestContext, PLATFORM_TOKEN, type TestContext } from '../helpers/context.js';
+import { putPolicy, sleep } from '../helpers/escalation.js';
+import { createOrganisation, type Organisation } from '../helpers/fixtures.js';
+import { killAllChildren, REPO_ROOT, spawnChild, withTimeout, type ChildHandle, type WorkerProcessTarget } from '../helpers/processes.js';
+import { freePort, startPrivateRedis, stoppedPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
+import { climbOncePolicy } from './chain-checks.js';
 
 export interface ServiceTarget {
   databaseUrl: string;
   redisUrl: string;
   queuePrefix: string;
+}
+
+export interface FaultSetupOptions {
+  /** 'stopped': nothing listens on the private Redis's port until the test starts it. */
+  redis?: 'running' | 'stopped';
+  /** Acknowledge deadline of the climb-once policy (chain-checks.ts). */
+  ackSeconds: number;
+  /** Which wards get that policy (default: the first). */
+  policyOn?: 'first-ward' | 'every-ward';
+  /** Stop the test context's own outbox relay, so only the service processes relay. */
+  stopRelay?: boolean;
+}
+
+/** What a fault test works on; filled in by its beforeAll. */
+export interface FaultSetup {
+  /** A redis-server of this file's own, which the test may stop, flush or restart. */
+  redis: PrivateRedis;
+  /** A database clone, queues on the private Redis, the outbox relay and the app (no workers). */
+  ctx: TestContext;
+  org: Organisation;
+  /** Where spawned service and worker processes point: the same database, Redis and queues. */
+  target: ServiceTarget & WorkerProcessTarget;
+  /** Worker connections on the escalation-steps queue (BullMQ), to wait for spawned workers. */
+  workerConnections(): Promise<number>;
+}
+
+/**
+ * The set-up the fault tests share, as beforeAll and afterAll hooks of the calling file or
+ * describe block: a private Redis, a test context on it, an organisation, and the climb-once
+ * escalation policy. Afterwards every service process still running is killed, Redis is brought
+ * back (closing the context talks to it), the context is closed and the Redis stopped.
+ */
+export function useFaultSetup(options: FaultSetupOptions): FaultSetup {
+  const setup = {} as FaultSetup;
+  beforeAll(async () => {
+    setup.redis = options.redis === 'stopped' ? await stoppedPrivateRedis() : await startPrivateRedis();
+    setup.ctx = await createTestContext({ REDIS_URL: setup.redis.url });
+    if (options.stopRelay) await setup.ctx.relay.stop();
+    setup.org = await createOrganisation(setup.ctx.app);
+    const wards = options.policyOn === 'every-ward' ? setup.org.wards : setup.org.wards.slice(0, 1);
+    for (const ward of wards) await putPolicy(setup.ctx, setup.org, ward.id, climbOncePolicy(setup.org, options.ackSeconds));
+    setup.target = {
+      databaseUrl: setup.ctx.config.databaseUrl!,
+      redisUrl: setup.redis.url,
+      queuePrefix: setup.ctx.config.queuePrefix,
+      bootstrapAdminToken: PLATFORM_TOKEN,
+    };
+    setup.workerConnections = () => setup.ctx.queues.get('escalation-steps').getWorkersCount();
+  });
+
+  afterAll(async () => {
+    await killAllChildren('service'); // even when a test failed half-way
+    await setup.redis?.start().catch(() => undefined);
+    await withTimeout(setup.ctx?.close() ?? Promise.resolve(), 30_000, 'the test context to close').catch((error: unknown) =>
+      console.error(error),
+    );
+    await setup.redis?.stop();
+  });
+  return setup;
+}
+
+/**
+ * POST /v1/briefings to a service process; the answer must be 201 with an escalation on every
+ * problem and risk (the fault tests raise only high-risk ones). Returns the escalation ids.
+ */
+export async function postEscalatingBriefing(baseUrl: string, token: string, body: unknown): Promise<string[]> {
+  const res = await sendJson(baseUrl, 'POST', '/v1/briefings', token, body);
+  expect(res.status, res.body).toBe(201);
+  const items = (JSON.parse(res.body) as { items: { kind: string; escalation: { id: string } | null }[] }).items;
+  return items
+    .filter((item) => item.kind !== 'good_practice')
+    .map((item) => {
+      expect(item.escalation).not.toBeNull();
+      return item.escalation!.id;
+    });
 }
 
 export interface RunningService {
@@ -165,6 +244,34 @@ export function sendJson(baseUrl: string, method: string, path: string, token: s
   });
 }
 
+/** One HTTP/1.1 answer as raw text (status line, headers, body), as a SendResult. */
+export function parseRawAnswer(data: string, ms: number): SendResult {
+  const [head = '', ...rest] = data.split('\r\n\r\n');
+  const [statusLine = '', ...lines] = head.split('\r\n');
+  const headers: Record<string, string> = {};
+  for (const line of lines) {
+    const at = line.indexOf(':');
+    if (at > 0) headers[line.slice(0, at).toLowerCase()] = line.slice(at + 1).trim();
+  }
+  return { status: Number(statusLine.split(' ')[1] ?? 0), headers, body: rest.join('\r\n\r\n'), ms };
+}
+
+/** A raw request through a fresh socket (for what an HTTP client library would not send). */
+export function sendRaw(baseUrl: string, text: string): Promise<SendResult> {
+  const { port } = new URL(baseUrl);
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), '127.0.0.1');
+    let data = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (data += chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(parseRawAnswer(data, performance.now() - started)));
+    socket.end(text);
+    setTimeout(() => socket.destroy(), 5_000).unref();
+  });
+}
+
 export interface HeapSample {
   heapUsed: number;
   heapTotal: number;
@@ -214,6 +321,16 @@ export async function ownDatabaseAdmin(databaseUrl: string) {
       const { rows } = await client.query<{ n: number }>(
         `select count(*)::int as n from pg_stat_activity
          where datname = current_database() and pid <> pg_backend_pid() and wait_event_type = 'Lock'`,
+      );
+      return rows[0]?.n ?? 0;
+    },
+    /** Other backends of this database waiting for a lock on that table right now. */
+    waitingOnTable: async (table: string) => {
+      const { rows } = await client.query<{ n: number }>(
+        `select count(*)::int as n from pg_locks l join pg_class c on c.oid = l.relation
+         where l.database = (select oid from pg_database where datname = current_database())
+           and c.relname = $1 and not l.granted`,
+        [table],
       );
       return rows[0]?.n ?? 0;
     },

@@ -4,40 +4,36 @@
  * the test holds a lock (in its own database) that every briefing and every escalation step
  * needs, so at the moment of SIGTERM requests and jobs are provably inside the process; the
  * lock is released a second later. Claims: every request already accepted is answered (2xx, no
- * connection reset), later ones are refused at connect time, the process exits 0, and no BullMQ
- * job is left active (stalled) in Redis.
+ * connection reset), later ones are refused at connect time or answered 503 with a problem
+ * document and Retry-After, the process exits 0, and no BullMQ job is left active (stalled) in
+ * Redis. A request whose client gave up before SIGTERM still finishes (its briefing stored, its
+ * Idempotency-Key recorded) before the database is closed.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../helpers/context.js';
-import { putPolicy, sleep, waitFor } from '../helpers/escalation.js';
-import { briefingBody, createOrganisation, type Organisation } from '../helpers/fixtures.js';
-import { killAllChildren, withTimeout } from '../helpers/processes.js';
-import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
-import { climbOncePolicy, escalationsOfOrganisation } from './chain-checks.js';
-import { ownDatabaseAdmin, sendJson, spawnApiService, type SendResult } from './service-harness.js';
+import { randomUUID } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { SHUTDOWN_RETRY_AFTER_SECONDS } from '../../src/http/shutdown.js';
+import { nextDate, sleep, waitFor } from '../helpers/escalation.js';
+import { briefingBody } from '../helpers/fixtures.js';
+import { storedBriefings, storedIdempotencyKeys } from '../helpers/db.js';
+import { withTimeout } from '../helpers/processes.js';
+import { escalationsOfOrganisation } from './chain-checks.js';
+import {
+  ownDatabaseAdmin,
+  parseRawAnswer,
+  problemDefect,
+  sendJson,
+  spawnApiService,
+  useFaultSetup,
+  type SendResult,
+} from './service-harness.js';
 
 const CLIENTS = 12;
 const ACK_SECONDS = 1;
+/** The client of the abandoned request gives up after this long without an answer. */
+const ABANDON_AFTER_MS = 800;
 
-let redis: PrivateRedis;
-let ctx: TestContext;
-let org: Organisation;
-
-beforeAll(async () => {
-  redis = await startPrivateRedis();
-  ctx = await createTestContext({ REDIS_URL: redis.url });
-  org = await createOrganisation(ctx.app);
-  for (const ward of org.wards) await putPolicy(ctx, org, ward.id, climbOncePolicy(org, ACK_SECONDS));
-}, 60_000);
-
-afterAll(async () => {
-  await killAllChildren('service');
-  await withTimeout(ctx?.close() ?? Promise.resolve(), 30_000, 'the test context to close').catch((error: unknown) => console.error(error));
-  await redis?.stop();
-});
-
-let day = 0;
-const nextDate = () => new Date(Date.UTC(2032, 0, 1) + day++ * 86_400_000).toISOString().slice(0, 10);
+const setup = useFaultSetup({ ackSeconds: ACK_SECONDS, policyOn: 'every-ward' });
 
 interface Outcome {
   res: SendResult;
@@ -45,12 +41,57 @@ interface Outcome {
   endedAt: number;
 }
 
+/**
+ * A connection the server has certainly accepted (it answered one request on it) that has sent
+ * the first lines of a second request: the server cannot close it as idle, and the rest of the
+ * request can be sent at any moment, e.g. after SIGTERM.
+ */
+async function connectionWithHalfARequest(port: number, firstLines: string) {
+  const socket: Socket = connect(port, '127.0.0.1');
+  socket.setEncoding('latin1');
+  let data = '';
+  socket.on('data', (chunk: string) => (data += chunk));
+  socket.on('error', () => undefined);
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  socket.write('GET /health HTTP/1.1\r\nHost: x\r\n\r\n');
+  await waitFor(async () => /\r\n\r\n\{"status":"ok"\}$/.test(data), 10_000, 'the first answer on the kept connection');
+  data = '';
+  socket.write(firstLines);
+  return {
+    /** Sends the rest of the request and reads the answer (the server closes the connection after it). */
+    finish: async (rest: string) => {
+      const started = performance.now();
+      socket.write(rest);
+      await withTimeout(closed, 10_000, 'the answer on the kept connection');
+      return parseRawAnswer(data, performance.now() - started);
+    },
+  };
+}
+
+/** Resolves once nothing listens on the port any more (the server has begun closing). */
+async function untilRefused(port: number) {
+  await waitFor(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const probe = connect(port, '127.0.0.1');
+        probe.once('connect', () => {
+          probe.destroy();
+          resolve(false);
+        });
+        probe.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+      }),
+    10_000,
+    'the listener to close',
+  );
+}
+
 describe('SIGTERM under load', () => {
   it('answers every accepted request, finishes the jobs in flight, exits 0 and leaves no job active', async () => {
-    const service = await spawnApiService(
-      { databaseUrl: ctx.config.databaseUrl!, redisUrl: redis.url, queuePrefix: ctx.config.queuePrefix },
-      { role: 'all', env: { WORKER_STALLED_INTERVAL_MS: '1000', OUTBOX_RELAY_INTERVAL_MS: '100' } },
-    );
+    const { ctx, org, target } = setup;
+    const service = await spawnApiService(target, {
+      role: 'all',
+      env: { WORKER_STALLED_INTERVAL_MS: '1000', OUTBOX_RELAY_INTERVAL_MS: '100' },
+    });
     await service.healthy();
     const queue = ctx.queues.get('escalation-steps');
     const outcomes: Outcome[] = [];
@@ -82,10 +123,33 @@ describe('SIGTERM under load', () => {
       'escalations whose timers are running',
     );
     const admin = await ownDatabaseAdmin(ctx.config.databaseUrl!);
+    const keys = await ownDatabaseAdmin(ctx.config.databaseUrl!);
+    const abandonedWard = org.wards[0]!;
+    const abandonedKey = randomUUID();
+    const abandonedDate = nextDate();
+    let abandoned: SendResult | undefined;
+    let late: SendResult | undefined;
+    let keptAlive: SendResult | undefined;
     let signalAt = 0;
     let waitingOnLock = 0;
     let activeAtSignal = 0;
+    let aliveWhileAbandonedRuns = false;
     try {
+      // A request whose client gives up: it waits on a lock of its own (its Idempotency-Key
+      // record), held until well after everything else has finished. (First, while the pool
+      // still has a connection free for it.)
+      await keys.client.query('begin');
+      await keys.client.query('lock table idempotency_keys in exclusive mode');
+      const abandonedRequest = sendJson(
+        service.baseUrl,
+        'POST',
+        '/v1/briefings',
+        abandonedWard.deviceToken,
+        briefingBody(abandonedWard.id, { date: abandonedDate }),
+        { headers: { 'idempotency-key': abandonedKey }, fresh: true, timeoutMs: ABANDON_AFTER_MS },
+      );
+      await waitFor(async () => (await keys.waitingOnTable('idempotency_keys')) >= 1, 10_000, 'the abandoned request to wait on its lock');
+      abandoned = await abandonedRequest;
       // Every briefing and every escalation step writes an escalation event: hold them all. The
       // escalations created before it have 1 s timers, so step jobs queue on the lock too.
       await admin.client.query('begin');
@@ -95,15 +159,33 @@ describe('SIGTERM under load', () => {
         20_000,
         'requests and step jobs to queue on the lock',
       );
+      // A request in flight on a keep-alive connection: answered, then its connection closed
+      // (not left open for the keep-alive timeout, holding the shutdown up).
+      const keptAliveRequest = sendJson(service.baseUrl, 'POST', '/v1/briefings', abandonedWard.deviceToken, briefingBody(abandonedWard.id, { date: nextDate() }), {
+        headers: { connection: 'keep-alive' },
+        timeoutMs: 20_000,
+      });
+      // A request arriving during shutdown on a connection the server had already accepted.
+      const kept = await connectionWithHalfARequest(service.port, 'GET /v1/items?limit=1 HTTP/1.1\r\nHost: x\r\n');
+
       await sleep(300);
       waitingOnLock = await admin.waitingOnLocks();
       activeAtSignal = await queue.getActiveCount();
       signalAt = performance.now();
       service.handle.child.kill('SIGTERM');
+      await untilRefused(service.port);
+      late = await kept.finish(`Authorization: Bearer ${org.adminToken}\r\n\r\n`);
       await sleep(1_000);
+      await admin.client.query('commit');
+      keptAlive = await keptAliveRequest;
+      // Everything else finishes now; the process must still be waiting for the abandoned request.
+      await sleep(1_500);
+      aliveWhileAbandonedRuns = service.handle.isRunning();
     } finally {
       await admin.client.query('commit').catch(() => undefined);
       await admin.close();
+      await keys.client.query('commit').catch(() => undefined);
+      await keys.close();
     }
     const exit = await withTimeout(service.handle.exited, 30_000, 'the process to exit after SIGTERM');
     const exitedAfterMs = performance.now() - signalAt;
@@ -116,7 +198,7 @@ describe('SIGTERM under load', () => {
     const notAnswered = inFlight.filter((o) => o.res.status === 0);
     // A request sent before SIGTERM must never be dropped; one sent after it may be refused:
     // at connect (listener closed), by a reset of a connection the process never accepted
-    // (still in the kernel's listen backlog when the listener closed), or with Fastify's 503.
+    // (still in the kernel's listen backlog when the listener closed), or with a 503 problem.
     const resets = before.filter((o) => o.res.status === 0);
     const errors = before.filter((o) => o.res.status >= 500);
     const refused = after.filter((o) => o.res.error === 'ECONNREFUSED');
@@ -128,12 +210,18 @@ describe('SIGTERM under load', () => {
 
     const counts = await queue.getJobCounts('active', 'waiting', 'delayed', 'completed', 'failed');
     const escalations = await escalationsOfOrganisation(ctx, org.id);
+    const [abandonedKeyRow] = await storedIdempotencyKeys(ctx, abandonedKey);
+    const abandonedStored = await storedBriefings(ctx, abandonedWard.id, abandonedDate);
     console.log(
       `[sigterm] ${CLIENTS} clients, ${outcomes.length} requests (${ok.length} 2xx); at SIGTERM ${inFlight.length} requests in flight ` +
-        `(${waitingOnLock} database sessions waiting on the held lock, ${activeAtSignal} step jobs active): ` +
+        `(${waitingOnLock} database sessions waiting on the held locks, ${activeAtSignal} step jobs active): ` +
         `${inFlight.length - notAnswered.length}/${inFlight.length} answered 2xx; of requests sent before SIGTERM ${resets.length} ` +
         `dropped, ${errors.length} 5xx; after SIGTERM ${refused.length} refused at connect, ${backlogResets.length} reset unaccepted, ` +
-        `${shed.length} shed with 503, ${servedAfter.length} served; exit code ${exit.code} ${exitedAfterMs.toFixed(0)} ms after SIGTERM; ` +
+        `${shed.length} shed with 503, ${servedAfter.length} served; in flight on a keep-alive connection: ${keptAlive?.status} ` +
+        `connection ${keptAlive?.headers.connection}; sent after SIGTERM on an accepted connection: ${late?.status} ` +
+        `${late?.headers['content-type']} retry-after ${late?.headers['retry-after']}; request abandoned by its client (${abandoned?.error}) finished: briefing ` +
+        `${abandonedStored.length === 1 ? 'stored' : 'MISSING'}, Idempotency-Key ${abandonedKeyRow?.state ?? 'MISSING'} ` +
+        `${abandonedKeyRow?.responseStatus ?? ''}; exit code ${exit.code} ${exitedAfterMs.toFixed(0)} ms after SIGTERM; ` +
         `queue afterwards: ${JSON.stringify(counts)}; ${escalations.length} escalations`,
     );
     expect(exit.code, service.handle.stderr().slice(-3000)).toBe(0);
@@ -145,8 +233,30 @@ describe('SIGTERM under load', () => {
     expect(activeAtSignal, 'step jobs were running at SIGTERM').toBeGreaterThan(0);
     expect(counts.active, 'jobs left active (stalled) in Redis').toBe(0);
     expect(counts.failed, 'failed jobs').toBe(0);
+
+    expect(keptAlive?.status, keptAlive?.body).toBe(201);
+    expect(keptAlive?.headers.connection).toBe('close');
+
+    // Requests arriving while the process shuts down get a problem document, not Fastify's own
+    // JSON: with Retry-After, and the connection closed after it.
+    for (const res of [late!, ...shed.map((o) => o.res)]) {
+      expect(res.status, res.body).toBe(503);
+      expect(problemDefect(res), res.body).toBeNull();
+      expect(JSON.parse(res.body)).toMatchObject({ title: 'Service temporarily unavailable', detail: 'The service is shutting down; retry shortly' });
+      expect(res.headers['retry-after']).toBe(String(SHUTDOWN_RETRY_AFTER_SECONDS));
+      expect(String(res.headers.connection).toLowerCase()).toBe('close');
+    }
+
+    // The abandoned request ran to its end before the database closed: stored once, its key
+    // recorded with the 201 a retry will replay; nothing was logged as cut short.
+    expect(abandoned?.error, 'the abandoned request was given up by its client').toBe('timeout');
+    expect(aliveWhileAbandonedRuns, 'the process waited for the abandoned request').toBe(true);
+    expect(abandonedStored).toHaveLength(1);
+    expect(abandonedKeyRow).toMatchObject({ state: 'completed', responseStatus: 201 });
+    expect(service.handle.stdout() + service.handle.stderr()).not.toMatch(/closing with requests still running|Cannot use a pool/);
+
     // Every briefing answered 201 is stored with its escalation (none half-written).
     const created = ok.filter((o) => o.res.status === 201).length;
-    expect(escalations.length).toBe(created);
+    expect(escalations.length).toBe(created + 1 + abandonedStored.length);
   }, 90_000);
 });

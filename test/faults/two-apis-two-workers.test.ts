@@ -7,40 +7,23 @@
  * escalation, step and recipient).
  */
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../helpers/context.js';
-import { putPolicy, sleep } from '../helpers/escalation.js';
-import { briefingBody, createOrganisation, type Organisation } from '../helpers/fixtures.js';
-import { killAllChildren, waitForChildren, withTimeout } from '../helpers/processes.js';
-import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
-import { climbOncePolicy, expectEachClimbedOnce, outboxCount, waitUntilSettled } from './chain-checks.js';
-import { sendJson, spawnApiService, type RunningService } from './service-harness.js';
+import { describe, expect, it } from 'vitest';
+import { nextDate, sleep } from '../helpers/escalation.js';
+import { briefingBody } from '../helpers/fixtures.js';
+import { waitForChildren } from '../helpers/processes.js';
+import { expectEachClimbedOnce, outboxCount, waitUntilSettled } from './chain-checks.js';
+import { postEscalatingBriefing, spawnApiService, useFaultSetup, type RunningService } from './service-harness.js';
 
 const BRIEFINGS = 40;
 const ITEMS_PER_BRIEFING = 2;
 const ACK_SECONDS = 2;
 const CONCURRENT_POSTS = 8;
 
-let redis: PrivateRedis;
-let ctx: TestContext;
-let org: Organisation;
-
-beforeAll(async () => {
-  redis = await startPrivateRedis();
-  ctx = await createTestContext({ REDIS_URL: redis.url });
-  org = await createOrganisation(ctx.app);
-  for (const ward of org.wards) await putPolicy(ctx, org, ward.id, climbOncePolicy(org, ACK_SECONDS));
-}, 60_000);
-
-afterAll(async () => {
-  await killAllChildren('service');
-  await withTimeout(ctx?.close() ?? Promise.resolve(), 30_000, 'the test context to close').catch((error: unknown) => console.error(error));
-  await redis?.stop();
-});
+const setup = useFaultSetup({ ackSeconds: ACK_SECONDS, policyOn: 'every-ward' });
 
 describe('two API processes and two worker processes', () => {
   it('climb every escalation exactly once, with no duplicate step or notification', async () => {
-    const target = { databaseUrl: ctx.config.databaseUrl!, redisUrl: redis.url, queuePrefix: ctx.config.queuePrefix };
+    const { ctx, org, target } = setup;
     const env = { OUTBOX_RELAY_INTERVAL_MS: '100', RECONCILE_INTERVAL_SECONDS: '1', WORKER_STALLED_INTERVAL_MS: '1000' };
     const t0 = performance.now();
     const [apiA, apiB, workerA, workerB] = await Promise.all([
@@ -51,7 +34,7 @@ describe('two API processes and two worker processes', () => {
     ]);
     const all = [apiA!, apiB!, workerA!, workerB!];
     await Promise.all([apiA!.healthy(), apiB!.healthy()]);
-    await waitForChildren(all.map((s) => s.handle), () => ctx.queues.get('escalation-steps').getWorkersCount(), 2, 30_000);
+    await waitForChildren(all.map((s) => s.handle), setup.workerConnections, 2, 30_000);
     const booted = performance.now() - t0;
 
     // Round-robin over both APIs, several at a time.
@@ -64,28 +47,18 @@ describe('two API processes and two worker processes', () => {
         for (let n = next++; n < BRIEFINGS; n = next++) {
           const ward = org.wards[n % 2]!;
           const api = apis[n % 2]!;
-          const res = await sendJson(
-            api.baseUrl,
-            'POST',
-            '/v1/briefings',
-            ward.deviceToken,
-            briefingBody(ward.id, {
-              date: new Date(Date.UTC(2033, 0, 1) + n * 86_400_000).toISOString().slice(0, 10),
-              items: Array.from({ length: ITEMS_PER_BRIEFING }, (_, i) => ({
-                kind: 'problem',
-                category: i % 2 ? 'staffing' : 'equipment',
-                description: `Briefing ${n} issue ${i}: ${['suction', 'monitor', 'pump', 'hoist'][i % 4]} failing`,
-                consequence: 4,
-                likelihood: 3,
-              })),
-            }),
-          );
-          expect(res.status, res.body).toBe(201);
+          const body = briefingBody(ward.id, {
+            date: nextDate(),
+            items: Array.from({ length: ITEMS_PER_BRIEFING }, (_, i) => ({
+              kind: 'problem',
+              category: i % 2 ? 'staffing' : 'equipment',
+              description: `Briefing ${n} issue ${i}: ${['suction', 'monitor', 'pump', 'hoist'][i % 4]} failing`,
+              consequence: 4,
+              likelihood: 3,
+            })),
+          });
+          ids.push(...(await postEscalatingBriefing(api.baseUrl, ward.deviceToken, body)));
           perApi[n % 2]!++;
-          for (const item of (JSON.parse(res.body) as { items: { escalation: { id: string } | null }[] }).items) {
-            expect(item.escalation).not.toBeNull();
-            ids.push(item.escalation!.id);
-          }
         }
       }),
     );

@@ -3,48 +3,24 @@
  * running every second: each escalation step is applied exactly once.
  * (Kept apart from worker-kill.test.ts, whose 30 s lock expiry fills that file's time budget.)
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, PLATFORM_TOKEN, type TestContext } from '../helpers/context.js';
-import { putPolicy, raiseHighRiskItem, sleep } from '../helpers/escalation.js';
-import { createOrganisation, type Organisation } from '../helpers/fixtures.js';
-import { killAllChildren, spawnWorkerProcess, waitForChildren, withTimeout } from '../helpers/processes.js';
-import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
-import { chainRecords, climbOncePolicy, expectEachClimbedOnce, waitUntilSettled } from './chain-checks.js';
+import { describe, expect, it } from 'vitest';
+import { raiseHighRiskItem, sleep } from '../helpers/escalation.js';
+import { spawnWorkerProcess, waitForChildren } from '../helpers/processes.js';
+import { chainRecords, expectEachClimbedOnce, waitUntilSettled } from './chain-checks.js';
+import { useFaultSetup } from './service-harness.js';
 
 const ESCALATIONS = 30;
 
-let redis: PrivateRedis;
-let ctx: TestContext;
-let org: Organisation;
-
-beforeAll(async () => {
-  redis = await startPrivateRedis();
-  ctx = await createTestContext({ REDIS_URL: redis.url });
-  org = await createOrganisation(ctx.app);
-  await putPolicy(ctx, org, org.wards[0]!.id, climbOncePolicy(org, 2));
-});
-
-afterAll(async () => {
-  await killAllChildren('service');
-  await withTimeout(ctx?.close() ?? Promise.resolve(), 30_000, 'the test context to close').catch((error: unknown) =>
-    console.error(error),
-  );
-  await redis?.stop();
-});
+const setup = useFaultSetup({ ackSeconds: 2 });
 
 describe('two worker processes on one queue', () => {
   it('give every escalation exactly one climb and exactly two notifications', async () => {
-    const target = {
-      databaseUrl: ctx.config.databaseUrl!,
-      redisUrl: redis.url,
-      queuePrefix: ctx.config.queuePrefix,
-      bootstrapAdminToken: PLATFORM_TOKEN,
-    };
+    const { ctx, org, target, workerConnections } = setup;
     // The reconciler runs every second in both, racing the workers and each other.
     const env = { WORKER_STALLED_INTERVAL_MS: '1000', RECONCILE_INTERVAL_SECONDS: '1' };
     const t0 = performance.now();
     const workers = [spawnWorkerProcess(target, env), spawnWorkerProcess(target, env)];
-    await waitForChildren(workers, () => ctx.queues.get('escalation-steps').getWorkersCount(), 2, 30_000);
+    await waitForChildren(workers, workerConnections, 2, 30_000);
     const booted = performance.now() - t0;
 
     const ids: string[] = [];

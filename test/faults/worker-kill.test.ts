@@ -2,20 +2,12 @@
  * Worker processes killed mid-flight (SIGKILL: no graceful shutdown): every escalation step is
  * applied exactly once, none lost, none doubled.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { jobIds } from '../../src/queue/queues.js';
-import { createTestContext, PLATFORM_TOKEN, type TestContext } from '../helpers/context.js';
-import { putPolicy, raiseHighRiskItem, sleep } from '../helpers/escalation.js';
-import { createOrganisation, type Organisation } from '../helpers/fixtures.js';
-import {
-  killAllChildren,
-  spawnWorkerProcess,
-  waitForChildren,
-  withTimeout,
-  type ChildHandle,
-} from '../helpers/processes.js';
-import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
-import { climbOncePolicy, climbedCount, expectEachClimbedOnce, waitUntilSettled } from './chain-checks.js';
+import { raiseHighRiskItem, sleep } from '../helpers/escalation.js';
+import { spawnWorkerProcess, waitForChildren, type ChildHandle } from '../helpers/processes.js';
+import { climbedCount, expectEachClimbedOnce, waitUntilSettled } from './chain-checks.js';
+import { useFaultSetup } from './service-harness.js';
 
 const ESCALATIONS = 40;
 const ACK_SECONDS = 2;
@@ -28,46 +20,19 @@ const KILLS = 2;
  */
 const RECOVERY_LIMIT_MS = 45_000;
 
-let redis: PrivateRedis;
-let ctx: TestContext;
-let org: Organisation;
-
-beforeAll(async () => {
-  redis = await startPrivateRedis();
-  // The context relays its outbox but runs no workers: the child processes do.
-  ctx = await createTestContext({ REDIS_URL: redis.url });
-  org = await createOrganisation(ctx.app);
-  await putPolicy(ctx, org, org.wards[0]!.id, climbOncePolicy(org, ACK_SECONDS));
-});
-
-afterAll(async () => {
-  await killAllChildren('service'); // even when a test failed half-way
-  await withTimeout(ctx?.close() ?? Promise.resolve(), 30_000, 'the test context to close').catch((error: unknown) =>
-    console.error(error),
-  );
-  await redis?.stop();
-});
+// The context relays its outbox but runs no workers: the child processes do.
+const setup = useFaultSetup({ ackSeconds: ACK_SECONDS });
 
 function spawnWorker(): ChildHandle {
-  return spawnWorkerProcess(
-    {
-      databaseUrl: ctx.config.databaseUrl!,
-      redisUrl: redis.url,
-      queuePrefix: ctx.config.queuePrefix,
-      bootstrapAdminToken: PLATFORM_TOKEN,
-    },
-    { WORKER_STALLED_INTERVAL_MS: String(STALLED_INTERVAL_MS) },
-  );
+  return spawnWorkerProcess(setup.target, { WORKER_STALLED_INTERVAL_MS: String(STALLED_INTERVAL_MS) });
 }
-
-const workerConnections = () => ctx.queues.get('escalation-steps').getWorkersCount();
 
 /** Polls fast: the window between a step's commit and its job's completion is milliseconds. */
 async function waitForClimbsAbove(worker: ChildHandle, ids: string[], floor: number, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!worker.isRunning()) throw new Error(`worker process exited early:\n${worker.stderr().slice(-2000)}`);
-    const n = await climbedCount(ctx, ids);
+    const n = await climbedCount(setup.ctx, ids);
     if (n > floor) return n;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for more than ${floor} climbs`);
     await sleep(5);
@@ -76,13 +41,14 @@ async function waitForClimbsAbove(worker: ChildHandle, ids: string[], floor: num
 
 /** Step jobs that a stalled-job check took back from a dead worker and ran again. */
 async function takenOver(ids: string[]) {
-  const queue = ctx.queues.get('escalation-steps');
+  const queue = setup.ctx.queues.get('escalation-steps');
   const jobs = await Promise.all(ids.flatMap((id) => [1, 2].map((step) => queue.getJob(jobIds.escalationStep(id, step)))));
   return jobs.filter((job) => job !== undefined && job.stalledCounter > 0).map((job) => job!);
 }
 
 describe('worker processes killed mid-flight', () => {
   it('loses no step and applies none twice when workers are SIGKILLed while processing', async () => {
+    const { ctx, org, workerConnections } = setup;
     const started = performance.now();
     const since = () => Math.round(performance.now() - started);
     let worker = spawnWorker();

@@ -6,15 +6,15 @@
  * and the page-size cap (limit <= 200) on every paged route.
  */
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { briefingBody } from '../helpers/fixtures.js';
-import { leaks, problemDefect, send, sendJson, type SendResult } from '../faults/service-harness.js';
+import { leaks, problemDefect, send, sendJson, sendRaw, type SendResult } from '../faults/service-harness.js';
 import { buildWorld, label, operations, pathFor, tokenFor, validBody, validQuery, type World } from './route-world.js';
 
 const ALLOWED_ORIGIN = 'https://ward-app.example';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 let ctx: TestContext;
 let corsCtx: TestContext;
@@ -61,31 +61,6 @@ function missingSecurityHeaders(res: SendResult): string[] {
   const missing = SECURITY_HEADERS.filter(([name, pattern]) => !pattern.test(String(res.headers[name] ?? ''))).map(([name]) => name);
   if (res.headers['x-powered-by'] !== undefined) missing.push('x-powered-by present');
   return missing;
-}
-
-/** A raw request through a fresh socket (for what an HTTP client library would not send). */
-function rawRequest(baseUrl: string, text: string): Promise<SendResult> {
-  const { port } = new URL(baseUrl);
-  const started = performance.now();
-  return new Promise((resolve) => {
-    const socket = connect(Number(port), '127.0.0.1');
-    let data = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (chunk: string) => (data += chunk));
-    socket.on('error', () => undefined);
-    socket.on('close', () => {
-      const [head = '', ...rest] = data.split('\r\n\r\n');
-      const [statusLine = '', ...lines] = head.split('\r\n');
-      const headers: Record<string, string> = {};
-      for (const line of lines) {
-        const at = line.indexOf(':');
-        if (at > 0) headers[line.slice(0, at).toLowerCase()] = line.slice(at + 1).trim();
-      }
-      resolve({ status: Number(statusLine.split(' ')[1] ?? 0), headers, body: rest.join('\r\n\r\n'), ms: performance.now() - started });
-    });
-    socket.end(text);
-    setTimeout(() => socket.destroy(), 5_000).unref();
-  });
 }
 
 const kinds: [string, () => Promise<SendResult>, number][] = [];
@@ -168,9 +143,10 @@ describe('security headers on every kind of response', () => {
     expect(defects).toEqual([]);
   });
 
-  it('are set on the refusals that bypass the request hooks too, which are problem documents', async () => {
+  it('are set on the refusals that bypass the request hooks too, which are problem documents with a request id', async () => {
     // The router refuses these before any hook runs (Fastify's frameworkErrors option answers);
     // Node's HTTP parser refuses the last two before Fastify sees a request (clientErrorHandler).
+    // Each is still a full problem document with a request id of its own.
     const cases: [string, string, number][] = [
       ['400 undecodable URL (router)', `GET /v1/wards/%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 400],
       ['400 over-long path parameter (router)', `GET /v1/wards/${'x'.repeat(250)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 400],
@@ -178,14 +154,24 @@ describe('security headers on every kind of response', () => {
       ['400 malformed request line (HTTP parser)', 'GET /v1/wards HTTP/1.1 extra\r\nHost: x\r\nConnection: close\r\n\r\n', 400],
     ];
     const defects: string[] = [];
+    const requestIds = new Set<string>();
     for (const [name, text, status] of cases) {
-      const res = await rawRequest(base, text);
+      const res = await sendRaw(base, text);
       if (res.status !== status) defects.push(`${name}: expected ${status}, got ${res.status}`);
       const contentType = String(res.headers['content-type'] ?? '');
       if (!contentType.startsWith('application/problem+json')) defects.push(`${name}: content-type ${contentType} (${res.body.slice(0, 120)})`);
       const missing = missingSecurityHeaders(res);
       if (missing.length) defects.push(`${name}: missing ${missing.join(', ')}`);
+      // A request id the client can quote: in the body and in x-request-id, the same UUID the
+      // app gives every request, and found in the log.
+      const defect = problemDefect(res);
+      if (defect) defects.push(`${name}: not a problem document (${defect})`);
+      const requestId = String(res.headers['x-request-id'] ?? '');
+      if (!UUID.test(requestId)) defects.push(`${name}: request id ${JSON.stringify(requestId)} is not a UUID`);
+      else if (!ctx.logLines.some((line) => line.includes(requestId))) defects.push(`${name}: request id ${requestId} not in the log`);
+      requestIds.add(requestId);
     }
+    if (requestIds.size !== cases.length) defects.push(`request ids not distinct: ${[...requestIds].join(', ')}`);
     console.log(`[headers] ${cases.length} refusals that bypass the request hooks (router, HTTP parser): ${defects.length} defects`);
     expect(defects).toEqual([]);
   });
