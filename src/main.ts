@@ -5,6 +5,7 @@ import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { createLogger } from './logger.js';
 import { startOutboxRelay } from './queue/outbox.js';
 import { startAuditSealer } from './audit/sealer.js';
+import { startIdempotencyPurge } from './http/idempotency.js';
 import { createQueues } from './queue/queues.js';
 import { startReconciler } from './queue/reconciler.js';
 import { startWorkers, waitForQueueRedis } from './queue/workers.js';
@@ -35,6 +36,7 @@ export async function startService(
   const queues = createQueues(config.redisUrl, config.queuePrefix, config.webhookRetryDelayMs);
   const relay = startOutboxRelay(database.db, queues, logger, config.outboxRelayIntervalMs);
   const sealer = startAuditSealer(database.db, logger);
+  const purge = config.role !== 'api' ? startIdempotencyPurge(database.db, logger, config.idempotencyRetentionDays) : null;
 
   // HTTP first: capture must work even while Redis is away.
   const app = config.role !== 'worker' ? await buildApp({ config, database, logger, queues, relay }) : null;
@@ -69,6 +71,7 @@ export async function startService(
       await (workers as Awaited<ReturnType<typeof startWorkers>> | null)?.close(); // finish jobs in flight before their queues close
       await relay.stop();
       await sealer.stop();
+      await purge?.stop();
       await queues.close();
       await database.close();
     })());

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { createHash } from 'node:crypto';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -134,11 +135,36 @@ function replay(
     .send(stored.responseBody ?? '');
 }
 
-/** Keys are kept at least the retention period; older ones are removed by the maintenance job. */
+/** Keys are kept at least the retention period; older ones are removed by startIdempotencyPurge. */
 export async function purgeExpiredIdempotencyKeys(db: Database, retentionDays: number): Promise<number> {
   const removed = await db
     .delete(idempotencyKeys)
     .where(lt(idempotencyKeys.createdAt, sql`now() - make_interval(days => ${retentionDays})`))
     .returning({ key: idempotencyKeys.key });
   return removed.length;
+}
+
+/** In worker processes: removes expired keys at start and every hour (any number may run it). */
+export function startIdempotencyPurge(db: Database, logger: Logger, retentionDays: number, intervalMs = 3_600_000) {
+  let running: Promise<void> | null = null;
+  const run = () => {
+    running ??= purgeExpiredIdempotencyKeys(db, retentionDays)
+      .then((removed) => {
+        if (removed > 0) logger.info({ removed, retentionDays }, 'expired Idempotency-Key records removed');
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not remove expired Idempotency-Key records; will retry'))
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  };
+  const timer = setInterval(run, intervalMs);
+  timer.unref();
+  void run();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
 }

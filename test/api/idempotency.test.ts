@@ -1,4 +1,7 @@
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { idempotencyKeys } from '../../src/db/schema.js';
+import { purgeExpiredIdempotencyKeys } from '../../src/http/idempotency.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { storedBriefings, storedIdempotencyKeys } from '../helpers/db.js';
 import { briefingBody, createOrganisation, expectProblem, newKey, post, type Organisation } from '../helpers/fixtures.js';
@@ -184,5 +187,24 @@ describe('Idempotency-Key on POST /v1/briefings', () => {
     expect(first.status).toBe(201);
     const second = await post(ctx.app, '/v1/briefings', ward.deviceToken, body);
     expect(expectProblem(second, 409).existingBriefingId).toBe(first.body.id);
+  });
+});
+
+describe('keeping Idempotency-Key records', () => {
+  it('keeps them for the retention period and then removes them', async () => {
+    const ward = org.wards[0]!;
+    const [oldKey, freshKey] = [newKey(), newKey()];
+    expect((await record(ward.deviceToken, briefingBody(ward.id, { date: nextDate() }), oldKey)).status).toBe(201);
+    expect((await record(ward.deviceToken, briefingBody(ward.id, { date: nextDate() }), freshKey)).status).toBe(201);
+    const db = ctx.database.db;
+    await db
+      .update(idempotencyKeys)
+      .set({ createdAt: sql`now() - interval '7 days 1 hour'` })
+      .where(eq(idempotencyKeys.key, oldKey));
+
+    expect(await purgeExpiredIdempotencyKeys(db, 7)).toBeGreaterThanOrEqual(1);
+    const left = (await db.select({ key: idempotencyKeys.key }).from(idempotencyKeys)).map((row) => row.key);
+    expect(left).not.toContain(oldKey);
+    expect(left).toContain(freshKey);
   });
 });
