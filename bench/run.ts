@@ -17,7 +17,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { QUEUE_NAMES, redisOptions } from '../src/queue/queues.js';
 import { REPO_ROOT } from '../test/helpers/processes.js';
-import { rssSampler, startApi, stopChild, waitHealthy, type Target } from './lib/children.js';
+import { buildService, rssSampler, startApi, stopChild, waitHealthy, type Target } from './lib/children.js';
 import { findPeople, type BenchContext } from './lib/context.js';
 import { ADMIN_URL, createBenchDatabase, databaseUrl as databaseUrl_, dropBenchDatabase } from './lib/database.js';
 import { generate, periodFor, SCALES } from './lib/generate.js';
@@ -128,6 +128,8 @@ async function main() {
       log(`generated ${JSON.stringify(generation.counts)} in ${generation.seconds.toFixed(0)} s`);
     }
 
+    log('compiling the service (npm run build), as deployed');
+    buildService();
     const apiPort = await freePort();
     api = startApi(target, apiPort);
     await waitHealthy(api, apiPort);

@@ -1,4 +1,5 @@
 /** The processes under test: the service (as deployed), the baseline server, worker processes. */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { REPO_ROOT, spawnChild, type ChildHandle } from '../../test/helpers/processes.js';
@@ -11,11 +12,16 @@ export interface Target {
   queuePrefix: string;
 }
 
-/** `node --import tsx src/main.ts` with only the environment given (plus PATH and HOME). */
+/** Compiles the service as `npm start` and the container image do, once per run. */
+export function buildService() {
+  execFileSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'ignore' });
+}
+
+/** `node dist/main.js` (see buildService) with only the environment given (plus PATH and HOME). */
 export function startService(target: Target, env: Record<string, string>): ChildHandle {
   // For profiling under the bench's load, e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  return spawnChild(env.ROLE ?? 'service', process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
+  return spawnChild(env.ROLE ?? 'service', process.execPath, [...nodeArgs, 'dist/main.js'], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? '',
