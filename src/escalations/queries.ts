@@ -26,7 +26,29 @@ export interface InboxFilter {
 export async function inbox(db: Database, principal: TenantPrincipal, filter: InboxFilter, now = new Date()) {
   const cursor = decodeCursor(filter.cursor);
   const rows = await db
-    .select({ escalation: escalations, item: items, ward: { id: wards.id, code: wards.code, name: wards.name } })
+    // Only the columns the inbox shows: a manager's inbox is read often.
+    .select({
+      escalation: {
+        id: escalations.id,
+        state: escalations.state,
+        band: escalations.band,
+        level: escalations.level,
+        levels: sql<number>`jsonb_array_length(${escalations.chain}->'levels')`.mapWith(Number),
+        dueAt: escalations.dueAt,
+        stance: escalations.stance,
+        createdAt: escalations.createdAt,
+      },
+      item: {
+        id: items.id,
+        kind: items.kind,
+        category: items.category,
+        description: items.description,
+        riskScore: items.riskScore,
+        raisedOn: items.raisedOn,
+        needsChange: items.needsChange,
+      },
+      ward: { id: wards.id, code: wards.code, name: wards.name },
+    })
     .from(escalations)
     .innerJoin(items, eq(items.id, escalations.itemId))
     .innerJoin(wards, eq(wards.id, escalations.wardId))
@@ -56,7 +78,7 @@ export async function inbox(db: Database, principal: TenantPrincipal, filter: In
       state: e.state,
       band: e.band,
       level: e.level + 1,
-      levels: e.chain.levels.length,
+      levels: e.levels,
       dueAt: e.dueAt.toISOString(),
       overdue: e.state === 'open' && e.dueAt < now,
       ward,
