@@ -18,8 +18,11 @@ export interface EscalationSummary {
   resolvedAt: string | null;
 }
 
-/** The latest escalation of each item (the open one if any), in one query per table. */
-export async function escalationSummaries(db: Executor, itemIds: string[], now = new Date()) {
+/**
+ * The latest escalation of each item (the open one if any), in one query per table.
+ * `justStarted`: escalations started by this request, which cannot have planned actions yet.
+ */
+export async function escalationSummaries(db: Executor, itemIds: string[], now = new Date(), { justStarted = false } = {}) {
   const result = new Map<string, EscalationSummary>();
   if (itemIds.length === 0) return result;
   const rows = await db
@@ -31,13 +34,14 @@ export async function escalationSummaries(db: Executor, itemIds: string[], now =
   const latest = new Map<string, (typeof rows)[number]>();
   for (const row of rows) if (!latest.has(row.escalation.itemId)) latest.set(row.escalation.itemId, row);
   const escalationIds = [...latest.values()].map((r) => r.escalation.id);
-  const actions = escalationIds.length
-    ? await db
-        .select()
-        .from(escalationActions)
-        .where(and(inArray(escalationActions.escalationId, escalationIds)))
-        .orderBy(escalationActions.createdAt)
-    : [];
+  const actions =
+    escalationIds.length && !justStarted
+      ? await db
+          .select()
+          .from(escalationActions)
+          .where(and(inArray(escalationActions.escalationId, escalationIds)))
+          .orderBy(escalationActions.createdAt)
+      : [];
   for (const [itemId, { escalation: e, assigneeName }] of latest) {
     result.set(itemId, {
       id: e.id,

@@ -137,7 +137,7 @@ const threadOfOne = (row: ItemRow, today: Date) =>
  */
 export async function presentItems(db: Executor, rows: ItemRow[], { justRecorded = false } = {}) {
   const ids = rows.map((r) => r.id);
-  const summaries = await escalationSummaries(db, ids);
+  const summaries = await escalationSummaries(db, ids, new Date(), { justStarted: justRecorded });
   const links =
     ids.length && !justRecorded
       ? await db

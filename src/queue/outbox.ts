@@ -88,7 +88,14 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
-/** Runs in every process: after each nudge, and every `intervalMs` to pick up anything left. */
+/** Under a stream of writes, the next relay waits this long, so each carries many rows. */
+const COALESCE_MS = 50;
+
+/**
+ * Runs in every process: after each nudge, and every `intervalMs` to pick up anything left. A
+ * nudge while a relay runs queues one more, which starts COALESCE_MS after it, so under a stream
+ * of writes each relay carries many rows.
+ */
 export function startOutboxRelay(db: Database, queues: QueueSet, logger: Logger, intervalMs = 1_000): OutboxRelay {
   let running: Promise<void> | null = null;
   let again = false;
@@ -108,18 +115,19 @@ export function startOutboxRelay(db: Database, queues: QueueSet, logger: Logger,
     }
   };
 
-  const run = () => {
+  const run = (delayMs = 0) => {
     if (stopped) return;
     if (running) {
       again = true;
       return;
     }
-    running = drain().finally(() => {
+    const wait = delayMs > 0 ? new Promise((resolve) => setTimeout(resolve, delayMs)) : Promise.resolve();
+    running = wait.then(drain).finally(() => {
       running = null;
       // After a failure, wait for the next tick instead of retrying at once.
       if (again && !failing) {
         again = false;
-        run();
+        run(COALESCE_MS);
       }
       again = false;
     });
@@ -130,7 +138,7 @@ export function startOutboxRelay(db: Database, queues: QueueSet, logger: Logger,
   run();
 
   return {
-    nudge: run,
+    nudge: () => run(),
     drain: async () => {
       run();
       while (running && !stopped) {
