@@ -183,7 +183,7 @@ export async function runCapture(
   let censusResult: Census;
   // Start past the dates an earlier run on this database used (--reuse).
   const used = await client.query<{ days: number }>(
-    `SELECT coalesce($1::date - min(date), 0)::int AS days FROM briefings WHERE date >= date '2020-01-01' AND date < $1::date`,
+    `SELECT coalesce($1::date - min(date), 0)::int AS days FROM briefings WHERE date < $1::date`,
     [ctx.period.from],
   );
   nextIndex = Math.max(nextIndex, used.rows[0]!.days * ctx.people.wards.length);
