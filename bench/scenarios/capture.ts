@@ -31,6 +31,8 @@ export interface CannonRun {
   statusCodes: Record<string, number>;
   transactionsPerRequest: number;
   rowsInsertedPerRequest: number;
+  /** Service runs: audit events still unsealed when the load stopped, and when the sealer had caught up. */
+  auditSealing?: { pendingAtEnd: number; sealedAfterMs: number | null };
 }
 
 export interface CaptureComparison {
@@ -45,7 +47,7 @@ export interface Census {
   statements: number;
   inTransaction: number;
   totalMs: number;
-  /** From taking the first audit lock to the end of the commit: how long one request holds its trust's audit lock. */
+  /** From taking an audit lock to the end of the commit (0: the request takes none; events are sealed in the background). */
   auditLockHeldMs: number;
   byKind: Record<string, { count: number; ms: number }>;
   escalationsStarted: number;
@@ -84,6 +86,23 @@ async function databaseCounters(client: pg.Client) {
     `SELECT xact_commit::bigint AS commits, tup_inserted::bigint AS inserted FROM pg_stat_database WHERE datname = current_database()`,
   );
   return { commits: Number(rows[0]!.commits), inserted: Number(rows[0]!.inserted) };
+}
+
+/**
+ * The audit events the service's sealer had not yet sealed when the load stopped, and how long
+ * until it had sealed them all (null if not within 60 s).
+ */
+async function sealingBacklog(client: pg.Client) {
+  const pending = async () =>
+    Number((await client.query(`SELECT count(*)::int AS n FROM audit_events WHERE seq IS NULL`)).rows[0]!.n);
+  const started = performance.now();
+  const pendingAtEnd = await pending();
+  let left = pendingAtEnd;
+  while (left > 0 && performance.now() - started < 60_000) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    left = await pending();
+  }
+  return { pendingAtEnd, sealedAfterMs: left === 0 ? Math.round(performance.now() - started) : null };
 }
 
 /** Waits until no statement of the bench database is running (the last run's stragglers are done). */
@@ -207,6 +226,7 @@ export async function runCapture(
         const before = await databaseCounters(client);
         const result = await cannon(ctx, port, c, options.seconds, run);
         ctx.phase('between runs');
+        const sealing = server === 'service' ? await sealingBacklog(client) : null;
         const after = await databaseCounters(client);
         const ok = result['2xx'];
         const entry: CannonRun = {
@@ -229,11 +249,13 @@ export async function runCapture(
           statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, v?.count ?? 0])),
           transactionsPerRequest: Math.round(((after.commits - before.commits) / Math.max(1, ok)) * 10) / 10,
           rowsInsertedPerRequest: Math.round(((after.inserted - before.inserted) / Math.max(1, ok)) * 10) / 10,
+          ...(sealing ? { auditSealing: sealing } : {}),
         };
         runs.push(entry);
         ctx.log(
           `  capture ${server} c=${c} round ${round}: ${entry.throughput} req/s, p50 ${entry.latencyMs.p50} ms, ` +
-            `p99 ${entry.latencyMs.p99} ms, non-2xx ${entry.non2xx}, errors ${entry.errors}`,
+            `p99 ${entry.latencyMs.p99} ms, non-2xx ${entry.non2xx}, errors ${entry.errors}` +
+            (sealing ? `; audit events unsealed at the end ${sealing.pendingAtEnd}, all sealed ${sealing.sealedAfterMs} ms later` : ''),
         );
       }
     }

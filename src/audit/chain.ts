@@ -36,18 +36,7 @@ export function eventHash(content: AuditContent, prevHash: string): string {
 }
 
 /** What the hash covers, read from a stored event (as verification and sealing both read it). */
-export function contentOf(row: {
-  organisationId: string;
-  occurredAt: Date;
-  actorType: string;
-  actorId: string | null;
-  actorRole: string;
-  entityType: string;
-  entityId: string;
-  action: string;
-  changes: unknown;
-  requestId: string | null;
-}, seq: number): AuditContent {
+export function contentOf(row: Omit<AuditContent, 'seq' | 'occurredAt'> & { occurredAt: Date }, seq: number): AuditContent {
   return {
     organisationId: row.organisationId,
     seq,
