@@ -24,20 +24,21 @@ export async function reconcileTimers(db: Database, queues: QueueSet, now = new 
   const report: ReconcileReport = { checked: pending.length, restored: 0, retried: 0 };
   for (const row of pending) {
     const jobId = jobIds.escalationStep(row.id, row.step);
-    const job = await queue.getJob(jobId);
-    if (job) {
-      const state = await job.getState();
-      if (state === 'failed') {
-        await job.retry();
-        report.retried++;
-      } else if (state === 'completed') {
-        // Completed without advancing the step (e.g. the database failed mid-commit): run it again.
-        await job.remove();
-        await queue.add('escalation-step', { escalationId: row.id, step: row.step }, { jobId });
-        report.restored++;
-      }
+    // One round trip for the common case, a job that is waiting or delayed as it should be.
+    const state = await queue.getJobState(jobId);
+    if (state === 'failed') {
+      await (await queue.getJob(jobId))?.retry();
+      report.retried++;
       continue;
     }
+    if (state === 'completed') {
+      // Completed without advancing the step (e.g. the database failed mid-commit): run it again.
+      await queue.remove(jobId);
+      await queue.add('escalation-step', { escalationId: row.id, step: row.step }, { jobId });
+      report.restored++;
+      continue;
+    }
+    if (state !== 'unknown') continue;
     await queue.add(
       'escalation-step',
       { escalationId: row.id, step: row.step },
