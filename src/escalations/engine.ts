@@ -8,7 +8,8 @@ import { addSeconds, decideTimer, type ChainSnapshot } from '../domain/escalatio
 import { bandAtLeast, type RiskBand } from '../domain/risk.js';
 import type { ItemCategory, ItemKind } from '../domain/taxonomy.js';
 import { outboxInsert, writeOutbox, type OutboxMessage } from '../queue/outbox.js';
-import { recordAudit, SYSTEM_ACTOR, textRef, type AuditActor, type AuditEntry } from '../audit/record.js';
+import { auditInsert, SYSTEM_ACTOR, textRef, type AuditActor, type AuditEntry } from '../audit/record.js';
+import { insertTogether } from '../db/together.js';
 import { jobIds } from '../queue/queues.js';
 import { snapshotChain, type PolicyRow } from './policy.js';
 
@@ -71,8 +72,12 @@ export interface NewEscalationEvent {
 }
 
 export async function recordEvents(tx: Executor, events: NewEscalationEvent[]) {
-  if (events.length === 0) return;
-  await tx.insert(escalationEvents).values(
+  if (events.length > 0) await eventsInsert(tx, events);
+}
+
+/** The insert of recordEvents, to send with other inserts (insertTogether). */
+export function eventsInsert(tx: Executor, events: NewEscalationEvent[]) {
+  return tx.insert(escalationEvents).values(
     events.map((e) => ({
       ...(e.at ? { createdAt: e.at } : {}),
       escalationId: e.escalationId,
@@ -156,17 +161,18 @@ export function startEscalations(tx: Executor, startItems: EscalatableItem[], st
       })),
     ),
     tx.insert(escalationAssignees).values(planned.map(({ id, assignee }) => ({ escalationId: id, staffId: assignee }))),
-    tx.insert(escalationEvents).values(
+    eventsInsert(
+      tx,
       planned.map(({ id, band, dueAt, assignee }) => ({
-        createdAt: now,
         escalationId: id,
         type: 'started' as const,
         step: 1,
         level: 0,
         assigneeStaffId: assignee,
-        actorStaffId: start.actorStaffId ?? null,
-        actorTokenId: start.actorTokenId ?? null,
+        actorStaffId: start.actorStaffId,
+        actorTokenId: start.actorTokenId,
         details: { trigger: start.trigger, band, dueAt: dueAt.toISOString() },
+        at: now,
       })),
     ),
     tx.insert(notifications).values(
@@ -221,12 +227,30 @@ export async function runEscalationStep(
   now = new Date(),
 ): Promise<StepOutcome> {
   const outcome = await deps.db.transaction(async (tx): Promise<StepOutcome> => {
-    const [current] = await tx
-      .select()
+    const [found] = await tx
+      .select({ escalation: escalations, webhook: sql<boolean>`${organisations.webhookUrl} is not null` })
       .from(escalations)
+      .innerJoin(organisations, eq(organisations.id, escalations.organisationId))
       .where(eq(escalations.id, payload.escalationId))
-      .for('update');
+      .for('update', { of: escalations });
+    const current = found?.escalation;
     if (!current || current.step !== payload.step || current.state !== 'open' || !current.nextStepAt) return 'stale';
+    // What a step writes goes in one statement after the compare-and-set.
+    const notification = (recipientStaffId: string, type: NewNotification['type']) => {
+      const id = randomUUID();
+      return {
+        insert: tx.insert(notifications).values({
+          id,
+          organisationId: current.organisationId,
+          escalationId: current.id,
+          recipientStaffId,
+          type,
+          step,
+          createdAt: now,
+        }),
+        webhooks: found.webhook ? [webhookJob(id)] : [],
+      };
+    };
 
     const decision = decideTimer(current.chain, current, now);
     const step = current.step + 1;
@@ -257,78 +281,71 @@ export async function runEscalationStep(
           repeatsSent: 0,
         });
         if (updated.length === 0) return 'stale';
-        await rememberAssignee(tx, current.id, assignee);
-        await recordEvents(tx, [
-          {
-            escalationId: current.id,
-            type: 'climbed',
-            step,
-            level: decision.toLevel,
-            assigneeStaffId: assignee,
-            details: { fromLevel: current.level, fromStaffId: current.assigneeStaffId, missedDueAt: current.dueAt.toISOString() },
-            at: now,
-          },
+        const assigned = notification(assignee, 'assigned');
+        await insertTogether(tx, [
+          tx.insert(escalationAssignees).values({ escalationId: current.id, staffId: assignee }).onConflictDoNothing(),
+          eventsInsert(tx, [
+            {
+              escalationId: current.id,
+              type: 'climbed',
+              step,
+              level: decision.toLevel,
+              assigneeStaffId: assignee,
+              details: { fromLevel: current.level, fromStaffId: current.assigneeStaffId, missedDueAt: current.dueAt.toISOString() },
+              at: now,
+            },
+          ]),
+          assigned.insert,
+          outboxInsert(tx, [timerJob(current.id, step, decision.dueAt), ...assigned.webhooks]),
+          auditInsert(tx, [
+            {
+              organisationId: current.organisationId,
+              actor: SYSTEM_ACTOR,
+              entityType: 'escalation',
+              entityId: current.id,
+              action: 'climbed',
+              changes: {
+                level: { from: current.level + 1, to: decision.toLevel + 1 },
+                assigneeStaffId: { from: current.assigneeStaffId, to: assignee },
+                dueAt: { from: current.dueAt.toISOString(), to: decision.dueAt.toISOString() },
+              },
+              at: now,
+            },
+          ]),
         ]);
-        const webhooks = await notify(tx, [
-          {
-            organisationId: current.organisationId,
-            escalationId: current.id,
-            recipientStaffId: assignee,
-            type: 'assigned',
-            step,
-            createdAt: now,
-          },
-        ]);
-        await writeOutbox(tx, [timerJob(current.id, step, decision.dueAt), ...webhooks]);
-        await recordAudit(tx, {
-          organisationId: current.organisationId,
-          actor: SYSTEM_ACTOR,
-          entityType: 'escalation',
-          entityId: current.id,
-          action: 'climbed',
-          changes: {
-            level: { from: current.level + 1, to: decision.toLevel + 1 },
-            assigneeStaffId: { from: current.assigneeStaffId, to: assignee },
-            dueAt: { from: current.dueAt.toISOString(), to: decision.dueAt.toISOString() },
-          },
-          at: now,
-        });
         return 'climbed';
       }
       case 'remind': {
         const updated = await advance({ repeatsSent: decision.repeatNumber, nextStepAt: decision.nextAt });
         if (updated.length === 0) return 'stale';
-        await recordEvents(tx, [
-          {
-            escalationId: current.id,
-            type: 'reminded',
-            step,
-            level: current.level,
-            assigneeStaffId: current.assigneeStaffId,
-            details: { repeat: decision.repeatNumber, of: current.chain.maxRepeats },
-            at: now,
-          },
+        const reminder = notification(current.assigneeStaffId, 'reminder');
+        const jobs = [...(decision.nextAt ? [timerJob(current.id, step, decision.nextAt)] : []), ...reminder.webhooks];
+        await insertTogether(tx, [
+          eventsInsert(tx, [
+            {
+              escalationId: current.id,
+              type: 'reminded',
+              step,
+              level: current.level,
+              assigneeStaffId: current.assigneeStaffId,
+              details: { repeat: decision.repeatNumber, of: current.chain.maxRepeats },
+              at: now,
+            },
+          ]),
+          reminder.insert,
+          ...(jobs.length ? [outboxInsert(tx, jobs)] : []),
+          auditInsert(tx, [
+            {
+              organisationId: current.organisationId,
+              actor: SYSTEM_ACTOR,
+              entityType: 'escalation',
+              entityId: current.id,
+              action: 'reminded',
+              changes: { repeat: decision.repeatNumber, of: current.chain.maxRepeats, assigneeStaffId: current.assigneeStaffId },
+              at: now,
+            },
+          ]),
         ]);
-        const webhooks = await notify(tx, [
-          {
-            organisationId: current.organisationId,
-            escalationId: current.id,
-            recipientStaffId: current.assigneeStaffId,
-            type: 'reminder',
-            step,
-            createdAt: now,
-          },
-        ]);
-        await writeOutbox(tx, [...(decision.nextAt ? [timerJob(current.id, step, decision.nextAt)] : []), ...webhooks]);
-        await recordAudit(tx, {
-          organisationId: current.organisationId,
-          actor: SYSTEM_ACTOR,
-          entityType: 'escalation',
-          entityId: current.id,
-          action: 'reminded',
-          changes: { repeat: decision.repeatNumber, of: current.chain.maxRepeats, assigneeStaffId: current.assigneeStaffId },
-          at: now,
-        });
         return 'reminded';
       }
     }

@@ -149,6 +149,29 @@ describe('webhook delivery', () => {
     );
   });
 
+  it('delivers every assignment of a climbing escalation, and its reminder', async () => {
+    await putPolicy(ctx, org, org.wards[0]!.id, {
+      levels: [{ staffId: org.middleManager.id }, { staffId: org.seniorManager.id }],
+      ackWithinSeconds: { high: 1 },
+      repeatEverySeconds: 1,
+      maxRepeats: 1,
+    });
+    const item = await raiseHighRiskItem(ctx, org);
+    const ofThisEscalation = () =>
+      receiver.received
+        .map((r) => JSON.parse(r.rawBody) as { type: string; data: { escalationId: string; level: number; recipient: { id: string } } })
+        .filter((body) => body.data.escalationId === item.escalation.id);
+    await waitFor(async () => ofThisEscalation().length >= 3, 20_000, 'the assignment, the climb and the reminder to be delivered');
+    await sleep(1_500); // anything more (a duplicate, a second reminder) would arrive by now
+    // Each delivery is its own job, so their order of arrival is not asserted.
+    const delivered = ofThisEscalation().map((body) => [body.type, body.data.level, body.data.recipient.id]);
+    expect(delivered.sort((a, b) => String(a).localeCompare(String(b)))).toEqual([
+      ['escalation.assigned', 1, org.middleManager.id],
+      ['escalation.assigned', 2, org.seniorManager.id],
+      ['escalation.reminder', 2, org.seniorManager.id],
+    ]);
+  });
+
   it('refuses plain http and internal addresses (400, nothing stored)', async () => {
     for (const [url, problem] of [
       ['http://example.com/hook', 'must use https'],
