@@ -1,6 +1,6 @@
-import { and, eq, isNotNull } from 'drizzle-orm';
+import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
-import type { Database } from '../db/client.js';
+import type { Database, Executor } from '../db/client.js';
 import { escalations } from '../db/schema.js';
 import { jobIds, type QueueSet } from './queues.js';
 
@@ -15,7 +15,7 @@ export interface ReconcileReport {
  * its timer job in Redis. Missing jobs (Redis flushed or restarted) are added again; failed
  * ones are retried. Adding is harmless when the job exists, and handlers ignore stale steps.
  */
-export async function reconcileTimers(db: Database, queues: QueueSet, now = new Date()): Promise<ReconcileReport> {
+export async function reconcileTimers(db: Executor, queues: QueueSet, now = new Date()): Promise<ReconcileReport> {
   const pending = await db
     .select({ id: escalations.id, step: escalations.step, nextStepAt: escalations.nextStepAt })
     .from(escalations)
@@ -49,12 +49,27 @@ export async function reconcileTimers(db: Database, queues: QueueSet, now = new 
   return report;
 }
 
+/**
+ * reconcileTimers in one process at a time: every worker process runs the reconciler, and a pass
+ * is a scan of every pending timer, so concurrent passes would only repeat each other. Returns
+ * null when another process's pass holds the lock (that pass covers every escalation).
+ */
+export async function reconcileTimersOnce(db: Database, queues: QueueSet): Promise<ReconcileReport | null> {
+  return db.transaction(async (tx) => {
+    const { rows } = (await tx.execute(
+      sql`select pg_try_advisory_xact_lock(hashtextextended('timer-reconciler', 0)) as locked`,
+    )) as unknown as { rows: { locked: boolean }[] };
+    if (!rows[0]?.locked) return null;
+    return reconcileTimers(tx, queues);
+  });
+}
+
 export function startReconciler(db: Database, queues: QueueSet, logger: Logger, intervalSeconds: number) {
   let running: Promise<void> | null = null;
   const run = () => {
-    running ??= reconcileTimers(db, queues)
+    running ??= reconcileTimersOnce(db, queues)
       .then((report) => {
-        if (report.restored || report.retried) logger.warn(report, 'reconciler restored escalation timers');
+        if (report && (report.restored || report.retried)) logger.warn(report, 'reconciler restored escalation timers');
       })
       .catch((error: unknown) => logger.warn({ err: error }, 'reconciler could not run; will retry'))
       .finally(() => {

@@ -4,9 +4,10 @@
  * mid-commit). The reconciler must put both back in the queue; PostgreSQL says the step is due.
  */
 import { Worker, type ConnectionOptions } from 'bullmq';
+import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { jobIds, redisOptions } from '../../src/queue/queues.js';
-import { reconcileTimers } from '../../src/queue/reconciler.js';
+import { reconcileTimers, reconcileTimersOnce } from '../../src/queue/reconciler.js';
 import { raiseHighRiskItem, waitFor } from '../helpers/escalation.js';
 import { useFaultSetup } from './service-harness.js';
 
@@ -57,5 +58,34 @@ describe('timer jobs that ended without applying their step', () => {
     expect(await queue.getJobState(doneId)).toBe('waiting');
     const again = await reconcileTimers(ctx.database.db, ctx.queues);
     expect(again).toEqual({ checked: 2, restored: 0, retried: 0 });
+  }, 30_000);
+
+  it('runs one pass at a time across processes; the others skip theirs', async () => {
+    const { ctx, org } = setup;
+    const id = (await raiseHighRiskItem(ctx, org)).escalation.id;
+    await ctx.relay.drain();
+    const queue = ctx.queues.get('escalation-steps');
+    const jobId = jobIds.escalationStep(id, 1);
+    await queue.remove(jobId); // a lost timer, for a pass to find
+
+    // Another process's pass, holding the reconciler's lock in its transaction.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const other = ctx.database.db.transaction(async (tx) => {
+      await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended('timer-reconciler', 0))`);
+      locked();
+      await held;
+    });
+    await isLocked;
+    expect(await reconcileTimersOnce(ctx.database.db, ctx.queues)).toBeNull();
+    expect(await queue.getJobState(jobId)).toBe('unknown'); // this process did nothing
+    release();
+    await other;
+
+    const report = await reconcileTimersOnce(ctx.database.db, ctx.queues);
+    expect(report?.restored).toBeGreaterThanOrEqual(1);
+    expect(await queue.getJobState(jobId)).toBe('delayed');
   }, 30_000);
 });
