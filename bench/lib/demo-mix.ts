@@ -2,19 +2,10 @@
  * Capture request bodies drawn from the demo's item mix (src/demo/templates.ts, which the data
  * generator uses too), so benchmark traffic looks like the demo data.
  */
-import { DEMO_ODDS, ITEM_TEMPLATES } from '../../src/demo/templates.js';
+import { DEMO_ODDS, ITEM_TEMPLATES, prng } from '../../src/demo/templates.js';
 
 /** Words added to some descriptions so repeats are similar, not identical (as typed by people). */
 export const DESCRIPTION_SUFFIXES = ['in bay 1', 'in bay 3', 'on the night shift', 'again today', 'since Monday', 'escalated to the site team'];
-
-/** Small deterministic PRNG (LCG), so baseline and service get exactly the same request bodies. */
-export function prng(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
 
 export const ITEMS_PER_CAPTURE = 5;
 

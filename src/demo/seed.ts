@@ -17,7 +17,7 @@ import { actOnEscalation, type ActionInput } from '../escalations/actions.js';
 import { runEscalationStep } from '../escalations/engine.js';
 import { DEFAULT_BAND_THRESHOLDS } from '../domain/risk.js';
 import type { StaffRole } from '../domain/taxonomy.js';
-import { DEMO_ODDS, ITEM_TEMPLATES } from './templates.js';
+import { DEMO_ODDS, ITEM_TEMPLATES, prng } from './templates.js';
 
 /**
  * Demo organisation with FIXED tokens so the README's examples work as written.
@@ -136,15 +136,6 @@ async function seedPriorities(db: Database, organisationId: string) {
   for (const item of candidates) {
     await linkPriority(db, director, item.id, item.category === 'equipment' ? equipment.id : staffing.id);
   }
-}
-
-/** Small deterministic PRNG so the demo looks the same on every machine. */
-function prng(seed: number) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state * 1664525 + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
 }
 
 function workingDaysBefore(today: Date, count: number): string[] {

@@ -38,3 +38,13 @@ export const ITEM_TEMPLATES: readonly ItemTemplate[] = [
  * graded item needs change.
  */
 export const DEMO_ODDS = { held: 0.82, resolvedAtBriefing: 0.35, needsChange: 0.7 } as const;
+
+/** Small deterministic PRNG (LCG): the demo looks the same on every machine, and the benchmark
+ * sends the baseline and the service exactly the same request bodies. */
+export function prng(seed: number) {
+  let state = seed >>> 0;
+  return () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+}

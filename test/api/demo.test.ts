@@ -1,0 +1,45 @@
+/**
+ * The demo data behind `npm run demo`: seeded through the service's own functions, it must be
+ * usable with the printed tokens, hold a verifiable audit trail, and be seeded only once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_TOKENS, seedDemo } from '../../src/demo/seed.js';
+import { createTestContext, type TestContext } from '../helpers/context.js';
+import { get } from '../helpers/fixtures.js';
+
+let ctx: TestContext;
+let seeded: Awaited<ReturnType<typeof seedDemo>>;
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  seeded = await seedDemo(ctx.database.db, ctx.relay, { weeks: 2 });
+}, 120_000);
+afterAll(() => ctx?.close());
+
+describe('the demo data', () => {
+  it('answers the README examples with the printed tokens', async () => {
+    expect(seeded.seeded).toBe(true);
+    const wards = await get(ctx.app, '/v1/wards', DEMO_TOKENS.matronMedicine);
+    expect(wards.status, wards.raw).toBe(200);
+    expect(wards.body.data.length).toBeGreaterThan(0);
+
+    const open = await get(ctx.app, '/v1/items?status=open&band=high', DEMO_TOKENS.directorOfNursing);
+    expect(open.status, open.raw).toBe(200);
+
+    const inbox = await get(ctx.app, '/v1/inbox', DEMO_TOKENS.matronMedicine);
+    expect(inbox.status, inbox.raw).toBe(200);
+    expect(inbox.body.data.length, 'the matron has escalations waiting').toBeGreaterThan(0);
+  });
+
+  it('holds an audit trail that verifies', async () => {
+    const verified = await get(ctx.app, '/v1/audit/verify', DEMO_TOKENS.governance);
+    expect(verified.status, verified.raw).toBe(200);
+    expect(verified.body.ok).toBe(true);
+    expect(verified.body.events).toBeGreaterThan(50);
+  });
+
+  it('is seeded once: a second start leaves it as it is', async () => {
+    const again = await seedDemo(ctx.database.db, ctx.relay, { weeks: 2 });
+    expect(again).toEqual({ organisationId: seeded.organisationId, seeded: false });
+  });
+});
