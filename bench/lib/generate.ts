@@ -291,11 +291,12 @@ function steps(scale: Scale, period: GeneratedPeriod): [string, string][] {
     ],
     [
       'notifications, position changes',
-      `INSERT INTO notifications (organisation_id, recipient_staff_id, escalation_id, type, step, created_at)
-       SELECT org_id, recipient, id, type, step, at FROM (
-         SELECT org_id, first_id AS recipient, id, 'assigned' AS type, 1 AS step, created_at AS at FROM g_esc
-         UNION ALL SELECT org_id, director_id, id, 'assigned', 2, due0 FROM g_esc WHERE never
-         UNION ALL SELECT org_id, director_id, id, 'reminder', 2 + r,
+      `INSERT INTO notifications (organisation_id, recipient_staff_id, escalation_id, type, step, level, due_at, created_at)
+       SELECT org_id, recipient, id, type, step, level, due_at, at FROM (
+         SELECT org_id, first_id AS recipient, id, 'assigned' AS type, 1 AS step, 0 AS level, due0 AS due_at, created_at AS at
+         FROM g_esc
+         UNION ALL SELECT org_id, director_id, id, 'assigned', 2, 1, due0 + ack_s * interval '1 second', due0 FROM g_esc WHERE never
+         UNION ALL SELECT org_id, director_id, id, 'reminder', 2 + r, 1, due0 + ack_s * interval '1 second',
                           due0 + ack_s * interval '1 second' + (r - 1) * ${DEFAULT_REPEAT_EVERY_SECONDS} * interval '1 second'
                    FROM g_esc CROSS JOIN generate_series(1, ${DEFAULT_MAX_REPEATS}) r WHERE never
        ) n ORDER BY at;

@@ -114,8 +114,8 @@ export async function runTimers(ctx: BenchContext, count = 10_000, workerProcess
                                 'dueAt', to_char(due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')),
              due_at - ack_s * interval '1 second'
       FROM t_timer;
-      INSERT INTO notifications (organisation_id, recipient_staff_id, escalation_id, type, step, created_at)
-      SELECT org_id, first_id, escalation_id, 'assigned', 1, due_at - ack_s * interval '1 second' FROM t_timer;
+      INSERT INTO notifications (organisation_id, recipient_staff_id, escalation_id, type, step, level, due_at, created_at)
+      SELECT org_id, first_id, escalation_id, 'assigned', 1, 0, due_at, due_at - ack_s * interval '1 second' FROM t_timer;
       INSERT INTO outbox (queue, job_name, job_id, payload, run_at)
       SELECT 'escalation-steps', 'escalation-step', '${jobPrefix}' || escalation_id || '${jobSuffix}',
              jsonb_build_object('escalationId', escalation_id, 'step', 1), due_at

@@ -386,6 +386,9 @@ export const notifications = pgTable(
       .references(() => escalations.id),
     type: text('type', { enum: ['assigned', 'reminder'] }).notNull(),
     step: integer('step').notNull(),
+    /** What it announced, as it was then: the level (0-based, as escalations.level) and deadline. */
+    level: smallint('level').notNull(),
+    dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
     createdAt: createdAt(),
     readAt: timestamp('read_at', { withTimezone: true }),
   },

@@ -17,7 +17,7 @@ import { writeOutbox } from '../queue/outbox.js';
 import { canReadEscalation } from './access.js';
 import { actorOf, recordAudit, textRef } from '../audit/record.js';
 import { recordPosition } from '../alignment/positions.js';
-import { notify, recordEvents, rememberAssignee, timerJob, type EscalationRow, type Relay } from './engine.js';
+import { assigneesInsert, notificationsInsert, recordEvents, timerJob, type EscalationRow, type Relay } from './engine.js';
 
 export type ActionInput =
   | { action: 'acknowledge' }
@@ -71,7 +71,7 @@ export async function actOnEscalation(
   now = new Date(),
 ) {
   const [organisation] = await deps.db
-    .select({ identifierPolicy: organisations.identifierPolicy })
+    .select({ identifierPolicy: organisations.identifierPolicy, webhook: sql<boolean>`${organisations.webhookUrl} is not null` })
     .from(organisations)
     .where(eq(organisations.id, principal.organisationId));
   const screen = screenFreeText(freeTextOf(input), organisation?.identifierPolicy ?? 'reject');
@@ -93,7 +93,7 @@ export async function actOnEscalation(
         state: current.state,
       });
     }
-    const details = await applyAction(tx, principal, current, to, input, clean, now);
+    const details = await applyAction(tx, principal, current, to, input, { clean, webhook: organisation?.webhook ?? false }, now);
     await recordAudit(tx, {
       organisationId: current.organisationId,
       actor: actorOf(principal),
@@ -113,7 +113,8 @@ async function applyAction(
   current: EscalationRow,
   to: EscalationState,
   input: ActionInput,
-  clean: (path: string, text: string) => string,
+  /** Free text as screened for identifiers; whether the organisation has a webhook. */
+  { clean, webhook }: { clean: (path: string, text: string) => string; webhook: boolean },
   now: Date,
 ): Promise<Record<string, unknown>> {
   const actor = { actorStaffId: principal.staffId, actorTokenId: principal.tokenId };
@@ -241,19 +242,26 @@ async function applyAction(
       },
       true,
     );
-    await rememberAssignee(tx, current.id, staffId);
+    await assigneesInsert(tx, [{ escalationId: current.id, staffId }]);
     await event({ ...details, fromLevel: current.level + 1, fromStaffId: current.assigneeStaffId }, true, level, staffId);
-    const webhooks = await notify(tx, [
-      {
-        organisationId: current.organisationId,
-        escalationId: current.id,
-        recipientStaffId: staffId,
-        type: 'assigned',
-        step: nextStep,
-        createdAt: now,
-      },
-    ]);
-    await writeOutbox(tx, [timerJob(current.id, nextStep, dueAt), ...webhooks]);
+    const notice = notificationsInsert(
+      tx,
+      [
+        {
+          organisationId: current.organisationId,
+          escalationId: current.id,
+          recipientStaffId: staffId,
+          type: 'assigned',
+          step: nextStep,
+          level,
+          dueAt,
+          createdAt: now,
+        },
+      ],
+      webhook,
+    );
+    await notice.insert;
+    await writeOutbox(tx, [timerJob(current.id, nextStep, dueAt), ...notice.webhooks]);
   }
 }
 

@@ -31,25 +31,19 @@ export interface NewNotification {
   recipientStaffId: string;
   type: 'assigned' | 'reminder';
   step: number;
+  /** The level (0-based) and acknowledge deadline the notification announces. */
+  level: number;
+  dueAt: Date;
   createdAt?: Date;
 }
 
 /**
- * Records inbox notifications, once per (escalation, step, recipient), and returns the webhook
- * deliveries to put in the outbox with the caller's other jobs (one per new notification, when
- * its organisation has a webhook).
+ * Inbox notifications (their ids chosen here) and, when the organisation has a webhook, one
+ * delivery job each, for the caller to put in the outbox with its other jobs.
  */
-export async function notify(tx: Executor, list: NewNotification[]): Promise<OutboxMessage[]> {
-  if (list.length === 0) return [];
-  const rows = await tx
-    .insert(notifications)
-    .values(list)
-    .onConflictDoNothing()
-    .returning({
-      id: notifications.id,
-      webhook: sql<boolean>`exists (select 1 from ${organisations} where ${organisations.id} = ${notifications.organisationId} and ${organisations.webhookUrl} is not null)`,
-    });
-  return rows.filter((row) => row.webhook).map((row) => webhookJob(row.id));
+export function notificationsInsert(tx: Executor, list: NewNotification[], webhook: boolean) {
+  const rows = list.map((n) => ({ ...n, id: randomUUID() }));
+  return { insert: tx.insert(notifications).values(rows), webhooks: webhook ? rows.map((n) => webhookJob(n.id)) : [] };
 }
 
 const webhookJob = (notificationId: string): OutboxMessage<'webhooks'> => ({
@@ -92,8 +86,9 @@ export function eventsInsert(tx: Executor, events: NewEscalationEvent[]) {
   );
 }
 
-export async function rememberAssignee(tx: Executor, escalationId: string, staffId: string) {
-  await tx.insert(escalationAssignees).values({ escalationId, staffId }).onConflictDoNothing();
+/** Everyone an escalation was ever assigned to (so they can still read it), each once. */
+export function assigneesInsert(tx: Executor, rows: { escalationId: string; staffId: string }[]) {
+  return tx.insert(escalationAssignees).values(rows).onConflictDoNothing();
 }
 
 export interface EscalatableItem {
@@ -138,8 +133,22 @@ export function startEscalations(tx: Executor, startItems: EscalatableItem[], st
     const band = item.riskBand ?? 'low';
     const chain: ChainSnapshot = snapshotChain(start.policy, item.category, band);
     const dueAt = addSeconds(now, chain.ackWithinSeconds);
-    return { item, band, chain, dueAt, assignee: chain.levels[0]!, id: randomUUID(), notificationId: randomUUID() };
+    return { item, band, chain, dueAt, assignee: chain.levels[0]!, id: randomUUID() };
   });
+  const firstNotices = notificationsInsert(
+    tx,
+    planned.map(({ id, item, assignee, dueAt }) => ({
+      organisationId: item.organisationId,
+      escalationId: id,
+      recipientStaffId: assignee,
+      type: 'assigned' as const,
+      step: 1,
+      level: 0,
+      dueAt,
+      createdAt: now,
+    })),
+    start.webhook,
+  );
   const inserts: SQLWrapper[] = [
     tx.insert(escalations).values(
       planned.map(({ id, item, band, chain, dueAt, assignee }) => ({
@@ -160,7 +169,7 @@ export function startEscalations(tx: Executor, startItems: EscalatableItem[], st
         createdAt: now,
       })),
     ),
-    tx.insert(escalationAssignees).values(planned.map(({ id, assignee }) => ({ escalationId: id, staffId: assignee }))),
+    assigneesInsert(tx, planned.map(({ id, assignee }) => ({ escalationId: id, staffId: assignee }))),
     eventsInsert(
       tx,
       planned.map(({ id, band, dueAt, assignee }) => ({
@@ -175,21 +184,8 @@ export function startEscalations(tx: Executor, startItems: EscalatableItem[], st
         at: now,
       })),
     ),
-    tx.insert(notifications).values(
-      planned.map(({ id, notificationId, item, assignee }) => ({
-        id: notificationId,
-        organisationId: item.organisationId,
-        escalationId: id,
-        recipientStaffId: assignee,
-        type: 'assigned' as const,
-        step: 1,
-        createdAt: now,
-      })),
-    ),
-    outboxInsert(tx, [
-      ...planned.map(({ id, dueAt }) => timerJob(id, 1, dueAt)),
-      ...(start.webhook ? planned.map(({ notificationId }) => webhookJob(notificationId)) : []),
-    ]),
+    firstNotices.insert,
+    outboxInsert(tx, [...planned.map(({ id, dueAt }) => timerJob(id, 1, dueAt)), ...firstNotices.webhooks]),
   ];
   const audit = planned.map(
     ({ id, item, band, chain, dueAt, assignee }): AuditEntry => ({
@@ -236,21 +232,12 @@ export async function runEscalationStep(
     const current = found?.escalation;
     if (!current || current.step !== payload.step || current.state !== 'open' || !current.nextStepAt) return 'stale';
     // What a step writes goes in one statement after the compare-and-set.
-    const notification = (recipientStaffId: string, type: NewNotification['type']) => {
-      const id = randomUUID();
-      return {
-        insert: tx.insert(notifications).values({
-          id,
-          organisationId: current.organisationId,
-          escalationId: current.id,
-          recipientStaffId,
-          type,
-          step,
-          createdAt: now,
-        }),
-        webhooks: found.webhook ? [webhookJob(id)] : [],
-      };
-    };
+    const notification = (notice: Pick<NewNotification, 'recipientStaffId' | 'type' | 'level' | 'dueAt'>) =>
+      notificationsInsert(
+        tx,
+        [{ ...notice, organisationId: current.organisationId, escalationId: current.id, step, createdAt: now }],
+        found.webhook,
+      );
 
     const decision = decideTimer(current.chain, current, now);
     const step = current.step + 1;
@@ -281,9 +268,9 @@ export async function runEscalationStep(
           repeatsSent: 0,
         });
         if (updated.length === 0) return 'stale';
-        const assigned = notification(assignee, 'assigned');
+        const assigned = notification({ recipientStaffId: assignee, type: 'assigned', level: decision.toLevel, dueAt: decision.dueAt });
         await insertTogether(tx, [
-          tx.insert(escalationAssignees).values({ escalationId: current.id, staffId: assignee }).onConflictDoNothing(),
+          assigneesInsert(tx, [{ escalationId: current.id, staffId: assignee }]),
           eventsInsert(tx, [
             {
               escalationId: current.id,
@@ -318,7 +305,12 @@ export async function runEscalationStep(
       case 'remind': {
         const updated = await advance({ repeatsSent: decision.repeatNumber, nextStepAt: decision.nextAt });
         if (updated.length === 0) return 'stale';
-        const reminder = notification(current.assigneeStaffId, 'reminder');
+        const reminder = notification({
+          recipientStaffId: current.assigneeStaffId,
+          type: 'reminder',
+          level: current.level,
+          dueAt: current.dueAt,
+        });
         const jobs = [...(decision.nextAt ? [timerJob(current.id, step, decision.nextAt)] : []), ...reminder.webhooks];
         await insertTogether(tx, [
           eventsInsert(tx, [

@@ -57,8 +57,9 @@ export async function deliverWebhook(
       itemId: row.escalation.itemId,
       ward: row.ward,
       band: row.escalation.band,
-      level: row.escalation.level + 1,
-      dueAt: row.escalation.dueAt.toISOString(),
+      // As the notification announced it: every attempt at one event carries the same body.
+      level: row.notification.level + 1,
+      dueAt: row.notification.dueAt.toISOString(),
       recipient: row.recipient,
     },
   });

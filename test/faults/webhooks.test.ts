@@ -172,6 +172,31 @@ describe('webhook delivery', () => {
     ]);
   });
 
+  it('delivers the assignment a manager makes by escalating by hand', async () => {
+    await putPolicy(ctx, org, org.wards[0]!.id, {
+      levels: [{ staffId: org.middleManager.id }, { staffId: org.seniorManager.id }],
+      ackWithinSeconds: { high: 3_600 },
+    });
+    const item = await raiseHighRiskItem(ctx, org);
+    const escalated = await call(ctx.app, {
+      method: 'POST',
+      url: `/v1/escalations/${item.escalation.id}/escalate`,
+      token: org.middleManager.token,
+      payload: { reason: 'Needs the division to fund it' },
+    });
+    expect(escalated.status, escalated.raw).toBe(200);
+    const ofThisEscalation = () =>
+      receiver.received
+        .map((r) => JSON.parse(r.rawBody) as { type: string; data: { escalationId: string; level: number; recipient: { id: string } } })
+        .filter((body) => body.data.escalationId === item.escalation.id)
+        .map((body) => [body.type, body.data.level, body.data.recipient.id]);
+    await waitFor(async () => ofThisEscalation().length >= 2, 20_000, 'both assignments to be delivered');
+    expect(ofThisEscalation().sort((a, b) => String(a).localeCompare(String(b)))).toEqual([
+      ['escalation.assigned', 1, org.middleManager.id],
+      ['escalation.assigned', 2, org.seniorManager.id],
+    ]);
+  });
+
   it('refuses plain http and internal addresses (400, nothing stored)', async () => {
     for (const [url, problem] of [
       ['http://example.com/hook', 'must use https'],
