@@ -17,7 +17,7 @@ import { actOnEscalation, type ActionInput } from '../escalations/actions.js';
 import { runEscalationStep } from '../escalations/engine.js';
 import { DEFAULT_BAND_THRESHOLDS } from '../domain/risk.js';
 import type { StaffRole } from '../domain/taxonomy.js';
-import { DEMO_ODDS, ITEM_TEMPLATES, prng } from './templates.js';
+import { DEMO_ODDS, heldBriefing, prng } from './templates.js';
 
 /**
  * Demo organisation with FIXED tokens so the README's examples work as written.
@@ -218,33 +218,7 @@ export async function seedDemo(db: Database, relay: Relay, options: { today?: Da
       const held = random() < DEMO_ODDS.held;
       const at = new Date(`${date}T08:30:00Z`);
       const briefing: NewBriefing = held
-        ? {
-            wardId: device.wardIds[0]!,
-            date,
-            shift: 'day',
-            held: true,
-            facilitator: 'Nurse in charge',
-            attendance: {
-              nursing: 3 + Math.floor(random() * 5),
-              medical: Math.floor(random() * 3),
-              allied: Math.floor(random() * 2),
-              manager: random() < 0.5 ? 1 : 0,
-              other: 0,
-            },
-            durationMinutes: 8 + Math.floor(random() * 8),
-            items: Array.from({ length: 1 + Math.floor(random() * 4) }, () => {
-              const template = ITEM_TEMPLATES[Math.floor(random() * ITEM_TEMPLATES.length)]!;
-              const graded = template.kind !== 'good_practice';
-              return {
-                kind: template.kind,
-                category: template.category,
-                description: template.description,
-                ...(graded ? { consequence: template.c!, likelihood: template.l! } : {}),
-                resolvedAtBriefing: graded ? random() < DEMO_ODDS.resolvedAtBriefing : false,
-                ...(graded ? { needsChange: random() < DEMO_ODDS.needsChange } : {}),
-              };
-            }),
-          }
+        ? { wardId: device.wardIds[0]!, date, shift: 'day', ...heldBriefing(random, 1 + Math.floor(random() * 4)) }
         : {
             wardId: device.wardIds[0]!,
             date,

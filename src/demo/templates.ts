@@ -48,3 +48,34 @@ export function prng(seed: number) {
     return state / 2 ** 32;
   };
 }
+
+/**
+ * A briefing held as the demo's wards hold them: facilitator, attendance, length, and `count`
+ * items drawn from the mix with the demo's odds. `describe` may vary a template's words.
+ */
+export function heldBriefing(random: () => number, count: number, describe = (template: ItemTemplate) => template.description) {
+  return {
+    held: true as const,
+    facilitator: 'Nurse in charge',
+    attendance: {
+      nursing: 3 + Math.floor(random() * 5),
+      medical: Math.floor(random() * 3),
+      allied: Math.floor(random() * 2),
+      manager: random() < 0.5 ? 1 : 0,
+      other: 0,
+    },
+    durationMinutes: 8 + Math.floor(random() * 8),
+    items: Array.from({ length: count }, () => {
+      const template = ITEM_TEMPLATES[Math.floor(random() * ITEM_TEMPLATES.length)]!;
+      const item = { kind: template.kind, category: template.category, description: describe(template) };
+      if (template.kind === 'good_practice') return item;
+      return {
+        ...item,
+        consequence: template.c!,
+        likelihood: template.l!,
+        resolvedAtBriefing: random() < DEMO_ODDS.resolvedAtBriefing,
+        needsChange: random() < DEMO_ODDS.needsChange,
+      };
+    }),
+  };
+}
