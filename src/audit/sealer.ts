@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import { startPeriodic } from '../background.js';
 import type { Database } from '../db/client.js';
 import { auditEvents } from '../db/schema.js';
 import { contentOf, eventHash, GENESIS_HASH } from './chain.js';
@@ -72,33 +73,12 @@ export async function sealPendingAudit(db: Database): Promise<number> {
 
 /** Runs in every process, every `intervalMs`: events are sealed about a second after commit. */
 export function startAuditSealer(db: Database, logger: Logger, intervalMs = 1_000) {
-  let running: Promise<void> | null = null;
-  let stopped = false;
-  let failing = false;
-  const tick = () => {
-    if (running || stopped) return;
-    running = sealPendingAudit(db)
-      .then(
-        () => {
-          if (failing) logger.info('audit sealer recovered');
-          failing = false;
-        },
-        (error: unknown) => {
-          if (!failing) logger.warn({ err: error }, 'audit sealing failed; events stay unsealed until the next attempt');
-          failing = true;
-        },
-      )
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(tick, intervalMs);
-  timer.unref();
-  return {
-    stop: async () => {
-      stopped = true;
-      clearInterval(timer);
-      await running;
+  return startPeriodic({
+    name: 'audit sealing',
+    intervalMs,
+    logger,
+    run: async () => {
+      await sealPendingAudit(db);
     },
-  };
+  });
 }

@@ -1,8 +1,9 @@
-import type { Logger } from 'pino';
 import { createHash } from 'node:crypto';
 import { and, eq, lt, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Logger } from 'pino';
+import { startPeriodic } from '../background.js';
 import type { Database } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema.js';
 import { AppError } from './errors.js';
@@ -146,25 +147,15 @@ export async function purgeExpiredIdempotencyKeys(db: Database, retentionDays: n
 
 /** In worker processes: removes expired keys at start and every hour (any number may run it). */
 export function startIdempotencyPurge(db: Database, logger: Logger, retentionDays: number, intervalMs = 3_600_000) {
-  let running: Promise<void> | null = null;
-  const run = () => {
-    running ??= purgeExpiredIdempotencyKeys(db, retentionDays)
-      .then((removed) => {
-        if (removed > 0) logger.info({ removed, retentionDays }, 'expired Idempotency-Key records removed');
-      })
-      .catch((error: unknown) => logger.warn({ err: error }, 'could not remove expired Idempotency-Key records; will retry'))
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  };
-  const timer = setInterval(run, intervalMs);
-  timer.unref();
-  void run();
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
+  const purge = startPeriodic({
+    name: 'removing expired Idempotency-Key records',
+    intervalMs,
+    logger,
+    run: async () => {
+      const removed = await purgeExpiredIdempotencyKeys(db, retentionDays);
+      if (removed > 0) logger.info({ removed, retentionDays }, 'expired Idempotency-Key records removed');
     },
-  };
+  });
+  void purge.runNow();
+  return purge;
 }

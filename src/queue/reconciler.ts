@@ -1,5 +1,6 @@
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import { startPeriodic } from '../background.js';
 import type { Database, Executor } from '../db/client.js';
 import { escalations } from '../db/schema.js';
 import { jobIds, type QueueSet } from './queues.js';
@@ -65,25 +66,13 @@ export async function reconcileTimersOnce(db: Database, queues: QueueSet): Promi
 }
 
 export function startReconciler(db: Database, queues: QueueSet, logger: Logger, intervalSeconds: number) {
-  let running: Promise<void> | null = null;
-  const run = () => {
-    running ??= reconcileTimersOnce(db, queues)
-      .then((report) => {
-        if (report && (report.restored || report.retried)) logger.warn(report, 'reconciler restored escalation timers');
-      })
-      .catch((error: unknown) => logger.warn({ err: error }, 'reconciler could not run; will retry'))
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  };
-  const timer = setInterval(run, intervalSeconds * 1000);
-  timer.unref();
-  return {
-    runNow: () => run(),
-    stop: async () => {
-      clearInterval(timer);
-      if (running) await running;
+  return startPeriodic({
+    name: 'timer reconciliation',
+    intervalMs: intervalSeconds * 1000,
+    logger,
+    run: async () => {
+      const report = await reconcileTimersOnce(db, queues);
+      if (report && (report.restored || report.retried)) logger.warn(report, 'reconciler restored escalation timers');
     },
-  };
+  });
 }
