@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { REPO_ROOT, spawnChild, type ChildHandle } from '../../test/helpers/processes.js';
+import { REPO_ROOT, spawnChild, spawnService, type ChildHandle } from '../../test/helpers/processes.js';
 
 export const BENCH_ADMIN_TOKEN = 'wsb-bench-platform-admin-token-0123456789';
 
@@ -21,11 +21,11 @@ export function buildService() {
 export function startService(target: Target, env: Record<string, string>): ChildHandle {
   // For profiling under the bench's load, e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-  return spawnChild(env.ROLE ?? 'service', process.execPath, [...nodeArgs, 'dist/main.js'], {
-    cwd: REPO_ROOT,
+  return spawnService({
+    kind: env.ROLE ?? 'service',
+    entry: 'compiled',
+    nodeArgs,
     env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
       DATABASE_URL: target.databaseUrl,
       REDIS_URL: target.redisUrl,
       QUEUE_PREFIX: target.queuePrefix,

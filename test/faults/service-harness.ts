@@ -11,7 +11,7 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { createTestContext, PLATFORM_TOKEN, type TestContext } from '../helpers/context.js';
 import { putPolicy, sleep } from '../helpers/escalation.js';
 import { createOrganisation, type Organisation } from '../helpers/fixtures.js';
-import { killAllChildren, REPO_ROOT, spawnChild, withTimeout, type ChildHandle, type WorkerProcessTarget } from '../helpers/processes.js';
+import { killAllChildren, spawnService, withTimeout, type ChildHandle, type WorkerProcessTarget } from '../helpers/processes.js';
 import { freePort, startPrivateRedis, stoppedPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 import { climbOncePolicy } from './chain-checks.js';
 
@@ -119,12 +119,9 @@ const HEAP_PROBE = fileURLToPath(new URL('../security/heap-probe.mjs', import.me
  */
 export async function spawnApiService(target: ServiceTarget, options: SpawnServiceOptions): Promise<RunningService> {
   const port = await freePort();
-  const nodeArgs = options.heapProbe ? ['--expose-gc', '--import', 'tsx', '--import', HEAP_PROBE] : ['--import', 'tsx'];
-  const handle = spawnChild('service', process.execPath, [...nodeArgs, 'src/main.ts'], {
-    cwd: REPO_ROOT,
+  const handle = spawnService({
+    nodeArgs: options.heapProbe ? ['--expose-gc', '--import', HEAP_PROBE] : [],
     env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
       ROLE: options.role,
       DATABASE_URL: target.databaseUrl,
       REDIS_URL: target.redisUrl,

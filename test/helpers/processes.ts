@@ -94,11 +94,17 @@ export async function killAllChildren(kind: string) {
 export interface ServiceProcessOptions {
   /** Environment of the service; PATH and HOME are passed through, nothing else is inherited. */
   env: Record<string, string>;
+  /** Node options before the entry point (--expose-gc, a preloaded probe, --cpu-prof...). */
+  nodeArgs?: string[];
+  /** The TypeScript source through tsx (default), or the compiled build (`npm run build`). */
+  entry?: 'source' | 'compiled';
+  kind?: string;
 }
 
-/** Runs the service as deployed: `node --import tsx src/main.ts`, configured by `env` only. */
+/** Runs the service as a process of its own, configured by `env` only. */
 export function spawnService(options: ServiceProcessOptions): ChildHandle {
-  return spawnChild('service', process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const entry = options.entry === 'compiled' ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  return spawnChild(options.kind ?? 'service', process.execPath, [...(options.nodeArgs ?? []), ...entry], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
   });
