@@ -25,6 +25,8 @@ describe('the demo data', () => {
 
     const open = await get(ctx.app, '/v1/items?status=open&band=high', DEMO_TOKENS.directorOfNursing);
     expect(open.status, open.raw).toBe(200);
+    expect(open.body.data.length, 'open high-risk items to look at').toBeGreaterThan(0);
+    for (const item of open.body.data) expect(item).toMatchObject({ status: 'open', riskBand: 'high' });
 
     const inbox = await get(ctx.app, '/v1/inbox', DEMO_TOKENS.matronMedicine);
     expect(inbox.status, inbox.raw).toBe(200);
