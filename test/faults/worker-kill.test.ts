@@ -9,14 +9,16 @@ import { spawnWorkerProcess, waitForChildren, type ChildHandle } from '../helper
 import { climbedCount, expectEachClimbedOnce, waitUntilSettled } from './chain-checks.js';
 import { useFaultSetup } from './service-harness.js';
 
-const ESCALATIONS = 40;
+const WAVE = 20;
 const ACK_SECONDS = 2;
 const STALLED_INTERVAL_MS = 1_000;
-const KILLS = 2;
+/** Kills continue, one wave each, until one has caught jobs in flight (at least 2 kills). */
+const MIN_KILLS = 2;
+const MAX_KILLS = 6;
 /**
- * A job in flight on a killed worker keeps its lock until the lock expires (BullMQ's default
- * lockDuration, 30 s: src/queue/workers.ts sets only stalledInterval), then the next stalled
- * check hands it to a live worker. The bound leaves room for that and for the step after it.
+ * A job in flight on a killed worker keeps its lock until the lock expires (src/queue/workers.ts
+ * sets lockDuration to twice the stalled interval, at least 5 s), then the next stalled check
+ * hands it to a live worker. The bound leaves ample room for that and for the step after it.
  */
 const RECOVERY_LIMIT_MS = 45_000;
 
@@ -39,11 +41,16 @@ async function waitForClimbsAbove(worker: ChildHandle, ids: string[], floor: num
   }
 }
 
-/** Step jobs that a stalled-job check took back from a dead worker and ran again. */
-async function takenOver(ids: string[]) {
+async function stepJobs(ids: string[]) {
   const queue = setup.ctx.queues.get('escalation-steps');
   const jobs = await Promise.all(ids.flatMap((id) => [1, 2].map((step) => queue.getJob(jobIds.escalationStep(id, step)))));
-  return jobs.filter((job) => job !== undefined && job.stalledCounter > 0).map((job) => job!);
+  return jobs.filter((job) => job !== undefined).map((job) => job!);
+}
+
+/** Step jobs left active by a dead worker: it took them and never finished them. */
+async function interruptedBy(ids: string[]) {
+  const states = await Promise.all((await stepJobs(ids)).map(async (job) => ({ id: job.id!, state: await job.getState() })));
+  return states.filter((job) => job.state === 'active').map((job) => job.id);
 }
 
 describe('worker processes killed mid-flight', () => {
@@ -55,17 +62,23 @@ describe('worker processes killed mid-flight', () => {
     await waitForChildren([worker], workerConnections, 1);
 
     const ids: string[] = [];
-    const kills: { atMs: number; climbedBefore: number }[] = [];
-    // One wave of escalations per worker; each worker is killed right after it commits its first
-    // climb of the wave, while that job (and others) is still in flight. The next worker starts
-    // at once and boots while its wave is being posted.
-    for (let round = 0; round < KILLS; round++) {
-      const wave: string[] = [];
-      for (let i = 0; i < ESCALATIONS / KILLS; i++) wave.push((await raiseHighRiskItem(ctx, org)).escalation.id);
+    const interrupted: string[] = [];
+    const kills: { atMs: number; climbedBefore: number; inFlight: number }[] = [];
+    // One wave of escalations per worker, posted together so that their timers fall due together;
+    // each worker is killed right after it commits its first climb of the wave, while it has more
+    // of the wave in hand. Whether a kill caught jobs in flight is read from BullMQ: with no
+    // worker alive, a job still active was taken and never finished. The next worker starts at
+    // once and boots while its wave is being posted.
+    while (kills.length < MIN_KILLS || (interrupted.length === 0 && kills.length < MAX_KILLS)) {
+      const wave = await Promise.all(
+        Array.from({ length: WAVE }, async () => (await raiseHighRiskItem(ctx, org)).escalation.id as string),
+      );
       ids.push(...wave);
       await waitForClimbsAbove(worker, wave, 0, 30_000);
       await worker.kill('SIGKILL');
-      kills.push({ atMs: since(), climbedBefore: await climbedCount(ctx, ids) });
+      const inFlight = await interruptedBy(wave);
+      interrupted.push(...inFlight);
+      kills.push({ atMs: since(), climbedBefore: await climbedCount(ctx, ids), inFlight: inFlight.length });
       worker = spawnWorker();
     }
     await waitForChildren([worker], workerConnections, 1, 30_000);
@@ -74,18 +87,22 @@ describe('worker processes killed mid-flight', () => {
     const settledAt = since();
 
     await expectEachClimbedOnce(ctx, org, ids);
-    // The kills really interrupted jobs, and a live worker took them over and finished them.
-    const recovered = await takenOver(ids);
-    expect(recovered.length, 'step jobs interrupted by a kill and run again').toBeGreaterThan(0);
-    expect(recovered.every((job) => job.finishedOn !== undefined)).toBe(true);
+    // The kills really interrupted jobs, and a live worker took each of them over and finished it.
+    expect(interrupted.length, 'step jobs a kill caught in flight').toBeGreaterThan(0);
+    const taken = new Map((await stepJobs(ids)).map((job) => [job.id!, job]));
+    for (const id of interrupted) {
+      const job = taken.get(id);
+      expect(job?.stalledCounter, `${id} was taken back from the dead worker`).toBeGreaterThan(0);
+      expect(job?.finishedOn, `${id} was finished by a live worker`).toBeDefined();
+    }
     console.log(
-      `[worker-kill] ${KILLS} SIGKILLs at ${kills.map((k) => `${k.atMs} ms (after ${k.climbedBefore} climbs)`).join(', ')}; ` +
-        `${recovered.length} interrupted step jobs were taken over; all ${ids.length} escalations climbed once and ` +
-        `settled ${settledAt - lastKill} ms after the last kill (stalled interval ${STALLED_INTERVAL_MS} ms, ` +
-        `BullMQ default lock duration 30000 ms)`,
+      `[worker-kill] ${kills.length} SIGKILLs at ` +
+        `${kills.map((k) => `${k.atMs} ms (after ${k.climbedBefore} climbs, ${k.inFlight} jobs in flight)`).join(', ')}; ` +
+        `all ${interrupted.length} interrupted step jobs were taken over and finished; all ${ids.length} escalations ` +
+        `climbed once and settled ${settledAt - lastKill} ms after the last kill (stalled interval ${STALLED_INTERVAL_MS} ms)`,
     );
 
     await worker.kill('SIGTERM');
     expect((await worker.exited).code, 'a worker stops cleanly on SIGTERM').toBe(0);
-  }, 90_000);
+  }, 150_000);
 });
