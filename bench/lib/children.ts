@@ -86,6 +86,29 @@ export function rssMb(pid: number): number | null {
   }
 }
 
+/** CPU time (user + system) a process has used, from /proc/<pid>/stat, in ms; null if unreadable. */
+export function cpuMs(pid: number): number | null {
+  try {
+    // The fields after the command name (which may hold spaces) start at the state, field 3.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** The machine's CPU time since boot, busy and in all, from /proc/stat, in ms. */
+export function machineCpuMs(): { busy: number; total: number } {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  return { busy: ((total - idle) * 1000) / CLOCK_TICKS, total: (total * 1000) / CLOCK_TICKS };
+}
+
+/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
+
 /** Samples a process's RSS every `everyMs` into named phases, so each phase has its own peak. */
 export function rssSampler(pid: number, everyMs = 250) {
   const phases = new Map<string, number[]>();

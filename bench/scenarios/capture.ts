@@ -10,7 +10,7 @@ import { resolvePrincipal } from '../../src/auth/plugin.js';
 import type { TenantPrincipal } from '../../src/auth/principal.js';
 import { newBriefingSchema } from '../../src/briefings/schemas.js';
 import { recordBriefing } from '../../src/briefings/service.js';
-import { startBaseline, stopChild, waitHealthy } from '../lib/children.js';
+import { cpuMs, machineCpuMs, startBaseline, stopChild, waitHealthy } from '../lib/children.js';
 import { daysBefore, type BenchContext } from '../lib/context.js';
 import { recordingDatabase, type RecordedStatement } from '../lib/database.js';
 import { captureBody, ITEMS_PER_CAPTURE } from '../lib/demo-mix.js';
@@ -31,6 +31,9 @@ export interface CannonRun {
   statusCodes: Record<string, number>;
   transactionsPerRequest: number;
   rowsInsertedPerRequest: number;
+  /** CPU time the server process used per 2xx answer, and how busy the whole machine was (both cores). */
+  serverCpuMsPerRequest: number;
+  machineBusyPercent: number;
   /** Service runs: audit events still unsealed when the load stopped, and when the sealer had caught up. */
   auditSealing?: { pendingAtEnd: number; sealedAfterMs: number | null };
 }
@@ -161,7 +164,7 @@ function census(statements: RecordedStatement[], escalationsStarted: number): Ce
   const lock = statements.find((s) => s.text.includes('pg_advisory_xact_lock'));
   return {
     statements: statements.length,
-    inTransaction: commit - begin + 1,
+    inTransaction: begin === -1 ? 0 : commit - begin + 1,
     totalMs: Math.round((statements[statements.length - 1]!.doneAt - statements[0]!.sentAt) * 100) / 100,
     auditLockHeldMs: lock ? Math.round((statements[commit]!.doneAt - lock.doneAt) * 100) / 100 : 0,
     byKind,
@@ -210,7 +213,7 @@ export async function runCapture(
     await waitHealthy(baseline, baselinePort);
     censusResult = await recordOne(ctx);
     ctx.log(
-      `  census: ${censusResult.statements} statements per request (${censusResult.inTransaction} in the transaction), ` +
+      `  census: ${censusResult.statements} statements per request (${censusResult.inTransaction} in an explicit transaction), ` +
         `audit lock held ${censusResult.auditLockHeldMs} ms of ${censusResult.totalMs} ms`,
     );
     for (let round = 1; round <= options.rounds; round++) {
@@ -224,7 +227,10 @@ export async function runCapture(
         await settle(client);
         ctx.phase(`capture ${server} ${c}`);
         const before = await databaseCounters(client);
+        const serverPid = server === 'service' ? ctx.api.pid : baseline.pid;
+        const [cpuBefore, machineBefore] = [cpuMs(serverPid) ?? 0, machineCpuMs()];
         const result = await cannon(ctx, port, c, options.seconds, run);
+        const [cpuAfter, machineAfter] = [cpuMs(serverPid) ?? 0, machineCpuMs()];
         ctx.phase('between runs');
         const sealing = server === 'service' ? await sealingBacklog(client) : null;
         const after = await databaseCounters(client);
@@ -249,12 +255,17 @@ export async function runCapture(
           statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, v?.count ?? 0])),
           transactionsPerRequest: Math.round(((after.commits - before.commits) / Math.max(1, ok)) * 10) / 10,
           rowsInsertedPerRequest: Math.round(((after.inserted - before.inserted) / Math.max(1, ok)) * 10) / 10,
+          serverCpuMsPerRequest: Math.round(((cpuAfter - cpuBefore) / Math.max(1, ok)) * 100) / 100,
+          machineBusyPercent: Math.round(
+            (100 * (machineAfter.busy - machineBefore.busy)) / Math.max(1, machineAfter.total - machineBefore.total),
+          ),
           ...(sealing ? { auditSealing: sealing } : {}),
         };
         runs.push(entry);
         ctx.log(
           `  capture ${server} c=${c} round ${round}: ${entry.throughput} req/s, p50 ${entry.latencyMs.p50} ms, ` +
-            `p99 ${entry.latencyMs.p99} ms, non-2xx ${entry.non2xx}, errors ${entry.errors}` +
+            `p99 ${entry.latencyMs.p99} ms, non-2xx ${entry.non2xx}, errors ${entry.errors}, ` +
+            `${entry.serverCpuMsPerRequest} ms of server CPU a request, machine ${entry.machineBusyPercent}% busy` +
             (sealing ? `; audit events unsealed at the end ${sealing.pendingAtEnd}, all sealed ${sealing.sealedAfterMs} ms later` : ''),
         );
       }

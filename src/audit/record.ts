@@ -1,6 +1,7 @@
 import type { Principal } from '../auth/principal.js';
 import type { Executor } from '../db/client.js';
 import { auditEvents } from '../db/schema.js';
+import { rowsInsert } from '../db/together.js';
 
 export interface AuditActor {
   type: 'staff' | 'ward_device' | 'platform_admin' | 'system';
@@ -43,13 +44,14 @@ export async function recordAudit(tx: Executor, entry: AuditEntry) {
  * within about a second, so concurrent writers never wait for each other here.
  */
 export async function recordAudits(tx: Executor, entries: AuditEntry[]) {
-  if (entries.length > 0) await auditInsert(tx, entries);
+  if (entries.length > 0) await tx.execute(auditInsert(entries));
 }
 
 /** The insert of recordAudits, to send with other inserts (insertTogether). */
-export function auditInsert(tx: Executor, entries: AuditEntry[]) {
+export function auditInsert(entries: AuditEntry[]) {
   const now = new Date();
-  return tx.insert(auditEvents).values(
+  return rowsInsert(
+    auditEvents,
     entries.map((entry) => ({
       organisationId: entry.organisationId,
       occurredAt: entry.at ?? now,

@@ -1,16 +1,19 @@
+import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql, type SQLWrapper } from 'drizzle-orm';
 import { assertWardReadable, isWardStaff, wardScope, type TenantPrincipal } from '../auth/principal.js';
 import type { Database, Executor } from '../db/client.js';
-import { briefings, escalationPolicies, items, organisations, positionChanges, wards } from '../db/schema.js';
+import { briefings, escalationPolicies, items, organisations, positionChanges, staff, wards } from '../db/schema.js';
+import { constraintOf } from '../db/errors.js';
 import { riskBand, riskScore } from '../domain/risk.js';
 import { DEFAULT_MIN_BAND } from '../domain/escalation.js';
 import { conflict, notFound } from '../http/errors.js';
 import { decodeCursor, paginate } from '../http/pagination.js';
-import { presentItem, presentItems } from '../items/present.js';
+import { presentItem, presentItems, presentRecordedItems, type ItemRow } from '../items/present.js';
+import { startedSummary } from '../escalations/summaries.js';
 import { isAutomaticCandidate, startEscalations } from '../escalations/engine.js';
 import type { ServiceDeps } from '../deps.js';
 import { actorOf, auditInsert, textRef, type AuditEntry } from '../audit/record.js';
-import { insertTogether } from '../db/together.js';
+import { insertTogether, rowsInsert } from '../db/together.js';
 import { tuningOf } from '../deps.js';
 import { detectRecurrences, namedRecurrences } from '../recurrence/detect.js';
 import { screenFreeText, type ScreenedField } from '../items/screening.js';
@@ -55,8 +58,33 @@ function freeTextFields(input: NewBriefing): ScreenedField[] {
 }
 
 /**
- * Records a briefing and its items in one transaction. Only the ward's own device and the
- * clinicians on the ward may record; anyone else is told the ward does not exist.
+ * The ward's settings a briefing needs, in one query: risk bands, identifier policy, webhook,
+ * escalation policy, and the names of the managers the policy sends escalations to first.
+ */
+async function wardContext(db: Database, organisationId: string, wardId: string) {
+  const [context] = await db
+    .select({
+      bandThresholds: organisations.bandThresholds,
+      identifierPolicy: organisations.identifierPolicy,
+      webhook: sql<boolean>`${organisations.webhookUrl} is not null`,
+      policy: escalationPolicies,
+      firstLevelNames: sql<Record<string, string> | null>`(
+        select jsonb_object_agg(${staff.id}, ${staff.name}) from ${staff}
+        where ${staff.id} in (
+          select (${escalationPolicies.levels}->>0)::uuid
+          union select value::uuid from jsonb_each_text(${escalationPolicies.categoryRoutes})))`,
+    })
+    .from(wards)
+    .innerJoin(organisations, eq(organisations.id, wards.organisationId))
+    .leftJoin(escalationPolicies, eq(escalationPolicies.wardId, wards.id))
+    .where(and(eq(wards.id, wardId), eq(wards.organisationId, organisationId)));
+  return context;
+}
+
+/**
+ * Records a briefing and its items, and starts the escalations they need, in one statement:
+ * all of it is written or none. Only the ward's own device and the clinicians on the ward may
+ * record; anyone else is told the ward does not exist.
  */
 export async function recordBriefing(
   deps: ServiceDeps,
@@ -66,119 +94,93 @@ export async function recordBriefing(
 ) {
   const { db } = deps;
   if (!isWardStaff(principal, input.wardId)) throw notFound('Ward');
-  const [context] = await db
-    .select({
-      bandThresholds: organisations.bandThresholds,
-      identifierPolicy: organisations.identifierPolicy,
-      webhook: sql<boolean>`${organisations.webhookUrl} is not null`,
-      policy: escalationPolicies,
-    })
-    .from(wards)
-    .innerJoin(organisations, eq(organisations.id, wards.organisationId))
-    .leftJoin(escalationPolicies, eq(escalationPolicies.wardId, wards.id))
-    .where(and(eq(wards.id, input.wardId), eq(wards.organisationId, principal.organisationId)));
+  const context = await wardContext(db, principal.organisationId, input.wardId);
   if (!context) throw notFound('Ward');
 
   const screen = screenFreeText(freeTextFields(input), context.identifierPolicy);
+  const briefing: BriefingRow = {
+    id: randomUUID(),
+    organisationId: principal.organisationId,
+    wardId: input.wardId,
+    date: input.date,
+    shift: input.shift,
+    held: input.held,
+    notHeldReason: input.notHeldReason ? screen.redactedText('notHeldReason', input.notHeldReason) : null,
+    facilitator: input.facilitator ? screen.redactedText('facilitator', input.facilitator) : null,
+    attendanceNursing: input.attendance?.nursing ?? null,
+    attendanceMedical: input.attendance?.medical ?? null,
+    attendanceAllied: input.attendance?.allied ?? null,
+    attendanceManager: input.attendance?.manager ?? null,
+    attendanceOther: input.attendance?.other ?? null,
+    durationMinutes: input.durationMinutes ?? null,
+    recordedByTokenId: principal.tokenId,
+    createdAt: now,
+  };
 
-  const recorded = await db.transaction(async (tx) => {
-    const [briefing] = await tx
-      .insert(briefings)
-      .values({
-        organisationId: principal.organisationId,
-        wardId: input.wardId,
-        date: input.date,
-        shift: input.shift,
-        held: input.held,
-        notHeldReason: input.notHeldReason ? screen.redactedText('notHeldReason', input.notHeldReason) : null,
-        facilitator: input.facilitator ? screen.redactedText('facilitator', input.facilitator) : null,
-        attendanceNursing: input.attendance?.nursing ?? null,
-        attendanceMedical: input.attendance?.medical ?? null,
-        attendanceAllied: input.attendance?.allied ?? null,
-        attendanceManager: input.attendance?.manager ?? null,
-        attendanceOther: input.attendance?.other ?? null,
-        durationMinutes: input.durationMinutes ?? null,
-        recordedByTokenId: principal.tokenId,
-      })
-      .onConflictDoNothing({ target: [briefings.wardId, briefings.date, briefings.shift] })
-      .returning();
-    if (!briefing) {
-      const existing = await findBriefingFor(tx, input.wardId, input.date, input.shift);
-      throw conflict(`The ward already recorded its ${input.shift} briefing for ${input.date}`, {
-        existingBriefingId: existing?.id,
-      });
-    }
-
-    // Repeats: named by the ward, or else found by similarity to an open item of the ward.
-    const links = await namedRecurrences(
-      tx,
-      input.wardId,
-      input.items.flatMap((item, index) => (item.recurrenceOf ? [{ index, id: item.recurrenceOf }] : [])),
-    );
-    const detected = await detectRecurrences(
-      tx,
-      { wardId: input.wardId, raisedOn: input.date, briefingId: briefing.id },
-      input.items.flatMap((item, index) =>
-        links.has(index) || item.kind === 'good_practice'
-          ? []
-          : [{ index, category: item.category, description: screen.redactedText(`items.${index}.description`, item.description) }],
-      ),
-      tuningOf(deps).repeatSimilarity,
-    );
-    for (const [index, link] of detected) links.set(index, link);
-
-    const itemRows =
-      input.items.length === 0
+  // Repeats: named by the ward, or else found by similarity to an open item of the ward.
+  const links = await namedRecurrences(
+    db,
+    input.wardId,
+    input.items.flatMap((item, index) => (item.recurrenceOf ? [{ index, id: item.recurrenceOf }] : [])),
+  );
+  const detected = await detectRecurrences(
+    db,
+    { wardId: input.wardId, raisedOn: input.date, briefingId: briefing.id },
+    input.items.flatMap((item, index) =>
+      links.has(index) || item.kind === 'good_practice'
         ? []
-        : await tx
-            .insert(items)
-            .values(
-              input.items.map((item, position) => {
-                const graded = item.kind !== 'good_practice' && item.consequence && item.likelihood;
-                const score = graded ? riskScore(item.consequence!, item.likelihood!) : null;
-                const resolved = item.resolvedAtBriefing === true;
-                const link = links.get(position);
-                return {
-                  organisationId: principal.organisationId,
-                  wardId: input.wardId,
-                  briefingId: briefing.id,
-                  raisedOn: input.date,
-                  position,
-                  kind: item.kind,
-                  category: item.category,
-                  description: screen.redactedText(`items.${position}.description`, item.description),
-                  consequence: item.consequence ?? null,
-                  likelihood: item.likelihood ?? null,
-                  riskScore: score,
-                  riskBand: score === null ? null : riskBand(score, context.bandThresholds),
-                  harm: item.harm ?? null,
-                  // Good practice needs no follow-up, so it is closed as soon as it is recorded.
-                  status: resolved || item.kind === 'good_practice' ? ('resolved' as const) : ('open' as const),
-                  resolvedAtBriefing: resolved,
-                  resolvedAt: resolved ? now : null,
-                  resolvedByTokenId: resolved ? principal.tokenId : null,
-                  actionTaken: item.actionTaken
-                    ? screen.redactedText(`items.${position}.actionTaken`, item.actionTaken)
-                    : null,
-                  needsChange: item.needsChange ?? null,
-                  clinicalRationale: item.clinicalRationale
-                    ? screen.redactedText(`items.${position}.clinicalRationale`, item.clinicalRationale)
-                    : null,
-                  clinicalPositionAt: item.needsChange === undefined ? null : now,
-                  recurrenceOf: link?.recurrenceOf ?? null,
-                  recurrenceSource: link?.source ?? null,
-                  threadId: link?.threadId ?? null,
-                };
-              }),
-            )
-            .returning();
-    itemRows.sort((a, b) => a.position - b.position);
+        : [{ index, category: item.category, description: screen.redactedText(`items.${index}.description`, item.description) }],
+    ),
+    tuningOf(deps).repeatSimilarity,
+  );
+  for (const [index, link] of detected) links.set(index, link);
 
-    const actor = actorOf(principal);
-    const audit: AuditEntry[] = [];
-    // Everything else the briefing writes goes in one statement, sent last.
-    const inserts: SQLWrapper[] = [];
-    audit.push({
+  const itemRows = input.items.map((item, position): ItemRow => {
+    const graded = item.kind !== 'good_practice' && item.consequence && item.likelihood;
+    const score = graded ? riskScore(item.consequence!, item.likelihood!) : null;
+    const resolved = item.resolvedAtBriefing === true;
+    const link = links.get(position);
+    return {
+      id: randomUUID(),
+      organisationId: principal.organisationId,
+      wardId: input.wardId,
+      briefingId: briefing.id,
+      raisedOn: input.date,
+      position,
+      kind: item.kind,
+      category: item.category,
+      description: screen.redactedText(`items.${position}.description`, item.description),
+      consequence: item.consequence ?? null,
+      likelihood: item.likelihood ?? null,
+      riskScore: score,
+      riskBand: score === null ? null : riskBand(score, context.bandThresholds),
+      harm: item.harm ?? null,
+      // Good practice needs no follow-up, so it is closed as soon as it is recorded.
+      status: resolved || item.kind === 'good_practice' ? 'resolved' : 'open',
+      resolvedAtBriefing: resolved,
+      actionTaken: item.actionTaken ? screen.redactedText(`items.${position}.actionTaken`, item.actionTaken) : null,
+      needsChange: item.needsChange ?? null,
+      clinicalRationale: item.clinicalRationale
+        ? screen.redactedText(`items.${position}.clinicalRationale`, item.clinicalRationale)
+        : null,
+      clinicalPositionAt: item.needsChange === undefined ? null : now,
+      // The manager has not spoken yet, so agreement is pending.
+      managerialStance: null,
+      alignment: 'pending',
+      agreementReachedAt: null,
+      recurrenceOf: link?.recurrenceOf ?? null,
+      recurrenceSource: link?.source ?? null,
+      threadId: link?.threadId ?? null,
+      resolutionNote: null,
+      resolvedAt: resolved ? now : null,
+      resolvedByTokenId: resolved ? principal.tokenId : null,
+      createdAt: now,
+    };
+  });
+
+  const actor = actorOf(principal);
+  const audit: AuditEntry[] = [
+    {
       organisationId: principal.organisationId,
       actor,
       entityType: 'briefing',
@@ -186,9 +188,9 @@ export async function recordBriefing(
       action: 'recorded',
       changes: { wardId: input.wardId, date: input.date, shift: input.shift, held: input.held, items: itemRows.length },
       at: now,
-    });
-    for (const item of itemRows) {
-      audit.push({
+    },
+    ...itemRows.map(
+      (item): AuditEntry => ({
         organisationId: principal.organisationId,
         actor,
         entityType: 'item',
@@ -206,53 +208,59 @@ export async function recordBriefing(
           ...(item.recurrenceOf ? { recurrenceOf: item.recurrenceOf, recurrenceSource: item.recurrenceSource } : {}),
         },
         at: now,
-      });
-    }
-    if (itemRows.some((item) => item.needsChange !== null)) {
-      inserts.push(
-        tx.insert(positionChanges).values(
-        itemRows
-          .filter((item) => item.needsChange !== null)
-          .map((item) => ({
-            organisationId: item.organisationId,
-            itemId: item.id,
-            side: 'clinical' as const,
-            needsChange: item.needsChange,
-            rationale: item.clinicalRationale,
-            alignmentAfter: item.alignment,
-            actorStaffId: principal.staffId,
-            actorTokenId: principal.tokenId,
-            createdAt: now,
-          })),
-        ),
-      );
-    }
+      }),
+    ),
+  ];
+  const inserts: SQLWrapper[] = [rowsInsert(briefings, [briefing])];
+  if (itemRows.length > 0) inserts.push(rowsInsert(items, itemRows));
+  const positioned = itemRows.filter((item) => item.needsChange !== null);
+  if (positioned.length > 0) {
+    inserts.push(
+      rowsInsert(
+        positionChanges,
+        positioned.map((item) => ({
+          organisationId: item.organisationId,
+          itemId: item.id,
+          side: 'clinical' as const,
+          needsChange: item.needsChange,
+          rationale: item.clinicalRationale,
+          alignmentAfter: item.alignment,
+          actorStaffId: principal.staffId,
+          actorTokenId: principal.tokenId,
+          createdAt: now,
+        })),
+      ),
+    );
+  }
 
-    // What the ward could not fix goes to the named manager, in this same transaction.
-    const { policy } = context;
-    const minBand = policy?.minBandToEscalate ?? DEFAULT_MIN_BAND;
-    const candidates = itemRows.filter((item) => isAutomaticCandidate(item, minBand));
-    const unrouted = policy ? [] : candidates.map((item) => item.id);
-    if (policy) {
-      const started = startEscalations(tx, candidates, {
-        policy,
-        trigger: 'automatic',
-        actorTokenId: principal.tokenId,
-        actor,
-        webhook: context.webhook,
-        now,
-      });
-      inserts.push(...started.inserts);
-      audit.push(...started.audit);
-    }
-    await insertTogether(tx, [...inserts, auditInsert(tx, audit)]);
-    return { briefing, itemRows, unrouted };
-  });
+  // What the ward could not fix goes to the named manager, in this same statement.
+  const { policy } = context;
+  const minBand = policy?.minBandToEscalate ?? DEFAULT_MIN_BAND;
+  const candidates = itemRows.filter((item) => isAutomaticCandidate(item, minBand));
+  const started = policy
+    ? startEscalations(candidates, { policy, trigger: 'automatic', actorTokenId: principal.tokenId, actor, webhook: context.webhook, now })
+    : { planned: [], inserts: [], audit: [] };
+  inserts.push(...started.inserts, auditInsert([...audit, ...started.audit]));
+
+  try {
+    await insertTogether(db, inserts);
+  } catch (error) {
+    if (constraintOf(error) !== 'briefings_ward_date_shift_key') throw error;
+    const existing = await findBriefingFor(db, input.wardId, input.date, input.shift);
+    throw conflict(`The ward already recorded its ${input.shift} briefing for ${input.date}`, {
+      existingBriefingId: existing?.id,
+    });
+  }
   deps.relay.nudge();
+
+  const names = context.firstLevelNames ?? {};
+  const escalationOf = new Map(
+    started.planned.map((e) => [e.item.id, startedSummary(e.id, { id: e.assignee, name: names[e.assignee] ?? '' }, e.dueAt)]),
+  );
   return {
-    ...presentBriefing(recorded.briefing, await presentItems(db, recorded.itemRows, { justRecorded: true })),
+    ...presentBriefing(briefing, await presentRecordedItems(db, itemRows, escalationOf)),
     redactions: screen.redactions,
-    unroutedItemIds: recorded.unrouted,
+    unroutedItemIds: policy ? [] : candidates.map((item) => item.id),
   };
 }
 

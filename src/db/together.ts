@@ -1,4 +1,5 @@
-import { sql, type SQLWrapper } from 'drizzle-orm';
+import { getTableColumns, getTableName, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Executor } from './client.js';
 
 /**
@@ -13,4 +14,49 @@ export async function insertTogether(tx: Executor, inserts: SQLWrapper[]) {
   const last = statements[statements.length - 1]!;
   const before = statements.slice(0, -1).map((insert, i) => sql`${sql.identifier(`insert_${i}`)} as (${insert})`);
   await tx.execute(before.length ? sql`with ${sql.join(before, sql`, `)} ${last}` : sql`${last}`);
+}
+
+/** Column names by property name, per table. */
+const columnNames = new WeakMap<PgTable, Map<string, string>>();
+
+function columnsOf(table: PgTable) {
+  let names = columnNames.get(table);
+  if (!names) {
+    names = new Map(Object.entries(getTableColumns(table)).map(([key, column]) => [key, column.name]));
+    columnNames.set(table, names);
+  }
+  return names;
+}
+
+/**
+ * An INSERT of `rows` into `table` whose values travel as one JSON parameter, expanded by
+ * PostgreSQL (json_populate_recordset against the table's own row type). Its text depends only
+ * on the table and the properties given, so it costs little to build however many rows there
+ * are: the per-row work is JSON.stringify, where a VALUES list would be a parameter per cell.
+ * Every row must give the same properties; a column left out takes its default.
+ */
+export function rowsInsert<T extends PgTable>(
+  table: T,
+  rows: Partial<T['$inferInsert']>[],
+  { onConflictDoNothing = false } = {},
+): SQL {
+  if (rows.length === 0) throw new Error(`rowsInsert(${getTableName(table)}): no rows`);
+  const names = columnsOf(table);
+  const keys = Object.keys(rows[0] ?? {}).filter((key) => (rows[0] as Record<string, unknown>)[key] !== undefined);
+  const record: Record<string, unknown>[] = rows.map((row) => {
+    const values = row as Record<string, unknown>;
+    if (Object.keys(values).filter((key) => values[key] !== undefined).length !== keys.length) {
+      throw new Error(`rowsInsert(${getTableName(table)}): every row must give the same properties`);
+    }
+    return Object.fromEntries(keys.map((key) => [names.get(key) ?? unknownColumn(table, key), values[key]]));
+  });
+  const columns = sql.raw(keys.map((key) => `"${names.get(key)}"`).join(', '));
+  const name = sql.identifier(getTableName(table));
+  return sql`insert into ${name} (${columns}) select ${columns} from json_populate_recordset(null::${name}, ${JSON.stringify(record)}::json)${
+    onConflictDoNothing ? sql` on conflict do nothing` : sql``
+  }`;
+}
+
+function unknownColumn(table: PgTable, key: string): never {
+  throw new Error(`rowsInsert(${getTableName(table)}): no column for property ${key}`);
 }

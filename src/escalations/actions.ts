@@ -242,10 +242,9 @@ async function applyAction(
       },
       true,
     );
-    await assigneesInsert(tx, [{ escalationId: current.id, staffId }]);
+    await tx.execute(assigneesInsert([{ escalationId: current.id, staffId }]));
     await event({ ...details, fromLevel: current.level + 1, fromStaffId: current.assigneeStaffId }, true, level, staffId);
     const notice = notificationsInsert(
-      tx,
       [
         {
           organisationId: current.organisationId,
@@ -260,7 +259,7 @@ async function applyAction(
       ],
       webhook,
     );
-    await notice.insert;
+    await tx.execute(notice.insert);
     await writeOutbox(tx, [timerJob(current.id, nextStep, dueAt), ...notice.webhooks]);
   }
 }

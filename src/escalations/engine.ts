@@ -9,7 +9,7 @@ import { bandAtLeast, type RiskBand } from '../domain/risk.js';
 import type { ItemCategory, ItemKind } from '../domain/taxonomy.js';
 import { outboxInsert, writeOutbox, type OutboxMessage } from '../queue/outbox.js';
 import { auditInsert, SYSTEM_ACTOR, textRef, type AuditActor, type AuditEntry } from '../audit/record.js';
-import { insertTogether } from '../db/together.js';
+import { insertTogether, rowsInsert } from '../db/together.js';
 import { jobIds } from '../queue/queues.js';
 import { snapshotChain, type PolicyRow } from './policy.js';
 
@@ -41,9 +41,9 @@ export interface NewNotification {
  * Inbox notifications (their ids chosen here) and, when the organisation has a webhook, one
  * delivery job each, for the caller to put in the outbox with its other jobs.
  */
-export function notificationsInsert(tx: Executor, list: NewNotification[], webhook: boolean) {
+export function notificationsInsert(list: NewNotification[], webhook: boolean) {
   const rows = list.map((n) => ({ ...n, id: randomUUID() }));
-  return { insert: tx.insert(notifications).values(rows), webhooks: webhook ? rows.map((n) => webhookJob(n.id)) : [] };
+  return { insert: rowsInsert(notifications, rows), webhooks: webhook ? rows.map((n) => webhookJob(n.id)) : [] };
 }
 
 const webhookJob = (notificationId: string): OutboxMessage<'webhooks'> => ({
@@ -66,14 +66,16 @@ export interface NewEscalationEvent {
 }
 
 export async function recordEvents(tx: Executor, events: NewEscalationEvent[]) {
-  if (events.length > 0) await eventsInsert(tx, events);
+  if (events.length > 0) await tx.execute(eventsInsert(events));
 }
 
 /** The insert of recordEvents, to send with other inserts (insertTogether). */
-export function eventsInsert(tx: Executor, events: NewEscalationEvent[]) {
-  return tx.insert(escalationEvents).values(
+export function eventsInsert(events: NewEscalationEvent[]) {
+  const now = new Date();
+  return rowsInsert(
+    escalationEvents,
     events.map((e) => ({
-      ...(e.at ? { createdAt: e.at } : {}),
+      createdAt: e.at ?? now,
       escalationId: e.escalationId,
       type: e.type,
       step: e.step ?? null,
@@ -87,8 +89,8 @@ export function eventsInsert(tx: Executor, events: NewEscalationEvent[]) {
 }
 
 /** Everyone an escalation was ever assigned to (so they can still read it), each once. */
-export function assigneesInsert(tx: Executor, rows: { escalationId: string; staffId: string }[]) {
-  return tx.insert(escalationAssignees).values(rows).onConflictDoNothing();
+export function assigneesInsert(rows: { escalationId: string; staffId: string }[]) {
+  return rowsInsert(escalationAssignees, rows, { onConflictDoNothing: true });
 }
 
 export interface EscalatableItem {
@@ -120,23 +122,33 @@ export interface EscalationStart {
   now?: Date;
 }
 
+/** An escalation as startEscalations writes it: open, at level 1, with its first deadline. */
+export interface PlannedEscalation {
+  id: string;
+  item: EscalatableItem;
+  band: RiskBand;
+  chain: ChainSnapshot;
+  dueAt: Date;
+  /** The level-1 manager. */
+  assignee: string;
+}
+
 /**
  * Starts escalations for items of one ward: each escalation, its assignee, its first event, its
  * first assignee's notification (and webhook delivery) and its acknowledge-deadline timer in the
  * outbox. Nothing is written here: it returns the inserts, for the caller to send together with
  * its own in its transaction (insertTogether), and the audit events that go with them.
  */
-export function startEscalations(tx: Executor, startItems: EscalatableItem[], start: EscalationStart) {
-  if (startItems.length === 0) return { escalationIds: [] as string[], inserts: [] as SQLWrapper[], audit: [] as AuditEntry[] };
+export function startEscalations(startItems: EscalatableItem[], start: EscalationStart) {
+  if (startItems.length === 0) return { planned: [] as PlannedEscalation[], inserts: [] as SQLWrapper[], audit: [] as AuditEntry[] };
   const now = start.now ?? new Date();
-  const planned = startItems.map((item) => {
+  const planned = startItems.map((item): PlannedEscalation => {
     const band = item.riskBand ?? 'low';
     const chain: ChainSnapshot = snapshotChain(start.policy, item.category, band);
     const dueAt = addSeconds(now, chain.ackWithinSeconds);
     return { item, band, chain, dueAt, assignee: chain.levels[0]!, id: randomUUID() };
   });
   const firstNotices = notificationsInsert(
-    tx,
     planned.map(({ id, item, assignee, dueAt }) => ({
       organisationId: item.organisationId,
       escalationId: id,
@@ -150,7 +162,8 @@ export function startEscalations(tx: Executor, startItems: EscalatableItem[], st
     start.webhook,
   );
   const inserts: SQLWrapper[] = [
-    tx.insert(escalations).values(
+    rowsInsert(
+      escalations,
       planned.map(({ id, item, band, chain, dueAt, assignee }) => ({
         id,
         organisationId: item.organisationId,
@@ -169,9 +182,8 @@ export function startEscalations(tx: Executor, startItems: EscalatableItem[], st
         createdAt: now,
       })),
     ),
-    assigneesInsert(tx, planned.map(({ id, assignee }) => ({ escalationId: id, staffId: assignee }))),
+    assigneesInsert(planned.map(({ id, assignee }) => ({ escalationId: id, staffId: assignee }))),
     eventsInsert(
-      tx,
       planned.map(({ id, band, dueAt, assignee }) => ({
         escalationId: id,
         type: 'started' as const,
@@ -185,7 +197,7 @@ export function startEscalations(tx: Executor, startItems: EscalatableItem[], st
       })),
     ),
     firstNotices.insert,
-    outboxInsert(tx, [...planned.map(({ id, dueAt }) => timerJob(id, 1, dueAt)), ...firstNotices.webhooks]),
+    outboxInsert([...planned.map(({ id, dueAt }) => timerJob(id, 1, dueAt)), ...firstNotices.webhooks]),
   ];
   const audit = planned.map(
     ({ id, item, band, chain, dueAt, assignee }): AuditEntry => ({
@@ -207,7 +219,7 @@ export function startEscalations(tx: Executor, startItems: EscalatableItem[], st
       at: now,
     }),
   );
-  return { escalationIds: planned.map((p) => p.id), inserts, audit };
+  return { planned, inserts, audit };
 }
 
 export type StepOutcome = 'climbed' | 'reminded' | 'postponed' | 'finished' | 'stale';
@@ -234,7 +246,6 @@ export async function runEscalationStep(
     // What a step writes goes in one statement after the compare-and-set.
     const notification = (notice: Pick<NewNotification, 'recipientStaffId' | 'type' | 'level' | 'dueAt'>) =>
       notificationsInsert(
-        tx,
         [{ ...notice, organisationId: current.organisationId, escalationId: current.id, step, createdAt: now }],
         found.webhook,
       );
@@ -270,8 +281,8 @@ export async function runEscalationStep(
         if (updated.length === 0) return 'stale';
         const assigned = notification({ recipientStaffId: assignee, type: 'assigned', level: decision.toLevel, dueAt: decision.dueAt });
         await insertTogether(tx, [
-          assigneesInsert(tx, [{ escalationId: current.id, staffId: assignee }]),
-          eventsInsert(tx, [
+          assigneesInsert([{ escalationId: current.id, staffId: assignee }]),
+          eventsInsert([
             {
               escalationId: current.id,
               type: 'climbed',
@@ -283,8 +294,8 @@ export async function runEscalationStep(
             },
           ]),
           assigned.insert,
-          outboxInsert(tx, [timerJob(current.id, step, decision.dueAt), ...assigned.webhooks]),
-          auditInsert(tx, [
+          outboxInsert([timerJob(current.id, step, decision.dueAt), ...assigned.webhooks]),
+          auditInsert([
             {
               organisationId: current.organisationId,
               actor: SYSTEM_ACTOR,
@@ -313,7 +324,7 @@ export async function runEscalationStep(
         });
         const jobs = [...(decision.nextAt ? [timerJob(current.id, step, decision.nextAt)] : []), ...reminder.webhooks];
         await insertTogether(tx, [
-          eventsInsert(tx, [
+          eventsInsert([
             {
               escalationId: current.id,
               type: 'reminded',
@@ -325,8 +336,8 @@ export async function runEscalationStep(
             },
           ]),
           reminder.insert,
-          ...(jobs.length ? [outboxInsert(tx, jobs)] : []),
-          auditInsert(tx, [
+          ...(jobs.length ? [outboxInsert(jobs)] : []),
+          auditInsert([
             {
               organisationId: current.organisationId,
               actor: SYSTEM_ACTOR,

@@ -194,7 +194,7 @@ export async function escalateItemManually(
       .select({ webhook: sql<boolean>`${organisations.webhookUrl} is not null` })
       .from(organisations)
       .where(eq(organisations.id, item.organisationId));
-    const started = startEscalations(tx, [item], {
+    const started = startEscalations([item], {
       policy,
       trigger: 'manual',
       reason,
@@ -204,12 +204,12 @@ export async function escalateItemManually(
       webhook: organisation?.webhook ?? false,
     });
     try {
-      await insertTogether(tx, [...started.inserts, auditInsert(tx, started.audit)]);
+      await insertTogether(tx, [...started.inserts, auditInsert(started.audit)]);
     } catch (error) {
       if (isUniqueViolation(error)) throw conflict('The item already has an open escalation');
       throw error;
     }
-    return started.escalationIds[0]!;
+    return started.planned[0]!.id;
   });
   deps.relay.nudge();
   return escalationId;

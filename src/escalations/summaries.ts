@@ -18,11 +18,25 @@ export interface EscalationSummary {
   resolvedAt: string | null;
 }
 
-/**
- * The latest escalation of each item (the open one if any), in one query per table.
- * `justStarted`: escalations started by this request, which cannot have planned actions yet.
- */
-export async function escalationSummaries(db: Executor, itemIds: string[], now = new Date(), { justStarted = false } = {}) {
+/** An escalation this request started, as the summary shows it: nothing has happened to it yet. */
+export function startedSummary(id: string, assignee: { id: string; name: string }, dueAt: Date): EscalationSummary {
+  return {
+    id,
+    state: 'open',
+    level: 1,
+    assignee,
+    dueAt: dueAt.toISOString(),
+    overdue: false,
+    managerPosition: null,
+    plannedActions: [],
+    outcome: null,
+    outcomeNote: null,
+    resolvedAt: null,
+  };
+}
+
+/** The latest escalation of each item (the open one if any), in one query per table. */
+export async function escalationSummaries(db: Executor, itemIds: string[], now = new Date()) {
   const result = new Map<string, EscalationSummary>();
   if (itemIds.length === 0) return result;
   const rows = await db
@@ -35,7 +49,7 @@ export async function escalationSummaries(db: Executor, itemIds: string[], now =
   for (const row of rows) if (!latest.has(row.escalation.itemId)) latest.set(row.escalation.itemId, row);
   const escalationIds = [...latest.values()].map((r) => r.escalation.id);
   const actions =
-    escalationIds.length && !justStarted
+    escalationIds.length
       ? await db
           .select()
           .from(escalationActions)

@@ -130,29 +130,38 @@ const threadOfOne = (row: ItemRow, today: Date) =>
     today,
   );
 
-/**
- * Items as the API shows them: with their escalation, priority links and thread of repeats.
- * `justRecorded`: the rows were written by this request, so none is linked to a priority yet and
- * only the threads they joined can hold other items.
- */
-export async function presentItems(db: Executor, rows: ItemRow[], { justRecorded = false } = {}) {
+/** Items as the API shows them: with their escalation, priority links and thread of repeats. */
+export async function presentItems(db: Executor, rows: ItemRow[]) {
   const ids = rows.map((r) => r.id);
-  const summaries = await escalationSummaries(db, ids, new Date(), { justStarted: justRecorded });
-  const links =
-    ids.length && !justRecorded
-      ? await db
-          .select({ itemId: itemPriorities.itemId, id: priorities.id, title: priorities.title, active: priorities.active })
-          .from(itemPriorities)
-          .innerJoin(priorities, eq(priorities.id, itemPriorities.priorityId))
-          .where(and(inArray(itemPriorities.itemId, ids)))
-      : [];
-  const threaded = justRecorded ? rows.filter((row) => row.threadId !== null) : rows;
-  const threads = await threadSummaries(db, [...new Set(threaded.map(threadKeyOf))]);
+  const summaries = await escalationSummaries(db, ids, new Date());
+  const links = ids.length
+    ? await db
+        .select({ itemId: itemPriorities.itemId, id: priorities.id, title: priorities.title, active: priorities.active })
+        .from(itemPriorities)
+        .innerJoin(priorities, eq(priorities.id, itemPriorities.priorityId))
+        .where(and(inArray(itemPriorities.itemId, ids)))
+    : [];
+  const threads = await threadSummaries(db, [...new Set(rows.map(threadKeyOf))]);
   return rows.map((row) =>
     presentItem(row, {
       escalation: summaries.get(row.id) ?? null,
       priorities: links.filter((l) => l.itemId === row.id).map(({ id, title, active }) => ({ id, title, active })),
-      thread: threads.get(threadKeyOf(row)) ?? (justRecorded ? threadOfOne(row, new Date()) : null),
+      thread: threads.get(threadKeyOf(row)) ?? null,
+    }),
+  );
+}
+
+/**
+ * Items this request has just written, with the escalations it started: none is linked to a
+ * priority yet, and only the threads they joined can hold other items, so at most one query.
+ */
+export async function presentRecordedItems(db: Executor, rows: ItemRow[], started: Map<string, EscalationSummary>) {
+  const today = new Date();
+  const threads = await threadSummaries(db, [...new Set(rows.filter((row) => row.threadId !== null).map(threadKeyOf))], today);
+  return rows.map((row) =>
+    presentItem(row, {
+      escalation: started.get(row.id) ?? null,
+      thread: threads.get(threadKeyOf(row)) ?? threadOfOne(row, today),
     }),
   );
 }

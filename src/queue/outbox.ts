@@ -2,6 +2,7 @@ import { asc, inArray, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database, Executor } from '../db/client.js';
 import { outbox } from '../db/schema.js';
+import { rowsInsert } from '../db/together.js';
 import type { JobPayloads, QueueName, QueueSet } from './queues.js';
 
 export interface OutboxMessage<Q extends QueueName = QueueName> {
@@ -14,12 +15,13 @@ export interface OutboxMessage<Q extends QueueName = QueueName> {
 
 /** Written in the caller's transaction, so a job exists exactly when the data it concerns does. */
 export async function writeOutbox(tx: Executor, messages: OutboxMessage[]) {
-  if (messages.length > 0) await outboxInsert(tx, messages);
+  if (messages.length > 0) await tx.execute(outboxInsert(messages));
 }
 
 /** The insert of writeOutbox, to send with other inserts (insertTogether). */
-export function outboxInsert(tx: Executor, messages: OutboxMessage[]) {
-  return tx.insert(outbox).values(
+export function outboxInsert(messages: OutboxMessage[]) {
+  return rowsInsert(
+    outbox,
     messages.map((m) => ({
       queue: m.queue,
       jobName: m.jobName,
