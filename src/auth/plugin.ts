@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RateLimiter, RateLimitRule } from '../http/rate-limit.js';
 import fp from 'fastify-plugin';
 import type { Database } from '../db/client.js';
+import { preparedPer } from '../db/prepared.js';
 import { apiTokens, staff, staffWards } from '../db/schema.js';
 import type { Role } from '../domain/taxonomy.js';
 import { AppError } from '../http/errors.js';
@@ -35,8 +36,8 @@ export function tenantOf(request: FastifyRequest): TenantPrincipal {
 // The scheme name is case-insensitive (RFC 9110 section 11.1).
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/i;
 
-export async function resolvePrincipal(db: Database, token: string): Promise<Principal | null> {
-  const [row] = await db
+const tokenLookup = preparedPer((db) =>
+  db
     .select({
       tokenId: apiTokens.id,
       kind: apiTokens.kind,
@@ -48,8 +49,13 @@ export async function resolvePrincipal(db: Database, token: string): Promise<Pri
     })
     .from(apiTokens)
     .leftJoin(staff, eq(staff.id, apiTokens.staffId))
-    .where(and(eq(apiTokens.tokenHash, hashToken(token)), isNull(apiTokens.revokedAt)))
-    .limit(1);
+    .where(and(eq(apiTokens.tokenHash, sql.placeholder('tokenHash')), isNull(apiTokens.revokedAt)))
+    .limit(1)
+    .prepare('token_lookup'),
+);
+
+export async function resolvePrincipal(db: Database, token: string): Promise<Principal | null> {
+  const [row] = await tokenLookup(db).execute({ tokenHash: hashToken(token) });
   if (!row) return null;
   if (row.kind === 'platform_admin') {
     return { tokenId: row.tokenId, role: 'platform_admin', organisationId: null, staffId: null, wardIds: [] };

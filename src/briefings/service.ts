@@ -4,6 +4,7 @@ import { assertWardReadable, isWardStaff, wardScope, type TenantPrincipal } from
 import type { Database, Executor } from '../db/client.js';
 import { briefings, escalationPolicies, items, organisations, positionChanges, staff, wards } from '../db/schema.js';
 import { constraintOf } from '../db/errors.js';
+import { preparedPer } from '../db/prepared.js';
 import { riskBand, riskScore } from '../domain/risk.js';
 import { DEFAULT_MIN_BAND } from '../domain/escalation.js';
 import { conflict, notFound } from '../http/errors.js';
@@ -61,8 +62,8 @@ function freeTextFields(input: NewBriefing): ScreenedField[] {
  * The ward's settings a briefing needs, in one query: risk bands, identifier policy, webhook,
  * escalation policy, and the names of the managers the policy sends escalations to first.
  */
-async function wardContext(db: Database, organisationId: string, wardId: string) {
-  const [context] = await db
+const wardContext = preparedPer((db) =>
+  db
     .select({
       bandThresholds: organisations.bandThresholds,
       identifierPolicy: organisations.identifierPolicy,
@@ -77,9 +78,9 @@ async function wardContext(db: Database, organisationId: string, wardId: string)
     .from(wards)
     .innerJoin(organisations, eq(organisations.id, wards.organisationId))
     .leftJoin(escalationPolicies, eq(escalationPolicies.wardId, wards.id))
-    .where(and(eq(wards.id, wardId), eq(wards.organisationId, organisationId)));
-  return context;
-}
+    .where(and(eq(wards.id, sql.placeholder('wardId')), eq(wards.organisationId, sql.placeholder('organisationId'))))
+    .prepare('ward_context'),
+);
 
 /**
  * Records a briefing and its items, and starts the escalations they need, in one statement:
@@ -94,7 +95,7 @@ export async function recordBriefing(
 ) {
   const { db } = deps;
   if (!isWardStaff(principal, input.wardId)) throw notFound('Ward');
-  const context = await wardContext(db, principal.organisationId, input.wardId);
+  const [context] = await wardContext(db).execute({ wardId: input.wardId, organisationId: principal.organisationId });
   if (!context) throw notFound('Ward');
 
   const screen = screenFreeText(freeTextFields(input), context.identifierPolicy);

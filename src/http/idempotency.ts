@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { startPeriodic } from '../background.js';
 import type { Database } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema.js';
+import { preparedPer } from '../db/prepared.js';
 import { AppError } from './errors.js';
 
 const HEADER = 'idempotency-key';
@@ -37,6 +38,46 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+const claimedUntil = sql`now() + make_interval(secs => ${sql.raw(String(CLAIM_SECONDS))})`;
+
+/** Claims a key, or takes over an abandoned claim for the same request; returns a row if claimed. */
+const claimKey = preparedPer((db) =>
+  db
+    .insert(idempotencyKeys)
+    .values({
+      tokenId: sql.placeholder('tokenId'),
+      key: sql.placeholder('key'),
+      requestHash: sql.placeholder('fingerprint'),
+      state: 'in_progress',
+      lockedUntil: claimedUntil,
+    })
+    .onConflictDoUpdate({
+      target: [idempotencyKeys.tokenId, idempotencyKeys.key],
+      set: { lockedUntil: claimedUntil, createdAt: sql`now()` },
+      setWhere: and(
+        eq(idempotencyKeys.state, 'in_progress'),
+        eq(idempotencyKeys.requestHash, sql.placeholder('fingerprint')),
+        lt(idempotencyKeys.lockedUntil, sql`now()`),
+      ),
+    })
+    .returning({ key: idempotencyKeys.key })
+    .prepare('idempotency_claim'),
+);
+
+const completeKey = preparedPer((db) =>
+  db
+    .update(idempotencyKeys)
+    .set({
+      state: 'completed',
+      // set() takes SQL, not a bare placeholder.
+      responseStatus: sql`${sql.placeholder('status')}`,
+      responseBody: sql`${sql.placeholder('body')}`,
+      responseContentType: sql`${sql.placeholder('contentType')}`,
+    })
+    .where(and(eq(idempotencyKeys.tokenId, sql.placeholder('tokenId')), eq(idempotencyKeys.key, sql.placeholder('key'))))
+    .prepare('idempotency_complete'),
+);
+
 /**
  * Offline-safe POSTs: with an Idempotency-Key, a POST runs at most once per token and key.
  * A repeat with the same body replays the stored answer; a different body is 422; a repeat
@@ -59,26 +100,7 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { db: 
     const tokenId = request.principal.tokenId;
     const fingerprint = requestFingerprint(request);
 
-    const claimed = await db
-      .insert(idempotencyKeys)
-      .values({
-        tokenId,
-        key,
-        requestHash: fingerprint,
-        state: 'in_progress',
-        lockedUntil: sql`now() + make_interval(secs => ${CLAIM_SECONDS})`,
-      })
-      .onConflictDoUpdate({
-        target: [idempotencyKeys.tokenId, idempotencyKeys.key],
-        set: { lockedUntil: sql`now() + make_interval(secs => ${CLAIM_SECONDS})`, createdAt: sql`now()` },
-        // Take over only an abandoned claim for the same request.
-        setWhere: and(
-          eq(idempotencyKeys.state, 'in_progress'),
-          eq(idempotencyKeys.requestHash, fingerprint),
-          lt(idempotencyKeys.lockedUntil, sql`now()`),
-        ),
-      })
-      .returning({ key: idempotencyKeys.key });
+    const claimed = await claimKey(db).execute({ tokenId, key, fingerprint });
     if (claimed.length > 0) {
       request.idempotencyClaim = { tokenId, key };
       return;
@@ -111,15 +133,13 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { db: 
       await db.delete(idempotencyKeys).where(where);
       return payload;
     }
-    await db
-      .update(idempotencyKeys)
-      .set({
-        state: 'completed',
-        responseStatus: reply.statusCode,
-        responseBody: typeof payload === 'string' ? payload : payload == null ? '' : String(payload),
-        responseContentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
-      })
-      .where(where);
+    await completeKey(db).execute({
+      tokenId: claim.tokenId,
+      key: claim.key,
+      status: reply.statusCode,
+      body: typeof payload === 'string' ? payload : payload == null ? '' : String(payload),
+      contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
+    });
     return payload;
   });
 });
