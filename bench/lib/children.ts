@@ -17,10 +17,11 @@ export function buildService() {
   execFileSync('npm', ['run', 'build'], { cwd: REPO_ROOT, stdio: 'ignore' });
 }
 
-/** `node dist/main.js` (see buildService) with only the environment given (plus PATH and HOME). */
+/** `node dist/main.js` as `npm start` runs it (see buildService), with only the environment given (plus PATH and HOME). */
 export function startService(target: Target, env: Record<string, string>): ChildHandle {
-  // For profiling under the bench's load, e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const nodeArgs = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  // The heap limit `npm start` and the container image set; then, for profiling under the bench's
+  // load, e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = ['--max-old-space-size=256', ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   return spawnService({
     kind: env.ROLE ?? 'service',
     entry: 'compiled',

@@ -150,16 +150,18 @@ export function markdown(r: Results, resultsFile: string): string {
       ),
       '',
       table(
-        ['run', 'req/s', 'p50 / p90 / p99 / max ms', 'non-2xx', 'errors', 'transactions per request (reads included)', 'rows inserted per request', 'audit events unsealed at the end / all sealed after'],
+        ['run', 'req/s', 'p50 / p90 / p99 / max ms', 'non-2xx', 'errors', 'server CPU ms per request', 'machine busy', 'transactions per request (reads included)', 'rows inserted per request', 'audit events unsealed at the end / all sealed after'],
         cap.runs.map((x) => [`${x.server} c=${x.connections} round ${x.round}`, x.throughput,
           `${x.latencyMs.p50} / ${x.latencyMs.p90} / ${x.latencyMs.p99} / ${x.latencyMs.max}`, x.non2xx, x.errors,
+          x.serverCpuMsPerRequest ?? '', x.machineBusyPercent === undefined ? '' : `${x.machineBusyPercent}%`,
           x.transactionsPerRequest, x.rowsInsertedPerRequest,
           x.auditSealing ? `${x.auditSealing.pendingAtEnd} / ${x.auditSealing.sealedAfterMs ?? 'over 60 000'} ms` : '']),
       ),
       '',
       `One request recorded in-process (no HTTP, no load; ${cap.census.escalationsStarted} of its items escalated): ` +
-        `${cap.census.statements} SQL statements (${cap.census.inTransaction} inside the transaction, plus 2 for the ` +
-        `Idempotency-Key claim and completion), ${cap.census.totalMs} ms; it holds the trust's audit lock ` +
+        `${cap.census.statements} SQL statements (` +
+        (cap.census.inTransaction ? `${cap.census.inTransaction} inside an explicit transaction` : 'its writes all in one statement') +
+        `; plus 2 for the Idempotency-Key claim and completion), ${cap.census.totalMs} ms; it holds the trust's audit lock ` +
         `${cap.census.auditLockHeldMs} ms (its audit events are sealed into the chain in the background).`,
       '',
       table(['statements by purpose', 'count', 'ms'], Object.entries(cap.census.byKind).map(([k, v]) => [k, v.count, v.ms])),
