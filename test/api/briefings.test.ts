@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
+import { putPolicy } from '../helpers/escalation.js';
 import {
   briefingBody,
   createOrganisation,
@@ -88,6 +89,43 @@ describe('recording a briefing', () => {
     const item = await get(ctx.app, `/v1/items/${res.body.items[0].id}`, org.governance.token);
     expect(item.status).toBe(200);
     expect(item.body).toEqual(res.body.items[0]);
+  });
+
+  it('answers with the items as stored, including the escalations it started and the threads it joined', async () => {
+    const other = await createOrganisation(ctx.app);
+    const ward = other.wards[0]!;
+    await putPolicy(ctx, other, ward.id, {
+      levels: [{ staffId: other.middleManager.id }, { staffId: other.seniorManager.id }],
+      categoryRoutes: { equipment: other.seniorManager.id },
+    });
+    const pumps = { kind: 'problem', category: 'equipment', description: 'Infusion pumps failing their safety check', consequence: 4, likelihood: 3 };
+    const first = await post(ctx.app, '/v1/briefings', ward.deviceToken, { wardId: ward.id, date: '2026-06-01', items: [pumps] });
+    expect(first.status, first.raw).toBe(201);
+
+    const second = await post(ctx.app, '/v1/briefings', ward.deviceToken, {
+      wardId: ward.id,
+      date: '2026-06-02',
+      items: [
+        { ...pumps, recurrenceOf: first.body.items[0].id },
+        { kind: 'risk', category: 'staffing', description: 'Two nurses short on the night shift', consequence: 3, likelihood: 5, needsChange: true },
+        { kind: 'good_practice', category: 'communication', description: 'Handover checklist used on every bed' },
+      ],
+    });
+    expect(second.status, second.raw).toBe(201);
+    const [repeat, staffing, good] = second.body.items;
+    // Level 1 of each chain: the policy's first level, or the category's route (equipment), named.
+    expect(staffing.escalation).toMatchObject({ level: 1, state: 'open', assignee: { id: other.middleManager.id, name: expect.any(String) } });
+    expect(staffing.escalation.assignee.name.length).toBeGreaterThan(0);
+    expect(repeat.escalation).toMatchObject({ level: 1, assignee: { id: other.seniorManager.id } });
+    expect(repeat.recurrence).toMatchObject({ recurrenceOf: first.body.items[0].id, source: 'named', timesRaised: 2, firstRaisedOn: '2026-06-01' });
+    expect(good.escalation).toBeNull();
+
+    // What the create answer said is exactly what the stored briefing shows.
+    const read = await get(ctx.app, `/v1/briefings/${second.body.id}`, other.governance.token);
+    expect(read.status, read.raw).toBe(200);
+    const { redactions, unroutedItemIds, ...created } = second.body;
+    expect({ redactions, unroutedItemIds }).toEqual({ redactions: [], unroutedItemIds: [] });
+    expect(created).toEqual(read.body);
   });
 
   it('grades each band boundary with the default NPSA cut-offs', async () => {
