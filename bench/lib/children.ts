@@ -19,9 +19,9 @@ export function buildService() {
 
 /** `node dist/main.js` as `npm start` runs it (see buildService), with only the environment given (plus PATH and HOME). */
 export function startService(target: Target, env: Record<string, string>): ChildHandle {
-  // The heap limit `npm start` and the container image set; then, for profiling under the bench's
-  // load, e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const nodeArgs = ['--max-old-space-size=256', ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+  // Node's options as `npm start` gives them (the heap limit); then, for profiling under the
+  // bench's load, e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = [...startNodeArgs(), ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   return spawnService({
     kind: env.ROLE ?? 'service',
     entry: 'compiled',
@@ -35,6 +35,14 @@ export function startService(target: Target, env: Record<string, string>): Child
       ...env,
     },
   });
+}
+
+/** The options between `node` and `dist/main.js` in package.json's start script. */
+function startNodeArgs(): string[] {
+  const start: string = JSON.parse(readFileSync(`${REPO_ROOT}package.json`, 'utf8')).scripts.start;
+  const [node, ...args] = start.split(' ');
+  if (node !== 'node' || args.pop() !== 'dist/main.js') throw new Error(`unexpected start script: ${start}`);
+  return args;
 }
 
 export function startApi(target: Target, port: number): ChildHandle {

@@ -42,10 +42,12 @@ export function rowsInsert<T extends PgTable>(
 ): SQL {
   if (rows.length === 0) throw new Error(`rowsInsert(${getTableName(table)}): no rows`);
   const names = columnsOf(table);
-  const keys = Object.keys(rows[0] ?? {}).filter((key) => (rows[0] as Record<string, unknown>)[key] !== undefined);
+  const given = (row: object) => Object.entries(row).filter(([, value]) => value !== undefined).map(([key]) => key);
+  const keys = given(rows[0]!);
   const record: Record<string, unknown>[] = rows.map((row) => {
     const values = row as Record<string, unknown>;
-    if (Object.keys(values).filter((key) => values[key] !== undefined).length !== keys.length) {
+    const own = given(row);
+    if (own.length !== keys.length || own.some((key) => !keys.includes(key))) {
       throw new Error(`rowsInsert(${getTableName(table)}): every row must give the same properties`);
     }
     return Object.fromEntries(keys.map((key) => [names.get(key) ?? unknownColumn(table, key), values[key]]));

@@ -13,11 +13,21 @@ import {
 } from '../domain/escalation.js';
 import { AppError, conflict, notFound } from '../http/errors.js';
 import { screenFreeText, type ScreenedField } from '../items/screening.js';
-import { writeOutbox } from '../queue/outbox.js';
+import { outboxInsert } from '../queue/outbox.js';
 import { canReadEscalation } from './access.js';
 import { actorOf, recordAudit, textRef } from '../audit/record.js';
 import { recordPosition } from '../alignment/positions.js';
-import { assigneesInsert, notificationsInsert, recordEvents, timerJob, type EscalationRow, type Relay } from './engine.js';
+import {
+  assigneesInsert,
+  eventsInsert,
+  notificationsInsert,
+  recordEvents,
+  timerJob,
+  type EscalationRow,
+  type NewEscalationEvent,
+  type Relay,
+} from './engine.js';
+import { insertTogether } from '../db/together.js';
 
 export type ActionInput =
   | { action: 'acknowledge' }
@@ -124,19 +134,22 @@ async function applyAction(
       .update(escalations)
       .set({ ...set, state: to, ...(replacesTimer ? { step: sql`${escalations.step} + 1` } : {}) })
       .where(eq(escalations.id, current.id));
-  const event = (details: Record<string, unknown>, replacesTimer: boolean, level = current.level, assignee = current.assigneeStaffId) =>
-    recordEvents(tx, [
-      {
-        escalationId: current.id,
-        type: EVENT_OF[input.action],
-        step: replacesTimer ? nextStep : null,
-        level,
-        assigneeStaffId: assignee,
-        ...actor,
-        details,
-        at: now,
-      },
-    ]);
+  const eventOf = (
+    details: Record<string, unknown>,
+    replacesTimer: boolean,
+    level = current.level,
+    assignee = current.assigneeStaffId,
+  ): NewEscalationEvent => ({
+    escalationId: current.id,
+    type: EVENT_OF[input.action],
+    step: replacesTimer ? nextStep : null,
+    level,
+    assigneeStaffId: assignee,
+    ...actor,
+    details,
+    at: now,
+  });
+  const event = (details: Record<string, unknown>, replacesTimer: boolean) => recordEvents(tx, [eventOf(details, replacesTimer)]);
 
   switch (input.action) {
     case 'acknowledge': {
@@ -242,8 +255,6 @@ async function applyAction(
       },
       true,
     );
-    await tx.execute(assigneesInsert([{ escalationId: current.id, staffId }]));
-    await event({ ...details, fromLevel: current.level + 1, fromStaffId: current.assigneeStaffId }, true, level, staffId);
     const notice = notificationsInsert(
       [
         {
@@ -259,8 +270,13 @@ async function applyAction(
       ],
       webhook,
     );
-    await tx.execute(notice.insert);
-    await writeOutbox(tx, [timerJob(current.id, nextStep, dueAt), ...notice.webhooks]);
+    // What the move writes after the update goes in one statement, as a timer's climb does.
+    await insertTogether(tx, [
+      assigneesInsert([{ escalationId: current.id, staffId }]),
+      eventsInsert([eventOf({ ...details, fromLevel: current.level + 1, fromStaffId: current.assigneeStaffId }, true, level, staffId)]),
+      notice.insert,
+      outboxInsert([timerJob(current.id, nextStep, dueAt), ...notice.webhooks]),
+    ]);
   }
 }
 

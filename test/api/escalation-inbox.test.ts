@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ESCALATION_ACTIONS, ESCALATION_STATES, nextState, type EscalationAction } from '../../src/domain/escalation.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
-import { nextDate, putPolicy, raiseHighRiskItem } from '../helpers/escalation.js';
+import { eq } from 'drizzle-orm';
+import { escalations } from '../../src/db/schema.js';
+import { jobIds } from '../../src/queue/queues.js';
+import { nextDate, putPolicy, raiseHighRiskItem, waitFor } from '../helpers/escalation.js';
 import { briefingBody, createOrganisation, get, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
@@ -109,6 +112,19 @@ describe('the manager works an escalation through to resolution', () => {
     const escalated = await post(ctx.app, `/v1/escalations/${id}/escalate`, org.middleManager.token, bodies.escalate());
     expect(escalated.body).toMatchObject({ state: 'open', level: 2, assignee: { id: org.seniorManager.id } });
     expect(new Date(escalated.body.dueAt).getTime()).toBeGreaterThan(Date.now());
+    // The move is in the history, the new manager is told, and the new deadline has its timer.
+    expect(escalated.body.history.at(-1)).toMatchObject({
+      type: 'escalated',
+      level: 2,
+      assignee: { id: org.seniorManager.id },
+      actor: { id: org.middleManager.id },
+      details: { fromLevel: 1, fromStaffId: org.middleManager.id },
+    });
+    const told = await get(ctx.app, '/v1/notifications', org.seniorManager.token);
+    expect(told.body.data.filter((n: { escalationId: string }) => n.escalationId === id)).toMatchObject([{ type: 'assigned' }]);
+    const [row] = await ctx.database.db.select({ step: escalations.step }).from(escalations).where(eq(escalations.id, id));
+    const timer = await waitFor(() => ctx.queues.get('escalation-steps').getJob(jobIds.escalationStep(id, row!.step)), 15_000, 'the timer');
+    expect(timer.delay).toBeGreaterThan(0);
     // The first manager can still read it but no longer act.
     expect((await get(ctx.app, `/v1/escalations/${id}`, org.middleManager.token)).status).toBe(200);
     expect((await post(ctx.app, `/v1/escalations/${id}/comment`, org.middleManager.token, bodies.comment())).status).toBe(403);

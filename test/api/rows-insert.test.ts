@@ -54,6 +54,7 @@ describe('rowsInsert', () => {
 
   it('refuses rows that disagree on their properties, and an empty list', () => {
     expect(() => rowsInsert(probe, [{ label: 'a', score: 1 }, { label: 'b' }])).toThrow(/same properties/);
+    expect(() => rowsInsert(probe, [{ label: 'a', score: 1 }, { label: 'b', flagged: true }])).toThrow(/same properties/);
     expect(() => rowsInsert(probe, [])).toThrow(/no rows/);
   });
 
