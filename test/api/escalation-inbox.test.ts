@@ -47,25 +47,26 @@ async function escalationIn(state: (typeof ESCALATION_STATES)[number]) {
 }
 
 describe('manager actions follow the state rules', () => {
-  for (const state of ESCALATION_STATES) {
-    for (const action of ESCALATION_ACTIONS) {
+  const cases = ESCALATION_STATES.flatMap((state) =>
+    ESCALATION_ACTIONS.map((action) => {
       const allowed = nextState(state, action) !== null;
-      it(`${action} on ${state}: ${allowed ? 'allowed' : '409'}`, async () => {
-        const { id } = await escalationIn(state);
-        const res = await post(ctx.app, `/v1/escalations/${id}/${action}`, org.middleManager.token, bodies[action]());
-        if (!allowed) {
-          expect(res.status).toBe(409);
-          expect(res.headers['content-type']).toContain('application/problem+json');
-          const after = await get(ctx.app, `/v1/escalations/${id}`, org.middleManager.token);
-          expect(after.body.state).toBe(state);
-          return;
-        }
-        expect(res.status, JSON.stringify(res.body)).toBe(200);
-        expect(res.body.state).toBe(nextState(state, action));
-        expect(res.body.history.at(-1).actor).toMatchObject({ id: org.middleManager.id });
-      });
+      return { state, action, allowed, outcome: allowed ? 'allowed' : '409' };
+    }),
+  );
+  it.each(cases)('$action on $state: $outcome', async ({ state, action, allowed }) => {
+    const { id } = await escalationIn(state);
+    const res = await post(ctx.app, `/v1/escalations/${id}/${action}`, org.middleManager.token, bodies[action]());
+    if (!allowed) {
+      expect(res.status).toBe(409);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+      const after = await get(ctx.app, `/v1/escalations/${id}`, org.middleManager.token);
+      expect(after.body.state).toBe(state);
+      return;
     }
-  }
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.state).toBe(nextState(state, action));
+    expect(res.body.history.at(-1).actor).toMatchObject({ id: org.middleManager.id });
+  });
 });
 
 describe('the manager works an escalation through to resolution', () => {

@@ -19,13 +19,12 @@ describe('escalation state transitions', () => {
     snooze: { open: 'open', acknowledged: 'acknowledged', in_progress: 'in_progress', resolved: null },
     comment: { open: 'open', acknowledged: 'acknowledged', in_progress: 'in_progress', resolved: 'resolved' },
   };
-  for (const action of ESCALATION_ACTIONS) {
-    for (const state of ESCALATION_STATES) {
-      it(`${action} from ${state} -> ${expected[action]![state] ?? 'refused'}`, () => {
-        expect(nextState(state, action)).toBe(expected[action]![state]);
-      });
-    }
-  }
+  const cases = ESCALATION_ACTIONS.flatMap((action) =>
+    ESCALATION_STATES.map((state) => ({ action, state, outcome: expected[action]![state] ?? 'refused' })),
+  );
+  it.each(cases)('$action from $state -> $outcome', ({ action, state }) => {
+    expect(nextState(state, action)).toBe(expected[action]![state]);
+  });
 });
 
 describe('what a due timer does', () => {
@@ -59,6 +58,16 @@ describe('what a due timer does', () => {
     expect(decideTimer(chain, { ...open, level: 2, snoozedUntil }, now)).toEqual({ kind: 'postpone', until: snoozedUntil });
     expect(decideTimer(chain, { ...open, level: 0, snoozedUntil }, now).kind).toBe('climb');
     expect(decideTimer(chain, { ...open, level: 2, snoozedUntil: new Date('2026-11-30T09:00:00Z') }, now).kind).toBe('remind');
+  });
+  it('counts deadlines and reminders in elapsed time, across both clock changes in London', () => {
+    const hour = { ...chain, ackWithinSeconds: 3_600, repeatEverySeconds: 3_600 };
+    // 29 March 2026: 01:00 GMT becomes 02:00 BST. 00:30 GMT plus one hour is 02:30 on the wall clock.
+    const spring = new Date('2026-03-29T00:30:00Z');
+    expect(decideTimer(hour, open, spring)).toEqual({ kind: 'climb', toLevel: 1, dueAt: new Date('2026-03-29T01:30:00Z') });
+    // 25 October 2026: 02:00 BST becomes 01:00 GMT. 01:30 BST plus one hour is 01:30 GMT: the wall clock repeats.
+    const autumn = new Date('2026-10-25T00:30:00Z');
+    expect(decideTimer(hour, open, autumn)).toEqual({ kind: 'climb', toLevel: 1, dueAt: new Date('2026-10-25T01:30:00Z') });
+    expect(decideTimer(hour, { ...open, level: 2 }, autumn)).toMatchObject({ kind: 'remind', nextAt: new Date('2026-10-25T01:30:00Z') });
   });
   it('with maxRepeats 0, the last level gets no reminders', () => {
     expect(decideTimer({ ...chain, maxRepeats: 0 }, { ...open, level: 2 }, now)).toEqual({ kind: 'none' });
