@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { HAZARD_LOG_PAGE, HAZARD_LOG_YAML, parseHazardLog, readHazardLog, type HazardLog } from '../../tools/clinical-safety/hazard-log.js';
+import { HAZARD_LOG_PAGE, HAZARD_LOG_YAML, parseHazardLog, readHazardLog, type Hazard, type HazardLog } from '../../tools/clinical-safety/hazard-log.js';
 import { renderHazardLog } from '../../tools/clinical-safety/render.js';
 import { LIKELIHOODS, SEVERITIES, acceptability, riskRating } from '../../tools/clinical-safety/risk-matrix.js';
 import { declaredTestsInSource } from '../../tools/clinical-safety/test-names.js';
@@ -68,12 +68,12 @@ describe('the traceability check', () => {
      });`,
   );
   const sample = (file: string, test: string) => ({ file, test });
-  const base = {
+  const base: Pick<Hazard, 'causes' | 'effect' | 'initialRisk' | 'status'> = {
     causes: ['a cause'],
     effect: 'an effect',
     initialRisk: { severity: 'Major', likelihood: 'High' },
     status: 'closed',
-  } as const;
+  };
   const broken: HazardLog = {
     system: 'sample',
     release: '0.0.0',
