@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { HAZARD_LOG_PAGE, HAZARD_LOG_YAML, parseHazardLog, readHazardLog, type Hazard, type HazardLog } from '../../tools/clinical-safety/hazard-log.js';
-import { renderHazardLog } from '../../tools/clinical-safety/render.js';
-import { LIKELIHOODS, SEVERITIES, acceptability, riskRating } from '../../tools/clinical-safety/risk-matrix.js';
-import { declaredTestsInSource } from '../../tools/clinical-safety/test-names.js';
-import { traceabilityProblems } from '../../tools/clinical-safety/traceability.js';
+import { HAZARD_LOG_PAGE, HAZARD_LOG_YAML, parseHazardLog, readHazardLog, type Hazard, type HazardLog } from './lib/hazard-log.js';
+import { renderHazardLog } from './lib/render.js';
+import { LIKELIHOODS, SEVERITIES, acceptability, riskRating } from './lib/risk-matrix.js';
+import { declaredTestsInSource } from './lib/test-names.js';
+import { traceabilityProblems } from './lib/traceability.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const log = readHazardLog(join(root, HAZARD_LOG_YAML));

@@ -8,7 +8,7 @@ import { traceabilityProblems } from './traceability.js';
  * `npm run hazard-log`: renders docs/clinical-safety/hazard-log.md from hazard-log.yaml, and
  * lists what makes the log untrue (the same check the test runs), exiting 1 if anything does.
  */
-const root = fileURLToPath(new URL('../../', import.meta.url));
+const root = fileURLToPath(new URL('../../../', import.meta.url));
 const log = readHazardLog(`${root}${HAZARD_LOG_YAML}`);
 writeFileSync(`${root}${HAZARD_LOG_PAGE}`, renderHazardLog(log));
 console.log(`wrote ${HAZARD_LOG_PAGE} (${log.hazards.length} hazards)`);
