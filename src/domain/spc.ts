@@ -1,6 +1,7 @@
 /**
  * XmR (individuals) statistical process control chart following NHS England
- * "Making Data Count" conventions. Pure: values in, values out.
+ * "Making Data Count" as NHSRplotthedots 0.2 implements it with its defaults (moving-range
+ * screening, rule priority, no assurance on a neutral measure). Pure: values in, values out.
  */
 
 export type ImprovementDirection = 'up' | 'down' | 'neutral';
@@ -44,17 +45,33 @@ export interface XmrChart {
 export const PROCESS_LIMIT_FACTOR = 2.66;
 /** The near-limit (2 sigma) lines sit two thirds of the way to the process limits. */
 export const NEAR_LIMIT_FACTOR = (2 / 3) * PROCESS_LIMIT_FACTOR;
+/**
+ * Upper range limit of the moving-range chart (D4 = 3.267 for ranges of two points): a moving
+ * range at least this many times the mean moving range is screened out before AMR is taken, as
+ * NHSRplotthedots does by default, so one wild jump does not widen the limits for every point.
+ */
+export const MOVING_RANGE_SCREEN_FACTOR = 3.267;
 /** Limits from fewer points than this are provisional ("trial") per Making Data Count. */
 export const MIN_POINTS_FOR_FIRM_LIMITS = 12;
 /** Run length for the shift and trend rules. */
 export const RUN_LENGTH = 7;
 
-/** Rules in priority order: when a point breaks several, the first listed is reported. */
-const RULE_PRIORITY: readonly SpecialCauseRule[] = ['outside_limits', 'shift', 'trend', 'two_of_three'];
+/** Rules in NHSRplotthedots' priority order: when a point breaks several, the first listed is reported. */
+const RULE_PRIORITY: readonly SpecialCauseRule[] = ['outside_limits', 'trend', 'two_of_three', 'shift'];
 
 type Side = 'high' | 'low';
 /** Per point, the side for each rule it triggered. */
 type RuleHits = Map<SpecialCauseRule, Side>[];
+
+export interface XmrLimits {
+  mean: number;
+  /** Mean of the moving ranges left after screening. */
+  averageMovingRange: number;
+  upperProcessLimit: number;
+  lowerProcessLimit: number;
+  upperNearLimit: number;
+  lowerNearLimit: number;
+}
 
 function kindFor(side: Side, improvement: ImprovementDirection): SpecialCauseKind {
   if (improvement === 'neutral') return 'neutral';
@@ -64,6 +81,29 @@ function kindFor(side: Side, improvement: ImprovementDirection): SpecialCauseKin
 
 function average(values: readonly number[]): number {
   return values.reduce((sum, v) => sum + v, 0) / values.length;
+}
+
+/**
+ * Centre line and limits of an XmR chart from at least two values. Moving ranges of at least
+ * 3.267 x their mean are left out of AMR; when every moving range is 0 there is nothing to screen.
+ */
+export function xmrLimits(values: readonly number[]): XmrLimits {
+  if (values.length < 2) throw new RangeError(`limits need at least two values, got ${values.length}`);
+  const mean = average(values);
+  const movingRanges = values.slice(1).map((v, i) => Math.abs(v - (values[i] as number)));
+  const screenAt = MOVING_RANGE_SCREEN_FACTOR * average(movingRanges);
+  const kept = screenAt > 0 ? movingRanges.filter((range) => range < screenAt) : movingRanges;
+  const averageMovingRange = average(kept);
+  // Not clamped at zero: these are the statistical limits. The report layer may clamp
+  // for display when the measure is a count or rate that cannot be negative.
+  return {
+    mean,
+    averageMovingRange,
+    upperProcessLimit: mean + PROCESS_LIMIT_FACTOR * averageMovingRange,
+    lowerProcessLimit: mean - PROCESS_LIMIT_FACTOR * averageMovingRange,
+    upperNearLimit: mean + NEAR_LIMIT_FACTOR * averageMovingRange,
+    lowerNearLimit: mean - NEAR_LIMIT_FACTOR * averageMovingRange,
+  };
 }
 
 /**
@@ -99,6 +139,48 @@ function flagRuns(
   close(count);
 }
 
+/** Which rules each point breaks, and on which side. */
+function ruleHits(values: readonly number[], limits: XmrLimits): RuleHits {
+  const n = values.length;
+  const at = (i: number): number => values[i] as number;
+  const { mean, upperProcessLimit, lowerProcessLimit, upperNearLimit, lowerNearLimit } = limits;
+  const hits: RuleHits = values.map(() => new Map());
+  const sideOfMean = (i: number): Side | null => (at(i) > mean ? 'high' : at(i) < mean ? 'low' : null);
+
+  // Outside limits: a single point beyond a process limit.
+  values.forEach((v, i) => {
+    if (v > upperProcessLimit) hits[i]?.set('outside_limits', 'high');
+    else if (v < lowerProcessLimit) hits[i]?.set('outside_limits', 'low');
+  });
+
+  // Trend: 7 points each strictly above (or below) the one before; a repeated value breaks it.
+  // Step i is the change from point i-1 to point i; index 0 has no step. A peak shared by a
+  // rising and a falling trend keeps the side of the later (falling) one.
+  flagRuns(
+    n,
+    (i) => (i === 0 ? null : at(i) > at(i - 1) ? 'high' : at(i) < at(i - 1) ? 'low' : null),
+    'trend',
+    hits,
+    1,
+  );
+
+  // Two of three: within three consecutive points all on one side of the mean, at least two
+  // lie beyond that side's near limit but inside the process limit; those points are flagged.
+  const near = (i: number): Side | null =>
+    hits[i]?.has('outside_limits') ? null : at(i) > upperNearLimit ? 'high' : at(i) < lowerNearLimit ? 'low' : null;
+  for (let start = 0; start + 3 <= n; start++) {
+    const window = [start, start + 1, start + 2];
+    const side = sideOfMean(start);
+    if (side === null || !window.every((i) => sideOfMean(i) === side)) continue;
+    const beyond = window.filter((i) => near(i) === side);
+    if (beyond.length >= 2) beyond.forEach((i) => hits[i]?.set('two_of_three', side));
+  }
+
+  // Shift: 7+ consecutive points on one side of the mean; a point on the mean breaks the run.
+  flagRuns(n, sideOfMean, 'shift', hits, 0);
+  return hits;
+}
+
 export function xmrChart(points: XmrInputPoint[], options: XmrOptions): XmrChart {
   for (const { period, value } of points) {
     if (!Number.isFinite(value)) {
@@ -124,49 +206,8 @@ export function xmrChart(points: XmrInputPoint[], options: XmrOptions): XmrChart
     };
   }
 
-  const at = (i: number): number => values[i] as number;
-  const mean = average(values);
-  const movingRanges = values.slice(1).map((v, i) => Math.abs(v - at(i)));
-  const averageMovingRange = average(movingRanges);
-  const upperProcessLimit = mean + PROCESS_LIMIT_FACTOR * averageMovingRange;
-  // Not clamped at zero: this is the statistical limit. The report layer may clamp
-  // for display when the measure is a count or rate that cannot be negative.
-  const lowerProcessLimit = mean - PROCESS_LIMIT_FACTOR * averageMovingRange;
-  const upperNearLimit = mean + NEAR_LIMIT_FACTOR * averageMovingRange;
-  const lowerNearLimit = mean - NEAR_LIMIT_FACTOR * averageMovingRange;
-
-  const hits: RuleHits = values.map(() => new Map());
-
-  // Rule 1: a single point outside the process limits.
-  values.forEach((v, i) => {
-    if (v > upperProcessLimit) hits[i]?.set('outside_limits', 'high');
-    else if (v < lowerProcessLimit) hits[i]?.set('outside_limits', 'low');
-  });
-
-  // Rule 2: 7+ consecutive points on one side of the mean; a point on the mean breaks the run.
-  flagRuns(n, (i) => (at(i) > mean ? 'high' : at(i) < mean ? 'low' : null), 'shift', hits, 0);
-
-  // Rule 3: 7+ points rising (or falling) every step; a step with no change breaks the trend.
-  // Step i is the change from point i-1 to point i; index 0 has no step. A peak shared by a
-  // rising and a falling trend keeps the side of the later (falling) one.
-  flagRuns(
-    n,
-    (i) => (i === 0 ? null : at(i) > at(i - 1) ? 'high' : at(i) < at(i - 1) ? 'low' : null),
-    'trend',
-    hits,
-    1,
-  );
-
-  // Rule 4: two of three consecutive points beyond the same near-limit line; flag those beyond it.
-  // A point outside the process limit is also beyond the near line, so it counts here too.
-  for (let start = 0; start + 3 <= n; start++) {
-    const window = [start, start + 1, start + 2];
-    const above = window.filter((i) => at(i) > upperNearLimit);
-    const below = window.filter((i) => at(i) < lowerNearLimit);
-    if (above.length >= 2) above.forEach((i) => hits[i]?.set('two_of_three', 'high'));
-    if (below.length >= 2) below.forEach((i) => hits[i]?.set('two_of_three', 'low'));
-  }
-
+  const limits = xmrLimits(values);
+  const hits = ruleHits(values, limits);
   const chartPoints: XmrPoint[] = points.map(({ period, value }, i) => {
     const pointHits = hits[i] as Map<SpecialCauseRule, Side>;
     const rule = RULE_PRIORITY.find((r) => pointHits.has(r));
@@ -179,6 +220,7 @@ export function xmrChart(points: XmrInputPoint[], options: XmrOptions): XmrChart
   const latest = chartPoints[n - 1]?.special;
   const variation: Variation = latest ? `special_cause_${latest.kind}` : 'common_cause';
 
+  const { mean, upperProcessLimit, lowerProcessLimit, upperNearLimit, lowerNearLimit } = limits;
   const chart: XmrChart = {
     points: chartPoints,
     mean,
@@ -190,14 +232,17 @@ export function xmrChart(points: XmrInputPoint[], options: XmrOptions): XmrChart
     variation,
   };
   const assurance =
-    target === undefined ? undefined : assessAssurance(target, lowerProcessLimit, upperProcessLimit, improvement);
+    target === undefined
+      ? undefined
+      : assessAssurance(target, limits.lowerProcessLimit, limits.upperProcessLimit, improvement);
   if (assurance !== undefined) chart.assurance = assurance;
   return chart;
 }
 
 /**
- * Whether the process, as it stands, can be relied on to meet the target.
- * A target on a limit counts as inside (hit and miss).
+ * Whether the process, as it stands, can be relied on to meet the target. A target on a
+ * limit counts as inside (hit and miss). A measure with no better direction has no
+ * pass or fail, so no assurance at all.
  */
 function assessAssurance(
   target: number,
@@ -206,9 +251,8 @@ function assessAssurance(
   improvement: ImprovementDirection,
 ): Assurance | undefined {
   if (!Number.isFinite(target)) throw new RangeError(`target must be a finite number, got ${target}`);
-  if (target >= lowerProcessLimit && target <= upperProcessLimit) return 'hit_and_miss';
-  // With no good direction, a target outside the limits has no pass/fail meaning.
   if (improvement === 'neutral') return undefined;
+  if (target >= lowerProcessLimit && target <= upperProcessLimit) return 'hit_and_miss';
   const targetBelowProcess = target < lowerProcessLimit;
   // Higher is better and the whole process sits above the target => always passes, and vice versa.
   return targetBelowProcess === (improvement === 'up') ? 'consistently_pass' : 'consistently_fail';

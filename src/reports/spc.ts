@@ -122,6 +122,9 @@ export function describeVariation(chart: XmrChart): string {
 
 export function describeAssurance(chart: XmrChart, improvement: ImprovementDirection, target: number | undefined): string {
   if (target === undefined) return 'No target set: assurance is not assessed.';
+  if (improvement === 'neutral') {
+    return 'This measure has no better direction, so there is no passing or failing side: assurance is not assessed.';
+  }
   if (chart.variation === 'insufficient_data') return 'Not enough data to assess assurance against the target.';
   switch (chart.assurance) {
     case 'consistently_pass':
@@ -131,9 +134,7 @@ export function describeAssurance(chart: XmrChart, improvement: ImprovementDirec
     case 'hit_and_miss':
       return 'The process will hit and miss the target (the target lies within the process limits).';
     default:
-      return improvement === 'neutral'
-        ? 'This measure has no better direction, so a target outside the limits says nothing about passing.'
-        : 'Assurance could not be assessed.';
+      return 'Assurance could not be assessed.';
   }
 }
 

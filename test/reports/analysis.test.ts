@@ -105,7 +105,7 @@ describe('GET /v1/reports/spc', () => {
     expect(res.body.lowerNearLimit).toBeCloseTo(-2.5022222222222226, 12);
   });
 
-  it('narrows to a ward, and reads assurance against a target', async () => {
+  it('narrows to a ward, and gives no assurance for a target on a measure with no better direction', async () => {
     // W2 raised 5 items in the first week and none after: 5, 0, 0, 0. Mean 1.25; MR 5, 0, 0 -> AMR 5/3.
     const res = await get(ctx.app, `/v1/reports/spc?metric=items_raised&${q}&wardId=${data.wards.W2.id}&target=1`, data.org.governance.token);
     expect(res.status, res.raw).toBe(200);
@@ -113,7 +113,10 @@ describe('GET /v1/reports/spc', () => {
     expect(res.body.mean).toBe(1.25);
     expect(res.body.upperProcessLimit).toBeCloseTo(1.25 + 2.66 * (5 / 3), 12);
     expect(res.body.upperNearLimit).toBeCloseTo(1.25 + (2 / 3) * 2.66 * (5 / 3), 12);
-    expect(res.body.assurance).toBe('hit_and_miss');
+    // Items raised has no better direction, so a target has no passing side (as NHSRplotthedots).
+    expect(res.body.assurance).toBeUndefined();
+    expect(res.body.target).toBe(1);
+    expect(res.body.summary.assurance).toMatch(/no better direction.*assurance is not assessed/);
     expect(res.body.scope.wards.map((w: { code: string }) => w.code)).toEqual(['W2']);
   });
 

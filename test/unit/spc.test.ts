@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { xmrChart, type XmrChart, type XmrOptions } from '../../src/domain/spc.js';
+import { xmrChart, xmrLimits, type XmrChart, type XmrOptions } from '../../src/domain/spc.js';
 
 function chart(values: number[], options: XmrOptions = { improvement: 'up' }): XmrChart {
   return xmrChart(
@@ -24,8 +24,9 @@ function rulesReported(result: XmrChart): string[] {
 }
 
 // Series that each trigger exactly one rule (verified in the tests below).
-// Single high point: mean 219 / 20 = 10.95; MRs are seventeen 1s plus 10 and 9, so AMR = 36 / 19
-// and UPL = 10.95 + 2.66 x 36 / 19 = 15.99; 20 is outside.
+// Single high point: mean 219 / 20 = 10.95; MRs are seventeen 1s plus 10 and 9. Their mean is
+// 36 / 19, so 10 and 9 (>= 3.267 x 36 / 19 = 6.19) are screened out: AMR = 1 and
+// UPL = 10.95 + 2.66 = 13.61; 20 is outside.
 const OUTSIDE_HIGH = [...alternating(9, 10, 11), 20, ...alternating(10, 11, 10)];
 // Mirror image (21 - x) of OUTSIDE_HIGH: a single low point.
 const OUTSIDE_LOW = OUTSIDE_HIGH.map((v) => 21 - v);
@@ -61,6 +62,19 @@ describe('xmrChart limits', () => {
     expect(result.lowerProcessLimit).toBeCloseTo(7.84, 12);
     expect(result.upperNearLimit).toBeCloseTo(10.5 + 5.32 / 3, 12);
     expect(result.lowerNearLimit).toBeCloseTo(10.5 - 5.32 / 3, 12);
+  });
+
+  it('screens out moving ranges of at least 3.267 x their mean before taking AMR', () => {
+    // MRs 1, 1, 1, 1, 9, 9, 1, 1, 1, 1: mean 2.6, screen at 8.49, so both 9s go and AMR = 8 / 8 = 1.
+    const result = chart([10, 11, 10, 11, 10, 19, 10, 11, 10, 11, 10]);
+    expect(xmrLimits([10, 11, 10, 11, 10, 19, 10, 11, 10, 11, 10]).averageMovingRange).toBe(1);
+    expect(result.mean).toBeCloseTo(123 / 11, 12);
+    expect(result.upperProcessLimit).toBeCloseTo(123 / 11 + 2.66, 12);
+  });
+
+  it('keeps a moving range just under the screening line', () => {
+    // MRs 1, 1, 1, 1, 2.2: mean 1.24, screen at 4.05; nothing goes, AMR = 6.2 / 5.
+    expect(xmrLimits([10, 11, 10, 11, 10, 12.2]).averageMovingRange).toBeCloseTo(1.24, 12);
   });
 
   it('marks limits as trial with 11 points and firm with 12', () => {
@@ -128,7 +142,7 @@ describe('xmrChart with too little data', () => {
 describe('xmrChart rule 1: outside_limits', () => {
   it('flags a single point above the upper process limit, and nothing else', () => {
     const result = chart(OUTSIDE_HIGH);
-    expect(result.upperProcessLimit).toBeCloseTo(15.99, 10);
+    expect(result.upperProcessLimit).toBeCloseTo(13.61, 10);
     expect(flaggedIndexes(result)).toEqual([9]);
     expect(result.points[9]?.special).toEqual({ rule: 'outside_limits', kind: 'improvement' });
     expect(rulesReported(result)).toEqual(['outside_limits']);
@@ -231,6 +245,17 @@ describe('xmrChart rule 4: two_of_three', () => {
     expect(result.points[12]?.special).toEqual({ rule: 'two_of_three', kind: 'concern' });
   });
 
+  it('needs all three points of the window on the same side of the mean', () => {
+    // The middle 9 is below the mean, so 14, 9, 14 is not a two-of-three window (and no other
+    // window holds both 14s). Control: with the middle point at 11, above the mean, it is.
+    const split = chart([...alternating(10, 10, 11), 14, 9, 14, ...alternating(7, 10, 11)]);
+    expect(split.mean as number).toBeGreaterThan(9);
+    expect(split.upperNearLimit as number).toBeLessThan(14);
+    expect(split.upperProcessLimit as number).toBeGreaterThan(14);
+    expect(flaggedIndexes(split)).toEqual([]);
+    expect(flaggedIndexes(chart(TWO_OF_THREE_HIGH))).toEqual([10, 12]);
+  });
+
   it('does not flag two near-limit points that are not within three consecutive points', () => {
     const result = chart([...alternating(10, 10, 11), 14, 10, 10, 14, ...alternating(6, 11, 10)]);
     expect(result.upperNearLimit as number).toBeLessThan(14);
@@ -239,22 +264,44 @@ describe('xmrChart rule 4: two_of_three', () => {
 });
 
 describe('xmrChart rule priority', () => {
-  it('reports outside_limits over two_of_three for the same point', () => {
-    // 21 is beyond the UPL (19.57); 21 and 17 are both beyond the upper near limit (16.95).
+  it('does not count a point outside the process limits towards two of three', () => {
+    // 21 is beyond the UPL (18.72); 17 is beyond the upper near limit (16.38) but alone there,
+    // so only the outside point is special.
     const result = chart([...alternating(16, 10, 12), 21, 11, 17, ...alternating(5, 12, 10)]);
     expect(result.points[16]?.special).toEqual({ rule: 'outside_limits', kind: 'improvement' });
-    expect(result.points[18]?.special).toEqual({ rule: 'two_of_three', kind: 'improvement' });
-    expect(flaggedIndexes(result)).toEqual([16, 18]);
+    expect(result.points[18]?.special).toBeUndefined();
+    expect(flaggedIndexes(result)).toEqual([16]);
   });
 
-  it('reports shift over trend where a rising run is also above the mean', () => {
-    // 10 -> 12 -> 12.1 ... 12.7 rises for 8 steps; all but the first 10 sit above the mean (11.49).
+  it('reports outside_limits over trend for the last point of a rising run', () => {
+    // 9.2 ... 10.2, 14 rises for six steps; 14 is beyond the UPL (12.98).
+    const result = chart([...alternating(12, 10, 11), 9.2, 9.4, 9.6, 9.8, 10, 10.2, 14, ...alternating(8, 11, 10)]);
+    expect(result.points[18]?.special).toEqual({ rule: 'outside_limits', kind: 'improvement' });
+    expect(result.points[17]?.special).toEqual({ rule: 'trend', kind: 'improvement' });
+    expect(flaggedIndexes(result)).toEqual([12, 13, 14, 15, 16, 17, 18]);
+    // Control: ending on 13, inside the UPL (13.03), the last point is part of the trend.
+    const inside = chart([...alternating(12, 10, 11), 9.2, 9.4, 9.6, 9.8, 10, 10.2, 13, ...alternating(8, 11, 10)]);
+    expect(inside.points[18]?.special).toEqual({ rule: 'trend', kind: 'improvement' });
+  });
+
+  it('reports trend over shift where a rising run is also above the mean', () => {
+    // 10 -> 12 -> 12.1 ... 12.7 rises for 8 steps; all but the first 10 sit above the mean (11.49),
+    // so 7..14 are also a shift, but every point of the trend reads as trend.
     const result = chart([10, 12, 10, 12, 10, 12, 10, 12, 12.1, 12.2, 12.3, 12.4, 12.5, 12.6, 12.7, 10, 12, 10]);
-    expect(result.points[6]?.special).toEqual({ rule: 'trend', kind: 'improvement' });
-    for (let i = 7; i <= 14; i++) {
-      expect(result.points[i]?.special).toEqual({ rule: 'shift', kind: 'improvement' });
+    for (let i = 6; i <= 14; i++) {
+      expect(result.points[i]?.special).toEqual({ rule: 'trend', kind: 'improvement' });
     }
     expect(flaggedIndexes(result)).toEqual([6, 7, 8, 9, 10, 11, 12, 13, 14]);
+  });
+
+  it('reports two_of_three over shift for the points beyond the near limit', () => {
+    // Points 11..18 sit above the mean (11.52); the two 15.5s are beyond the upper near limit (15.07).
+    const result = chart([...alternating(12, 10, 12), 12, 15.5, 12, 15.5, 12, 12, 12, ...alternating(8, 10, 12)]);
+    expect(result.points[13]?.special).toEqual({ rule: 'two_of_three', kind: 'improvement' });
+    expect(result.points[15]?.special).toEqual({ rule: 'two_of_three', kind: 'improvement' });
+    for (const i of [11, 12, 14, 16, 17, 18]) {
+      expect(result.points[i]?.special).toEqual({ rule: 'shift', kind: 'improvement' });
+    }
   });
 });
 
@@ -336,7 +383,6 @@ describe('xmrChart assurance', () => {
     { improvement: 'down', target: 15, assurance: 'consistently_pass' },
     { improvement: 'down', target: 5, assurance: 'consistently_fail' },
     { improvement: 'down', target: 10, assurance: 'hit_and_miss' },
-    { improvement: 'neutral', target: 10, assurance: 'hit_and_miss' },
   ] as const)('$improvement metric, target $target -> $assurance', ({ improvement, target, assurance }) => {
     expect(chart(STABLE, { improvement, target }).assurance).toBe(assurance);
   });
@@ -349,8 +395,9 @@ describe('xmrChart assurance', () => {
     expect(chart(STABLE, { improvement: 'down', target: lower }).assurance).toBe('hit_and_miss');
   });
 
-  it('omits assurance for a neutral metric whose target lies outside the limits', () => {
-    const result = chart(STABLE, { improvement: 'neutral', target: 20 });
+  it.each([10, 20])('omits assurance for a neutral metric, target %d inside or outside the limits', (target) => {
+    // With no better direction there is no pass or fail to assure (NHSRplotthedots gives none).
+    const result = chart(STABLE, { improvement: 'neutral', target });
     expect('assurance' in result).toBe(false);
   });
 
