@@ -50,7 +50,7 @@ async function ranOnce(jobId: string) {
 }
 
 /** The escalation climbed exactly once, not before its deadline, and told the next manager once. */
-async function expectClimbedOnceAtDeadline(id: string, dueAt: Date) {
+async function expectClimbedOnceAtDeadline(id: string, dueAt: Date): Promise<number> {
   const climbed = await waitFor(
     async () => (await eventsOf(ctx, id)).find((e) => e.type === 'climbed'),
     30_000,
@@ -63,6 +63,7 @@ async function expectClimbedOnceAtDeadline(id: string, dueAt: Date) {
   await waitFor(async () => (await queue.getJobCounts('active', 'waiting', 'delayed')).active === 0, 15_000, 'the queue to settle');
   expect((await eventsOf(ctx, id)).map((e) => e.type)).toEqual(['started', 'climbed']);
   expect((await notificationsOf(ctx, id)).map((n) => n.recipientStaffId)).toEqual([org.middleManager.id, org.seniorManager.id]);
+  return climbed.createdAt.getTime() - dueAt.getTime();
 }
 
 describe('a timer job that runs before its time', () => {
@@ -80,12 +81,14 @@ describe('a timer job that runs before its time', () => {
 
     await job!.promote();
     const state = await ranOnce(jobId);
-    if (Date.now() < dueAt.getTime()) {
+    const early = dueAt.getTime() - Date.now();
+    if (early > 0) {
       expect(state).toBe('delayed');
       expect((await eventsOf(ctx, id)).map((e) => e.type)).toEqual(['started']);
       expect((await get(ctx.app, `/v1/escalations/${id}`, org.adminToken)).body).toMatchObject({ level: 1, nextStep: next });
     }
-    await expectClimbedOnceAtDeadline(id, dueAt);
+    const late = await expectClimbedOnceAtDeadline(id, dueAt);
+    console.log(`[early-timers] promoted timer ran ${(early / 1000).toFixed(1)} s before its deadline and went back to ${state}; climbed once, ${late} ms after the deadline`);
     expect(await ctx.queues.get('escalation-steps').getJobState(jobId)).toBe('completed');
     // The last level gets no reminders under this policy: nothing more will happen.
     const after = await get(ctx.app, `/v1/escalations/${id}`, org.adminToken);
@@ -97,11 +100,13 @@ describe('a timer job that runs before its time', () => {
     const queue = ctx.queues.get('escalation-steps');
     await queue.add('escalation-step', { escalationId: id, step: 1 }, { jobId: `by-hand-${id}` });
     const state = await ranOnce(`by-hand-${id}`);
-    if (Date.now() < dueAt.getTime()) {
+    const early = dueAt.getTime() - Date.now();
+    if (early > 0) {
       expect(state).toBe('delayed');
       expect((await eventsOf(ctx, id)).map((e) => e.type)).toEqual(['started']);
     }
-    await expectClimbedOnceAtDeadline(id, dueAt);
+    const late = await expectClimbedOnceAtDeadline(id, dueAt);
+    console.log(`[early-timers] job added by hand ran ${(early / 1000).toFixed(1)} s before the deadline and went back to ${state}; climbed once, ${late} ms after the deadline`);
     expect(await queue.getJobState(`by-hand-${id}`)).toBe('completed');
     expect(await queue.getJobState(jobIds.escalationStep(id, 1))).toBe('completed');
   });
