@@ -13,6 +13,8 @@ import {
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { authPlugin } from './auth/plugin.js';
+import { PLATFORM_ADMIN } from './auth/roles.js';
+import type { Role } from './domain/taxonomy.js';
 import { tokenRoutes } from './auth/routes.js';
 import { briefingRoutes } from './briefings/routes.js';
 import type { Config } from './config.js';
@@ -32,7 +34,7 @@ import { priorityRoutes } from './priorities/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { briefingPackRoutes } from './briefing-pack/routes.js';
 import { outboxBacklog } from './queue/outbox.js';
-import type { QueueSet } from './queue/queues.js';
+import { QUEUE_NAMES, type QueueSet } from './queue/queues.js';
 import { QUEUES_BOARD_PATH, registerQueuesBoard } from './admin/queues-board.js';
 import { reportRoutes } from './reports/routes.js';
 import { exportRoutes } from './exports/routes.js';
@@ -44,6 +46,22 @@ export interface AppDeps {
   /** Any process may enqueue: through the outbox, relayed to these queues. */
   queues: QueueSet;
   relay: Relay;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * Every route as registered, with who may call it. The OpenAPI document leaves some out
+     * (Bull Board, the docs pages), so the access tests walk this too.
+     */
+    routeTable: readonly RouteEntry[];
+  }
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: 'public' | readonly Role[] | undefined;
 }
 
 const PUBLIC_PREFIXES = ['/docs'];
@@ -76,14 +94,18 @@ export async function buildApp(deps: AppDeps) {
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
 
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
   app.addHook('onRoute', (route) => {
     if (PUBLIC_PREFIXES.some((prefix) => route.url.startsWith(prefix))) {
       route.config = { ...route.config, access: 'public' };
     }
     if (route.url.startsWith(QUEUES_BOARD_PATH)) {
-      route.config = { ...route.config, access: ['platform_admin', 'org_admin'], basicAuth: true };
+      // The queues hold every organisation's timers and webhooks: the platform administrator's only.
+      route.config = { ...route.config, access: PLATFORM_ADMIN, basicAuth: true };
       route.schema = { ...route.schema, hide: true };
     }
+    for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, access: route.config?.access });
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -165,7 +187,10 @@ export async function buildApp(deps: AppDeps) {
       schema: {
         operationId: 'ready',
         tags: ['operations'],
-        summary: 'Readiness: the database (and queue) can be reached',
+        summary: 'Readiness: the database (and queue) can be reached, and no queue is paused',
+        description:
+          '503 only when the database cannot be reached. Capture works without Redis (the outbox keeps the work), ' +
+          'so an unreachable queue or a paused one (escalation timers or webhooks stand still) is 200 with status degraded.',
         security: [],
         response: {
           200: readinessSchema,
@@ -175,12 +200,17 @@ export async function buildApp(deps: AppDeps) {
     },
     async (_request, reply) => {
       const [databaseState, queueState] = await Promise.all([probe(() => database.ping()), probe(() => queues.ping())]);
-      const backlog = databaseState === 'up' ? await outboxBacklog(db).catch(() => null) : null;
-      // Capture works without Redis (the outbox keeps the work), so only the database decides readiness.
-      const status = databaseState === 'down' ? 'not_ready' : queueState === 'down' ? 'degraded' : 'ready';
+      const [backlog, pausedQueues] = await Promise.all([
+        databaseState === 'up' ? outboxBacklog(db).catch(() => null) : null,
+        queueState === 'up' ? withTimeout(queues.paused()).catch(() => null) : null,
+      ]);
+      // Capture works without Redis (the outbox keeps the work), so only the database decides
+      // readiness; a queue that is unreachable or paused (timers stand still) is degraded.
+      const queueWorks = queueState === 'up' && pausedQueues !== null && pausedQueues.length === 0;
+      const status = databaseState === 'down' ? 'not_ready' : queueWorks ? 'ready' : 'degraded';
       return reply
         .status(databaseState === 'up' ? 200 : 503)
-        .send({ status, checks: { database: databaseState, queue: queueState }, outboxBacklog: backlog });
+        .send({ status, checks: { database: databaseState, queue: queueState, pausedQueues }, outboxBacklog: backlog });
     },
   );
 
@@ -216,7 +246,14 @@ export async function buildApp(deps: AppDeps) {
 
 const readinessSchema = z.object({
   status: z.enum(['ready', 'degraded', 'not_ready']),
-  checks: z.object({ database: z.enum(['up', 'down']), queue: z.enum(['up', 'down']) }),
+  checks: z.object({
+    database: z.enum(['up', 'down']),
+    queue: z.enum(['up', 'down']),
+    pausedQueues: z
+      .array(z.enum(QUEUE_NAMES))
+      .nullable()
+      .describe('Queues paused by an operator (their jobs do not run); null when the queue cannot be asked'),
+  }),
   outboxBacklog: z.number().int().nullable().describe('Jobs written but not yet handed to the queue'),
 });
 
@@ -246,14 +283,15 @@ function unstorableInput(root: unknown, rootPath: string): { path: string; messa
 
 async function probe(check: () => Promise<void>): Promise<'up' | 'down'> {
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 2_000).unref()),
-    ]);
+    await withTimeout(check());
     return 'up';
   } catch {
     return 'down';
   }
+}
+
+function withTimeout<T>(work: Promise<T>, ms = 2_000): Promise<T> {
+  return Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref())]);
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -8,9 +8,12 @@ import { QUEUE_NAMES, type QueueSet } from '../queue/queues.js';
 export const QUEUES_BOARD_PATH = '/admin/queues';
 
 /**
- * Bull Board for administrators. Browsers cannot add a bearer header to the board's own
- * requests, so its routes also accept the token as the password of HTTP Basic auth
- * (any user name). Job payloads hold only ids, never free text.
+ * Bull Board for the platform administrator only (buildApp sets its routes' access): its queues
+ * are shared by every organisation, so an organisation's admin could otherwise read, promote or
+ * remove another trust's timers. Organisations see their escalations' timers through the API
+ * (an escalation's nextStep). Browsers cannot add a bearer header to the board's own requests,
+ * so its routes also accept the token as the password of HTTP Basic auth (any user name). Job
+ * payloads hold only ids, never free text.
  */
 export async function registerQueuesBoard(app: FastifyInstance, queues: QueueSet) {
   const serverAdapter = new FastifyAdapter();

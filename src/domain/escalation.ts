@@ -106,6 +106,23 @@ export function decideTimer(chain: ChainSnapshot, current: TimerState, now: Date
   };
 }
 
+/**
+ * What the pending timer will do when it falls due, as decideTimer will decide it then: engage
+ * the next level, remind the last one (not before a snooze ends), or nothing. Levels are 0-based.
+ */
+export type UpcomingStep = { kind: 'climb' | 'reminder'; level: number; dueAt: Date } | { kind: 'none' };
+
+export function upcomingStep(
+  chain: { levels: number; maxRepeats: number },
+  current: TimerState & { nextStepAt: Date | null },
+): UpcomingStep {
+  if (current.state !== 'open' || !current.nextStepAt) return { kind: 'none' };
+  if (current.level < chain.levels - 1) return { kind: 'climb', level: current.level + 1, dueAt: current.nextStepAt };
+  if (current.repeatsSent >= chain.maxRepeats) return { kind: 'none' };
+  const snoozed = current.snoozedUntil && current.snoozedUntil > current.nextStepAt ? current.snoozedUntil : null;
+  return { kind: 'reminder', level: current.level, dueAt: snoozed ?? current.nextStepAt };
+}
+
 export function addSeconds(date: Date, seconds: number): Date {
   return new Date(date.getTime() + seconds * 1000);
 }

@@ -223,18 +223,25 @@ export function startEscalations(startItems: EscalatableItem[], start: Escalatio
 }
 
 export type StepOutcome = 'climbed' | 'reminded' | 'postponed' | 'finished' | 'stale';
+/** The step's time has not come: the job ran early and must wait until `dueAt`. */
+export interface NotDue {
+  notDue: true;
+  dueAt: Date;
+}
 
 /**
  * The deadline timer for one step of one escalation. Safe to run any number of times: it
  * applies only when the escalation is still open and still at `step` (a compare-and-set on
- * the row), and the event it writes is unique per step in the database.
+ * the row), and the event it writes is unique per step in the database. It never acts before
+ * the step's time (`nextStepAt`): a job that runs early (promoted or added by hand, a clock
+ * skew, a bug) gets `NotDue`, with the time to wait for.
  */
 export async function runEscalationStep(
   deps: { db: Database; relay?: Relay | undefined },
   payload: { escalationId: string; step: number },
   now = new Date(),
-): Promise<StepOutcome> {
-  const outcome = await deps.db.transaction(async (tx): Promise<StepOutcome> => {
+): Promise<StepOutcome | NotDue> {
+  const outcome = await deps.db.transaction(async (tx): Promise<StepOutcome | NotDue> => {
     const [found] = await tx
       .select({ escalation: escalations, webhook: sql<boolean>`${organisations.webhookUrl} is not null` })
       .from(escalations)
@@ -243,6 +250,7 @@ export async function runEscalationStep(
       .for('update', { of: escalations });
     const current = found?.escalation;
     if (!current || current.step !== payload.step || current.state !== 'open' || !current.nextStepAt) return 'stale';
+    if (current.nextStepAt > now) return { notDue: true, dueAt: current.nextStepAt };
     // What a step writes goes in one statement after the compare-and-set.
     const notification = (notice: Pick<NewNotification, 'recipientStaffId' | 'type' | 'level' | 'dueAt'>) =>
       notificationsInsert(
@@ -353,6 +361,6 @@ export async function runEscalationStep(
       }
     }
   });
-  if (outcome !== 'stale') deps.relay?.nudge();
+  if (typeof outcome === 'string' && outcome !== 'stale') deps.relay?.nudge();
   return outcome;
 }

@@ -2,7 +2,7 @@ import { and, asc, desc, eq, gt, inArray, lt, ne, notExists, or, sql } from 'dri
 import { assertWardReadable, isWardStaff, type TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
 import { escalationActions, escalationEvents, escalations, items, organisations, staff, wards } from '../db/schema.js';
-import { DEFAULT_MIN_BAND, type EscalationState } from '../domain/escalation.js';
+import { DEFAULT_MIN_BAND, upcomingStep, type EscalationState, type UpcomingStep } from '../domain/escalation.js';
 import { RISK_BANDS, bandRank, type RiskBand } from '../domain/risk.js';
 import { conflict, notFound } from '../http/errors.js';
 import { decodeCursor, paginate } from '../http/pagination.js';
@@ -37,6 +37,10 @@ export async function inbox(db: Database, principal: TenantPrincipal, filter: In
         dueAt: escalations.dueAt,
         stance: escalations.stance,
         createdAt: escalations.createdAt,
+        nextStepAt: escalations.nextStepAt,
+        repeatsSent: escalations.repeatsSent,
+        maxRepeats: sql<number>`(${escalations.chain}->>'maxRepeats')::int`.mapWith(Number),
+        snoozedUntil: escalations.snoozedUntil,
       },
       item: {
         id: items.id,
@@ -81,6 +85,7 @@ export async function inbox(db: Database, principal: TenantPrincipal, filter: In
       levels: e.levels,
       dueAt: e.dueAt.toISOString(),
       overdue: e.state === 'open' && e.dueAt < now,
+      nextStep: presentNextStep(upcomingStep(e, e)),
       ward,
       item: {
         id: item.id,
@@ -96,6 +101,13 @@ export async function inbox(db: Database, principal: TenantPrincipal, filter: In
     })),
     nextCursor: page.nextCursor,
   };
+}
+
+/** The pending timer as the API shows it (levels 1-based). */
+function presentNextStep(step: UpcomingStep) {
+  return step.kind === 'none'
+    ? { kind: step.kind, level: null, dueAt: null }
+    : { kind: step.kind, level: step.level + 1, dueAt: step.dueAt.toISOString() };
 }
 
 /** One escalation with its item, chain, planned actions and full history. */
@@ -136,6 +148,7 @@ export async function getEscalation(db: Database, principal: TenantPrincipal, es
     dueAt: row.dueAt.toISOString(),
     overdue: row.state === 'open' && row.dueAt < now,
     nextStepAt: row.nextStepAt?.toISOString() ?? null,
+    nextStep: presentNextStep(upcomingStep({ levels: row.chain.levels.length, maxRepeats: row.chain.maxRepeats }, row)),
     snoozedUntil: row.snoozedUntil?.toISOString() ?? null,
     acknowledgedAt: row.acknowledgedAt?.toISOString() ?? null,
     managerPosition:

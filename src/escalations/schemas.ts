@@ -39,6 +39,17 @@ export const policySchema = z
   })
   .meta({ id: 'EscalationPolicy' });
 
+/** The pending timer, so an organisation sees its escalations' timers without the queue board. */
+export const nextStepSchema = z
+  .object({
+    kind: z
+      .enum(['climb', 'reminder', 'none'])
+      .describe('climb: the next level is engaged; reminder: the last level is reminded; none: nothing is pending'),
+    level: z.number().int().nullable().describe('The level engaged (climb) or reminded (reminder)'),
+    dueAt: timestamp.nullable().describe('When the step is due; it never acts before'),
+  })
+  .meta({ id: 'EscalationNextStep' });
+
 const itemBrief = z.object({
   id: z.uuid(),
   kind: z.enum(ITEM_KINDS),
@@ -57,6 +68,7 @@ export const inboxEntrySchema = z
     levels: z.number().int(),
     dueAt: timestamp,
     overdue: z.boolean(),
+    nextStep: nextStepSchema,
     ward: z.object({ id: z.uuid(), code: z.string(), name: z.string() }),
     item: itemBrief,
     clinicalPosition: z.object({ needsChange: z.boolean().nullable() }),
@@ -80,7 +92,8 @@ export const escalationSchema = z
     assignee: person,
     dueAt: timestamp,
     overdue: z.boolean(),
-    nextStepAt: timestamp.nullable(),
+    nextStepAt: timestamp.nullable().describe('When the timer next runs (it may then do nothing: see nextStep)'),
+    nextStep: nextStepSchema,
     snoozedUntil: timestamp.nullable(),
     acknowledgedAt: timestamp.nullable(),
     managerPosition: z.object({ stance: z.enum(STANCES), rationale: z.string().nullable(), at: timestamp }).nullable(),

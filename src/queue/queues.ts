@@ -53,6 +53,8 @@ export interface QueueSet {
   /** A plain client for health checks and INFO (BullMQ v6 exposes none). */
   redis: Redis;
   ping(): Promise<void>;
+  /** The queues paused by an operator: their jobs wait and nothing runs them. */
+  paused(): Promise<QueueName[]>;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,10 @@ export function createQueues(redisUrl: string, prefix: string, webhookRetryDelay
     ping: async () => {
       await whenReady(redis, 1_000);
       await redis.ping();
+    },
+    paused: async () => {
+      const states = await Promise.all(QUEUE_NAMES.map(async (name) => ((await queues.get(name)!.isPaused()) ? name : null)));
+      return states.filter((name): name is QueueName => name !== null);
     },
     close: async () => {
       await Promise.all([...queues.values()].map((q) => q.close()));

@@ -28,18 +28,15 @@ export async function reconcileTimers(db: Executor, queues: QueueSet, now = new 
     // One round trip for the common case, a job that is waiting or delayed as it should be.
     const state = await queue.getJobState(jobId);
     if (state === 'failed') {
+      // It runs again now; a step whose time has not come puts itself back until it has.
       await (await queue.getJob(jobId))?.retry();
       report.retried++;
       continue;
     }
-    if (state === 'completed') {
-      // Completed without advancing the step (e.g. the database failed mid-commit): run it again.
-      await queue.remove(jobId);
-      await queue.add('escalation-step', { escalationId: row.id, step: row.step }, { jobId });
-      report.restored++;
-      continue;
-    }
-    if (state !== 'unknown') continue;
+    if (state !== 'completed' && state !== 'unknown') continue;
+    // Completed without advancing the step (the database failed mid-commit, or the job was
+    // changed by hand), or missing (Redis flushed): queued again for the step's due time.
+    if (state === 'completed') await queue.remove(jobId);
     await queue.add(
       'escalation-step',
       { escalationId: row.id, step: row.step },

@@ -1,4 +1,4 @@
-import { Worker, type ConnectionOptions, type Processor } from 'bullmq';
+import { DelayedError, Worker, type ConnectionOptions, type Processor } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
@@ -35,7 +35,14 @@ export interface WorkerDeps {
 /** The processor of each queue; exported so tests can run a handler directly. */
 export function processors(deps: WorkerDeps): { [Q in QueueName]: Processor<JobPayloads[Q]> } {
   return {
-    'escalation-steps': async (job) => runEscalationStep({ db: deps.db, relay: deps.relay }, job.data),
+    'escalation-steps': async (job, token) => {
+      const outcome = await runEscalationStep({ db: deps.db, relay: deps.relay }, job.data);
+      if (typeof outcome === 'string') return outcome;
+      // Run before its time: back to the delayed set for the time that is left (BullMQ's way
+      // for a job to reschedule itself; it counts as no attempt).
+      await job.moveToDelayed(outcome.dueAt.getTime(), token);
+      throw new DelayedError();
+    },
     webhooks: async (job) =>
       deliverWebhook(deps.db, job.data, job.attemptsMade + 1, {
         timeoutMs: deps.config.webhookTimeoutMs,

@@ -1,5 +1,5 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
-import type { TenantPrincipal } from '../auth/principal.js';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { wardScope, type TenantPrincipal } from '../auth/principal.js';
 import type { Database, Executor } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { actorOf, recordAudit } from '../audit/record.js';
@@ -76,11 +76,26 @@ async function wardIdsByStaff(db: Executor, staffIds: string[]) {
   return byStaff;
 }
 
+/**
+ * Staff the caller may see: everyone of the organisation for organisation-wide roles; for a
+ * middle manager, the staff of their wards only (the staff record's wards).
+ */
+function visibleStaff(principal: TenantPrincipal) {
+  const scope = wardScope(principal);
+  if (scope === 'all') return eq(staff.organisationId, principal.organisationId);
+  return and(
+    eq(staff.organisationId, principal.organisationId),
+    scope.length === 0
+      ? sql`false`
+      : sql`exists (select 1 from ${staffWards} where ${staffWards.staffId} = ${staff.id} and ${inArray(staffWards.wardId, scope)})`,
+  );
+}
+
 export async function listStaff(db: Executor, principal: TenantPrincipal, filter: { role?: StaffRole | undefined }) {
   const rows = await db
     .select()
     .from(staff)
-    .where(and(eq(staff.organisationId, principal.organisationId), filter.role ? eq(staff.role, filter.role) : undefined))
+    .where(and(visibleStaff(principal), filter.role ? eq(staff.role, filter.role) : undefined))
     .orderBy(asc(staff.name), asc(staff.id));
   const wardsOf = await wardIdsByStaff(
     db,
@@ -93,7 +108,7 @@ export async function getStaff(db: Executor, principal: TenantPrincipal, staffId
   const [row] = await db
     .select()
     .from(staff)
-    .where(and(eq(staff.id, staffId), eq(staff.organisationId, principal.organisationId)));
+    .where(and(eq(staff.id, staffId), visibleStaff(principal)));
   if (!row) throw notFound('Staff member');
   const wardsOf = await wardIdsByStaff(db, [row.id]);
   return presentStaff(row, wardsOf.get(row.id) ?? []);

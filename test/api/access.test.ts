@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/taxonomy.js';
+import { QUEUE_NAMES } from '../../src/queue/queues.js';
 import { PLATFORM_TOKEN, createTestContext, type TestContext } from '../helpers/context.js';
 import {
   briefingBody,
@@ -14,6 +15,7 @@ import {
   type CallOptions,
   type Organisation,
 } from '../helpers/fixtures.js';
+import { fillHidden, hiddenRoutes, type HiddenRoute } from '../security/route-world.js';
 
 let ctx: TestContext;
 /** The organisation whose objects are probed. */
@@ -204,6 +206,13 @@ beforeAll(async () => {
   const second = await post(ctx.app, '/v1/briefings', a.wards[1]!.deviceToken, briefingBody(a.wards[1]!.id));
   expect(first.status, first.raw).toBe(201);
   expect(second.status, second.raw).toBe(201);
+  const secondWardNurse = await post(ctx.app, '/v1/staff', a.adminToken, {
+    name: 'Second ward nurse',
+    email: `second.ward.nurse.${a.code.toLowerCase()}@example.nhs.uk`,
+    role: 'clinician',
+    wardIds: [a.wards[1]!.id],
+  });
+  expect(secondWardNurse.status, secondWardNurse.raw).toBe(201);
   const spare = await post(ctx.app, '/v1/tokens', a.adminToken, { staffId: a.governance.id, label: 'spare' });
   expect(spare.status, spare.raw).toBe(201);
   const priority = await post(ctx.app, '/v1/priorities', a.adminToken, {
@@ -229,6 +238,7 @@ beforeAll(async () => {
   };
   idsOfSecondWard = {
     wards: a.wards[1]!.id,
+    staff: secondWardNurse.body.id,
     briefings: second.body.id,
     items: second.body.items[0].id,
     escalations: second.body.items[0].escalation.id,
@@ -376,6 +386,20 @@ describe('objects of another ward of the same organisation', () => {
     expect(wards.body.data.map((w: { id: string }) => w.id)).toEqual([a.wards[0]!.id]);
   });
 
+  it("a middle manager's staff list shows only the staff of their wards", async () => {
+    const ofWard = (res: ApiResponse) => res.body.data.map((m: { id: string }) => m.id).sort();
+    const managerView = await get(ctx.app, '/v1/staff', a.middleManager.token);
+    expect(managerView.status, managerView.raw).toBe(200);
+    expect(ofWard(managerView)).toEqual([a.clinician.id, a.middleManager.id].sort());
+    for (const member of managerView.body.data) expect(member.wardIds).toContain(a.wards[0]!.id);
+    expect(ofWard(await get(ctx.app, '/v1/staff?role=clinician', a.middleManager.token))).toEqual([a.clinician.id]);
+    // Organisation-wide roles see everyone, the second ward's nurse and the managers without wards included.
+    for (const token of [a.adminToken, a.seniorManager.token]) {
+      const all = ofWard(await get(ctx.app, '/v1/staff', token));
+      expect(all).toEqual(expect.arrayContaining([idsOfSecondWard.staff, a.seniorManager.id, a.governance.id, a.clinician.id]));
+    }
+  });
+
   it('an organisation-wide reader may not record a briefing for any ward', async () => {
     for (const token of [a.adminToken, a.seniorManager.token, a.governance.token, a.middleManager.token]) {
       expectProblem(await post(ctx.app, '/v1/briefings', token, briefingBody(a.wards[0]!.id, { date: '2026-06-03' })), 403);
@@ -459,6 +483,94 @@ describe('authentication', () => {
       expect(logs).not.toContain(token);
     }
     expect(logs).not.toContain(PLATFORM_TOKEN);
+  });
+});
+
+/**
+ * Who may call each route the OpenAPI document leaves out, by path prefix. Bull Board's queues
+ * are shared by every organisation: only the platform administrator may open them. A hidden
+ * route under no prefix here fails the first test below, so it is not silently left out.
+ */
+const HIDDEN_ACCESS: [prefix: string, access: 'public' | Role[]][] = [
+  ['/admin/queues', ['platform_admin']],
+  ['/docs', 'public'],
+  ['/openapi.json', 'public'],
+];
+const writtenAccess = (route: HiddenRoute) =>
+  HIDDEN_ACCESS.find(([prefix]) => route.url === prefix || route.url.startsWith(`${prefix}/`))?.[1];
+const hiddenLabel = (route: HiddenRoute) => `${route.method} ${route.path}`;
+const basic = (token: string) => `Basic ${Buffer.from(`admin:${token}`).toString('base64')}`;
+
+describe('routes the OpenAPI document leaves out', () => {
+  const secured = () => hiddenRoutes(ctx).filter((route) => writtenAccess(route) !== 'public');
+
+  it('are read from the route table, Bull Board and its API included, each with its access written down here', () => {
+    const hidden = hiddenRoutes(ctx);
+    expect(hidden.map(hiddenLabel)).toEqual(
+      expect.arrayContaining([
+        'GET /admin/queues',
+        'GET /admin/queues/api/queues',
+        'GET /admin/queues/api/queues/{queueName}/{jobId}',
+        'PUT /admin/queues/api/queues/{queueName}/{jobId}/promote',
+        'POST /admin/queues/api/queues/{queueName}/add',
+        'PATCH /admin/queues/api/queues/{queueName}/{jobId}/update-data',
+        'PUT /admin/queues/api/queues/{queueName}/pause',
+        'PUT /admin/queues/api/queues/{queueName}/{jobId}/retry',
+        'GET /openapi.json',
+      ]),
+    );
+    for (const route of hidden) {
+      const written = writtenAccess(route);
+      expect(written, `${hiddenLabel(route)}: write down who may call it in HIDDEN_ACCESS`).toBeDefined();
+      expect(route.access, `${hiddenLabel(route)} declares other roles than HIDDEN_ACCESS`).toEqual(written);
+    }
+    expect(secured().length).toBeGreaterThan(30);
+  });
+
+  it('answer 401 without a token, with a malformed header or an unknown token', async () => {
+    for (const route of secured()) {
+      for (const authorization of [undefined, 'Bearer wsb_not-a-real-token', basic('not-a-real-token'), `Token ${a.adminToken}`]) {
+        const res = await call(ctx.app, {
+          method: route.method,
+          url: fillHidden(route),
+          headers: authorization === undefined ? {} : { authorization },
+          payload: route.method === 'GET' || route.method === 'DELETE' ? undefined : {},
+        });
+        expectProblem(res, 401);
+      }
+    }
+  });
+
+  it('a role that may never call one gets 403, reading or writing, as a bearer token or a Basic password; the others get past the role check', async () => {
+    const everyone: [string, Role, string][] = [...tokensOf(a), ...tokensOf(b), ['platform admin', 'platform_admin', PLATFORM_TOKEN]];
+    let refused = 0;
+    try {
+      for (const route of secured()) {
+        const allowed = writtenAccess(route) as Role[];
+        for (const [who, role, token] of everyone) {
+          for (const authorization of [`Bearer ${token}`, basic(token)]) {
+            const res = await call(ctx.app, {
+              method: route.method,
+              url: fillHidden(route),
+              headers: { authorization },
+              payload: route.method === 'GET' || route.method === 'DELETE' ? undefined : {},
+            });
+            const context = `${who} ${hiddenLabel(route)}: ${res.raw.slice(0, 300)}`;
+            if (allowed.includes(role)) {
+              expect([401, 403], context).not.toContain(res.status);
+            } else {
+              expectProblem(res, 403);
+              expect(res.body.detail, context).toMatch(/role/);
+              refused++;
+            }
+          }
+        }
+      }
+      console.log(`[access] ${secured().length} secured routes outside the OpenAPI document: ${refused} requests of ${everyone.length - 1} tenant tokens refused with 403`);
+    } finally {
+      // The platform administrator's calls included pausing every queue (and resuming them).
+      for (const name of QUEUE_NAMES) await ctx.queues.get(name).resume();
+    }
   });
 });
 

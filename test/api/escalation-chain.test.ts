@@ -79,11 +79,26 @@ describe('the escalation chain', () => {
     const item = await raiseHighRiskItem(ctx, org);
     const deps = { db: ctx.database.db };
     const payload = { escalationId: item.escalation.id, step: 1 };
-    const outcomes = await Promise.all([runEscalationStep(deps, payload), runEscalationStep(deps, payload)]);
+    const due = new Date(item.escalation.dueAt);
+    const outcomes = await Promise.all([runEscalationStep(deps, payload, due), runEscalationStep(deps, payload, due)]);
     expect(outcomes.sort()).toEqual(['climbed', 'stale']);
-    expect(await runEscalationStep(deps, payload)).toBe('stale');
+    expect(await runEscalationStep(deps, payload, due)).toBe('stale');
     expect((await eventsOf(ctx, item.escalation.id)).map((e) => e.type)).toEqual(['started', 'climbed']);
     expect(await notificationsOf(ctx, item.escalation.id)).toHaveLength(2);
+  });
+
+  it('runs no step before its time: an early run changes nothing and says when the step is due', async () => {
+    await putPolicy(ctx, org, org.wards[0]!.id, {
+      levels: [{ staffId: org.middleManager.id }, { staffId: org.seniorManager.id }],
+      ackWithinSeconds: { high: 3_600 },
+    });
+    const item = await raiseHighRiskItem(ctx, org);
+    const due = new Date(item.escalation.dueAt);
+    const payload = { escalationId: item.escalation.id, step: 1 };
+    const early = await runEscalationStep({ db: ctx.database.db }, payload, new Date(due.getTime() - 1));
+    expect(early).toEqual({ notDue: true, dueAt: due });
+    expect((await eventsOf(ctx, item.escalation.id)).map((e) => e.type)).toEqual(['started']);
+    expect(await runEscalationStep({ db: ctx.database.db }, payload, due)).toBe('climbed');
   });
 
   it('never notifies after an acknowledgement that races the deadline', async () => {
@@ -96,7 +111,7 @@ describe('the escalation chain', () => {
       const id = item.escalation.id;
       const [ack, timer] = await Promise.all([
         post(ctx.app, `/v1/escalations/${id}/acknowledge`, org.middleManager.token, {}),
-        runEscalationStep({ db: ctx.database.db }, { escalationId: id, step: 1 }),
+        runEscalationStep({ db: ctx.database.db }, { escalationId: id, step: 1 }, new Date(item.escalation.dueAt)),
       ]);
       const events = (await eventsOf(ctx, id)).map((e) => e.type);
       const sent = await notificationsOf(ctx, id);

@@ -4,15 +4,27 @@
  * mid-commit). The reconciler must put both back in the queue; PostgreSQL says the step is due.
  */
 import { Worker, type ConnectionOptions } from 'bullmq';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
+import { escalations } from '../../src/db/schema.js';
 import { jobIds, redisOptions } from '../../src/queue/queues.js';
 import { reconcileTimers, reconcileTimersOnce } from '../../src/queue/reconciler.js';
+import { processors } from '../../src/queue/workers.js';
 import { raiseHighRiskItem, waitFor } from '../helpers/escalation.js';
 import { useFaultSetup } from './service-harness.js';
 
 /** Long enough that no real deadline falls due during the test. */
 const setup = useFaultSetup({ ackSeconds: 3_600 });
+const silent = pino({ level: 'silent' });
+
+/** The job runs when the escalation's next step is due (give or take the test's own pace). */
+async function expectDueAt(jobId: string, escalationId: string) {
+  const [row] = await setup.ctx.database.db.select().from(escalations).where(eq(escalations.id, escalationId));
+  const job = (await setup.ctx.queues.get('escalation-steps').getJob(jobId))!;
+  const runsAt = job.timestamp + job.delay;
+  expect(Math.abs(runsAt - row!.nextStepAt!.getTime()), `runs at ${new Date(runsAt).toISOString()}`).toBeLessThan(60_000);
+}
 
 describe('timer jobs that ended without applying their step', () => {
   it('retries the failed one and queues the completed one again', async () => {
@@ -53,11 +65,44 @@ describe('timer jobs that ended without applying their step', () => {
 
     const report = await reconcileTimers(ctx.database.db, ctx.queues);
     expect(report).toEqual({ checked: 2, restored: 1, retried: 1 });
-    // Both are waiting to run again; neither escalation has moved on.
+    // The failed one runs again now (and, its deadline not come, waits for it); the completed one
+    // is queued again for its due time, not at once. Neither escalation has moved on.
     expect(await queue.getJobState(failId)).toBe('waiting');
-    expect(await queue.getJobState(doneId)).toBe('waiting');
+    expect(await queue.getJobState(doneId)).toBe('delayed');
+    await expectDueAt(doneId, finished);
     const again = await reconcileTimers(ctx.database.db, ctx.queues);
     expect(again).toEqual({ checked: 2, restored: 0, retried: 0 });
+  }, 30_000);
+
+  it('queues again, for its due time, a timer whose step was changed by hand so that it completed without acting', async () => {
+    const { ctx, org, redis } = setup;
+    const id = (await raiseHighRiskItem(ctx, org)).escalation.id;
+    await ctx.relay.drain();
+    const queue = ctx.queues.get('escalation-steps');
+    const jobId = jobIds.escalationStep(id, 1);
+    // What was done through Bull Board: the job's step changed, then the job promoted. The
+    // service's own handler runs it, finds a step the escalation is not at, and does nothing.
+    const job = (await queue.getJob(jobId))!;
+    await job.updateData({ escalationId: id, step: 2 });
+    await job.promote();
+    const handlers = processors({ config: ctx.config, db: ctx.database.db, queues: ctx.queues, relay: ctx.relay, logger: silent });
+    const worker = new Worker('escalation-steps', handlers['escalation-steps'], {
+      connection: redisOptions(redis.url, 'worker') as ConnectionOptions,
+      prefix: ctx.queues.prefix,
+    });
+    try {
+      await waitFor(async () => (await queue.getJobState(jobId)) === 'completed', 15_000, 'the changed timer to complete');
+    } finally {
+      await worker.close();
+    }
+
+    const report = await reconcileTimers(ctx.database.db, ctx.queues);
+    expect(report.restored).toBe(1);
+    expect(await queue.getJobState(jobId)).toBe('delayed');
+    expect((await queue.getJob(jobId))!.data).toEqual({ escalationId: id, step: 1 });
+    await expectDueAt(jobId, id);
+    const [row] = await ctx.database.db.select().from(escalations).where(eq(escalations.id, id));
+    expect(row).toMatchObject({ level: 0, step: 1 });
   }, 30_000);
 
   it('runs one pass at a time across processes; the others skip theirs', async () => {

@@ -241,6 +241,8 @@ export async function buildDataset(ctx: TestContext): Promise<Dataset> {
     expect(res.status, `${action} ${res.raw}`).toBe(200);
   };
   const climb = async (id: string, when: string) => {
+    // The timer falls due at the designed instant (the engine never runs a step before its time).
+    await db.execute(sql`UPDATE escalations SET next_step_at = ${when}::timestamptz WHERE id = ${id}`);
     const [row] = rowsOf(await db.execute(sql`SELECT step FROM escalations WHERE id = ${id}`)) as { step: number }[];
     expect(await runEscalationStep({ db }, { escalationId: id, step: row!.step }, new Date(when))).toBe('climbed');
   };

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
+import type { Role } from '../../src/domain/taxonomy.js';
 import { PLATFORM_TOKEN, type TestContext } from '../helpers/context.js';
 import { putPolicy } from '../helpers/escalation.js';
 import { briefingBody, call, createOrganisation, get, post, type Organisation } from '../helpers/fixtures.js';
@@ -77,6 +78,41 @@ export function operations(ctx: TestContext): Operation[] {
   }
   return found;
 }
+
+/** A route the OpenAPI document leaves out (Bull Board, the docs pages), from the app's route table. */
+export interface HiddenRoute {
+  method: Method;
+  /** As registered, e.g. /admin/queues/api/queues/:queueName/:jobId/promote */
+  url: string;
+  /** OpenAPI form, e.g. /admin/queues/api/queues/{queueName}/{jobId}/promote */
+  path: string;
+  /** Who may call it, as the route declares it. */
+  access: 'public' | readonly Role[] | undefined;
+}
+
+const METHODS: readonly string[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/**
+ * Every route of the running app's route table that its OpenAPI document leaves out, so the
+ * access tests cover those too, and any such route added later.
+ */
+export function hiddenRoutes(ctx: TestContext): HiddenRoute[] {
+  const documented = new Set(operations(ctx).map(label));
+  const seen = new Set<string>();
+  const found: HiddenRoute[] = [];
+  for (const route of ctx.app.routeTable) {
+    if (!METHODS.includes(route.method)) continue;
+    const hidden = { method: route.method as Method, url: route.url, path: route.url.replace(/:([\w-]+)/g, '{$1}'), access: route.access };
+    if (documented.has(label(hidden)) || seen.has(label(hidden))) continue;
+    seen.add(label(hidden));
+    found.push(hidden);
+  }
+  return found;
+}
+
+/** The route's URL with a made-up value for each parameter and wildcard (naming no real object). */
+export const fillHidden = (route: HiddenRoute) =>
+  route.url.replace(/:([\w-]+)/g, () => `x${randomUUID().slice(0, 8)}`).replace(/\*$/, 'x');
 
 /** The objects every route is aimed at: one organisation with a bit of everything. */
 export interface World {

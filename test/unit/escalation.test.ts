@@ -4,6 +4,7 @@ import {
   ESCALATION_ACTIONS,
   ESCALATION_STATES,
   nextState,
+  upcomingStep,
   type ChainSnapshot,
 } from '../../src/domain/escalation.js';
 
@@ -71,5 +72,55 @@ describe('what a due timer does', () => {
   });
   it('with maxRepeats 0, the last level gets no reminders', () => {
     expect(decideTimer({ ...chain, maxRepeats: 0 }, { ...open, level: 2 }, now)).toEqual({ kind: 'none' });
+  });
+});
+
+describe('what the pending timer will do, as an escalation shows it', () => {
+  const chain: ChainSnapshot = { levels: ['a', 'b', 'c'], ackWithinSeconds: 60, repeatEverySeconds: 30, maxRepeats: 2 };
+  const counts = { levels: 3, maxRepeats: 2 };
+  const nextStepAt = new Date('2026-11-30T10:00:00Z');
+  const open = { state: 'open' as const, level: 0, repeatsSent: 0, snoozedUntil: null, nextStepAt };
+
+  it('climbs to the next level at the acknowledge deadline', () => {
+    expect(upcomingStep(counts, open)).toEqual({ kind: 'climb', level: 1, dueAt: nextStepAt });
+    // Snoozing never holds up a climb.
+    expect(upcomingStep(counts, { ...open, snoozedUntil: new Date('2026-11-30T12:00:00Z') })).toEqual({
+      kind: 'climb',
+      level: 1,
+      dueAt: nextStepAt,
+    });
+  });
+  it('reminds the last level, not before a snooze ends, and then nothing once maxRepeats are sent', () => {
+    expect(upcomingStep(counts, { ...open, level: 2, repeatsSent: 1 })).toEqual({ kind: 'reminder', level: 2, dueAt: nextStepAt });
+    const snoozedUntil = new Date('2026-11-30T12:00:00Z');
+    expect(upcomingStep(counts, { ...open, level: 2, snoozedUntil })).toEqual({ kind: 'reminder', level: 2, dueAt: snoozedUntil });
+    expect(upcomingStep(counts, { ...open, level: 2, repeatsSent: 2 })).toEqual({ kind: 'none' });
+    expect(upcomingStep({ levels: 3, maxRepeats: 0 }, { ...open, level: 2 })).toEqual({ kind: 'none' });
+  });
+  it('nothing when no timer is pending or the escalation is no longer open', () => {
+    expect(upcomingStep(counts, { ...open, nextStepAt: null })).toEqual({ kind: 'none' });
+    for (const state of ESCALATION_STATES.filter((s) => s !== 'open')) {
+      expect(upcomingStep(counts, { ...open, state })).toEqual({ kind: 'none' });
+    }
+  });
+  it('agrees with what the timer decides when it falls due, in every state', () => {
+    const snoozes = [null, new Date('2026-11-30T09:00:00Z'), new Date('2026-11-30T12:00:00Z')];
+    for (const state of ESCALATION_STATES) {
+      for (const level of [0, 1, 2]) {
+        for (const repeatsSent of [0, 1, 2]) {
+          for (const snoozedUntil of snoozes) {
+            const current = { state, level, repeatsSent, snoozedUntil, nextStepAt };
+            const shown = upcomingStep(counts, current);
+            let decided = decideTimer(chain, current, nextStepAt);
+            // A snoozed reminder is postponed to the snooze's end, and decided again then.
+            if (decided.kind === 'postpone') decided = decideTimer(chain, current, decided.until);
+            const context = JSON.stringify(current);
+            expect(shown.kind, context).toBe({ climb: 'climb', remind: 'reminder', none: 'none', postpone: 'postpone' }[decided.kind]);
+            if (shown.kind === 'climb' && decided.kind === 'climb') expect(shown.level, context).toBe(decided.toLevel);
+            if (shown.kind === 'reminder') expect(shown.dueAt, context).toEqual(snoozedUntil && snoozedUntil > nextStepAt ? snoozedUntil : nextStepAt);
+          }
+        }
+      }
+    }
   });
 });
