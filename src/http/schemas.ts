@@ -40,22 +40,29 @@ export const problemSchema = z
 /** The media type of every error answer (src/http/errors.ts). */
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 
-const PROBLEM_DESCRIPTIONS: Record<number, string> = {
-  400: 'The request is malformed or invalid; `errors` names each field',
-  401: 'No valid bearer token',
-  403: 'The caller\'s role may not do this',
-  404: 'Not found, or outside the caller\'s organisation or wards',
-  409: 'The current state does not allow it (or the same Idempotency-Key is still being processed)',
-  413: 'The request body is larger than the limit (BODY_LIMIT_BYTES)',
-  415: 'The request body is not JSON',
-  422: 'Understood but refused (a patient identifier in free text, or an Idempotency-Key reused for another request)',
-  429: 'Too many requests; retry after the time in the Retry-After header',
-  500: 'Unexpected error, logged under the request id',
-  503: 'The database is unreachable or the service is shutting down; retry shortly',
+/** What each error status means wherever it is answered; the name of its shared response in the contract. */
+export const PROBLEM_ANSWERS: Record<number, { name: string; description: string }> = {
+  400: { name: 'BadRequest', description: 'The request is malformed or invalid; `errors` names each field' },
+  401: { name: 'Unauthorized', description: 'No valid bearer token' },
+  403: { name: 'Forbidden', description: "The caller's role may not do this" },
+  404: { name: 'NotFound', description: "Not found, or outside the caller's organisation or wards" },
+  409: {
+    name: 'Conflict',
+    description: 'The current state does not allow it (or the same Idempotency-Key is still being processed)',
+  },
+  413: { name: 'PayloadTooLarge', description: 'The request body is larger than the limit (BODY_LIMIT_BYTES)' },
+  415: { name: 'UnsupportedMediaType', description: 'The request body is not JSON' },
+  422: {
+    name: 'UnprocessableContent',
+    description: 'Understood but refused (a patient identifier in free text, or an Idempotency-Key reused for another request)',
+  },
+  429: { name: 'TooManyRequests', description: 'Too many requests; retry after the time in the Retry-After header' },
+  500: { name: 'InternalServerError', description: 'Unexpected error, logged under the request id' },
+  503: { name: 'ServiceUnavailable', description: 'The database is unreachable or the service is shutting down; retry shortly' },
 };
 
 /** An error answer as declared in the contract: a problem document, with what the status means. */
-export const problemResponse = (status: number, description = PROBLEM_DESCRIPTIONS[status] ?? 'A problem document') => ({
+export const problemResponse = (status: number, description = PROBLEM_ANSWERS[status]?.description ?? 'A problem document') => ({
   description,
   content: { [PROBLEM_MEDIA_TYPE]: { schema: problemSchema } },
 });

@@ -1,6 +1,7 @@
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { $ZodType, safeParse } from 'zod/v4/core';
+import { PROBLEM_ANSWERS, PROBLEM_MEDIA_TYPE } from '../http/schemas.js';
 
 /** What the document says about the service as a whole; the operations come from the route table. */
 const DEFINITION = {
@@ -43,8 +44,8 @@ const DEFINITION = {
 
 /** The parts of the rendered document that are adjusted here. */
 interface RenderedDocument {
-  paths?: Record<string, Record<string, { requestBody?: { required?: boolean } }>>;
-  components?: { schemas?: Record<string, unknown> };
+  paths?: Record<string, Record<string, { requestBody?: { required?: boolean }; responses?: Record<string, unknown> }>>;
+  components?: { schemas?: Record<string, unknown>; responses?: Record<string, unknown> };
 }
 
 const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
@@ -74,9 +75,34 @@ export function swaggerOptions(): FastifyDynamicSwaggerOptions {
           if (optionalBodies.has(`${method} ${path}`) && operation.requestBody) operation.requestBody.required = false;
         }
       }
-      return withoutUnusedSchemas(document);
+      return withoutUnusedSchemas(withSharedProblemResponses(document));
     },
   };
+}
+
+/**
+ * Each standard error answer (a problem document with the status's usual meaning) is declared
+ * once under components/responses and referred to by every operation that can give it.
+ */
+function withSharedProblemResponses<T extends RenderedDocument>(document: T): T {
+  const shared: Record<string, unknown> = {};
+  for (const operations of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const answer = PROBLEM_ANSWERS[Number(status)];
+        if (!answer) continue;
+        const standard = {
+          description: answer.description,
+          content: { [PROBLEM_MEDIA_TYPE]: { schema: { $ref: '#/components/schemas/Problem' } } },
+        };
+        if (JSON.stringify(response) !== JSON.stringify(standard)) continue;
+        shared[answer.name] = standard;
+        operation.responses![status] = { $ref: `#/components/responses/${answer.name}` };
+      }
+    }
+  }
+  const responses = Object.fromEntries(Object.entries(shared).sort(([a], [b]) => a.localeCompare(b)));
+  return { ...document, components: { ...document.components, responses: { ...document.components?.responses, ...responses } } };
 }
 
 /** The document without component schemas that no operation refers to, directly or through another schema. */

@@ -12,6 +12,7 @@ interface MediaType {
   schema?: unknown;
 }
 interface ResponseObject {
+  $ref?: string;
   content?: Record<string, MediaType>;
 }
 interface OperationObject {
@@ -20,6 +21,7 @@ interface OperationObject {
 }
 interface ContractDocument {
   paths: Record<string, Record<string, OperationObject>>;
+  components?: { responses?: Record<string, ResponseObject> };
 }
 
 const DOCUMENT_ID = 'openapi.json';
@@ -78,8 +80,15 @@ export function contractViolation(response: ReceivedResponse): string | null {
   const where = `${response.method} ${found.template} (${operation.operationId ?? 'no operationId'}) answered ${response.statusCode}`;
   const status = String(response.statusCode);
   const declaredStatus = operation.responses[status] ? status : operation.responses[`${status[0]}XX`] ? `${status[0]}XX` : 'default';
-  const declared = operation.responses[declaredStatus];
-  if (!declared) return `${where}: status not declared (declared: ${Object.keys(operation.responses).join(', ')})`;
+  const inline = operation.responses[declaredStatus];
+  if (!inline) return `${where}: status not declared (declared: ${Object.keys(operation.responses).join(', ')})`;
+  // A shared answer (#/components/responses/NotFound) or one of the operation's own.
+  const shared = inline.$ref ? /^#\/components\/responses\/(.+)$/.exec(inline.$ref)?.[1] : undefined;
+  const declared = shared ? document.components?.responses?.[shared] : inline;
+  if (!declared) return `${where}: ${inline.$ref} does not resolve`;
+  const declaredAt = shared
+    ? ['components', 'responses', shared]
+    : ['paths', found.template, method, 'responses', declaredStatus];
 
   const content = declared.content ?? {};
   if (response.body === '') {
@@ -99,7 +108,7 @@ export function contractViolation(response: ReceivedResponse): string | null {
       return `${where}: ${mediaType} body is not JSON`;
     }
   }
-  const validate = validatorAt(pointer('paths', found.template, method, 'responses', declaredStatus, 'content', mediaType, 'schema'));
+  const validate = validatorAt(pointer(...declaredAt, 'content', mediaType, 'schema'));
   if (validate(value)) return null;
   const errors = (validate.errors ?? [])
     .slice(0, 5)
