@@ -11,8 +11,11 @@ import type { $ZodType } from 'zod/v4/core';
 export function readJsonBodies(app: FastifyInstance) {
   app.removeContentTypeParser('text/plain');
 
-  // A body sent without a Content-Type is read as JSON, the only type the API accepts.
+  // A body sent without a Content-Type is read as JSON, the only type the API accepts. Not on
+  // browser pages signed in with HTTP Basic (the queue board): a browser sends those credentials
+  // by itself, and a cross-site page can POST a body without a Content-Type and without a preflight.
   app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config.basicAuth) return;
     const headers = request.raw.headers;
     const hasBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] ?? '0') !== '0';
     if (headers['content-type'] === undefined && hasBody) headers['content-type'] = 'application/json';

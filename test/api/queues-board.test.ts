@@ -45,4 +45,17 @@ describe('Bull Board at /admin/queues', () => {
     const wrong = await ctx.app.inject({ method: 'GET', url: '/admin/queues', headers: { authorization: basic('not-a-token') } });
     expect(wrong.statusCode).toBe(401);
   });
+
+  it('does not read a body without Content-Type as JSON (a cross-site page could send one with the browser\'s credentials)', async () => {
+    const add = (headers: Record<string, string>) =>
+      ctx.app.inject({
+        method: 'POST',
+        url: '/admin/queues/api/queues/webhooks/add',
+        headers: { authorization: basic(org.adminToken), ...headers },
+        payload: JSON.stringify({ name: 'forged', data: {} }),
+      });
+    const typeless = await add({});
+    expect(typeless.statusCode, typeless.body).toBe(415);
+    expect(await ctx.queues.get('webhooks').getJobCounts('waiting', 'delayed')).toEqual({ waiting: 0, delayed: 0 });
+  });
 });
