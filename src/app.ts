@@ -3,13 +3,7 @@ import helmet from '@fastify/helmet';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { authPlugin } from './auth/plugin.js';
@@ -20,7 +14,9 @@ import { briefingRoutes } from './briefings/routes.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
 import { AppError, clientErrorHandler, frameworkErrorHandler, newRequestId, registerErrorHandling } from './http/errors.js';
+import { absentBodyAwareValidator, readJsonBodies } from './http/bodies.js';
 import { idempotencyPlugin } from './http/idempotency.js';
+import { declareLayerResponses } from './http/schemas.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { gracefulClose } from './http/shutdown.js';
 import { itemRoutes } from './items/routes.js';
@@ -38,6 +34,7 @@ import { QUEUE_NAMES, type QueueSet } from './queue/queues.js';
 import { QUEUES_BOARD_PATH, registerQueuesBoard } from './admin/queues-board.js';
 import { reportRoutes } from './reports/routes.js';
 import { exportRoutes } from './exports/routes.js';
+import { swaggerOptions } from './openapi/definition.js';
 
 export interface AppDeps {
   config: Config;
@@ -88,9 +85,8 @@ export async function buildApp(deps: AppDeps) {
       frameworkErrorHandler(error, request as FastifyRequest, reply as unknown as FastifyReply),
   }).withTypeProvider<ZodTypeProvider>();
 
-  // The API speaks JSON only: anything else is 415, not a string for the body schema to reject.
-  app.removeContentTypeParser('text/plain');
-  app.setValidatorCompiler(validatorCompiler);
+  readJsonBodies(app);
+  app.setValidatorCompiler(absentBodyAwareValidator);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
 
@@ -106,6 +102,7 @@ export async function buildApp(deps: AppDeps) {
       route.schema = { ...route.schema, hide: true };
     }
     for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, access: route.config?.access });
+    declareLayerResponses(route);
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -134,24 +131,7 @@ export async function buildApp(deps: AppDeps) {
   // After the hooks that put headers on every answer, before any that does work.
   const closing = gracefulClose(app, { drainTimeoutMs: SHUTDOWN_DRAIN_TIMEOUT_MS });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'Ward safety briefings API',
-        version: '1.0.0',
-        description:
-          'Daily ward safety briefings, escalation of what the ward cannot fix to named managers, ' +
-          'and governance reports. Errors are RFC 9457 problem documents (application/problem+json).',
-      },
-      components: {
-        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Opaque API token' } },
-      },
-      security: [{ bearer: [] }],
-    },
-    transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
-  });
+  await app.register(swagger, swaggerOptions());
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 
   await app.register(authPlugin, {

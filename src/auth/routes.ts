@@ -33,7 +33,7 @@ export const tokenRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps)
         body: z.union([
           z.strictObject({ staffId: z.uuid(), label: label.optional() }),
           z.strictObject({ wardId: z.uuid(), label }),
-        ]),
+        ]).meta({ examples: [{ staffId: '9c3e1f7a-2b4d-4e6f-8a1c-5d7e9f0b2c43' }, { wardId: '4b0d2c8e-3f1a-4c57-9e2b-7a6d5c4b3a21', label: 'Ward 7A tablet' }] }),
         response: {
           201: tokenSchema.extend({ token: z.string().describe('Shown only once') }),
           ...commonErrors,
@@ -50,6 +50,7 @@ export const tokenRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps)
       schema: {
         operationId: 'listTokens',
         tags: ['tokens'],
+        summary: "The organisation's tokens (never the secrets)",
         response: { 200: z.object({ data: z.array(tokenSchema) }), ...commonErrors },
       },
     },
@@ -63,6 +64,7 @@ export const tokenRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps)
       schema: {
         operationId: 'revokeToken',
         tags: ['tokens'],
+        summary: 'Revoke a token; it stops working at once',
         params: idParams,
         response: { 200: tokenSchema, ...commonErrors },
       },

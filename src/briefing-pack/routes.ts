@@ -62,17 +62,23 @@ export const briefingPackRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app
           date: isoDate.optional().describe('The briefing date; default today (UTC)'),
           format: z.enum(['json', 'html']).default('json'),
         }),
-        response: { 200: packSchema, ...commonErrors },
+        response: {
+          200: {
+            description: "The ward's briefing pack",
+            content: {
+              'application/json': { schema: packSchema },
+              'text/html': { schema: z.string().describe('Printable one-page version (format=html)') },
+            },
+          },
+          ...commonErrors,
+        },
       },
     },
     async (request, reply) => {
       const date = request.query.date ?? new Date().toISOString().slice(0, 10);
       const pack = await briefingPack(deps, tenantOf(request), request.params.id, date);
       if (request.query.format === 'html') {
-        return reply
-          .type('text/html; charset=utf-8')
-          .serializer((payload: unknown) => payload as string)
-          .send(renderBriefingPackHtml(pack) as never);
+        return reply.type('text/html; charset=utf-8').send(renderBriefingPackHtml(pack));
       }
       return pack;
     },

@@ -24,7 +24,27 @@ export const briefingRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, de
           'Send an `Idempotency-Key` header so a retry after a lost connection is applied once. ' +
           'A ward records one briefing per date and shift; a second one is 409 with `existingBriefingId`.',
         headers: z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }),
-        body: newBriefingSchema,
+        body: newBriefingSchema.meta({
+          examples: [
+            {
+              wardId: '4b0d2c8e-3f1a-4c57-9e2b-7a6d5c4b3a21',
+              date: '2026-12-01',
+              shift: 'day',
+              attendance: { nursing: 6, medical: 2 },
+              items: [
+                {
+                  kind: 'problem',
+                  category: 'equipment',
+                  description: 'Only one working bladder scanner',
+                  consequence: 3,
+                  likelihood: 4,
+                  needsChange: true,
+                },
+                { kind: 'good_practice', category: 'communication', description: 'Handover checklist used on every shift' },
+              ],
+            },
+          ],
+        }),
         response: { 201: briefingCreatedSchema, 409: problemSchema, 422: problemSchema, ...commonErrors },
       },
     },
@@ -38,6 +58,7 @@ export const briefingRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, de
       schema: {
         operationId: 'listBriefings',
         tags: ['briefings'],
+        summary: 'Briefings, newest first, by ward and date range',
         querystring: z.strictObject({
           wardId: z.uuid().optional(),
           from: isoDate.optional(),
@@ -57,6 +78,7 @@ export const briefingRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, de
       schema: {
         operationId: 'getBriefing',
         tags: ['briefings'],
+        summary: 'A briefing with its items',
         params: idParams,
         response: { 200: briefingSchema, ...commonErrors },
       },

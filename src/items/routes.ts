@@ -22,6 +22,7 @@ export const itemRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) 
       schema: {
         operationId: 'listItems',
         tags: ['items'],
+        summary: 'Items by ward, status, band, category or persistence',
         querystring: z.strictObject({
           wardId: z.uuid().optional(),
           status: z.enum(ITEM_STATUSES).optional(),
@@ -110,6 +111,7 @@ export const itemRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) 
       schema: {
         operationId: 'getItem',
         tags: ['items'],
+        summary: 'An item with its risk, alignment and escalation (what the ward sees)',
         params: idParams,
         response: { 200: itemSchema, ...commonErrors },
       },

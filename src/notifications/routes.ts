@@ -66,6 +66,7 @@ export const notificationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app
       schema: {
         operationId: 'markNotificationRead',
         tags: ['escalation'],
+        summary: 'Mark a notification as read',
         params: idParams,
         response: { 200: notificationSchema, ...commonErrors },
       },

@@ -1,3 +1,4 @@
+import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
@@ -22,4 +23,12 @@ export async function renderOpenApi(): Promise<string> {
   await app.close();
   await queues.close();
   return `${JSON.stringify(document, null, 2)}\n`;
+}
+
+/**
+ * The TypeScript types of the document (openapi-typescript), committed as openapi/schema.d.ts for
+ * clients built with openapi-fetch; a test fails when they are stale.
+ */
+export async function renderOpenApiTypes(documentJson: string): Promise<string> {
+  return COMMENT_HEADER + astToString(await openapiTS(JSON.parse(documentJson)));
 }

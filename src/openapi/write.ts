@@ -1,7 +1,13 @@
 import { writeFileSync } from 'node:fs';
-import { renderOpenApi } from './document.js';
+import { renderOpenApi, renderOpenApiTypes } from './document.js';
 
-/** `npm run openapi`: regenerates openapi/openapi.json; a test fails when the committed file is stale. */
-const path = new URL('../../openapi/openapi.json', import.meta.url);
-writeFileSync(path, await renderOpenApi());
-console.log(`wrote ${path.pathname}`);
+/**
+ * `npm run openapi`: regenerates openapi/openapi.json and its TypeScript types (openapi/schema.d.ts);
+ * a test fails when either committed file is stale.
+ */
+const documentPath = new URL('../../openapi/openapi.json', import.meta.url);
+const typesPath = new URL('../../openapi/schema.d.ts', import.meta.url);
+const document = await renderOpenApi();
+writeFileSync(documentPath, document);
+writeFileSync(typesPath, await renderOpenApiTypes(document));
+console.log(`wrote ${documentPath.pathname} and ${typesPath.pathname}`);

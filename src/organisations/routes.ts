@@ -56,7 +56,7 @@ export const organisationRoutes: FastifyPluginAsyncZod<ServiceDeps & { webhookPo
           code: z
             .string()
             .regex(/^[A-Z0-9]{2,12}$/, 'must be 2-12 upper-case letters or digits (e.g. the ODS code)'),
-        }),
+        }).meta({ examples: [{ name: 'Riverside University Hospitals NHS Trust', code: 'RRV' }] }),
         response: {
           201: organisationSchema.extend({
             adminStaffId: z.uuid(),
@@ -129,7 +129,7 @@ export const organisationRoutes: FastifyPluginAsyncZod<ServiceDeps & { webhookPo
     '/v1/organisation/webhook',
     {
       config: { access: ORG_ADMIN },
-      schema: { operationId: 'removeWebhook', tags: ['organisations'], response: { 204: z.null(), ...commonErrors } },
+      schema: { operationId: 'removeWebhook', tags: ['organisations'], summary: 'Remove the escalation webhook (no more deliveries)', response: { 204: z.null(), ...commonErrors } },
     },
     async (request, reply) => {
       await removeWebhook(db, tenantOf(request));

@@ -61,6 +61,7 @@ export const priorityRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { 
       schema: {
         operationId: 'listPriorities',
         tags: ['alignment'],
+        summary: 'The quality-improvement priorities register',
         response: { 200: z.object({ data: z.array(prioritySchema) }), ...commonErrors },
       },
     },
@@ -74,6 +75,7 @@ export const priorityRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { 
       schema: {
         operationId: 'updatePriority',
         tags: ['alignment'],
+        summary: 'Change a priority (title, level, owner, active)',
         params: idParams,
         body: z.strictObject(priorityFields).partial(),
         response: { 200: prioritySchema, ...commonErrors },
@@ -108,6 +110,7 @@ export const priorityRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { 
       schema: {
         operationId: 'unlinkItemFromPriority',
         tags: ['alignment'],
+        summary: 'Unlink an item from a priority',
         params: z.object({ id: z.uuid(), priorityId: z.uuid() }),
         response: { 200: itemSchema, ...commonErrors },
       },

@@ -35,7 +35,7 @@ export const staffRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps)
           email: z.email().max(254),
           role: z.enum(STAFF_ROLES),
           wardIds: z.array(z.uuid()).max(200).optional(),
-        }),
+        }).meta({ examples: [{ name: 'Sam Okafor', email: 'sam.okafor@example.nhs.uk', role: 'middle_manager', wardIds: ['4b0d2c8e-3f1a-4c57-9e2b-7a6d5c4b3a21'] }] }),
         response: { 201: staffSchema, 409: problemSchema, ...commonErrors },
       },
     },
@@ -49,6 +49,7 @@ export const staffRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps)
       schema: {
         operationId: 'listStaff',
         tags: ['staff'],
+        summary: "The organisation's staff, optionally of one role",
         querystring: z.strictObject({ role: z.enum(STAFF_ROLES).optional() }),
         response: { 200: z.object({ data: z.array(staffSchema) }), ...commonErrors },
       },
@@ -63,6 +64,7 @@ export const staffRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps)
       schema: {
         operationId: 'getStaff',
         tags: ['staff'],
+        summary: 'A staff member with their wards',
         params: idParams,
         response: { 200: staffSchema, ...commonErrors },
       },

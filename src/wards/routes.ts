@@ -32,7 +32,7 @@ export const wardRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) 
           name: z.string().trim().min(1).max(200),
           site: z.string().trim().min(1).max(200).optional(),
           division: z.string().trim().min(1).max(200).optional(),
-        }),
+        }).meta({ examples: [{ code: '7A', name: 'Acute Medical Unit', site: 'Main site', division: 'Medicine' }] }),
         response: { 201: wardSchema, 409: problemSchema, ...commonErrors },
       },
     },
@@ -60,6 +60,7 @@ export const wardRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) 
       schema: {
         operationId: 'getWard',
         tags: ['wards'],
+        summary: 'A ward',
         params: idParams,
         response: { 200: wardSchema, ...commonErrors },
       },

@@ -119,4 +119,17 @@ describe('Bull Board at /admin/queues', () => {
     expect(escalation.body).toMatchObject({ state: 'open', level: 1, assignee: { id: b.middleManager.id } });
     expect(escalation.body.history.map((h: { type: string }) => h.type)).toEqual(['started']);
   });
+
+  it('does not read a body without Content-Type as JSON (a cross-site page could send one with the browser\'s credentials)', async () => {
+    const add = (headers: Record<string, string>) =>
+      ctx.app.inject({
+        method: 'POST',
+        url: '/admin/queues/api/queues/webhooks/add',
+        headers: { authorization: basic(PLATFORM_TOKEN), ...headers },
+        payload: JSON.stringify({ name: 'forged', data: {} }),
+      });
+    const typeless = await add({});
+    expect(typeless.statusCode, typeless.body).toBe(415);
+    expect(await ctx.queues.get('webhooks').getJobCounts('waiting', 'delayed')).toEqual({ waiting: 0, delayed: 0 });
+  });
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
+import type { InjectOptions } from 'fastify';
 import { inject } from 'vitest';
 import { buildApp, type App } from '../../src/app.js';
 import { ensurePlatformAdmin } from '../../src/auth/service.js';
@@ -9,6 +10,7 @@ import { createLogger } from '../../src/logger.js';
 import { startOutboxRelay, type OutboxRelay } from '../../src/queue/outbox.js';
 import { createQueues, type QueueSet } from '../../src/queue/queues.js';
 import { startWorkers } from '../../src/queue/workers.js';
+import { contractViolation } from './contract.js';
 import { cloneTestDatabase } from './database.js';
 
 export const PLATFORM_TOKEN = 'test-platform-admin-token-0123456789';
@@ -68,6 +70,7 @@ export async function createTestContext(
   const relay = startOutboxRelay(database.db, queues, logger, config.outboxRelayIntervalMs);
   const app = await buildApp({ config, database, logger, queues, relay });
   await app.ready();
+  checkAnswersAgainstContract(app);
   const running: { close(): Promise<void> }[] = [];
   return {
     app,
@@ -93,4 +96,26 @@ export async function createTestContext(
       await clone?.drop();
     },
   };
+}
+
+/**
+ * Every answer a test receives through `app.inject` is checked against openapi/openapi.json
+ * (status, content type and body declared for the operation): a test whose request meets an
+ * undeclared answer fails, naming the operation and what differs.
+ */
+function checkAnswersAgainstContract(app: App) {
+  const inject = app.inject.bind(app);
+  const checked = async (options: InjectOptions | string) => {
+    const response = await inject(options);
+    const violation = contractViolation({
+      method: response.raw.req.method ?? 'GET',
+      url: response.raw.req.url ?? '/',
+      statusCode: response.statusCode,
+      contentType: response.headers['content-type']?.toString(),
+      body: response.body,
+    });
+    if (violation) throw new Error(`The answer is not what openapi/openapi.json declares: ${violation}`);
+    return response;
+  };
+  Object.defineProperty(app, 'inject', { value: checked, configurable: true, writable: true });
 }

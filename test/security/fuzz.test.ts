@@ -14,6 +14,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
+import { contractViolation } from '../helpers/contract.js';
 import { killAllChildren, withTimeout } from '../helpers/processes.js';
 import {
   heapAfterGc,
@@ -138,6 +139,8 @@ function record(phase: string, op: Pick<Operation, 'method' | 'path'>, input: st
     }
     const leaked = leaks(res.body);
     if (leaked.length) problems.push(`gives away ${leaked.join(', ')}`);
+    const drift = contractViolation({ method: op.method, url: op.path, statusCode: res.status, contentType: res.headers['content-type'], body: res.body });
+    if (drift) problems.push(`not what openapi/openapi.json declares: ${drift}`);
   }
   for (const problem of problems) {
     violations.push({ phase, route: label(op), problem, status: res.status, input: input.slice(0, 600), body: res.body.slice(0, 400) });
