@@ -1,10 +1,10 @@
-import { Worker, type ConnectionOptions, type Processor } from 'bullmq';
+import { DelayedError, Worker, type ConnectionOptions, type Processor } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Relay } from '../deps.js';
 import { runEscalationStep } from '../escalations/engine.js';
-import { deliverWebhook } from '../webhooks/deliver.js';
+import { adoptSingleDelivery, drainWebhooks, scheduleDeliveries } from '../webhooks/queue.js';
 import { redisOptions, type JobPayloads, type QueueName, type QueueSet } from './queues.js';
 
 export class RedisEvictionError extends Error {
@@ -36,11 +36,21 @@ export interface WorkerDeps {
 export function processors(deps: WorkerDeps): { [Q in QueueName]: Processor<JobPayloads[Q]> } {
   return {
     'escalation-steps': async (job) => runEscalationStep({ db: deps.db, relay: deps.relay }, job.data),
-    webhooks: async (job) =>
-      deliverWebhook(deps.db, job.data, job.attemptsMade + 1, {
+    webhooks: async (job, token) => {
+      if ('notificationId' in job.data) return adoptSingleDelivery(deps.db, deps.queues, job.data.notificationId);
+      const result = await drainWebhooks(deps.db, job.data.organisationId, {
         timeoutMs: deps.config.webhookTimeoutMs,
+        retryDelayMs: deps.config.webhookRetryDelayMs,
         allowHttpLoopback: deps.config.webhookAllowHttpLoopback,
-      }),
+      });
+      if (result.nextRunAt) {
+        // The same job runs again then (its backoff, or the next queued event's time); meanwhile
+        // new events of the organisation find it and wait with it.
+        await job.moveToDelayed(result.nextRunAt.getTime(), token);
+        throw new DelayedError();
+      }
+      return result;
+    },
   };
 }
 
@@ -81,6 +91,17 @@ export async function startWorkers(deps: WorkerDeps) {
       deps.logger.warn({ queue: name, jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'),
     );
     worker.on('error', (error) => deps.logger.warn({ queue: name, err: error }, 'worker error'));
+    if (name === 'webhooks') {
+      // An event queued while the organisation's job was finishing found the job still there and
+      // added nothing; now that the job is gone, add it again if anything is queued.
+      worker.on('completed', (job) => {
+        const data = job.data as JobPayloads['webhooks'];
+        if (!('organisationId' in data)) return;
+        scheduleDeliveries(deps.db, deps.queues, data.organisationId).catch((error: unknown) =>
+          deps.logger.warn({ err: error, organisationId: data.organisationId }, 'could not reschedule webhook deliveries; the reconciler will'),
+        );
+      });
+    }
     return worker;
   });
   await Promise.all(workers.map((w) => w.waitUntilReady()));
