@@ -11,9 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookDeliveries } from '../../src/db/schema.js';
 import { insertTogether } from '../../src/db/together.js';
 import { notificationsInsert } from '../../src/escalations/engine.js';
+import { reconcileWebhookJobs } from '../../src/webhooks/queue.js';
 import { outboxInsert } from '../../src/queue/outbox.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
-import { putPolicy, raiseHighRiskItem, waitFor } from '../helpers/escalation.js';
+import { putPolicy, raiseHighRiskItem, sleep, waitFor } from '../helpers/escalation.js';
 import { call, createOrganisation, type Organisation } from '../helpers/fixtures.js';
 import { withTimeout } from '../helpers/processes.js';
 
@@ -174,5 +175,45 @@ describe('webhook isolation between trusts', { timeout: 240_000 }, () => {
     console.log(
       `[webhook-isolation] trust A's ${BACKLOG + 1} events all delivered ${((drainedAt - started) / 1000).toFixed(1)} s after B's event was raised; ${retried} needed more than one attempt; ${attempts.length} attempts recorded`,
     );
+  });
+
+  it('rebuilds from PostgreSQL what Redis lost, and takes over a job written before per-trust delivery', async () => {
+    // Two of trust B's events whose jobs Redis lost: queued in PostgreSQL, nothing in Redis.
+    const item = await raiseHighRiskItem(ctx, trustB);
+    await waitFor(async () => receiverB.received.some((r) => JSON.parse(r.rawBody).data.escalationId === item.escalation.id), 20_000, 'the assignment');
+    const lost = notificationsInsert(
+      [5, 6].map((step) => ({
+        organisationId: trustB.id,
+        escalationId: item.escalation.id,
+        recipientStaffId: trustB.middleManager.id,
+        type: 'reminder' as const,
+        step,
+        level: 0,
+        dueAt: new Date(),
+      })),
+      true,
+    );
+    await ctx.database.db.transaction((tx) => insertTogether(tx, lost.inserts)); // no outbox row: the job is "lost"
+    const ofSteps = () => receiverB.received.filter((r) => JSON.parse(r.rawBody).data.escalationId === item.escalation.id).length;
+    await sleep(1_500);
+    expect(ofSteps(), 'nothing is sent without the job').toBe(1);
+    const report = await reconcileWebhookJobs(ctx.database.db, ctx.queues);
+    expect(report).toEqual({ organisations: 1, restored: 1 });
+    await waitFor(async () => ofSteps() >= 3, 20_000, 'the two restored deliveries');
+    expect(await reconcileWebhookJobs(ctx.database.db, ctx.queues)).toEqual({ organisations: 0, restored: 0 });
+
+    // A job in Redis from before (one notification id, its own job): its event is delivered once.
+    const legacy = notificationsInsert(
+      [{ organisationId: trustB.id, escalationId: item.escalation.id, recipientStaffId: trustB.middleManager.id, type: 'reminder' as const, step: 7, level: 0, dueAt: new Date() }],
+      false,
+    );
+    await ctx.database.db.transaction((tx) => insertTogether(tx, legacy.inserts));
+    const [{ id: legacyId }] = ((await ctx.database.db.execute(
+      sql`select id::text from notifications where escalation_id = ${item.escalation.id} and step = 7`,
+    )) as unknown as { rows: { id: string }[] }).rows as [{ id: string }];
+    await ctx.queues.get('webhooks').add('deliver', { notificationId: legacyId }, { jobId: `webhook-${legacyId}` });
+    await waitFor(async () => receiverB.received.some((r) => r.headers['x-briefings-event-id'] === legacyId), 20_000, 'the legacy job to be delivered');
+    await sleep(500);
+    expect(receiverB.received.filter((r) => r.headers['x-briefings-event-id'] === legacyId)).toHaveLength(1);
   });
 });
