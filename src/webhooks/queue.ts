@@ -46,6 +46,8 @@ export interface DrainOptions extends DeliveryOptions {
 
 export interface DrainResult {
   delivered: number;
+  /** Events with nothing to send any more (the webhook was removed). */
+  skipped: number;
   failed: number;
   gaveUp: number;
   /** When the organisation's job should run again; null when nothing is left to deliver. */
@@ -79,7 +81,7 @@ export async function drainWebhooks(db: Database, organisationId: string, option
   const started = Date.now();
   const budgetMs = options.budgetMs ?? 5_000;
   const leaseMs = options.timeoutMs + 30_000;
-  const result: DrainResult = { delivered: 0, failed: 0, gaveUp: 0, nextRunAt: null };
+  const result: DrainResult = { delivered: 0, skipped: 0, failed: 0, gaveUp: 0, nextRunAt: null };
   for (;;) {
     const row = await claimNext(db, organisationId, leaseMs);
     if (!row) break;
@@ -91,7 +93,8 @@ export async function drainWebhooks(db: Database, organisationId: string, option
         db.delete(webhookQueue).where(eq(webhookQueue.id, row.id)),
         ...(sent ? [db.insert(webhookDeliveries).values({ ...sent, attempt })] : []),
       ]);
-      result.delivered++;
+      if (sent) result.delivered++;
+      else result.skipped++;
       // Not at once: a job made due at the instant it is delayed can be fetched by another slot of
       // the same worker before this one lets go of it, and BullMQ then stops renewing its lock.
       if (Date.now() - started >= budgetMs) return { ...result, nextRunAt: new Date(Date.now() + YIELD_MS) };
@@ -112,7 +115,9 @@ export async function drainWebhooks(db: Database, organisationId: string, option
     // The receiver is failing: the organisation waits for this attempt's backoff before its next.
     return { ...result, nextRunAt: new Date(Date.now() + pauseMs) };
   }
-  return { ...result, nextRunAt: await nextDueAt(db, organisationId) };
+  const next = await nextDueAt(db, organisationId);
+  // A row that fell due since the last claim waits YIELD_MS, never 0 (see above).
+  return { ...result, nextRunAt: next && new Date(Math.max(next.getTime(), Date.now() + YIELD_MS)) };
 }
 
 /** When the organisation's next queued event is due, or null when none is queued. */
