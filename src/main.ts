@@ -33,7 +33,7 @@ export async function startService(
     process.stdout.write(`\nPlatform administrator token (shown once, keep it safe):\n  ${generated}\n\n`);
   }
 
-  const queues = createQueues(config.redisUrl, config.queuePrefix, config.webhookRetryDelayMs);
+  const queues = createQueues(config.redisUrl, config.queuePrefix);
   const relay = startOutboxRelay(database.db, queues, logger, config.outboxRelayIntervalMs);
   const sealer = startAuditSealer(database.db, logger);
   const purge = config.role !== 'api' ? startIdempotencyPurge(database.db, logger, config.idempotencyRetentionDays) : null;

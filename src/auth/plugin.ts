@@ -89,7 +89,7 @@ function basicPassword(header: string): string | undefined {
 
 export interface AuthLimits {
   limiter: RateLimiter;
-  /** Failed authentications allowed per client address and window (guessing tokens). */
+  /** Failed authentications answered 401 per client address and window; later ones get 429. */
   authFailures: RateLimitRule;
   /** Writes allowed per token and window (a flood of escalations, a runaway client). */
   writes: RateLimitRule;
@@ -105,8 +105,14 @@ function tooManyRequests(reply: FastifyReply, retryAfterSeconds: number, what: s
 /** Authentication and role checks for every route, in one hook, from each route's `config.access`. */
 export const authPlugin = fp(async (app: FastifyInstance, options: { db: Database; limits?: AuthLimits | undefined }) => {
   const limits = options.limits;
-  const failed = async (request: FastifyRequest, message: string): Promise<never> => {
-    if (limits) await limits.limiter.hit(limits.authFailures, 'auth-fail', request.ip);
+  // Failed sign-ins are counted per address, and only a failed one is refused for it: behind a
+  // hospital's shared NAT one broken client must not lock every ward out. A valid token is never
+  // refused by this limit (tokens carry 256 random bits, so guessing is not the threat it guards).
+  const failed = async (request: FastifyRequest, reply: FastifyReply, message: string): Promise<never> => {
+    if (limits) {
+      const decision = await limits.limiter.hit(limits.authFailures, 'auth-fail', request.ip);
+      if (!decision.allowed) tooManyRequests(reply, decision.retryAfterSeconds, 'Too many failed sign-ins from this address');
+    }
     throw new AppError('unauthenticated', message);
   };
   app.decorateRequest('principal', null);
@@ -120,14 +126,10 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { db: Databas
     if (basic) reply.header('www-authenticate', 'Basic realm="queues", charset="UTF-8"');
     const header = request.headers.authorization;
     if (!header) throw new AppError('unauthenticated', 'A bearer token is required');
-    if (limits) {
-      const blocked = await limits.limiter.isBlocked(limits.authFailures, 'auth-fail', request.ip);
-      if (!blocked.allowed) tooManyRequests(reply, blocked.retryAfterSeconds, 'Too many failed sign-ins from this address');
-    }
     const token = BEARER.exec(header)?.[1] ?? (basic ? basicPassword(header) : undefined);
-    if (!token) return failed(request, 'The Authorization header must be "Bearer <token>"');
+    if (!token) return failed(request, reply, 'The Authorization header must be "Bearer <token>"');
     const principal = await resolvePrincipal(options.db, token);
-    if (!principal) return failed(request, 'The token is not valid or has been revoked');
+    if (!principal) return failed(request, reply, 'The token is not valid or has been revoked');
     if (!access.includes(principal.role)) {
       throw new AppError('forbidden', `The ${principal.role} role may not call this route`);
     }

@@ -419,6 +419,31 @@ export const webhookDeliveries = pgTable(
   (t) => [index('webhook_deliveries_notification_idx').on(t.notificationId)],
 );
 
+/**
+ * Webhook deliveries still to make, per organisation, oldest first. PostgreSQL holds them (not one
+ * BullMQ job each), so one organisation's failing receiver never holds the workers that others
+ * need: a single job per organisation drains its rows (src/webhooks/queue.ts).
+ */
+export const webhookQueue = pgTable(
+  'webhook_queue',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    notificationId: uuid('notification_id')
+      .notNull()
+      .unique()
+      .references(() => notifications.id),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    /** Attempts made so far; each is also a webhook_deliveries row. */
+    attempts: integer('attempts').notNull().default(0),
+    /** Not before: the backoff after a failed attempt, or the lease of an attempt under way. */
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('webhook_queue_due_idx').on(t.organisationId, t.nextAttemptAt, t.id)],
+);
+
 // ---------------------------------------------------------------------------
 // Transactional outbox: jobs written with the data they concern, relayed to BullMQ.
 

@@ -274,7 +274,7 @@ async function applyAction(
     await insertTogether(tx, [
       assigneesInsert([{ escalationId: current.id, staffId }]),
       eventsInsert([eventOf({ ...details, fromLevel: current.level + 1, fromStaffId: current.assigneeStaffId }, true, level, staffId)]),
-      notice.insert,
+      ...notice.inserts,
       outboxInsert([timerJob(current.id, nextStep, dueAt), ...notice.webhooks]),
     ]);
   }

@@ -11,6 +11,7 @@ import { outboxInsert, writeOutbox, type OutboxMessage } from '../queue/outbox.j
 import { auditInsert, SYSTEM_ACTOR, textRef, type AuditActor, type AuditEntry } from '../audit/record.js';
 import { insertTogether, rowsInsert } from '../db/together.js';
 import { jobIds } from '../queue/queues.js';
+import { webhookQueueWrites } from '../webhooks/queue.js';
 import { snapshotChain, type PolicyRow } from './policy.js';
 
 export type EscalationRow = typeof escalations.$inferSelect;
@@ -38,20 +39,17 @@ export interface NewNotification {
 }
 
 /**
- * Inbox notifications (their ids chosen here) and, when the organisation has a webhook, one
- * delivery job each, for the caller to put in the outbox with its other jobs.
+ * Inbox notifications (their ids chosen here) and, when the organisation has a webhook, each
+ * one's place in the organisation's delivery queue: the inserts to send together, and the
+ * organisations' delivery jobs for the caller to put in the outbox with its other jobs.
  */
 export function notificationsInsert(list: NewNotification[], webhook: boolean) {
   const rows = list.map((n) => ({ ...n, id: randomUUID() }));
-  return { insert: rowsInsert(notifications, rows), webhooks: webhook ? rows.map((n) => webhookJob(n.id)) : [] };
+  const inserts: SQLWrapper[] = [rowsInsert(notifications, rows)];
+  if (!webhook) return { inserts, webhooks: [] as OutboxMessage<'webhooks'>[] };
+  const queued = webhookQueueWrites(rows.map((n) => ({ notificationId: n.id, organisationId: n.organisationId })));
+  return { inserts: [...inserts, queued.insert], webhooks: queued.jobs };
 }
-
-const webhookJob = (notificationId: string): OutboxMessage<'webhooks'> => ({
-  queue: 'webhooks',
-  jobName: 'deliver',
-  jobId: jobIds.webhook(notificationId),
-  payload: { notificationId },
-});
 
 export interface NewEscalationEvent {
   escalationId: string;
@@ -196,7 +194,7 @@ export function startEscalations(startItems: EscalatableItem[], start: Escalatio
         at: now,
       })),
     ),
-    firstNotices.insert,
+    ...firstNotices.inserts,
     outboxInsert([...planned.map(({ id, dueAt }) => timerJob(id, 1, dueAt)), ...firstNotices.webhooks]),
   ];
   const audit = planned.map(
@@ -301,7 +299,7 @@ export async function runEscalationStep(
               at: now,
             },
           ]),
-          assigned.insert,
+          ...assigned.inserts,
           outboxInsert([timerJob(current.id, step, decision.dueAt), ...assigned.webhooks]),
           auditInsert([
             {
@@ -343,7 +341,7 @@ export async function runEscalationStep(
               at: now,
             },
           ]),
-          reminder.insert,
+          ...reminder.inserts,
           ...(jobs.length ? [outboxInsert(jobs)] : []),
           auditInsert([
             {

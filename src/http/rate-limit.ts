@@ -37,19 +37,6 @@ export function createRateLimiter(redis: Redis, prefix: string, logger: Logger) 
         return { allowed: true, retryAfterSeconds: 0 };
       }
     },
-    /** Whether the key is already over the limit, without counting this request. */
-    async isBlocked(rule: RateLimitRule, bucket: string, key: string): Promise<RateLimitDecision> {
-      if (rule.limit <= 0) return { allowed: true, retryAfterSeconds: 0 };
-      const window = Math.floor(Date.now() / 1000 / rule.windowSeconds);
-      try {
-        if (redis.status !== 'ready') return { allowed: true, retryAfterSeconds: 0 };
-        const count = Number((await redis.get(`${prefix}:rl:${bucket}:${key}:${window}`)) ?? 0);
-        const retryAfterSeconds = (window + 1) * rule.windowSeconds - Math.floor(Date.now() / 1000);
-        return { allowed: count < rule.limit, retryAfterSeconds: Math.max(1, retryAfterSeconds) };
-      } catch {
-        return { allowed: true, retryAfterSeconds: 0 };
-      }
-    },
   };
 }
 

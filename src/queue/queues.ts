@@ -4,7 +4,9 @@ import { Redis, type RedisOptions } from 'ioredis';
 /** Every queue and the payload of its jobs: the one place that names them. */
 export interface JobPayloads {
   'escalation-steps': { escalationId: string; step: number };
-  webhooks: { notificationId: string };
+  /** One organisation's queued webhook deliveries (src/webhooks/queue.ts). A job written before
+   * deliveries were queued per organisation carries a single notification id instead. */
+  webhooks: { organisationId: string } | { notificationId: string };
 }
 export type QueueName = keyof JobPayloads;
 export const QUEUE_NAMES: readonly QueueName[] = ['escalation-steps', 'webhooks'];
@@ -12,7 +14,7 @@ export const QUEUE_NAMES: readonly QueueName[] = ['escalation-steps', 'webhooks'
 /** Deterministic job ids (BullMQ ids must not contain ':'). */
 export const jobIds = {
   escalationStep: (escalationId: string, step: number) => `step-${escalationId}-${step}`,
-  webhook: (notificationId: string) => `webhook-${notificationId}`,
+  webhooks: (organisationId: string) => `webhooks-${organisationId}`,
 };
 
 export const JOB_DEFAULTS: Record<QueueName, JobsOptions> = {
@@ -22,11 +24,14 @@ export const JOB_DEFAULTS: Record<QueueName, JobsOptions> = {
     removeOnComplete: { age: 24 * 3_600, count: 50_000 },
     removeOnFail: { age: 7 * 24 * 3_600 },
   },
+  // An organisation's delivery job: its events' attempts and backoff live in PostgreSQL, and
+  // the job is removed when it ends so that the next event can add it again at once. One that
+  // fails for good (the database away) is added again by the reconciler.
   webhooks: {
-    attempts: 8,
-    backoff: { type: 'exponential', delay: 5_000 },
-    removeOnComplete: { age: 24 * 3_600, count: 50_000 },
-    removeOnFail: { age: 7 * 24 * 3_600 },
+    attempts: 10,
+    backoff: { type: 'exponential', delay: 1_000 },
+    removeOnComplete: true,
+    removeOnFail: true,
   },
 };
 
@@ -58,15 +63,11 @@ export interface QueueSet {
   close(): Promise<void>;
 }
 
-export function createQueues(redisUrl: string, prefix: string, webhookRetryDelayMs = 5_000): QueueSet {
+export function createQueues(redisUrl: string, prefix: string): QueueSet {
   const connection = redisOptions(redisUrl, 'producer') as ConnectionOptions;
   const queues = new Map<QueueName, Queue>();
   for (const name of QUEUE_NAMES) {
-    const defaults =
-      name === 'webhooks'
-        ? { ...JOB_DEFAULTS[name], backoff: { type: 'exponential', delay: webhookRetryDelayMs } }
-        : JOB_DEFAULTS[name];
-    const queue = new Queue(name, { connection, prefix, defaultJobOptions: defaults });
+    const queue = new Queue(name, { connection, prefix, defaultJobOptions: JOB_DEFAULTS[name] });
     // Connection errors surface on calls; without a listener they would also be thrown as events.
     queue.on('error', () => {});
     queues.set(name, queue);

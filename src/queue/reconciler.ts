@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { startPeriodic } from '../background.js';
 import type { Database, Executor } from '../db/client.js';
 import { escalations } from '../db/schema.js';
+import { reconcileWebhookJobs } from '../webhooks/queue.js';
 import { jobIds, type QueueSet } from './queues.js';
 
 export interface ReconcileReport {
@@ -70,6 +71,9 @@ export function startReconciler(db: Database, queues: QueueSet, logger: Logger, 
     run: async () => {
       const report = await reconcileTimersOnce(db, queues);
       if (report && (report.restored || report.retried)) logger.warn(report, 'reconciler restored escalation timers');
+      // One grouped query and one look-up per organisation with queued events; adding is idempotent.
+      const webhooks = await reconcileWebhookJobs(db, queues);
+      if (webhooks.restored) logger.warn(webhooks, 'reconciler restored webhook delivery jobs');
     },
   });
 }

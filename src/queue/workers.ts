@@ -4,7 +4,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Relay } from '../deps.js';
 import { runEscalationStep } from '../escalations/engine.js';
-import { deliverWebhook } from '../webhooks/deliver.js';
+import { adoptSingleDelivery, drainWebhooks, scheduleDeliveries } from '../webhooks/queue.js';
 import { redisOptions, type JobPayloads, type QueueName, type QueueSet } from './queues.js';
 
 export class RedisEvictionError extends Error {
@@ -43,11 +43,21 @@ export function processors(deps: WorkerDeps): { [Q in QueueName]: Processor<JobP
       await job.moveToDelayed(outcome.dueAt.getTime(), token);
       throw new DelayedError();
     },
-    webhooks: async (job) =>
-      deliverWebhook(deps.db, job.data, job.attemptsMade + 1, {
+    webhooks: async (job, token) => {
+      if ('notificationId' in job.data) return adoptSingleDelivery(deps.db, deps.queues, job.data.notificationId);
+      const result = await drainWebhooks(deps.db, job.data.organisationId, {
         timeoutMs: deps.config.webhookTimeoutMs,
+        retryDelayMs: deps.config.webhookRetryDelayMs,
         allowHttpLoopback: deps.config.webhookAllowHttpLoopback,
-      }),
+      });
+      if (result.nextRunAt) {
+        // The same job runs again then (its backoff, or the next queued event's time); meanwhile
+        // new events of the organisation find it and wait with it.
+        await job.moveToDelayed(result.nextRunAt.getTime(), token);
+        throw new DelayedError();
+      }
+      return result;
+    },
   };
 }
 
@@ -88,6 +98,17 @@ export async function startWorkers(deps: WorkerDeps) {
       deps.logger.warn({ queue: name, jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'),
     );
     worker.on('error', (error) => deps.logger.warn({ queue: name, err: error }, 'worker error'));
+    if (name === 'webhooks') {
+      // An event queued while the organisation's job was finishing found the job still there and
+      // added nothing; now that the job is gone, add it again if anything is queued.
+      worker.on('completed', (job) => {
+        const data = job.data as JobPayloads['webhooks'];
+        if (!('organisationId' in data)) return;
+        scheduleDeliveries(deps.db, deps.queues, data.organisationId).catch((error: unknown) =>
+          deps.logger.warn({ err: error, organisationId: data.organisationId }, 'could not reschedule webhook deliveries; the reconciler will'),
+        );
+      });
+    }
     return worker;
   });
   await Promise.all(workers.map((w) => w.waitUntilReady()));

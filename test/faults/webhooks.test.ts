@@ -204,6 +204,11 @@ describe('webhook delivery', () => {
       ['https://169.254.169.254/', 'must not point at an internal address'],
       ['https://192.168.0.10/hook', 'must not point at an internal address'],
       ['https://[fd00::1]/hook', 'must not point at an internal address'],
+      // Special-purpose IPv6 forms that carry 127.0.0.1 or are not global unicast:
+      ['https://[::127.0.0.1]/hook', 'must not point at an internal address'],
+      ['https://[64:ff9b::7f00:1]/hook', 'must not point at an internal address'],
+      ['https://[2002:7f00:1::]/hook', 'must not point at an internal address'],
+      ['https://[fec0::1]/hook', 'must not point at an internal address'],
     ] as const) {
       const response = await putWebhook(ctx, org.adminToken, url);
       const body = expectProblem(response, 400);
@@ -249,7 +254,7 @@ describe('webhook URLs without the loopback test override', () => {
   // Regression (src/webhooks/url.ts): ::ffff:0:0/96 in the IPv6 block list matched every IPv4
   // address, so a public IPv4 address was refused here and every IPv4 host at delivery.
   it('accepts an https URL on a public IPv4 address', async () => {
-    const accepted = await putWebhook(strict, strictOrg.adminToken, 'https://203.0.113.10/briefings');
+    const accepted = await putWebhook(strict, strictOrg.adminToken, 'https://93.184.215.14/briefings');
     expect(accepted.status, accepted.raw).toBe(200);
   });
 });
