@@ -11,15 +11,14 @@
  * docs/performance.md and drops the database. Traffic goes to 127.0.0.1 only.
  */
 import { mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { QUEUE_NAMES, redisOptions } from '../src/queue/queues.js';
-import { REPO_ROOT } from '../test/helpers/processes.js';
-import { buildService, rssSampler, startApi, stopChild, waitHealthy, type Target } from './lib/children.js';
+import { freePort, REPO_ROOT, waitHealthy } from '../test/helpers/processes.js';
+import { buildService, rssSampler, startApi, stopChild, type Target } from './lib/children.js';
 import { findPeople, type BenchContext } from './lib/context.js';
 import { ADMIN_URL, createBenchDatabase, databaseUrl as databaseUrl_, dropBenchDatabase } from './lib/database.js';
 import { generate, periodFor, SCALES } from './lib/generate.js';
@@ -59,17 +58,6 @@ const stamp = started.getTime().toString(36);
 const databaseName = args.reuse ?? `wsb_bench_${scale.name.replace('-', '_')}_${stamp}`;
 const keep = args.keep || args.reuse !== undefined;
 const log = (line: string) => console.log(`[${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)} s] ${line}`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function machine(databaseUrl: string) {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -134,7 +122,7 @@ async function main() {
     buildService();
     const apiPort = await freePort();
     api = startApi(target, apiPort);
-    await waitHealthy(api, apiPort);
+    await waitHealthy(api, apiPort, 60_000);
     sampler = rssSampler(api.pid);
     const ctx: BenchContext = {
       scale: scale!,

@@ -2,7 +2,7 @@ import { eq, sql, type SQL } from 'drizzle-orm';
 import { items } from '../../src/db/schema.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
-import { storedForWard } from '../helpers/db.js';
+import { storedForWard } from '../helpers/stored-rows.js';
 import { createOrganisation, expectProblem, get, newKey, patch, post, type ApiResponse, type Organisation } from '../helpers/fixtures.js';
 
 // 943 476 5919 has a valid Modulus 11 check digit; 943 476 5918 does not.

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
-import { storedBriefings, storedForWard, storedIdempotencyKeys } from '../helpers/db.js';
+import { storedBriefings, storedForWard, storedIdempotencyKeys } from '../helpers/stored-rows.js';
 import { createOrganisation, expectProblem, newKey, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
-import { storedForWard } from '../helpers/db.js';
+import { storedForWard } from '../helpers/stored-rows.js';
 import { briefingBody, call, createOrganisation, expectProblem, get, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;

@@ -9,7 +9,7 @@ import { createLogger } from '../../src/logger.js';
 import { startOutboxRelay, type OutboxRelay } from '../../src/queue/outbox.js';
 import { createQueues, type QueueSet } from '../../src/queue/queues.js';
 import { startWorkers } from '../../src/queue/workers.js';
-import { cloneTestDatabase } from './database.js';
+import { cloneTestDatabase } from './database-clone.js';
 
 export const PLATFORM_TOKEN = 'test-platform-admin-token-0123456789';
 
