@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/domain/taxonomy.js';
 import { QUEUE_NAMES } from '../../src/queue/queues.js';
-import { PLATFORM_TOKEN, createTestContext, type TestContext } from '../helpers/context.js';
+import { PLATFORM_TOKEN, type TestContext } from '../helpers/context.js';
+import { startApiTest } from '../helpers/api-setup.js';
 import {
   briefingBody,
   call,
@@ -184,9 +185,7 @@ const ACCESS: Record<string, Role[]> = {
 };
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  a = await createOrganisation(ctx.app);
-  b = await createOrganisation(ctx.app);
+  ({ ctx, org: a, other: b } = await startApiTest({ organisations: 2 }));
 
   // Escalation policies first, so the briefings' high-risk items are escalated: ward 1 to its
   // middle manager, ward 2 to the senior manager (so ward 1's staff hold nothing on ward 2).

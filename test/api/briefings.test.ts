@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../helpers/context.js';
+import type { TestContext } from '../helpers/context.js';
+import { startApiTest } from '../helpers/api-setup.js';
 import { putPolicy } from '../helpers/escalation.js';
 import {
   briefingBody,
@@ -17,8 +18,7 @@ let ctx: TestContext;
 let org: Organisation;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  org = await createOrganisation(ctx.app);
+  ({ ctx, org } = await startApiTest());
 });
 afterAll(() => ctx?.close());
 
