@@ -6,18 +6,19 @@
  *
  * Creates a throw-away database (wsb_bench_*), migrates it with the service's migrations,
  * generates the scale's data in SQL, starts the service as deployed (ROLE=api child process) and
- * runs each scenario against it, then writes bench/results/*.json, updates docs/performance.md and
- * drops the database. Traffic goes to 127.0.0.1 only.
+ * runs each scenario against it, then writes the run's record to bench/results/runs/ (ignored by
+ * git), the latest figures of the scale to bench/results/latest-<scale>.json, updates
+ * docs/performance.md and drops the database. Traffic goes to 127.0.0.1 only.
  */
-import { createServer } from 'node:net';
+import { mkdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Queue, type ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { QUEUE_NAMES, redisOptions } from '../src/queue/queues.js';
-import { REPO_ROOT } from '../test/helpers/processes.js';
-import { buildService, rssSampler, startApi, stopChild, waitHealthy, type Target } from './lib/children.js';
+import { freePort, REPO_ROOT, waitHealthy } from '../test/helpers/processes.js';
+import { buildService, rssSampler, startApi, stopChild, type Target } from './lib/children.js';
 import { findPeople, type BenchContext } from './lib/context.js';
 import { ADMIN_URL, createBenchDatabase, databaseUrl as databaseUrl_, dropBenchDatabase } from './lib/database.js';
 import { generate, periodFor, SCALES } from './lib/generate.js';
@@ -57,17 +58,6 @@ const stamp = started.getTime().toString(36);
 const databaseName = args.reuse ?? `wsb_bench_${scale.name.replace('-', '_')}_${stamp}`;
 const keep = args.keep || args.reuse !== undefined;
 const log = (line: string) => console.log(`[${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)} s] ${line}`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function machine(databaseUrl: string) {
   const client = new pg.Client({ connectionString: databaseUrl });
@@ -132,7 +122,7 @@ async function main() {
     buildService();
     const apiPort = await freePort();
     api = startApi(target, apiPort);
-    await waitHealthy(api, apiPort);
+    await waitHealthy(api, apiPort, 60_000);
     sampler = rssSampler(api.pid);
     const ctx: BenchContext = {
       scale: scale!,
@@ -186,14 +176,21 @@ async function main() {
     const results: Results = { ...partial, goals: evaluateGoals(partial) };
     // Only a complete run on freshly generated data stands for the scale (latest-*.json and the doc).
     const complete = only.size === SCENARIOS.length && !args.reuse && !args.quick;
-    const file = `${REPO_ROOT}bench/results/${complete ? '' : 'partial-'}${scale!.name}-${finished.toISOString().replace(/[:.]/g, '-')}.json`;
+    // Every run keeps a dated record in bench/results/runs/ (git ignores it); the committed files
+    // are only the latest per scale: latest-<scale>.json for a complete run, partial-<scale>.json
+    // for a subset that was asked to update the doc. The doc cites the committed file.
+    mkdirSync(`${REPO_ROOT}bench/results/runs`, { recursive: true });
+    const file = `${REPO_ROOT}bench/results/runs/${complete ? '' : 'partial-'}${scale!.name}-${finished.toISOString().replace(/[:.]/g, '-')}.json`;
     writeResults(file, results);
-    if (complete) writeResults(`${REPO_ROOT}bench/results/latest-${scale!.name}.json`, results);
-    if (complete || process.env.BENCH_UPDATE_DOC === '1') {
-      updateDoc(`${REPO_ROOT}docs/performance.md`, scale!.name, markdown(results, file.slice(REPO_ROOT.length)));
-      log('updated docs/performance.md');
-    }
     log(`wrote ${file}`);
+    if (complete || process.env.BENCH_UPDATE_DOC === '1') {
+      const cited = `bench/results/${complete ? 'latest' : 'partial'}-${scale!.name}.json`;
+      writeResults(`${REPO_ROOT}${cited}`, results);
+      // A complete run supersedes a subset's figures for the scale.
+      if (complete) rmSync(`${REPO_ROOT}bench/results/partial-${scale!.name}.json`, { force: true });
+      updateDoc(`${REPO_ROOT}docs/performance.md`, scale!.name, markdown(results, cited));
+      log(`wrote ${cited} and updated docs/performance.md`);
+    }
     for (const goal of results.goals) log(`  ${goal.status.padEnd(12)} ${goal.goal}: ${goal.measured}`);
   } finally {
     sampler?.stop();

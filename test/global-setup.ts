@@ -1,8 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import pg from 'pg';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import { MIGRATIONS_FOLDER } from '../src/db/client.js';
+import { asAdmin, createMigratedDatabase, dropDatabase } from './helpers/postgres-admin.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -59,32 +56,18 @@ export default async function setup(project: TestProject) {
   const runId = `${Date.now().toString(36)}${process.pid.toString(36)}`;
   const templateDatabase = `wsb_test_${runId}_template`;
 
-  const admin = new pg.Client({ connectionString: services.databaseAdminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${templateDatabase}"`);
-  const templatePool = new pg.Pool({ connectionString: withDatabase(services.databaseAdminUrl, templateDatabase) });
-  await migrate(drizzle(templatePool), { migrationsFolder: MIGRATIONS_FOLDER });
-  await templatePool.end();
+  await createMigratedDatabase(services.databaseAdminUrl, templateDatabase);
 
   project.provide('databaseAdminUrl', services.databaseAdminUrl);
   project.provide('templateDatabase', templateDatabase);
   project.provide('redisUrl', services.redisUrl);
 
   return async () => {
-    const { rows } = await admin.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE datname LIKE $1`,
-      [`wsb_test_${runId}_%`],
+    // The template and every clone a test file left behind.
+    const { rows } = await asAdmin(services.databaseAdminUrl, (client) =>
+      client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`wsb_test_${runId}_%`]),
     );
-    for (const { datname } of rows) {
-      await admin.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
-    }
-    await admin.end();
+    for (const { datname } of rows) await dropDatabase(services.databaseAdminUrl, datname);
     await services.stop();
   };
-}
-
-export function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
 }

@@ -1,16 +1,19 @@
 /** The processes under test: the service (as deployed), the baseline server, worker processes. */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import { REPO_ROOT, spawnChild, spawnService, type ChildHandle } from '../../test/helpers/processes.js';
+import {
+  REPO_ROOT,
+  spawnChild,
+  spawnService,
+  targetEnv,
+  type ChildHandle,
+  type ServiceTarget,
+} from '../../test/helpers/processes.js';
 
 export const BENCH_ADMIN_TOKEN = 'wsb-bench-platform-admin-token-0123456789';
 
-export interface Target {
-  databaseUrl: string;
-  redisUrl: string;
-  queuePrefix: string;
-}
+/** The bench database, Redis and queue prefix the service processes point at. */
+export type Target = ServiceTarget;
 
 /** Compiles the service as `npm start` and the container image do, once per run. */
 export function buildService() {
@@ -26,14 +29,7 @@ export function startService(target: Target, env: Record<string, string>): Child
     kind: env.ROLE ?? 'service',
     entry: 'compiled',
     nodeArgs,
-    env: {
-      DATABASE_URL: target.databaseUrl,
-      REDIS_URL: target.redisUrl,
-      QUEUE_PREFIX: target.queuePrefix,
-      LOG_LEVEL: 'warn',
-      BOOTSTRAP_ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
-      ...env,
-    },
+    env: { ...targetEnv(target, BENCH_ADMIN_TOKEN), ...env },
   });
 }
 
@@ -64,25 +60,6 @@ export function startBaseline(databaseUrl: string, port: number): ChildHandle {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: databaseUrl, PORT: String(port) },
   });
-}
-
-/** Waits until GET /health answers 200, failing early with the child's stderr if it exits. */
-export async function waitHealthy(child: ChildHandle, port: number, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (!child.isRunning()) throw new Error(`${child.kind} exited early:\n${child.stderr().slice(-3000)}`);
-    const status = await new Promise<number>((resolve) => {
-      http
-        .get({ host: '127.0.0.1', port, path: '/health', timeout: 1_000 }, (res) => {
-          res.resume();
-          resolve(res.statusCode ?? 0);
-        })
-        .on('error', () => resolve(0));
-    });
-    if (status === 200) return;
-    if (Date.now() > deadline) throw new Error(`${child.kind} on port ${port} not healthy after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 /** Resident set size of a process, from /proc/<pid>/status (Linux), in MB; null if unreadable. */

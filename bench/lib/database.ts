@@ -1,44 +1,24 @@
 /** The throw-away bench database: created, migrated with the service's own migrations, dropped. */
 import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
-import { MIGRATIONS_FOLDER, type Database } from '../../src/db/client.js';
+import type { Database } from '../../src/db/client.js';
 import * as schema from '../../src/db/schema.js';
+import { createMigratedDatabase, dropDatabase, withDatabase } from '../../test/helpers/postgres-admin.js';
 
 export const ADMIN_URL = process.env.BENCH_ADMIN_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export function databaseUrl(name: string): string {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
+  return withDatabase(ADMIN_URL, name);
 }
 
 export async function createBenchDatabase(name: string): Promise<string> {
   if (!/^wsb_bench_[a-z0-9_]+$/.test(name)) throw new Error(`refusing database name ${name}`);
-  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
-  const url = databaseUrl(name);
-  const pool = new pg.Pool({ connectionString: url, max: 1 });
-  try {
-    await migrate(drizzle(pool), { migrationsFolder: MIGRATIONS_FOLDER });
-  } finally {
-    await pool.end();
-  }
-  return url;
+  return createMigratedDatabase(ADMIN_URL, name);
 }
 
 export async function dropBenchDatabase(name: string) {
   if (!name.startsWith('wsb_bench_')) return;
-  await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  await dropDatabase(ADMIN_URL, name);
 }
 
 export interface RecordedStatement {

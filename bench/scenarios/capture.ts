@@ -10,7 +10,8 @@ import { resolvePrincipal } from '../../src/auth/plugin.js';
 import type { TenantPrincipal } from '../../src/auth/principal.js';
 import { newBriefingSchema } from '../../src/briefings/schemas.js';
 import { recordBriefing } from '../../src/briefings/service.js';
-import { cpuMs, machineCpuMs, startBaseline, stopChild, waitHealthy } from '../lib/children.js';
+import { freePort, waitHealthy } from '../../test/helpers/processes.js';
+import { cpuMs, machineCpuMs, startBaseline, stopChild } from '../lib/children.js';
 import { daysBefore, type BenchContext } from '../lib/context.js';
 import { recordingDatabase, type RecordedStatement } from '../lib/database.js';
 import { captureBody, ITEMS_PER_CAPTURE } from '../lib/demo-mix.js';
@@ -197,7 +198,7 @@ export async function runCapture(
   ctx: BenchContext,
   options: { seconds: number; rounds: number; connections: number[] },
 ): Promise<CaptureResult> {
-  const baselinePort = ctx.apiPort + 1;
+  const baselinePort = await freePort();
   const baseline = startBaseline(ctx.databaseUrl, baselinePort);
   const client = new pg.Client({ connectionString: ctx.databaseUrl });
   await client.connect();
@@ -210,7 +211,7 @@ export async function runCapture(
   );
   nextIndex = Math.max(nextIndex, used.rows[0]!.days * ctx.people.wards.length);
   try {
-    await waitHealthy(baseline, baselinePort);
+    await waitHealthy(baseline, baselinePort, 60_000);
     censusResult = await recordOne(ctx);
     ctx.log(
       `  census: ${censusResult.statements} statements per request (${censusResult.inTransaction} in an explicit transaction), ` +

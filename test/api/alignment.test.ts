@@ -1,19 +1,20 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { positionChanges } from '../../src/db/schema.js';
-import { createTestContext, type TestContext } from '../helpers/context.js';
-import { nextDate, putPolicy, raiseHighRiskItem } from '../helpers/escalation.js';
-import { briefingBody, createOrganisation, get, post, type Organisation } from '../helpers/fixtures.js';
+import type { TestContext } from '../helpers/context.js';
+import { startApiTest } from '../helpers/api-setup.js';
+import { nextDate, raiseHighRiskItem } from '../helpers/escalation.js';
+import { briefingBody, get, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 let org: Organisation;
 let other: Organisation;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  org = await createOrganisation(ctx.app);
-  other = await createOrganisation(ctx.app);
-  await putPolicy(ctx, org, org.wards[0]!.id, { levels: [{ staffId: org.middleManager.id }] });
+  ({ ctx, org, other } = await startApiTest({
+    organisations: 2,
+    policy: (org) => ({ levels: [{ staffId: org.middleManager.id }] }),
+  }));
 });
 afterAll(() => ctx?.close());
 

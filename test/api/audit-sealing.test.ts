@@ -3,17 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents } from '../../src/db/schema.js';
 import { sealAuditTrail, sealPendingAudit, startAuditSealer } from '../../src/audit/sealer.js';
 import { createLogger } from '../../src/logger.js';
-import { createTestContext, type TestContext } from '../helpers/context.js';
-import { nextDate, putPolicy } from '../helpers/escalation.js';
-import { briefingBody, createOrganisation, get, post, type Organisation } from '../helpers/fixtures.js';
+import type { TestContext } from '../helpers/context.js';
+import { startApiTest } from '../helpers/api-setup.js';
+import { nextDate } from '../helpers/escalation.js';
+import { briefingBody, get, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 let org: Organisation;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  org = await createOrganisation(ctx.app);
-  await putPolicy(ctx, org, org.wards[0]!.id, { levels: [{ staffId: org.middleManager.id }] });
+  ({ ctx, org } = await startApiTest({ policy: (org) => ({ levels: [{ staffId: org.middleManager.id }] }) }));
 });
 afterAll(() => ctx?.close());
 

@@ -1,18 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../helpers/context.js';
-import { putPolicy } from '../helpers/escalation.js';
-import { briefingBody, createOrganisation, get, post, type Organisation } from '../helpers/fixtures.js';
+import type { TestContext } from '../helpers/context.js';
+import { startApiTest } from '../helpers/api-setup.js';
+import { briefingBody, get, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 let org: Organisation;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  org = await createOrganisation(ctx.app);
-  await putPolicy(ctx, org, org.wards[0]!.id, {
-    levels: [{ staffId: org.middleManager.id }, { staffId: org.seniorManager.id }],
-    ackWithinSeconds: { moderate: 1 },
-  });
+  ({ ctx, org } = await startApiTest({
+    policy: (org) => ({
+      levels: [{ staffId: org.middleManager.id }, { staffId: org.seniorManager.id }],
+      ackWithinSeconds: { moderate: 1 },
+    }),
+  }));
 });
 afterAll(() => ctx?.close());
 

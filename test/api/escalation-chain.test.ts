@@ -1,16 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runEscalationStep } from '../../src/escalations/engine.js';
-import { createTestContext, type TestContext } from '../helpers/context.js';
+import type { TestContext } from '../helpers/context.js';
+import { startApiTest } from '../helpers/api-setup.js';
 import { eventsOf, notificationsOf, putPolicy, raiseHighRiskItem, sleep, waitFor } from '../helpers/escalation.js';
-import { createOrganisation, get, post, type Organisation } from '../helpers/fixtures.js';
+import { get, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 let org: Organisation;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  org = await createOrganisation(ctx.app);
-  await ctx.startWorkers();
+  ({ ctx, org } = await startApiTest({ workers: true }));
 });
 afterAll(() => ctx?.close());
 

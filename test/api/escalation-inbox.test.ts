@@ -1,23 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ESCALATION_ACTIONS, ESCALATION_STATES, nextState, type EscalationAction } from '../../src/domain/escalation.js';
-import { createTestContext, type TestContext } from '../helpers/context.js';
+import type { TestContext } from '../helpers/context.js';
+import { startApiTest } from '../helpers/api-setup.js';
 import { eq } from 'drizzle-orm';
 import { escalations } from '../../src/db/schema.js';
 import { jobIds } from '../../src/queue/queues.js';
 import { nextDate, putPolicy, raiseHighRiskItem, waitFor } from '../helpers/escalation.js';
-import { briefingBody, createOrganisation, get, post, type Organisation } from '../helpers/fixtures.js';
+import { briefingBody, get, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 let org: Organisation;
 let other: Organisation;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  org = await createOrganisation(ctx.app);
-  other = await createOrganisation(ctx.app);
-  await putPolicy(ctx, org, org.wards[0]!.id, {
-    levels: [{ staffId: org.middleManager.id }, { staffId: org.seniorManager.id }],
-  });
+  ({ ctx, org, other } = await startApiTest({
+    organisations: 2,
+    policy: (org) => ({ levels: [{ staffId: org.middleManager.id }, { staffId: org.seniorManager.id }] }),
+  }));
 });
 afterAll(() => ctx?.close());
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idempotencyKeys } from '../../src/db/schema.js';
 import { purgeExpiredIdempotencyKeys } from '../../src/http/idempotency.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
-import { storedBriefings, storedIdempotencyKeys } from '../helpers/db.js';
+import { storedBriefings, storedIdempotencyKeys } from '../helpers/stored-rows.js';
 import { briefingBody, createOrganisation, expectProblem, newKey, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;

@@ -1,8 +1,9 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
 import { items } from '../../src/db/schema.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../helpers/context.js';
-import { storedForWard } from '../helpers/db.js';
+import type { TestContext } from '../helpers/context.js';
+import { startApiTest } from '../helpers/api-setup.js';
+import { storedForWard } from '../helpers/stored-rows.js';
 import { createOrganisation, expectProblem, get, newKey, patch, post, type ApiResponse, type Organisation } from '../helpers/fixtures.js';
 
 // 943 476 5919 has a valid Modulus 11 check digit; 943 476 5918 does not.
@@ -40,8 +41,7 @@ async function rowsOf<T>(query: SQL): Promise<T[]> {
 
 beforeAll(async () => {
   // Trace level: the most the service would ever log.
-  ctx = await createTestContext({ LOG_LEVEL: 'trace' });
-  org = await createOrganisation(ctx.app);
+  ({ ctx, org } = await startApiTest({ env: { LOG_LEVEL: 'trace' } }));
 });
 afterAll(() => ctx?.close());
 

@@ -6,9 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobIds } from '../../src/queue/queues.js';
-import { createTestContext, PLATFORM_TOKEN, type TestContext } from '../helpers/context.js';
+import { PLATFORM_TOKEN, type TestContext } from '../helpers/context.js';
+import { startApiTest } from '../helpers/api-setup.js';
 import { putPolicy, raiseHighRiskItem } from '../helpers/escalation.js';
-import { createOrganisation, get, type Organisation } from '../helpers/fixtures.js';
+import { get, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 /** The hostile tenant. */
@@ -19,9 +20,7 @@ let escalationOfB: string;
 let timerOfB: string;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  a = await createOrganisation(ctx.app);
-  b = await createOrganisation(ctx.app);
+  ({ ctx, org: a, other: b } = await startApiTest({ organisations: 2 }));
   await putPolicy(ctx, b, b.wards[0]!.id, {
     levels: [{ staffId: b.middleManager.id }, { staffId: b.seniorManager.id }],
     ackWithinSeconds: { high: 3_600 },

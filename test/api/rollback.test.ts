@@ -1,15 +1,15 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../helpers/context.js';
-import { storedBriefings, storedForWard, storedIdempotencyKeys } from '../helpers/db.js';
-import { createOrganisation, expectProblem, newKey, post, type Organisation } from '../helpers/fixtures.js';
+import type { TestContext } from '../helpers/context.js';
+import { startApiTest } from '../helpers/api-setup.js';
+import { storedBriefings, storedForWard, storedIdempotencyKeys } from '../helpers/stored-rows.js';
+import { expectProblem, newKey, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 let org: Organisation;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  org = await createOrganisation(ctx.app);
+  ({ ctx, org } = await startApiTest());
 });
 afterAll(() => ctx?.close());
 

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../helpers/context.js';
-import { storedForWard } from '../helpers/db.js';
-import { briefingBody, call, createOrganisation, expectProblem, get, post, type Organisation } from '../helpers/fixtures.js';
+import type { TestContext } from '../helpers/context.js';
+import { startApiTest } from '../helpers/api-setup.js';
+import { storedForWard } from '../helpers/stored-rows.js';
+import { briefingBody, call, expectProblem, get, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 let org: Organisation;
 
 beforeAll(async () => {
-  ctx = await createTestContext();
-  org = await createOrganisation(ctx.app);
+  ({ ctx, org } = await startApiTest());
 });
 afterAll(() => ctx?.close());
 
@@ -330,8 +330,7 @@ describe('body size', () => {
   let trust: Organisation;
 
   beforeAll(async () => {
-    small = await createTestContext({ BODY_LIMIT_BYTES: String(LIMIT) });
-    trust = await createOrganisation(small.app);
+    ({ ctx: small, org: trust } = await startApiTest({ env: { BODY_LIMIT_BYTES: String(LIMIT) } }));
   });
   afterAll(() => small?.close());
 

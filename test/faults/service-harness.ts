@@ -11,15 +11,19 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { createTestContext, PLATFORM_TOKEN, type TestContext } from '../helpers/context.js';
 import { putPolicy, sleep } from '../helpers/escalation.js';
 import { createOrganisation, type Organisation } from '../helpers/fixtures.js';
-import { killAllChildren, spawnService, withTimeout, type ChildHandle, type WorkerProcessTarget } from '../helpers/processes.js';
-import { freePort, startPrivateRedis, stoppedPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
+import {
+  freePort,
+  killAllChildren,
+  spawnService,
+  targetEnv,
+  waitHealthy,
+  withTimeout,
+  type ChildHandle,
+  type ServiceTarget,
+  type WorkerProcessTarget,
+} from '../helpers/processes.js';
+import { startPrivateRedis, stoppedPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 import { climbOncePolicy } from './chain-checks.js';
-
-export interface ServiceTarget {
-  databaseUrl: string;
-  redisUrl: string;
-  queuePrefix: string;
-}
 
 export interface FaultSetupOptions {
   /** 'stopped': nothing listens on the private Redis's port until the test starts it. */
@@ -40,7 +44,7 @@ export interface FaultSetup {
   ctx: TestContext;
   org: Organisation;
   /** Where spawned service and worker processes point: the same database, Redis and queues. */
-  target: ServiceTarget & WorkerProcessTarget;
+  target: WorkerProcessTarget;
   /** Worker connections on the escalation-steps queue (BullMQ), to wait for spawned workers. */
   workerConnections(): Promise<number>;
 }
@@ -123,13 +127,9 @@ export async function spawnApiService(target: ServiceTarget, options: SpawnServi
     nodeArgs: options.heapProbe ? ['--expose-gc', '--import', HEAP_PROBE] : [],
     env: {
       ROLE: options.role,
-      DATABASE_URL: target.databaseUrl,
-      REDIS_URL: target.redisUrl,
-      QUEUE_PREFIX: target.queuePrefix,
+      ...targetEnv(target, PLATFORM_TOKEN),
       PORT: String(port),
       HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      BOOTSTRAP_ADMIN_TOKEN: PLATFORM_TOKEN,
       AUTH_FAILURE_LIMIT_PER_MINUTE: '0',
       WRITE_LIMIT_PER_MINUTE: '0',
       WEBHOOK_ALLOW_HTTP_LOOPBACK: 'true',
@@ -142,18 +142,7 @@ export async function spawnApiService(target: ServiceTarget, options: SpawnServi
     handle,
     port,
     baseUrl,
-    healthy: async (timeoutMs = 30_000) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        if (!handle.isRunning()) {
-          throw new Error(`service process ${handle.pid} exited early:\n${handle.stderr().slice(-3000)}`);
-        }
-        const res = await send(baseUrl, { method: 'GET', path: '/health', timeoutMs: 1_000 });
-        if (res.status === 200) return;
-        if (Date.now() > deadline) throw new Error(`service on port ${port} not healthy after ${timeoutMs} ms`);
-        await sleep(100);
-      }
-    },
+    healthy: (timeoutMs = 30_000) => waitHealthy(handle, port, timeoutMs),
   };
 }
 

@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
 import { SHUTDOWN_RETRY_AFTER_SECONDS } from '../../src/http/shutdown.js';
 import { nextDate, sleep, waitFor } from '../helpers/escalation.js';
 import { briefingBody } from '../helpers/fixtures.js';
-import { storedBriefings, storedIdempotencyKeys } from '../helpers/db.js';
+import { storedBriefings, storedIdempotencyKeys } from '../helpers/stored-rows.js';
 import { withTimeout } from '../helpers/processes.js';
 import { escalationsOfOrganisation } from './chain-checks.js';
 import {

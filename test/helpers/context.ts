@@ -11,7 +11,7 @@ import { startOutboxRelay, type OutboxRelay } from '../../src/queue/outbox.js';
 import { createQueues, type QueueSet } from '../../src/queue/queues.js';
 import { startWorkers } from '../../src/queue/workers.js';
 import { contractViolation } from './contract.js';
-import { cloneTestDatabase } from './database.js';
+import { cloneTestDatabase } from './database-clone.js';
 
 export const PLATFORM_TOKEN = 'test-platform-admin-token-0123456789';
 

@@ -1,5 +1,12 @@
+/**
+ * Child processes for the tests and the bench alike: spawning and killing them, the service as
+ * deployed pointed at a database, Redis and queue prefix, a free port, and waiting for health.
+ * The one module both `test/` and `bench/` import for this (it imports nothing from vitest).
+ */
 import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import http from 'node:http';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /** The repository root, where `src/main.ts` lives. */
@@ -124,29 +131,77 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
   }
 }
 
-export interface WorkerProcessTarget {
-  /** The test context's database (ctx.config.databaseUrl). */
+/** Where a service process points: the database, the Redis and the queue prefix it uses. */
+export interface ServiceTarget {
+  /** e.g. the test context's database (ctx.config.databaseUrl). */
   databaseUrl: string;
   redisUrl: string;
-  /** The test context's queue prefix, so the child consumes exactly this test's queues. */
+  /** e.g. the test context's queue prefix, so the child consumes exactly that test's queues. */
   queuePrefix: string;
+}
+
+/**
+ * The environment that points a service process at its target, with logs at warn and the
+ * platform-admin token it ensures exists (24+ characters). Callers add ROLE, PORT and the rest.
+ */
+export function targetEnv(target: ServiceTarget, bootstrapAdminToken: string): Record<string, string> {
+  return {
+    DATABASE_URL: target.databaseUrl,
+    REDIS_URL: target.redisUrl,
+    QUEUE_PREFIX: target.queuePrefix,
+    LOG_LEVEL: 'warn',
+    BOOTSTRAP_ADMIN_TOKEN: bootstrapAdminToken,
+  };
+}
+
+export interface WorkerProcessTarget extends ServiceTarget {
   /** A platform-admin token of 24+ characters (the child ensures it exists). */
   bootstrapAdminToken: string;
 }
 
 /** A worker process as deployed (ROLE=worker), consuming the given database and queues. */
 export function spawnWorkerProcess(target: WorkerProcessTarget, env: Record<string, string> = {}): ChildHandle {
-  return spawnService({
-    env: {
-      ROLE: 'worker',
-      DATABASE_URL: target.databaseUrl,
-      REDIS_URL: target.redisUrl,
-      QUEUE_PREFIX: target.queuePrefix,
-      LOG_LEVEL: 'warn',
-      BOOTSTRAP_ADMIN_TOKEN: target.bootstrapAdminToken,
-      ...env,
-    },
+  return spawnService({ env: { ROLE: 'worker', ...targetEnv(target, target.bootstrapAdminToken), ...env } });
+}
+
+/** A TCP port nobody listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => (port ? resolve(port) : reject(new Error('no port'))));
+    });
   });
+}
+
+/** The status of GET /health on a loopback port; 0 when nothing answered within a second. */
+function healthStatus(port: number): Promise<number> {
+  return new Promise((resolve) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/health', timeout: 1_000, agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      })
+      .on('timeout', function (this: http.ClientRequest) {
+        this.destroy();
+      })
+      .on('error', () => resolve(0));
+  });
+}
+
+/** Waits until GET /health on the port answers 200, failing at once with the child's stderr if it exits. */
+export async function waitHealthy(child: ChildHandle, port: number, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!child.isRunning()) throw new Error(`${child.kind} process ${child.pid} exited early:\n${child.stderr().slice(-3000)}`);
+    if ((await healthStatus(port)) === 200) return;
+    if (Date.now() > deadline) throw new Error(`${child.kind} on port ${port} not healthy after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 /**

@@ -1,20 +1,5 @@
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
-import { spawnChild, withTimeout, type ChildHandle } from './processes.js';
-
-/** A TCP port nobody listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no port'))));
-    });
-  });
-}
+import { freePort, spawnChild, withTimeout, type ChildHandle } from './processes.js';
 
 export interface PrivateRedis {
   port: number;

@@ -1,8 +1,9 @@
+/** Rows as stored, read straight from the test's database (not through the API), to check what a request wrote. */
 import { count, eq } from 'drizzle-orm';
 import { briefings, idempotencyKeys, items } from '../../src/db/schema.js';
 import type { TestContext } from './context.js';
 
-/** Rows actually stored for a ward, read straight from the database (not through the API). */
+/** How many briefings and items are stored for a ward. */
 export async function storedForWard(ctx: TestContext, wardId: string) {
   const db = ctx.database.db;
   const [b] = await db.select({ n: count() }).from(briefings).where(eq(briefings.wardId, wardId));
