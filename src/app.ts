@@ -17,6 +17,7 @@ import { tokenRoutes } from './auth/routes.js';
 import { briefingRoutes } from './briefings/routes.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
+import { relayAfterCommit, transactionAware } from './db/request-transaction.js';
 import { AppError, clientErrorHandler, frameworkErrorHandler, newRequestId, registerErrorHandling } from './http/errors.js';
 import { idempotencyPlugin } from './http/idempotency.js';
 import { createRateLimiter } from './http/rate-limit.js';
@@ -54,7 +55,9 @@ const SHUTDOWN_DRAIN_TIMEOUT_MS = 10_000;
 export async function buildApp(deps: AppDeps) {
   const { config, database, logger, queues } = deps;
   const db = database.db;
-  const services: ServiceDeps = { db, relay: deps.relay, tuning: config.tuning };
+  // In a POST with an Idempotency-Key, services write into the request's transaction and the
+  // outbox relay is asked to move what they wrote once it commits (src/db/request-transaction.ts).
+  const services: ServiceDeps = { db: transactionAware(db), relay: relayAfterCommit(deps.relay), tuning: config.tuning };
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
