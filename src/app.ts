@@ -21,6 +21,7 @@ import { relayAfterCommit, transactionAware } from './db/request-transaction.js'
 import { AppError, clientErrorHandler, frameworkErrorHandler, newRequestId, registerErrorHandling } from './http/errors.js';
 import { idempotencyPlugin } from './http/idempotency.js';
 import { createRateLimiter } from './http/rate-limit.js';
+import { answerAfterTheBody } from './http/unread-body.js';
 import { gracefulClose } from './http/shutdown.js';
 import { itemRoutes } from './items/routes.js';
 import { organisationRoutes } from './organisations/routes.js';
@@ -48,6 +49,9 @@ export interface AppDeps {
 }
 
 const PUBLIC_PREFIXES = ['/docs'];
+/** What of a body nobody read is read (and discarded) before answering, at most. */
+const UNREAD_BODY_MAX_BYTES = 16 * 1024 * 1024;
+const UNREAD_BODY_MAX_MS = 10_000;
 /** How long closing waits for requests whose client went away before the process moves on. */
 const SHUTDOWN_DRAIN_TIMEOUT_MS = 10_000;
 
@@ -78,6 +82,8 @@ export async function buildApp(deps: AppDeps) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  // A refusal given before the body was read still reaches a client that sends its whole body.
+  answerAfterTheBody(app, { maxBytes: Math.max(UNREAD_BODY_MAX_BYTES, 8 * config.bodyLimitBytes), maxMs: UNREAD_BODY_MAX_MS });
 
   app.addHook('onRoute', (route) => {
     if (PUBLIC_PREFIXES.some((prefix) => route.url.startsWith(prefix))) {
