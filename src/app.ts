@@ -18,7 +18,14 @@ import { briefingRoutes } from './briefings/routes.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
 import { relayAfterCommit, transactionAware } from './db/request-transaction.js';
-import { AppError, clientErrorHandler, frameworkErrorHandler, newRequestId, registerErrorHandling } from './http/errors.js';
+import {
+  AppError,
+  clientErrorHandler,
+  frameworkErrorHandler,
+  newRequestId,
+  problemErrorHandler,
+  registerErrorHandling,
+} from './http/errors.js';
 import { idempotencyPlugin } from './http/idempotency.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { answerAfterTheBody } from './http/unread-body.js';
@@ -93,6 +100,10 @@ export async function buildApp(deps: AppDeps) {
       route.config = { ...route.config, access: ['platform_admin', 'org_admin'], basicAuth: true };
       route.schema = { ...route.schema, hide: true };
     }
+    // An error raised while answering an error goes to the next handler in Fastify's chain, whose
+    // default answers plain JSON with the error's message (a failed query's SQL). With ours on the
+    // route as well, that next handler is ours too.
+    route.errorHandler ??= problemErrorHandler;
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
