@@ -23,11 +23,18 @@ const rootOf = new WeakMap<object, Database>();
 
 /** The database handle the services get: inside a request that holds a transaction, that transaction. */
 export function transactionAware(db: Database): Database {
+  // Methods bound once per handle and name (every statement goes through here).
+  const bound = new WeakMap<object, Map<PropertyKey, unknown>>();
   const handle = new Proxy(db, {
     get(target, property) {
-      const source = held.getStore()?.tx ?? target;
+      const source: object = held.getStore()?.tx ?? target;
       const value: unknown = Reflect.get(source, property, source);
-      return typeof value === 'function' ? value.bind(source) : value;
+      if (typeof value !== 'function') return value;
+      let methods = bound.get(source);
+      if (!methods) bound.set(source, (methods = new Map()));
+      let method = methods.get(property);
+      if (method === undefined) methods.set(property, (method = value.bind(source)));
+      return method;
     },
   });
   rootOf.set(handle, db);
