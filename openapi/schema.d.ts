@@ -2853,7 +2853,10 @@ export interface operations {
                 "application/json": {
                     /** Format: uuid */
                     wardId: string;
-                    /** Format: date */
+                    /**
+                     * Format: date
+                     * @description The briefing's date (YYYY-MM-DD): from 2000-01-01 to tomorrow
+                     */
                     date: string;
                     /**
                      * @default day
@@ -4024,6 +4027,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -13,11 +13,20 @@ import { tokenRoutes } from './auth/routes.js';
 import { briefingRoutes } from './briefings/routes.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
-import { AppError, clientErrorHandler, frameworkErrorHandler, newRequestId, registerErrorHandling } from './http/errors.js';
+import { relayAfterCommit, transactionAware } from './db/request-transaction.js';
+import {
+  AppError,
+  clientErrorHandler,
+  frameworkErrorHandler,
+  newRequestId,
+  problemErrorHandler,
+  registerErrorHandling,
+} from './http/errors.js';
 import { absentBodyAwareValidator, readJsonBodies } from './http/bodies.js';
 import { idempotencyPlugin } from './http/idempotency.js';
 import { declareLayerResponses } from './http/schemas.js';
 import { createRateLimiter } from './http/rate-limit.js';
+import { answerAfterTheBody } from './http/unread-body.js';
 import { gracefulClose } from './http/shutdown.js';
 import { itemRoutes } from './items/routes.js';
 import { organisationRoutes } from './organisations/routes.js';
@@ -62,6 +71,9 @@ export interface RouteEntry {
 }
 
 const PUBLIC_PREFIXES = ['/docs'];
+/** What of a body nobody read is read (and discarded) before answering, at most. */
+const UNREAD_BODY_MAX_BYTES = 16 * 1024 * 1024;
+const UNREAD_BODY_MAX_MS = 10_000;
 /** How long closing waits for requests whose client went away before the process moves on. */
 const SHUTDOWN_DRAIN_TIMEOUT_MS = 10_000;
 
@@ -69,7 +81,9 @@ const SHUTDOWN_DRAIN_TIMEOUT_MS = 10_000;
 export async function buildApp(deps: AppDeps) {
   const { config, database, logger, queues } = deps;
   const db = database.db;
-  const services: ServiceDeps = { db, relay: deps.relay, tuning: config.tuning };
+  // In a POST with an Idempotency-Key, services write into the request's transaction and the
+  // outbox relay is asked to move what they wrote once it commits (src/db/request-transaction.ts).
+  const services: ServiceDeps = { db: transactionAware(db), relay: relayAfterCommit(deps.relay), tuning: config.tuning };
 
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -89,6 +103,8 @@ export async function buildApp(deps: AppDeps) {
   app.setValidatorCompiler(absentBodyAwareValidator);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  // A refusal given before the body was read still reaches a client that sends its whole body.
+  answerAfterTheBody(app, { maxBytes: Math.max(UNREAD_BODY_MAX_BYTES, 8 * config.bodyLimitBytes), maxMs: UNREAD_BODY_MAX_MS });
 
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
@@ -103,6 +119,10 @@ export async function buildApp(deps: AppDeps) {
     }
     for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, access: route.config?.access });
     declareLayerResponses(route);
+    // An error raised while answering an error goes to the next handler in Fastify's chain, whose
+    // default answers plain JSON with the error's message (a failed query's SQL). With ours on the
+    // route as well, that next handler is ours too.
+    route.errorHandler ??= problemErrorHandler;
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

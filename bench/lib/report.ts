@@ -161,7 +161,7 @@ export function markdown(r: Results, resultsFile: string): string {
       `One request recorded in-process (no HTTP, no load; ${cap.census.escalationsStarted} of its items escalated): ` +
         `${cap.census.statements} SQL statements (` +
         (cap.census.inTransaction ? `${cap.census.inTransaction} inside an explicit transaction` : 'its writes all in one statement') +
-        `; plus 2 for the Idempotency-Key claim and completion), ${cap.census.totalMs} ms; it holds the trust's audit lock ` +
+        `; with an Idempotency-Key, plus 4: begin, the key's claim, its answer and commit, one transaction), ${cap.census.totalMs} ms; it holds the trust's audit lock ` +
         `${cap.census.auditLockHeldMs} ms (its audit events are sealed into the chain in the background).`,
       '',
       table(['statements by purpose', 'count', 'ms'], Object.entries(cap.census.byKind).map(([k, v]) => [k, v.count, v.ms])),

@@ -4,6 +4,7 @@ import type { Database, Executor } from '../db/client.js';
 import { actorOf, recordAudit } from '../audit/record.js';
 import { apiTokens, staff, wards } from '../db/schema.js';
 import { notFound } from '../http/errors.js';
+import { refuseIdentifiers, textFields } from '../items/screening.js';
 import type { TenantPrincipal } from './principal.js';
 import { generateToken, hashToken } from './tokens.js';
 
@@ -36,6 +37,7 @@ export type TokenRequest = { staffId: string; label?: string | undefined } | { w
 
 export async function issueToken(db: Database, principal: TenantPrincipal, input: TokenRequest) {
   const organisationId = principal.organisationId;
+  refuseIdentifiers(textFields({ label: input.label }));
   const token = generateToken();
   if ('staffId' in input) {
     const [member] = await db

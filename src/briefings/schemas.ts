@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HARM_LEVELS, ITEM_CATEGORIES, ITEM_KINDS, SHIFTS } from '../domain/taxonomy.js';
 import { itemSchema } from '../items/schemas.js';
+import { addDays, localDateOf } from '../domain/calendar.js';
 import { freeText, isoDate, timestamp } from '../http/schemas.js';
 
 export const TEXT_LIMITS = { description: 2000, actionTaken: 2000, notHeldReason: 500, facilitator: 200 } as const;
@@ -23,10 +24,22 @@ export const newItemSchema = z.strictObject({
   recurrenceOf: z.uuid().optional().describe('An earlier item of this ward that this one repeats'),
 });
 
+/** The earliest briefing date taken: older paper records are not what this service is for. */
+export const EARLIEST_BRIEFING_DATE = '2000-01-01';
+
+/**
+ * A briefing's date: not before EARLIEST_BRIEFING_DATE, and not after tomorrow in the
+ * service's time zone (a night briefing near midnight, a device whose clock runs ahead).
+ */
+const briefingDate = isoDate
+  .refine((date) => date >= EARLIEST_BRIEFING_DATE, { message: `must not be before ${EARLIEST_BRIEFING_DATE}`, abort: true })
+  .refine((date) => date <= addDays(localDateOf(new Date()), 1), { message: 'must not be after tomorrow' })
+  .describe(`The briefing's date (YYYY-MM-DD): from ${EARLIEST_BRIEFING_DATE} to tomorrow`);
+
 export const newBriefingSchema = z
   .strictObject({
     wardId: z.uuid(),
-    date: isoDate,
+    date: briefingDate,
     shift: z.enum(SHIFTS).default('day'),
     held: z.boolean().default(true),
     notHeldReason: freeText(TEXT_LIMITS.notHeldReason).optional(),

@@ -5,6 +5,7 @@ import type { Database, Executor } from '../db/client.js';
 import { briefings, escalationPolicies, items, organisations, positionChanges, staff, wards } from '../db/schema.js';
 import { constraintOf } from '../db/errors.js';
 import { preparedPer } from '../db/prepared.js';
+import { outsideRequestTransaction } from '../db/request-transaction.js';
 import { riskBand, riskScore } from '../domain/risk.js';
 import { DEFAULT_MIN_BAND } from '../domain/escalation.js';
 import { conflict, notFound } from '../http/errors.js';
@@ -69,6 +70,11 @@ const wardContext = preparedPer((db) =>
       identifierPolicy: organisations.identifierPolicy,
       webhook: sql<boolean>`${organisations.webhookUrl} is not null`,
       policy: escalationPolicies,
+      // A second briefing for the same date and shift is refused before anything is written.
+      existingBriefingId: sql<string | null>`(
+        select ${briefings.id} from ${briefings}
+        where ${briefings.wardId} = ${wards.id} and ${briefings.date} = ${sql.placeholder('date')}::date
+          and ${briefings.shift} = ${sql.placeholder('shift')})`,
       firstLevelNames: sql<Record<string, string> | null>`(
         select jsonb_object_agg(${staff.id}, ${staff.name}) from ${staff}
         where ${staff.id} in (
@@ -95,8 +101,14 @@ export async function recordBriefing(
 ) {
   const { db } = deps;
   if (!isWardStaff(principal, input.wardId)) throw notFound('Ward');
-  const [context] = await wardContext(db).execute({ wardId: input.wardId, organisationId: principal.organisationId });
+  const [context] = await wardContext(db).execute({
+    wardId: input.wardId,
+    organisationId: principal.organisationId,
+    date: input.date,
+    shift: input.shift,
+  });
   if (!context) throw notFound('Ward');
+  if (context.existingBriefingId) throw duplicateBriefing(input, context.existingBriefingId);
 
   const screen = screenFreeText(freeTextFields(input), context.identifierPolicy);
   const briefing: BriefingRow = {
@@ -247,10 +259,12 @@ export async function recordBriefing(
     await insertTogether(db, inserts);
   } catch (error) {
     if (constraintOf(error) !== 'briefings_ward_date_shift_key') throw error;
-    const existing = await findBriefingFor(db, input.wardId, input.date, input.shift);
-    throw conflict(`The ward already recorded its ${input.shift} briefing for ${input.date}`, {
-      existingBriefingId: existing?.id,
-    });
+    // Recorded meanwhile by another request. Inside a request's transaction the failed insert
+    // has aborted it, so the look-up goes outside it.
+    const existing = await findBriefingFor(outsideRequestTransaction(db), input.wardId, input.date, input.shift).catch(
+      () => undefined,
+    );
+    throw duplicateBriefing(input, existing?.id);
   }
   deps.relay.nudge();
 
@@ -264,6 +278,9 @@ export async function recordBriefing(
     unroutedItemIds: policy ? [] : candidates.map((item) => item.id),
   };
 }
+
+const duplicateBriefing = (input: NewBriefing, existingBriefingId: string | undefined) =>
+  conflict(`The ward already recorded its ${input.shift} briefing for ${input.date}`, { existingBriefingId });
 
 async function findBriefingFor(db: Executor, wardId: string, date: string, shift: 'day' | 'night') {
   const [row] = await db

@@ -214,7 +214,7 @@ export const idempotencyKeys = pgTable(
       .references(() => apiTokens.id),
     key: text('key').notNull(),
     requestHash: text('request_hash').notNull(),
-    state: text('state', { enum: ['in_progress', 'completed'] }).notNull(),
+    state: text('state', { enum: ['in_progress', 'completed', 'failed'] }).notNull(),
     responseStatus: integer('response_status'),
     responseBody: text('response_body'),
     responseContentType: text('response_content_type'),

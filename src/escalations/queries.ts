@@ -12,6 +12,7 @@ import { loadPolicy } from './policy.js';
 import { actorOf, auditInsert } from '../audit/record.js';
 import { insertTogether } from '../db/together.js';
 import { isUniqueViolation } from '../db/errors.js';
+import { screenFreeText } from '../items/screening.js';
 
 export interface InboxFilter {
   state?: EscalationState | undefined;
@@ -204,13 +205,14 @@ export async function escalateItemManually(
       });
     }
     const [organisation] = await tx
-      .select({ webhook: sql<boolean>`${organisations.webhookUrl} is not null` })
+      .select({ webhook: sql<boolean>`${organisations.webhookUrl} is not null`, identifierPolicy: organisations.identifierPolicy })
       .from(organisations)
       .where(eq(organisations.id, item.organisationId));
+    const screen = screenFreeText([{ path: 'reason', text: reason }], organisation?.identifierPolicy ?? 'reject');
     const started = startEscalations([item], {
       policy,
       trigger: 'manual',
-      reason,
+      reason: screen.redactedText('reason', reason),
       actorStaffId: principal.staffId,
       actorTokenId: principal.tokenId,
       actor: actorOf(principal),

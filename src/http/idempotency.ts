@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { and, eq, lt, sql } from 'drizzle-orm';
+import { and, eq, lt, or, sql } from 'drizzle-orm';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Logger } from 'pino';
@@ -7,16 +7,28 @@ import { startPeriodic } from '../background.js';
 import type { Database } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema.js';
 import { preparedPer } from '../db/prepared.js';
-import { AppError } from './errors.js';
+import { beginRequestTransaction, type RequestTransaction } from '../db/request-transaction.js';
+import { AppError, loggableError } from './errors.js';
 
 const HEADER = 'idempotency-key';
-/** A claim older than this belongs to a request that died; a retry may take it over. */
+/**
+ * How long a claim committed on its own (by versions before claims lived in the request's
+ * transaction) counts as running; after that a retry may take it over.
+ */
 const CLAIM_SECONDS = 60;
 
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotencyClaim: { tokenId: string; key: string } | null;
+    idempotencyClaim: Claim | null;
   }
+}
+
+interface Claim {
+  tokenId: string;
+  key: string;
+  fingerprint: string;
+  /** The request's transaction: its changes and the key's answer commit together. */
+  transaction: RequestTransaction;
 }
 
 /** Stable hash of what the client asked for: method, path and a canonical form of the body. */
@@ -40,7 +52,12 @@ function canonicalJson(value: unknown): string {
 
 const claimedUntil = sql`now() + make_interval(secs => ${sql.raw(String(CLAIM_SECONDS))})`;
 
-/** Claims a key, or takes over an abandoned claim for the same request; returns a row if claimed. */
+/**
+ * Claims a key inside the request's transaction; returns a row if claimed. A key whose earlier
+ * request with the same body got an error answer is claimed again (that answer wrote nothing),
+ * as is a claim left 'in_progress' by a version that committed claims on their own. While
+ * another request holds the key (uncommitted), this waits for it to commit or roll back.
+ */
 const claimKey = preparedPer((db) =>
   db
     .insert(idempotencyKeys)
@@ -53,17 +70,20 @@ const claimKey = preparedPer((db) =>
     })
     .onConflictDoUpdate({
       target: [idempotencyKeys.tokenId, idempotencyKeys.key],
-      set: { lockedUntil: claimedUntil, createdAt: sql`now()` },
+      set: { state: 'in_progress', lockedUntil: claimedUntil, createdAt: sql`now()` },
       setWhere: and(
-        eq(idempotencyKeys.state, 'in_progress'),
         eq(idempotencyKeys.requestHash, sql.placeholder('fingerprint')),
-        lt(idempotencyKeys.lockedUntil, sql`now()`),
+        or(
+          eq(idempotencyKeys.state, 'failed'),
+          and(eq(idempotencyKeys.state, 'in_progress'), lt(idempotencyKeys.lockedUntil, sql`now()`)),
+        ),
       ),
     })
     .returning({ key: idempotencyKeys.key })
     .prepare('idempotency_claim'),
 );
 
+/** The answer, written in the request's transaction just before it commits. */
 const completeKey = preparedPer((db) =>
   db
     .update(idempotencyKeys)
@@ -79,69 +99,134 @@ const completeKey = preparedPer((db) =>
 );
 
 /**
+ * After an error answer: the key stays bound to this request's body with no answer stored, so
+ * the same request may run again and a different one is 422. A key already recorded is left as it is.
+ */
+const bindKey = preparedPer((db) =>
+  db
+    .insert(idempotencyKeys)
+    .values({
+      tokenId: sql.placeholder('tokenId'),
+      key: sql.placeholder('key'),
+      requestHash: sql.placeholder('fingerprint'),
+      state: 'failed',
+      lockedUntil: sql`now()`,
+    })
+    .onConflictDoNothing()
+    .prepare('idempotency_bind'),
+);
+
+/**
  * Offline-safe POSTs: with an Idempotency-Key, a POST runs at most once per token and key.
- * A repeat with the same body replays the stored answer; a different body is 422; a repeat
- * while the first is still running is 409. Error answers are not stored, so a corrected request
- * can be retried with the same key.
+ * The request runs in one transaction, and its answer is stored in that same transaction just
+ * before the commit: the change and the answer are durable together or not at all, so a retry
+ * gets the answer of what happened. A repeat with the same body replays the stored answer; a
+ * repeat while the first is running waits for it and then replays it; a different body is 422.
+ * An error answer is not stored, but binds the key to its body: the same request may be
+ * retried (the error wrote nothing), a different one with that key is 422.
  */
 export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { db: Database }) => {
   const { db } = options;
   app.decorateRequest('idempotencyClaim', null);
 
-  app.addHook('preHandler', async (request, reply) => {
-    if (request.method !== 'POST') return;
+  // Callback style: the handler must run inside the request transaction's context.
+  app.addHook('preHandler', (request, reply, done) => {
+    claim(request, reply).then(
+      (claimed) => {
+        if (claimed === 'replayed') return;
+        if (claimed) claimed.run(done);
+        else done();
+      },
+      (error: Error) => done(error),
+    );
+  });
+
+  async function claim(request: FastifyRequest, reply: FastifyReply): Promise<RequestTransaction | 'replayed' | null> {
+    if (request.method !== 'POST') return null;
     const raw = request.headers[HEADER];
-    if (raw === undefined) return;
+    if (raw === undefined) return null;
     const key = Array.isArray(raw) ? raw[0] : raw;
     if (!key || key.length > 255 || Array.isArray(raw)) {
       throw new AppError('bad_request', 'Idempotency-Key must be a single value of 1 to 255 characters');
     }
-    if (!request.principal) return;
+    if (!request.principal) return null;
     const tokenId = request.principal.tokenId;
     const fingerprint = requestFingerprint(request);
 
-    const claimed = await claimKey(db).execute({ tokenId, key, fingerprint });
-    if (claimed.length > 0) {
-      request.idempotencyClaim = { tokenId, key };
-      return;
+    const transaction = await beginRequestTransaction(db);
+    let existing: typeof idempotencyKeys.$inferSelect | undefined;
+    try {
+      const claimed = await claimKey(transaction.tx).execute({ tokenId, key, fingerprint });
+      if (claimed.length > 0) {
+        request.idempotencyClaim = { tokenId, key, fingerprint, transaction };
+        return transaction;
+      }
+      [existing] = await transaction.tx
+        .select()
+        .from(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.tokenId, tokenId), eq(idempotencyKeys.key, key)));
+    } finally {
+      if (!request.idempotencyClaim) await transaction.rollback();
     }
-
-    const [existing] = await db
-      .select()
-      .from(idempotencyKeys)
-      .where(and(eq(idempotencyKeys.tokenId, tokenId), eq(idempotencyKeys.key, key)));
     if (!existing) {
       throw new AppError('conflict', 'A request with this Idempotency-Key is finishing; retry shortly');
     }
     if (existing.requestHash !== fingerprint) {
       throw new AppError('unprocessable', 'This Idempotency-Key was already used for a different request');
     }
-    if (existing.state === 'in_progress') {
+    if (existing.state !== 'completed') {
       throw new AppError('conflict', 'A request with this Idempotency-Key is still being processed; retry shortly');
     }
-    return replay(reply, existing);
-  });
+    replay(reply, existing);
+    return 'replayed';
+  }
 
   app.addHook('onSend', async (request, reply, payload) => {
     const claim = request.idempotencyClaim;
     if (!claim) return payload;
     request.idempotencyClaim = null;
-    const where = and(eq(idempotencyKeys.tokenId, claim.tokenId), eq(idempotencyKeys.key, claim.key));
-    // Only outcomes that wrote something are kept; a refused request changed nothing, so the
-    // client may correct it and retry with the same key.
-    if (reply.statusCode >= 400) {
-      await db.delete(idempotencyKeys).where(where);
-      return payload;
+    if (reply.statusCode < 400) {
+      try {
+        await completeKey(claim.transaction.tx).execute({
+          tokenId: claim.tokenId,
+          key: claim.key,
+          status: reply.statusCode,
+          body: typeof payload === 'string' ? payload : payload == null ? '' : String(payload),
+          contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
+        });
+        await claim.transaction.commit();
+        return payload;
+      } catch (error) {
+        // Nothing was written (or, if the connection died during the commit, both were):
+        // the error handler answers 503, and this answer binds the key like any error.
+        await claim.transaction.rollback();
+        await bind(request, claim);
+        throw error;
+      }
     }
-    await completeKey(db).execute({
-      tokenId: claim.tokenId,
-      key: claim.key,
-      status: reply.statusCode,
-      body: typeof payload === 'string' ? payload : payload == null ? '' : String(payload),
-      contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
-    });
+    // An error answer: whatever the request did is undone. This hook must not fail now (an
+    // error raised while answering an error would reach Fastify's own handler, not ours).
+    await claim.transaction.rollback();
+    await bind(request, claim);
     return payload;
   });
+
+  // A request that ended without an answer (it should not happen) must not keep its transaction.
+  app.addHook('onResponse', async (request) => {
+    const claim = request.idempotencyClaim;
+    if (!claim) return;
+    request.idempotencyClaim = null;
+    await claim.transaction.rollback();
+  });
+
+  async function bind(request: FastifyRequest, claim: Claim) {
+    try {
+      await bindKey(db).execute({ tokenId: claim.tokenId, key: claim.key, fingerprint: claim.fingerprint });
+    } catch (error) {
+      // The database is away: the key stays free, which is right too (nothing was written).
+      request.log.warn({ err: loggableError(error) }, 'could not bind the Idempotency-Key to its request');
+    }
+  }
 });
 
 function replay(

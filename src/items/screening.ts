@@ -1,3 +1,6 @@
+import { eq } from 'drizzle-orm';
+import type { Executor } from '../db/client.js';
+import { organisations } from '../db/schema.js';
 import { findIdentifiers, redactIdentifiers, type IdentifierKind } from '../domain/identifiers.js';
 import type { IdentifierPolicy } from '../domain/taxonomy.js';
 import { AppError } from '../http/errors.js';
@@ -45,4 +48,26 @@ export function screenFreeText(fields: ScreenedField[], policy: IdentifierPolicy
     );
   }
   return { redactedText: (path: string, original: string) => texts.get(path) ?? original, redactions };
+}
+
+/** The fields of `values` that were given, as fields to screen (paths as in the body). */
+export function textFields(values: Record<string, string | null | undefined>): ScreenedField[] {
+  return Object.entries(values).flatMap(([path, text]) => (text ? [{ path, text }] : []));
+}
+
+/**
+ * Names, titles and labels (wards, staff, priorities, tokens, organisations): an identifier in
+ * one is refused whatever the organisation's policy, since a redacted name is no name.
+ */
+export function refuseIdentifiers(fields: ScreenedField[]) {
+  screenFreeText(fields, 'reject');
+}
+
+/** The organisation's identifier policy for free prose; reject when there is no such organisation. */
+export async function identifierPolicyOf(db: Executor, organisationId: string): Promise<IdentifierPolicy> {
+  const [row] = await db
+    .select({ policy: organisations.identifierPolicy })
+    .from(organisations)
+    .where(eq(organisations.id, organisationId));
+  return row?.policy ?? 'reject';
 }

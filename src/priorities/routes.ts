@@ -78,7 +78,8 @@ export const priorityRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { 
         summary: 'Change a priority (title, level, owner, active)',
         params: idParams,
         body: z.strictObject(priorityFields).partial(),
-        response: { 200: prioritySchema, ...commonErrors },
+        // 422: a patient identifier in the title or description.
+        response: { 200: prioritySchema, 422: problemSchema, ...commonErrors },
       },
     },
     async (request) => updatePriority(db, tenantOf(request), request.params.id, request.body),

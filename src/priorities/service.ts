@@ -6,6 +6,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import { escalationAssignees, escalations, itemPriorities, priorities, staff, wards } from '../db/schema.js';
 import { AppError, conflict, notFound } from '../http/errors.js';
 import { getItem } from '../items/service.js';
+import { identifierPolicyOf, refuseIdentifiers, screenFreeText, textFields } from '../items/screening.js';
 
 export type PriorityRow = typeof priorities.$inferSelect;
 
@@ -57,7 +58,20 @@ async function validate(db: Executor, organisationId: string, input: PriorityInp
   if (errors.length > 0) throw new AppError('validation_failed', errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
 }
 
-export async function createPriority(db: Database, principal: TenantPrincipal, input: PriorityInput) {
+/**
+ * Title and division are names: an identifier in one is refused. The description is prose: it
+ * follows the organisation's policy (refused, or stored redacted).
+ */
+async function screened(db: Database, principal: TenantPrincipal, input: Partial<PriorityInput>) {
+  refuseIdentifiers(textFields({ title: input.title, division: input.division }));
+  if (!input.description) return input.description;
+  const fields = textFields({ description: input.description });
+  const screen = screenFreeText(fields, await identifierPolicyOf(db, principal.organisationId));
+  return screen.redactedText('description', input.description);
+}
+
+export async function createPriority(db: Database, principal: TenantPrincipal, given: PriorityInput) {
+  const input = { ...given, description: await screened(db, principal, given) };
   await validate(db, principal.organisationId, input);
   return db.transaction(async (tx) => {
     const [row] = await tx
@@ -109,8 +123,9 @@ async function loadPriority(db: Executor, principal: TenantPrincipal, id: string
   return row;
 }
 
-export async function updatePriority(db: Database, principal: TenantPrincipal, id: string, patch: Partial<PriorityInput>) {
+export async function updatePriority(db: Database, principal: TenantPrincipal, id: string, given: Partial<PriorityInput>) {
   const current = await loadPriority(db, principal, id);
+  const patch = { ...given, description: await screened(db, principal, given) };
   const merged: PriorityInput = {
     title: patch.title ?? current.title,
     description: patch.description ?? current.description ?? undefined,

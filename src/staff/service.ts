@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { wardScope, type TenantPrincipal } from '../auth/principal.js';
 import type { Database, Executor } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
+import { refuseIdentifiers, textFields } from '../items/screening.js';
 import { actorOf, recordAudit } from '../audit/record.js';
 import { staff, staffWards, wards } from '../db/schema.js';
 import type { StaffRole } from '../domain/taxonomy.js';
@@ -40,6 +41,7 @@ export async function createStaff(
   principal: TenantPrincipal,
   input: { name: string; email: string; role: StaffRole; wardIds?: string[] | undefined },
 ) {
+  refuseIdentifiers(textFields({ name: input.name }));
   const wardIds = [...new Set(input.wardIds ?? [])];
   try {
     return await db.transaction(async (tx) => {

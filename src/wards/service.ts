@@ -5,6 +5,7 @@ import { actorOf, recordAudit } from '../audit/record.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { wards } from '../db/schema.js';
 import { conflict, notFound } from '../http/errors.js';
+import { refuseIdentifiers, textFields } from '../items/screening.js';
 
 export type WardRow = typeof wards.$inferSelect;
 
@@ -24,6 +25,7 @@ export async function createWard(
   principal: TenantPrincipal,
   input: { code: string; name: string; site?: string | undefined; division?: string | undefined },
 ) {
+  refuseIdentifiers(textFields({ name: input.name, site: input.site, division: input.division }));
   try {
     return await db.transaction(async (tx) => {
       const [row] = await tx

@@ -4,7 +4,10 @@ import { idempotencyKeys } from '../../src/db/schema.js';
 import { purgeExpiredIdempotencyKeys } from '../../src/http/idempotency.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { storedBriefings, storedIdempotencyKeys } from '../helpers/stored-rows.js';
+import { eventsOf, putPolicy, raiseHighRiskItem, waitFor } from '../helpers/escalation.js';
 import { briefingBody, createOrganisation, expectProblem, newKey, post, type Organisation } from '../helpers/fixtures.js';
+import { outboxBacklog } from '../../src/queue/outbox.js';
+import { jobIds } from '../../src/queue/queues.js';
 
 let ctx: TestContext;
 let org: Organisation;
@@ -74,7 +77,7 @@ describe('Idempotency-Key on POST /v1/briefings', () => {
     expect(replay.body.id).toBe(first.body.id);
   });
 
-  it('lets exactly one of several concurrent identical requests run; the others wait (409) or replay it', async () => {
+  it('lets exactly one of several concurrent identical requests run; the others wait for it and replay it', async () => {
     const ward = org.wards[1]!;
     const body = briefingBody(ward.id, { date: nextDate() });
     const key = newKey();
@@ -82,22 +85,13 @@ describe('Idempotency-Key on POST /v1/briefings', () => {
 
     const fresh = answers.filter((a) => a.status === 201 && a.headers['idempotent-replayed'] === undefined);
     expect(fresh, answers.map((a) => `${a.status} ${a.raw}`).join('\n')).toHaveLength(1);
-    const id = fresh[0]!.body.id;
     for (const answer of answers) {
       if (answer === fresh[0]) continue;
-      if (answer.status === 201) {
-        expect(answer.headers['idempotent-replayed']).toBe('true');
-        expect(answer.body.id).toBe(id);
-      } else {
-        expect(expectProblem(answer, 409).detail).toMatch(/Idempotency-Key/);
-      }
+      expect(answer.status, answer.raw).toBe(201);
+      expect(answer.headers['idempotent-replayed']).toBe('true');
+      expect(answer.raw).toBe(fresh[0]!.raw);
     }
-    expect((await storedBriefings(ctx, ward.id, body.date)).map((b) => b.id)).toEqual([id]);
-
-    // Once the first has finished, a retry replays it.
-    const later = await record(ward.deviceToken, body, key);
-    expect(later.headers['idempotent-replayed']).toBe('true');
-    expect(later.body.id).toBe(id);
+    expect((await storedBriefings(ctx, ward.id, body.date)).map((b) => b.id)).toEqual([fresh[0]!.body.id]);
   });
 
   it('keeps keys per token: the same key from another token is a separate request', async () => {
@@ -118,7 +112,7 @@ describe('Idempotency-Key on POST /v1/briefings', () => {
     expect(expectProblem(clinician, 409).existingBriefingId).toBe(a.body.id);
   });
 
-  it('does not store a refusal: a retry is answered afresh, and a corrected request may reuse the key', async () => {
+  it('does not store a refusal: the same request is answered afresh, and the key stays bound to its body', async () => {
     const ward = org.wards[0]!;
     const date = nextDate();
     const existing = await record(ward.deviceToken, briefingBody(ward.id, { date }), newKey());
@@ -128,15 +122,26 @@ describe('Idempotency-Key on POST /v1/briefings', () => {
     const conflict = await record(ward.deviceToken, body, key);
     expectProblem(conflict, 409);
     const again = await record(ward.deviceToken, body, key);
-    expectProblem(again, 409);
+    expect(expectProblem(again, 409).existingBriefingId).toBe(existing.body.id);
     expect(again.headers['idempotent-replayed']).toBeUndefined();
-    expect(await storedIdempotencyKeys(ctx, key)).toEqual([]);
+    expect((await storedIdempotencyKeys(ctx, key)).map((row) => [row.state, row.responseBody])).toEqual([['failed', null]]);
 
-    // A refused identifier, corrected, goes through under the same key.
+    // The same key with another body (here, a date that is free) is refused and records nothing.
+    const otherDate = nextDate();
+    const other = await record(ward.deviceToken, briefingBody(ward.id, { date: otherDate }), key);
+    expect(expectProblem(other, 422).detail).toMatch(/Idempotency-Key/);
+    expect(await storedBriefings(ctx, ward.id, otherDate)).toEqual([]);
+  });
+
+  it('binds the key after a refused identifier too: the corrected text needs a new key', async () => {
+    const ward = org.wards[0]!;
+    const key = newKey();
     const identifying = briefingBody(ward.id, { date: nextDate() });
     const withNhsNumber = { ...identifying, items: [{ ...identifying.items[0], description: 'Patient 943 476 5919 fell' }] };
     expectProblem(await record(ward.deviceToken, withNhsNumber, key), 422);
-    const corrected = await record(ward.deviceToken, identifying, key);
+    expect(expectProblem(await record(ward.deviceToken, identifying, key), 422).detail).toMatch(/Idempotency-Key/);
+    expect(await storedBriefings(ctx, ward.id, identifying.date)).toEqual([]);
+    const corrected = await record(ward.deviceToken, identifying, newKey());
     expect(corrected.status, corrected.raw).toBe(201);
   });
 
@@ -166,6 +171,24 @@ describe('Idempotency-Key on POST /v1/briefings', () => {
       expect(JSON.stringify(problem)).toMatch(/idempotency-key/i);
       expect(await storedBriefings(ctx, ward.id, date)).toEqual([]);
     }
+  });
+
+  it('replays an escalation action and applies it once', async () => {
+    await putPolicy(ctx, org, org.wards[0]!.id, {
+      levels: [{ staffId: org.middleManager.id }, { staffId: org.seniorManager.id }],
+      ackWithinSeconds: { high: 3_600 },
+    });
+    const item = await raiseHighRiskItem(ctx, org);
+    const key = newKey();
+    const url = `/v1/escalations/${item.escalation.id}/comment`;
+    const first = await post(ctx.app, url, org.middleManager.token, { text: 'Asked estates' }, { 'idempotency-key': key });
+    expect(first.status, first.raw).toBe(200);
+    const again = await post(ctx.app, url, org.middleManager.token, { text: 'Asked estates' }, { 'idempotency-key': key });
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.raw).toBe(first.raw);
+    expect((await eventsOf(ctx, item.escalation.id)).filter((e) => e.type === 'comment')).toHaveLength(1);
+    const other = await post(ctx.app, url, org.middleManager.token, { text: 'Asked again' }, { 'idempotency-key': key });
+    expectProblem(other, 422);
   });
 
   it('works the same on other POST routes', async () => {
@@ -206,5 +229,29 @@ describe('keeping Idempotency-Key records', () => {
     const left = (await db.select({ key: idempotencyKeys.key }).from(idempotencyKeys)).map((row) => row.key);
     expect(left).not.toContain(oldKey);
     expect(left).toContain(freshKey);
+  });
+});
+
+describe('what a keyed POST queues', () => {
+  let quiet: TestContext;
+  beforeAll(async () => {
+    // The relay's periodic pass is far away: only the nudge after the commit can move the outbox.
+    quiet = await createTestContext({ OUTBOX_RELAY_INTERVAL_MS: '600000' });
+  });
+  afterAll(() => quiet?.close());
+
+  it('reaches the queue once the request transaction commits', async () => {
+    const own = await createOrganisation(quiet.app);
+    await putPolicy(quiet, own, own.wards[0]!.id, { levels: [{ staffId: own.middleManager.id }], ackWithinSeconds: { high: 3_600 } });
+    await waitFor(async () => (await outboxBacklog(quiet.database.db)) === 0, 10_000, 'the outbox to be empty first');
+    const ward = own.wards[0]!;
+    const res = await post(quiet.app, '/v1/briefings', ward.deviceToken, briefingBody(ward.id, { date: nextDate() }), {
+      'idempotency-key': newKey(),
+    });
+    expect(res.status, res.raw).toBe(201);
+    expect(res.body.items[0].escalation).not.toBeNull();
+    await waitFor(async () => (await outboxBacklog(quiet.database.db)) === 0, 10_000, 'the escalation timer to leave the outbox');
+    const timer = await quiet.queues.get('escalation-steps').getJob(jobIds.escalationStep(res.body.items[0].escalation.id, 1));
+    expect(timer?.data).toMatchObject({ escalationId: res.body.items[0].escalation.id, step: 1 });
   });
 });

@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
 import { storedForWard } from '../helpers/stored-rows.js';
-import { createOrganisation, expectProblem, get, newKey, patch, post, type ApiResponse, type Organisation } from '../helpers/fixtures.js';
+import { call, createOrganisation, expectProblem, get, newKey, patch, post, type ApiResponse, type Organisation } from '../helpers/fixtures.js';
+
+const put = (app: TestContext['app'], url: string, token: string, payload: unknown) => call(app, { method: 'PUT', url, token, payload });
 
 // 943 476 5919 has a valid Modulus 11 check digit; 943 476 5918 does not.
 const NHS_NUMBER = '943 476 5919';
@@ -223,6 +225,120 @@ describe('with the redact policy', () => {
     expect(res.body.redactions).toEqual([]);
     expect(res.body.items[0].description).toBe(`Pump serial ${NOT_AN_NHS_NUMBER} faulty`);
   });
+});
+
+describe('every other free-text field a person types', () => {
+  /** A ward with a chain, and an open item on it that ward staff may escalate by hand. */
+  async function openItem(trust: Organisation) {
+    const ward = trust.wards[0]!;
+    await put(ctx.app, `/v1/wards/${ward.id}/escalation-policy`, trust.adminToken, {
+      levels: [{ staffId: trust.middleManager.id }],
+      ackWithinSeconds: { high: 3_600 },
+      minBandToEscalate: 'extreme',
+    });
+    const created = await record(trust, { items: [risk()] });
+    expect(created.status, created.raw).toBe(201);
+    return created.body.items[0].id as string;
+  }
+
+  async function priorityOf(trust: Organisation) {
+    const res = await post(ctx.app, '/v1/priorities', trust.adminToken, {
+      title: 'Fewer falls on the wards',
+      level: 'organisation',
+      ownerStaffId: trust.seniorManager.id,
+    });
+    expect(res.status, res.raw).toBe(201);
+    return res.body.id as string;
+  }
+
+  type Write = {
+    name: string;
+    path: string;
+    table: string;
+    /** What must exist first (its id is given to send). */
+    prepare?: (trust: Organisation) => Promise<string>;
+    send: (trust: Organisation, id: string) => Promise<ApiResponse>;
+  };
+  const writes: Write[] = [
+    { name: 'a ward name', path: 'body.name', table: 'wards', send: (t) => post(ctx.app, '/v1/wards', t.adminToken, { code: 'ID1', name: `Bay for ${NHS_NUMBER}` }) },
+    { name: 'a ward site', path: 'body.site', table: 'wards', send: (t) => post(ctx.app, '/v1/wards', t.adminToken, { code: 'ID2', name: 'Ward 9', site: `Annexe ${POSTCODE}` }) },
+    { name: 'a ward division', path: 'body.division', table: 'wards', send: (t) => post(ctx.app, '/v1/wards', t.adminToken, { code: 'ID3', name: 'Ward 9', division: `DOB ${DATE_OF_BIRTH}` }) },
+    {
+      name: 'a staff name',
+      path: 'body.name',
+      table: 'staff',
+      send: (t) => post(ctx.app, '/v1/staff', t.adminToken, { name: `Nurse ${NHS_NUMBER}`, email: `n.${t.code.toLowerCase()}@example.nhs.uk`, role: 'clinician' }),
+    },
+    { name: 'a device token label', path: 'body.label', table: 'api_tokens', send: (t) => post(ctx.app, '/v1/tokens', t.adminToken, { wardId: t.wards[0]!.id, label: `Tablet ${NHS_NUMBER}` }) },
+    {
+      name: 'a priority title',
+      path: 'body.title',
+      table: 'priorities',
+      send: (t) => post(ctx.app, '/v1/priorities', t.adminToken, { title: `Falls like ${NHS_NUMBER}`, level: 'organisation', ownerStaffId: t.seniorManager.id }),
+    },
+    {
+      name: 'a priority division',
+      path: 'body.division',
+      table: 'priorities',
+      send: (t) => post(ctx.app, '/v1/priorities', t.adminToken, { title: 'Falls', level: 'division', division: `Medicine ${POSTCODE}`, ownerStaffId: t.seniorManager.id }),
+    },
+    {
+      name: 'a priority title changed',
+      path: 'body.title',
+      table: 'priorities',
+      prepare: priorityOf,
+      send: (t, id) => patch(ctx.app, `/v1/priorities/${id}`, t.adminToken, { title: `Falls, DOB ${DATE_OF_BIRTH}` }),
+    },
+    {
+      name: 'the reason an item is escalated by hand',
+      path: 'body.reason',
+      table: 'escalations',
+      prepare: openItem,
+      send: (t, id) => post(ctx.app, `/v1/items/${id}/escalate`, t.wards[0]!.deviceToken, { reason: `Family of ${NHS_NUMBER} complained` }),
+    },
+  ];
+
+  it.each(writes.map((w) => [w.name, w] as const))('refuses an identifier in %s (422), storing nothing', async (_name, write) => {
+    const trust = await createOrganisation(ctx.app);
+    const count = async () => (await rowsOf<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(write.table)}`))[0]!.n;
+    const id = (await write.prepare?.(trust)) ?? '';
+    const before = await count();
+    const res = await write.send(trust, id);
+    const problem = expectProblem(res, 422);
+    expect(problem.errors).toEqual([{ path: write.path, message: expect.stringMatching(/NHS number|postcode|date of birth/) }]);
+    expectNoIdentifier(res.raw, 'the 422 answer');
+    expect(await count()).toBe(before);
+  });
+
+  it('refuses an identifier in a name even under the redact policy, and redacts prose', async () => {
+    const trust = await createOrganisation(ctx.app);
+    await patch(ctx.app, '/v1/organisation/settings', trust.adminToken, { identifierPolicy: 'redact' });
+    expectProblem(await post(ctx.app, '/v1/wards', trust.adminToken, { code: 'ID9', name: `Bay for ${NHS_NUMBER}` }), 422);
+    const priority = await post(ctx.app, '/v1/priorities', trust.adminToken, {
+      title: 'Fewer falls',
+      description: `After the fall of ${NHS_NUMBER}`,
+      level: 'organisation',
+      ownerStaffId: trust.seniorManager.id,
+    });
+    expect(priority.status, priority.raw).toBe(201);
+    expect(priority.body.description).toBe('After the fall of [redacted nhs_number]');
+    const escalated = await post(ctx.app, `/v1/items/${await openItem(trust)}/escalate`, trust.wards[0]!.deviceToken, {
+      reason: `Family of ${NHS_NUMBER} complained`,
+    });
+    expect(escalated.status, escalated.raw).toBe(201);
+    expect(escalated.body.reason).toBe('Family of [redacted nhs_number] complained');
+  });
+
+  it('refuses an identifier in a priority description under the default policy', async () => {
+    const res = await post(ctx.app, '/v1/priorities', org.adminToken, {
+      title: 'Fewer falls',
+      description: `After the fall of ${NHS_NUMBER}`,
+      level: 'organisation',
+      ownerStaffId: org.seniorManager.id,
+    });
+    expect(expectProblem(res, 422).errors).toEqual([{ path: 'body.description', message: expect.stringMatching(/NHS number/) }]);
+  });
+
 });
 
 describe('what is kept', () => {

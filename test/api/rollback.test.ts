@@ -74,8 +74,8 @@ describe.each(Object.keys(failures) as (keyof typeof failures)[])('an item the d
     // Nothing of the briefing was kept: not the briefing row written first, not the first item.
     expect(await storedBriefings(ctx, ward().id, date)).toEqual([]);
     expect(await storedForWard(ctx, ward().id)).toEqual(before);
-    // A failure of the server is not remembered against the key.
-    expect(await storedIdempotencyKeys(ctx, key)).toEqual([]);
+    // No answer is remembered against the key, only the request it is bound to.
+    expect((await storedIdempotencyKeys(ctx, key)).map((row) => [row.state, row.responseStatus])).toEqual([['failed', null]]);
 
     // The failure was logged, with the request id, but without the ward's free text.
     const logs = ctx.logLines.slice(logsBefore);

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays, localDateOf } from '../../src/domain/calendar.js';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
 import { storedForWard } from '../helpers/stored-rows.js';
-import { briefingBody, call, expectProblem, get, post, type Organisation } from '../helpers/fixtures.js';
+import { briefingBody, call, createOrganisation, expectProblem, get, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 let org: Organisation;
@@ -177,9 +179,48 @@ describe('dates', () => {
   );
 
   it('accepts 29 February in a leap year', async () => {
-    const res = await post(ctx.app, '/v1/briefings', ward().deviceToken, briefingBody(ward().id, { date: '2028-02-29' }));
+    const res = await post(ctx.app, '/v1/briefings', ward().deviceToken, briefingBody(ward().id, { date: '2024-02-29' }));
     expect(res.status, res.raw).toBe(201);
-    expect(res.body.date).toBe('2028-02-29');
+    expect(res.body.date).toBe('2024-02-29');
+  });
+
+  it.each(['0001-01-01', '0000-02-29', '1899-12-31'])('refuses the briefing date %s, before any sensible range, with 400', async (date) => {
+    const problem = await refused(briefingBody(ward().id, { date }));
+    expect(paths(problem)).toEqual(['body.date']);
+  });
+
+  it('accepts a briefing dated tomorrow and refuses one dated later (9999-12-31 too)', async () => {
+    const today = localDateOf(new Date());
+    const tomorrow = await post(ctx.app, '/v1/briefings', ward().deviceToken, briefingBody(ward().id, { date: addDays(today, 1) }));
+    expect(tomorrow.status, tomorrow.raw).toBe(201);
+    for (const date of [addDays(today, 2), '9999-12-31']) {
+      const problem = await refused(briefingBody(ward().id, { date }));
+      expect(paths(problem)).toEqual(['body.date']);
+      expect(problem.errors![0]!.message).toMatch(/tomorrow/);
+    }
+  });
+
+  it.each([
+    '/v1/briefings?from=0000-01-01',
+    '/v1/briefings?to=0001-01-01',
+    '/v1/items?from=0000-01-01',
+    '/v1/reports/governance?from=0001-01-01&to=0001-12-31',
+  ])('refuses a date out of range in a filter: %s', async (url) => {
+    const problem = expectProblem(await get(ctx.app, url, org.adminToken), 400);
+    expect(paths(problem)[0]).toMatch(/^querystring\.(from|to)$/);
+  });
+
+  it('refuses a date or time out of range in an escalation action', async () => {
+    const res = await post(ctx.app, `/v1/escalations/${randomUUID()}/snooze`, org.middleManager.token, {
+      until: '0001-01-01T00:00:00Z',
+      reason: 'Waiting',
+    });
+    expect(paths(expectProblem(res, 400))).toEqual(['body.until']);
+    const action = await post(ctx.app, `/v1/escalations/${randomUUID()}/actions`, org.middleManager.token, {
+      description: 'Order a pump',
+      dueDate: '0000-02-29',
+    });
+    expect(paths(expectProblem(action, 400))).toEqual(['body.dueDate']);
   });
 
   it('refuses an invalid date in a list filter', async () => {

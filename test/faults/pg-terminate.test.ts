@@ -6,7 +6,10 @@
  * few seconds, never a hang or a dropped connection); and once the terminations stop every
  * request succeeds again.
  */
+import { randomUUID } from 'node:crypto';
+import { inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { briefings } from '../../src/db/schema.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { sleep } from '../helpers/escalation.js';
 import { briefingBody, createOrganisation, type Organisation } from '../helpers/fixtures.js';
@@ -44,33 +47,44 @@ afterAll(async () => {
 let day = 0;
 /** A date of its own per briefing: a briefing that failed is never retried, so never a 409. */
 function nextDate() {
-  const date = new Date(Date.UTC(2030, 0, 1) + day++ * 86_400_000);
+  const date = new Date(Date.UTC(2000, 0, 1) + day++ * 86_400_000);
   return date.toISOString().slice(0, 10);
 }
 
-/** One client's next request: mostly writes (transactions), some reads. */
-function request(client: number, n: number): Promise<SendResult> {
+/** Every briefing posted: its key and body, to retry the ones caught by a termination. */
+const posted: { key: string; token: string; body: ReturnType<typeof briefingBody>; res?: SendResult }[] = [];
+
+function postBriefing(entry: (typeof posted)[number]) {
+  return sendJson(service.baseUrl, 'POST', '/v1/briefings', entry.token, entry.body, {
+    timeoutMs: 15_000,
+    headers: { 'idempotency-key': entry.key },
+  });
+}
+
+/** One client's next request: mostly writes (transactions, each with its Idempotency-Key), some reads. */
+async function request(client: number, n: number): Promise<SendResult> {
   const ward = org.wards[client % 2]!;
   switch (n % 4) {
     case 3:
       return sendJson(service.baseUrl, 'GET', '/v1/items?limit=20', org.adminToken, undefined, { timeoutMs: 15_000 });
     case 2:
       return sendJson(service.baseUrl, 'GET', `/v1/briefings?wardId=${ward.id}&limit=10`, ward.deviceToken, undefined, { timeoutMs: 15_000 });
-    default:
-      return sendJson(
-        service.baseUrl,
-        'POST',
-        '/v1/briefings',
-        ward.deviceToken,
-        briefingBody(ward.id, {
+    default: {
+      const entry: (typeof posted)[number] = {
+        key: randomUUID(),
+        token: ward.deviceToken,
+        body: briefingBody(ward.id, {
           date: nextDate(),
           items: [
             { kind: 'problem', category: 'equipment', description: `Pump ${client}-${n} failing its check`, consequence: 4, likelihood: 3 },
             { kind: 'good_practice', category: 'communication', description: 'Handover on time' },
           ],
         }),
-        { timeoutMs: 15_000 },
-      );
+      };
+      posted.push(entry);
+      entry.res = await postBriefing(entry);
+      return entry.res;
+    }
   }
 }
 
@@ -136,9 +150,42 @@ describe('every PostgreSQL connection terminated, repeatedly, under load', () =>
     expect(slow.map((r) => `${r.status} after ${r.ms.toFixed(0)} ms`), `answers slower than ${ANSWER_WITHIN_MS} ms`).toEqual([]);
     expect(unavailable.length, 'some requests were caught by a termination').toBeGreaterThan(0);
     expect(after.map((r) => r.status).filter((s) => s < 200 || s >= 300), 'requests after the storm').toEqual([]);
+
+    // Every briefing whose client got a 503, retried with its key: the answer of what happened
+    // (201, stored or replayed), and exactly one briefing per key, never a 409.
+    const caught = posted.filter((entry) => entry.res?.status === 503);
+    const retried = await Promise.all(caught.map((entry) => postBriefing(entry)));
+    const replayed = retried.filter((r) => r.headers['idempotent-replayed'] === 'true').length;
+    const counts = await briefingsPerDate(posted.map((entry) => entry.body.date));
+    console.log(
+      `[pg-terminate] ${caught.length} briefings answered 503 retried with their Idempotency-Key: ` +
+        `${retried.filter((r) => r.status === 201).length} 201 (${replayed} replayed: committed before the connection died), ` +
+        `${retried.filter((r) => r.status !== 201).length} other; briefings stored per posted key: ${tallyOf2(counts)}`,
+    );
+    expect(retried.map((r) => r.status).filter((status) => status !== 201), 'retries of briefings caught by a termination').toEqual([]);
+    expect(
+      posted.filter((entry) => entry.res?.status === 201 || entry.res?.status === 503).map((entry) => counts.get(entry.body.date) ?? 0).filter((n) => n !== 1),
+      'briefings stored for a posted key other than exactly one',
+    ).toEqual([]);
     expect(service.handle.isRunning()).toBe(true);
   }, 60_000);
 });
+
+/** How many briefings are stored for each of these dates (each posted briefing has its own date). */
+async function briefingsPerDate(dates: string[]) {
+  const rows = await ctx.database.db
+    .select({ date: briefings.date, n: sql<number>`count(*)::int` })
+    .from(briefings)
+    .where(inArray(briefings.date, dates))
+    .groupBy(briefings.date);
+  return new Map(rows.map((row) => [row.date, row.n]));
+}
+
+function tallyOf2(counts: Map<string, number>) {
+  const byCount = new Map<number, number>();
+  for (const n of counts.values()) byCount.set(n, (byCount.get(n) ?? 0) + 1);
+  return [...byCount.entries()].map(([n, dates]) => `${dates} with ${n}`).join(', ') || 'none';
+}
 
 function tallyOf(list: SendResult[]) {
   const counts = new Map<string, number>();

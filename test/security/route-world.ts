@@ -248,7 +248,7 @@ export function validBody(world: World, op: Operation): unknown {
     createWard: () => ({ code: 'FZ1', name: 'Fuzz ward', site: 'Main site', division: 'Medicine' }),
     createStaff: () => ({ name: 'Fuzz Person', email: 'fuzz.person@example.nhs.uk', role: 'clinician', wardIds: [ward.id] }),
     issueToken: () => ({ wardId: ward.id, label: 'fuzz tablet' }),
-    recordBriefing: () => briefingBody(ward.id, { date: '2027-01-01' }),
+    recordBriefing: () => briefingBody(ward.id, { date: '2026-06-01' }),
     setClinicalPosition: () => ({ needsChange: true, rationale: 'Needs estates to act' }),
     resolveItem: () => ({ note: 'Fixed on the ward' }),
     putEscalationPolicy: () => ({
