@@ -32,6 +32,7 @@ import { priorityRoutes } from './priorities/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { briefingPackRoutes } from './briefing-pack/routes.js';
 import { outboxBacklog } from './queue/outbox.js';
+import { probe } from './health/probe.js';
 import type { QueueSet } from './queue/queues.js';
 import { QUEUES_BOARD_PATH, registerQueuesBoard } from './admin/queues-board.js';
 import { reportRoutes } from './reports/routes.js';
@@ -242,18 +243,6 @@ function unstorableInput(root: unknown, rootPath: string): { path: string; messa
     }
   }
   return null;
-}
-
-async function probe(check: () => Promise<void>): Promise<'up' | 'down'> {
-  try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 2_000).unref()),
-    ]);
-    return 'up';
-  } catch {
-    return 'down';
-  }
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;
