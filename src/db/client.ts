@@ -64,9 +64,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
  * others wait; they then find nothing left to apply.
  */
 async function migrateUnderLock(pool: pg.Pool, logger: Logger) {
+  const lock = `hashtextextended('ward-safety-briefings:migrations', 0)`;
   const client = await pool.connect();
+  // Given back to the pool only when it surely holds no lock; otherwise closed, which frees it.
+  let reusable = false;
   try {
-    const lock = `hashtextextended('ward-safety-briefings:migrations', 0)`;
     const { rows } = await client.query<{ locked: boolean }>(`select pg_try_advisory_lock(${lock}) as locked`);
     if (!rows[0]?.locked) {
       logger.info('another process is migrating this database: waiting for it');
@@ -76,13 +78,14 @@ async function migrateUnderLock(pool: pg.Pool, logger: Logger) {
       // On this one connection: the lock is its session's, and the migrator's transaction runs here too.
       await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
     } finally {
-      await client.query(`select pg_advisory_unlock(${lock})`);
+      // A failed unlock must not hide the migration's own error.
+      reusable = await client.query(`select pg_advisory_unlock(${lock})`).then(
+        () => true,
+        () => false,
+      );
     }
-    client.release();
-  } catch (error) {
-    // A connection in an unknown state is not given back to the pool (closing it frees the lock too).
-    client.release(error instanceof Error ? error : true);
-    throw error;
+  } finally {
+    client.release(!reusable);
   }
 }
 
