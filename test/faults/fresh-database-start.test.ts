@@ -7,7 +7,7 @@
  * And a migration PostgreSQL refuses stops the process with what PostgreSQL said in its log.
  */
 import { randomBytes } from 'node:crypto';
-import { cp, readFile, writeFile } from 'node:fs/promises';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -236,6 +236,7 @@ describe('a migration PostgreSQL refuses', () => {
       expect(await query(database.url, `select to_regclass('public.ward_codes') as t`)).toEqual([{ t: null }]);
     } finally {
       await database.drop();
+      await rm(folder, { recursive: true, force: true });
     }
   });
 });
