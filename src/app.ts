@@ -39,6 +39,7 @@ import { priorityRoutes } from './priorities/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { briefingPackRoutes } from './briefing-pack/routes.js';
 import { outboxBacklog } from './queue/outbox.js';
+import { probe, withTimeout } from './health/probe.js';
 import { QUEUE_NAMES, type QueueSet } from './queue/queues.js';
 import { QUEUES_BOARD_PATH, registerQueuesBoard } from './admin/queues-board.js';
 import { reportRoutes } from './reports/routes.js';
@@ -279,19 +280,6 @@ function unstorableInput(root: unknown, rootPath: string): { path: string; messa
     }
   }
   return null;
-}
-
-async function probe(check: () => Promise<void>): Promise<'up' | 'down'> {
-  try {
-    await withTimeout(check());
-    return 'up';
-  } catch {
-    return 'down';
-  }
-}
-
-function withTimeout<T>(work: Promise<T>, ms = 2_000): Promise<T> {
-  return Promise.race([work, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref())]);
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -2,6 +2,7 @@ import { buildApp } from './app.js';
 import { ensurePlatformAdmin } from './auth/service.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { startWorkerHealthServer } from './health/worker-server.js';
 import { createLogger } from './logger.js';
 import { startOutboxRelay } from './queue/outbox.js';
 import { startAuditSealer } from './audit/sealer.js';
@@ -11,6 +12,7 @@ import { startReconciler } from './queue/reconciler.js';
 import { startWorkers, waitForQueueRedis } from './queue/workers.js';
 
 export interface StartedService {
+  /** The API's address, or a worker's health port (/health, /ready). */
   url: string | null;
   stop(): Promise<void>;
 }
@@ -40,10 +42,25 @@ export async function startService(
 
   // HTTP first: capture must work even while Redis is away.
   const app = config.role !== 'worker' ? await buildApp({ config, database, logger, queues, relay }) : null;
-  const url = app ? await app.listen({ port: config.port, host: config.host }) : null;
+  const apiUrl = app ? await app.listen({ port: config.port, host: config.host }) : null;
 
   let workers: Awaited<ReturnType<typeof startWorkers>> | null = null;
   let reconciler: ReturnType<typeof startReconciler> | null = null;
+  // A worker serves no API; on PORT it answers /health and /ready for its orchestrator (and the
+  // container's health check), not ready until its consumers run.
+  const health =
+    config.role === 'worker'
+      ? await startWorkerHealthServer({
+          host: config.host,
+          port: config.port,
+          checks: {
+            consumersRunning: () =>
+              (workers as Awaited<ReturnType<typeof startWorkers>> | null)?.workers.every((worker) => worker.isRunning()) ?? false,
+            pingDatabase: () => database.ping(),
+            pingQueue: () => queues.ping(),
+          },
+        })
+      : null;
   const startConsumers = async () => {
     await waitForQueueRedis({ queues, logger });
     workers = await startWorkers({ config, db: database.db, queues, relay, logger });
@@ -67,6 +84,7 @@ export async function startService(
       // Stop taking requests (503 problem documents meanwhile); resolves once every request in
       // flight has finished, even one whose client went away (src/http/shutdown.ts).
       await app?.close();
+      await health?.close();
       await (reconciler as ReturnType<typeof startReconciler> | null)?.stop();
       await (workers as Awaited<ReturnType<typeof startWorkers>> | null)?.close(); // finish jobs in flight before their queues close
       await relay.stop();
@@ -75,7 +93,7 @@ export async function startService(
       await queues.close();
       await database.close();
     })());
-  return { url, stop };
+  return { url: apiUrl ?? health?.url ?? null, stop };
 }
 
 export function exitOnSignals(service: StartedService) {

@@ -52,7 +52,7 @@ export function startApi(target: Target, port: number): ChildHandle {
 }
 
 export function startWorker(target: Target): ChildHandle {
-  return startService(target, { ROLE: 'worker' });
+  return startService(target, { ROLE: 'worker', PORT: '0' }); // its health port, on any free port
 }
 
 export function startBaseline(databaseUrl: string, port: number): ChildHandle {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
@@ -8,6 +8,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { redactIdentifiers } from '../domain/identifiers.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -32,13 +33,140 @@ export interface DatabaseOptions {
   poolSize?: number;
 }
 
-/** Opens PostgreSQL (DATABASE_URL) or the embedded PGlite under dataDir, and applies migrations. */
+/**
+ * Opens PostgreSQL (DATABASE_URL) or the embedded PGlite under dataDir, and applies migrations.
+ * A migration PostgreSQL refuses is logged with what PostgreSQL said and thrown as a
+ * MigrationError; the pool is closed.
+ */
 export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHandle> {
   const handle = options.databaseUrl
     ? openPostgres(options.databaseUrl, options.logger, options.poolSize)
     : await openEmbedded(options.dataDir);
-  await handle.migrate();
+  try {
+    await handle.migrate();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    const failure = migrationFailure(error, MIGRATIONS_FOLDER);
+    if (!failure) throw error;
+    options.logger.fatal(
+      { postgres: failure.postgres, migration: failure.migration, statement: failure.statement },
+      failure.message,
+    );
+    throw failure;
+  }
   return handle;
+}
+
+/**
+ * Every process migrates at start. drizzle's migrator takes no lock, so processes started
+ * together on an empty database collide (both create the `drizzle` schema: duplicate key on
+ * pg_namespace). A session-level advisory lock, per database, makes one migrate while the
+ * others wait; they then find nothing left to apply.
+ */
+async function migrateUnderLock(pool: pg.Pool, logger: Logger) {
+  const lock = `hashtextextended('ward-safety-briefings:migrations', 0)`;
+  const client = await pool.connect();
+  // Given back to the pool only when it surely holds no lock; otherwise closed, which frees it.
+  let reusable = false;
+  try {
+    const { rows } = await client.query<{ locked: boolean }>(`select pg_try_advisory_lock(${lock}) as locked`);
+    if (!rows[0]?.locked) {
+      logger.info('another process is migrating this database: waiting for it');
+      await client.query(`select pg_advisory_lock(${lock})`);
+    }
+    try {
+      // On this one connection: the lock is its session's, and the migrator's transaction runs here too.
+      await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+    } finally {
+      // A failed unlock must not hide the migration's own error.
+      reusable = await client.query(`select pg_advisory_unlock(${lock})`).then(
+        () => true,
+        () => false,
+      );
+    }
+  } finally {
+    client.release(!reusable);
+  }
+}
+
+/** What PostgreSQL reports about an error (node-postgres' DatabaseError fields). */
+export interface PostgresErrorFields {
+  message: string;
+  code: string;
+  detail?: string;
+  hint?: string;
+  position?: string;
+  where?: string;
+  schema?: string;
+  table?: string;
+  column?: string;
+  constraint?: string;
+}
+
+/** A migration PostgreSQL refused, with what PostgreSQL said, the migration and its statement. */
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+  constructor(
+    readonly postgres: PostgresErrorFields,
+    /** The migration's tag in the journal (its file name without .sql), when the statement is found there. */
+    readonly migration: string | undefined,
+    readonly statement: string | undefined,
+    options: { cause: unknown },
+  ) {
+    const said = [
+      `${postgres.message} (SQLSTATE ${postgres.code})`,
+      postgres.detail && `detail: ${postgres.detail}`,
+      postgres.hint && `hint: ${postgres.hint}`,
+      postgres.where && `where: ${postgres.where}`,
+    ].filter(Boolean);
+    const statementLine = statement && `statement: ${statement.trim().replace(/\s+/g, ' ').slice(0, 500)}`;
+    const heading = `migration${migration ? ` ${migration}` : ''} failed: ${said.join('; ')}`;
+    super([heading, statementLine].filter(Boolean).join('\n'), options);
+  }
+}
+
+/**
+ * The MigrationError for an error thrown while migrating, or null when PostgreSQL did not refuse
+ * a statement (the connection failed, say). drizzle wraps the driver's error; the driver's has
+ * the SQLSTATE, detail and hint. Identifiers quoted from rows (a detail can quote a key) are
+ * redacted, as everywhere in the logs.
+ */
+export function migrationFailure(error: unknown, migrationsFolder: string): MigrationError | null {
+  let database: (PostgresErrorFields & Record<string, unknown>) | undefined;
+  let statement: string | undefined;
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth++) {
+    const candidate = current as Record<string, unknown>;
+    if (statement === undefined && typeof candidate.query === 'string') statement = candidate.query;
+    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code) && typeof candidate.message === 'string') {
+      database = candidate as PostgresErrorFields & Record<string, unknown>;
+      break;
+    }
+    current = candidate.cause;
+  }
+  if (!database) return null;
+  const fields: PostgresErrorFields = { message: redactIdentifiers(database.message), code: database.code };
+  for (const key of ['detail', 'hint', 'position', 'where', 'schema', 'table', 'column', 'constraint'] as const) {
+    const value = database[key];
+    if (typeof value === 'string' && value !== '') fields[key] = redactIdentifiers(value);
+  }
+  return new MigrationError(fields, statement && migrationOf(statement, migrationsFolder), statement, { cause: error });
+}
+
+/** The journal tag of the migration file holding that statement. */
+function migrationOf(statement: string, migrationsFolder: string): string | undefined {
+  try {
+    const journal = JSON.parse(readFileSync(path.join(migrationsFolder, 'meta/_journal.json'), 'utf8')) as {
+      entries: { tag: string }[];
+    };
+    return journal.entries.find(({ tag }) =>
+      readFileSync(path.join(migrationsFolder, `${tag}.sql`), 'utf8')
+        .split('--> statement-breakpoint')
+        .includes(statement),
+    )?.tag;
+  } catch {
+    return undefined;
+  }
 }
 
 function openPostgres(
@@ -58,7 +186,7 @@ function openPostgres(
   return {
     db,
     kind: 'postgres',
-    migrate: () => migratePg(drizzlePg(pool, { schema }), { migrationsFolder: MIGRATIONS_FOLDER }),
+    migrate: () => migrateUnderLock(pool, logger),
     ping: async () => {
       await pool.query('select 1');
     },

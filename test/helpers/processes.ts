@@ -106,13 +106,15 @@ export interface ServiceProcessOptions {
   /** The TypeScript source through tsx (default), or the compiled build (`npm run build`). */
   entry?: 'source' | 'compiled';
   kind?: string;
+  /** Where the entry point is looked up (default: the repository, REPO_ROOT). */
+  cwd?: string;
 }
 
 /** Runs the service as a process of its own, configured by `env` only. */
 export function spawnService(options: ServiceProcessOptions): ChildHandle {
   const entry = options.entry === 'compiled' ? ['dist/main.js'] : ['--import', 'tsx', 'src/main.ts'];
   return spawnChild(options.kind ?? 'service', process.execPath, [...(options.nodeArgs ?? []), ...entry], {
-    cwd: REPO_ROOT,
+    cwd: options.cwd ?? REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
   });
 }
@@ -161,7 +163,10 @@ export interface WorkerProcessTarget extends ServiceTarget {
 
 /** A worker process as deployed (ROLE=worker), consuming the given database and queues. */
 export function spawnWorkerProcess(target: WorkerProcessTarget, env: Record<string, string> = {}): ChildHandle {
-  return spawnService({ env: { ROLE: 'worker', ...targetEnv(target, target.bootstrapAdminToken), ...env } });
+  return spawnService({
+    // PORT 0: its health port (/health, /ready) on any free port, so workers never collide.
+    env: { ROLE: 'worker', ...targetEnv(target, target.bootstrapAdminToken), PORT: '0', ...env },
+  });
 }
 
 /** A TCP port nobody listens on right now (the OS picks it). */
