@@ -2,7 +2,8 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { inScope, type ReportPeriod, type ReportScope } from '../reports/scope.js';
-import { periodParams, rows } from '../reports/sql.js';
+import { rows } from '../db/sql.js';
+import { periodParams } from '../reports/sql.js';
 
 export interface ExportItemRow {
   id: string;

@@ -1,7 +1,7 @@
 import type { TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
 import { reportPeriod, resolveScope } from '../reports/scope.js';
-import { readSnapshot } from '../reports/sql.js';
+import { readSnapshot } from '../db/sql.js';
 import { fhirBundle } from './fhir.js';
 import { exportEscalations, exportItems } from './fhir-queries.js';
 

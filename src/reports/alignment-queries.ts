@@ -2,7 +2,8 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { inScope, type ReportPeriod, type ReportScope } from './scope.js';
-import { localDate, periodParams, rows } from './sql.js';
+import { rows } from '../db/sql.js';
+import { localDate, periodParams } from './sql.js';
 
 export interface ResolutionCellRow {
   alignment: string;

@@ -15,7 +15,7 @@ import {
 } from '../domain/resolution.js';
 import type { SurvivalPoint } from '../domain/statistics.js';
 import { resolutionCells, type ResolutionCellRow } from './alignment-queries.js';
-import { readSnapshot } from './sql.js';
+import { readSnapshot } from '../db/sql.js';
 import type { TenantPrincipal } from '../auth/principal.js';
 import { presentPeriod, presentScope, reportPeriod, resolveScope, type ReportPeriod, type ReportScope } from './scope.js';
 

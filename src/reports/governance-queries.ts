@@ -5,7 +5,8 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { inScope, type ReportPeriod, type ReportScope } from './scope.js';
-import { escalationFactsSql, latestRaisingsSql, openThreadsSql, periodParams, rows, type OpenThreadRow } from './sql.js';
+import { rows } from '../db/sql.js';
+import { escalationFactsSql, latestRaisingsSql, openThreadsSql, periodParams, type OpenThreadRow } from './sql.js';
 
 export const ATTENDANCE_GROUPS = ['nursing', 'medical', 'allied', 'manager', 'other'] as const;
 export type AttendanceGroup = (typeof ATTENDANCE_GROUPS)[number];

@@ -40,7 +40,8 @@ import {
   type WardRef,
 } from './scope.js';
 import { ackPoints, buildSpcChart, chartWeeks, spcChart } from './spc.js';
-import { readSnapshot, type OpenThreadRow } from './sql.js';
+import { readSnapshot } from '../db/sql.js';
+import type { OpenThreadRow } from './sql.js';
 import { screenedText } from './text.js';
 import { topN } from './top.js';
 

@@ -2,7 +2,8 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { inScope, type ReportPeriod, type ReportScope } from './scope.js';
-import { escalationFactsSql, localDate, periodParams, rows } from './sql.js';
+import { rows } from '../db/sql.js';
+import { escalationFactsSql, localDate, periodParams } from './sql.js';
 
 export interface WeekValueRow {
   week: string;

@@ -8,7 +8,7 @@ import type { Database, Executor } from '../db/client.js';
 import type { TenantPrincipal } from '../auth/principal.js';
 import { presentPeriod, presentScope, reportPeriod, resolveScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { ackWithinDeadlineByWeek, daysToResolutionByWeek, itemsRaisedByWeek } from './spc-queries.js';
-import { readSnapshot } from './sql.js';
+import { readSnapshot } from '../db/sql.js';
 
 export const SPC_METRICS = ['items_raised', 'ack_within_deadline', 'days_to_resolution'] as const;
 export type SpcMetric = (typeof SPC_METRICS)[number];

@@ -1,32 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm';
-import type { Database, Executor } from '../db/client.js';
 import { addDays, startOfLocalDay } from '../domain/calendar.js';
 import { inScope, type ReportPeriod, type ReportScope, type WardFilter } from './scope.js';
-
-/**
- * Runs a report's statements in one READ ONLY, REPEATABLE READ transaction: every figure of a
- * report comes from the same snapshot (so the tables agree with each other even while briefings
- * are being recorded), and nothing a report runs can write. JIT compilation is switched off for
- * it: on these grouped statements PostgreSQL's cost-based JIT decision spends more time
- * compiling (about half a second on a year of 40 wards) than the statements take to run. A
- * larger work_mem keeps their sorts (tens of thousands of rows) in memory instead of on disk.
- */
-export function readSnapshot<T>(db: Database, work: (tx: Executor) => Promise<T>): Promise<T> {
-  return db.transaction(
-    async (tx) => {
-      await tx.execute(sql`SET LOCAL jit = off`);
-      await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
-      return work(tx);
-    },
-    { isolationLevel: 'repeatable read', accessMode: 'read only' },
-  );
-}
-
-/** Rows of a raw statement, on PostgreSQL and on the embedded PGlite alike. */
-export async function rows<T>(db: Executor, query: SQL): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as { rows: T[] };
-  return result.rows;
-}
 
 /** The parameters every report statement shares, cast once so both drivers agree on types. */
 export function periodParams(period: ReportPeriod) {

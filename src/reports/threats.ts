@@ -11,7 +11,7 @@ import type { z } from 'zod';
 import type { threatsReportSchema } from './schemas.js';
 import { presentPeriod, presentScope, reportPeriod, resolveScope, type ReportPeriod } from './scope.js';
 import { latestRaisings, openThreatThreads, type ThreatThreadRow } from './threats-queries.js';
-import { readSnapshot } from './sql.js';
+import { readSnapshot } from '../db/sql.js';
 import { screenedText } from './text.js';
 import { topN } from './top.js';
 
