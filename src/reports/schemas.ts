@@ -4,23 +4,17 @@ import { OUTCOMES, STANCES } from '../domain/escalation.js';
 import { RISK_BANDS } from '../domain/risk.js';
 import { ITEM_CATEGORIES, ITEM_KINDS } from '../domain/taxonomy.js';
 import { isoDate, timestamp } from '../http/schemas.js';
-import { checkPeriod, periodFields } from './scope.js';
+import { checkPeriod, reportFilterFields, reportFilterQuery } from './scope.js';
 import { SPC_METRICS } from './spc.js';
 
 // ---------------------------------------------------------------------------
 // Query strings
 
-const scopeFields = {
-  wardId: z.uuid().optional().describe('Only this ward (404 when outside your reach)'),
-  division: z.string().trim().min(1).max(200).optional().describe('Only the wards of this division'),
-};
-
 export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
 
 export const governanceQuery = z
   .strictObject({
-    ...periodFields,
-    ...scopeFields,
+    ...reportFilterFields,
     format: z.enum(REPORT_FORMATS).default('json').describe('json (default), csv (tidy table) or html (printable)'),
     ackTarget: z.coerce
       .number()
@@ -37,24 +31,26 @@ export const governanceQuery = z
   })
   .superRefine(checkPeriod);
 
-export const alignmentQuery = z.strictObject({ ...periodFields, ...scopeFields }).superRefine(checkPeriod);
+export type GovernanceQuery = z.infer<typeof governanceQuery>;
+
+export const alignmentQuery = reportFilterQuery;
 
 export const spcQuery = z
   .strictObject({
     metric: z.enum(SPC_METRICS),
-    ...periodFields,
-    ...scopeFields,
+    ...reportFilterFields,
     target: z.coerce.number().min(0).max(100_000).optional().describe('Target value, for the assurance reading'),
   })
   .superRefine(checkPeriod);
+export type SpcQuery = z.infer<typeof spcQuery>;
 
 export const threatsQuery = z
   .strictObject({
-    ...periodFields,
-    ...scopeFields,
+    ...reportFilterFields,
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })
   .superRefine(checkPeriod);
+export type ThreatsQuery = z.infer<typeof threatsQuery>;
 
 // ---------------------------------------------------------------------------
 // Shared parts

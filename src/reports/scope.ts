@@ -46,6 +46,18 @@ export function checkPeriod(query: { from: string; to: string }, ctx: z.Refineme
   }
 }
 
+/** The wards a report covers: every ward within the caller's reach, or one ward, or one division. */
+export const scopeFields = {
+  wardId: z.uuid().optional().describe('Only this ward (404 when outside your reach)'),
+  division: z.string().trim().min(1).max(200).optional().describe('Only the wards of this division'),
+};
+
+/** The query every report and export takes: a period and the wards it covers. */
+export const reportFilterFields = { ...periodFields, ...scopeFields };
+export const reportFilterQuery = z.strictObject(reportFilterFields).superRefine(checkPeriod);
+export type ReportFilter = z.infer<typeof reportFilterQuery>;
+export type ScopeFilter = Pick<ReportFilter, 'wardId' | 'division'>;
+
 export interface ReportPeriod {
   from: string;
   to: string;
@@ -99,7 +111,7 @@ export interface ReportScope {
 export async function resolveScope(
   db: Executor,
   principal: TenantPrincipal,
-  filter: { wardId?: string | undefined; division?: string | undefined },
+  filter: ScopeFilter,
 ): Promise<ReportScope> {
   const [organisation] = await db
     .select({ id: organisations.id, name: organisations.name })
@@ -146,6 +158,11 @@ export interface WardFilter {
 export function inScope(column: SQL | { getSQL(): SQL }, scope: WardFilter): SQL {
   if (scope.allWards) return sql`true`;
   return sql`${column} = ANY(string_to_array(${scope.wardIds.join(',')}, ',')::uuid[])`;
+}
+
+/** The ward of a row, as the scope names it (a ward outside the scope keeps only its id). */
+export function wardOf(scope: ReportScope, id: string): WardRef {
+  return scope.wards.find((w) => w.id === id) ?? { id, code: '', name: '', division: null };
 }
 
 export function presentScope(scope: ReportScope) {
