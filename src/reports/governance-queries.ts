@@ -48,9 +48,15 @@ export function briefingFidelity(db: Executor, scope: ReportScope, period: Repor
   );
 }
 
+export interface NotHeldReasonRow {
+  ward_id: string;
+  reason: string | null;
+  count: number;
+}
+
 export function notHeldReasons(db: Executor, scope: ReportScope, period: ReportPeriod) {
   const p = periodParams(period);
-  return rows<{ ward_id: string; reason: string | null; count: number }>(
+  return rows<NotHeldReasonRow>(
     db,
     sql`
       SELECT b.ward_id, b.not_held_reason AS reason, count(*)::int AS count
@@ -63,10 +69,20 @@ export function notHeldReasons(db: Executor, scope: ReportScope, period: ReportP
   );
 }
 
+export interface ItemCountRow {
+  ward_id: string;
+  /** Raised in the period (else in the previous one). */
+  current: boolean;
+  kind: string;
+  category: string;
+  band: string;
+  count: number;
+}
+
 /** Items raised per ward, period (current or previous), kind, category and band. */
 export function itemCounts(db: Executor, scope: ReportScope, period: ReportPeriod) {
   const p = periodParams(period);
-  return rows<{ ward_id: string; current: boolean; kind: string; category: string; band: string; count: number }>(
+  return rows<ItemCountRow>(
     db,
     sql`
       SELECT i.ward_id, (i.raised_on >= ${p.from}) AS current, i.kind, i.category,
@@ -108,10 +124,19 @@ export function escalationFacts(db: Executor, scope: ReportScope, period: Report
   );
 }
 
+/** One grouping set of the overdue count: overall (neither flag), by band, or by level. */
+export interface OverdueRow {
+  by_band: boolean;
+  by_level: boolean;
+  band: string | null;
+  level: number | null;
+  count: number;
+}
+
 /** Escalations overdue right now (open, deadline passed), whenever they were opened. */
 export function overdueNow(db: Executor, scope: ReportScope, period: ReportPeriod) {
   const p = periodParams(period);
-  return rows<{ by_band: boolean; by_level: boolean; band: string | null; level: number | null; count: number }>(
+  return rows<OverdueRow>(
     db,
     sql`
       SELECT grouping(e.band) = 0 AS by_band, grouping(e.level) = 0 AS by_level, e.band, e.level + 1 AS level,
