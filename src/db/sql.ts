@@ -1,11 +1,31 @@
 /** Raw-statement helpers shared by every feature: rows, advisory locks, read-only snapshots. */
-import { sql, type SQL } from 'drizzle-orm';
+import { getTableName, sql, type SQL, type Table } from 'drizzle-orm';
+import { alias, type PgTable } from 'drizzle-orm/pg-core';
 import type { Database, Executor } from './client.js';
 
 /** Rows of a raw statement, on PostgreSQL and on the embedded PGlite alike. */
 export async function rows<T>(db: Executor, query: SQL): Promise<T[]> {
   const result = (await db.execute(query)) as unknown as { rows: T[] };
   return result.rows;
+}
+
+const fromClauses = new WeakMap<Table, SQL>();
+
+/**
+ * drizzle's alias() for raw statements: a statement names columns through the schema
+ * (`${i.wardId}` renders `"i"."ward_id"`), so renaming one fails the type-check.
+ */
+export function statementAlias<T extends PgTable, A extends string>(table: T, name: A) {
+  const aliased = alias(table, name);
+  fromClauses.set(aliased, sql`${table} ${aliased}`);
+  return aliased;
+}
+
+/** A statementAlias as a FROM or JOIN names it: `"items" "i"`. */
+export function tableAs(aliased: Table): SQL {
+  const from = fromClauses.get(aliased);
+  if (!from) throw new Error(`tableAs(${getTableName(aliased)}): not made by statementAlias`);
+  return from;
 }
 
 /** Waits for the transaction-scoped advisory lock named `key`; it is released at commit or rollback. */
