@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { rows, tableAs } from '../db/sql.js';
-import { inScope, type ReportPeriod, type ReportScope } from '../reports/scope.js';
+import { inReportScope, type ReportPeriod, type ReportScope } from '../reports/scope.js';
 import { periodParams } from '../reports/sql.js';
 import { escalation as e, item as i, staffMember as s } from '../reports/tables.js';
 
@@ -25,8 +25,7 @@ export interface ExportItemRow {
 const itemsOfWindow = (scope: ReportScope, period: ReportPeriod) => {
   const p = periodParams(period);
   return sql`
-    ${i.organisationId} = ${scope.organisation.id}::uuid
-    AND ${inScope(i.wardId, scope)}
+    ${inReportScope(i, scope)}
     AND ${i.kind} IN ('problem', 'risk')
     AND ${i.raisedOn} BETWEEN ${p.from} AND ${p.to}`;
 };

@@ -2,7 +2,7 @@
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { rows, tableAs } from '../db/sql.js';
-import { inScope, type ReportPeriod, type ReportScope } from './scope.js';
+import { inReportScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { localDate, periodParams } from './sql.js';
 import { item as i } from './tables.js';
 
@@ -30,8 +30,7 @@ export function resolutionCells(db: Executor, scope: ReportScope, period: Report
                               ELSE ${p.asOfDate} - ${i.raisedOn} END)::int AS days,
              count(*)::int AS count
       FROM ${tableAs(i)}
-      WHERE ${i.organisationId} = ${scope.organisation.id}::uuid
-        AND ${inScope(i.wardId, scope)}
+      WHERE ${inReportScope(i, scope)}
         AND ${i.kind} <> 'good_practice'
         AND NOT ${i.resolvedAtBriefing}
         AND ${i.raisedOn} BETWEEN ${p.from} AND ${p.to}

@@ -6,7 +6,7 @@ import { sql, type SQLWrapper } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { escalations, items } from '../db/schema.js';
 import { rows, statementAlias, tableAs } from '../db/sql.js';
-import { inScope, type ReportPeriod, type ReportScope } from './scope.js';
+import { inReportScope, inScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { escalationFactsSql, latestRaisingsSql, openThreadsSql, periodParams, type OpenThreadRow } from './sql.js';
 import { briefing, escalation, escalationAction, item, itemPriority, priority, staffMember } from './tables.js';
 
@@ -51,8 +51,7 @@ export function briefingFidelity(db: Executor, scope: ReportScope, period: Repor
         count(DISTINCT ${b.date}) FILTER (WHERE extract(isodow FROM ${b.date}) <= 5 AND ${b.date} <= ${p.asOfDate})::int AS recorded_working_days
         ${sql.join(attendance, sql``)}
       FROM ${tableAs(b)}
-      WHERE ${b.organisationId} = ${scope.organisation.id}::uuid
-        AND ${inScope(b.wardId, scope)}
+      WHERE ${inReportScope(b, scope)}
         AND ${b.date} BETWEEN ${p.from} AND ${p.to}
       GROUP BY ${b.wardId}`,
   );
@@ -72,8 +71,7 @@ export function notHeldReasons(db: Executor, scope: ReportScope, period: ReportP
     sql`
       SELECT ${b.wardId} AS ward_id, ${b.notHeldReason} AS reason, count(*)::int AS count
       FROM ${tableAs(b)}
-      WHERE ${b.organisationId} = ${scope.organisation.id}::uuid
-        AND ${inScope(b.wardId, scope)}
+      WHERE ${inReportScope(b, scope)}
         AND ${b.date} BETWEEN ${p.from} AND ${p.to}
         AND NOT ${b.held}
       GROUP BY ${b.wardId}, ${b.notHeldReason}`,
@@ -100,8 +98,7 @@ export function itemCounts(db: Executor, scope: ReportScope, period: ReportPerio
       SELECT ${i.wardId} AS ward_id, (${i.raisedOn} >= ${p.from}) AS current, ${i.kind} AS kind, ${i.category} AS category,
              coalesce(${i.riskBand}, 'ungraded') AS band, count(*)::int AS count
       FROM ${tableAs(i)}
-      WHERE ${i.organisationId} = ${scope.organisation.id}::uuid
-        AND ${inScope(i.wardId, scope)}
+      WHERE ${inReportScope(i, scope)}
         AND ${i.raisedOn} BETWEEN ${p.previousFrom} AND ${p.to}
       GROUP BY 1, 2, 3, 4, 5`,
   );
@@ -155,8 +152,7 @@ export function overdueNow(db: Executor, scope: ReportScope, period: ReportPerio
       SELECT grouping(${e.band}) = 0 AS by_band, grouping(${e.level}) = 0 AS by_level, ${e.band} AS band, ${e.level} + 1 AS level,
              count(*)::int AS count
       FROM ${tableAs(e)}
-      WHERE ${e.organisationId} = ${scope.organisation.id}::uuid
-        AND ${inScope(e.wardId, scope)}
+      WHERE ${inReportScope(e, scope)}
         AND ${e.state} = 'open' AND ${e.dueAt} < ${p.now}
       GROUP BY GROUPING SETS ((), (${e.band}), (${e.level}))`,
   );

@@ -1,4 +1,4 @@
-import { asc, eq, sql, type SQL } from 'drizzle-orm';
+import { asc, eq, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { z } from 'zod';
 import { wardScope, type TenantPrincipal } from '../auth/principal.js';
 import type { Executor } from '../db/client.js';
@@ -155,7 +155,7 @@ export interface WardFilter {
  * text parameter, so an empty scope is simply false and the statement text never depends on how
  * many wards there are.
  */
-export function inScope(column: SQL | { getSQL(): SQL }, scope: WardFilter): SQL {
+export function inScope(column: SQLWrapper, scope: WardFilter): SQL {
   if (scope.allWards) return sql`true`;
   return sql`${column} = ANY(string_to_array(${scope.wardIds.join(',')}, ',')::uuid[])`;
 }
@@ -163,6 +163,12 @@ export function inScope(column: SQL | { getSQL(): SQL }, scope: WardFilter): SQL
 /** The ward of a row, as the scope names it (a ward outside the scope keeps only its id). */
 export function wardOf(scope: ReportScope, id: string): WardRef {
   return scope.wards.find((w) => w.id === id) ?? { id, code: '', name: '', division: null };
+}
+
+/** The rows of the report's organisation and wards, for a table with both columns. */
+export function inReportScope(table: { organisationId: SQLWrapper; wardId: SQLWrapper }, scope: ReportScope): SQL {
+  return sql`${table.organisationId} = ${scope.organisation.id}::uuid
+        AND ${inScope(table.wardId, scope)}`;
 }
 
 export function presentScope(scope: ReportScope) {

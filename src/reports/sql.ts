@@ -2,7 +2,7 @@ import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { escalations } from '../db/schema.js';
 import { statementAlias, tableAs } from '../db/sql.js';
 import { addDays, startOfLocalDay } from '../domain/calendar.js';
-import { inScope, type ReportPeriod, type ReportScope, type WardFilter } from './scope.js';
+import { inReportScope, inScope, type ReportPeriod, type ReportScope, type WardFilter } from './scope.js';
 import { escalation, escalationEvent, item } from './tables.js';
 
 /** The parameters every report statement shares, cast once so both drivers agree on types. */
@@ -126,8 +126,7 @@ export function openThreadsSql(scope: ReportScope, period: ReportPeriod, options
              max(${i.consequence})::int AS consequence,
              max(${i.riskScore})::int AS risk_score
       FROM ${tableAs(i)}
-      WHERE ${i.organisationId} = ${scope.organisation.id}::uuid
-        AND ${inScope(i.wardId, scope)}
+      WHERE ${inReportScope(i, scope)}
         AND ${i.kind} <> 'good_practice'
         ${options.gradedOnly ? sql`AND ${i.consequence} IS NOT NULL` : sql``}
         AND ${i.raisedOn} <= ${p.to}
