@@ -2,7 +2,7 @@
 import { sql, type SQLWrapper } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { rows, tableAs } from '../db/sql.js';
-import { inScope, type ReportPeriod, type ReportScope } from './scope.js';
+import { inReportScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { escalationFactsSql, localDate, periodParams } from './sql.js';
 import { item as i } from './tables.js';
 
@@ -20,8 +20,7 @@ export function itemsRaisedByWeek(db: Executor, scope: ReportScope, firstMonday:
     sql`
       SELECT ${week(i.raisedOn)} AS week, count(*)::int AS value
       FROM ${tableAs(i)}
-      WHERE ${i.organisationId} = ${scope.organisation.id}::uuid
-        AND ${inScope(i.wardId, scope)}
+      WHERE ${inReportScope(i, scope)}
         AND ${i.raisedOn} BETWEEN ${firstMonday}::date AND ${lastSunday}::date
       GROUP BY 1`,
   );
@@ -76,8 +75,7 @@ export function daysToResolutionByWeek(
              percentile_cont(0.5) WITHIN GROUP (ORDER BY greatest(0, ${resolvedOn} - ${i.raisedOn})) AS value,
              count(*)::int AS resolved
       FROM ${tableAs(i)}
-      WHERE ${i.organisationId} = ${scope.organisation.id}::uuid
-        AND ${inScope(i.wardId, scope)}
+      WHERE ${inReportScope(i, scope)}
         AND ${i.kind} <> 'good_practice'
         AND NOT ${i.resolvedAtBriefing}
         AND ${i.resolvedAt} <= ${p.asOf}
