@@ -2,13 +2,13 @@
 import type { Tuning } from '../deps.js';
 import type { Stance } from '../domain/escalation.js';
 import { isPersistent, persistenceRank } from '../domain/persistence.js';
-import type { ItemCategory, ItemKind } from '../domain/taxonomy.js';
 import { ratio } from './governance-fidelity.js';
 import type { PriorityRow, ThreadDetailRow } from './governance-queries.js';
 import type { GovernancePack } from './schemas.js';
 import { wardOf, type ReportScope } from './scope.js';
 import type { OpenThreadRow } from './sql.js';
 import { screenedText } from './text.js';
+import { threadHeadline } from './threads.js';
 import { topN } from './top.js';
 
 export const PERSISTENT_ISSUES_SHOWN = 10;
@@ -53,13 +53,7 @@ export function persistentSection(
     if (!detail) return [];
     return [
       {
-        rank: index + 1,
-        threadId: thread.thread_id,
-        latestItemId: detail.item_id,
-        ward: wardOf(scope, detail.ward_id),
-        kind: detail.kind as ItemKind,
-        category: detail.category as ItemCategory,
-        description: screenedText(detail.description),
+        ...threadHeadline(scope, index + 1, thread.thread_id, { ...detail, id: detail.item_id }),
         maxRiskScore: thread.risk_score === null ? null : Number(thread.risk_score),
         timesRaised: Number(thread.times_raised),
         raisedInPeriod: Number(thread.raised_in_period),

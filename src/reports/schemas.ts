@@ -59,6 +59,17 @@ const count = z.number().int().min(0);
 const share = z.number().min(0).max(1);
 const wardRef = z.object({ id: z.uuid(), code: z.string(), name: z.string(), division: z.string().nullable() });
 
+/** A ranked thread's first fields (see threads.ts): the board pack's persistent issues and the threat ranking. */
+const threadHeadline = {
+  rank: z.number().int().min(1),
+  threadId: z.uuid(),
+  latestItemId: z.uuid(),
+  ward: wardRef,
+  kind: z.enum(ITEM_KINDS),
+  category: z.enum(ITEM_CATEGORIES),
+  description: z.string(),
+};
+
 export const reportScopeSchema = z
   .object({
     organisation: z.object({ id: z.uuid(), name: z.string() }),
@@ -221,13 +232,7 @@ export const governancePackSchema = z
     }),
     persistentIssues: z.array(
       z.object({
-        rank: z.number().int().min(1),
-        threadId: z.uuid(),
-        latestItemId: z.uuid(),
-        ward: wardRef,
-        kind: z.enum(ITEM_KINDS),
-        category: z.enum(ITEM_CATEGORIES),
-        description: z.string(),
+        ...threadHeadline,
         maxRiskScore: z.number().int().nullable(),
         timesRaised: count,
         raisedInPeriod: count,
@@ -298,13 +303,7 @@ export const threatsReportSchema = z
     period: reportPeriodSchema,
     threats: z.array(
       z.object({
-        rank: z.number().int().min(1),
-        threadId: z.uuid(),
-        latestItemId: z.uuid(),
-        ward: wardRef,
-        kind: z.enum(ITEM_KINDS),
-        category: z.enum(ITEM_CATEGORIES),
-        description: z.string(),
+        ...threadHeadline,
         consequence: z.number().int().min(1).max(5),
         maxRiskScore: z.number().int().nullable(),
         firstRaisedOn: isoDate,

@@ -7,13 +7,12 @@ import type { z } from 'zod';
 import type { TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
 import { assessHazard, compareThreats } from '../domain/hazard.js';
-import type { ItemCategory, ItemKind } from '../domain/taxonomy.js';
 import { withReportContext } from './context.js';
 import type { ThreatsQuery, threatsReportSchema } from './schemas.js';
-import { presentPeriod, presentScope, wardOf, type ReportPeriod, type ReportScope } from './scope.js';
+import { presentPeriod, presentScope, type ReportPeriod, type ReportScope } from './scope.js';
 import type { LatestRaisingRow } from './sql.js';
 import { latestRaisings, openThreatThreads, type ThreatThreadRow } from './threats-queries.js';
-import { screenedText } from './text.js';
+import { threadHeadline } from './threads.js';
 import { topN } from './top.js';
 
 type ThreatsReport = z.infer<typeof threatsReportSchema>;
@@ -70,13 +69,7 @@ export function presentThreats(
       if (!item) return [];
       return [
         {
-          rank: index + 1,
-          threadId: t.threadId,
-          latestItemId: item.id,
-          ward: wardOf(scope, item.ward_id),
-          kind: item.kind as ItemKind,
-          category: item.category as ItemCategory,
-          description: screenedText(item.description),
+          ...threadHeadline(scope, index + 1, t.threadId, item),
           consequence: Number(t.thread.consequence),
           maxRiskScore: t.thread.risk_score === null ? null : Number(t.thread.risk_score),
           firstRaisedOn: t.thread.first_raised_on,
