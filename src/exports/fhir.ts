@@ -21,6 +21,7 @@
  */
 import { createHash } from 'node:crypto';
 import { findIdentifiers } from '../domain/identifiers.js';
+import type { DateRange, ReportScope, WardRef } from '../reports/scope.js';
 import type { ExportEscalationRow, ExportItemRow } from './fhir-queries.js';
 
 export const SYSTEM = 'https://safety-briefings.example/fhir';
@@ -121,11 +122,11 @@ const TASK_PRIORITY: Record<string, 'routine' | 'urgent' | 'asap' | 'stat'> = {
 };
 
 export interface FhirExportInput {
-  organisation: { id: string; name: string };
-  wards: { id: string; code: string; name: string; division: string | null }[];
+  organisation: ReportScope['organisation'];
+  wards: WardRef[];
   items: ExportItemRow[];
   escalations: ExportEscalationRow[];
-  period: { from: string; to: string };
+  period: DateRange;
   generatedAt: Date;
 }
 
@@ -165,7 +166,7 @@ function organizationResource(organisation: FhirExportInput['organisation']): Re
 }
 
 /** The ward as a Location, and the descriptive Group of its patients that AdverseEvent.subject needs. */
-function wardResources(ward: FhirExportInput['wards'][number], organisationId: string): Resource[] {
+function wardResources(ward: WardRef, organisationId: string): Resource[] {
   const name = exportableText(ward.name);
   const code = exportableText(ward.code);
   return [

@@ -28,7 +28,13 @@ export const periodFields = {
   to: isoDate.describe('Last day of the period (YYYY-MM-DD, included); at most 2 years after from'),
 };
 
-export function checkPeriod(query: { from: string; to: string }, ctx: z.RefinementCtx) {
+/** Calendar days from `from` to `to`, both included (ISO dates). */
+export interface DateRange {
+  from: string;
+  to: string;
+}
+
+export function checkPeriod(query: DateRange, ctx: z.RefinementCtx) {
   let real = true;
   for (const field of ['from', 'to'] as const) {
     try {
@@ -62,7 +68,7 @@ export interface ReportPeriod {
   from: string;
   to: string;
   days: number;
-  previous: { from: string; to: string };
+  previous: DateRange;
   /** Figures are as at this instant: the end of `to`, or now for a period that has not ended. */
   asOf: Date;
   /** The calendar date of `asOf` (never after `to`). */
