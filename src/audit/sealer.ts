@@ -2,6 +2,7 @@ import { and, asc, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { startPeriodic } from '../background.js';
 import type { Database } from '../db/client.js';
+import { advisoryXactLock, tryAdvisoryXactLock } from '../db/sql.js';
 import { auditEvents } from '../db/schema.js';
 import { contentOf, eventHash, GENESIS_HASH } from './chain.js';
 
@@ -18,14 +19,8 @@ export async function sealAuditTrail(db: Database, organisationId: string, { wai
   for (;;) {
     const count = await db.transaction(async (tx) => {
       const key = `audit:${organisationId}`;
-      if (wait) {
-        await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
-      } else {
-        const { rows } = (await tx.execute(
-          sql`select pg_try_advisory_xact_lock(hashtextextended(${key}, 0)) as locked`,
-        )) as unknown as { rows: { locked: boolean }[] };
-        if (!rows[0]?.locked) return 0;
-      }
+      if (wait) await advisoryXactLock(tx, key);
+      else if (!(await tryAdvisoryXactLock(tx, key))) return 0;
       // Read after the lock is held, so the tail is the last event any sealer committed.
       const [tail] = await tx
         .select({ seq: auditEvents.seq, hash: auditEvents.hash })

@@ -1,7 +1,7 @@
+import { escapeXml } from '../reports/text.js';
 import type { BriefingPack } from './service.js';
 
-const escapeHtml = (text: string | null | undefined) =>
-  (text ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const escapeHtml = (text: string | null | undefined) => escapeXml(text ?? '');
 
 const STANCE_WORDS: Record<string, string> = {
   agree: 'agrees change is needed',

@@ -1,12 +1,21 @@
-import { and, asc, desc, eq, gte, lt, lte, ne, sql } from 'drizzle-orm';
 import type { TenantPrincipal } from '../auth/principal.js';
 import type { ServiceDeps } from '../deps.js';
-import { briefings, escalations, itemPriorities, items, priorities, staff } from '../db/schema.js';
-import { persistentItems } from '../items/service.js';
+import { addDays } from '../domain/calendar.js';
 import { presentItems } from '../items/present.js';
+import { persistentItems } from '../items/service.js';
 import { getWard } from '../wards/service.js';
+import {
+  linkedPrioritiesOf,
+  openItemsOf,
+  overdueEscalationsOf,
+  previousHeldBriefing,
+  resolvedItemsOf,
+  type LinkedPriorityRow,
+  type OverdueEscalationRow,
+} from './queries.js';
 
 const FALLBACK_LOOKBACK_DAYS = 7;
+const PERSISTENT_SHOWN = 10;
 
 /**
  * What the ward needs at the start of its next briefing ("you said, we did"): what is still
@@ -14,87 +23,62 @@ const FALLBACK_LOOKBACK_DAYS = 7;
  * overdue, what keeps coming back, and the priorities its issues serve.
  */
 export async function briefingPack(deps: ServiceDeps, principal: TenantPrincipal, wardId: string, date: string, now = new Date()) {
+  const ward = await getWard(deps.db, principal, wardId);
+  return presentBriefingPack(ward, date, await readBriefingPack(deps, principal, wardId, date, now));
+}
+
+export type BriefingPack = ReturnType<typeof presentBriefingPack>;
+type PresentedItem = Awaited<ReturnType<typeof presentItems>>[number];
+
+/** Everything the pack shows of one ward, as read. */
+interface BriefingPackReading {
+  previous: { id: string; date: string } | undefined;
+  /** The first day looked back over: the previous held briefing's, or a week back when there was none. */
+  since: string;
+  openItems: PresentedItem[];
+  resolvedItems: PresentedItem[];
+  overdue: OverdueEscalationRow[];
+  persistent: { item: PresentedItem; rank: number }[];
+  priorities: LinkedPriorityRow[];
+}
+
+async function readBriefingPack(
+  deps: ServiceDeps,
+  principal: TenantPrincipal,
+  wardId: string,
+  date: string,
+  now: Date,
+): Promise<BriefingPackReading> {
   const { db } = deps;
-  const ward = await getWard(db, principal, wardId);
+  const previous = await previousHeldBriefing(db, wardId, date);
+  const since = previous?.date ?? addDays(date, -FALLBACK_LOOKBACK_DAYS);
+  const open = await openItemsOf(db, wardId, date);
+  const resolved = await resolvedItemsOf(db, wardId, new Date(`${since}T00:00:00Z`), new Date(`${addDays(date, 1)}T00:00:00Z`));
+  const overdue = await overdueEscalationsOf(db, wardId, now);
+  const persistent = await persistentItems(deps, principal, { wardId, limit: PERSISTENT_SHOWN }, now);
+  const priorities = await linkedPrioritiesOf(db, wardId);
+  const persistentPresented = await presentItems(db, persistent.map((p) => p.item));
+  return {
+    previous,
+    since,
+    openItems: await presentItems(db, open),
+    resolvedItems: await presentItems(db, resolved),
+    overdue,
+    persistent: persistentPresented.map((item, i) => ({ item, rank: persistent[i]!.rank })),
+    priorities,
+  };
+}
 
-  const [previous] = await db
-    .select({ id: briefings.id, date: briefings.date, createdAt: briefings.createdAt })
-    .from(briefings)
-    .where(and(eq(briefings.wardId, wardId), eq(briefings.held, true), lt(briefings.date, date)))
-    .orderBy(desc(briefings.date))
-    .limit(1);
-  const since =
-    previous?.date ?? new Date(Date.parse(`${date}T00:00:00Z`) - FALLBACK_LOOKBACK_DAYS * 86_400_000).toISOString().slice(0, 10);
-  const until = new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000);
-
-  const open = await db
-    .select()
-    .from(items)
-    .where(and(eq(items.wardId, wardId), eq(items.status, 'open'), ne(items.kind, 'good_practice'), lte(items.raisedOn, date)))
-    .orderBy(desc(items.riskScore), asc(items.raisedOn));
-
-  const resolved = await db
-    .select()
-    .from(items)
-    .where(
-      and(
-        eq(items.wardId, wardId),
-        eq(items.status, 'resolved'),
-        ne(items.kind, 'good_practice'),
-        eq(items.resolvedAtBriefing, false),
-        gte(items.resolvedAt, new Date(`${since}T00:00:00Z`)),
-        lt(items.resolvedAt, until),
-      ),
-    )
-    .orderBy(desc(items.resolvedAt));
-
-  const overdue = await db
-    .select({
-      id: escalations.id,
-      itemId: escalations.itemId,
-      band: escalations.band,
-      level: escalations.level,
-      dueAt: escalations.dueAt,
-      assignee: staff.name,
-      description: items.description,
-    })
-    .from(escalations)
-    .innerJoin(items, eq(items.id, escalations.itemId))
-    .innerJoin(staff, eq(staff.id, escalations.assigneeStaffId))
-    .where(and(eq(escalations.wardId, wardId), eq(escalations.state, 'open'), lt(escalations.dueAt, now)))
-    .orderBy(asc(escalations.dueAt));
-
-  const persistent = await persistentItems(deps, principal, { wardId, limit: 10 }, now);
-
-  const linked = await db
-    .select({
-      id: priorities.id,
-      title: priorities.title,
-      level: priorities.level,
-      active: priorities.active,
-      items: sql<number>`count(*)::int`,
-      openItems: sql<number>`count(*) filter (where ${items.status} = 'open')::int`,
-    })
-    .from(itemPriorities)
-    .innerJoin(priorities, eq(priorities.id, itemPriorities.priorityId))
-    .innerJoin(items, eq(items.id, itemPriorities.itemId))
-    .where(and(eq(items.wardId, wardId), eq(priorities.active, true)))
-    .groupBy(priorities.id, priorities.title, priorities.level, priorities.active)
-    .orderBy(asc(priorities.title));
-
-  const persistentPresented = await presentItems(
-    db,
-    persistent.map((p) => p.item),
-  );
-  const overdueItems = overdue.map((o) => o.itemId);
+/** Pure: the pack from what was read. */
+export function presentBriefingPack(ward: { id: string; code: string; name: string }, date: string, reading: BriefingPackReading) {
   return {
     ward: { id: ward.id, code: ward.code, name: ward.name },
     date,
-    previousBriefing: previous ? { id: previous.id, date: previous.date } : null,
-    since,
-    openItems: await presentItems(db, open),
-    resolvedSincePreviousBriefing: await presentItems(db, resolved),
-    overdueEscalations: overdue.map((o) => ({
+    previousBriefing: reading.previous ? { id: reading.previous.id, date: reading.previous.date } : null,
+    since: reading.since,
+    openItems: reading.openItems,
+    resolvedSincePreviousBriefing: reading.resolvedItems,
+    overdueEscalations: reading.overdue.map((o) => ({
       id: o.id,
       itemId: o.itemId,
       description: o.description,
@@ -103,15 +87,13 @@ export async function briefingPack(deps: ServiceDeps, principal: TenantPrincipal
       assignee: o.assignee,
       dueAt: o.dueAt.toISOString(),
     })),
-    persistentIssues: persistentPresented.map((item, i) => ({ ...item, rank: persistent[i]!.rank })),
-    priorities: linked,
+    persistentIssues: reading.persistent.map(({ item, rank }) => ({ ...item, rank })),
+    priorities: reading.priorities,
     counts: {
-      open: open.length,
-      resolvedSincePreviousBriefing: resolved.length,
-      overdueEscalations: overdueItems.length,
-      persistent: persistent.length,
+      open: reading.openItems.length,
+      resolvedSincePreviousBriefing: reading.resolvedItems.length,
+      overdueEscalations: reading.overdue.length,
+      persistent: reading.persistent.length,
     },
   };
 }
-
-export type BriefingPack = Awaited<ReturnType<typeof briefingPack>>;

@@ -31,7 +31,5 @@ export function persistenceRank(thread: ThreadStats): number {
   return thread.riskScore * (1 + Math.log(raised)) * (1 + Math.max(0, thread.daysOpen) / 30);
 }
 
-/** Whole days between two ISO dates (YYYY-MM-DD), b - a. */
-export function daysBetween(a: string, b: string): number {
-  return Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / 86_400_000);
-}
+/** Thread ages are whole calendar days (b - a), as the reports count them. */
+export { daysBetween } from './calendar.js';

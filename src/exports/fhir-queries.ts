@@ -1,8 +1,10 @@
 /** SQL of the FHIR export: the items of the window and their escalations. Read-only, set-based. */
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import { inScope, type ReportPeriod, type ReportScope } from '../reports/scope.js';
-import { periodParams, rows } from '../reports/sql.js';
+import { rows, tableAs } from '../db/sql.js';
+import { inReportScope, type ReportPeriod, type ReportScope } from '../reports/scope.js';
+import { periodParams } from '../reports/sql.js';
+import { escalation as e, item as i, staffMember as s } from '../reports/tables.js';
 
 export interface ExportItemRow {
   id: string;
@@ -23,10 +25,9 @@ export interface ExportItemRow {
 const itemsOfWindow = (scope: ReportScope, period: ReportPeriod) => {
   const p = periodParams(period);
   return sql`
-    i.organisation_id = ${scope.organisation.id}::uuid
-    AND ${inScope(sql`i.ward_id`, scope)}
-    AND i.kind IN ('problem', 'risk')
-    AND i.raised_on BETWEEN ${p.from} AND ${p.to}`;
+    ${inReportScope(i, scope)}
+    AND ${i.kind} IN ('problem', 'risk')
+    AND ${i.raisedOn} BETWEEN ${p.from} AND ${p.to}`;
 };
 
 /** Problems and risks raised in the window. */
@@ -34,14 +35,15 @@ export function exportItems(db: Executor, scope: ReportScope, period: ReportPeri
   return rows<ExportItemRow>(
     db,
     sql`
-      SELECT i.id, i.ward_id, i.kind, i.category, i.description, i.consequence::int AS consequence,
-             i.likelihood::int AS likelihood, i.risk_score::int AS risk_score, i.risk_band, i.status,
-             i.raised_on::text AS raised_on,
-             (extract(epoch FROM i.created_at) * 1000)::float8 AS created_at_ms,
-             (extract(epoch FROM i.resolved_at) * 1000)::float8 AS resolved_at_ms
-      FROM items i
+      SELECT ${i.id} AS id, ${i.wardId} AS ward_id, ${i.kind} AS kind, ${i.category} AS category,
+             ${i.description} AS description, ${i.consequence}::int AS consequence,
+             ${i.likelihood}::int AS likelihood, ${i.riskScore}::int AS risk_score, ${i.riskBand} AS risk_band,
+             ${i.status} AS status, ${i.raisedOn}::text AS raised_on,
+             (extract(epoch FROM ${i.createdAt}) * 1000)::float8 AS created_at_ms,
+             (extract(epoch FROM ${i.resolvedAt}) * 1000)::float8 AS resolved_at_ms
+      FROM ${tableAs(i)}
       WHERE ${itemsOfWindow(scope, period)}
-      ORDER BY i.raised_on, i.ward_id, i.position, i.id`,
+      ORDER BY ${i.raisedOn}, ${i.wardId}, ${i.position}, ${i.id}`,
   );
 }
 
@@ -67,17 +69,18 @@ export function exportEscalations(db: Executor, scope: ReportScope, period: Repo
   return rows<ExportEscalationRow>(
     db,
     sql`
-      SELECT e.id, e.item_id, e.ward_id, e.state, e.outcome, e.outcome_note, e.band, e.level + 1 AS level,
-             e.assignee_staff_id AS owner_id, s.name AS owner_name,
-             (extract(epoch FROM e.created_at) * 1000)::float8 AS created_at_ms,
-             (extract(epoch FROM e.due_at) * 1000)::float8 AS due_at_ms,
-             (extract(epoch FROM e.acknowledged_at) * 1000)::float8 AS acknowledged_at_ms,
-             (extract(epoch FROM e.resolved_at) * 1000)::float8 AS resolved_at_ms
-      FROM escalations e
-      JOIN items i ON i.id = e.item_id
-      JOIN staff s ON s.id = e.assignee_staff_id
+      SELECT ${e.id} AS id, ${e.itemId} AS item_id, ${e.wardId} AS ward_id, ${e.state} AS state, ${e.outcome} AS outcome,
+             ${e.outcomeNote} AS outcome_note, ${e.band} AS band, ${e.level} + 1 AS level,
+             ${e.assigneeStaffId} AS owner_id, ${s.name} AS owner_name,
+             (extract(epoch FROM ${e.createdAt}) * 1000)::float8 AS created_at_ms,
+             (extract(epoch FROM ${e.dueAt}) * 1000)::float8 AS due_at_ms,
+             (extract(epoch FROM ${e.acknowledgedAt}) * 1000)::float8 AS acknowledged_at_ms,
+             (extract(epoch FROM ${e.resolvedAt}) * 1000)::float8 AS resolved_at_ms
+      FROM ${tableAs(e)}
+      JOIN ${tableAs(i)} ON ${i.id} = ${e.itemId}
+      JOIN ${tableAs(s)} ON ${s.id} = ${e.assigneeStaffId}
       WHERE ${itemsOfWindow(scope, period)}
-        AND e.organisation_id = ${scope.organisation.id}::uuid
-      ORDER BY e.created_at, e.id`,
+        AND ${e.organisationId} = ${scope.organisation.id}::uuid
+      ORDER BY ${e.createdAt}, ${e.id}`,
   );
 }

@@ -21,6 +21,7 @@
  */
 import { createHash } from 'node:crypto';
 import { findIdentifiers } from '../domain/identifiers.js';
+import type { DateRange, ReportScope, WardRef } from '../reports/scope.js';
 import type { ExportEscalationRow, ExportItemRow } from './fhir-queries.js';
 
 export const SYSTEM = 'https://safety-briefings.example/fhir';
@@ -121,32 +122,55 @@ const TASK_PRIORITY: Record<string, 'routine' | 'urgent' | 'asap' | 'stat'> = {
 };
 
 export interface FhirExportInput {
-  organisation: { id: string; name: string };
-  wards: { id: string; code: string; name: string; division: string | null }[];
+  organisation: ReportScope['organisation'];
+  wards: WardRef[];
   items: ExportItemRow[];
   escalations: ExportEscalationRow[];
-  period: { from: string; to: string };
+  period: DateRange;
   generatedAt: Date;
 }
 
 type Resource = Record<string, unknown> & { resourceType: string; id: string };
 
 export function fhirBundle(input: FhirExportInput) {
-  const resources: Resource[] = [];
-  const orgName = exportableText(input.organisation.name);
-  resources.push({
-    resourceType: 'Organization',
-    id: resourceId('Organization', input.organisation.id),
-    identifier: [{ system: IDENTIFIER_SYSTEMS.organisation, value: input.organisation.id }],
-    active: true,
-    ...(orgName ? { name: orgName } : {}),
-  });
+  const wardNames = new Map(input.wards.map((w) => [w.id, exportableText(w.name)]));
+  // The managers who own the tasks, each once, in the order their first task names them.
+  const owners = new Map(input.escalations.map((e) => [e.owner_id, exportableText(e.owner_name)]));
+  const resources: Resource[] = [
+    organizationResource(input.organisation),
+    ...input.wards.flatMap((ward) => wardResources(ward, input.organisation.id)),
+    ...input.items.flatMap((item) => itemResources(item, wardNames.get(item.ward_id))),
+    ...input.escalations.map((e) => taskResource(e, wardNames.get(e.ward_id))),
+    ...[...owners].map(([staffId, name]) => practitionerResource(staffId, name)),
+  ];
+  return {
+    resourceType: 'Bundle' as const,
+    id: resourceId('Bundle', `${input.organisation.id}/${input.period.from}/${input.period.to}/${input.generatedAt.toISOString()}`),
+    meta: { lastUpdated: input.generatedAt.toISOString() },
+    identifier: { system: `${SYSTEM}/export`, value: `${input.organisation.id}/${input.period.from}/${input.period.to}` },
+    type: 'collection' as const,
+    timestamp: input.generatedAt.toISOString(),
+    entry: resources.map((resource) => ({ fullUrl: `urn:uuid:${resource.id}`, resource })),
+  };
+}
 
-  const wardById = new Map(input.wards.map((w) => [w.id, w]));
-  for (const ward of input.wards) {
-    const name = exportableText(ward.name);
-    const code = exportableText(ward.code);
-    resources.push({
+function organizationResource(organisation: FhirExportInput['organisation']): Resource {
+  const name = exportableText(organisation.name);
+  return {
+    resourceType: 'Organization',
+    id: resourceId('Organization', organisation.id),
+    identifier: [{ system: IDENTIFIER_SYSTEMS.organisation, value: organisation.id }],
+    active: true,
+    ...(name ? { name } : {}),
+  };
+}
+
+/** The ward as a Location, and the descriptive Group of its patients that AdverseEvent.subject needs. */
+function wardResources(ward: WardRef, organisationId: string): Resource[] {
+  const name = exportableText(ward.name);
+  const code = exportableText(ward.code);
+  return [
+    {
       resourceType: 'Location',
       id: resourceId('Location', ward.id),
       identifier: [
@@ -157,9 +181,9 @@ export function fhirBundle(input: FhirExportInput) {
       ...(name ? { name } : {}),
       mode: 'instance',
       physicalType: { coding: [{ system: CODE_SYSTEMS.locationType, code: 'wa', display: 'Ward' }] },
-      managingOrganization: ref('Organization', input.organisation.id),
-    });
-    resources.push({
+      managingOrganization: ref('Organization', organisationId),
+    },
+    {
       resourceType: 'Group',
       id: resourceId('Group', ward.id),
       type: 'person',
@@ -172,109 +196,109 @@ export function fhirBundle(input: FhirExportInput) {
           exclude: false,
         },
       ],
-    });
-  }
+    },
+  ];
+}
 
-  for (const item of input.items) {
-    const ward = wardById.get(item.ward_id);
-    const wardName = exportableText(ward?.name);
-    const description = exportableText(item.description);
-    if (item.status === 'open') {
-      resources.push({
-        resourceType: 'Flag',
-        id: resourceId('Flag', item.id),
-        identifier: [{ system: IDENTIFIER_SYSTEMS.item, value: item.id }],
-        status: 'active',
-        category: [{ coding: [{ system: CODE_SYSTEMS.flagCategory, code: 'safety', display: 'Safety' }] }],
-        code: { coding: [categoryCoding(item.category)], ...(description ? { text: description } : {}) },
-        subject: ref('Location', item.ward_id, wardName),
-        period: { start: item.raised_on },
-      });
-    }
-    const severity = severityCode(item.consequence);
-    const risk = [
-      item.consequence === null ? null : { url: 'consequence', valueInteger: Number(item.consequence) },
-      item.likelihood === null ? null : { url: 'likelihood', valueInteger: Number(item.likelihood) },
-      item.risk_score === null ? null : { url: 'score', valueInteger: Number(item.risk_score) },
-      item.risk_band === null ? null : { url: 'band', valueCode: item.risk_band },
-    ].filter((e) => e !== null);
-    resources.push({
-      resourceType: 'AdverseEvent',
-      id: resourceId('AdverseEvent', item.id),
-      ...(risk.length > 0 ? { extension: [{ url: RISK_EXTENSION, extension: risk }] } : {}),
-      identifier: { system: IDENTIFIER_SYSTEMS.item, value: item.id },
-      actuality: item.kind === 'risk' ? 'potential' : 'actual',
-      category: [{ coding: [categoryCoding(item.category)] }],
-      event: { coding: [categoryCoding(item.category)], ...(description ? { text: description } : {}) },
-      subject: ref('Group', item.ward_id),
-      date: item.raised_on,
-      recordedDate: iso(item.created_at_ms),
-      location: ref('Location', item.ward_id, wardName),
-      ...(severity ? { severity: { coding: [{ system: CODE_SYSTEMS.aeSeverity, code: severity }] } } : {}),
-      outcome: {
-        coding: [
-          item.status === 'open'
-            ? { system: CODE_SYSTEMS.aeOutcome, code: 'ongoing', display: 'Ongoing' }
-            : { system: CODE_SYSTEMS.aeOutcome, code: 'resolved', display: 'Resolved' },
-        ],
-      },
-    });
-  }
+/** A Flag while the item is open, and its AdverseEvent. */
+function itemResources(item: ExportItemRow, wardName: string | undefined): Resource[] {
+  const description = exportableText(item.description);
+  const flag: Resource[] =
+    item.status === 'open'
+      ? [
+          {
+            resourceType: 'Flag',
+            id: resourceId('Flag', item.id),
+            identifier: [{ system: IDENTIFIER_SYSTEMS.item, value: item.id }],
+            status: 'active',
+            category: [{ coding: [{ system: CODE_SYSTEMS.flagCategory, code: 'safety', display: 'Safety' }] }],
+            code: { coding: [categoryCoding(item.category)], ...(description ? { text: description } : {}) },
+            subject: ref('Location', item.ward_id, wardName),
+            period: { start: item.raised_on },
+          },
+        ]
+      : [];
+  return [...flag, adverseEventResource(item, description, wardName)];
+}
 
-  const owners = new Map<string, string | undefined>();
-  for (const e of input.escalations) {
-    owners.set(e.owner_id, exportableText(e.owner_name));
-    const status = taskStatus(e.state, e.outcome);
-    const note = exportableText(e.outcome_note);
-    const modified = Math.max(...[e.created_at_ms, e.acknowledged_at_ms, e.resolved_at_ms].filter((v): v is number => v !== null).map(Number));
-    resources.push({
-      resourceType: 'Task',
-      id: resourceId('Task', e.id),
-      identifier: [{ system: IDENTIFIER_SYSTEMS.escalation, value: e.id }],
-      status,
-      ...(status === 'cancelled' ? { statusReason: { text: 'Not actionable' } } : {}),
-      businessStatus: {
-        coding: [{ system: CODE_SYSTEMS.escalationState, code: e.state }],
-        text: e.outcome ? `${e.state}: ${e.outcome.replaceAll('_', ' ')}` : e.state.replaceAll('_', ' '),
-      },
-      intent: 'order',
-      priority: TASK_PRIORITY[e.band] ?? 'routine',
-      code: { coding: [{ system: CODE_SYSTEMS.taskType, code: 'escalation', display: 'Escalation to a named manager' }] },
-      description: `Escalated ${e.band} risk issue, level ${e.level} of the chain`,
-      focus: ref('AdverseEvent', e.item_id),
-      for: ref('Location', e.ward_id, exportableText(wardById.get(e.ward_id)?.name)),
-      authoredOn: iso(e.created_at_ms),
-      lastModified: iso(modified),
-      owner: ref('Practitioner', e.owner_id, owners.get(e.owner_id)),
-      ...(e.state === 'resolved' ? {} : { restriction: { period: { end: iso(e.due_at_ms) } } }),
-      ...(e.acknowledged_at_ms !== null || e.resolved_at_ms !== null
-        ? {
-            executionPeriod: {
-              ...(e.acknowledged_at_ms !== null ? { start: iso(e.acknowledged_at_ms) } : {}),
-              ...(e.resolved_at_ms !== null ? { end: iso(e.resolved_at_ms) } : {}),
-            },
-          }
-        : {}),
-      ...(note ? { note: [{ text: note }] } : {}),
-    });
-  }
-  for (const [staffId, name] of owners) {
-    resources.push({
-      resourceType: 'Practitioner',
-      id: resourceId('Practitioner', staffId),
-      identifier: [{ system: IDENTIFIER_SYSTEMS.staff, value: staffId }],
-      active: true,
-      ...(name ? { name: [{ text: name }] } : {}),
-    });
-  }
+/** The 5x5 grading of an item as extension values; those not graded are left out. */
+function riskExtensions(item: ExportItemRow) {
+  return [
+    item.consequence === null ? null : { url: 'consequence', valueInteger: Number(item.consequence) },
+    item.likelihood === null ? null : { url: 'likelihood', valueInteger: Number(item.likelihood) },
+    item.risk_score === null ? null : { url: 'score', valueInteger: Number(item.risk_score) },
+    item.risk_band === null ? null : { url: 'band', valueCode: item.risk_band },
+  ].filter((e) => e !== null);
+}
 
+function adverseEventResource(item: ExportItemRow, description: string | undefined, wardName: string | undefined): Resource {
+  const severity = severityCode(item.consequence);
+  const risk = riskExtensions(item);
   return {
-    resourceType: 'Bundle' as const,
-    id: resourceId('Bundle', `${input.organisation.id}/${input.period.from}/${input.period.to}/${input.generatedAt.toISOString()}`),
-    meta: { lastUpdated: input.generatedAt.toISOString() },
-    identifier: { system: `${SYSTEM}/export`, value: `${input.organisation.id}/${input.period.from}/${input.period.to}` },
-    type: 'collection' as const,
-    timestamp: input.generatedAt.toISOString(),
-    entry: resources.map((resource) => ({ fullUrl: `urn:uuid:${resource.id}`, resource })),
+    resourceType: 'AdverseEvent',
+    id: resourceId('AdverseEvent', item.id),
+    ...(risk.length > 0 ? { extension: [{ url: RISK_EXTENSION, extension: risk }] } : {}),
+    identifier: { system: IDENTIFIER_SYSTEMS.item, value: item.id },
+    actuality: item.kind === 'risk' ? 'potential' : 'actual',
+    category: [{ coding: [categoryCoding(item.category)] }],
+    event: { coding: [categoryCoding(item.category)], ...(description ? { text: description } : {}) },
+    subject: ref('Group', item.ward_id),
+    date: item.raised_on,
+    recordedDate: iso(item.created_at_ms),
+    location: ref('Location', item.ward_id, wardName),
+    ...(severity ? { severity: { coding: [{ system: CODE_SYSTEMS.aeSeverity, code: severity }] } } : {}),
+    outcome: {
+      coding: [
+        item.status === 'open'
+          ? { system: CODE_SYSTEMS.aeOutcome, code: 'ongoing', display: 'Ongoing' }
+          : { system: CODE_SYSTEMS.aeOutcome, code: 'resolved', display: 'Resolved' },
+      ],
+    },
+  };
+}
+
+function taskResource(e: ExportEscalationRow, wardName: string | undefined): Resource {
+  const status = taskStatus(e.state, e.outcome);
+  const note = exportableText(e.outcome_note);
+  const modified = Math.max(...[e.created_at_ms, e.acknowledged_at_ms, e.resolved_at_ms].filter((v): v is number => v !== null).map(Number));
+  return {
+    resourceType: 'Task',
+    id: resourceId('Task', e.id),
+    identifier: [{ system: IDENTIFIER_SYSTEMS.escalation, value: e.id }],
+    status,
+    ...(status === 'cancelled' ? { statusReason: { text: 'Not actionable' } } : {}),
+    businessStatus: {
+      coding: [{ system: CODE_SYSTEMS.escalationState, code: e.state }],
+      text: e.outcome ? `${e.state}: ${e.outcome.replaceAll('_', ' ')}` : e.state.replaceAll('_', ' '),
+    },
+    intent: 'order',
+    priority: TASK_PRIORITY[e.band] ?? 'routine',
+    code: { coding: [{ system: CODE_SYSTEMS.taskType, code: 'escalation', display: 'Escalation to a named manager' }] },
+    description: `Escalated ${e.band} risk issue, level ${e.level} of the chain`,
+    focus: ref('AdverseEvent', e.item_id),
+    for: ref('Location', e.ward_id, wardName),
+    authoredOn: iso(e.created_at_ms),
+    lastModified: iso(modified),
+    owner: ref('Practitioner', e.owner_id, exportableText(e.owner_name)),
+    ...(e.state === 'resolved' ? {} : { restriction: { period: { end: iso(e.due_at_ms) } } }),
+    ...(e.acknowledged_at_ms !== null || e.resolved_at_ms !== null
+      ? {
+          executionPeriod: {
+            ...(e.acknowledged_at_ms !== null ? { start: iso(e.acknowledged_at_ms) } : {}),
+            ...(e.resolved_at_ms !== null ? { end: iso(e.resolved_at_ms) } : {}),
+          },
+        }
+      : {}),
+    ...(note ? { note: [{ text: note }] } : {}),
+  };
+}
+
+function practitionerResource(staffId: string, name: string | undefined): Resource {
+  return {
+    resourceType: 'Practitioner',
+    id: resourceId('Practitioner', staffId),
+    identifier: [{ system: IDENTIFIER_SYSTEMS.staff, value: staffId }],
+    active: true,
+    ...(name ? { name: [{ text: name }] } : {}),
   };
 }

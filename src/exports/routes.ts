@@ -3,18 +3,12 @@ import { z } from 'zod';
 import { tenantOf } from '../auth/plugin.js';
 import type { ServiceDeps } from '../deps.js';
 import { commonErrors } from '../http/schemas.js';
-import { REPORT_READERS, checkPeriod, periodFields } from '../reports/scope.js';
+import { REPORT_READERS, reportFilterQuery } from '../reports/scope.js';
 import { fhirExport } from './service.js';
 
 export const FHIR_JSON = 'application/fhir+json';
 
-const fhirQuery = z
-  .strictObject({
-    ...periodFields,
-    wardId: z.uuid().optional().describe('Only this ward (404 when outside your reach)'),
-    division: z.string().trim().min(1).max(200).optional().describe('Only the wards of this division'),
-  })
-  .superRefine(checkPeriod);
+const fhirQuery = reportFilterQuery;
 
 const fhirResource = z.object({ resourceType: z.string(), id: z.string() }).loose();
 

@@ -2,6 +2,7 @@ import { and, desc, eq, gte, inArray, lte, ne, or, lt, sql } from 'drizzle-orm';
 import { assertWardReadable, canReadWard, isWardStaff, wardScope, type TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
 import { escalationAssignees, escalations, items, organisations } from '../db/schema.js';
+import { rows as statementRows } from '../db/sql.js';
 import type { ServiceDeps } from '../deps.js';
 import { recordEvents } from '../escalations/engine.js';
 import { recordPosition } from '../alignment/positions.js';
@@ -245,7 +246,9 @@ export async function persistentItems(
       : sql`and i.ward_id in (${sql.join(scope.map((id) => sql`${id}::uuid`), sql`, `)})`;
   // Only threads with an open item can be persistent: find those first (partial index on open
   // items), then aggregate just their items (a thread is its first item and those naming it).
-  const { rows: threads } = (await db.execute(sql`
+  const threads = await statementRows<{ threadId: string; timesRaised: number; firstRaisedOn: string; maxRiskScore: number; latestItemId: string }>(
+    db,
+    sql`
     with open_threads as materialized (
       select distinct coalesce(i.thread_id, i.id) as thread_id
       from items i
@@ -266,9 +269,8 @@ export async function persistentItems(
     where i.kind <> 'good_practice' ${wardFilter}
     group by 1
     having count(*) >= ${tuning.persistentMinRaised} or min(i.raised_on) < ${since}::date
-  `)) as unknown as {
-    rows: { threadId: string; timesRaised: number; firstRaisedOn: string; maxRiskScore: number; latestItemId: string }[];
-  };
+  `,
+  );
   const todayIso = today.toISOString().slice(0, 10);
   const ranked = threads
     .map((t) => {

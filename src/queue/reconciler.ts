@@ -1,8 +1,9 @@
-import { and, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, isNotNull } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { startPeriodic } from '../background.js';
 import type { Database, Executor } from '../db/client.js';
 import { escalations } from '../db/schema.js';
+import { tryAdvisoryXactLock } from '../db/sql.js';
 import { reconcileWebhookJobs } from '../webhooks/queue.js';
 import { jobIds, type QueueSet } from './queues.js';
 
@@ -55,10 +56,7 @@ export async function reconcileTimers(db: Executor, queues: QueueSet, now = new 
  */
 export async function reconcileTimersOnce(db: Database, queues: QueueSet): Promise<ReconcileReport | null> {
   return db.transaction(async (tx) => {
-    const { rows } = (await tx.execute(
-      sql`select pg_try_advisory_xact_lock(hashtextextended('timer-reconciler', 0)) as locked`,
-    )) as unknown as { rows: { locked: boolean }[] };
-    if (!rows[0]?.locked) return null;
+    if (!(await tryAdvisoryXactLock(tx, 'timer-reconciler'))) return null;
     return reconcileTimers(tx, queues);
   });
 }

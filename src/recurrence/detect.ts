@@ -1,6 +1,7 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { items } from '../db/schema.js';
+import { rows } from '../db/sql.js';
 import type { ItemCategory } from '../domain/taxonomy.js';
 import { AppError } from '../http/errors.js';
 
@@ -56,7 +57,9 @@ export async function detectRecurrences(
   const links = new Map<number, RecurrenceLink>();
   if (candidates.length === 0) return links;
   const wanted = JSON.stringify(candidates.map((c) => ({ idx: c.index, category: c.category, description: c.description })));
-  const { rows } = (await tx.execute(sql`
+  const matches = await rows<{ idx: number; id: string; thread_id: string | null; score: number }>(
+    tx,
+    sql`
     SELECT c.idx, m.id, m.thread_id, m.score
     FROM jsonb_to_recordset(${wanted}::jsonb) AS c(idx int, category text, description text)
     CROSS JOIN LATERAL (
@@ -69,8 +72,9 @@ export async function detectRecurrences(
         AND similarity(i.description, c.description) >= ${threshold}
       ORDER BY score DESC, i.raised_on DESC
       LIMIT 1
-    ) m`)) as unknown as { rows: { idx: number; id: string; thread_id: string | null; score: number }[] };
-  for (const row of rows) {
+    ) m`,
+  );
+  for (const row of matches) {
     links.set(row.idx, { recurrenceOf: row.id, source: 'detected', threadId: row.thread_id ?? row.id, similarity: Number(row.score) });
   }
   return links;

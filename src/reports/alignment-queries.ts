@@ -1,8 +1,10 @@
 /** SQL of the alignment analysis (also the board pack's alignment table). Read-only, set-based. */
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import { inScope, type ReportPeriod, type ReportScope } from './scope.js';
-import { localDate, periodParams, rows } from './sql.js';
+import { rows, tableAs } from '../db/sql.js';
+import { inReportScope, type ReportPeriod, type ReportScope } from './scope.js';
+import { localDate, periodParams } from './sql.js';
+import { item as i } from './tables.js';
 
 export interface ResolutionCellRow {
   alignment: string;
@@ -19,20 +21,19 @@ export interface ResolutionCellRow {
  */
 export function resolutionCells(db: Executor, scope: ReportScope, period: ReportPeriod) {
   const p = periodParams(period);
-  const resolved = sql`(i.resolved_at IS NOT NULL AND i.resolved_at <= ${p.asOf})`;
+  const resolved = sql`(${i.resolvedAt} IS NOT NULL AND ${i.resolvedAt} <= ${p.asOf})`;
   return rows<ResolutionCellRow>(
     db,
     sql`
-      SELECT i.alignment, i.risk_band AS band, ${resolved} AS resolved,
-             greatest(0, CASE WHEN ${resolved} THEN ${localDate(sql`i.resolved_at`, period)} - i.raised_on
-                              ELSE ${p.asOfDate} - i.raised_on END)::int AS days,
+      SELECT ${i.alignment} AS alignment, ${i.riskBand} AS band, ${resolved} AS resolved,
+             greatest(0, CASE WHEN ${resolved} THEN ${localDate(i.resolvedAt, period)} - ${i.raisedOn}
+                              ELSE ${p.asOfDate} - ${i.raisedOn} END)::int AS days,
              count(*)::int AS count
-      FROM items i
-      WHERE i.organisation_id = ${scope.organisation.id}::uuid
-        AND ${inScope(sql`i.ward_id`, scope)}
-        AND i.kind <> 'good_practice'
-        AND NOT i.resolved_at_briefing
-        AND i.raised_on BETWEEN ${p.from} AND ${p.to}
+      FROM ${tableAs(i)}
+      WHERE ${inReportScope(i, scope)}
+        AND ${i.kind} <> 'good_practice'
+        AND NOT ${i.resolvedAtBriefing}
+        AND ${i.raisedOn} BETWEEN ${p.from} AND ${p.to}
       GROUP BY 1, 2, 3, 4`,
   );
 }

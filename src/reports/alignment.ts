@@ -3,7 +3,8 @@
  * resolution by risk band, the odds ratio of resolution for aligned_for_change against the
  * other answered states, and Kaplan-Meier time-to-resolution curves.
  */
-import type { Database, Executor } from '../db/client.js';
+import type { TenantPrincipal } from '../auth/principal.js';
+import type { Database } from '../db/client.js';
 import { ALIGNMENT_STATES, type AlignmentState } from '../domain/alignment.js';
 import { RISK_BANDS, type RiskBand } from '../domain/risk.js';
 import {
@@ -15,9 +16,8 @@ import {
 } from '../domain/resolution.js';
 import type { SurvivalPoint } from '../domain/statistics.js';
 import { resolutionCells, type ResolutionCellRow } from './alignment-queries.js';
-import { readSnapshot } from './sql.js';
-import type { TenantPrincipal } from '../auth/principal.js';
-import { presentPeriod, presentScope, reportPeriod, resolveScope, type ReportPeriod, type ReportScope } from './scope.js';
+import { withReportContext, type ReportContext } from './context.js';
+import { presentPeriod, presentScope, type ReportFilter } from './scope.js';
 
 /** States where both sides have answered; `pending` is left out of the comparison. */
 export const ANSWERED_STATES: readonly AlignmentState[] = ALIGNMENT_STATES.filter((s) => s !== 'pending');
@@ -71,30 +71,24 @@ export function analyseAlignment(rows: readonly ResolutionCellRow[]): AlignmentA
   };
 }
 
-export async function alignmentAnalysis(db: Executor, scope: ReportScope, period: ReportPeriod) {
+export async function alignmentAnalysis({ db, scope, period }: ReportContext) {
   return analyseAlignment(await resolutionCells(db, scope, period));
 }
 
+const presentGroup = <K extends string>({ key: _key, curve, ...rest }: ResolutionGroup<K>) => ({ ...rest, survival: curve });
+
 /** GET /v1/reports/alignment */
-export function alignmentReport(
-  database: Database,
-  principal: TenantPrincipal,
-  request: { from: string; to: string; wardId?: string | undefined; division?: string | undefined },
-  now = new Date(),
-) {
-  return readSnapshot(database, async (db) => {
-  const scope = await resolveScope(db, principal, request);
-  const period = reportPeriod(request.from, request.to, now);
-  const analysis = await alignmentAnalysis(db, scope, period);
-  const present = <K extends string>({ key: _key, curve, ...rest }: ResolutionGroup<K>) => ({ ...rest, survival: curve });
-  return {
-    scope: presentScope(scope),
-    period: presentPeriod(period),
-    items: analysis.items,
-    byAlignment: analysis.byAlignment.map((g) => ({ state: g.key, ...present(g) })),
-    byRiskBand: analysis.byRiskBand.map((g) => ({ band: g.key, ...present(g) })),
-    alignedForChange: analysis.alignedForChange,
-    highRisk: analysis.highRisk,
-  };
+export function alignmentReport(database: Database, principal: TenantPrincipal, request: ReportFilter, now = new Date()) {
+  return withReportContext(database, principal, request, now, async (context) => {
+    const analysis = await alignmentAnalysis(context);
+    return {
+      scope: presentScope(context.scope),
+      period: presentPeriod(context.period),
+      items: analysis.items,
+      byAlignment: analysis.byAlignment.map((g) => ({ state: g.key, ...presentGroup(g) })),
+      byRiskBand: analysis.byRiskBand.map((g) => ({ band: g.key, ...presentGroup(g) })),
+      alignedForChange: analysis.alignedForChange,
+      highRisk: analysis.highRisk,
+    };
   });
 }

@@ -2,12 +2,10 @@
 import type { TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
 import type { Tuning } from '../deps.js';
-import { governancePack, type GovernanceRequest } from './governance.js';
+import { governancePack } from './governance.js';
 import { renderPackCsv } from './render-csv.js';
 import { renderPackHtml } from './render-html.js';
-import type { GovernancePack } from './schemas.js';
-
-export type PackFormat = 'json' | 'csv' | 'html';
+import type { GovernancePack, GovernanceQuery } from './schemas.js';
 
 export type PackResponse =
   | { format: 'json'; pack: GovernancePack }
@@ -16,7 +14,7 @@ export type PackResponse =
 export async function governancePackAs(
   deps: { db: Database; tuning?: Tuning | undefined },
   principal: TenantPrincipal,
-  request: GovernanceRequest & { format: PackFormat },
+  request: GovernanceQuery,
   now = new Date(),
 ): Promise<PackResponse> {
   const pack = await governancePack(deps, principal, request, now);

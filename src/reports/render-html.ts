@@ -5,7 +5,8 @@
  */
 import type { GovernancePack } from './schemas.js';
 import type { SpcChart } from './spc.js';
-import { barsSvg, escapeXml as esc, xmrSvg } from './svg.js';
+import { barsSvg, xmrSvg } from './svg.js';
+import { escapeXml as esc } from './text.js';
 
 const DASH = '—';
 

@@ -4,23 +4,17 @@ import { OUTCOMES, STANCES } from '../domain/escalation.js';
 import { RISK_BANDS } from '../domain/risk.js';
 import { ITEM_CATEGORIES, ITEM_KINDS } from '../domain/taxonomy.js';
 import { isoDate, timestamp } from '../http/schemas.js';
-import { checkPeriod, periodFields } from './scope.js';
+import { checkPeriod, reportFilterFields, reportFilterQuery } from './scope.js';
 import { SPC_METRICS } from './spc.js';
 
 // ---------------------------------------------------------------------------
 // Query strings
 
-const scopeFields = {
-  wardId: z.uuid().optional().describe('Only this ward (404 when outside your reach)'),
-  division: z.string().trim().min(1).max(200).optional().describe('Only the wards of this division'),
-};
-
 export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
 
 export const governanceQuery = z
   .strictObject({
-    ...periodFields,
-    ...scopeFields,
+    ...reportFilterFields,
     format: z.enum(REPORT_FORMATS).default('json').describe('json (default), csv (tidy table) or html (printable)'),
     ackTarget: z.coerce
       .number()
@@ -37,24 +31,26 @@ export const governanceQuery = z
   })
   .superRefine(checkPeriod);
 
-export const alignmentQuery = z.strictObject({ ...periodFields, ...scopeFields }).superRefine(checkPeriod);
+export type GovernanceQuery = z.infer<typeof governanceQuery>;
+
+export const alignmentQuery = reportFilterQuery;
 
 export const spcQuery = z
   .strictObject({
     metric: z.enum(SPC_METRICS),
-    ...periodFields,
-    ...scopeFields,
+    ...reportFilterFields,
     target: z.coerce.number().min(0).max(100_000).optional().describe('Target value, for the assurance reading'),
   })
   .superRefine(checkPeriod);
+export type SpcQuery = z.infer<typeof spcQuery>;
 
 export const threatsQuery = z
   .strictObject({
-    ...periodFields,
-    ...scopeFields,
+    ...reportFilterFields,
     limit: z.coerce.number().int().min(1).max(500).default(50),
   })
   .superRefine(checkPeriod);
+export type ThreatsQuery = z.infer<typeof threatsQuery>;
 
 // ---------------------------------------------------------------------------
 // Shared parts
@@ -62,6 +58,17 @@ export const threatsQuery = z
 const count = z.number().int().min(0);
 const share = z.number().min(0).max(1);
 const wardRef = z.object({ id: z.uuid(), code: z.string(), name: z.string(), division: z.string().nullable() });
+
+/** A ranked thread's first fields (see threads.ts): the board pack's persistent issues and the threat ranking. */
+const threadHeadline = {
+  rank: z.number().int().min(1),
+  threadId: z.uuid(),
+  latestItemId: z.uuid(),
+  ward: wardRef,
+  kind: z.enum(ITEM_KINDS),
+  category: z.enum(ITEM_CATEGORIES),
+  description: z.string(),
+};
 
 export const reportScopeSchema = z
   .object({
@@ -225,13 +232,7 @@ export const governancePackSchema = z
     }),
     persistentIssues: z.array(
       z.object({
-        rank: z.number().int().min(1),
-        threadId: z.uuid(),
-        latestItemId: z.uuid(),
-        ward: wardRef,
-        kind: z.enum(ITEM_KINDS),
-        category: z.enum(ITEM_CATEGORIES),
-        description: z.string(),
+        ...threadHeadline,
         maxRiskScore: z.number().int().nullable(),
         timesRaised: count,
         raisedInPeriod: count,
@@ -302,13 +303,7 @@ export const threatsReportSchema = z
     period: reportPeriodSchema,
     threats: z.array(
       z.object({
-        rank: z.number().int().min(1),
-        threadId: z.uuid(),
-        latestItemId: z.uuid(),
-        ward: wardRef,
-        kind: z.enum(ITEM_KINDS),
-        category: z.enum(ITEM_CATEGORIES),
-        description: z.string(),
+        ...threadHeadline,
         consequence: z.number().int().min(1).max(5),
         maxRiskScore: z.number().int().nullable(),
         firstRaisedOn: isoDate,

@@ -1,4 +1,4 @@
-import { asc, eq, sql, type SQL } from 'drizzle-orm';
+import { asc, eq, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { z } from 'zod';
 import { wardScope, type TenantPrincipal } from '../auth/principal.js';
 import type { Executor } from '../db/client.js';
@@ -28,7 +28,13 @@ export const periodFields = {
   to: isoDate.describe('Last day of the period (YYYY-MM-DD, included); at most 2 years after from'),
 };
 
-export function checkPeriod(query: { from: string; to: string }, ctx: z.RefinementCtx) {
+/** Calendar days from `from` to `to`, both included (ISO dates). */
+export interface DateRange {
+  from: string;
+  to: string;
+}
+
+export function checkPeriod(query: DateRange, ctx: z.RefinementCtx) {
   let real = true;
   for (const field of ['from', 'to'] as const) {
     try {
@@ -46,11 +52,23 @@ export function checkPeriod(query: { from: string; to: string }, ctx: z.Refineme
   }
 }
 
+/** The wards a report covers: every ward within the caller's reach, or one ward, or one division. */
+export const scopeFields = {
+  wardId: z.uuid().optional().describe('Only this ward (404 when outside your reach)'),
+  division: z.string().trim().min(1).max(200).optional().describe('Only the wards of this division'),
+};
+
+/** The query every report and export takes: a period and the wards it covers. */
+export const reportFilterFields = { ...periodFields, ...scopeFields };
+export const reportFilterQuery = z.strictObject(reportFilterFields).superRefine(checkPeriod);
+export type ReportFilter = z.infer<typeof reportFilterQuery>;
+export type ScopeFilter = Pick<ReportFilter, 'wardId' | 'division'>;
+
 export interface ReportPeriod {
   from: string;
   to: string;
   days: number;
-  previous: { from: string; to: string };
+  previous: DateRange;
   /** Figures are as at this instant: the end of `to`, or now for a period that has not ended. */
   asOf: Date;
   /** The calendar date of `asOf` (never after `to`). */
@@ -99,7 +117,7 @@ export interface ReportScope {
 export async function resolveScope(
   db: Executor,
   principal: TenantPrincipal,
-  filter: { wardId?: string | undefined; division?: string | undefined },
+  filter: ScopeFilter,
 ): Promise<ReportScope> {
   const [organisation] = await db
     .select({ id: organisations.id, name: organisations.name })
@@ -143,9 +161,20 @@ export interface WardFilter {
  * text parameter, so an empty scope is simply false and the statement text never depends on how
  * many wards there are.
  */
-export function inScope(column: SQL | { getSQL(): SQL }, scope: WardFilter): SQL {
+export function inScope(column: SQLWrapper, scope: WardFilter): SQL {
   if (scope.allWards) return sql`true`;
   return sql`${column} = ANY(string_to_array(${scope.wardIds.join(',')}, ',')::uuid[])`;
+}
+
+/** The ward of a row, as the scope names it (a ward outside the scope keeps only its id). */
+export function wardOf(scope: ReportScope, id: string): WardRef {
+  return scope.wards.find((w) => w.id === id) ?? { id, code: '', name: '', division: null };
+}
+
+/** The rows of the report's organisation and wards, for a table with both columns. */
+export function inReportScope(table: { organisationId: SQLWrapper; wardId: SQLWrapper }, scope: ReportScope): SQL {
+  return sql`${table.organisationId} = ${scope.organisation.id}::uuid
+        AND ${inScope(table.wardId, scope)}`;
 }
 
 export function presentScope(scope: ReportScope) {

@@ -1,26 +1,27 @@
 /** SQL of the weekly series behind the SPC charts. Read-only, one grouped statement per metric. */
-import { sql } from 'drizzle-orm';
+import { sql, type SQLWrapper } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import { inScope, type ReportPeriod, type ReportScope } from './scope.js';
-import { escalationFactsSql, localDate, periodParams, rows } from './sql.js';
+import { rows, tableAs } from '../db/sql.js';
+import { inReportScope, type ReportPeriod, type ReportScope } from './scope.js';
+import { escalationFactsSql, localDate, periodParams } from './sql.js';
+import { item as i } from './tables.js';
 
 export interface WeekValueRow {
   week: string;
   value: number;
 }
 
-const week = (date: ReturnType<typeof sql>) => sql`(date_trunc('week', (${date})::timestamp))::date::text`;
+const week = (date: SQLWrapper) => sql`(date_trunc('week', (${date})::timestamp))::date::text`;
 
 /** Items (of every kind) raised per ISO week, for weeks starting firstMonday..lastMonday. */
 export function itemsRaisedByWeek(db: Executor, scope: ReportScope, firstMonday: string, lastSunday: string) {
   return rows<WeekValueRow>(
     db,
     sql`
-      SELECT ${week(sql`i.raised_on`)} AS week, count(*)::int AS value
-      FROM items i
-      WHERE i.organisation_id = ${scope.organisation.id}::uuid
-        AND ${inScope(sql`i.ward_id`, scope)}
-        AND i.raised_on BETWEEN ${firstMonday}::date AND ${lastSunday}::date
+      SELECT ${week(i.raisedOn)} AS week, count(*)::int AS value
+      FROM ${tableAs(i)}
+      WHERE ${inReportScope(i, scope)}
+        AND ${i.raisedOn} BETWEEN ${firstMonday}::date AND ${lastSunday}::date
       GROUP BY 1`,
   );
 }
@@ -66,19 +67,18 @@ export function daysToResolutionByWeek(
   lastSunday: string,
 ) {
   const p = periodParams(period);
-  const resolvedOn = localDate(sql`i.resolved_at`, period);
+  const resolvedOn = localDate(i.resolvedAt, period);
   return rows<WeekValueRow & { resolved: number }>(
     db,
     sql`
       SELECT ${week(resolvedOn)} AS week,
-             percentile_cont(0.5) WITHIN GROUP (ORDER BY greatest(0, ${resolvedOn} - i.raised_on)) AS value,
+             percentile_cont(0.5) WITHIN GROUP (ORDER BY greatest(0, ${resolvedOn} - ${i.raisedOn})) AS value,
              count(*)::int AS resolved
-      FROM items i
-      WHERE i.organisation_id = ${scope.organisation.id}::uuid
-        AND ${inScope(sql`i.ward_id`, scope)}
-        AND i.kind <> 'good_practice'
-        AND NOT i.resolved_at_briefing
-        AND i.resolved_at <= ${p.asOf}
+      FROM ${tableAs(i)}
+      WHERE ${inReportScope(i, scope)}
+        AND ${i.kind} <> 'good_practice'
+        AND NOT ${i.resolvedAtBriefing}
+        AND ${i.resolvedAt} <= ${p.asOf}
         AND ${resolvedOn} BETWEEN ${firstMonday}::date AND ${lastSunday}::date
       GROUP BY 1`,
   );

@@ -6,9 +6,10 @@ import { addDays, completeIsoWeeks, daysBetween } from '../domain/calendar.js';
 import { xmrChart, type ImprovementDirection, type XmrChart, type XmrInputPoint } from '../domain/spc.js';
 import type { Database, Executor } from '../db/client.js';
 import type { TenantPrincipal } from '../auth/principal.js';
-import { presentPeriod, presentScope, reportPeriod, resolveScope, type ReportPeriod, type ReportScope } from './scope.js';
+import { withReportContext } from './context.js';
+import type { SpcQuery } from './schemas.js';
+import { presentPeriod, presentScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { ackWithinDeadlineByWeek, daysToResolutionByWeek, itemsRaisedByWeek } from './spc-queries.js';
-import { readSnapshot } from './sql.js';
 
 export const SPC_METRICS = ['items_raised', 'ack_within_deadline', 'days_to_resolution'] as const;
 export type SpcMetric = (typeof SPC_METRICS)[number];
@@ -139,15 +140,8 @@ export function describeAssurance(chart: XmrChart, improvement: ImprovementDirec
 }
 
 /** GET /v1/reports/spc */
-export function spcReport(
-  database: Database,
-  principal: TenantPrincipal,
-  request: { metric: SpcMetric; from: string; to: string; wardId?: string | undefined; division?: string | undefined; target?: number | undefined },
-  now = new Date(),
-) {
-  return readSnapshot(database, async (db) => {
-    const scope = await resolveScope(db, principal, request);
-    const period = reportPeriod(request.from, request.to, now);
+export function spcReport(database: Database, principal: TenantPrincipal, request: SpcQuery, now = new Date()) {
+  return withReportContext(database, principal, request, now, async ({ db, scope, period }) => {
     const chart = await buildSpcChart(db, scope, period, request.metric, request.target);
     return { ...chart, scope: presentScope(scope), period: presentPeriod(period) };
   });

@@ -1,32 +1,9 @@
-import { sql, type SQL } from 'drizzle-orm';
-import type { Database, Executor } from '../db/client.js';
+import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { escalations } from '../db/schema.js';
+import { statementAlias, tableAs } from '../db/sql.js';
 import { addDays, startOfLocalDay } from '../domain/calendar.js';
-import { inScope, type ReportPeriod, type ReportScope, type WardFilter } from './scope.js';
-
-/**
- * Runs a report's statements in one READ ONLY, REPEATABLE READ transaction: every figure of a
- * report comes from the same snapshot (so the tables agree with each other even while briefings
- * are being recorded), and nothing a report runs can write. JIT compilation is switched off for
- * it: on these grouped statements PostgreSQL's cost-based JIT decision spends more time
- * compiling (about half a second on a year of 40 wards) than the statements take to run. A
- * larger work_mem keeps their sorts (tens of thousands of rows) in memory instead of on disk.
- */
-export function readSnapshot<T>(db: Database, work: (tx: Executor) => Promise<T>): Promise<T> {
-  return db.transaction(
-    async (tx) => {
-      await tx.execute(sql`SET LOCAL jit = off`);
-      await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
-      return work(tx);
-    },
-    { isolationLevel: 'repeatable read', accessMode: 'read only' },
-  );
-}
-
-/** Rows of a raw statement, on PostgreSQL and on the embedded PGlite alike. */
-export async function rows<T>(db: Executor, query: SQL): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as { rows: T[] };
-  return result.rows;
-}
+import { inReportScope, inScope, type DateRange, type ReportPeriod, type ReportScope, type WardFilter } from './scope.js';
+import { escalation, escalationEvent, item } from './tables.js';
 
 /** The parameters every report statement shares, cast once so both drivers agree on types. */
 export function periodParams(period: ReportPeriod) {
@@ -42,9 +19,12 @@ export function periodParams(period: ReportPeriod) {
 }
 
 /** The calendar date of a timestamp in the report's time zone. */
-export function localDate(timestamp: SQL, period: ReportPeriod): SQL {
+export function localDate(timestamp: SQLWrapper, period: ReportPeriod): SQL {
   return sql`((${timestamp}) AT TIME ZONE ${period.timeZone}::text)::date`;
 }
+
+/** escalationFactsSql's inner pass over the events names the escalations it chooses apart from its outer one. */
+const openedEscalations = statementAlias(escalations, 's');
 
 /**
  * One row per escalation opened in [from, to] (local dates) in scope, with what was known of it
@@ -61,54 +41,56 @@ export function escalationFactsSql(
   period: ReportPeriod,
   organisationId: string,
   wards: WardFilter,
-  opened: { from: string; to: string },
+  opened: DateRange,
 ): SQL {
   const p = periodParams(period);
   // Local dates as instants, so the range can use the (organisation_id, created_at) index.
   const openedFrom = startOfLocalDay(opened.from, period.timeZone).toISOString();
   const openedUntil = startOfLocalDay(addDays(opened.to, 1), period.timeZone).toISOString();
-  const chosen = (alias: string) => sql`
-        ${sql.raw(alias)}.organisation_id = ${organisationId}::uuid
-        AND ${inScope(sql.raw(`${alias}.ward_id`), wards)}
-        AND ${sql.raw(alias)}.created_at >= ${openedFrom}::timestamptz
-        AND ${sql.raw(alias)}.created_at < ${openedUntil}::timestamptz
-        AND ${sql.raw(alias)}.created_at <= ${p.asOf}`;
+  const chosen = (e: { organisationId: SQLWrapper; wardId: SQLWrapper; createdAt: SQLWrapper }) => sql`
+        ${e.organisationId} = ${organisationId}::uuid
+        AND ${inScope(e.wardId, wards)}
+        AND ${e.createdAt} >= ${openedFrom}::timestamptz
+        AND ${e.createdAt} < ${openedUntil}::timestamptz
+        AND ${e.createdAt} <= ${p.asOf}`;
+  const e = escalation;
+  const x = escalationEvent;
   return sql`
     SELECT
-      e.id,
-      e.band,
-      ${localDate(sql`e.created_at`, period)} AS opened_on,
+      ${e.id} AS id,
+      ${e.band} AS band,
+      ${localDate(e.createdAt, period)} AS opened_on,
       coalesce(ev.max_level, 0) + 1 AS level_reached,
-      extract(epoch FROM ev.first_ack_at - e.created_at) / 3600.0 AS hours_to_ack,
-      CASE WHEN e.resolved_at <= ${p.asOf} THEN extract(epoch FROM e.resolved_at - e.created_at) / 86400.0 END AS days_to_resolve,
-      CASE WHEN e.resolved_at <= ${p.asOf} THEN e.outcome ELSE 'unresolved' END AS outcome,
+      extract(epoch FROM ev.first_ack_at - ${e.createdAt}) / 3600.0 AS hours_to_ack,
+      CASE WHEN ${e.resolvedAt} <= ${p.asOf} THEN extract(epoch FROM ${e.resolvedAt} - ${e.createdAt}) / 86400.0 END AS days_to_resolve,
+      CASE WHEN ${e.resolvedAt} <= ${p.asOf} THEN ${e.outcome} ELSE 'unresolved' END AS outcome,
       CASE
         WHEN ev.first_ack_at IS NOT NULL THEN
           CASE WHEN ev.first_in_time_ack_at = ev.first_ack_at AND (ev.first_climb_at IS NULL OR ev.first_climb_at > ev.first_ack_at)
                THEN 'within' ELSE 'late' END
         WHEN ev.first_climb_at IS NOT NULL
-          OR e.due_at < LEAST(coalesce(e.resolved_at, ${p.asOf}), ${p.asOf}) THEN 'missed'
-        WHEN e.resolved_at <= ${p.asOf} THEN 'closed_unacknowledged'
+          OR ${e.dueAt} < LEAST(coalesce(${e.resolvedAt}, ${p.asOf}), ${p.asOf}) THEN 'missed'
+        WHEN ${e.resolvedAt} <= ${p.asOf} THEN 'closed_unacknowledged'
         ELSE 'pending'
       END AS ack_class
-    FROM escalations e
+    FROM ${tableAs(e)}
     LEFT JOIN (
       SELECT
-        x.escalation_id,
-        min(x.created_at) FILTER (WHERE x.type = 'acknowledged') AS first_ack_at,
+        ${x.escalationId} AS escalation_id,
+        min(${x.createdAt}) FILTER (WHERE ${x.type} = 'acknowledged') AS first_ack_at,
         -- The first acknowledgement was in time exactly when the first in-time one is the first one
         -- (plain aggregates, so PostgreSQL can hash instead of sorting every escalation's events).
-        min(x.created_at) FILTER (WHERE x.type = 'acknowledged' AND (x.details->>'withinDeadline')::boolean) AS first_in_time_ack_at,
-        min(x.created_at) FILTER (WHERE x.type = 'climbed') AS first_climb_at,
+        min(${x.createdAt}) FILTER (WHERE ${x.type} = 'acknowledged' AND (${x.details}->>'withinDeadline')::boolean) AS first_in_time_ack_at,
+        min(${x.createdAt}) FILTER (WHERE ${x.type} = 'climbed') AS first_climb_at,
         -- Escalations start at level 0; only a climb or an escalate moves them up (reassigning keeps the level).
-        max(x.level) FILTER (WHERE x.type IN ('climbed', 'escalated')) AS max_level
-      FROM escalation_events x
-      JOIN escalations s ON s.id = x.escalation_id
-      WHERE ${chosen('s')} AND x.created_at <= ${p.asOf}
-        AND x.type IN ('acknowledged', 'climbed', 'escalated')
-      GROUP BY x.escalation_id
-    ) ev ON ev.escalation_id = e.id
-    WHERE ${chosen('e')}`;
+        max(${x.level}) FILTER (WHERE ${x.type} IN ('climbed', 'escalated')) AS max_level
+      FROM ${tableAs(x)}
+      JOIN ${tableAs(openedEscalations)} ON ${openedEscalations.id} = ${x.escalationId}
+      WHERE ${chosen(openedEscalations)} AND ${x.createdAt} <= ${p.asOf}
+        AND ${x.type} IN ('acknowledged', 'climbed', 'escalated')
+      GROUP BY ${x.escalationId}
+    ) ev ON ev.escalation_id = ${e.id}
+    WHERE ${chosen(e)}`;
 }
 
 export interface OpenThreadRow {
@@ -133,23 +115,23 @@ export interface OpenThreadRow {
  */
 export function openThreadsSql(scope: ReportScope, period: ReportPeriod, options: { gradedOnly?: boolean } = {}): SQL {
   const p = periodParams(period);
+  const i = item;
   return sql`
-      SELECT coalesce(i.thread_id, i.id) AS thread_id,
+      SELECT coalesce(${i.threadId}, ${i.id}) AS thread_id,
              count(*)::int AS times_raised,
-             count(*) FILTER (WHERE i.raised_on >= ${p.from})::int AS raised_in_period,
-             min(i.raised_on)::text AS first_raised_on,
-             max(i.raised_on)::text AS last_raised_on,
-             greatest(0, ${p.asOfDate} - min(i.raised_on))::int AS days_open,
-             max(i.consequence)::int AS consequence,
-             max(i.risk_score)::int AS risk_score
-      FROM items i
-      WHERE i.organisation_id = ${scope.organisation.id}::uuid
-        AND ${inScope(sql`i.ward_id`, scope)}
-        AND i.kind <> 'good_practice'
-        ${options.gradedOnly ? sql`AND i.consequence IS NOT NULL` : sql``}
-        AND i.raised_on <= ${p.to}
+             count(*) FILTER (WHERE ${i.raisedOn} >= ${p.from})::int AS raised_in_period,
+             min(${i.raisedOn})::text AS first_raised_on,
+             max(${i.raisedOn})::text AS last_raised_on,
+             greatest(0, ${p.asOfDate} - min(${i.raisedOn}))::int AS days_open,
+             max(${i.consequence})::int AS consequence,
+             max(${i.riskScore})::int AS risk_score
+      FROM ${tableAs(i)}
+      WHERE ${inReportScope(i, scope)}
+        AND ${i.kind} <> 'good_practice'
+        ${options.gradedOnly ? sql`AND ${i.consequence} IS NOT NULL` : sql``}
+        AND ${i.raisedOn} <= ${p.to}
       GROUP BY 1
-      HAVING bool_or(i.resolved_at IS NULL OR i.resolved_at > ${p.asOf})`;
+      HAVING bool_or(${i.resolvedAt} IS NULL OR ${i.resolvedAt} > ${p.asOf})`;
 }
 
 export interface LatestRaisingRow {
@@ -165,15 +147,18 @@ export interface LatestRaisingRow {
 /** The latest raising (up to `to`) of each of the given threads, in one statement. */
 export function latestRaisingsSql(scope: ReportScope, period: ReportPeriod, threadIds: string[]): SQL {
   const p = periodParams(period);
+  const i = item;
   return sql`
       SELECT t.thread_id, latest.id, latest.ward_id, latest.kind, latest.category, latest.description, latest.risk_band
       FROM unnest(string_to_array(${threadIds.join(',')}, ',')::uuid[]) AS t(thread_id)
       JOIN LATERAL (
-        SELECT i.id, i.ward_id, i.kind, i.category, i.description, i.risk_band FROM items i
-        WHERE i.organisation_id = ${scope.organisation.id}::uuid
-          AND (i.id = t.thread_id OR i.thread_id = t.thread_id)
-          AND i.raised_on <= ${p.to}
-        ORDER BY i.raised_on DESC, i.created_at DESC, i.id DESC
+        SELECT ${i.id} AS id, ${i.wardId} AS ward_id, ${i.kind} AS kind, ${i.category} AS category,
+               ${i.description} AS description, ${i.riskBand} AS risk_band
+        FROM ${tableAs(i)}
+        WHERE ${i.organisationId} = ${scope.organisation.id}::uuid
+          AND (${i.id} = t.thread_id OR ${i.threadId} = t.thread_id)
+          AND ${i.raisedOn} <= ${p.to}
+        ORDER BY ${i.raisedOn} DESC, ${i.createdAt} DESC, ${i.id} DESC
         LIMIT 1
       ) latest ON true`;
 }

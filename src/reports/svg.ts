@@ -4,15 +4,7 @@
  * purple a signal on a measure with no better direction.
  */
 import type { SpcChart } from './spc.js';
-
-export function escapeXml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
+import { escapeXml } from './text.js';
 
 export const SPC_COLOURS = {
   common: '#7f7f7f',

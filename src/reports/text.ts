@@ -1,5 +1,15 @@
 import { findIdentifiers } from '../domain/identifiers.js';
 
+/** Text for HTML or SVG content and attribute values: the five markup characters escaped. */
+export function escapeXml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}
+
 /** Shown instead of a stored text that the identifier screen flags on the way out. */
 export const WITHHELD_TEXT = '[withheld: possible patient identifier]';
 

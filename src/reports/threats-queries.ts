@@ -1,7 +1,8 @@
 /** SQL of the threat ranking: open threads with their recurrence in the window. Read-only. */
 import type { Executor } from '../db/client.js';
 import type { ReportPeriod, ReportScope } from './scope.js';
-import { latestRaisingsSql, openThreadsSql, rows, type LatestRaisingRow, type OpenThreadRow } from './sql.js';
+import { rows } from '../db/sql.js';
+import { latestRaisingsSql, openThreadsSql, type LatestRaisingRow, type OpenThreadRow } from './sql.js';
 
 /** An open thread of graded problems and risks: it always has a consequence. */
 export type ThreatThreadRow = OpenThreadRow & { consequence: number };

@@ -3,19 +3,20 @@
  * score of domain/hazard.ts (severity from the 5x5 consequence, probability from observed
  * recurrence in the window, plus age).
  */
-import type { TenantPrincipal } from '../auth/principal.js';
-import type { Database, Executor } from '../db/client.js';
-import { assessHazard, compareThreats } from '../domain/hazard.js';
-import type { ItemCategory, ItemKind } from '../domain/taxonomy.js';
 import type { z } from 'zod';
-import type { threatsReportSchema } from './schemas.js';
-import { presentPeriod, presentScope, reportPeriod, resolveScope, type ReportPeriod } from './scope.js';
+import type { TenantPrincipal } from '../auth/principal.js';
+import type { Database } from '../db/client.js';
+import { assessHazard, compareThreats } from '../domain/hazard.js';
+import { withReportContext } from './context.js';
+import type { ThreatsQuery, threatsReportSchema } from './schemas.js';
+import { presentPeriod, presentScope, type ReportPeriod, type ReportScope } from './scope.js';
+import type { LatestRaisingRow } from './sql.js';
 import { latestRaisings, openThreatThreads, type ThreatThreadRow } from './threats-queries.js';
-import { readSnapshot } from './sql.js';
-import { screenedText } from './text.js';
+import { threadHeadline } from './threads.js';
 import { topN } from './top.js';
 
 type ThreatsReport = z.infer<typeof threatsReportSchema>;
+type RankedThreat = ReturnType<typeof rankThreats>[number];
 
 /** Pure: the hazard assessment of every open thread; the first `limit` in ranking order. */
 export function rankThreats(threads: ThreatThreadRow[], period: ReportPeriod, limit: number) {
@@ -35,43 +36,40 @@ export function rankThreats(threads: ThreatThreadRow[], period: ReportPeriod, li
   return topN(assessed(), limit, compareThreats);
 }
 
+/** GET /v1/reports/threats */
 export function threatsReport(
   database: Database,
   principal: TenantPrincipal,
-  request: { from: string; to: string; wardId?: string | undefined; division?: string | undefined; limit: number },
+  request: ThreatsQuery,
   now = new Date(),
 ): Promise<ThreatsReport> {
-  return readSnapshot(database, (db) => rankedThreats(db, principal, request, now));
+  return withReportContext(database, principal, request, now, async ({ db, scope, period }) => {
+    const threads = await openThreatThreads(db, scope, period);
+    const shown = rankThreats(threads, period, request.limit);
+    const latest = shown.length > 0 ? await latestRaisings(db, scope, period, shown.map((t) => t.threadId)) : [];
+    return presentThreats(scope, period, threads.length, shown, latest);
+  });
 }
 
-async function rankedThreats(
-  db: Executor,
-  principal: TenantPrincipal,
-  request: { from: string; to: string; wardId?: string | undefined; division?: string | undefined; limit: number },
-  now: Date,
-): Promise<ThreatsReport> {
-  const scope = await resolveScope(db, principal, request);
-  const period = reportPeriod(request.from, request.to, now);
-  const threads = await openThreatThreads(db, scope, period);
-  const shown = rankThreats(threads, period, request.limit);
-  const latest = shown.length > 0 ? await latestRaisings(db, scope, period, shown.map((t) => t.threadId)) : [];
+/** Pure: the report from the ranked threads and their latest raisings. */
+export function presentThreats(
+  scope: ReportScope,
+  period: ReportPeriod,
+  total: number,
+  shown: RankedThreat[],
+  latest: LatestRaisingRow[],
+): ThreatsReport {
   const byThread = new Map(latest.map((i) => [i.thread_id, i]));
   return {
     scope: presentScope(scope),
     period: presentPeriod(period),
-    total: threads.length,
+    total,
     threats: shown.flatMap((t, index) => {
       const item = byThread.get(t.threadId);
       if (!item) return [];
       return [
         {
-          rank: index + 1,
-          threadId: t.threadId,
-          latestItemId: item.id,
-          ward: scope.wards.find((w) => w.id === item.ward_id) ?? { id: item.ward_id, code: '', name: '', division: null },
-          kind: item.kind as ItemKind,
-          category: item.category as ItemCategory,
-          description: screenedText(item.description),
+          ...threadHeadline(scope, index + 1, t.threadId, item),
           consequence: Number(t.thread.consequence),
           maxRiskScore: t.thread.risk_score === null ? null : Number(t.thread.risk_score),
           firstRaisedOn: t.thread.first_raised_on,

@@ -1,0 +1,59 @@
+/** Raw-statement helpers shared by every feature: rows, advisory locks, read-only snapshots. */
+import { getTableName, sql, type SQL, type Table } from 'drizzle-orm';
+import { alias, type PgTable } from 'drizzle-orm/pg-core';
+import type { Database, Executor } from './client.js';
+
+/** Rows of a raw statement, on PostgreSQL and on the embedded PGlite alike. */
+export async function rows<T>(db: Executor, query: SQL): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as { rows: T[] };
+  return result.rows;
+}
+
+const fromClauses = new WeakMap<Table, SQL>();
+
+/**
+ * drizzle's alias() for raw statements: a statement names columns through the schema
+ * (`${i.wardId}` renders `"i"."ward_id"`), so renaming one fails the type-check.
+ */
+export function statementAlias<T extends PgTable, A extends string>(table: T, name: A) {
+  const aliased = alias(table, name);
+  fromClauses.set(aliased, sql`${table} ${aliased}`);
+  return aliased;
+}
+
+/** A statementAlias as a FROM or JOIN names it: `"items" "i"`. */
+export function tableAs(aliased: Table): SQL {
+  const from = fromClauses.get(aliased);
+  if (!from) throw new Error(`tableAs(${getTableName(aliased)}): not made by statementAlias`);
+  return from;
+}
+
+/** Waits for the transaction-scoped advisory lock named `key`; it is released at commit or rollback. */
+export async function advisoryXactLock(tx: Executor, key: string): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
+}
+
+/** Takes the transaction-scoped advisory lock named `key` if no one holds it; false when someone does. */
+export async function tryAdvisoryXactLock(tx: Executor, key: string): Promise<boolean> {
+  const [row] = await rows<{ locked: boolean }>(tx, sql`select pg_try_advisory_xact_lock(hashtextextended(${key}, 0)) as locked`);
+  return row?.locked === true;
+}
+
+/**
+ * Runs a report's statements in one READ ONLY, REPEATABLE READ transaction: every figure of a
+ * report comes from the same snapshot (so the tables agree with each other even while briefings
+ * are being recorded), and nothing a report runs can write. JIT compilation is switched off for
+ * it: on these grouped statements PostgreSQL's cost-based JIT decision spends more time
+ * compiling (about half a second on a year of 40 wards) than the statements take to run. A
+ * larger work_mem keeps their sorts (tens of thousands of rows) in memory instead of on disk.
+ */
+export function readSnapshot<T>(db: Database, work: (tx: Executor) => Promise<T>): Promise<T> {
+  return db.transaction(
+    async (tx) => {
+      await tx.execute(sql`SET LOCAL jit = off`);
+      await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
+      return work(tx);
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
+}
