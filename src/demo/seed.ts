@@ -14,7 +14,7 @@ import {
   DEFAULT_REPEAT_EVERY_SECONDS,
 } from '../domain/escalation.js';
 import { actOnEscalation, type ActionInput } from '../escalations/actions.js';
-import { runEscalationStep } from '../escalations/engine.js';
+import { runEscalationStep } from '../escalations/timer.js';
 import { DEFAULT_BAND_THRESHOLDS } from '../domain/risk.js';
 import type { StaffRole } from '../domain/taxonomy.js';
 import { DEMO_ODDS, heldBriefing, prng } from './templates.js';

@@ -17,16 +17,10 @@ import { outboxInsert } from '../queue/outbox.js';
 import { canReadEscalation } from './access.js';
 import { actorOf, recordAudit, textRef } from '../audit/record.js';
 import { recordPosition } from '../alignment/positions.js';
-import {
-  assigneesInsert,
-  eventsInsert,
-  notificationsInsert,
-  recordEvents,
-  timerJob,
-  type EscalationRow,
-  type NewEscalationEvent,
-  type Relay,
-} from './engine.js';
+import { notificationsInsert } from '../notifications/service.js';
+import type { Relay } from '../deps.js';
+import { assigneesInsert, eventsInsert, recordEvents, type NewEscalationEvent } from './history.js';
+import { timerJob, type EscalationRow } from './timer.js';
 import { insertTogether } from '../db/together.js';
 
 export type ActionInput =

@@ -11,7 +11,8 @@ import { presentItems } from '../items/present.js';
 import { itemSchema } from '../items/schemas.js';
 import { actOnEscalation } from './actions.js';
 import { getPolicy, putPolicy } from './policy.js';
-import { escalateItemManually, getEscalation, inbox, unroutedItems } from './queries.js';
+import { escalateItemManually } from './engine.js';
+import { getEscalation, inbox, unroutedItems } from './queries.js';
 import { escalationSchema, inboxEntrySchema, policyInputSchema, policySchema } from './schemas.js';
 
 const text = freeText(2000);

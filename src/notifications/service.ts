@@ -1,8 +1,38 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
+import { randomUUID } from 'node:crypto';
+import { and, desc, eq, isNull, type SQLWrapper } from 'drizzle-orm';
 import type { TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
 import { notifications } from '../db/schema.js';
+import { rowsInsert } from '../db/together.js';
 import { notFound } from '../http/errors.js';
+import type { OutboxMessage } from '../queue/outbox.js';
+import { webhookQueueWrites } from '../webhooks/queue.js';
+
+/** A manager's notification: one per assignment and per reminder of an escalation. */
+export interface NewNotification {
+  organisationId: string;
+  escalationId: string;
+  recipientStaffId: string;
+  type: 'assigned' | 'reminder';
+  step: number;
+  /** The level (0-based) and acknowledge deadline the notification announces. */
+  level: number;
+  dueAt: Date;
+  createdAt?: Date;
+}
+
+/**
+ * Inbox notifications (their ids chosen here) and, when the organisation has a webhook, each
+ * one's place in the organisation's delivery queue: the inserts to send together, and the
+ * organisations' delivery jobs for the caller to put in the outbox with its other jobs.
+ */
+export function notificationsInsert(list: NewNotification[], webhook: boolean) {
+  const rows = list.map((n) => ({ ...n, id: randomUUID() }));
+  const inserts: SQLWrapper[] = [rowsInsert(notifications, rows)];
+  if (!webhook) return { inserts, webhooks: [] as OutboxMessage<'webhooks'>[] };
+  const queued = webhookQueueWrites(rows.map((n) => ({ notificationId: n.id, organisationId: n.organisationId })));
+  return { inserts: [...inserts, queued.insert], webhooks: queued.jobs };
+}
 
 type NotificationRow = typeof notifications.$inferSelect;
 

@@ -1,9 +1,11 @@
+import { DelayedError } from 'bullmq';
 import { eq, min, sql } from 'drizzle-orm';
 import type { Database, Executor } from '../db/client.js';
 import { notifications, webhookDeliveries, webhookQueue } from '../db/schema.js';
 import { insertTogether, rowsInsert } from '../db/together.js';
 import type { OutboxMessage } from '../queue/outbox.js';
 import { jobIds, type QueueSet } from '../queue/queues.js';
+import type { QueueHandler, WorkerDeps } from '../queue/workers.js';
 import { sendNotificationEvent, type DeliveryOptions } from './deliver.js';
 
 /**
@@ -186,4 +188,37 @@ export async function reconcileWebhookJobs(db: Executor, queues: QueueSet): Prom
     report.restored++;
   }
   return report;
+}
+
+/**
+ * The webhooks queue's handler: a job drains its organisation's due events; a job of the previous
+ * shape (one notification id) joins its event to the organisation's queue.
+ */
+export function webhookDeliveryHandler(deps: Pick<WorkerDeps, 'config' | 'db' | 'queues' | 'logger'>): QueueHandler<'webhooks'> {
+  return {
+    process: async (job, token) => {
+      if ('notificationId' in job.data) return adoptSingleDelivery(deps.db, deps.queues, job.data.notificationId);
+      const result = await drainWebhooks(deps.db, job.data.organisationId, {
+        timeoutMs: deps.config.webhookTimeoutMs,
+        retryDelayMs: deps.config.webhookRetryDelayMs,
+        allowHttpLoopback: deps.config.webhookAllowHttpLoopback,
+      });
+      if (result.nextRunAt) {
+        // The same job runs again then (its backoff, or the next queued event's time); meanwhile
+        // new events of the organisation find it and wait with it.
+        await job.moveToDelayed(result.nextRunAt.getTime(), token);
+        throw new DelayedError();
+      }
+      return result;
+    },
+    // An event queued while the organisation's job was finishing found the job still there and
+    // added nothing; now that the job is gone, add it again if anything is queued.
+    completed: (job) => {
+      if (!('organisationId' in job.data)) return;
+      const { organisationId } = job.data;
+      scheduleDeliveries(deps.db, deps.queues, organisationId).catch((error: unknown) =>
+        deps.logger.warn({ err: error, organisationId }, 'could not reschedule webhook deliveries; the reconciler will'),
+      );
+    },
+  };
 }
