@@ -3,33 +3,24 @@ import { z } from 'zod';
 import { tenantOf } from '../auth/plugin.js';
 import { MANAGERS, ORG_ADMIN, TENANT_ROLES, WARD_STAFF } from '../auth/roles.js';
 import type { ServiceDeps } from '../deps.js';
-import { ESCALATION_ACTIONS, ESCALATION_STATES, OUTCOMES, STANCES, type EscalationAction } from '../domain/escalation.js';
+import { ESCALATION_ACTIONS, ESCALATION_STATES, type EscalationAction } from '../domain/escalation.js';
 import { RISK_BANDS } from '../domain/risk.js';
 import { pageOf, pageQuery } from '../http/pagination.js';
-import { commonErrors, freeText, idParams, isoDate, problemSchema, timestamp } from '../http/schemas.js';
+import { commonErrors, idParams, problemSchema } from '../http/schemas.js';
 import { presentItems } from '../items/present.js';
 import { itemSchema } from '../items/schemas.js';
 import { actOnEscalation } from './actions.js';
 import { getPolicy, putPolicy } from './policy.js';
 import { escalateItemManually } from './engine.js';
 import { getEscalation, inbox, unroutedItems } from './queries.js';
-import { escalationSchema, inboxEntrySchema, policyInputSchema, policySchema } from './schemas.js';
-
-const text = freeText(2000);
-
-/** The body each manager action takes. */
-const ACTION_BODIES = {
-  acknowledge: z.strictObject({}).optional(),
-  position: z.strictObject({ stance: z.enum(STANCES), rationale: text }),
-  actions: z.strictObject({ description: text, dueDate: isoDate }),
-  resolve: z
-    .strictObject({ outcome: z.enum(OUTCOMES), note: text })
-    .meta({ examples: [{ outcome: 'fixed', note: 'Replacement ordered and fitted' }] }),
-  reassign: z.strictObject({ staffId: z.uuid(), reason: text }),
-  escalate: z.strictObject({ reason: text }),
-  snooze: z.strictObject({ until: timestamp, reason: text }),
-  comment: z.strictObject({ text }),
-} satisfies Record<EscalationAction, z.ZodType>;
+import {
+  ACTION_BODIES,
+  escalationSchema,
+  escalationText,
+  inboxEntrySchema,
+  policyInputSchema,
+  policySchema,
+} from './schemas.js';
 
 const ACTION_SUMMARIES: Record<EscalationAction, string> = {
   acknowledge: 'Acknowledge: stops the chain climbing',
@@ -115,7 +106,7 @@ export const escalationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, 
         tags: ['escalation'],
         summary: "Escalate an open item to the ward's chain of managers",
         params: idParams,
-        body: z.strictObject({ reason: text }),
+        body: z.strictObject({ reason: escalationText }),
         response: { 201: escalationSchema, 409: problemSchema, 422: problemSchema, ...commonErrors },
       },
     },
@@ -179,8 +170,7 @@ export const escalationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, 
       },
       async (request) => {
         const principal = tenantOf(request);
-        const body = (request.body ?? {}) as Record<string, unknown>;
-        await actOnEscalation(deps, principal, request.params.id, { action, ...body } as never);
+        await actOnEscalation(deps, principal, request.params.id, action, request.body);
         return getEscalation(db, principal, request.params.id);
       },
     );
