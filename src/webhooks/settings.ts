@@ -17,38 +17,31 @@ export const hasWebhook = () => sql<boolean>`${organisations.webhookUrl} is not 
 
 /** Sets the webhook for escalation events; a new signing secret is returned once. */
 export async function setWebhook(db: Database, principal: TenantPrincipal, url: string, policy: WebhookUrlPolicy) {
-  const organisationId = principal.organisationId;
   const problem = webhookUrlProblem(url, policy);
   if (problem) {
     throw new AppError('validation_failed', `url ${problem}`, { errors: [{ path: 'body.url', message: problem }] });
   }
   const secret = `whsec_${randomBytes(32).toString('base64url')}`;
-  await db.transaction(async (tx) => {
-    await tx.update(organisations).set({ webhookUrl: url, webhookSecret: secret }).where(eq(organisations.id, organisationId));
-    await recordAudit(tx, {
-      organisationId,
-      actor: actorOf(principal),
-      entityType: 'organisation',
-      entityId: organisationId,
-      action: 'webhook_set',
-      changes: { webhookUrl: url },
-    });
-  });
+  await saveWebhook(db, principal, { webhookUrl: url, webhookSecret: secret }, 'webhook_set', { webhookUrl: url });
   return { url, secret };
 }
 
 export async function removeWebhook(db: Database, principal: TenantPrincipal) {
+  await saveWebhook(db, principal, { webhookUrl: null, webhookSecret: null }, 'webhook_removed', {});
+}
+
+/** The organisation's webhook columns and the audit entry of their change, in one transaction. */
+async function saveWebhook(
+  db: Database,
+  principal: TenantPrincipal,
+  webhook: { webhookUrl: string | null; webhookSecret: string | null },
+  action: 'webhook_set' | 'webhook_removed',
+  changes: Record<string, unknown>,
+) {
   const organisationId = principal.organisationId;
   await db.transaction(async (tx) => {
-    await tx.update(organisations).set({ webhookUrl: null, webhookSecret: null }).where(eq(organisations.id, organisationId));
-    await recordAudit(tx, {
-      organisationId,
-      actor: actorOf(principal),
-      entityType: 'organisation',
-      entityId: organisationId,
-      action: 'webhook_removed',
-      changes: {},
-    });
+    await tx.update(organisations).set(webhook).where(eq(organisations.id, organisationId));
+    await recordAudit(tx, { organisationId, actor: actorOf(principal), entityType: 'organisation', entityId: organisationId, action, changes });
   });
 }
 
