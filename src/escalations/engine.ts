@@ -132,25 +132,23 @@ export function startEscalations(startItems: EscalatableItem[], start: Escalatio
     ...firstNotices.inserts,
     outboxInsert([...planned.map(({ id, dueAt }) => timerJob(id, 1, dueAt)), ...firstNotices.webhooks]),
   ];
-  const audit = planned.map(({ id, item, band, chain, dueAt, assignee }) =>
-    escalationAudit(
-      { id, organisationId: item.organisationId },
-      start.actor,
-      'started',
-      {
-        itemId: item.id,
-        trigger: start.trigger,
-        reason: textRef(start.reason),
-        band,
-        level: 1,
-        assigneeStaffId: assignee,
-        chain: chain.levels,
-        dueAt: dueAt.toISOString(),
-      },
-      now,
-    ),
-  );
+  const audit = planned.map((escalation) => startedAudit(escalation, start, now));
   return { planned, inserts, audit };
+}
+
+/** The audit entry of a started escalation (levels 1-based, free text referenced). */
+function startedAudit({ id, item, band, chain, dueAt, assignee }: PlannedEscalation, start: EscalationStart, now: Date) {
+  const changes = {
+    itemId: item.id,
+    trigger: start.trigger,
+    reason: textRef(start.reason),
+    band,
+    level: 1,
+    assigneeStaffId: assignee,
+    chain: chain.levels,
+    dueAt: dueAt.toISOString(),
+  };
+  return escalationAudit({ id, organisationId: item.organisationId }, start.actor, 'started', changes, now);
 }
 
 /** Ward staff escalate an open problem or risk by hand. */

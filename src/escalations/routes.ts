@@ -35,9 +35,8 @@ const ACTION_SUMMARIES: Record<EscalationAction, string> = {
 
 const ESCALATION_READERS = ['org_admin', 'governance', 'middle_manager', 'senior_manager', 'ward_device', 'clinician'] as const;
 
-export const escalationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
-  const { db } = deps;
-
+/** A ward's escalation policy, and the items it leaves without an escalation. */
+const policyRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { db }) => {
   app.put(
     '/v1/wards/:id/escalation-policy',
     {
@@ -96,6 +95,12 @@ export const escalationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, 
       return { ...result, items: await presentItems(db, result.items) };
     },
   );
+};
+
+/** Escalations: started by hand, listed in the manager's inbox, read, and acted on. */
+export const escalationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
+  const { db } = deps;
+  await app.register(policyRoutes, deps);
 
   app.post(
     '/v1/items/:id/escalate',
@@ -153,6 +158,11 @@ export const escalationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, 
     async (request) => getEscalation(db, tenantOf(request), request.params.id),
   );
 
+  await app.register(actionRoutes, deps);
+};
+
+/** One route per manager action, each with its own body. */
+const actionRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
   for (const action of ESCALATION_ACTIONS) {
     app.post(
       `/v1/escalations/:id/${action}`,
@@ -171,7 +181,7 @@ export const escalationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, 
       async (request) => {
         const principal = tenantOf(request);
         await actOnEscalation(deps, principal, request.params.id, action, request.body);
-        return getEscalation(db, principal, request.params.id);
+        return getEscalation(deps.db, principal, request.params.id);
       },
     );
   }
