@@ -8,8 +8,8 @@ import { startOutboxRelay } from './queue/outbox.js';
 import { startAuditSealer } from './audit/sealer.js';
 import { startIdempotencyPurge } from './http/idempotency.js';
 import { createQueues } from './queue/queues.js';
-import { startReconciler } from './queue/reconciler.js';
-import { startWorkers, waitForQueueRedis } from './queue/workers.js';
+import { waitForQueueRedis } from './queue/workers.js';
+import { startReconciler, startWorkers } from './jobs.js';
 
 export interface StartedService {
   /** The API's address, or a worker's health port (/health, /ready). */

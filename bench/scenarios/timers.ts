@@ -6,7 +6,7 @@
  */
 import { Queue, type ConnectionOptions } from 'bullmq';
 import pg from 'pg';
-import { runEscalationStep } from '../../src/escalations/engine.js';
+import { runEscalationStep } from '../../src/escalations/timer.js';
 import { jobIds, redisOptions } from '../../src/queue/queues.js';
 import { recordingDatabase } from '../lib/database.js';
 import { startWorker, stopChild } from '../lib/children.js';

@@ -12,9 +12,11 @@ import {
   DEFAULT_ACK_WITHIN_SECONDS,
   DEFAULT_MAX_REPEATS,
   DEFAULT_REPEAT_EVERY_SECONDS,
+  type EscalationAction,
 } from '../domain/escalation.js';
-import { actOnEscalation, type ActionInput } from '../escalations/actions.js';
-import { runEscalationStep } from '../escalations/engine.js';
+import { actOnEscalation } from '../escalations/actions.js';
+import type { ActionBodies } from '../escalations/schemas.js';
+import { runEscalationStep } from '../escalations/timer.js';
 import { DEFAULT_BAND_THRESHOLDS } from '../domain/risk.js';
 import type { StaffRole } from '../domain/taxonomy.js';
 import { DEMO_ODDS, heldBriefing, prng } from './templates.js';
@@ -70,8 +72,8 @@ async function simulateManagers(db: Database, relay: Relay, random: () => number
   const all = await db.select().from(escalations).orderBy(escalations.createdAt);
   for (const escalation of all) {
     let current = escalation;
-    const act = (input: ActionInput, at: Date) =>
-      actOnEscalation({ db, relay }, tokensByStaff.get(current.assigneeStaffId)!, current.id, input, at);
+    const act = <A extends EscalationAction>(action: A, body: ActionBodies[A], at: Date) =>
+      actOnEscalation({ db, relay }, tokensByStaff.get(current.assigneeStaffId)!, current.id, action, body, at);
     const ackWindow = current.dueAt.getTime() - current.createdAt.getTime();
     if (random() < 0.25) {
       // Nobody acknowledged in time: let the timers run up to now.
@@ -83,7 +85,7 @@ async function simulateManagers(db: Database, relay: Relay, random: () => number
       // Left open and overdue at the top of the chain: it shows in the director's inbox.
       continue;
     } else {
-      await act({ action: 'acknowledge' }, new Date(current.createdAt.getTime() + ackWindow * random() * 0.9));
+      await act('acknowledge', undefined, new Date(current.createdAt.getTime() + ackWindow * random() * 0.9));
     }
     const [acknowledged] = await db.select().from(escalations).where(eq(escalations.id, current.id));
     const base = (acknowledged!.acknowledgedAt ?? seedNow).getTime();
@@ -91,8 +93,8 @@ async function simulateManagers(db: Database, relay: Relay, random: () => number
     const roll = random();
     const stance = roll < 0.65 ? 'agree' : roll < 0.9 ? 'disagree' : 'needs_information';
     await act(
+      'position',
       {
-        action: 'position',
         stance,
         rationale:
           stance === 'agree'
@@ -105,11 +107,11 @@ async function simulateManagers(db: Database, relay: Relay, random: () => number
     );
     const resolveChance = stance === 'agree' ? 0.7 : stance === 'disagree' ? 0.25 : 0.15;
     if (stance === 'agree' && random() < 0.6) {
-      await act({ action: 'actions', description: 'Raised with the service lead; funding request submitted', dueDate: later(24 * 14).toISOString().slice(0, 10) }, later(6));
+      await act('actions', { description: 'Raised with the service lead; funding request submitted', dueDate: later(24 * 14).toISOString().slice(0, 10) }, later(6));
     }
     if (random() < resolveChance) {
       const outcome = stance === 'agree' ? (random() < 0.7 ? 'fixed' : 'mitigated') : random() < 0.5 ? 'risk_accepted' : 'not_actionable';
-      await act({ action: 'resolve', outcome, note: 'Outcome fed back to the ward at the briefing' }, later(24 * (1 + Math.floor(random() * 12))));
+      await act('resolve', { outcome, note: 'Outcome fed back to the ward at the briefing' }, later(24 * (1 + Math.floor(random() * 12))));
     }
   }
 }

@@ -1,43 +1,48 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { recordPosition } from '../alignment/positions.js';
+import { actorOf, recordAudit, textRef } from '../audit/record.js';
 import type { TenantPrincipal } from '../auth/principal.js';
 import type { Database, Transaction } from '../db/client.js';
 import { escalationActions, escalations, items, organisations, staff } from '../db/schema.js';
 import type { EscalationEventType } from '../db/schema.js';
-import {
-  addSeconds,
-  nextState,
-  type EscalationAction,
-  type EscalationState,
-  type Outcome,
-  type Stance,
-} from '../domain/escalation.js';
+import { insertTogether } from '../db/together.js';
+import type { Relay } from '../deps.js';
+import { addSeconds, nextState, type EscalationAction, type EscalationState } from '../domain/escalation.js';
 import { AppError, conflict, notFound } from '../http/errors.js';
 import { screenFreeText, type ScreenedField } from '../items/screening.js';
+import { notificationsInsert } from '../notifications/service.js';
 import { outboxInsert } from '../queue/outbox.js';
+import { hasWebhook } from '../webhooks/settings.js';
 import { canReadEscalation } from './access.js';
-import { actorOf, recordAudit, textRef } from '../audit/record.js';
-import { recordPosition } from '../alignment/positions.js';
-import {
-  assigneesInsert,
-  eventsInsert,
-  notificationsInsert,
-  recordEvents,
-  timerJob,
-  type EscalationRow,
-  type NewEscalationEvent,
-  type Relay,
-} from './engine.js';
-import { insertTogether } from '../db/together.js';
+import { assigneesInsert, escalationAudit, eventsInsert, recordEvents, type NewEscalationEvent } from './history.js';
+import type { ActionBodies } from './schemas.js';
+import { timerJob, type EscalationRow } from './timer.js';
 
-export type ActionInput =
-  | { action: 'acknowledge' }
-  | { action: 'position'; stance: Stance; rationale: string }
-  | { action: 'actions'; description: string; dueDate: string }
-  | { action: 'resolve'; outcome: Outcome; note: string }
-  | { action: 'reassign'; staffId: string; reason: string }
-  | { action: 'escalate'; reason: string }
-  | { action: 'snooze'; until: string; reason: string }
-  | { action: 'comment'; text: string };
+/**
+ * Manager actions on an escalation. Which action is allowed in which state is the domain's rule
+ * (nextState in src/domain/escalation.ts); what each action writes is its handler below.
+ */
+
+/** What a handler works with: the locked row, the state it moves to, the actor and the time. */
+interface ActionContext {
+  tx: Transaction;
+  principal: TenantPrincipal;
+  action: EscalationAction;
+  current: EscalationRow;
+  to: EscalationState;
+  now: Date;
+  /** Whether the organisation has a webhook (a new assignee's notification is then delivered). */
+  webhook: boolean;
+  /** Free text as screened for identifiers (redacted when the organisation says so). */
+  clean(path: string, text: string): string;
+}
+
+interface ActionHandler<A extends EscalationAction> {
+  /** The body's free text, screened before anything is written. */
+  freeText(body: ActionBodies[A]): ScreenedField[];
+  /** Writes the action; answers the changes its audit entry records. */
+  apply(context: ActionContext, body: ActionBodies[A]): Promise<Record<string, unknown>>;
+}
 
 const EVENT_OF: Record<EscalationAction, EscalationEventType> = {
   acknowledge: 'acknowledged',
@@ -50,42 +55,39 @@ const EVENT_OF: Record<EscalationAction, EscalationEventType> = {
   comment: 'comment',
 };
 
-function freeTextOf(input: ActionInput): ScreenedField[] {
-  switch (input.action) {
-    case 'position':
-      return [{ path: 'rationale', text: input.rationale }];
-    case 'actions':
-      return [{ path: 'description', text: input.description }];
-    case 'resolve':
-      return [{ path: 'note', text: input.note }];
-    case 'reassign':
-    case 'escalate':
-    case 'snooze':
-      return [{ path: 'reason', text: input.reason }];
-    case 'comment':
-      return [{ path: 'text', text: input.text }];
-    case 'acknowledge':
-      return [];
-  }
-}
+const reason = (body: { reason: string }): ScreenedField[] => [{ path: 'reason', text: body.reason }];
+
+const ACTION_HANDLERS: { [A in EscalationAction]: ActionHandler<A> } = {
+  acknowledge: { freeText: () => [], apply: acknowledge },
+  position: { freeText: (body) => [{ path: 'rationale', text: body.rationale }], apply: recordStance },
+  actions: { freeText: (body) => [{ path: 'description', text: body.description }], apply: planAction },
+  resolve: { freeText: (body) => [{ path: 'note', text: body.note }], apply: resolve },
+  reassign: { freeText: reason, apply: reassign },
+  escalate: { freeText: reason, apply: escalateNow },
+  snooze: { freeText: reason, apply: snooze },
+  comment: { freeText: (body) => [{ path: 'text', text: body.text }], apply: comment },
+};
+
+const handlerOf = <A extends EscalationAction>(action: A): ActionHandler<A> => ACTION_HANDLERS[action];
 
 /**
  * One manager action on an escalation, in one transaction with the row locked. Only the
  * current assignee may act; an action the state does not allow is 409.
  */
-export async function actOnEscalation(
+export async function actOnEscalation<A extends EscalationAction>(
   deps: { db: Database; relay: Relay },
   principal: TenantPrincipal,
   escalationId: string,
-  input: ActionInput,
+  action: A,
+  body: ActionBodies[A],
   now = new Date(),
 ) {
+  const handler = handlerOf(action);
   const [organisation] = await deps.db
-    .select({ identifierPolicy: organisations.identifierPolicy, webhook: sql<boolean>`${organisations.webhookUrl} is not null` })
+    .select({ identifierPolicy: organisations.identifierPolicy, webhook: hasWebhook() })
     .from(organisations)
     .where(eq(organisations.id, principal.organisationId));
-  const screen = screenFreeText(freeTextOf(input), organisation?.identifierPolicy ?? 'reject');
-  const clean = (path: string, text: string) => screen.redactedText(path, text);
+  const screen = screenFreeText(handler.freeText(body), organisation?.identifierPolicy ?? 'reject');
 
   await deps.db.transaction(async (tx) => {
     const [current] = await tx
@@ -97,187 +99,195 @@ export async function actOnEscalation(
     if (current.assigneeStaffId !== principal.staffId) {
       throw new AppError('forbidden', 'Only the manager the escalation is assigned to may act on it');
     }
-    const to = nextState(current.state, input.action);
+    const to = nextState(current.state, action);
     if (!to) {
-      throw conflict(`Cannot ${input.action} an escalation that is ${current.state.replace('_', ' ')}`, {
-        state: current.state,
-      });
+      throw conflict(`Cannot ${action} an escalation that is ${current.state.replace('_', ' ')}`, { state: current.state });
     }
-    const details = await applyAction(tx, principal, current, to, input, { clean, webhook: organisation?.webhook ?? false }, now);
-    await recordAudit(tx, {
-      organisationId: current.organisationId,
-      actor: actorOf(principal),
-      entityType: 'escalation',
-      entityId: current.id,
-      action: input.action,
-      changes: { ...(current.state !== to ? { state: { from: current.state, to } } : {}), ...details },
-      at: now,
-    });
+    const context: ActionContext = {
+      tx,
+      principal,
+      action,
+      current,
+      to,
+      now,
+      webhook: organisation?.webhook ?? false,
+      clean: (path, text) => screen.redactedText(path, text),
+    };
+    const details = await handler.apply(context, body);
+    const state = current.state !== to ? { state: { from: current.state, to } } : {};
+    await recordAudit(tx, escalationAudit(current, actorOf(principal), action, { ...state, ...details }, now));
   });
   deps.relay.nudge();
 }
 
-async function applyAction(
-  tx: Transaction,
-  principal: TenantPrincipal,
-  current: EscalationRow,
-  to: EscalationState,
-  input: ActionInput,
-  /** Free text as screened for identifiers; whether the organisation has a webhook. */
-  { clean, webhook }: { clean: (path: string, text: string) => string; webhook: boolean },
-  now: Date,
-): Promise<Record<string, unknown>> {
-  const actor = { actorStaffId: principal.staffId, actorTokenId: principal.tokenId };
-  const nextStep = current.step + 1;
-  const update = (set: Partial<EscalationRow>, replacesTimer: boolean) =>
-    tx
-      .update(escalations)
-      .set({ ...set, state: to, ...(replacesTimer ? { step: sql`${escalations.step} + 1` } : {}) })
-      .where(eq(escalations.id, current.id));
-  const eventOf = (
-    details: Record<string, unknown>,
-    replacesTimer: boolean,
-    level = current.level,
-    assignee = current.assigneeStaffId,
-  ): NewEscalationEvent => ({
+/** Acknowledging stops the chain: the pending timer is replaced by none. */
+async function acknowledge(context: ActionContext) {
+  const { current, now } = context;
+  const withinDeadline = now <= current.dueAt;
+  await updateRow(context, { acknowledgedAt: now, nextStepAt: null }, true);
+  await recordEvent(context, { withinDeadline }, true);
+  return { withinDeadline };
+}
+
+/** The manager's stance is the managerial side of the item's alignment. */
+async function recordStance(context: ActionContext, body: ActionBodies['position']) {
+  const { tx, principal, current, now } = context;
+  const rationale = context.clean('rationale', body.rationale);
+  await updateRow(context, { stance: body.stance, stanceRationale: rationale, stanceAt: now }, false);
+  await recordEvent(context, { stance: body.stance, previousStance: current.stance }, false);
+  const [item] = await tx.select().from(items).where(eq(items.id, current.itemId));
+  await recordPosition(
+    tx,
+    item!,
+    { side: 'managerial', stance: body.stance, rationale },
+    { actor: actorOf(principal), staffId: principal.staffId, tokenId: principal.tokenId },
+    now,
+  );
+  return { stance: { from: current.stance, to: body.stance }, rationale: textRef(rationale) };
+}
+
+async function planAction(context: ActionContext, body: ActionBodies['actions']) {
+  const { tx, principal, current, now } = context;
+  await tx.insert(escalationActions).values({
     escalationId: current.id,
-    type: EVENT_OF[input.action],
-    step: replacesTimer ? nextStep : null,
-    level,
-    assigneeStaffId: assignee,
-    ...actor,
-    details,
+    description: context.clean('description', body.description),
+    dueDate: body.dueDate,
+    createdByStaffId: principal.staffId!,
+    createdAt: now,
+  });
+  await updateRow(context, {}, false);
+  await recordEvent(context, { dueDate: body.dueDate }, false);
+  return { action: textRef(body.description), dueDate: body.dueDate };
+}
+
+/** Resolving the escalation resolves its item too (when the ward has not already). */
+async function resolve(context: ActionContext, body: ActionBodies['resolve']) {
+  const { tx, principal, current, now } = context;
+  const note = context.clean('note', body.note);
+  await updateRow(context, { resolvedAt: now, outcome: body.outcome, outcomeNote: note, nextStepAt: null }, true);
+  await tx
+    .update(items)
+    .set({ status: 'resolved', resolvedAt: now, resolutionNote: note, resolvedByTokenId: principal.tokenId })
+    .where(and(eq(items.id, current.itemId), eq(items.status, 'open')));
+  await recordEvent(context, { outcome: body.outcome }, true);
+  await recordAudit(tx, {
+    organisationId: current.organisationId,
+    actor: actorOf(principal),
+    entityType: 'item',
+    entityId: current.itemId,
+    action: 'resolved',
+    changes: { status: { from: 'open', to: 'resolved' }, outcome: body.outcome, note: textRef(note), escalationId: current.id },
     at: now,
   });
-  const event = (details: Record<string, unknown>, replacesTimer: boolean) => recordEvents(tx, [eventOf(details, replacesTimer)]);
+  return { outcome: body.outcome, note: textRef(note) };
+}
 
-  switch (input.action) {
-    case 'acknowledge': {
-      // Acknowledging stops the chain: the pending timer is replaced by none.
-      await update({ acknowledgedAt: now, nextStepAt: null }, true);
-      await event({ withinDeadline: now <= current.dueAt }, true);
-      return { withinDeadline: now <= current.dueAt };
-    }
-    case 'position': {
-      const rationale = clean('rationale', input.rationale);
-      await update({ stance: input.stance, stanceRationale: rationale, stanceAt: now }, false);
-      await event({ stance: input.stance, previousStance: current.stance }, false);
-      // The manager's stance is the managerial side of the item's alignment.
-      const [item] = await tx.select().from(items).where(eq(items.id, current.itemId));
-      await recordPosition(
-        tx,
-        item!,
-        { side: 'managerial', stance: input.stance, rationale },
-        { actor: actorOf(principal), staffId: principal.staffId, tokenId: principal.tokenId },
-        now,
-      );
-      return { stance: { from: current.stance, to: input.stance }, rationale: textRef(rationale) };
-    }
-    case 'actions': {
-      await tx.insert(escalationActions).values({
-        escalationId: current.id,
-        description: clean('description', input.description),
-        dueDate: input.dueDate,
-        createdByStaffId: principal.staffId!,
-        createdAt: now,
-      });
-      await update({}, false);
-      await event({ dueDate: input.dueDate }, false);
-      return { action: textRef(input.description), dueDate: input.dueDate };
-    }
-    case 'resolve': {
-      const note = clean('note', input.note);
-      await update({ resolvedAt: now, outcome: input.outcome, outcomeNote: note, nextStepAt: null }, true);
-      await tx
-        .update(items)
-        .set({ status: 'resolved', resolvedAt: now, resolutionNote: note, resolvedByTokenId: principal.tokenId })
-        .where(and(eq(items.id, current.itemId), eq(items.status, 'open')));
-      await event({ outcome: input.outcome }, true);
-      await recordAudit(tx, {
-        organisationId: current.organisationId,
-        actor: actorOf(principal),
-        entityType: 'item',
-        entityId: current.itemId,
-        action: 'resolved',
-        changes: { status: { from: 'open', to: 'resolved' }, outcome: input.outcome, note: textRef(note), escalationId: current.id },
-        at: now,
-      });
-      return { outcome: input.outcome, note: textRef(note) };
-    }
-    case 'reassign': {
-      if (input.staffId === current.assigneeStaffId) {
-        throw conflict('The escalation is already assigned to that manager');
-      }
-      await assertManager(tx, principal.organisationId, input.staffId);
-      await moveTo(current.level, input.staffId, { reason: clean('reason', input.reason) });
-      return { assigneeStaffId: { from: current.assigneeStaffId, to: input.staffId }, reason: textRef(input.reason) };
-    }
-    case 'escalate': {
-      const toLevel = current.level + 1;
-      const next = current.chain.levels[toLevel];
-      if (!next) throw conflict('The escalation is already at the last level of its chain');
-      await moveTo(toLevel, next, { reason: clean('reason', input.reason) });
-      return {
-        level: { from: current.level + 1, to: toLevel + 1 },
-        assigneeStaffId: { from: current.assigneeStaffId, to: next },
-        reason: textRef(input.reason),
-      };
-    }
-    case 'snooze': {
-      const until = new Date(input.until);
-      if (until <= now) {
-        throw new AppError('validation_failed', 'until must be in the future', {
-          errors: [{ path: 'body.until', message: 'must be in the future' }],
-        });
-      }
-      await update({ snoozedUntil: until }, false);
-      await event({ until: until.toISOString(), reason: clean('reason', input.reason) }, false);
-      return { snoozedUntil: { from: current.snoozedUntil?.toISOString() ?? null, to: until.toISOString() } };
-    }
-    case 'comment': {
-      await event({ text: clean('text', input.text) }, false);
-      return { comment: textRef(input.text) };
-    }
+async function reassign(context: ActionContext, body: ActionBodies['reassign']) {
+  const { tx, principal, current } = context;
+  if (body.staffId === current.assigneeStaffId) throw conflict('The escalation is already assigned to that manager');
+  await assertManager(tx, principal.organisationId, body.staffId);
+  await moveTo(context, current.level, body.staffId, { reason: context.clean('reason', body.reason) });
+  return { assigneeStaffId: { from: current.assigneeStaffId, to: body.staffId }, reason: textRef(body.reason) };
+}
+
+/** Engages the next level now, without waiting for the deadline. */
+async function escalateNow(context: ActionContext, body: ActionBodies['escalate']) {
+  const { current } = context;
+  const toLevel = current.level + 1;
+  const next = current.chain.levels[toLevel];
+  if (!next) throw conflict('The escalation is already at the last level of its chain');
+  await moveTo(context, toLevel, next, { reason: context.clean('reason', body.reason) });
+  return {
+    level: { from: current.level + 1, to: toLevel + 1 },
+    assigneeStaffId: { from: current.assigneeStaffId, to: next },
+    reason: textRef(body.reason),
+  };
+}
+
+/** Pauses reminders until a time; the deadline still stands. */
+async function snooze(context: ActionContext, body: ActionBodies['snooze']) {
+  const { current, now } = context;
+  const until = new Date(body.until);
+  if (until <= now) {
+    throw new AppError('validation_failed', 'until must be in the future', {
+      errors: [{ path: 'body.until', message: 'must be in the future' }],
+    });
   }
+  await updateRow(context, { snoozedUntil: until }, false);
+  await recordEvent(context, { until: until.toISOString(), reason: context.clean('reason', body.reason) }, false);
+  return { snoozedUntil: { from: current.snoozedUntil?.toISOString() ?? null, to: until.toISOString() } };
+}
 
-  /** Reassign and escalate: open again at the new assignee, with a fresh deadline and timer. */
-  async function moveTo(level: number, staffId: string, details: Record<string, unknown>) {
-    const dueAt = addSeconds(now, current.chain.ackWithinSeconds);
-    await update(
+async function comment(context: ActionContext, body: ActionBodies['comment']) {
+  await recordEvent(context, { text: context.clean('text', body.text) }, false);
+  return { comment: textRef(body.text) };
+}
+
+/**
+ * The row takes `set` and the action's state; an action that replaces the pending timer (by a
+ * new one or by none) moves the row to the next step, so the old timer finds itself stale.
+ */
+async function updateRow({ tx, current, to }: ActionContext, set: Partial<EscalationRow>, replacesTimer: boolean) {
+  await tx
+    .update(escalations)
+    .set({ ...set, state: to, ...(replacesTimer ? { step: sql`${escalations.step} + 1` } : {}) })
+    .where(eq(escalations.id, current.id));
+}
+
+/** The action's history event, at the next step when it replaces the timer. */
+function eventOf(
+  { principal, action, current, now }: ActionContext,
+  details: Record<string, unknown>,
+  replacesTimer: boolean,
+  level = current.level,
+  assignee = current.assigneeStaffId,
+): NewEscalationEvent {
+  return {
+    escalationId: current.id,
+    type: EVENT_OF[action],
+    step: replacesTimer ? current.step + 1 : null,
+    level,
+    assigneeStaffId: assignee,
+    actorStaffId: principal.staffId,
+    actorTokenId: principal.tokenId,
+    details,
+    at: now,
+  };
+}
+
+const recordEvent = (context: ActionContext, details: Record<string, unknown>, replacesTimer: boolean) =>
+  recordEvents(context.tx, [eventOf(context, details, replacesTimer)]);
+
+/** Reassign and escalate: open again at the new assignee, with a fresh deadline and timer. */
+async function moveTo(context: ActionContext, level: number, staffId: string, details: Record<string, unknown>) {
+  const { tx, current, now } = context;
+  const step = current.step + 1;
+  const dueAt = addSeconds(now, current.chain.ackWithinSeconds);
+  const set = { level, assigneeStaffId: staffId, dueAt, nextStepAt: dueAt, repeatsSent: 0, acknowledgedAt: null, snoozedUntil: null };
+  await updateRow(context, set, true);
+  const notice = notificationsInsert(
+    [
       {
+        organisationId: current.organisationId,
+        escalationId: current.id,
+        recipientStaffId: staffId,
+        type: 'assigned',
+        step,
         level,
-        assigneeStaffId: staffId,
         dueAt,
-        nextStepAt: dueAt,
-        repeatsSent: 0,
-        acknowledgedAt: null,
-        snoozedUntil: null,
+        createdAt: now,
       },
-      true,
-    );
-    const notice = notificationsInsert(
-      [
-        {
-          organisationId: current.organisationId,
-          escalationId: current.id,
-          recipientStaffId: staffId,
-          type: 'assigned',
-          step: nextStep,
-          level,
-          dueAt,
-          createdAt: now,
-        },
-      ],
-      webhook,
-    );
-    // What the move writes after the update goes in one statement, as a timer's climb does.
-    await insertTogether(tx, [
-      assigneesInsert([{ escalationId: current.id, staffId }]),
-      eventsInsert([eventOf({ ...details, fromLevel: current.level + 1, fromStaffId: current.assigneeStaffId }, true, level, staffId)]),
-      ...notice.inserts,
-      outboxInsert([timerJob(current.id, nextStep, dueAt), ...notice.webhooks]),
-    ]);
-  }
+    ],
+    context.webhook,
+  );
+  const moved = { ...details, fromLevel: current.level + 1, fromStaffId: current.assigneeStaffId };
+  // What the move writes after the update goes in one statement, as a timer's climb does.
+  await insertTogether(tx, [
+    assigneesInsert([{ escalationId: current.id, staffId }]),
+    eventsInsert([eventOf(context, moved, true, level, staffId)]),
+    ...notice.inserts,
+    outboxInsert([timerJob(current.id, step, dueAt), ...notice.webhooks]),
+  ]);
 }
 
 async function assertManager(tx: Transaction, organisationId: string, staffId: string) {

@@ -1,18 +1,13 @@
 import { and, asc, desc, eq, gt, inArray, lt, ne, notExists, or, sql } from 'drizzle-orm';
-import { assertWardReadable, isWardStaff, type TenantPrincipal } from '../auth/principal.js';
+import { assertWardReadable, type TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
-import { escalationActions, escalationEvents, escalations, items, organisations, staff, wards } from '../db/schema.js';
+import { escalationActions, escalationEvents, escalations, items, staff, wards } from '../db/schema.js';
 import { DEFAULT_MIN_BAND, upcomingStep, type EscalationState, type UpcomingStep } from '../domain/escalation.js';
 import { RISK_BANDS, bandRank, type RiskBand } from '../domain/risk.js';
-import { conflict, notFound } from '../http/errors.js';
+import { notFound } from '../http/errors.js';
 import { decodeCursor, paginate } from '../http/pagination.js';
 import { canReadEscalation } from './access.js';
-import { startEscalations, type Relay } from './engine.js';
 import { loadPolicy } from './policy.js';
-import { actorOf, auditInsert } from '../audit/record.js';
-import { insertTogether } from '../db/together.js';
-import { isUniqueViolation } from '../db/errors.js';
-import { screenFreeText } from '../items/screening.js';
 
 export interface InboxFilter {
   state?: EscalationState | undefined;
@@ -180,54 +175,6 @@ export async function getEscalation(db: Database, principal: TenantPrincipal, es
     })),
     createdAt: row.createdAt.toISOString(),
   };
-}
-
-/** Ward staff escalate an open problem or risk by hand. */
-export async function escalateItemManually(
-  deps: { db: Database; relay: Relay },
-  principal: TenantPrincipal,
-  itemId: string,
-  reason: string,
-) {
-  const escalationId = await deps.db.transaction(async (tx) => {
-    const [item] = await tx
-      .select()
-      .from(items)
-      .where(and(eq(items.id, itemId), eq(items.organisationId, principal.organisationId)))
-      .for('update');
-    if (!item || !isWardStaff(principal, item.wardId)) throw notFound('Item');
-    if (item.kind === 'good_practice') throw conflict('Good practice is shared, never escalated');
-    if (item.status !== 'open') throw conflict('Only an open item can be escalated');
-    const policy = await loadPolicy(tx, item.wardId);
-    if (!policy) {
-      throw conflict('The ward has no escalation policy yet; an organisation administrator must set one', {
-        wardId: item.wardId,
-      });
-    }
-    const [organisation] = await tx
-      .select({ webhook: sql<boolean>`${organisations.webhookUrl} is not null`, identifierPolicy: organisations.identifierPolicy })
-      .from(organisations)
-      .where(eq(organisations.id, item.organisationId));
-    const screen = screenFreeText([{ path: 'reason', text: reason }], organisation?.identifierPolicy ?? 'reject');
-    const started = startEscalations([item], {
-      policy,
-      trigger: 'manual',
-      reason: screen.redactedText('reason', reason),
-      actorStaffId: principal.staffId,
-      actorTokenId: principal.tokenId,
-      actor: actorOf(principal),
-      webhook: organisation?.webhook ?? false,
-    });
-    try {
-      await insertTogether(tx, [...started.inserts, auditInsert(started.audit)]);
-    } catch (error) {
-      if (isUniqueViolation(error)) throw conflict('The item already has an open escalation');
-      throw error;
-    }
-    return started.planned[0]!.id;
-  });
-  deps.relay.nudge();
-  return escalationId;
 }
 
 /** Items that qualify for escalation but have never had one (typically: the ward has no policy). */

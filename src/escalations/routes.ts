@@ -3,32 +3,24 @@ import { z } from 'zod';
 import { tenantOf } from '../auth/plugin.js';
 import { MANAGERS, ORG_ADMIN, TENANT_ROLES, WARD_STAFF } from '../auth/roles.js';
 import type { ServiceDeps } from '../deps.js';
-import { ESCALATION_ACTIONS, ESCALATION_STATES, OUTCOMES, STANCES, type EscalationAction } from '../domain/escalation.js';
+import { ESCALATION_ACTIONS, ESCALATION_STATES, type EscalationAction } from '../domain/escalation.js';
 import { RISK_BANDS } from '../domain/risk.js';
 import { pageOf, pageQuery } from '../http/pagination.js';
-import { commonErrors, freeText, idParams, isoDate, problemSchema, timestamp } from '../http/schemas.js';
+import { commonErrors, idParams, problemSchema } from '../http/schemas.js';
 import { presentItems } from '../items/present.js';
 import { itemSchema } from '../items/schemas.js';
 import { actOnEscalation } from './actions.js';
 import { getPolicy, putPolicy } from './policy.js';
-import { escalateItemManually, getEscalation, inbox, unroutedItems } from './queries.js';
-import { escalationSchema, inboxEntrySchema, policyInputSchema, policySchema } from './schemas.js';
-
-const text = freeText(2000);
-
-/** The body each manager action takes. */
-const ACTION_BODIES = {
-  acknowledge: z.strictObject({}).optional(),
-  position: z.strictObject({ stance: z.enum(STANCES), rationale: text }),
-  actions: z.strictObject({ description: text, dueDate: isoDate }),
-  resolve: z
-    .strictObject({ outcome: z.enum(OUTCOMES), note: text })
-    .meta({ examples: [{ outcome: 'fixed', note: 'Replacement ordered and fitted' }] }),
-  reassign: z.strictObject({ staffId: z.uuid(), reason: text }),
-  escalate: z.strictObject({ reason: text }),
-  snooze: z.strictObject({ until: timestamp, reason: text }),
-  comment: z.strictObject({ text }),
-} satisfies Record<EscalationAction, z.ZodType>;
+import { escalateItemManually } from './engine.js';
+import { getEscalation, inbox, unroutedItems } from './queries.js';
+import {
+  ACTION_BODIES,
+  escalationSchema,
+  escalationText,
+  inboxEntrySchema,
+  policyInputSchema,
+  policySchema,
+} from './schemas.js';
 
 const ACTION_SUMMARIES: Record<EscalationAction, string> = {
   acknowledge: 'Acknowledge: stops the chain climbing',
@@ -43,9 +35,8 @@ const ACTION_SUMMARIES: Record<EscalationAction, string> = {
 
 const ESCALATION_READERS = ['org_admin', 'governance', 'middle_manager', 'senior_manager', 'ward_device', 'clinician'] as const;
 
-export const escalationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
-  const { db } = deps;
-
+/** A ward's escalation policy, and the items it leaves without an escalation. */
+const policyRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { db }) => {
   app.put(
     '/v1/wards/:id/escalation-policy',
     {
@@ -104,6 +95,12 @@ export const escalationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, 
       return { ...result, items: await presentItems(db, result.items) };
     },
   );
+};
+
+/** Escalations: started by hand, listed in the manager's inbox, read, and acted on. */
+export const escalationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
+  const { db } = deps;
+  await app.register(policyRoutes, deps);
 
   app.post(
     '/v1/items/:id/escalate',
@@ -114,7 +111,7 @@ export const escalationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, 
         tags: ['escalation'],
         summary: "Escalate an open item to the ward's chain of managers",
         params: idParams,
-        body: z.strictObject({ reason: text }),
+        body: z.strictObject({ reason: escalationText }),
         response: { 201: escalationSchema, 409: problemSchema, 422: problemSchema, ...commonErrors },
       },
     },
@@ -161,6 +158,11 @@ export const escalationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, 
     async (request) => getEscalation(db, tenantOf(request), request.params.id),
   );
 
+  await app.register(actionRoutes, deps);
+};
+
+/** One route per manager action, each with its own body. */
+const actionRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
   for (const action of ESCALATION_ACTIONS) {
     app.post(
       `/v1/escalations/:id/${action}`,
@@ -178,9 +180,8 @@ export const escalationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, 
       },
       async (request) => {
         const principal = tenantOf(request);
-        const body = (request.body ?? {}) as Record<string, unknown>;
-        await actOnEscalation(deps, principal, request.params.id, { action, ...body } as never);
-        return getEscalation(db, principal, request.params.id);
+        await actOnEscalation(deps, principal, request.params.id, action, request.body);
+        return getEscalation(deps.db, principal, request.params.id);
       },
     );
   }

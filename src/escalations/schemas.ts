@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ESCALATION_STATES, OUTCOMES, STANCES } from '../domain/escalation.js';
+import { ESCALATION_STATES, OUTCOMES, STANCES, type EscalationAction } from '../domain/escalation.js';
 import { RISK_BANDS } from '../domain/risk.js';
 import { ITEM_CATEGORIES, ITEM_KINDS } from '../domain/taxonomy.js';
-import { isoDate, timestamp } from '../http/schemas.js';
+import { freeText, isoDate, timestamp } from '../http/schemas.js';
 
 const seconds = z.number().int().min(1).max(30 * 24 * 3_600);
 
@@ -116,3 +116,24 @@ export const escalationSchema = z
     createdAt: timestamp,
   })
   .meta({ id: 'Escalation' });
+
+/** Free text of a manager's answer, or of a reason to escalate. */
+export const escalationText = freeText(2000);
+const text = escalationText;
+
+/** The body each manager action takes. */
+export const ACTION_BODIES = {
+  acknowledge: z.strictObject({}).optional(),
+  position: z.strictObject({ stance: z.enum(STANCES), rationale: text }),
+  actions: z.strictObject({ description: text, dueDate: isoDate }),
+  resolve: z
+    .strictObject({ outcome: z.enum(OUTCOMES), note: text })
+    .meta({ examples: [{ outcome: 'fixed', note: 'Replacement ordered and fitted' }] }),
+  reassign: z.strictObject({ staffId: z.uuid(), reason: text }),
+  escalate: z.strictObject({ reason: text }),
+  snooze: z.strictObject({ until: timestamp, reason: text }),
+  comment: z.strictObject({ text }),
+} satisfies Record<EscalationAction, z.ZodType>;
+
+/** The parsed body of each action (acknowledge's is optional and carries nothing). */
+export type ActionBodies = { [A in EscalationAction]: z.output<(typeof ACTION_BODIES)[A]> };

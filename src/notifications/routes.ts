@@ -1,12 +1,10 @@
-import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { tenantOf } from '../auth/plugin.js';
 import { MANAGERS } from '../auth/roles.js';
-import { notifications } from '../db/schema.js';
 import type { ServiceDeps } from '../deps.js';
 import { commonErrors, idParams, timestamp } from '../http/schemas.js';
-import { notFound } from '../http/errors.js';
+import { listNotifications, markNotificationRead } from './service.js';
 
 const notificationSchema = z
   .object({
@@ -17,15 +15,6 @@ const notificationSchema = z
     readAt: timestamp.nullable(),
   })
   .meta({ id: 'Notification' });
-
-type NotificationRow = typeof notifications.$inferSelect;
-const present = (n: NotificationRow) => ({
-  id: n.id,
-  type: n.type,
-  escalationId: n.escalationId,
-  createdAt: n.createdAt.toISOString(),
-  readAt: n.readAt?.toISOString() ?? null,
-});
 
 /** The manager's notifications: one per assignment and per reminder. */
 export const notificationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { db }) => {
@@ -41,22 +30,7 @@ export const notificationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app
         response: { 200: z.object({ data: z.array(notificationSchema) }), ...commonErrors },
       },
     },
-    async (request) => {
-      const principal = tenantOf(request);
-      const rows = await db
-        .select()
-        .from(notifications)
-        .where(
-          and(
-            eq(notifications.recipientStaffId, principal.staffId!),
-            eq(notifications.organisationId, principal.organisationId),
-            request.query.unread === 'true' ? isNull(notifications.readAt) : undefined,
-          ),
-        )
-        .orderBy(desc(notifications.createdAt))
-        .limit(200);
-      return { data: rows.map(present) };
-    },
+    async (request) => listNotifications(db, tenantOf(request), { unread: request.query.unread === 'true' }),
   );
 
   app.post(
@@ -71,13 +45,6 @@ export const notificationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app
         response: { 200: notificationSchema, ...commonErrors },
       },
     },
-    async (request) => {
-      const principal = tenantOf(request);
-      const where = and(eq(notifications.id, request.params.id), eq(notifications.recipientStaffId, principal.staffId!));
-      await db.update(notifications).set({ readAt: new Date() }).where(and(where, isNull(notifications.readAt)));
-      const [row] = await db.select().from(notifications).where(where);
-      if (!row) throw notFound('Notification');
-      return present(row);
-    },
+    async (request) => markNotificationRead(db, tenantOf(request), request.params.id),
   );
 };

@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { desc, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { apiTokens, organisations, staff, webhookDeliveries } from '../db/schema.js';
-import { webhookUrlProblem, type WebhookUrlPolicy } from '../webhooks/url.js';
+import { apiTokens, organisations, staff } from '../db/schema.js';
 import { DEFAULT_BAND_THRESHOLDS, validateBandThresholds, type BandThresholds } from '../domain/risk.js';
 import type { IdentifierPolicy } from '../domain/taxonomy.js';
 import { generateToken, hashToken } from '../auth/tokens.js';
@@ -119,61 +117,4 @@ export async function updateSettings(db: Database, principal: TenantPrincipal, p
     });
     return row!;
   });
-}
-
-/** Sets the webhook for escalation events; a new signing secret is returned once. */
-export async function setWebhook(db: Database, principal: TenantPrincipal, url: string, policy: WebhookUrlPolicy) {
-  const organisationId = principal.organisationId;
-  const problem = webhookUrlProblem(url, policy);
-  if (problem) {
-    throw new AppError('validation_failed', `url ${problem}`, { errors: [{ path: 'body.url', message: problem }] });
-  }
-  const secret = `whsec_${randomBytes(32).toString('base64url')}`;
-  await db.transaction(async (tx) => {
-    await tx.update(organisations).set({ webhookUrl: url, webhookSecret: secret }).where(eq(organisations.id, organisationId));
-    await recordAudit(tx, {
-      organisationId,
-      actor: actorOf(principal),
-      entityType: 'organisation',
-      entityId: organisationId,
-      action: 'webhook_set',
-      changes: { webhookUrl: url },
-    });
-  });
-  return { url, secret };
-}
-
-export async function removeWebhook(db: Database, principal: TenantPrincipal) {
-  const organisationId = principal.organisationId;
-  await db.transaction(async (tx) => {
-    await tx.update(organisations).set({ webhookUrl: null, webhookSecret: null }).where(eq(organisations.id, organisationId));
-    await recordAudit(tx, {
-      organisationId,
-      actor: actorOf(principal),
-      entityType: 'organisation',
-      entityId: organisationId,
-      action: 'webhook_removed',
-      changes: {},
-    });
-  });
-}
-
-export async function listWebhookDeliveries(db: Database, organisationId: string) {
-  const rows = await db
-    .select()
-    .from(webhookDeliveries)
-    .where(eq(webhookDeliveries.organisationId, organisationId))
-    .orderBy(desc(webhookDeliveries.id))
-    .limit(200);
-  return rows.map((r) => ({
-    id: r.id,
-    notificationId: r.notificationId,
-    attempt: r.attempt,
-    url: r.url,
-    statusCode: r.statusCode,
-    error: r.error,
-    succeeded: r.succeeded,
-    durationMs: r.durationMs,
-    createdAt: r.createdAt.toISOString(),
-  }));
 }

@@ -1,10 +1,8 @@
-import { DelayedError, Worker, type ConnectionOptions, type Processor } from 'bullmq';
+import { Worker, type ConnectionOptions, type Job, type Processor } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Relay } from '../deps.js';
-import { runEscalationStep } from '../escalations/engine.js';
-import { adoptSingleDelivery, drainWebhooks, scheduleDeliveries } from '../webhooks/queue.js';
 import { redisOptions, type JobPayloads, type QueueName, type QueueSet } from './queues.js';
 
 export class RedisEvictionError extends Error {
@@ -32,34 +30,14 @@ export interface WorkerDeps {
   logger: Logger;
 }
 
-/** The processor of each queue; exported so tests can run a handler directly. */
-export function processors(deps: WorkerDeps): { [Q in QueueName]: Processor<JobPayloads[Q]> } {
-  return {
-    'escalation-steps': async (job, token) => {
-      const outcome = await runEscalationStep({ db: deps.db, relay: deps.relay }, job.data);
-      if (typeof outcome === 'string') return outcome;
-      // Run before its time: back to the delayed set for the time that is left (BullMQ's way
-      // for a job to reschedule itself; it counts as no attempt).
-      await job.moveToDelayed(outcome.dueAt.getTime(), token);
-      throw new DelayedError();
-    },
-    webhooks: async (job, token) => {
-      if ('notificationId' in job.data) return adoptSingleDelivery(deps.db, deps.queues, job.data.notificationId);
-      const result = await drainWebhooks(deps.db, job.data.organisationId, {
-        timeoutMs: deps.config.webhookTimeoutMs,
-        retryDelayMs: deps.config.webhookRetryDelayMs,
-        allowHttpLoopback: deps.config.webhookAllowHttpLoopback,
-      });
-      if (result.nextRunAt) {
-        // The same job runs again then (its backoff, or the next queued event's time); meanwhile
-        // new events of the organisation find it and wait with it.
-        await job.moveToDelayed(result.nextRunAt.getTime(), token);
-        throw new DelayedError();
-      }
-      return result;
-    },
-  };
+/** What a queue's jobs do, given by the feature that owns the queue. */
+export interface QueueHandler<Q extends QueueName> {
+  process: Processor<JobPayloads[Q]>;
+  /** After a job has completed (and been removed when its options say so). Never throws. */
+  completed?: (job: Job<JobPayloads[Q]>) => void;
 }
+
+export type QueueHandlers = { [Q in QueueName]: QueueHandler<Q> };
 
 /**
  * Waits for Redis (capture goes on meanwhile; the outbox keeps the work), then checks its
@@ -79,13 +57,13 @@ export async function waitForQueueRedis(deps: Pick<WorkerDeps, 'queues' | 'logge
   }
 }
 
-/** Starts one worker per queue. Close them before the queues and the database. */
-export async function startWorkers(deps: WorkerDeps) {
+/** Starts one worker per queue, running its handler. Close them before the queues and the database. */
+export async function runWorkers(deps: Pick<WorkerDeps, 'config' | 'queues' | 'logger'>, handlers: QueueHandlers) {
   await assertNoEviction(deps.queues);
   const connection = redisOptions(deps.config.redisUrl, 'worker') as ConnectionOptions;
-  const handlers = processors(deps);
   const workers = (Object.keys(handlers) as QueueName[]).map((name) => {
-    const worker = new Worker(name, handlers[name] as Processor, {
+    const handler = handlers[name] as QueueHandler<QueueName>;
+    const worker = new Worker(name, handler.process as Processor, {
       connection,
       prefix: deps.queues.prefix,
       concurrency: deps.config.workerConcurrency,
@@ -98,17 +76,8 @@ export async function startWorkers(deps: WorkerDeps) {
       deps.logger.warn({ queue: name, jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'),
     );
     worker.on('error', (error) => deps.logger.warn({ queue: name, err: error }, 'worker error'));
-    if (name === 'webhooks') {
-      // An event queued while the organisation's job was finishing found the job still there and
-      // added nothing; now that the job is gone, add it again if anything is queued.
-      worker.on('completed', (job) => {
-        const data = job.data as JobPayloads['webhooks'];
-        if (!('organisationId' in data)) return;
-        scheduleDeliveries(deps.db, deps.queues, data.organisationId).catch((error: unknown) =>
-          deps.logger.warn({ err: error, organisationId: data.organisationId }, 'could not reschedule webhook deliveries; the reconciler will'),
-        );
-      });
-    }
+    const completed = handler.completed;
+    if (completed) worker.on('completed', (job) => completed(job));
     return worker;
   });
   await Promise.all(workers.map((w) => w.waitUntilReady()));

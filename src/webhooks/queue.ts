@@ -1,9 +1,12 @@
+import { DelayedError } from 'bullmq';
 import { eq, min, sql } from 'drizzle-orm';
 import type { Database, Executor } from '../db/client.js';
+import { rows } from '../db/sql.js';
 import { notifications, webhookDeliveries, webhookQueue } from '../db/schema.js';
 import { insertTogether, rowsInsert } from '../db/together.js';
 import type { OutboxMessage } from '../queue/outbox.js';
 import { jobIds, type QueueSet } from '../queue/queues.js';
+import type { QueueHandler, WorkerDeps } from '../queue/workers.js';
 import { sendNotificationEvent, type DeliveryOptions } from './deliver.js';
 
 /**
@@ -60,7 +63,7 @@ export interface DrainResult {
  * over) skips it, and a pass that dies mid-attempt leaves it due again once the lease ends.
  */
 async function claimNext(db: Database, organisationId: string, leaseMs: number) {
-  const claimed = (await db.execute(sql`
+  const [row] = await rows<{ id: string | number; notificationId: string; attempts: number }>(db, sql`
     update ${webhookQueue} set next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000})
     where id = (
       select id from ${webhookQueue}
@@ -69,10 +72,7 @@ async function claimNext(db: Database, organisationId: string, leaseMs: number) 
       limit 1
       for update skip locked
     )
-    returning id, notification_id as "notificationId", attempts`)) as unknown as {
-    rows: { id: string | number; notificationId: string; attempts: number }[];
-  };
-  const row = claimed.rows[0];
+    returning id, notification_id as "notificationId", attempts`);
   return row ? { ...row, id: Number(row.id) } : undefined;
 }
 
@@ -186,4 +186,37 @@ export async function reconcileWebhookJobs(db: Executor, queues: QueueSet): Prom
     report.restored++;
   }
   return report;
+}
+
+/**
+ * The webhooks queue's handler: a job drains its organisation's due events; a job of the previous
+ * shape (one notification id) joins its event to the organisation's queue.
+ */
+export function webhookDeliveryHandler(deps: Pick<WorkerDeps, 'config' | 'db' | 'queues' | 'logger'>): QueueHandler<'webhooks'> {
+  return {
+    process: async (job, token) => {
+      if ('notificationId' in job.data) return adoptSingleDelivery(deps.db, deps.queues, job.data.notificationId);
+      const result = await drainWebhooks(deps.db, job.data.organisationId, {
+        timeoutMs: deps.config.webhookTimeoutMs,
+        retryDelayMs: deps.config.webhookRetryDelayMs,
+        allowHttpLoopback: deps.config.webhookAllowHttpLoopback,
+      });
+      if (result.nextRunAt) {
+        // The same job runs again then (its backoff, or the next queued event's time); meanwhile
+        // new events of the organisation find it and wait with it.
+        await job.moveToDelayed(result.nextRunAt.getTime(), token);
+        throw new DelayedError();
+      }
+      return result;
+    },
+    // An event queued while the organisation's job was finishing found the job still there and
+    // added nothing; now that the job is gone, add it again if anything is queued.
+    completed: (job) => {
+      if (!('organisationId' in job.data)) return;
+      const { organisationId } = job.data;
+      scheduleDeliveries(deps.db, deps.queues, organisationId).catch((error: unknown) =>
+        deps.logger.warn({ err: error, organisationId }, 'could not reschedule webhook deliveries; the reconciler will'),
+      );
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runEscalationStep } from '../../src/escalations/engine.js';
+import { runEscalationStep } from '../../src/escalations/timer.js';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
 import { eventsOf, notificationsOf, putPolicy, raiseHighRiskItem, sleep, waitFor } from '../helpers/escalation.js';

@@ -12,7 +12,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escalations, wards } from '../../src/db/schema.js';
 import { DEMO_TOKENS, seedDemo } from '../../src/demo/seed.js';
-import { runEscalationStep } from '../../src/escalations/engine.js';
+import { runEscalationStep } from '../../src/escalations/timer.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 
 const run = promisify(execFile);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { jobIds } from '../../src/queue/queues.js';
-import { reconcileTimers } from '../../src/queue/reconciler.js';
+import { reconcileTimers } from '../../src/escalations/timer.js';
 import { putPolicy, raiseHighRiskItem, waitFor } from '../helpers/escalation.js';
 import {
   chainRecords,

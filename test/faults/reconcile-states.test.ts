@@ -9,8 +9,8 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { escalations } from '../../src/db/schema.js';
 import { jobIds, redisOptions } from '../../src/queue/queues.js';
-import { reconcileTimers, reconcileTimersOnce } from '../../src/queue/reconciler.js';
-import { processors } from '../../src/queue/workers.js';
+import { reconcileTimers, reconcileTimersOnce } from '../../src/escalations/timer.js';
+import { processors } from '../../src/jobs.js';
 import { raiseHighRiskItem, waitFor } from '../helpers/escalation.js';
 import { useFaultSetup } from './service-harness.js';
 
@@ -86,7 +86,7 @@ describe('timer jobs that ended without applying their step', () => {
     await job.updateData({ escalationId: id, step: 2 });
     await job.promote();
     const handlers = processors({ config: ctx.config, db: ctx.database.db, queues: ctx.queues, relay: ctx.relay, logger: silent });
-    const worker = new Worker('escalation-steps', handlers['escalation-steps'], {
+    const worker = new Worker('escalation-steps', handlers['escalation-steps'].process, {
       connection: redisOptions(redis.url, 'worker') as ConnectionOptions,
       prefix: ctx.queues.prefix,
     });

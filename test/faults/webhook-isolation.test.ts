@@ -10,7 +10,7 @@ import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookDeliveries } from '../../src/db/schema.js';
 import { insertTogether } from '../../src/db/together.js';
-import { notificationsInsert } from '../../src/escalations/engine.js';
+import { notificationsInsert } from '../../src/notifications/service.js';
 import { reconcileWebhookJobs } from '../../src/webhooks/queue.js';
 import { outboxInsert } from '../../src/queue/outbox.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';

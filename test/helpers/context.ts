@@ -9,7 +9,7 @@ import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
 import { startOutboxRelay, type OutboxRelay } from '../../src/queue/outbox.js';
 import { createQueues, type QueueSet } from '../../src/queue/queues.js';
-import { startWorkers } from '../../src/queue/workers.js';
+import { startWorkers } from '../../src/jobs.js';
 import { contractViolation } from './contract.js';
 import { cloneTestDatabase } from './database-clone.js';
 

@@ -46,7 +46,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
-import { runEscalationStep } from '../../src/escalations/engine.js';
+import { runEscalationStep } from '../../src/escalations/timer.js';
 import type { TestContext } from '../helpers/context.js';
 import { putPolicy } from '../helpers/escalation.js';
 import { createOrganisation, post, type Organisation } from '../helpers/fixtures.js';

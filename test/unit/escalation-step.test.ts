@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { planStep, type StepRow } from '../../src/domain/escalation-step.js';
+
+const at = (iso: string) => new Date(iso);
+const due = at('2026-03-02T09:00:00Z');
+const now = at('2026-03-02T09:00:05Z');
+
+/** Step 1 of a three-level chain, due at 09:00, acknowledge within 1 h, 2 reminders every 4 h. */
+const row = (overrides: Partial<StepRow> = {}): StepRow => ({
+  id: 'e1',
+  state: 'open',
+  step: 1,
+  level: 0,
+  chain: { levels: ['m1', 'm2', 'm3'], ackWithinSeconds: 3_600, repeatEverySeconds: 4 * 3_600, maxRepeats: 2 },
+  assigneeStaffId: 'm1',
+  dueAt: due,
+  nextStepAt: due,
+  repeatsSent: 0,
+  snoozedUntil: null,
+  ...overrides,
+});
+
+describe('planning one step of the deadline timer', () => {
+  it('does nothing for a step the escalation is no longer at, or once it is not open', () => {
+    expect(planStep(row({ step: 2 }), 1, now)).toEqual({ kind: 'stale' });
+    expect(planStep(row({ state: 'acknowledged' }), 1, now)).toEqual({ kind: 'stale' });
+    expect(planStep(row({ nextStepAt: null }), 1, now)).toEqual({ kind: 'stale' });
+  });
+
+  it('waits for the step time when the job runs early', () => {
+    expect(planStep(row(), 1, at('2026-03-02T08:59:59Z'))).toEqual({ kind: 'not_due', dueAt: due });
+  });
+
+  it('climbs to the next manager with a fresh deadline, a notification, an event and an audit entry', () => {
+    const plan = planStep(row(), 1, now);
+    const nextDue = at('2026-03-02T10:00:05Z');
+    expect(plan).toMatchObject({
+      kind: 'change',
+      outcome: 'climbed',
+      step: 2,
+      set: { level: 1, assigneeStaffId: 'm2', dueAt: nextDue, nextStepAt: nextDue, repeatsSent: 0 },
+      timerAt: nextDue,
+      record: {
+        event: { type: 'climbed', level: 1, assigneeStaffId: 'm2', details: { fromLevel: 0, fromStaffId: 'm1' } },
+        notice: { recipientStaffId: 'm2', type: 'assigned', level: 1, dueAt: nextDue },
+        newAssignee: 'm2',
+        audit: { action: 'climbed', changes: { level: { from: 1, to: 2 } } },
+      },
+    });
+  });
+
+  it('reminds the last level a bounded number of times, then stops', () => {
+    const last = { level: 2, assigneeStaffId: 'm3' };
+    const first = planStep(row({ ...last }), 1, now);
+    expect(first).toMatchObject({
+      outcome: 'reminded',
+      set: { repeatsSent: 1, nextStepAt: at('2026-03-02T13:00:05Z') },
+      timerAt: at('2026-03-02T13:00:05Z'),
+      record: { notice: { recipientStaffId: 'm3', type: 'reminder', level: 2, dueAt: due }, newAssignee: null },
+    });
+    const final = planStep(row({ ...last, repeatsSent: 1 }), 1, now);
+    expect(final).toMatchObject({ outcome: 'reminded', set: { repeatsSent: 2, nextStepAt: null }, timerAt: null });
+    expect(planStep(row({ ...last, repeatsSent: 2 }), 1, now)).toMatchObject({
+      outcome: 'finished',
+      set: { nextStepAt: null },
+      timerAt: null,
+      record: null,
+    });
+  });
+
+  it('holds reminders back until a snooze ends, recording nothing meanwhile', () => {
+    const until = at('2026-03-02T12:00:00Z');
+    expect(planStep(row({ level: 2, assigneeStaffId: 'm3', snoozedUntil: until }), 1, now)).toEqual({
+      kind: 'change',
+      outcome: 'postponed',
+      step: 2,
+      set: { nextStepAt: until },
+      timerAt: until,
+      record: null,
+    });
+  });
+});
