@@ -4,7 +4,7 @@ import type { Executor } from '../db/client.js';
 import { items, positionChanges } from '../db/schema.js';
 import { alignmentOf, isAgreement } from '../domain/alignment.js';
 import type { Stance } from '../domain/escalation.js';
-import type { ItemRow } from '../items/present.js';
+import type { ItemRow } from '../db/rows.js';
 
 export type PositionChange =
   | { side: 'clinical'; needsChange: boolean; rationale: string | null }

@@ -10,7 +10,7 @@ import { commonErrors, freeText, idParams, isoDate, problemSchema } from '../htt
 import { presentItems } from './present.js';
 import { itemSchema } from './schemas.js';
 import { getItem, listItems, persistentItems, resolveItemAtWard, setClinicalPosition, unlinkRecurrence } from './service.js';
-import { itemTimeline } from '../audit/service.js';
+import { itemTimeline } from './timeline.js';
 import { auditEventSchema } from '../audit/schemas.js';
 
 export const itemRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {

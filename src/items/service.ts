@@ -13,7 +13,7 @@ import type { RiskBand } from '../domain/risk.js';
 import type { ItemCategory, ItemStatus } from '../domain/taxonomy.js';
 import { conflict, notFound } from '../http/errors.js';
 import { decodeCursor, paginate } from '../http/pagination.js';
-import { screenFreeText } from './screening.js';
+import { screenFreeText } from '../screening/free-text.js';
 
 export async function getItem(db: Database, principal: TenantPrincipal, itemId: string) {
   const [row] = await db
