@@ -2,9 +2,10 @@ import { eq } from 'drizzle-orm';
 import { recordAudit, textRef, type AuditActor } from '../audit/record.js';
 import type { Executor } from '../db/client.js';
 import { items, positionChanges } from '../db/schema.js';
+import { rowsInsert } from '../db/together.js';
 import { alignmentOf, isAgreement } from '../domain/alignment.js';
 import type { Stance } from '../domain/escalation.js';
-import type { ItemRow } from '../items/present.js';
+import type { ItemRow } from '../db/rows.js';
 
 export type PositionChange =
   | { side: 'clinical'; needsChange: boolean; rationale: string | null }
@@ -64,4 +65,28 @@ export async function recordPosition(
     at,
   });
   return updated!;
+}
+
+/**
+ * The team's first positions on items being recorded (the items' alignment is already set from
+ * them): one position_changes row per item that has one, as an insert to send with the items
+ * (insertTogether), or null when none has.
+ */
+export function positionsInsert(recorded: ItemRow[], who: { staffId: string | null; tokenId: string | null }, at: Date) {
+  const positioned = recorded.filter((item) => item.needsChange !== null);
+  if (positioned.length === 0) return null;
+  return rowsInsert(
+    positionChanges,
+    positioned.map((item) => ({
+      organisationId: item.organisationId,
+      itemId: item.id,
+      side: 'clinical' as const,
+      needsChange: item.needsChange,
+      rationale: item.clinicalRationale,
+      alignmentAfter: item.alignment,
+      actorStaffId: who.staffId,
+      actorTokenId: who.tokenId,
+      createdAt: at,
+    })),
+  );
 }

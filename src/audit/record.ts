@@ -1,4 +1,3 @@
-import type { Principal } from '../auth/principal.js';
 import type { Executor } from '../db/client.js';
 import { auditEvents } from '../db/schema.js';
 import { rowsInsert } from '../db/together.js';
@@ -12,7 +11,15 @@ export interface AuditActor {
 
 export const SYSTEM_ACTOR: AuditActor = { type: 'system', id: null, role: 'system', requestId: null };
 
-export function actorOf(principal: Principal): AuditActor {
+/** Who acted, as the audit trail needs it (a principal of src/auth fits). */
+export interface Acting {
+  role: string;
+  tokenId: string;
+  staffId: string | null;
+  requestId?: string | undefined;
+}
+
+export function actorOf(principal: Acting): AuditActor {
   const requestId = principal.requestId ?? null;
   if (principal.role === 'platform_admin') return { type: 'platform_admin', id: principal.tokenId, role: 'platform_admin', requestId };
   if (principal.role === 'ward_device') return { type: 'ward_device', id: principal.tokenId, role: 'ward_device', requestId };

@@ -1,8 +1,6 @@
-import { and, asc, eq, gte, inArray, isNotNull, or } from 'drizzle-orm';
-import type { TenantPrincipal } from '../auth/principal.js';
+import { and, asc, eq, gte } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { auditEvents, escalations } from '../db/schema.js';
-import { getItem } from '../items/service.js';
+import { auditEvents } from '../db/schema.js';
 import { contentOf, eventHash, GENESIS_HASH } from './chain.js';
 import { sealAuditTrail } from './sealer.js';
 
@@ -63,30 +61,4 @@ export async function verifyAuditChain(db: Database, organisationId: string): Pr
       count++;
     }
   }
-}
-
-/** An item's events in order: the item itself, its escalations, positions and links. */
-export async function itemTimeline(db: Database, principal: TenantPrincipal, itemId: string) {
-  const item = await getItem(db, principal, itemId);
-  await sealAuditTrail(db, principal.organisationId, { wait: true });
-  const escalationIds = (
-    await db.select({ id: escalations.id }).from(escalations).where(eq(escalations.itemId, item.id))
-  ).map((e) => e.id);
-  const rows = await db
-    .select()
-    .from(auditEvents)
-    .where(
-      and(
-        eq(auditEvents.organisationId, principal.organisationId),
-        isNotNull(auditEvents.seq),
-        or(
-          and(eq(auditEvents.entityType, 'item'), eq(auditEvents.entityId, item.id)),
-          escalationIds.length
-            ? and(eq(auditEvents.entityType, 'escalation'), inArray(auditEvents.entityId, escalationIds))
-            : undefined,
-        ),
-      ),
-    )
-    .orderBy(asc(auditEvents.seq));
-  return rows.map(presentAuditEvent);
 }

@@ -4,7 +4,7 @@ import type { Database, Executor } from '../db/client.js';
 import { actorOf, recordAudit } from '../audit/record.js';
 import { apiTokens, staff, wards } from '../db/schema.js';
 import { notFound } from '../http/errors.js';
-import { refuseIdentifiers, textFields } from '../items/screening.js';
+import { refuseIdentifiers, textFields } from '../screening/free-text.js';
 import type { TenantPrincipal } from './principal.js';
 import { generateToken, hashToken } from './tokens.js';
 

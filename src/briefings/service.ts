@@ -2,26 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql, type SQLWrapper } from 'drizzle-orm';
 import { assertWardReadable, isWardStaff, wardScope, type TenantPrincipal } from '../auth/principal.js';
 import type { Database, Executor } from '../db/client.js';
-import { briefings, escalationPolicies, items, organisations, positionChanges, staff, wards } from '../db/schema.js';
+import { briefings, escalationPolicies, items, organisations, staff, wards } from '../db/schema.js';
 import { constraintOf } from '../db/errors.js';
 import { preparedPer } from '../db/prepared.js';
 import { outsideRequestTransaction } from '../db/request-transaction.js';
-import { riskBand, riskScore } from '../domain/risk.js';
-import { DEFAULT_MIN_BAND } from '../domain/escalation.js';
 import { conflict, notFound } from '../http/errors.js';
 import { decodeCursor, paginate } from '../http/pagination.js';
-import { presentItem, presentItems, presentRecordedItems, type ItemRow } from '../items/present.js';
-import { startedSummary } from '../escalations/summaries.js';
-import { isAutomaticCandidate, startEscalations } from '../escalations/engine.js';
+import { presentItem, presentItems, presentRecordedItems } from '../items/present.js';
+import { startedSummary } from '../items/escalation-summary.js';
 import type { ServiceDeps } from '../deps.js';
-import { actorOf, auditInsert, textRef, type AuditEntry } from '../audit/record.js';
-import { insertTogether, rowsInsert } from '../db/together.js';
+import { actorOf } from '../audit/record.js';
+import { insertTogether } from '../db/together.js';
 import { tuningOf } from '../deps.js';
 import { detectRecurrences, namedRecurrences } from '../recurrence/detect.js';
-import { screenFreeText, type ScreenedField } from '../items/screening.js';
+import { screenFreeText } from '../screening/free-text.js';
+import { freeTextFields, planBriefing, planInserts, repeatCandidates, type BriefingRow, type PlanContext, type Redacted } from './plan.js';
 import type { NewBriefing } from './schemas.js';
-
-type BriefingRow = typeof briefings.$inferSelect;
 
 type PresentedItem = ReturnType<typeof presentItem>;
 
@@ -45,18 +41,6 @@ export function presentBriefing(row: BriefingRow, presentedItems: PresentedItem[
     createdAt: row.createdAt.toISOString(),
     items: presentedItems,
   };
-}
-
-function freeTextFields(input: NewBriefing): ScreenedField[] {
-  const fields: ScreenedField[] = [];
-  if (input.notHeldReason) fields.push({ path: 'notHeldReason', text: input.notHeldReason });
-  if (input.facilitator) fields.push({ path: 'facilitator', text: input.facilitator });
-  input.items.forEach((item, i) => {
-    fields.push({ path: `items.${i}.description`, text: item.description });
-    if (item.actionTaken) fields.push({ path: `items.${i}.actionTaken`, text: item.actionTaken });
-    if (item.clinicalRationale) fields.push({ path: `items.${i}.clinicalRationale`, text: item.clinicalRationale });
-  });
-  return fields;
 }
 
 /**
@@ -101,160 +85,62 @@ export async function recordBriefing(
 ) {
   const { db } = deps;
   if (!isWardStaff(principal, input.wardId)) throw notFound('Ward');
-  const [context] = await wardContext(db).execute({
+  const [ward] = await wardContext(db).execute({
     wardId: input.wardId,
     organisationId: principal.organisationId,
     date: input.date,
     shift: input.shift,
   });
-  if (!context) throw notFound('Ward');
-  if (context.existingBriefingId) throw duplicateBriefing(input, context.existingBriefingId);
+  if (!ward) throw notFound('Ward');
+  if (ward.existingBriefingId) throw duplicateBriefing(input, ward.existingBriefingId);
 
-  const screen = screenFreeText(freeTextFields(input), context.identifierPolicy);
-  const briefing: BriefingRow = {
-    id: randomUUID(),
+  const screen = screenFreeText(freeTextFields(input), ward.identifierPolicy);
+  const context: PlanContext = {
+    briefingId: randomUUID(),
     organisationId: principal.organisationId,
-    wardId: input.wardId,
-    date: input.date,
-    shift: input.shift,
-    held: input.held,
-    notHeldReason: input.notHeldReason ? screen.redactedText('notHeldReason', input.notHeldReason) : null,
-    facilitator: input.facilitator ? screen.redactedText('facilitator', input.facilitator) : null,
-    attendanceNursing: input.attendance?.nursing ?? null,
-    attendanceMedical: input.attendance?.medical ?? null,
-    attendanceAllied: input.attendance?.allied ?? null,
-    attendanceManager: input.attendance?.manager ?? null,
-    attendanceOther: input.attendance?.other ?? null,
-    durationMinutes: input.durationMinutes ?? null,
-    recordedByTokenId: principal.tokenId,
-    createdAt: now,
+    tokenId: principal.tokenId,
+    staffId: principal.staffId,
+    actor: actorOf(principal),
+    bandThresholds: ward.bandThresholds,
+    policy: ward.policy,
+    webhook: ward.webhook,
+    now,
   };
+  const links = await recurrenceLinks(deps, input, context.briefingId, screen.redactedText);
+  const plan = planBriefing(input, context, screen.redactedText, links);
+  await writeBriefing(db, input, planInserts(plan, context));
+  deps.relay.nudge();
 
-  // Repeats: named by the ward, or else found by similarity to an open item of the ward.
+  const names = ward.firstLevelNames ?? {};
+  const escalationOf = new Map(
+    plan.escalations.planned.map((e) => [e.item.id, startedSummary(e.id, { id: e.assignee, name: names[e.assignee] ?? '' }, e.dueAt)]),
+  );
+  return {
+    ...presentBriefing(plan.briefing, await presentRecordedItems(db, plan.items, escalationOf)),
+    redactions: screen.redactions,
+    unroutedItemIds: plan.unroutedItemIds,
+  };
+}
+
+/** Repeats: named by the ward, or else found by similarity to an open item of the ward. */
+async function recurrenceLinks(deps: ServiceDeps, input: NewBriefing, briefingId: string, redacted: Redacted) {
   const links = await namedRecurrences(
-    db,
+    deps.db,
     input.wardId,
     input.items.flatMap((item, index) => (item.recurrenceOf ? [{ index, id: item.recurrenceOf }] : [])),
   );
   const detected = await detectRecurrences(
-    db,
-    { wardId: input.wardId, raisedOn: input.date, briefingId: briefing.id },
-    input.items.flatMap((item, index) =>
-      links.has(index) || item.kind === 'good_practice'
-        ? []
-        : [{ index, category: item.category, description: screen.redactedText(`items.${index}.description`, item.description) }],
-    ),
+    deps.db,
+    { wardId: input.wardId, raisedOn: input.date, briefingId },
+    repeatCandidates(input, links, redacted),
     tuningOf(deps).repeatSimilarity,
   );
   for (const [index, link] of detected) links.set(index, link);
+  return links;
+}
 
-  const itemRows = input.items.map((item, position): ItemRow => {
-    const graded = item.kind !== 'good_practice' && item.consequence && item.likelihood;
-    const score = graded ? riskScore(item.consequence!, item.likelihood!) : null;
-    const resolved = item.resolvedAtBriefing === true;
-    const link = links.get(position);
-    return {
-      id: randomUUID(),
-      organisationId: principal.organisationId,
-      wardId: input.wardId,
-      briefingId: briefing.id,
-      raisedOn: input.date,
-      position,
-      kind: item.kind,
-      category: item.category,
-      description: screen.redactedText(`items.${position}.description`, item.description),
-      consequence: item.consequence ?? null,
-      likelihood: item.likelihood ?? null,
-      riskScore: score,
-      riskBand: score === null ? null : riskBand(score, context.bandThresholds),
-      harm: item.harm ?? null,
-      // Good practice needs no follow-up, so it is closed as soon as it is recorded.
-      status: resolved || item.kind === 'good_practice' ? 'resolved' : 'open',
-      resolvedAtBriefing: resolved,
-      actionTaken: item.actionTaken ? screen.redactedText(`items.${position}.actionTaken`, item.actionTaken) : null,
-      needsChange: item.needsChange ?? null,
-      clinicalRationale: item.clinicalRationale
-        ? screen.redactedText(`items.${position}.clinicalRationale`, item.clinicalRationale)
-        : null,
-      clinicalPositionAt: item.needsChange === undefined ? null : now,
-      // The manager has not spoken yet, so agreement is pending.
-      managerialStance: null,
-      alignment: 'pending',
-      agreementReachedAt: null,
-      recurrenceOf: link?.recurrenceOf ?? null,
-      recurrenceSource: link?.source ?? null,
-      threadId: link?.threadId ?? null,
-      resolutionNote: null,
-      resolvedAt: resolved ? now : null,
-      resolvedByTokenId: resolved ? principal.tokenId : null,
-      createdAt: now,
-    };
-  });
-
-  const actor = actorOf(principal);
-  const audit: AuditEntry[] = [
-    {
-      organisationId: principal.organisationId,
-      actor,
-      entityType: 'briefing',
-      entityId: briefing.id,
-      action: 'recorded',
-      changes: { wardId: input.wardId, date: input.date, shift: input.shift, held: input.held, items: itemRows.length },
-      at: now,
-    },
-    ...itemRows.map(
-      (item): AuditEntry => ({
-        organisationId: principal.organisationId,
-        actor,
-        entityType: 'item',
-        entityId: item.id,
-        action: 'raised',
-        changes: {
-          briefingId: briefing.id,
-          kind: item.kind,
-          category: item.category,
-          description: textRef(item.description),
-          riskScore: item.riskScore,
-          riskBand: item.riskBand,
-          status: item.status,
-          needsChange: item.needsChange,
-          ...(item.recurrenceOf ? { recurrenceOf: item.recurrenceOf, recurrenceSource: item.recurrenceSource } : {}),
-        },
-        at: now,
-      }),
-    ),
-  ];
-  const inserts: SQLWrapper[] = [rowsInsert(briefings, [briefing])];
-  if (itemRows.length > 0) inserts.push(rowsInsert(items, itemRows));
-  const positioned = itemRows.filter((item) => item.needsChange !== null);
-  if (positioned.length > 0) {
-    inserts.push(
-      rowsInsert(
-        positionChanges,
-        positioned.map((item) => ({
-          organisationId: item.organisationId,
-          itemId: item.id,
-          side: 'clinical' as const,
-          needsChange: item.needsChange,
-          rationale: item.clinicalRationale,
-          alignmentAfter: item.alignment,
-          actorStaffId: principal.staffId,
-          actorTokenId: principal.tokenId,
-          createdAt: now,
-        })),
-      ),
-    );
-  }
-
-  // What the ward could not fix goes to the named manager, in this same statement.
-  const { policy } = context;
-  const minBand = policy?.minBandToEscalate ?? DEFAULT_MIN_BAND;
-  const candidates = itemRows.filter((item) => isAutomaticCandidate(item, minBand));
-  const started = policy
-    ? startEscalations(candidates, { policy, trigger: 'automatic', actorTokenId: principal.tokenId, actor, webhook: context.webhook, now })
-    : { planned: [], inserts: [], audit: [] };
-  inserts.push(...started.inserts, auditInsert([...audit, ...started.audit]));
-
+/** The plan's inserts as one statement; a briefing recorded meanwhile answers 409. */
+async function writeBriefing(db: Database, input: NewBriefing, inserts: SQLWrapper[]) {
   try {
     await insertTogether(db, inserts);
   } catch (error) {
@@ -266,17 +152,6 @@ export async function recordBriefing(
     );
     throw duplicateBriefing(input, existing?.id);
   }
-  deps.relay.nudge();
-
-  const names = context.firstLevelNames ?? {};
-  const escalationOf = new Map(
-    started.planned.map((e) => [e.item.id, startedSummary(e.id, { id: e.assignee, name: names[e.assignee] ?? '' }, e.dueAt)]),
-  );
-  return {
-    ...presentBriefing(briefing, await presentRecordedItems(db, itemRows, escalationOf)),
-    redactions: screen.redactions,
-    unroutedItemIds: policy ? [] : candidates.map((item) => item.id),
-  };
 }
 
 const duplicateBriefing = (input: NewBriefing, existingBriefingId: string | undefined) =>

@@ -9,7 +9,7 @@ import { insertTogether } from '../db/together.js';
 import type { Relay } from '../deps.js';
 import { addSeconds, nextState, type EscalationAction, type EscalationState } from '../domain/escalation.js';
 import { AppError, conflict, notFound } from '../http/errors.js';
-import { screenFreeText, type ScreenedField } from '../items/screening.js';
+import { screenFreeText, type ScreenedField } from '../screening/free-text.js';
 import { notificationsInsert } from '../notifications/service.js';
 import { outboxInsert } from '../queue/outbox.js';
 import { hasWebhook } from '../webhooks/settings.js';

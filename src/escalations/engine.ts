@@ -1,4 +1,4 @@
-import { screenFreeText } from '../items/screening.js';
+import { screenFreeText } from '../screening/free-text.js';
 import { randomUUID } from 'node:crypto';
 import { and, eq, type SQLWrapper } from 'drizzle-orm';
 import { actorOf, auditInsert, textRef, type AuditActor, type AuditEntry } from '../audit/record.js';

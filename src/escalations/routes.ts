@@ -6,12 +6,13 @@ import type { ServiceDeps } from '../deps.js';
 import { ESCALATION_ACTIONS, ESCALATION_STATES, type EscalationAction } from '../domain/escalation.js';
 import { RISK_BANDS } from '../domain/risk.js';
 import { pageOf, pageQuery } from '../http/pagination.js';
-import { commonErrors, idParams, problemSchema } from '../http/schemas.js';
+import { commonErrors, freeText, idParams, problemSchema } from '../http/schemas.js';
 import { presentItems } from '../items/present.js';
 import { itemSchema } from '../items/schemas.js';
 import { actOnEscalation } from './actions.js';
 import { getPolicy, putPolicy } from './policy.js';
 import { escalateItemManually } from './engine.js';
+import { resolveItemAtWard } from './ward-resolution.js';
 import { getEscalation, inbox, unroutedItems } from './queries.js';
 import {
   ACTION_BODIES,
@@ -100,6 +101,25 @@ const policyRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { db }) => 
 /** Escalations: started by hand, listed in the manager's inbox, read, and acted on. */
 export const escalationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
   const { db } = deps;
+  // The ward's own resolution ends the item's escalation, so it lives here; it is registered
+  // first to keep its place after the item routes in the route table and the OpenAPI document.
+  app.post(
+    '/v1/items/:id/resolve',
+    {
+      config: { access: WARD_STAFF },
+      schema: {
+        operationId: 'resolveItem',
+        tags: ['items'],
+        summary: 'The ward resolved the item itself',
+        params: idParams,
+        body: z.strictObject({ note: freeText(2000) }),
+        response: { 200: itemSchema, 409: problemSchema, 422: problemSchema, ...commonErrors },
+      },
+    },
+    async (request) =>
+      (await presentItems(db, [await resolveItemAtWard(deps, tenantOf(request), request.params.id, request.body.note)]))[0]!,
+  );
+
   await app.register(policyRoutes, deps);
 
   app.post(

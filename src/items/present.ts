@@ -1,10 +1,9 @@
 import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { itemPriorities, items, priorities } from '../db/schema.js';
+import type { ItemRow } from '../db/rows.js';
 import { daysBetween } from '../domain/persistence.js';
-import { escalationSummaries, type EscalationSummary } from '../escalations/summaries.js';
-
-export type ItemRow = typeof items.$inferSelect;
+import { escalationSummaries, type EscalationSummary } from './escalation-summary.js';
 
 export interface ThreadSummary {
   threadId: string;

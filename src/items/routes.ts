@@ -9,10 +9,14 @@ import { pageOf, pageQuery } from '../http/pagination.js';
 import { commonErrors, freeText, idParams, isoDate, problemSchema } from '../http/schemas.js';
 import { presentItems } from './present.js';
 import { itemSchema } from './schemas.js';
-import { getItem, listItems, persistentItems, resolveItemAtWard, setClinicalPosition, unlinkRecurrence } from './service.js';
-import { itemTimeline } from '../audit/service.js';
+import { getItem, listItems, persistentItems, setClinicalPosition, unlinkRecurrence } from './service.js';
+import { itemTimeline } from './timeline.js';
 import { auditEventSchema } from '../audit/schemas.js';
 
+/**
+ * Items: listed, read, positioned, unlinked, with their audit timeline. Resolving an item at the
+ * ward and escalating it end or start an escalation, so those two routes are in escalations/routes.ts.
+ */
 export const itemRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
   const { db } = deps;
   app.get(
@@ -119,20 +123,4 @@ export const itemRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) 
     async (request) => (await presentItems(db, [await getItem(db, tenantOf(request), request.params.id)]))[0]!,
   );
 
-  app.post(
-    '/v1/items/:id/resolve',
-    {
-      config: { access: WARD_STAFF },
-      schema: {
-        operationId: 'resolveItem',
-        tags: ['items'],
-        summary: 'The ward resolved the item itself',
-        params: idParams,
-        body: z.strictObject({ note: freeText(2000) }),
-        response: { 200: itemSchema, 409: problemSchema, 422: problemSchema, ...commonErrors },
-      },
-    },
-    async (request) =>
-      (await presentItems(db, [await resolveItemAtWard(deps, tenantOf(request), request.params.id, request.body.note)]))[0]!,
-  );
 };

@@ -1,19 +1,18 @@
-import { and, desc, eq, gte, inArray, lte, ne, or, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lte, or, lt, sql } from 'drizzle-orm';
 import { assertWardReadable, canReadWard, isWardStaff, wardScope, type TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
 import { escalationAssignees, escalations, items, organisations } from '../db/schema.js';
 import { rows as statementRows } from '../db/sql.js';
 import type { ServiceDeps } from '../deps.js';
-import { recordEvents } from '../escalations/engine.js';
 import { recordPosition } from '../alignment/positions.js';
 import { tuningOf } from '../deps.js';
 import { daysBetween, isPersistent, persistenceRank } from '../domain/persistence.js';
-import { actorOf, recordAudit, recordAudits, textRef, type AuditEntry } from '../audit/record.js';
+import { actorOf, recordAudit } from '../audit/record.js';
 import type { RiskBand } from '../domain/risk.js';
 import type { ItemCategory, ItemStatus } from '../domain/taxonomy.js';
 import { conflict, notFound } from '../http/errors.js';
 import { decodeCursor, paginate } from '../http/pagination.js';
-import { screenFreeText } from './screening.js';
+import { screenFreeText } from '../screening/free-text.js';
 
 export async function getItem(db: Database, principal: TenantPrincipal, itemId: string) {
   const [row] = await db
@@ -74,81 +73,6 @@ export async function listItems(db: Database, principal: TenantPrincipal, filter
     .orderBy(desc(items.raisedOn), desc(items.id))
     .limit(filter.limit + 1);
   return paginate(rows, filter.limit, (row) => ({ after: row.raisedOn, id: row.id }));
-}
-
-/**
- * The ward resolved the item itself. An open escalation of the item ends with it (outcome
- * `fixed`, recorded as done by the ward), so the manager's chain stops.
- */
-export async function resolveItemAtWard(deps: ServiceDeps, principal: TenantPrincipal, itemId: string, note: string) {
-  const { db } = deps;
-  const current = await getItem(db, principal, itemId);
-  if (!isWardStaff(principal, current.wardId)) throw notFound('Item');
-  const [organisation] = await db
-    .select({ identifierPolicy: organisations.identifierPolicy })
-    .from(organisations)
-    .where(eq(organisations.id, principal.organisationId));
-  const screen = screenFreeText([{ path: 'note', text: note }], organisation?.identifierPolicy ?? 'reject');
-  const cleanNote = screen.redactedText('note', note);
-  const row = await db.transaction(async (tx) => {
-    const now = new Date();
-    const [updated] = await tx
-      .update(items)
-      .set({ status: 'resolved', resolutionNote: cleanNote, resolvedAt: now, resolvedByTokenId: principal.tokenId })
-      .where(and(eq(items.id, itemId), eq(items.status, 'open')))
-      .returning();
-    if (!updated) throw conflict('The item is already resolved');
-    const audit: AuditEntry[] = [];
-    audit.push({
-      organisationId: updated.organisationId,
-      actor: actorOf(principal),
-      entityType: 'item',
-      entityId: updated.id,
-      action: 'resolved',
-      changes: { status: { from: 'open', to: 'resolved' }, note: textRef(cleanNote), by: 'ward' },
-      at: now,
-    });
-    const [open] = await tx
-      .update(escalations)
-      .set({
-        state: 'resolved',
-        resolvedAt: now,
-        outcome: 'fixed',
-        outcomeNote: cleanNote,
-        nextStepAt: null,
-        step: sql`${escalations.step} + 1`,
-      })
-      .where(and(eq(escalations.itemId, itemId), ne(escalations.state, 'resolved')))
-      .returning();
-    if (open) {
-      await recordEvents(tx, [
-        {
-          escalationId: open.id,
-          type: 'resolved',
-          step: open.step,
-          level: open.level,
-          assigneeStaffId: open.assigneeStaffId,
-          actorStaffId: principal.staffId,
-          actorTokenId: principal.tokenId,
-          details: { outcome: 'fixed', by: 'ward' },
-          at: now,
-        },
-      ]);
-      audit.push({
-        organisationId: open.organisationId,
-        actor: actorOf(principal),
-        entityType: 'escalation',
-        entityId: open.id,
-        action: 'resolved',
-        changes: { state: { from: 'open', to: 'resolved' }, outcome: 'fixed', by: 'ward' },
-        at: now,
-      });
-    }
-    await recordAudits(tx, audit);
-    return updated;
-  });
-  deps.relay.nudge();
-  return row;
 }
 
 /** Ward staff record or change the team's view: is change needed beyond the ward? */

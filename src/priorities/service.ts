@@ -6,7 +6,7 @@ import { isUniqueViolation } from '../db/errors.js';
 import { escalationAssignees, escalations, itemPriorities, priorities, staff, wards } from '../db/schema.js';
 import { AppError, conflict, notFound } from '../http/errors.js';
 import { getItem } from '../items/service.js';
-import { identifierPolicyOf, refuseIdentifiers, screenFreeText, textFields } from '../items/screening.js';
+import { identifierPolicyOf, refuseIdentifiers, screenFreeText, textFields } from '../screening/free-text.js';
 
 export type PriorityRow = typeof priorities.$inferSelect;
 

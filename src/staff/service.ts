@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { wardScope, type TenantPrincipal } from '../auth/principal.js';
 import type { Database, Executor } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { refuseIdentifiers, textFields } from '../items/screening.js';
+import { refuseIdentifiers, textFields } from '../screening/free-text.js';
 import { actorOf, recordAudit } from '../audit/record.js';
 import { staff, staffWards, wards } from '../db/schema.js';
 import type { StaffRole } from '../domain/taxonomy.js';

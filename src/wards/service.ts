@@ -5,7 +5,7 @@ import { actorOf, recordAudit } from '../audit/record.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { wards } from '../db/schema.js';
 import { conflict, notFound } from '../http/errors.js';
-import { refuseIdentifiers, textFields } from '../items/screening.js';
+import { refuseIdentifiers, textFields } from '../screening/free-text.js';
 
 export type WardRow = typeof wards.$inferSelect;
 
