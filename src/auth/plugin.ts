@@ -139,4 +139,7 @@ export const authPlugin = fp(async (app: FastifyInstance, options: { db: Databas
     }
     request.principal = { ...principal, requestId: request.id };
   });
-});
+},
+  // Reads the access the route table gives pages of plugins; closing answers before it does any work.
+  { name: 'auth', dependencies: ['route-table', 'graceful-close'] },
+);

@@ -7,8 +7,10 @@ import { startPeriodic } from '../background.js';
 import type { Database } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema.js';
 import { preparedPer } from '../db/prepared.js';
+import { canonicalJson } from '../domain/canonical-json.js';
 import { beginRequestTransaction, type RequestTransaction } from '../db/request-transaction.js';
-import { AppError, loggableError } from './errors.js';
+import { AppError } from './errors.js';
+import { loggableError } from './log-redaction.js';
 
 const HEADER = 'idempotency-key';
 /**
@@ -37,17 +39,6 @@ function requestFingerprint(request: FastifyRequest): string {
     .update(`${request.method} ${request.url}\n`)
     .update(canonicalJson(request.body ?? null))
     .digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 const claimedUntil = sql`now() + make_interval(secs => ${sql.raw(String(CLAIM_SECONDS))})`;
@@ -227,7 +218,7 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { db: 
       request.log.warn({ err: loggableError(error) }, 'could not bind the Idempotency-Key to its request');
     }
   }
-});
+}, { name: 'idempotency', dependencies: ['auth'] });
 
 function replay(
   reply: FastifyReply,
