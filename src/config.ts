@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Tuning } from './deps.js';
+import { DEFAULT_TUNING, type Tuning } from './deps.js';
 
 const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
@@ -51,9 +51,9 @@ const environmentSchema = z.object({
   AUTH_FAILURE_LIMIT_PER_MINUTE: integer(0).default(30),
   WRITE_LIMIT_PER_MINUTE: integer(0).default(600),
   CORS_ORIGINS: z.string().default(''),
-  REPEAT_SIMILARITY_THRESHOLD: decimal(0.05, 1).default(0.5),
-  PERSISTENT_MIN_RAISED: integer(2).default(3),
-  PERSISTENT_MIN_DAYS_OPEN: integer(1).default(14),
+  REPEAT_SIMILARITY_THRESHOLD: decimal(0.05, 1).default(DEFAULT_TUNING.repeatSimilarity),
+  PERSISTENT_MIN_RAISED: integer(2).default(DEFAULT_TUNING.persistentMinRaised),
+  PERSISTENT_MIN_DAYS_OPEN: integer(1).default(DEFAULT_TUNING.persistentMinDays),
 });
 
 export type Config = {

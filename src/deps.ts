@@ -13,6 +13,7 @@ export interface Tuning {
   persistentMinDays: number;
 }
 
+/** The defaults of the REPEAT_SIMILARITY_THRESHOLD, PERSISTENT_MIN_* settings (src/config.ts), and of services given none. */
 export const DEFAULT_TUNING: Tuning = { repeatSimilarity: 0.5, persistentMinRaised: 3, persistentMinDays: 14 };
 
 /** What services and routes need: the database, a way to hurry queued work along, tuning. */

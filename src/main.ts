@@ -48,19 +48,9 @@ export async function startService(
   let reconciler: ReturnType<typeof startReconciler> | null = null;
   // A worker serves no API; on PORT it answers /health and /ready for its orchestrator (and the
   // container's health check), not ready until its consumers run.
-  const health =
-    config.role === 'worker'
-      ? await startWorkerHealthServer({
-          host: config.host,
-          port: config.port,
-          checks: {
-            consumersRunning: () =>
-              (workers as Awaited<ReturnType<typeof startWorkers>> | null)?.workers.every((worker) => worker.isRunning()) ?? false,
-            pingDatabase: () => database.ping(),
-            pingQueue: () => queues.ping(),
-          },
-        })
-      : null;
+  const consumersRunning = () =>
+    (workers as Awaited<ReturnType<typeof startWorkers>> | null)?.workers.every((worker) => worker.isRunning()) ?? false;
+  const health = config.role === 'worker' ? await workerHealthServer(config, database, queues, consumersRunning) : null;
   const startConsumers = async () => {
     await waitForQueueRedis({ queues, logger });
     workers = await startWorkers({ config, db: database.db, queues, relay, logger });
@@ -94,6 +84,19 @@ export async function startService(
       await database.close();
     })());
   return { url: apiUrl ?? health?.url ?? null, stop };
+}
+
+function workerHealthServer(
+  config: Config,
+  database: DatabaseHandle,
+  queues: ReturnType<typeof createQueues>,
+  consumersRunning: () => boolean,
+) {
+  return startWorkerHealthServer({
+    host: config.host,
+    port: config.port,
+    checks: { consumersRunning, pingDatabase: () => database.ping(), pingQueue: () => queues.ping() },
+  });
 }
 
 export function exitOnSignals(service: StartedService) {

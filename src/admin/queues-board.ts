@@ -2,7 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance } from 'fastify';
-import { problemErrorHandler } from '../http/errors.js';
+import { problemErrorHandler } from '../http/error-handler.js';
 import { QUEUE_NAMES, type QueueSet } from '../queue/queues.js';
 
 export const QUEUES_BOARD_PATH = '/admin/queues';

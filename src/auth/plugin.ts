@@ -103,40 +103,44 @@ function tooManyRequests(reply: FastifyReply, retryAfterSeconds: number, what: s
 }
 
 /** Authentication and role checks for every route, in one hook, from each route's `config.access`. */
-export const authPlugin = fp(async (app: FastifyInstance, options: { db: Database; limits?: AuthLimits | undefined }) => {
-  const limits = options.limits;
-  // Failed sign-ins are counted per address, and only a failed one is refused for it: behind a
-  // hospital's shared NAT one broken client must not lock every ward out. A valid token is never
-  // refused by this limit (tokens carry 256 random bits, so guessing is not the threat it guards).
-  const failed = async (request: FastifyRequest, reply: FastifyReply, message: string): Promise<never> => {
-    if (limits) {
-      const decision = await limits.limiter.hit(limits.authFailures, 'auth-fail', request.ip);
-      if (!decision.allowed) tooManyRequests(reply, decision.retryAfterSeconds, 'Too many failed sign-ins from this address');
-    }
-    throw new AppError('unauthenticated', message);
-  };
-  app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (request, reply) => {
-    const access = request.routeOptions.config.access;
-    if (access === 'public') return;
-    if (!request.routeOptions.url) return; // unknown route: the 404 handler answers
-    if (!access) throw new AppError('forbidden', 'This route is not available');
+export const authPlugin = fp(
+  async (app: FastifyInstance, options: { db: Database; limits?: AuthLimits | undefined }) => {
+    const limits = options.limits;
+    // Failed sign-ins are counted per address, and only a failed one is refused for it: behind a
+    // hospital's shared NAT one broken client must not lock every ward out. A valid token is never
+    // refused by this limit (tokens carry 256 random bits, so guessing is not the threat it guards).
+    const failed = async (request: FastifyRequest, reply: FastifyReply, message: string): Promise<never> => {
+      if (limits) {
+        const decision = await limits.limiter.hit(limits.authFailures, 'auth-fail', request.ip);
+        if (!decision.allowed) tooManyRequests(reply, decision.retryAfterSeconds, 'Too many failed sign-ins from this address');
+      }
+      throw new AppError('unauthenticated', message);
+    };
+    app.decorateRequest('principal', null);
+    app.addHook('onRequest', async (request, reply) => {
+      const access = request.routeOptions.config.access;
+      if (access === 'public') return;
+      if (!request.routeOptions.url) return; // unknown route: the 404 handler answers
+      if (!access) throw new AppError('forbidden', 'This route is not available');
 
-    const basic = request.routeOptions.config.basicAuth === true;
-    if (basic) reply.header('www-authenticate', 'Basic realm="queues", charset="UTF-8"');
-    const header = request.headers.authorization;
-    if (!header) throw new AppError('unauthenticated', 'A bearer token is required');
-    const token = BEARER.exec(header)?.[1] ?? (basic ? basicPassword(header) : undefined);
-    if (!token) return failed(request, reply, 'The Authorization header must be "Bearer <token>"');
-    const principal = await resolvePrincipal(options.db, token);
-    if (!principal) return failed(request, reply, 'The token is not valid or has been revoked');
-    if (!access.includes(principal.role)) {
-      throw new AppError('forbidden', `The ${principal.role} role may not call this route`);
-    }
-    if (limits && WRITE_METHODS.has(request.method)) {
-      const decision = await limits.limiter.hit(limits.writes, 'writes', principal.tokenId);
-      if (!decision.allowed) tooManyRequests(reply, decision.retryAfterSeconds, 'Too many changes from this token');
-    }
-    request.principal = { ...principal, requestId: request.id };
-  });
-});
+      const basic = request.routeOptions.config.basicAuth === true;
+      if (basic) reply.header('www-authenticate', 'Basic realm="queues", charset="UTF-8"');
+      const header = request.headers.authorization;
+      if (!header) throw new AppError('unauthenticated', 'A bearer token is required');
+      const token = BEARER.exec(header)?.[1] ?? (basic ? basicPassword(header) : undefined);
+      if (!token) return failed(request, reply, 'The Authorization header must be "Bearer <token>"');
+      const principal = await resolvePrincipal(options.db, token);
+      if (!principal) return failed(request, reply, 'The token is not valid or has been revoked');
+      if (!access.includes(principal.role)) {
+        throw new AppError('forbidden', `The ${principal.role} role may not call this route`);
+      }
+      if (limits && WRITE_METHODS.has(request.method)) {
+        const decision = await limits.limiter.hit(limits.writes, 'writes', principal.tokenId);
+        if (!decision.allowed) tooManyRequests(reply, decision.retryAfterSeconds, 'Too many changes from this token');
+      }
+      request.principal = { ...principal, requestId: request.id };
+    });
+  },
+  // Reads the access the route table gives pages of plugins; closing answers before it does any work.
+  { name: 'auth', dependencies: ['route-table', 'graceful-close'] },
+);

@@ -9,6 +9,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { redactIdentifiers } from '../domain/identifiers.js';
+import { causeChain, isSqlState } from './errors.js';
 import * as schema from './schema.js';
 
 export type Schema = typeof schema;
@@ -134,15 +135,12 @@ export class MigrationError extends Error {
 export function migrationFailure(error: unknown, migrationsFolder: string): MigrationError | null {
   let database: (PostgresErrorFields & Record<string, unknown>) | undefined;
   let statement: string | undefined;
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth++) {
-    const candidate = current as Record<string, unknown>;
+  for (const candidate of causeChain(error)) {
     if (statement === undefined && typeof candidate.query === 'string') statement = candidate.query;
-    if (typeof candidate.code === 'string' && /^[0-9A-Z]{5}$/.test(candidate.code) && typeof candidate.message === 'string') {
+    if (isSqlState(candidate.code) && typeof candidate.message === 'string') {
       database = candidate as PostgresErrorFields & Record<string, unknown>;
       break;
     }
-    current = candidate.cause;
   }
   if (!database) return null;
   const fields: PostgresErrorFields = { message: redactIdentifiers(database.message), code: database.code };

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifySchemaCompiler } from 'fastify';
-import { validatorCompiler } from 'fastify-type-provider-zod';
+import fp from 'fastify-plugin';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { $ZodType } from 'zod/v4/core';
 
 /**
@@ -8,7 +9,17 @@ import type { $ZodType } from 'zod/v4/core';
  * and, where the route's body is optional, `{}` all reach the route alike. Anything that is
  * not JSON is 415, not a string for the body schema to reject.
  */
-export function readJsonBodies(app: FastifyInstance) {
+export const jsonBodiesPlugin = fp(
+  async (app: FastifyInstance) => {
+    readJsonBodies(app);
+    // Requests are checked, and answers written, through the routes' zod schemas.
+    app.setValidatorCompiler(absentBodyAwareValidator);
+    app.setSerializerCompiler(serializerCompiler);
+  },
+  { name: 'json-bodies' },
+);
+
+function readJsonBodies(app: FastifyInstance) {
   app.removeContentTypeParser('text/plain');
 
   // A body sent without a Content-Type is read as JSON, the only type the API accepts. Not on

@@ -7,8 +7,10 @@ import { startPeriodic } from '../background.js';
 import type { Database } from '../db/client.js';
 import { idempotencyKeys } from '../db/schema.js';
 import { preparedPer } from '../db/prepared.js';
+import { canonicalJson } from '../domain/canonical-json.js';
 import { beginRequestTransaction, type RequestTransaction } from '../db/request-transaction.js';
-import { AppError, loggableError } from './errors.js';
+import { AppError } from './errors.js';
+import { loggableError } from './log-redaction.js';
 
 const HEADER = 'idempotency-key';
 /**
@@ -37,17 +39,6 @@ function requestFingerprint(request: FastifyRequest): string {
     .update(`${request.method} ${request.url}\n`)
     .update(canonicalJson(request.body ?? null))
     .digest('hex');
-}
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 
 const claimedUntil = sql`now() + make_interval(secs => ${sql.raw(String(CLAIM_SECONDS))})`;
@@ -125,109 +116,120 @@ const bindKey = preparedPer((db) =>
  * An error answer is not stored, but binds the key to its body: the same request may be
  * retried (the error wrote nothing), a different one with that key is 422.
  */
-export const idempotencyPlugin = fp(async (app: FastifyInstance, options: { db: Database }) => {
-  const { db } = options;
-  app.decorateRequest('idempotencyClaim', null);
+export const idempotencyPlugin = fp(
+  async (app: FastifyInstance, { db }: { db: Database }) => {
+    app.decorateRequest('idempotencyClaim', null);
 
-  // Callback style: the handler must run inside the request transaction's context.
-  app.addHook('preHandler', (request, reply, done) => {
-    claim(request, reply).then(
-      (claimed) => {
-        if (claimed === 'replayed') return;
-        if (claimed) claimed.run(done);
-        else done();
-      },
-      (error: Error) => done(error),
-    );
-  });
+    // Callback style: the handler must run inside the request transaction's context.
+    app.addHook('preHandler', (request, reply, done) => {
+      claim(db, request, reply).then(
+        (claimed) => {
+          if (claimed === 'replayed') return;
+          if (claimed) claimed.run(done);
+          else done();
+        },
+        (error: Error) => done(error),
+      );
+    });
 
-  async function claim(request: FastifyRequest, reply: FastifyReply): Promise<RequestTransaction | 'replayed' | null> {
-    if (request.method !== 'POST') return null;
-    const raw = request.headers[HEADER];
-    if (raw === undefined) return null;
-    const key = Array.isArray(raw) ? raw[0] : raw;
-    if (!key || key.length > 255 || Array.isArray(raw)) {
-      throw new AppError('bad_request', 'Idempotency-Key must be a single value of 1 to 255 characters');
-    }
-    if (!request.principal) return null;
-    const tokenId = request.principal.tokenId;
-    const fingerprint = requestFingerprint(request);
+    app.addHook('onSend', async (request, reply, payload) => {
+      const claim = request.idempotencyClaim;
+      if (!claim) return payload;
+      request.idempotencyClaim = null;
+      if (reply.statusCode < 400) return completeOrBind(db, request, reply, payload, claim);
+      // An error answer: whatever the request did is undone. This hook must not fail now (an
+      // error raised while answering an error would reach Fastify's own handler, not ours).
+      await claim.transaction.rollback();
+      await bind(db, request, claim);
+      return payload;
+    });
 
-    const transaction = await beginRequestTransaction(db);
-    let existing: typeof idempotencyKeys.$inferSelect | undefined;
-    try {
-      const claimed = await claimKey(transaction.tx).execute({ tokenId, key, fingerprint });
-      if (claimed.length > 0) {
-        request.idempotencyClaim = { tokenId, key, fingerprint, transaction };
-        return transaction;
-      }
-      [existing] = await transaction.tx
-        .select()
-        .from(idempotencyKeys)
-        .where(and(eq(idempotencyKeys.tokenId, tokenId), eq(idempotencyKeys.key, key)));
-    } finally {
-      if (!request.idempotencyClaim) await transaction.rollback();
-    }
-    if (!existing) {
-      throw new AppError('conflict', 'A request with this Idempotency-Key is finishing; retry shortly');
-    }
-    if (existing.requestHash !== fingerprint) {
-      throw new AppError('unprocessable', 'This Idempotency-Key was already used for a different request');
-    }
-    if (existing.state !== 'completed') {
-      throw new AppError('conflict', 'A request with this Idempotency-Key is still being processed; retry shortly');
-    }
-    replay(reply, existing);
-    return 'replayed';
+    // A request that ended without an answer (it should not happen) must not keep its transaction.
+    app.addHook('onResponse', async (request) => {
+      const claim = request.idempotencyClaim;
+      if (!claim) return;
+      request.idempotencyClaim = null;
+      await claim.transaction.rollback();
+    });
+  },
+  // The key is the token's: the principal comes from authentication.
+  { name: 'idempotency', dependencies: ['auth'] },
+);
+
+/** Claims the request's key, or replays the answer stored for it; null without a key. */
+async function claim(
+  db: Database,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<RequestTransaction | 'replayed' | null> {
+  if (request.method !== 'POST') return null;
+  const raw = request.headers[HEADER];
+  if (raw === undefined) return null;
+  const key = Array.isArray(raw) ? raw[0] : raw;
+  if (!key || key.length > 255 || Array.isArray(raw)) {
+    throw new AppError('bad_request', 'Idempotency-Key must be a single value of 1 to 255 characters');
   }
+  if (!request.principal) return null;
+  const tokenId = request.principal.tokenId;
+  const fingerprint = requestFingerprint(request);
 
-  app.addHook('onSend', async (request, reply, payload) => {
-    const claim = request.idempotencyClaim;
-    if (!claim) return payload;
-    request.idempotencyClaim = null;
-    if (reply.statusCode < 400) {
-      try {
-        await completeKey(claim.transaction.tx).execute({
-          tokenId: claim.tokenId,
-          key: claim.key,
-          status: reply.statusCode,
-          body: typeof payload === 'string' ? payload : payload == null ? '' : String(payload),
-          contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
-        });
-        await claim.transaction.commit();
-        return payload;
-      } catch (error) {
-        // Nothing was written (or, if the connection died during the commit, both were):
-        // the error handler answers 503, and this answer binds the key like any error.
-        await claim.transaction.rollback();
-        await bind(request, claim);
-        throw error;
-      }
+  const transaction = await beginRequestTransaction(db);
+  let existing: typeof idempotencyKeys.$inferSelect | undefined;
+  try {
+    const claimed = await claimKey(transaction.tx).execute({ tokenId, key, fingerprint });
+    if (claimed.length > 0) {
+      request.idempotencyClaim = { tokenId, key, fingerprint, transaction };
+      return transaction;
     }
-    // An error answer: whatever the request did is undone. This hook must not fail now (an
-    // error raised while answering an error would reach Fastify's own handler, not ours).
-    await claim.transaction.rollback();
-    await bind(request, claim);
+    [existing] = await transaction.tx
+      .select()
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.tokenId, tokenId), eq(idempotencyKeys.key, key)));
+  } finally {
+    if (!request.idempotencyClaim) await transaction.rollback();
+  }
+  if (!existing) {
+    throw new AppError('conflict', 'A request with this Idempotency-Key is finishing; retry shortly');
+  }
+  if (existing.requestHash !== fingerprint) {
+    throw new AppError('unprocessable', 'This Idempotency-Key was already used for a different request');
+  }
+  if (existing.state !== 'completed') {
+    throw new AppError('conflict', 'A request with this Idempotency-Key is still being processed; retry shortly');
+  }
+  replay(reply, existing);
+  return 'replayed';
+}
+
+/** A successful answer: stored with the key, and committed with the request's changes. */
+async function completeOrBind(db: Database, request: FastifyRequest, reply: FastifyReply, payload: unknown, claim: Claim) {
+  try {
+    await completeKey(claim.transaction.tx).execute({
+      tokenId: claim.tokenId,
+      key: claim.key,
+      status: reply.statusCode,
+      body: typeof payload === 'string' ? payload : payload == null ? '' : String(payload),
+      contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
+    });
+    await claim.transaction.commit();
     return payload;
-  });
-
-  // A request that ended without an answer (it should not happen) must not keep its transaction.
-  app.addHook('onResponse', async (request) => {
-    const claim = request.idempotencyClaim;
-    if (!claim) return;
-    request.idempotencyClaim = null;
+  } catch (error) {
+    // Nothing was written (or, if the connection died during the commit, both were):
+    // the error handler answers 503, and this answer binds the key like any error.
     await claim.transaction.rollback();
-  });
-
-  async function bind(request: FastifyRequest, claim: Claim) {
-    try {
-      await bindKey(db).execute({ tokenId: claim.tokenId, key: claim.key, fingerprint: claim.fingerprint });
-    } catch (error) {
-      // The database is away: the key stays free, which is right too (nothing was written).
-      request.log.warn({ err: loggableError(error) }, 'could not bind the Idempotency-Key to its request');
-    }
+    await bind(db, request, claim);
+    throw error;
   }
-});
+}
+
+async function bind(db: Database, request: FastifyRequest, claim: Claim) {
+  try {
+    await bindKey(db).execute({ tokenId: claim.tokenId, key: claim.key, fingerprint: claim.fingerprint });
+  } catch (error) {
+    // The database is away: the key stays free, which is right too (nothing was written).
+    request.log.warn({ err: loggableError(error) }, 'could not bind the Idempotency-Key to its request');
+  }
+}
 
 function replay(
   reply: FastifyReply,

@@ -1,5 +1,22 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { sendProblem } from './errors.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The requests `app.close()` waits for (gracefulClosePlugin). */
+    requestsInFlight: RequestsInFlight;
+  }
+}
+
+interface RequestsInFlight {
+  /**
+   * A request whose client went away is never answered (no `onResponse`): it is finished once
+   * the last `onSend` hook has run (the Idempotency-Key record is written by then) and what
+   * is left, writing the answer, has ended one way or the other.
+   */
+  finishOnceSent(request: FastifyRequest, reply: FastifyReply): void;
+}
 
 /** What a client is told to wait before retrying while this process shuts down. */
 export const SHUTDOWN_RETRY_AFTER_SECONDS = 5;
@@ -23,11 +40,29 @@ export interface GracefulCloseOptions {
  *
  * Needs Fastify's `return503OnClosing: false`: requests arriving while the process closes are
  * answered here, as a problem document with `Retry-After`, instead of Fastify's plain JSON.
- * Register it after the hooks that set headers on every answer (request id, helmet, CORS) and
- * before any that does work (authentication); call the returned `registerLastOnSend` after the
- * last plugin that adds an `onSend` hook and before the routes.
+ * Registered after the hooks that set headers on every answer (request id, helmet, CORS) and
+ * before any that does work (authentication); lastOnSendPlugin comes after the last plugin that
+ * adds an `onSend` hook and before the routes.
  */
-export function gracefulClose(app: FastifyInstance, options: GracefulCloseOptions) {
+export const gracefulClosePlugin = fp(
+  async (app: FastifyInstance, options: GracefulCloseOptions) => {
+    app.decorate('requestsInFlight', trackRequests(app, options));
+  },
+  { name: 'graceful-close', dependencies: ['request-guards', 'security-headers'] },
+);
+
+/** Ends the tracking of a request whose client went away, once it has nothing left to do. */
+export const lastOnSendPlugin = fp(
+  async (app: FastifyInstance) => {
+    app.addHook('onSend', async (request, reply, payload) => {
+      app.requestsInFlight.finishOnceSent(request, reply);
+      return payload;
+    });
+  },
+  { name: 'graceful-close-last-on-send', dependencies: ['graceful-close', 'idempotency'] },
+);
+
+function trackRequests(app: FastifyInstance, options: GracefulCloseOptions): RequestsInFlight {
   const active = new Map<FastifyRequest, FastifyReply>();
   let closing = false;
   let whenIdle: (() => void) | null = null;
@@ -79,17 +114,9 @@ export function gracefulClose(app: FastifyInstance, options: GracefulCloseOption
   });
 
   return {
-    /**
-     * A request whose client went away is never answered (no `onResponse`): it is finished once
-     * the last `onSend` hook has run (the Idempotency-Key record is written by then) and what
-     * is left, writing the answer, has ended one way or the other.
-     */
-    registerLastOnSend() {
-      app.addHook('onSend', async (request, reply, payload) => {
-        if (reply.raw.destroyed || reply.raw.writableFinished) finished(request);
-        else reply.raw.once('close', () => finished(request));
-        return payload;
-      });
+    finishOnceSent(request, reply) {
+      if (reply.raw.destroyed || reply.raw.writableFinished) finished(request);
+      else reply.raw.once('close', () => finished(request));
     },
   };
 }

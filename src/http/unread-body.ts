@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 
 export interface UnreadBodyLimits {
   /** Read and discard at most this much of a body nobody read. */
@@ -15,14 +16,18 @@ export interface UnreadBodyLimits {
  * client's writes fail (EPIPE) and the reset that follows can throw away the answer it has not
  * read yet. Past the limits the answer goes anyway and the connection is closed.
  */
-export function answerAfterTheBody(app: FastifyInstance, limits: UnreadBodyLimits) {
-  app.addHook('onSend', async (request, reply, payload) => {
-    const incoming = request.raw;
-    if (incoming.complete || incoming.readableEnded || incoming.destroyed) return payload;
-    if (!(await discardBody(incoming, limits))) reply.header('connection', 'close');
-    return payload;
-  });
-}
+export const unreadBodyPlugin = fp(
+  async (app: FastifyInstance, limits: UnreadBodyLimits) => {
+    app.addHook('onSend', async (request, reply, payload) => {
+      const incoming = request.raw;
+      if (incoming.complete || incoming.readableEnded || incoming.destroyed) return payload;
+      if (!(await discardBody(incoming, limits))) reply.header('connection', 'close');
+      return payload;
+    });
+  },
+  // The refusals it lets reach the client are the problem documents of the error handler.
+  { name: 'unread-body', dependencies: ['problem-errors'] },
+);
 
 /** Reads what is left of the body; true once it all arrived within the limits. */
 function discardBody(incoming: IncomingMessage, { maxBytes, maxMs }: UnreadBodyLimits): Promise<boolean> {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { alignmentOf, isAgreement } from '../../src/domain/alignment.js';
 import { daysBetween, isPersistent, persistenceRank } from '../../src/domain/persistence.js';
-import { canonicalJson, eventHash, GENESIS_HASH } from '../../src/audit/chain.js';
+import { eventHash, GENESIS_HASH } from '../../src/audit/chain.js';
+import { canonicalJson } from '../../src/domain/canonical-json.js';
 
 describe('alignment of the clinical and managerial positions', () => {
   // Every combination, written out.
