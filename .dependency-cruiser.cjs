@@ -59,10 +59,22 @@ module.exports = {
       to: { path: '^(test|bench)/' },
     },
     {
+      name: 'service-not-to-openapi-tool',
+      severity: 'error',
+      comment:
+        'src/openapi renders the committed document from the built app (`npm run openapi`, a test): the service ' +
+        'never loads it, so it may use devDependencies and import src/app.ts without a cycle. The docs plugin ' +
+        'the app registers lives in src/api-docs.',
+      from: { path: '^src/', pathNot: '^src/openapi/' },
+      to: { path: '^src/openapi/' },
+    },
+    {
       name: 'src-not-to-dev-deps',
       severity: 'error',
-      comment: 'The production image installs dependencies only: src/ must not load a devDependency at run time.',
-      from: { path: '^src/' },
+      comment:
+        'The production image installs dependencies only: src/ must not load a devDependency at run time ' +
+        '(src/openapi is a development tool the service never loads: see service-not-to-openapi-tool).',
+      from: { path: '^src/', pathNot: '^src/openapi/' },
       to: { dependencyTypes: ['npm-dev'], dependencyTypesNot: ['type-only'] },
     },
     {

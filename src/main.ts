@@ -1,5 +1,5 @@
 import { buildApp } from './app.js';
-import { ensurePlatformAdmin } from './auth/service.js';
+import { ensurePlatformAdmin } from './tokens/service.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { startWorkerHealthServer } from './health/worker-server.js';

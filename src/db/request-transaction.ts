@@ -1,6 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Relay } from '../deps.js';
 import type { Database, Executor, Transaction } from './client.js';
+
+/** Something that can be asked to relay the outbox soon after a commit. */
+export interface Relay {
+  nudge(): void;
+}
 
 /**
  * One transaction that spans a whole request (a POST with an Idempotency-Key): the services'

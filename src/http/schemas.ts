@@ -118,7 +118,7 @@ const isContentResponse = (value: unknown): value is ContentResponse =>
   typeof value === 'object' && value !== null && 'content' in value && typeof value.content === 'object';
 
 /**
- * For the onRoute hook (src/http/route-table.ts): declares on each documented route every status the HTTP
+ * For the onRoute hook (src/routing/route-table.ts): declares on each documented route every status the HTTP
  * layer can answer, and every error as a problem document (`409: problemSchema` in a route
  * becomes the application/problem+json answer), so the contract says what the service sends.
  */

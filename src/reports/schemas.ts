@@ -5,10 +5,13 @@ import { RISK_BANDS } from '../domain/risk.js';
 import { ITEM_CATEGORIES, ITEM_KINDS } from '../domain/taxonomy.js';
 import { isoDate, timestamp } from '../http/schemas.js';
 import { checkPeriod, reportFilterFields, reportFilterQuery } from './scope.js';
-import { SPC_METRICS } from './spc.js';
 
 // ---------------------------------------------------------------------------
 // Query strings
+
+/** The board measures charted by src/reports/spc.ts. */
+export const SPC_METRICS = ['items_raised', 'ack_within_deadline', 'days_to_resolution'] as const;
+export type SpcMetric = (typeof SPC_METRICS)[number];
 
 export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
 

@@ -7,12 +7,9 @@ import { xmrChart, type ImprovementDirection, type XmrChart, type XmrInputPoint 
 import type { Database, Executor } from '../db/client.js';
 import type { TenantPrincipal } from '../auth/principal.js';
 import { withReportContext } from './context.js';
-import type { SpcQuery } from './schemas.js';
+import type { SpcMetric, SpcQuery } from './schemas.js';
 import { presentPeriod, presentScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { ackWithinDeadlineByWeek, daysToResolutionByWeek, itemsRaisedByWeek } from './spc-queries.js';
-
-export const SPC_METRICS = ['items_raised', 'ack_within_deadline', 'days_to_resolution'] as const;
-export type SpcMetric = (typeof SPC_METRICS)[number];
 
 export const SPC_METRIC_INFO: Record<SpcMetric, { title: string; unit: string; improvement: ImprovementDirection }> = {
   items_raised: { title: 'Items raised per week', unit: 'items', improvement: 'neutral' },

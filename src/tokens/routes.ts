@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ORG_ADMIN } from './roles.js';
-import { tenantOf } from './plugin.js';
+import { ORG_ADMIN } from '../auth/roles.js';
+import { tenantOf } from '../auth/plugin.js';
 import type { ServiceDeps } from '../deps.js';
 import { commonErrors, idParams, timestamp } from '../http/schemas.js';
 import { issueToken, listTokens, revokeToken } from './service.js';

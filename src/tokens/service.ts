@@ -5,8 +5,8 @@ import { actorOf, recordAudit } from '../audit/record.js';
 import { apiTokens, staff, wards } from '../db/schema.js';
 import { notFound } from '../http/errors.js';
 import { refuseIdentifiers, textFields } from '../screening/free-text.js';
-import type { TenantPrincipal } from './principal.js';
-import { generateToken, hashToken } from './tokens.js';
+import type { TenantPrincipal } from '../auth/principal.js';
+import { generateToken, hashToken } from '../auth/tokens.js';
 
 type TokenRow = typeof apiTokens.$inferSelect;
 

@@ -3,8 +3,8 @@ import fp from 'fastify-plugin';
 import { QUEUES_BOARD_PATH } from '../admin/queues-board.js';
 import { PLATFORM_ADMIN } from '../auth/roles.js';
 import type { Role } from '../domain/taxonomy.js';
-import { problemErrorHandler } from './error-handler.js';
-import { declareLayerResponses } from './schemas.js';
+import { problemErrorHandler } from '../http/error-handler.js';
+import { declareLayerResponses } from '../http/schemas.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
