@@ -49,7 +49,7 @@ export async function startService(
   // A worker serves no API; on PORT it answers /health and /ready for its orchestrator (and the
   // container's health check), not ready until its consumers run.
   const consumersRunning = () =>
-    (workers as Awaited<ReturnType<typeof startWorkers>> | null)?.workers.every((worker) => worker.isRunning()) ?? false;
+    (workers)?.workers.every((worker) => worker.isRunning()) ?? false;
   const health = config.role === 'worker' ? await workerHealthServer(config, database, queues, consumersRunning) : null;
   const startConsumers = async () => {
     await waitForQueueRedis({ queues, logger });
@@ -75,8 +75,8 @@ export async function startService(
       // flight has finished, even one whose client went away (src/http/shutdown.ts).
       await app?.close();
       await health?.close();
-      await (reconciler as ReturnType<typeof startReconciler> | null)?.stop();
-      await (workers as Awaited<ReturnType<typeof startWorkers>> | null)?.close(); // finish jobs in flight before their queues close
+      await (reconciler)?.stop();
+      await (workers)?.close(); // finish jobs in flight before their queues close
       await relay.stop();
       await sealer.stop();
       await purge?.stop();

@@ -71,7 +71,7 @@ async function simulateManagers(db: Database, relay: Relay, random: () => number
   }
   const all = await db.select().from(escalations).orderBy(escalations.createdAt);
   for (const escalation of all) {
-    let current = escalation;
+    const current = escalation;
     const act = <A extends EscalationAction>(action: A, body: ActionBodies[A], at: Date) =>
       actOnEscalation({ db, relay }, tokensByStaff.get(current.assigneeStaffId)!, current.id, action, body, at);
     const ackWindow = current.dueAt.getTime() - current.createdAt.getTime();

@@ -88,7 +88,7 @@ Figures as at ${esc(pack.period.asOf)}; generated ${esc(pack.period.generatedAt)
 
 function fidelitySection(pack: GovernancePack): string {
   const rows = [
-    ...pack.fidelity.wards.map((w) => ({ name: `${w.ward.code} ${w.ward.name}`, f: w as GovernancePack['fidelity']['overall'] })),
+    ...pack.fidelity.wards.map((w) => ({ name: `${w.ward.code} ${w.ward.name}`, f: w })),
     { name: 'All wards', f: pack.fidelity.overall },
   ];
   const main = table(

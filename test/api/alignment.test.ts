@@ -278,7 +278,7 @@ describe('the audit trail', () => {
 
     // A superuser who bypasses the trigger can alter a row; verify notices.
     const result = await db.execute(sql`select id from audit_events where organisation_id = ${org.id} order by seq limit 1 offset 3`);
-    const victim = (result as unknown as { rows: { id: number }[] }).rows[0];
+    const victim = (result as { rows: { id: number }[] }).rows[0];
     await db.transaction(async (tx) => {
       await tx.execute(sql`set local session_replication_role = replica`);
       await tx.execute(sql`update audit_events set changes = '{"tampered": true}' where id = ${victim!.id}`);

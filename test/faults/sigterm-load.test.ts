@@ -239,7 +239,7 @@ describe('SIGTERM under load', () => {
 
     // Requests arriving while the process shuts down get a problem document, not Fastify's own
     // JSON: with Retry-After, and the connection closed after it.
-    for (const res of [late!, ...shed.map((o) => o.res)]) {
+    for (const res of [late, ...shed.map((o) => o.res)]) {
       expect(res.status, res.body).toBe(503);
       expect(problemDefect(res), res.body).toBeNull();
       expect(JSON.parse(res.body)).toMatchObject({ title: 'Service temporarily unavailable', detail: 'The service is shutting down; retry shortly' });

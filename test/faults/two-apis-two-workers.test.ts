@@ -32,13 +32,13 @@ describe('two API processes and two worker processes', () => {
       spawnApiService(target, { role: 'worker', env }),
       spawnApiService(target, { role: 'worker', env }),
     ]);
-    const all = [apiA!, apiB!, workerA!, workerB!];
-    await Promise.all([apiA!.healthy(), apiB!.healthy()]);
+    const all = [apiA, apiB, workerA, workerB];
+    await Promise.all([apiA.healthy(), apiB.healthy()]);
     await waitForChildren(all.map((s) => s.handle), setup.workerConnections, 2, 30_000);
     const booted = performance.now() - t0;
 
     // Round-robin over both APIs, several at a time.
-    const apis: RunningService[] = [apiA!, apiB!];
+    const apis: RunningService[] = [apiA, apiB];
     const ids: string[] = [];
     const perApi = [0, 0];
     let next = 0;

@@ -44,7 +44,7 @@ async function waitForClimbsAbove(worker: ChildHandle, ids: string[], floor: num
 async function stepJobs(ids: string[]) {
   const queue = setup.ctx.queues.get('escalation-steps');
   const jobs = await Promise.all(ids.flatMap((id) => [1, 2].map((step) => queue.getJob(jobIds.escalationStep(id, step)))));
-  return jobs.filter((job) => job !== undefined).map((job) => job!);
+  return jobs.filter((job) => job !== undefined);
 }
 
 /** Step jobs left active by a dead worker: it took them and never finished them. */

@@ -32,7 +32,7 @@ const addFormats = formats.default;
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false });
 addFormats(ajv);
 // The whole document under one id, so `#/components/schemas/...` references resolve within it.
-ajv.addSchema(document as object, DOCUMENT_ID);
+ajv.addSchema(document, DOCUMENT_ID);
 
 /** Path templates, most specific first (a literal segment wins over a parameter, as in the router). */
 const templates = Object.keys(document.paths)

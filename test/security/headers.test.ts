@@ -317,6 +317,6 @@ async function rowCounts() {
     union all select 'escalation_events', count(*)::int from escalation_events
     union all select 'priorities', count(*)::int from priorities
     union all select 'organisations', count(*)::int from organisations`);
-  const rows = (result as unknown as { rows: { table_name: string; n: number }[] }).rows;
+  const rows = (result as { rows: { table_name: string; n: number }[] }).rows;
   return Object.fromEntries(rows.map((r) => [r.table_name, r.n]));
 }

@@ -110,7 +110,7 @@ async function snapshot() {
   const out: Record<string, string> = {};
   for (const table of TABLES) {
     const result = await ctx.database.db.execute(sql.raw(`select coalesce(jsonb_agg(to_jsonb(t) order by to_jsonb(t)::text), '[]') as rows from ${table} t`));
-    out[table] = JSON.stringify((result as unknown as { rows: { rows: unknown }[] }).rows[0]?.rows);
+    out[table] = JSON.stringify((result as { rows: { rows: unknown }[] }).rows[0]?.rows);
   }
   return out;
 }
