@@ -35,7 +35,10 @@ export async function advisoryXactLock(tx: Executor, key: string): Promise<void>
 
 /** Takes the transaction-scoped advisory lock named `key` if no one holds it; false when someone does. */
 export async function tryAdvisoryXactLock(tx: Executor, key: string): Promise<boolean> {
-  const [row] = await rows<{ locked: boolean }>(tx, sql`select pg_try_advisory_xact_lock(hashtextextended(${key}, 0)) as locked`);
+  const [row] = await rows<{ locked: boolean }>(
+    tx,
+    sql`select pg_try_advisory_xact_lock(hashtextextended(${key}, 0)) as locked`,
+  );
   return row?.locked === true;
 }
 

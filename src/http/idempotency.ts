@@ -85,7 +85,9 @@ const completeKey = preparedPer((db) =>
       responseBody: sql`${sql.placeholder('body')}`,
       responseContentType: sql`${sql.placeholder('contentType')}`,
     })
-    .where(and(eq(idempotencyKeys.tokenId, sql.placeholder('tokenId')), eq(idempotencyKeys.key, sql.placeholder('key'))))
+    .where(
+      and(eq(idempotencyKeys.tokenId, sql.placeholder('tokenId')), eq(idempotencyKeys.key, sql.placeholder('key'))),
+    )
     .prepare('idempotency_complete'),
 );
 
@@ -202,7 +204,13 @@ async function claim(
 }
 
 /** A successful answer: stored with the key, and committed with the request's changes. */
-async function completeOrBind(db: Database, request: FastifyRequest, reply: FastifyReply, payload: unknown, claim: Claim) {
+async function completeOrBind(
+  db: Database,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  claim: Claim,
+) {
   try {
     await completeKey(claim.transaction.tx).execute({
       tokenId: claim.tokenId,

@@ -8,7 +8,12 @@ import { createQueues } from '../queue/queues.js';
 /** The OpenAPI document as committed: built from the route table, no database needed. */
 export async function renderOpenApi(): Promise<string> {
   const unused = () => Promise.reject(new Error('no database while rendering the OpenAPI document'));
-  const database = { db: {} as DatabaseHandle['db'], kind: 'postgres', ping: unused, close: async () => {} } as DatabaseHandle;
+  const database = {
+    db: {} as DatabaseHandle['db'],
+    kind: 'postgres',
+    ping: unused,
+    close: async () => {},
+  } as DatabaseHandle;
   // Queues are constructed (Bull Board needs them) but never used: no Redis command is sent.
   const queues = createQueues('redis://127.0.0.1:1', 'openapi');
   const app = await buildApp({

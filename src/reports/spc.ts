@@ -59,7 +59,9 @@ export async function spcPoints(
     case 'ack_within_deadline':
       return ackPoints(weeks, await ackWithinDeadlineByWeek(db, scope, period, first, lastSunday));
     case 'days_to_resolution': {
-      const byWeek = new Map((await daysToResolutionByWeek(db, scope, period, first, lastSunday)).map((r) => [r.week, r]));
+      const byWeek = new Map(
+        (await daysToResolutionByWeek(db, scope, period, first, lastSunday)).map((r) => [r.week, r]),
+      );
       return weeks.flatMap((week) => {
         const row = byWeek.get(week);
         return row && row.resolved > 0 ? [{ period: week, value: Number(row.value) }] : [];
@@ -118,7 +120,11 @@ export function describeVariation(chart: XmrChart): string {
   }
 }
 
-export function describeAssurance(chart: XmrChart, improvement: ImprovementDirection, target: number | undefined): string {
+export function describeAssurance(
+  chart: XmrChart,
+  improvement: ImprovementDirection,
+  target: number | undefined,
+): string {
   if (target === undefined) return 'No target set: assurance is not assessed.';
   if (improvement === 'neutral') {
     return 'This measure has no better direction, so there is no passing or failing side: assurance is not assessed.';

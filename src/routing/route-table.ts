@@ -42,7 +42,8 @@ export const routeTablePlugin = fp(
         route.config = { ...route.config, access: PLATFORM_ADMIN, basicAuth: true };
         route.schema = { ...route.schema, hide: true };
       }
-      for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, access: route.config?.access });
+      for (const method of [route.method].flat())
+        routeTable.push({ method, url: route.url, access: route.config?.access });
       declareLayerResponses(route);
       // An error raised while answering an error goes to the next handler in Fastify's chain, whose
       // default answers plain JSON with the error's message (a failed query's SQL). With ours on the

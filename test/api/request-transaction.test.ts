@@ -28,7 +28,9 @@ const newOrganisation = () => {
   return { name: `Trust ${code}`, code, bandThresholds: { ...DEFAULT_BAND_THRESHOLDS } };
 };
 const storedCodes = async (code: string) =>
-  (await ctx.database.db.select({ code: organisations.code }).from(organisations).where(eq(organisations.code, code))).map((r) => r.code);
+  (
+    await ctx.database.db.select({ code: organisations.code }).from(organisations).where(eq(organisations.code, code))
+  ).map((r) => r.code);
 
 const backendPid = preparedPer((db) =>
   db
@@ -103,7 +105,9 @@ describe('a request transaction', () => {
     const services = transactionAware(ctx.database.db);
     const transaction = await beginRequestTransaction(ctx.database.db);
     try {
-      const { rows: own } = (await transaction.tx.execute(sql`select pg_backend_pid() as pid`)) as unknown as { rows: { pid: number }[] };
+      const { rows: own } = (await transaction.tx.execute(sql`select pg_backend_pid() as pid`)) as unknown as {
+        rows: { pid: number }[];
+      };
       const [inside] = await transaction.run(() => backendPid(services).execute());
       const [outside] = await backendPid(services).execute();
       expect(inside!.pid).toBe(own[0]!.pid);

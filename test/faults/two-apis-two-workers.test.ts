@@ -24,7 +24,11 @@ const setup = useFaultSetup({ ackSeconds: ACK_SECONDS, policyOn: 'every-ward' })
 describe('two API processes and two worker processes', () => {
   it('climb every escalation exactly once, with no duplicate step or notification', async () => {
     const { ctx, org, target } = setup;
-    const env = { OUTBOX_RELAY_INTERVAL_MS: '100', RECONCILE_INTERVAL_SECONDS: '1', WORKER_STALLED_INTERVAL_MS: '1000' };
+    const env = {
+      OUTBOX_RELAY_INTERVAL_MS: '100',
+      RECONCILE_INTERVAL_SECONDS: '1',
+      WORKER_STALLED_INTERVAL_MS: '1000',
+    };
     const t0 = performance.now();
     const [apiA, apiB, workerA, workerB] = await Promise.all([
       spawnApiService(target, { role: 'api', env }),
@@ -34,7 +38,12 @@ describe('two API processes and two worker processes', () => {
     ]);
     const all = [apiA, apiB, workerA, workerB];
     await Promise.all([apiA.healthy(), apiB.healthy()]);
-    await waitForChildren(all.map((s) => s.handle), setup.workerConnections, 2, 30_000);
+    await waitForChildren(
+      all.map((s) => s.handle),
+      setup.workerConnections,
+      2,
+      30_000,
+    );
     const booted = performance.now() - t0;
 
     // Round-robin over both APIs, several at a time.
@@ -85,7 +94,10 @@ describe('two API processes and two worker processes', () => {
     expect(notificationsSent).toBe(ids.length * 2);
     expect(await outboxCount(ctx)).toBe(0);
     expect(await ctx.queues.get('escalation-steps').getFailedCount()).toBe(0);
-    expect(all.every((s) => s.handle.isRunning()), 'all four processes still running').toBe(true);
+    expect(
+      all.every((s) => s.handle.isRunning()),
+      'all four processes still running',
+    ).toBe(true);
 
     const exits = await Promise.all(all.map((s) => s.handle.kill('SIGTERM', 20_000)));
     expect(exits.map((e) => e.code)).toEqual([0, 0, 0, 0]);

@@ -89,7 +89,12 @@ export async function createTestContext(
       for (const workers of running) await workers.close();
       await relay.stop();
       await Promise.all(
-        (['escalation-steps', 'webhooks'] as const).map((name) => queues.get(name).obliterate({ force: true }).catch(() => {})),
+        (['escalation-steps', 'webhooks'] as const).map((name) =>
+          queues
+            .get(name)
+            .obliterate({ force: true })
+            .catch(() => {}),
+        ),
       );
       await queues.close();
       await database.close();

@@ -39,8 +39,13 @@ export async function call<T = any>(app: App, options: CallOptions): Promise<Api
   return { status: response.statusCode, body, headers: response.headers, raw: response.body };
 }
 
-export const post = <T = any>(app: App, url: string, token: string, payload: unknown, headers: Record<string, string> = {}) =>
-  call<T>(app, { method: 'POST', url, token, payload, headers });
+export const post = <T = any>(
+  app: App,
+  url: string,
+  token: string,
+  payload: unknown,
+  headers: Record<string, string> = {},
+) => call<T>(app, { method: 'POST', url, token, payload, headers });
 
 export const get = <T = any>(app: App, url: string, token: string) => call<T>(app, { method: 'GET', url, token });
 
@@ -66,8 +71,17 @@ export function expectProblem(response: ApiResponse, status: number) {
   });
   expect(body.requestId).toEqual(expect.any(String));
   expect(response.raw).not.toMatch(/\n\s+at |\.ts:\d+|node_modules|\bstack\b/);
-  expect(response.raw).not.toMatch(/\b(select|insert into|update .* set|delete from)\b|violates|constraint|relation "|SQLSTATE|pg_/i);
-  return body as { type: string; title: string; status: number; detail: string; errors?: { path: string; message: string }[]; [key: string]: unknown };
+  expect(response.raw).not.toMatch(
+    /\b(select|insert into|update .* set|delete from)\b|violates|constraint|relation "|SQLSTATE|pg_/i,
+  );
+  return body as {
+    type: string;
+    title: string;
+    status: number;
+    detail: string;
+    errors?: { path: string; message: string }[];
+    [key: string]: unknown;
+  };
 }
 
 async function created<T = any>(app: App, url: string, token: string, payload: unknown): Promise<T> {
@@ -98,7 +112,11 @@ export async function createOrganisation(app: App): Promise<Organisation> {
   const admin: string = org.adminToken;
   const wards = [];
   for (const wardCode of ['W1', 'W2']) {
-    const ward = await created(app, '/v1/wards', admin, { code: wardCode, name: `Ward ${wardCode}`, division: 'Medicine' });
+    const ward = await created(app, '/v1/wards', admin, {
+      code: wardCode,
+      name: `Ward ${wardCode}`,
+      division: 'Medicine',
+    });
     const device = await created(app, '/v1/tokens', admin, { wardId: ward.id, label: `${wardCode} tablet` });
     wards.push({ id: ward.id as string, code: wardCode, deviceToken: device.token as string });
   }

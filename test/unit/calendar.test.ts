@@ -39,7 +39,12 @@ describe('calendar arithmetic on ISO dates', () => {
   });
 
   it('lists only complete ISO weeks inside the period', () => {
-    expect(completeIsoWeeks('2025-06-02', '2025-06-29')).toEqual(['2025-06-02', '2025-06-09', '2025-06-16', '2025-06-23']);
+    expect(completeIsoWeeks('2025-06-02', '2025-06-29')).toEqual([
+      '2025-06-02',
+      '2025-06-09',
+      '2025-06-16',
+      '2025-06-23',
+    ]);
     expect(completeIsoWeeks('2025-06-03', '2025-06-28')).toEqual(['2025-06-09', '2025-06-16']);
     expect(completeIsoWeeks('2025-06-02', '2025-06-07')).toEqual([]);
     expect(completeIsoWeeks('2025-06-02', '2025-06-08')).toEqual(['2025-06-02']);

@@ -87,7 +87,11 @@ function validate(design: Design, outcome: readonly number[]): void {
 }
 
 /** Fits P(outcome = 1) = 1 / (1 + exp(-x'beta)). Problems come back as warnings, not exceptions. */
-export function logisticRegression(design: Design, outcome: readonly number[], options: LogisticOptions = {}): LogisticFit {
+export function logisticRegression(
+  design: Design,
+  outcome: readonly number[],
+  options: LogisticOptions = {},
+): LogisticFit {
   validate(design, outcome);
   const { rows, names } = design;
   const maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
@@ -122,14 +126,18 @@ export function logisticRegression(design: Design, outcome: readonly number[], o
   // Standard errors at the final estimate.
   covariance = invertSymmetricPositiveDefinite(scoreAndInformation(rows, outcome, beta).information);
   if (covariance === null) {
-    warnings.push({ code: 'singular', message: 'The information matrix is singular: some coefficients are not identified.' });
+    warnings.push({
+      code: 'singular',
+      message: 'The information matrix is singular: some coefficients are not identified.',
+    });
   } else if (!converged) {
     warnings.push({ code: 'not_converged', message: `The fit did not converge in ${iterations} iterations.` });
   }
   if (hasCertainFits(rows, beta)) {
     warnings.push({
       code: 'separation',
-      message: 'Some fitted probabilities are 0 or 1: the predictors (quasi-)separate the outcome, so estimates are unreliable.',
+      message:
+        'Some fitted probabilities are 0 or 1: the predictors (quasi-)separate the outcome, so estimates are unreliable.',
     });
   }
   return {
@@ -196,4 +204,3 @@ export function likelihoodRatioTest(
   const chi2 = Math.max(0, 2 * (full.logLikelihood - reduced.logLikelihood));
   return { chi2, df, p: chiSquareSurvival(chi2, df) };
 }
-
