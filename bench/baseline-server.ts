@@ -80,7 +80,9 @@ app.post('/v1/briefings', async (request, reply) => {
     const briefingId = briefing.rows[0]?.id as string | undefined;
     if (!briefingId) {
       await client.query('ROLLBACK');
-      return reply.status(409).send({ error: 'duplicate' });
+      // The answer as the handler's value: a returned reply is a thenable, awaited inside try.
+      reply.status(409);
+      return { error: 'duplicate' };
     }
     const now = new Date();
     const columns = 18;
@@ -122,9 +124,8 @@ app.post('/v1/briefings', async (request, reply) => {
         )
       : { rows: [] };
     await client.query('COMMIT');
-    return reply
-      .status(201)
-      .send({ id: briefingId, createdAt: now.toISOString(), items: inserted.rows.map((r) => r.id as string) });
+    reply.status(201);
+    return { id: briefingId, createdAt: now.toISOString(), items: inserted.rows.map((r) => r.id as string) };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;

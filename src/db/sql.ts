@@ -5,8 +5,9 @@ import type { Database, Executor } from './client.js';
 
 /** Rows of a raw statement, on PostgreSQL and on the embedded PGlite alike. */
 export async function rows<T>(db: Executor, query: SQL): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as { rows: T[] };
-  return result.rows;
+  // drizzle types the result by driver (node-postgres or PGlite); both answer { rows }.
+  const result: unknown = await db.execute(query);
+  return (result as { rows: T[] }).rows;
 }
 
 const fromClauses = new WeakMap<Table, SQL>();

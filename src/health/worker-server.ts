@@ -43,14 +43,16 @@ export async function startWorkerHealthServer(options: {
       return problem(response, path, 405, 'Method not allowed', `${path} answers GET and HEAD only`);
     }
     if (path === '/health') return json(response, 200, { status: 'ok' });
-    void Promise.all([probe(checks.pingDatabase), probe(checks.pingQueue)]).then(([database, queue]) => {
-      const consumers = checks.consumersRunning() ? 'running' : 'stopped';
-      const ready = consumers === 'running' && database === 'up' && queue === 'up';
-      json(response, ready ? 200 : 503, {
-        status: ready ? 'ready' : 'not_ready',
-        checks: { consumers, database, queue },
-      });
-    });
+    void Promise.all([probe(() => checks.pingDatabase()), probe(() => checks.pingQueue())]).then(
+      ([database, queue]) => {
+        const consumers = checks.consumersRunning() ? 'running' : 'stopped';
+        const ready = consumers === 'running' && database === 'up' && queue === 'up';
+        json(response, ready ? 200 : 503, {
+          status: ready ? 'ready' : 'not_ready',
+          checks: { consumers, database, queue },
+        });
+      },
+    );
   });
   // Probes come every few seconds; an idle connection has no reason to stay open.
   server.keepAliveTimeout = 1_000;

@@ -1,4 +1,4 @@
-import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
+import openapiTS, { astToString, COMMENT_HEADER, type OpenAPI3 } from 'openapi-typescript';
 import { buildApp } from '../app.js';
 import { loadConfig } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
@@ -35,5 +35,5 @@ export async function renderOpenApi(): Promise<string> {
  * clients built with openapi-fetch; a test fails when they are stale.
  */
 export async function renderOpenApiTypes(documentJson: string): Promise<string> {
-  return COMMENT_HEADER + astToString(await openapiTS(JSON.parse(documentJson)));
+  return COMMENT_HEADER + astToString(await openapiTS(JSON.parse(documentJson) as OpenAPI3));
 }

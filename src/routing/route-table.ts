@@ -48,6 +48,8 @@ export const routeTablePlugin = fp(
       // An error raised while answering an error goes to the next handler in Fastify's chain, whose
       // default answers plain JSON with the error's message (a failed query's SQL). With ours on the
       // route as well, that next handler is ours too.
+      // Fastify types errorHandler as returning void but awaits the promise an async handler returns.
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises
       route.errorHandler ??= problemErrorHandler;
     });
   },

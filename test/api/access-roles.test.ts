@@ -6,7 +6,7 @@ import { QUEUE_NAMES } from '../../src/queue/queues.js';
 import { PLATFORM_TOKEN, type TestContext } from '../helpers/context.js';
 import { briefingBody, call, expectProblem, get, type CallOptions, type Organisation } from '../helpers/fixtures.js';
 import { fillHidden, hiddenRoutes, type HiddenRoute } from '../security/route-world.js';
-import { ACCESS, fill, hasBody, label, operations, request, startAccessWorld, tokensOf } from './access-world.js';
+import { ACCESS, fill, hasBody, label, operations, startAccessWorld, tokensOf } from './access-world.js';
 
 let ctx: TestContext;
 /** The organisation whose objects are probed. */

@@ -4,7 +4,7 @@ import { positionChanges } from '../../src/db/schema.js';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
 import { nextDate, raiseHighRiskItem } from '../helpers/escalation.js';
-import { briefingBody, get, post, type Organisation } from '../helpers/fixtures.js';
+import { briefingBody, get, post, type Organisation, type UntypedJson } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 let org: Organisation;
@@ -196,7 +196,7 @@ describe('repeats and persistent issues', () => {
     const w = org.wards[wardIndex]!;
     const res = await post(ctx.app, '/v1/briefings', w.deviceToken, briefingBody(w.id, { date, items }));
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body.items as any[];
+    return res.body.items as UntypedJson[];
   }
   const problem = (description: string, extra: Record<string, unknown> = {}) => ({
     kind: 'problem',

@@ -12,10 +12,9 @@ import {
 } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
-let org: Organisation;
 
 beforeAll(async () => {
-  ({ ctx, org } = await startApiTest());
+  ({ ctx } = await startApiTest());
 });
 afterAll(() => ctx?.close());
 

@@ -1,4 +1,5 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
+import { rows } from '../../src/db/sql.js';
 import { items } from '../../src/db/schema.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from '../helpers/context.js';
@@ -48,8 +49,7 @@ let ctx: TestContext;
 let org: Organisation;
 
 async function rowsOf<T>(query: SQL): Promise<T[]> {
-  const result = (await ctx.database.db.execute(query)) as unknown as { rows: T[] };
-  return result.rows;
+  return rows<T>(ctx.database.db, query);
 }
 
 beforeAll(async () => {

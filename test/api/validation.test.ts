@@ -4,15 +4,7 @@ import { addDays, localDateOf } from '../../src/domain/calendar.js';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
 import { storedForWard } from '../helpers/stored-rows.js';
-import {
-  briefingBody,
-  call,
-  createOrganisation,
-  expectProblem,
-  get,
-  post,
-  type Organisation,
-} from '../helpers/fixtures.js';
+import { briefingBody, call, expectProblem, get, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 let org: Organisation;

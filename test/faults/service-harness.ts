@@ -46,7 +46,7 @@ export interface FaultSetup {
   /** Where spawned service and worker processes point: the same database, Redis and queues. */
   target: WorkerProcessTarget;
   /** Worker connections on the escalation-steps queue (BullMQ), to wait for spawned workers. */
-  workerConnections(): Promise<number>;
+  workerConnections: () => Promise<number>;
 }
 
 /**

@@ -141,9 +141,9 @@ describe('SIGTERM under load', () => {
     let late: SendResult | undefined;
     let keptAlive: SendResult | undefined;
     let signalAt = 0;
-    let waitingOnLock = 0;
-    let activeAtSignal = 0;
-    let aliveWhileAbandonedRuns = false;
+    let waitingOnLock: number | undefined;
+    let activeAtSignal: number | undefined;
+    let aliveWhileAbandonedRuns: boolean | undefined;
     try {
       // A request whose client gives up: it waits on a lock of its own (its Idempotency-Key
       // record), held until well after everything else has finished. (First, while the pool

@@ -7,6 +7,7 @@
  * escalation, step and recipient).
  */
 import { sql } from 'drizzle-orm';
+import { rows as rowsOf } from '../../src/db/sql.js';
 import { describe, expect, it } from 'vitest';
 import { nextDate, sleep } from '../helpers/escalation.js';
 import { briefingBody } from '../helpers/fixtures.js';
@@ -81,7 +82,7 @@ describe('two API processes and two worker processes', () => {
 
     // Straight from the tables: no (escalation, step) or (escalation, step, recipient) twice.
     const rows = async (query: ReturnType<typeof sql>) =>
-      ((await ctx.database.db.execute(query)) as unknown as { rows: { n: number }[] }).rows[0]?.n ?? -1;
+      (await rowsOf<{ n: number }>(ctx.database.db, query))[0]?.n ?? -1;
     const duplicateEvents = await rows(sql`
       select count(*)::int as n from (select escalation_id, step from escalation_events
       where step is not null group by 1, 2 having count(*) > 1) d`);

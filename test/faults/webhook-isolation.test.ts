@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eq, sql } from 'drizzle-orm';
+import { rows as rowsOf } from '../../src/db/sql.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookDeliveries } from '../../src/db/schema.js';
 import { insertTogether } from '../../src/db/together.js';
@@ -152,10 +153,11 @@ describe('webhook isolation between trusts', { timeout: 240_000 }, () => {
 
     // Trust A's receiver answers again: every one of its events arrives, none is lost.
     receiverA.state.hanging = false;
-    const notificationIds = (await ctx.database.db.execute(
+    const notificationIds = await rowsOf<{ id: string }>(
+      ctx.database.db,
       sql`select id::text from notifications where organisation_id = ${trustA.id} order by step`,
-    )) as unknown as { rows: { id: string }[] };
-    const expected = notificationIds.rows.map((r) => r.id);
+    );
+    const expected = notificationIds.map((r) => r.id);
     expect(expected).toHaveLength(BACKLOG + 1);
     const deliveredA = () => new Set(receiverA.received.map((r) => String(r.headers['x-briefings-event-id'])));
     await waitFor(async () => deliveredA().size >= BACKLOG + 1, 180_000, "every one of trust A's events");
@@ -245,11 +247,10 @@ describe('webhook isolation between trusts', { timeout: 240_000 }, () => {
       false,
     );
     await ctx.database.db.transaction((tx) => insertTogether(tx, legacy.inserts));
-    const [{ id: legacyId }] = (
-      (await ctx.database.db.execute(
-        sql`select id::text from notifications where escalation_id = ${item.escalation.id} and step = 7`,
-      )) as unknown as { rows: { id: string }[] }
-    ).rows as [{ id: string }];
+    const [{ id: legacyId }] = (await rowsOf<{ id: string }>(
+      ctx.database.db,
+      sql`select id::text from notifications where escalation_id = ${item.escalation.id} and step = 7`,
+    )) as [{ id: string }];
     await ctx.queues.get('webhooks').add('deliver', { notificationId: legacyId }, { jobId: `webhook-${legacyId}` });
     await waitFor(
       async () => receiverB.received.some((r) => r.headers['x-briefings-event-id'] === legacyId),

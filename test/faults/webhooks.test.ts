@@ -115,7 +115,9 @@ describe('webhook delivery', () => {
     }
     // A signature made with another secret does not match (the check above is not vacuous).
     const last = receiver.received[2]!;
-    const forged = `v1=${createHmac('sha256', 'whsec_wrong').update(`${last.headers['x-briefings-timestamp']}.${last.rawBody}`).digest('hex')}`;
+    const forged = `v1=${createHmac('sha256', 'whsec_wrong')
+      .update(`${String(last.headers['x-briefings-timestamp'])}.${last.rawBody}`)
+      .digest('hex')}`;
     expect(last.headers['x-briefings-signature']).not.toBe(forged);
 
     const deliveries = await waitFor(

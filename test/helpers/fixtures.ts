@@ -5,10 +5,18 @@ import { PLATFORM_TOKEN } from './context.js';
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/**
+ * A response body as a test reads it: parsed JSON with no declared type, like `response.json()`.
+ * Tests assert on its fields directly; each route's schema is checked against the OpenAPI
+ * document elsewhere (test/helpers/contract.ts).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped JSON on purpose, see above
+export type UntypedJson = any;
+
 let counter = 0;
 const unique = () => `${Date.now().toString(36).slice(-4)}${(counter++).toString(36)}`.toUpperCase();
 
-export interface ApiResponse<T = any> {
+export interface ApiResponse<T = UntypedJson> {
   status: number;
   body: T;
   headers: Record<string, string | string[] | number | undefined>;
@@ -27,7 +35,7 @@ export interface CallOptions {
 }
 
 /** Any request, as a client would send it; the body is parsed as JSON when it is JSON. */
-export async function call<T = any>(app: App, options: CallOptions): Promise<ApiResponse<T>> {
+export async function call<T = UntypedJson>(app: App, options: CallOptions): Promise<ApiResponse<T>> {
   const response = await app.inject({
     method: options.method,
     url: options.url,
@@ -35,11 +43,11 @@ export async function call<T = any>(app: App, options: CallOptions): Promise<Api
     ...(options.payload === undefined ? {} : { payload: options.payload as object | string }),
   });
   const contentType = String(response.headers['content-type'] ?? '');
-  const body = /json/.test(contentType) && response.body ? (response.json() as T) : (response.body as T);
+  const body = /json/.test(contentType) && response.body ? response.json<T>() : (response.body as T);
   return { status: response.statusCode, body, headers: response.headers, raw: response.body };
 }
 
-export const post = <T = any>(
+export const post = <T = UntypedJson>(
   app: App,
   url: string,
   token: string,
@@ -47,12 +55,14 @@ export const post = <T = any>(
   headers: Record<string, string> = {},
 ) => call<T>(app, { method: 'POST', url, token, payload, headers });
 
-export const get = <T = any>(app: App, url: string, token: string) => call<T>(app, { method: 'GET', url, token });
+export const get = <T = UntypedJson>(app: App, url: string, token: string) =>
+  call<T>(app, { method: 'GET', url, token });
 
-export const patch = <T = any>(app: App, url: string, token: string, payload: unknown) =>
+export const patch = <T = UntypedJson>(app: App, url: string, token: string, payload: unknown) =>
   call<T>(app, { method: 'PATCH', url, token, payload });
 
-export const del = <T = any>(app: App, url: string, token: string) => call<T>(app, { method: 'DELETE', url, token });
+export const del = <T = UntypedJson>(app: App, url: string, token: string) =>
+  call<T>(app, { method: 'DELETE', url, token });
 
 /**
  * The answer is an RFC 9457 problem document with the given status, carrying the request id,
@@ -84,7 +94,7 @@ export function expectProblem(response: ApiResponse, status: number) {
   };
 }
 
-async function created<T = any>(app: App, url: string, token: string, payload: unknown): Promise<T> {
+async function created<T = UntypedJson>(app: App, url: string, token: string, payload: unknown): Promise<T> {
   const response = await post<T>(app, url, token, payload);
   expect(response.status, JSON.stringify(response.body)).toBe(201);
   return response.body;

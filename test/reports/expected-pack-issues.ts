@@ -13,7 +13,7 @@ export interface WardRef {
 }
 
 export function expectedIssuesAndCharts(data: Dataset, [W1, W2]: [WardRef, WardRef]) {
-  const { org, items } = data;
+  const { items } = data;
   return {
     // Persistent (raised 3+ times or open more than 14 days), ranked by risk x (1 + ln times) x (1 + days / 30).
     persistentIssues: [

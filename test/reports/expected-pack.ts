@@ -117,7 +117,7 @@ const W = {
 const w = (key: keyof typeof W) => [...W[key]] as [number, number, number];
 
 export function expectedPack(data: Dataset): GovernancePack {
-  const { wards: wd, org, items, organisationName } = data;
+  const { wards: wd, org, organisationName } = data;
   const ref = (w: Dataset['wards']['W1']) => ({ id: w.id, code: w.code, name: w.name, division: w.division });
   const [W1, W2, W3] = [ref(wd.W1), ref(wd.W2), ref(wd.W3)];
   return {

@@ -19,7 +19,6 @@ import {
   tokenFor,
   validBody,
   type JsonSchema,
-  type Operation,
   type World,
 } from './route-world.js';
 

@@ -1,6 +1,5 @@
 /** The four special-cause rules of an XmR chart, and which one wins. */
 import { describe, expect, it } from 'vitest';
-import { xmrChart } from '../../src/domain/spc.js';
 import {
   chart,
   alternating,

@@ -100,14 +100,13 @@ export function logisticRegression(
   let logLikelihood = logisticLogLikelihood(rows, outcome, beta);
   let converged = false;
   let iterations = 0;
-  let covariance: Matrix | null = null;
 
   while (iterations < maxIterations && !converged) {
     iterations += 1;
     const { score, information } = scoreAndInformation(rows, outcome, beta);
-    covariance = invertSymmetricPositiveDefinite(information);
-    if (covariance === null) break;
-    const step = matrixVector(covariance, score);
+    const stepCovariance = invertSymmetricPositiveDefinite(information);
+    if (stepCovariance === null) break;
+    const step = matrixVector(stepCovariance, score);
     // Halve the Newton step while it lowers the likelihood (rare for this concave problem).
     let scale = 1;
     let next = beta.map((b, j) => b + (step[j] as number));
@@ -124,7 +123,7 @@ export function logisticRegression(
   }
 
   // Standard errors at the final estimate.
-  covariance = invertSymmetricPositiveDefinite(scoreAndInformation(rows, outcome, beta).information);
+  const covariance = invertSymmetricPositiveDefinite(scoreAndInformation(rows, outcome, beta).information);
   if (covariance === null) {
     warnings.push({
       code: 'singular',
