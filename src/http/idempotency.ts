@@ -240,7 +240,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * the request's changes roll back and the client gets an error it may retry, rather than a
  * committed change whose stored answer a retry would replay wrongly.
  */
-function storableBody(payload: unknown): string {
+export function storableBody(payload: unknown): string {
   if (payload == null) return '';
   if (typeof payload === 'string') return payload;
   if (Buffer.isBuffer(payload)) return utf8.decode(payload);
