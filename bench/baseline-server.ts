@@ -30,7 +30,10 @@ interface BriefingBody {
 }
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
-const wards = new Map<string, { organisationId: string; tokenId: string; thresholds: { moderate: number; high: number; extreme: number } }>();
+const wards = new Map<
+  string,
+  { organisationId: string; tokenId: string; thresholds: { moderate: number; high: number; extreme: number } }
+>();
 for (const row of (
   await pool.query(`
     SELECT w.id, w.organisation_id, t.id AS token_id, o.band_thresholds
@@ -58,13 +61,28 @@ app.post('/v1/briefings', async (request, reply) => {
          attendance_allied, attendance_manager, attendance_other, duration_minutes, recorded_by_token_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
        ON CONFLICT (ward_id, date, shift) DO NOTHING RETURNING id`,
-      [ward.organisationId, body.wardId, body.date, body.shift, body.held, body.facilitator ?? null, a.nursing ?? null,
-        a.medical ?? null, a.allied ?? null, a.manager ?? null, a.other ?? null, body.durationMinutes ?? null, ward.tokenId],
+      [
+        ward.organisationId,
+        body.wardId,
+        body.date,
+        body.shift,
+        body.held,
+        body.facilitator ?? null,
+        a.nursing ?? null,
+        a.medical ?? null,
+        a.allied ?? null,
+        a.manager ?? null,
+        a.other ?? null,
+        body.durationMinutes ?? null,
+        ward.tokenId,
+      ],
     );
     const briefingId = briefing.rows[0]?.id as string | undefined;
     if (!briefingId) {
       await client.query('ROLLBACK');
-      return reply.status(409).send({ error: 'duplicate' });
+      // The answer as the handler's value: a returned reply is a thenable, awaited inside try.
+      reply.status(409);
+      return { error: 'duplicate' };
     }
     const now = new Date();
     const columns = 18;
@@ -73,10 +91,26 @@ app.post('/v1/briefings', async (request, reply) => {
       const graded = item.kind !== 'good_practice';
       const score = graded ? item.consequence! * item.likelihood! : null;
       const resolved = item.resolvedAtBriefing === true || !graded;
-      values.push(ward.organisationId, body.wardId, briefingId, body.date, position, item.kind, item.category, item.description,
-        item.consequence ?? null, item.likelihood ?? null, score, score === null ? null : band(score, ward.thresholds),
-        resolved ? 'resolved' : 'open', item.resolvedAtBriefing === true, item.resolvedAtBriefing === true ? now : null,
-        item.resolvedAtBriefing === true ? ward.tokenId : null, item.needsChange ?? null, item.needsChange === undefined ? null : now);
+      values.push(
+        ward.organisationId,
+        body.wardId,
+        briefingId,
+        body.date,
+        position,
+        item.kind,
+        item.category,
+        item.description,
+        item.consequence ?? null,
+        item.likelihood ?? null,
+        score,
+        score === null ? null : band(score, ward.thresholds),
+        resolved ? 'resolved' : 'open',
+        item.resolvedAtBriefing === true,
+        item.resolvedAtBriefing === true ? now : null,
+        item.resolvedAtBriefing === true ? ward.tokenId : null,
+        item.needsChange ?? null,
+        item.needsChange === undefined ? null : now,
+      );
       const base = position * columns;
       return `(${Array.from({ length: columns }, (_, k) => `$${base + k + 1}`).join(', ')})`;
     });
@@ -90,7 +124,8 @@ app.post('/v1/briefings', async (request, reply) => {
         )
       : { rows: [] };
     await client.query('COMMIT');
-    return reply.status(201).send({ id: briefingId, createdAt: now.toISOString(), items: inserted.rows.map((r) => r.id as string) });
+    reply.status(201);
+    return { id: briefingId, createdAt: now.toISOString(), items: inserted.rows.map((r) => r.id as string) };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;
@@ -102,6 +137,9 @@ app.post('/v1/briefings', async (request, reply) => {
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT ?? 3901) });
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => {
-    void app.close().then(() => pool.end()).then(() => process.exit(0));
+    void app
+      .close()
+      .then(() => pool.end())
+      .then(() => process.exit(0));
   });
 }

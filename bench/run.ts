@@ -50,19 +50,22 @@ if (!scale) throw new Error(`unknown scale ${args.scale}; one of ${Object.keys(S
 const only = new Set(args.only.split(',').map((s) => s.trim()));
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 for (const url of [ADMIN_URL, redisUrl]) {
-  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname)) throw new Error(`the bench only talks to 127.0.0.1, not ${url}`);
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(new URL(url).hostname))
+    throw new Error(`the bench only talks to 127.0.0.1, not ${url}`);
 }
 
 const started = new Date();
 const stamp = started.getTime().toString(36);
 const databaseName = args.reuse ?? `wsb_bench_${scale.name.replace('-', '_')}_${stamp}`;
 const keep = args.keep || args.reuse !== undefined;
-const log = (line: string) => console.log(`[${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+const log = (line: string) =>
+  console.log(`[${((Date.now() - started.getTime()) / 1000).toFixed(0).padStart(4)} s] ${line}`);
 
 async function machine(databaseUrl: string) {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
-  const setting = async (name: string) => (await client.query(`SELECT current_setting($1) AS v`, [name])).rows[0]!.v as string;
+  const setting = async (name: string) =>
+    (await client.query(`SELECT current_setting($1) AS v`, [name])).rows[0]!.v as string;
   const info = {
     cpus: os.cpus().length,
     memoryGb: Math.round(os.totalmem() / 2 ** 30),
@@ -206,7 +209,10 @@ async function main() {
 /** The run's own queue prefix: nothing of it stays in Redis. */
 async function cleanQueues(target: Target) {
   for (const name of QUEUE_NAMES) {
-    const queue = new Queue(name, { connection: redisOptions(target.redisUrl, 'producer') as ConnectionOptions, prefix: target.queuePrefix });
+    const queue = new Queue(name, {
+      connection: redisOptions(target.redisUrl, 'producer') as ConnectionOptions,
+      prefix: target.queuePrefix,
+    });
     await queue.obliterate({ force: true });
     await queue.close();
   }

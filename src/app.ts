@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 // Modules register their named schemas as they load, in the order of the OpenAPI document's
 // components: keep this import order (`npm run openapi` shows any change).
 import { authPlugin } from './auth/plugin.js';
-import { tokenRoutes } from './auth/routes.js';
+import { tokenRoutes } from './tokens/routes.js';
 import { briefingRoutes } from './briefings/routes.js';
 import type { Config } from './config.js';
 import type { DatabaseHandle } from './db/client.js';
@@ -14,7 +14,7 @@ import { newRequestId } from './http/errors.js';
 import { clientErrorHandler, frameworkErrorHandler } from './http/refusals.js';
 import { jsonBodiesPlugin } from './http/bodies.js';
 import { idempotencyPlugin } from './http/idempotency.js';
-import { routeTablePlugin } from './http/route-table.js';
+import { routeTablePlugin } from './routing/route-table.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { unreadBodyPlugin } from './http/unread-body.js';
 import { gracefulClosePlugin, lastOnSendPlugin } from './http/shutdown.js';
@@ -35,9 +35,9 @@ import type { QueueSet } from './queue/queues.js';
 import { registerQueuesBoard } from './admin/queues-board.js';
 import { reportRoutes } from './reports/routes.js';
 import { exportRoutes } from './exports/routes.js';
-import { apiDocsPlugin } from './openapi/docs.js';
+import { apiDocsPlugin } from './api-docs/plugin.js';
 
-export type { RouteEntry } from './http/route-table.js';
+export type { RouteEntry } from './routing/route-table.js';
 
 export interface AppDeps {
   config: Config;

@@ -11,7 +11,12 @@ export interface Periodic {
  * is logged once, with its recovery, and the task is simply tried again at the next tick: what
  * these tasks do is kept in PostgreSQL until they succeed.
  */
-export function startPeriodic(task: { name: string; intervalMs: number; logger: Logger; run: () => Promise<void> }): Periodic {
+export function startPeriodic(task: {
+  name: string;
+  intervalMs: number;
+  logger: Logger;
+  run: () => Promise<void>;
+}): Periodic {
   let running: Promise<void> | null = null;
   let failing = false;
   let stopped = false;
@@ -24,7 +29,8 @@ export function startPeriodic(task: { name: string; intervalMs: number; logger: 
           failing = false;
         },
         (error: unknown) => {
-          if (!failing) task.logger.warn({ err: error }, `${task.name} failed; trying again every ${task.intervalMs / 1000} s`);
+          if (!failing)
+            task.logger.warn({ err: error }, `${task.name} failed; trying again every ${task.intervalMs / 1000} s`);
           failing = true;
         },
       )

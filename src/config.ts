@@ -1,18 +1,11 @@
 import { z } from 'zod';
 import { DEFAULT_TUNING, type Tuning } from './deps.js';
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
+const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 /** A whole number written in decimal digits (no blanks, hex or exponents). */
 const integer = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z
-    .string()
-    .trim()
-    .regex(/^\d+$/, 'must be a whole number')
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+  z.string().trim().regex(/^\d+$/, 'must be a whole number').transform(Number).pipe(z.number().int().min(min).max(max));
 
 const decimal = (min: number, max: number) =>
   z
@@ -39,7 +32,10 @@ const environmentSchema = z.object({
   // (BullMQ's key separator), blanks, glob characters or unbalanced braces.
   QUEUE_PREFIX: z
     .string()
-    .regex(/^(?:[A-Za-z0-9_-]{1,32}|\{[A-Za-z0-9_-]{1,32}\})$/, 'letters, digits, _ or - (1-32), optionally in braces as a Redis Cluster hash tag: {wsb}')
+    .regex(
+      /^(?:[A-Za-z0-9_-]{1,32}|\{[A-Za-z0-9_-]{1,32}\})$/,
+      'letters, digits, _ or - (1-32), optionally in braces as a Redis Cluster hash tag: {wsb}',
+    )
     .default('wsb'),
   WORKER_CONCURRENCY: integer(1, 200).default(10),
   WORKER_STALLED_INTERVAL_MS: integer(1_000).default(30_000),

@@ -1,9 +1,8 @@
 import type { Database } from './db/client.js';
+import type { Relay } from './db/request-transaction.js';
 
-/** Something that can be asked to relay the outbox soon after a commit. */
-export interface Relay {
-  nudge(): void;
-}
+// Declared next to the request transaction that defers it (src/db imports no feature).
+export type { Relay };
 
 /** Organisation-independent tuning of the domain rules, from configuration. */
 export interface Tuning {

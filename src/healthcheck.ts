@@ -18,7 +18,11 @@ export function probeHost(host: string): string {
   return host;
 }
 
-export function checkReady(host: string, port: number, timeoutMs = TIMEOUT_MS): Promise<{ ok: boolean; reason: string }> {
+export function checkReady(
+  host: string,
+  port: number,
+  timeoutMs = TIMEOUT_MS,
+): Promise<{ ok: boolean; reason: string }> {
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}/ready`;
   return new Promise((resolve) => {
     const req = request(url, { method: 'GET', agent: false, timeout: timeoutMs }, (res) => {
@@ -27,14 +31,18 @@ export function checkReady(host: string, port: number, timeoutMs = TIMEOUT_MS): 
       res.on('data', (chunk: string) => {
         if (body.length < 1_000) body += chunk;
       });
-      res.on('end', () => resolve({ ok: res.statusCode === 200, reason: `GET ${url} answered ${res.statusCode} ${body.slice(0, 300)}` }));
+      res.on('end', () =>
+        resolve({ ok: res.statusCode === 200, reason: `GET ${url} answered ${res.statusCode} ${body.slice(0, 300)}` }),
+      );
       res.on('error', (error) => resolve({ ok: false, reason: `GET ${url}: ${error.message}` }));
     });
     req.on('timeout', () => {
       req.destroy();
       resolve({ ok: false, reason: `GET ${url}: no answer within ${timeoutMs} ms` });
     });
-    req.on('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, reason: `GET ${url}: ${error.code ?? error.message}` }));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({ ok: false, reason: `GET ${url}: ${error.code ?? error.message}` }),
+    );
     req.end();
   });
 }

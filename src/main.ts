@@ -1,5 +1,5 @@
 import { buildApp } from './app.js';
-import { ensurePlatformAdmin } from './auth/service.js';
+import { ensurePlatformAdmin } from './tokens/service.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { startWorkerHealthServer } from './health/worker-server.js';
@@ -38,7 +38,8 @@ export async function startService(
   const queues = createQueues(config.redisUrl, config.queuePrefix);
   const relay = startOutboxRelay(database.db, queues, logger, config.outboxRelayIntervalMs);
   const sealer = startAuditSealer(database.db, logger);
-  const purge = config.role !== 'api' ? startIdempotencyPurge(database.db, logger, config.idempotencyRetentionDays) : null;
+  const purge =
+    config.role !== 'api' ? startIdempotencyPurge(database.db, logger, config.idempotencyRetentionDays) : null;
 
   // HTTP first: capture must work even while Redis is away.
   const app = config.role !== 'worker' ? await buildApp({ config, database, logger, queues, relay }) : null;
@@ -48,8 +49,7 @@ export async function startService(
   let reconciler: ReturnType<typeof startReconciler> | null = null;
   // A worker serves no API; on PORT it answers /health and /ready for its orchestrator (and the
   // container's health check), not ready until its consumers run.
-  const consumersRunning = () =>
-    (workers as Awaited<ReturnType<typeof startWorkers>> | null)?.workers.every((worker) => worker.isRunning()) ?? false;
+  const consumersRunning = () => workers?.workers.every((worker) => worker.isRunning()) ?? false;
   const health = config.role === 'worker' ? await workerHealthServer(config, database, queues, consumersRunning) : null;
   const startConsumers = async () => {
     await waitForQueueRedis({ queues, logger });
@@ -75,8 +75,8 @@ export async function startService(
       // flight has finished, even one whose client went away (src/http/shutdown.ts).
       await app?.close();
       await health?.close();
-      await (reconciler as ReturnType<typeof startReconciler> | null)?.stop();
-      await (workers as Awaited<ReturnType<typeof startWorkers>> | null)?.close(); // finish jobs in flight before their queues close
+      await reconciler?.stop();
+      await workers?.close(); // finish jobs in flight before their queues close
       await relay.stop();
       await sealer.stop();
       await purge?.stop();

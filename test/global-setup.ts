@@ -65,7 +65,9 @@ export default async function setup(project: TestProject) {
   return async () => {
     // The template and every clone a test file left behind.
     const { rows } = await asAdmin(services.databaseAdminUrl, (client) =>
-      client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`wsb_test_${runId}_%`]),
+      client.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
+        `wsb_test_${runId}_%`,
+      ]),
     );
     for (const { datname } of rows) await dropDatabase(services.databaseAdminUrl, datname);
     await services.stop();

@@ -50,10 +50,14 @@ export async function findPeople(databaseUrl: string): Promise<People> {
     );
     const busiest = open.rows[0]!;
     const matron = open.rows.find((r) => r.email.startsWith('matron-1@'))!;
-    const governanceId = (await client.query(`SELECT id FROM staff WHERE organisation_id = $1 AND role = 'governance'`, [org]))
-      .rows[0]!.id as string;
-    const wards = (await client.query<{ id: string; organisation_id: string }>(`SELECT id, organisation_id FROM wards ORDER BY organisation_id, code`))
-      .rows.map((r) => ({ id: r.id, organisationId: r.organisation_id }));
+    const governanceId = (
+      await client.query(`SELECT id FROM staff WHERE organisation_id = $1 AND role = 'governance'`, [org])
+    ).rows[0]!.id as string;
+    const wards = (
+      await client.query<{ id: string; organisation_id: string }>(
+        `SELECT id, organisation_id FROM wards ORDER BY organisation_id, code`,
+      )
+    ).rows.map((r) => ({ id: r.id, organisationId: r.organisation_id }));
     return {
       organisationId: org,
       busiestManagerId: busiest.id,

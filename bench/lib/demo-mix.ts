@@ -5,7 +5,14 @@
 import { heldBriefing, prng, type ItemTemplate } from '../../src/demo/templates.js';
 
 /** Words added to some descriptions so repeats are similar, not identical (as typed by people). */
-export const DESCRIPTION_SUFFIXES = ['in bay 1', 'in bay 3', 'on the night shift', 'again today', 'since Monday', 'escalated to the site team'];
+export const DESCRIPTION_SUFFIXES = [
+  'in bay 1',
+  'in bay 3',
+  'on the night shift',
+  'again today',
+  'since Monday',
+  'escalated to the site team',
+];
 
 export const ITEMS_PER_CAPTURE = 5;
 

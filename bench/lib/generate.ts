@@ -19,7 +19,11 @@
  * Audit events are not generated for the history (the audit chain starts with the benchmark).
  */
 import type pg from 'pg';
-import { DEFAULT_ACK_WITHIN_SECONDS, DEFAULT_MAX_REPEATS, DEFAULT_REPEAT_EVERY_SECONDS } from '../../src/domain/escalation.js';
+import {
+  DEFAULT_ACK_WITHIN_SECONDS,
+  DEFAULT_MAX_REPEATS,
+  DEFAULT_REPEAT_EVERY_SECONDS,
+} from '../../src/domain/escalation.js';
 import { DEFAULT_BAND_THRESHOLDS } from '../../src/domain/risk.js';
 import { DEMO_ODDS, ITEM_TEMPLATES } from '../../src/demo/templates.js';
 import { DESCRIPTION_SUFFIXES } from './demo-mix.js';
@@ -67,7 +71,8 @@ const alignmentSql = (clinical: string, stance: string) => `CASE
 
 function steps(scale: Scale, period: GeneratedPeriod): [string, string][] {
   const templates = ITEM_TEMPLATES.map(
-    (tp, n) => `(${n + 1}, ${q(tp.kind)}, ${q(tp.category)}, ${q(tp.description)}, ${tp.c ?? 'NULL'}::int, ${tp.l ?? 'NULL'}::int)`,
+    (tp, n) =>
+      `(${n + 1}, ${q(tp.kind)}, ${q(tp.category)}, ${q(tp.description)}, ${tp.c ?? 'NULL'}::int, ${tp.l ?? 'NULL'}::int)`,
   ).join(',\n');
   const suffixes = `ARRAY[${DESCRIPTION_SUFFIXES.map(q).join(', ')}]`;
   const W = scale.wardsPerTrust;
@@ -353,6 +358,8 @@ export async function generate(
            (SELECT count(*) FROM notifications) AS "notifications",
            (SELECT count(*) FROM position_changes) AS "positionChanges",
            pg_database_size(current_database()) AS "databaseBytes"`);
-  const counts = Object.fromEntries(Object.entries(rows[0]!).map(([k, v]) => [k, Number(v)])) as unknown as GeneratedCounts;
+  const counts = Object.fromEntries(
+    Object.entries(rows[0]!).map(([k, v]) => [k, Number(v)]),
+  ) as unknown as GeneratedCounts;
   return { counts, seconds: (performance.now() - started) / 1000 };
 }

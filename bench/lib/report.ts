@@ -32,12 +32,17 @@ export interface Goal {
   status: 'met' | 'not met' | 'not measured';
 }
 
-const ok = <T extends object>(value: T | { error: string } | undefined): value is T => value !== undefined && !('error' in value);
+const ok = <T extends object>(value: T | { error: string } | undefined): value is T =>
+  value !== undefined && !('error' in value);
 
 export function evaluateGoals(r: Omit<Results, 'goals'>): Goal[] {
   const goals: Goal[] = [];
   const add = (goal: string, measured: string | null, met: boolean | null) =>
-    goals.push({ goal, measured: measured ?? 'not measured', status: met === null ? 'not measured' : met ? 'met' : 'not met' });
+    goals.push({
+      goal,
+      measured: measured ?? 'not measured',
+      status: met === null ? 'not measured' : met ? 'met' : 'not met',
+    });
 
   if (ok(r.capture)) {
     for (const c of r.capture.comparisons) {
@@ -49,12 +54,18 @@ export function evaluateGoals(r: Omit<Results, 'goals'>): Goal[] {
       // No answer inside a run leaves autocannon's p99 at 0: that is no latency at all, not a fast one.
       add(
         `Capture, ${c.connections} connections: p99 at most 1.5x the baseline's`,
-        c.service.throughput > 0 ? `${c.service.p99} vs ${c.baseline.p99} ms = ${c.p99Ratio}x` : 'no request completed inside a run',
+        c.service.throughput > 0
+          ? `${c.service.p99} vs ${c.baseline.p99} ms = ${c.p99Ratio}x`
+          : 'no request completed inside a run',
         c.service.throughput > 0 ? c.p99Ratio <= 1.5 : false,
       );
     }
     const failed = r.capture.runs.filter((run) => run.server === 'service' && (run.non2xx > 0 || run.errors > 0));
-    add('Capture: every request answered 201', failed.length ? `${failed.length} run(s) with errors` : 'all 201', failed.length === 0);
+    add(
+      'Capture: every request answered 201',
+      failed.length ? `${failed.length} run(s) with errors` : 'all 201',
+      failed.length === 0,
+    );
   } else {
     add('Capture: throughput and p99 against the baseline', r.capture ? `failed: ${r.capture.error}` : null, null);
   }
@@ -75,7 +86,11 @@ export function evaluateGoals(r: Omit<Results, 'goals'>): Goal[] {
   } else add('Inbox: p95 and ratio to SQL', r.inbox ? `failed: ${r.inbox.error}` : null, null);
 
   if (ok(r.pack) && r.pack.measured) {
-    add('Board pack: one year of the trust under 2 s in every format (slowest request)', `${r.pack.worstMs} ms`, r.pack.worstMs < 2000);
+    add(
+      'Board pack: one year of the trust under 2 s in every format (slowest request)',
+      `${r.pack.worstMs} ms`,
+      r.pack.worstMs < 2000,
+    );
     add(
       'Board pack: within 2x of the raw SQL it needs (medians, slowest format)',
       `${r.pack.ratioMedian}x (raw SQL p50 ${r.pack.rawSql.p50} ms)`,
@@ -87,9 +102,16 @@ export function evaluateGoals(r: Omit<Results, 'goals'>): Goal[] {
   if (ok(r.timers)) {
     const t = r.timers;
     add(`Timers: every one of ${t.escalations} steps fires`, `${t.fired} fired`, t.fired === t.escalations);
-    add('Timers: p99 lag after the deadline under 2 s', `p99 ${t.lagMs.p99} ms (max ${t.lagMs.max} ms)`, t.lagMs.p99 < 2000);
+    add(
+      'Timers: p99 lag after the deadline under 2 s',
+      `p99 ${t.lagMs.p99} ms (max ${t.lagMs.max} ms)`,
+      t.lagMs.p99 < 2000,
+    );
     const d = t.duplicates;
-    const clean = d.climbedEvents === d.distinctEscalations && d.auditClimbed === d.climbedEvents && d.step2Notifications === d.climbedEvents;
+    const clean =
+      d.climbedEvents === d.distinctEscalations &&
+      d.auditClimbed === d.climbedEvents &&
+      d.step2Notifications === d.climbedEvents;
     add(
       'Timers: no duplicates',
       `${d.climbedEvents} climbed events, ${d.distinctEscalations} escalations, ${d.auditClimbed} audit events, ${d.step2Notifications} notifications`,
@@ -111,7 +133,11 @@ export function evaluateGoals(r: Omit<Results, 'goals'>): Goal[] {
 const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
 
 function table(head: string[], rows: (string | number)[][]) {
-  return [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
+  return [
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
 }
 
 export function markdown(r: Results, resultsFile: string): string {
@@ -123,7 +149,15 @@ export function markdown(r: Results, resultsFile: string): string {
       `PostgreSQL ${r.machine.postgres} (shared_buffers ${r.machine.shared_buffers}), Redis ${r.machine.redis}. ` +
       `Raw figures: \`${resultsFile}\`.`,
   );
-  out.push('', '#### Goals', '', table(['goal', 'measured', 'status'], r.goals.map((g) => [g.goal, g.measured, `**${g.status}**`])));
+  out.push(
+    '',
+    '#### Goals',
+    '',
+    table(
+      ['goal', 'measured', 'status'],
+      r.goals.map((g) => [g.goal, g.measured, `**${g.status}**`]),
+    ),
+  );
   if (r.generation) {
     const c = r.generation.counts;
     out.push(
@@ -131,9 +165,34 @@ export function markdown(r: Results, resultsFile: string): string {
       '#### Generated data',
       '',
       table(
-        ['organisations', 'wards', 'staff', 'briefings', 'items', 'escalations', 'escalation events', 'notifications', 'position changes', 'database', 'generated in'],
-        [[c.organisations, c.wards, c.staff, c.briefings, c.items, c.escalations, c.escalationEvents, c.notifications, c.positionChanges,
-          `${Math.round(c.databaseBytes / 1048576)} MB`, `${Math.round(r.generation.seconds)} s`]],
+        [
+          'organisations',
+          'wards',
+          'staff',
+          'briefings',
+          'items',
+          'escalations',
+          'escalation events',
+          'notifications',
+          'position changes',
+          'database',
+          'generated in',
+        ],
+        [
+          [
+            c.organisations,
+            c.wards,
+            c.staff,
+            c.briefings,
+            c.items,
+            c.escalations,
+            c.escalationEvents,
+            c.notifications,
+            c.positionChanges,
+            `${Math.round(c.databaseBytes / 1048576)} MB`,
+            `${Math.round(r.generation.seconds)} s`,
+          ],
+        ],
       ),
     );
   }
@@ -144,45 +203,104 @@ export function markdown(r: Results, resultsFile: string): string {
       `#### Capture: POST /v1/briefings with ${cap.itemsPerRequest} items (${cap.seconds} s per run, ${cap.rounds} round(s), medians of rounds)`,
       '',
       table(
-        ['connections', 'service req/s', 'baseline req/s', 'ratio', 'service p50 / p99 ms', 'baseline p50 / p99 ms', 'p99 ratio'],
-        cap.comparisons.map((c) => [c.connections, c.service.throughput, c.baseline.throughput, pct(c.throughputRatio),
-          `${c.service.p50} / ${c.service.p99}`, `${c.baseline.p50} / ${c.baseline.p99}`, `${c.p99Ratio}x`]),
+        [
+          'connections',
+          'service req/s',
+          'baseline req/s',
+          'ratio',
+          'service p50 / p99 ms',
+          'baseline p50 / p99 ms',
+          'p99 ratio',
+        ],
+        cap.comparisons.map((c) => [
+          c.connections,
+          c.service.throughput,
+          c.baseline.throughput,
+          pct(c.throughputRatio),
+          `${c.service.p50} / ${c.service.p99}`,
+          `${c.baseline.p50} / ${c.baseline.p99}`,
+          `${c.p99Ratio}x`,
+        ]),
       ),
       '',
       table(
-        ['run', 'req/s', 'p50 / p90 / p99 / max ms', 'non-2xx', 'errors', 'server CPU ms per request', 'machine busy', 'transactions per request (reads included)', 'rows inserted per request', 'audit events unsealed at the end / all sealed after'],
-        cap.runs.map((x) => [`${x.server} c=${x.connections} round ${x.round}`, x.throughput,
-          `${x.latencyMs.p50} / ${x.latencyMs.p90} / ${x.latencyMs.p99} / ${x.latencyMs.max}`, x.non2xx, x.errors,
-          x.serverCpuMsPerRequest ?? '', x.machineBusyPercent === undefined ? '' : `${x.machineBusyPercent}%`,
-          x.transactionsPerRequest, x.rowsInsertedPerRequest,
-          x.auditSealing ? `${x.auditSealing.pendingAtEnd} / ${x.auditSealing.sealedAfterMs ?? 'over 60 000'} ms` : '']),
+        [
+          'run',
+          'req/s',
+          'p50 / p90 / p99 / max ms',
+          'non-2xx',
+          'errors',
+          'server CPU ms per request',
+          'machine busy',
+          'transactions per request (reads included)',
+          'rows inserted per request',
+          'audit events unsealed at the end / all sealed after',
+        ],
+        cap.runs.map((x) => [
+          `${x.server} c=${x.connections} round ${x.round}`,
+          x.throughput,
+          `${x.latencyMs.p50} / ${x.latencyMs.p90} / ${x.latencyMs.p99} / ${x.latencyMs.max}`,
+          x.non2xx,
+          x.errors,
+          x.serverCpuMsPerRequest ?? '',
+          x.machineBusyPercent === undefined ? '' : `${x.machineBusyPercent}%`,
+          x.transactionsPerRequest,
+          x.rowsInsertedPerRequest,
+          x.auditSealing ? `${x.auditSealing.pendingAtEnd} / ${x.auditSealing.sealedAfterMs ?? 'over 60 000'} ms` : '',
+        ]),
       ),
       '',
       `One request recorded in-process (no HTTP, no load; ${cap.census.escalationsStarted} of its items escalated): ` +
         `${cap.census.statements} SQL statements (` +
-        (cap.census.inTransaction ? `${cap.census.inTransaction} inside an explicit transaction` : 'its writes all in one statement') +
+        (cap.census.inTransaction
+          ? `${cap.census.inTransaction} inside an explicit transaction`
+          : 'its writes all in one statement') +
         `; with an Idempotency-Key, plus 4: begin, the key's claim, its answer and commit, one transaction), ${cap.census.totalMs} ms; it holds the trust's audit lock ` +
         `${cap.census.auditLockHeldMs} ms (its audit events are sealed into the chain in the background).`,
       '',
-      table(['statements by purpose', 'count', 'ms'], Object.entries(cap.census.byKind).map(([k, v]) => [k, v.count, v.ms])),
+      table(
+        ['statements by purpose', 'count', 'ms'],
+        Object.entries(cap.census.byKind).map(([k, v]) => [k, v.count, v.ms]),
+      ),
     );
   }
   out.push(
     '',
     `Machine load (1-minute load average, start / end of each scenario; other work shares these ${r.machine.cpus} cores): ` +
-      Object.entries(r.load).map(([name, [a, b]]) => `${name} ${a} / ${b}`).join(', ') + '.',
+      Object.entries(r.load)
+        .map(([name, [a, b]]) => `${name} ${a} / ${b}`)
+        .join(', ') +
+      '.',
   );
   const rssRows = Object.entries(r.rss).map(([phase, s]) => [phase, s.maxMb, s.samples]);
-  if (rssRows.length) out.push('', '#### API process memory (VmRSS)', '', table(['phase', 'peak MB', 'samples'], rssRows));
+  if (rssRows.length)
+    out.push('', '#### API process memory (VmRSS)', '', table(['phase', 'peak MB', 'samples'], rssRows));
   if (ok(r.inbox)) {
     out.push(
       '',
       '#### Inbox: GET /v1/inbox, one request at a time, against the same SELECT sent directly',
       '',
       table(
-        ['manager', 'unresolved assigned', 'requests', 'HTTP p50 / p95 / p99 ms', 'SQL p50 / p95 ms', 'ratio p95', 'all 3 statements p95 ms', 'ratio p95 to them'],
-        r.inbox.map((i) => [i.who, i.unresolvedAssigned, i.requests, `${i.http.p50} / ${i.http.p95} / ${i.http.p99}`,
-          `${i.sql.p50} / ${i.sql.p95}`, `${i.ratioP95}x`, i.sqlAllStatements.p95, `${i.ratioP95AllStatements}x`]),
+        [
+          'manager',
+          'unresolved assigned',
+          'requests',
+          'HTTP p50 / p95 / p99 ms',
+          'SQL p50 / p95 ms',
+          'ratio p95',
+          'all 3 statements p95 ms',
+          'ratio p95 to them',
+        ],
+        r.inbox.map((i) => [
+          i.who,
+          i.unresolvedAssigned,
+          i.requests,
+          `${i.http.p50} / ${i.http.p95} / ${i.http.p99}`,
+          `${i.sql.p50} / ${i.sql.p95}`,
+          `${i.ratioP95}x`,
+          i.sqlAllStatements.p95,
+          `${i.ratioP95AllStatements}x`,
+        ]),
       ),
     );
   }
@@ -208,9 +326,22 @@ export function markdown(r: Results, resultsFile: string): string {
       `#### Escalation timers: ${t.escalations} deadlines in one minute, ${t.workerProcesses} worker processes (concurrency ${t.workerConcurrency} each)`,
       '',
       table(
-        ['fired', 'lag p50 / p95 / p99 / max ms', 'steps/s over the run', 'peak steps/s', 'last step after last deadline'],
-        [[`${t.fired} / ${t.escalations}`, `${t.lagMs.p50} / ${t.lagMs.p95} / ${t.lagMs.p99} / ${t.lagMs.max}`, t.stepsPerSecond,
-          t.peakStepsPerSecond, `${t.drainedSecondsAfterLastDeadline} s`]],
+        [
+          'fired',
+          'lag p50 / p95 / p99 / max ms',
+          'steps/s over the run',
+          'peak steps/s',
+          'last step after last deadline',
+        ],
+        [
+          [
+            `${t.fired} / ${t.escalations}`,
+            `${t.lagMs.p50} / ${t.lagMs.p95} / ${t.lagMs.p99} / ${t.lagMs.max}`,
+            t.stepsPerSecond,
+            t.peakStepsPerSecond,
+            `${t.drainedSecondsAfterLastDeadline} s`,
+          ],
+        ],
       ),
       '',
       `One step run alone afterwards (in-process, a reminder: a climb's statements less one): ${t.oneStep.statements} ` +
@@ -220,12 +351,38 @@ export function markdown(r: Results, resultsFile: string): string {
   if (ok(r.plans)) {
     out.push('', '#### Query plans (EXPLAIN (ANALYZE, BUFFERS), warm cache)', '');
     out.push(
-      table(['query', 'hot path', 'execution ms', 'seq scan of items/escalations'],
-        r.plans.map((p) => [p.name, p.hotPath, p.executionMs ?? '', p.seqScans.length ? `**${p.seqScans.join('; ')}**` : 'none'])),
+      table(
+        ['query', 'hot path', 'execution ms', 'seq scan of items/escalations'],
+        r.plans.map((p) => [
+          p.name,
+          p.hotPath,
+          p.executionMs ?? '',
+          p.seqScans.length ? `**${p.seqScans.join('; ')}**` : 'none',
+        ]),
+      ),
     );
-    for (const p of r.plans) out.push('', `<details><summary>${p.name}</summary>`, '', '```sql', p.sql, '```', '', '```', p.plan, '```', '</details>');
+    for (const p of r.plans)
+      out.push(
+        '',
+        `<details><summary>${p.name}</summary>`,
+        '',
+        '```sql',
+        p.sql,
+        '```',
+        '',
+        '```',
+        p.plan,
+        '```',
+        '</details>',
+      );
   }
-  for (const [name, value] of Object.entries({ plans: r.plans, inbox: r.inbox, pack: r.pack, timers: r.timers, capture: r.capture })) {
+  for (const [name, value] of Object.entries({
+    plans: r.plans,
+    inbox: r.inbox,
+    pack: r.pack,
+    timers: r.timers,
+    capture: r.capture,
+  })) {
     if (value && 'error' in value) out.push('', `**${name} failed:** ${value.error}`);
   }
   return out.join('\n');
@@ -239,7 +396,10 @@ export function updateDoc(path: string, scale: string, body: string) {
   const current = existsSync(path) ? readFileSync(path, 'utf8') : '# Performance\n';
   const at = current.indexOf(begin);
   const until = current.indexOf(end);
-  const next = at >= 0 && until > at ? current.slice(0, at) + block + current.slice(until + end.length) : `${current.trimEnd()}\n\n${block}\n`;
+  const next =
+    at >= 0 && until > at
+      ? current.slice(0, at) + block + current.slice(until + end.length)
+      : `${current.trimEnd()}\n\n${block}\n`;
   writeFileSync(path, next);
 }
 

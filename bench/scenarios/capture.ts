@@ -147,7 +147,10 @@ const KIND_OF: [RegExp, string][] = [
   [/pg_advisory_xact_lock|"audit_events"/, 'audit chain'],
   [/similarity\(/, 'repeat detection'],
   [/"api_tokens"|"staff_wards"/, 'authentication'],
-  [/"escalation_policies"|"escalations"|"escalation_events"|"escalation_assignees"|"notifications"|"outbox"|"webhook_url"/, 'escalation'],
+  [
+    /"escalation_policies"|"escalations"|"escalation_events"|"escalation_assignees"|"notifications"|"outbox"|"webhook_url"/,
+    'escalation',
+  ],
   [/"item_priorities"|coalesce\("items"."thread_id"/, 'presenting items'],
 ];
 
@@ -219,7 +222,9 @@ export async function runCapture(
     );
     for (let round = 1; round <= options.rounds; round++) {
       // Odd rounds: baseline first at each concurrency; even rounds: the same runs in reverse order.
-      const order = options.connections.flatMap((c) => (['baseline', 'service'] as const).map((server) => ({ server, c })));
+      const order = options.connections.flatMap((c) =>
+        (['baseline', 'service'] as const).map((server) => ({ server, c })),
+      );
       for (const { server, c } of round % 2 === 1 ? order : order.reverse()) {
         const port = server === 'service' ? ctx.apiPort : baselinePort;
         const run = `${server}-${c}-${round}-${Date.now().toString(36)}`;
@@ -253,7 +258,9 @@ export async function runCapture(
           non2xx: result.non2xx,
           errors: result.errors,
           timeouts: result.timeouts,
-          statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, v?.count ?? 0])),
+          statusCodes: Object.fromEntries(
+            Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, v?.count ?? 0]),
+          ),
           transactionsPerRequest: Math.round(((after.commits - before.commits) / Math.max(1, ok)) * 10) / 10,
           rowsInsertedPerRequest: Math.round(((after.inserted - before.inserted) / Math.max(1, ok)) * 10) / 10,
           serverCpuMsPerRequest: Math.round(((cpuAfter - cpuBefore) / Math.max(1, ok)) * 100) / 100,
@@ -267,7 +274,9 @@ export async function runCapture(
           `  capture ${server} c=${c} round ${round}: ${entry.throughput} req/s, p50 ${entry.latencyMs.p50} ms, ` +
             `p99 ${entry.latencyMs.p99} ms, non-2xx ${entry.non2xx}, errors ${entry.errors}, ` +
             `${entry.serverCpuMsPerRequest} ms of server CPU a request, machine ${entry.machineBusyPercent}% busy` +
-            (sealing ? `; audit events unsealed at the end ${sealing.pendingAtEnd}, all sealed ${sealing.sealedAfterMs} ms later` : ''),
+            (sealing
+              ? `; audit events unsealed at the end ${sealing.pendingAtEnd}, all sealed ${sealing.sealedAfterMs} ms later`
+              : ''),
         );
       }
     }

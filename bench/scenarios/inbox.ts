@@ -85,7 +85,9 @@ export async function runInbox(ctx: BenchContext): Promise<InboxResult[]> {
         ratioP95AllStatements: ratio(h.p95, a.p95),
         responseBytes: bytes,
       });
-      ctx.log(`  inbox ${who}: http p95 ${h.p95} ms, sql p95 ${s.p95} ms (x${ratio(h.p95, s.p95)}), all statements p95 ${a.p95} ms`);
+      ctx.log(
+        `  inbox ${who}: http p95 ${h.p95} ms, sql p95 ${s.p95} ms (x${ratio(h.p95, s.p95)}), all statements p95 ${a.p95} ms`,
+      );
     }
     return results;
   } finally {

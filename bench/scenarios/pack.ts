@@ -40,14 +40,19 @@ export async function runPack(ctx: BenchContext): Promise<PackResult> {
   try {
     ({ governancePack } = await import('../../src/reports/governance.js'));
   } catch (error) {
-    return { measured: false, reason: `not measured: src/reports/governance.ts could not be loaded (${String(error)})` };
+    return {
+      measured: false,
+      reason: `not measured: src/reports/governance.ts could not be loaded (${String(error)})`,
+    };
   }
 
   const rec = recordingDatabase(ctx.databaseUrl);
   const pool = new pg.Pool({ connectionString: ctx.databaseUrl, max: 10 });
   try {
     const principal = (await resolvePrincipal(rec.db, token)) as TenantPrincipal;
-    const { statements } = await rec.record(() => governancePack({ db: rec.db }, principal, { from: ctx.period.from, to: ctx.period.to }));
+    const { statements } = await rec.record(() =>
+      governancePack({ db: rec.db }, principal, { from: ctx.period.from, to: ctx.period.to }),
+    );
     const oneConnection = new Set(statements.map((s) => s.connection)).size === 1;
     const repeats = ctx.quick ? 2 : 5;
     const times: Record<string, number[]> = { json: [], csv: [], html: [], raw: [] };
@@ -73,7 +78,11 @@ export async function runPack(ctx: BenchContext): Promise<PackResult> {
       to: ctx.period.to,
       repeats,
       formats,
-      rawSql: { ...raw, statements: statements.length, replayedAs: oneConnection ? 'one connection, in order' : `${waves(statements).length} waves` },
+      rawSql: {
+        ...raw,
+        statements: statements.length,
+        replayedAs: oneConnection ? 'one connection, in order' : `${waves(statements).length} waves`,
+      },
       ratioMedian: ratio(slowestMedian, raw.p50),
       worstMs: Math.max(...PACK_FORMATS.map((f) => formats[f].max)),
     };

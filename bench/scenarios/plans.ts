@@ -80,7 +80,9 @@ export async function runPlans(ctx: BenchContext): Promise<PlanResult[]> {
       {
         name: 'persistent items aggregate (one ward)',
         hotPath: 'GET /v1/items?persistent=true, GET /v1/wards/:id/briefing-pack',
-        statement: await first(() => persistentItems({ db: rec.db, relay: { nudge() {} } }, device, { wardId: ward.id, limit: 50 })),
+        statement: await first(() =>
+          persistentItems({ db: rec.db, relay: { nudge() {} } }, device, { wardId: ward.id, limit: 50 }),
+        ),
       },
       {
         name: 'persistent items aggregate (whole trust)',
@@ -90,7 +92,12 @@ export async function runPlans(ctx: BenchContext): Promise<PlanResult[]> {
       {
         name: 'thread summaries of a page of items',
         hotPath: 'every item answer (presentItems), including POST /v1/briefings',
-        statement: await first(() => threadSummaries(rec.db, someItems.rows.map((r) => r.id))),
+        statement: await first(() =>
+          threadSummaries(
+            rec.db,
+            someItems.rows.map((r) => r.id),
+          ),
+        ),
       },
       {
         name: 'audit events waiting to be sealed',
@@ -107,7 +114,9 @@ export async function runPlans(ctx: BenchContext): Promise<PlanResult[]> {
       );
       const plan = explained.rows.map((r) => r['QUERY PLAN']).join('\n');
       const executionMs = Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1] ?? NaN);
-      const seqScans = [...plan.matchAll(/(?:Parallel )?Seq Scan on (items|escalations)\b[^\n]*/g)].map((m) => m[0].trim());
+      const seqScans = [...plan.matchAll(/(?:Parallel )?Seq Scan on (items|escalations)\b[^\n]*/g)].map((m) =>
+        m[0].trim(),
+      );
       results.push({ name: c.name, hotPath: c.hotPath, sql: c.statement.text, executionMs, seqScans, plan });
       ctx.log(`  plan ${c.name}: ${executionMs} ms${seqScans.length ? `  SEQ SCAN: ${seqScans.join('; ')}` : ''}`);
     }

@@ -54,7 +54,10 @@ export async function runTimers(ctx: BenchContext, count = 10_000, workerProcess
   const windowSeconds = 60;
   const leadSeconds = 20;
   const [jobPrefix, jobSuffix] = jobIds.escalationStep('\u0000', 1).split('\u0000') as [string, string];
-  const queue = new Queue('escalation-steps', { connection: redisOptions(ctx.target.redisUrl, 'producer') as ConnectionOptions, prefix: ctx.target.queuePrefix });
+  const queue = new Queue('escalation-steps', {
+    connection: redisOptions(ctx.target.redisUrl, 'producer') as ConnectionOptions,
+    prefix: ctx.target.queuePrefix,
+  });
   const workers: ChildHandle[] = [];
   const client = new pg.Client({ connectionString: ctx.databaseUrl });
   await client.connect();
@@ -121,7 +124,9 @@ export async function runTimers(ctx: BenchContext, count = 10_000, workerProcess
              jsonb_build_object('escalationId', escalation_id, 'step', 1), due_at
       FROM t_timer ORDER BY due_at;`);
     await client.query('COMMIT');
-    const window = (await client.query<{ first: Date; last: Date }>(`SELECT min(due_at) AS first, max(due_at) AS last FROM t_timer`)).rows[0]!;
+    const window = (
+      await client.query<{ first: Date; last: Date }>(`SELECT min(due_at) AS first, max(due_at) AS last FROM t_timer`)
+    ).rows[0]!;
     ctx.log(`  timers: ${count} escalations due ${window.first.toISOString()} .. ${window.last.toISOString()}`);
 
     const climbed = async () =>
@@ -158,7 +163,9 @@ export async function runTimers(ctx: BenchContext, count = 10_000, workerProcess
         `SELECT e.id, e.due_at FROM escalations e JOIN t_timer t ON t.escalation_id = e.id WHERE e.step = 2 LIMIT 1`,
       )
     ).rows[0];
-    const oneStep = sample ? await recordOneStep(ctx.databaseUrl, sample.id, sample.due_at) : { statements: 0, ms: 0, auditLockHeldMs: 0 };
+    const oneStep = sample
+      ? await recordOneStep(ctx.databaseUrl, sample.id, sample.due_at)
+      : { statements: 0, ms: 0, auditLockHeldMs: 0 };
     const times = lags.rows.map((r) => r.at.getTime()).sort((a, b) => a - b);
     const perSecond = new Map<number, number>();
     for (const at of times) perSecond.set(Math.floor(at / 1000), (perSecond.get(Math.floor(at / 1000)) ?? 0) + 1);
@@ -179,7 +186,9 @@ export async function runTimers(ctx: BenchContext, count = 10_000, workerProcess
       stepsPerSecond: Math.round((times.length / spanSeconds) * 10) / 10,
       peakStepsPerSecond: Math.max(0, ...perSecond.values()),
       firstFiredAfterWindowStartMs: times.length ? times[0]! - window.first.getTime() : NaN,
-      drainedSecondsAfterLastDeadline: times.length ? Math.round((times[times.length - 1]! - window.last.getTime()) / 100) / 10 : NaN,
+      drainedSecondsAfterLastDeadline: times.length
+        ? Math.round((times[times.length - 1]! - window.last.getTime()) / 100) / 10
+        : NaN,
       oneStep,
     };
     ctx.log(

@@ -72,7 +72,11 @@ export async function recordPosition(
  * them): one position_changes row per item that has one, as an insert to send with the items
  * (insertTogether), or null when none has.
  */
-export function positionsInsert(recorded: ItemRow[], who: { staffId: string | null; tokenId: string | null }, at: Date) {
+export function positionsInsert(
+  recorded: ItemRow[],
+  who: { staffId: string | null; tokenId: string | null },
+  at: Date,
+) {
   const positioned = recorded.filter((item) => item.needsChange !== null);
   if (positioned.length === 0) return null;
   return rowsInsert(

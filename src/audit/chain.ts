@@ -24,7 +24,10 @@ export function eventHash(content: AuditContent, prevHash: string): string {
 }
 
 /** What the hash covers, read from a stored event (as verification and sealing both read it). */
-export function contentOf(row: Omit<AuditContent, 'seq' | 'occurredAt'> & { occurredAt: Date }, seq: number): AuditContent {
+export function contentOf(
+  row: Omit<AuditContent, 'seq' | 'occurredAt'> & { occurredAt: Date },
+  seq: number,
+): AuditContent {
   return {
     organisationId: row.organisationId,
     seq,

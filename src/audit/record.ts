@@ -21,13 +21,16 @@ export interface Acting {
 
 export function actorOf(principal: Acting): AuditActor {
   const requestId = principal.requestId ?? null;
-  if (principal.role === 'platform_admin') return { type: 'platform_admin', id: principal.tokenId, role: 'platform_admin', requestId };
-  if (principal.role === 'ward_device') return { type: 'ward_device', id: principal.tokenId, role: 'ward_device', requestId };
+  if (principal.role === 'platform_admin')
+    return { type: 'platform_admin', id: principal.tokenId, role: 'platform_admin', requestId };
+  if (principal.role === 'ward_device')
+    return { type: 'ward_device', id: principal.tokenId, role: 'ward_device', requestId };
   return { type: 'staff', id: principal.staffId, role: principal.role, requestId };
 }
 
 /** Free text is referenced (that it changed, and its length), never copied into the trail. */
-export const textRef = (text: string | null | undefined) => (text == null ? null : { text: 'redacted', length: text.length });
+export const textRef = (text: string | null | undefined) =>
+  text == null ? null : { text: 'redacted', length: text.length };
 
 export interface AuditEntry {
   organisationId: string;

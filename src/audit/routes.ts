@@ -14,7 +14,8 @@ export const auditRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { db 
         operationId: 'verifyAuditTrail',
         tags: ['audit'],
         summary: "Recompute the organisation's audit hash chain",
-        description: 'ok: every event links to the one before and still matches its hash. Otherwise the first broken event.',
+        description:
+          'ok: every event links to the one before and still matches its hash. Otherwise the first broken event.',
         response: {
           200: z.union([
             z.object({ ok: z.literal(true), events: z.number().int(), lastHash: z.string() }),

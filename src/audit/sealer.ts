@@ -14,7 +14,11 @@ const BATCH = 1_000;
  * before it. One sealer per organisation at a time (a transaction-scoped advisory lock); with
  * `wait: false` it leaves the work to whoever holds the lock. Returns how many it sealed.
  */
-export async function sealAuditTrail(db: Database, organisationId: string, { wait }: { wait: boolean }): Promise<number> {
+export async function sealAuditTrail(
+  db: Database,
+  organisationId: string,
+  { wait }: { wait: boolean },
+): Promise<number> {
   let sealed = 0;
   for (;;) {
     const count = await db.transaction(async (tx) => {

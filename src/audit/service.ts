@@ -51,7 +51,8 @@ export async function verifyAuditChain(db: Database, organisationId: string): Pr
         firstBrokenSeq: row.seq!,
         reason,
       });
-      if (row.seq !== expectedSeq) return broken(`expected sequence ${expectedSeq}, found ${row.seq} (an event is missing)`);
+      if (row.seq !== expectedSeq)
+        return broken(`expected sequence ${expectedSeq}, found ${row.seq} (an event is missing)`);
       if (row.prevHash !== prevHash) return broken('does not link to the event before it');
       if (eventHash(contentOf(row, row.seq), prevHash) !== row.hash) {
         return broken('its content no longer matches its hash (it was altered)');

@@ -45,7 +45,9 @@ const tokenLookup = preparedPer((db) =>
       staffId: apiTokens.staffId,
       wardId: apiTokens.wardId,
       staffRole: staff.role,
-      staffWardIds: sql<string[]>`coalesce((select array_agg(${staffWards.wardId}::text) from ${staffWards} where ${staffWards.staffId} = ${apiTokens.staffId}), '{}')`,
+      staffWardIds: sql<
+        string[]
+      >`coalesce((select array_agg(${staffWards.wardId}::text) from ${staffWards} where ${staffWards.staffId} = ${apiTokens.staffId}), '{}')`,
     })
     .from(apiTokens)
     .leftJoin(staff, eq(staff.id, apiTokens.staffId))
@@ -112,7 +114,8 @@ export const authPlugin = fp(
     const failed = async (request: FastifyRequest, reply: FastifyReply, message: string): Promise<never> => {
       if (limits) {
         const decision = await limits.limiter.hit(limits.authFailures, 'auth-fail', request.ip);
-        if (!decision.allowed) tooManyRequests(reply, decision.retryAfterSeconds, 'Too many failed sign-ins from this address');
+        if (!decision.allowed)
+          tooManyRequests(reply, decision.retryAfterSeconds, 'Too many failed sign-ins from this address');
       }
       throw new AppError('unauthenticated', message);
     };

@@ -13,9 +13,11 @@ function managerLine(item: BriefingPack['openItems'][number]): string {
   const e = item.escalation;
   if (!e) return '<span class="muted">Not escalated</span>';
   const parts = [`${escapeHtml(e.assignee.name)} (level ${e.level}, ${e.state.replace('_', ' ')})`];
-  if (e.managerPosition) parts.push(`${STANCE_WORDS[e.managerPosition.stance]}: "${escapeHtml(e.managerPosition.rationale)}"`);
+  if (e.managerPosition)
+    parts.push(`${STANCE_WORDS[e.managerPosition.stance]}: "${escapeHtml(e.managerPosition.rationale)}"`);
   for (const action of e.plannedActions) parts.push(`action due ${action.dueDate}: ${escapeHtml(action.description)}`);
-  if (e.state === 'open') parts.push(`${e.overdue ? '<strong>overdue</strong>, was ' : ''}due ${e.dueAt.slice(0, 16).replace('T', ' ')}`);
+  if (e.state === 'open')
+    parts.push(`${e.overdue ? '<strong>overdue</strong>, was ' : ''}due ${e.dueAt.slice(0, 16).replace('T', ' ')}`);
   return parts.join('<br>');
 }
 
@@ -69,7 +71,10 @@ ${
 ${
   pack.overdueEscalations.length
     ? `<table>${pack.overdueEscalations
-        .map((e) => `<tr><td>${escapeHtml(e.description)}</td><td>${escapeHtml(e.assignee)} (level ${e.level})</td><td>due ${e.dueAt.slice(0, 16).replace('T', ' ')}</td></tr>`)
+        .map(
+          (e) =>
+            `<tr><td>${escapeHtml(e.description)}</td><td>${escapeHtml(e.assignee)} (level ${e.level})</td><td>due ${e.dueAt.slice(0, 16).replace('T', ' ')}</td></tr>`,
+        )
         .join('')}</table>`
     : '<p class="muted">None.</p>'
 }

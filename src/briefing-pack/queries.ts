@@ -19,7 +19,14 @@ export function openItemsOf(db: Executor, wardId: string, date: string) {
   return db
     .select()
     .from(items)
-    .where(and(eq(items.wardId, wardId), eq(items.status, 'open'), ne(items.kind, 'good_practice'), lte(items.raisedOn, date)))
+    .where(
+      and(
+        eq(items.wardId, wardId),
+        eq(items.status, 'open'),
+        ne(items.kind, 'good_practice'),
+        lte(items.raisedOn, date),
+      ),
+    )
     .orderBy(desc(items.riskScore), asc(items.raisedOn));
 }
 

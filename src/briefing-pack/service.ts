@@ -22,7 +22,13 @@ const PERSISTENT_SHOWN = 10;
  * open and what the managers answered, what was resolved since the last briefing, what is
  * overdue, what keeps coming back, and the priorities its issues serve.
  */
-export async function briefingPack(deps: ServiceDeps, principal: TenantPrincipal, wardId: string, date: string, now = new Date()) {
+export async function briefingPack(
+  deps: ServiceDeps,
+  principal: TenantPrincipal,
+  wardId: string,
+  date: string,
+  now = new Date(),
+) {
   const ward = await getWard(deps.db, principal, wardId);
   return presentBriefingPack(ward, date, await readBriefingPack(deps, principal, wardId, date, now));
 }
@@ -53,11 +59,19 @@ async function readBriefingPack(
   const previous = await previousHeldBriefing(db, wardId, date);
   const since = previous?.date ?? addDays(date, -FALLBACK_LOOKBACK_DAYS);
   const open = await openItemsOf(db, wardId, date);
-  const resolved = await resolvedItemsOf(db, wardId, new Date(`${since}T00:00:00Z`), new Date(`${addDays(date, 1)}T00:00:00Z`));
+  const resolved = await resolvedItemsOf(
+    db,
+    wardId,
+    new Date(`${since}T00:00:00Z`),
+    new Date(`${addDays(date, 1)}T00:00:00Z`),
+  );
   const overdue = await overdueEscalationsOf(db, wardId, now);
   const persistent = await persistentItems(deps, principal, { wardId, limit: PERSISTENT_SHOWN }, now);
   const priorities = await linkedPrioritiesOf(db, wardId);
-  const persistentPresented = await presentItems(db, persistent.map((p) => p.item));
+  const persistentPresented = await presentItems(
+    db,
+    persistent.map((p) => p.item),
+  );
   return {
     previous,
     since,
@@ -70,7 +84,11 @@ async function readBriefingPack(
 }
 
 /** Pure: the pack from what was read. */
-export function presentBriefingPack(ward: { id: string; code: string; name: string }, date: string, reading: BriefingPackReading) {
+export function presentBriefingPack(
+  ward: { id: string; code: string; name: string },
+  date: string,
+  reading: BriefingPackReading,
+) {
   return {
     ward: { id: ward.id, code: ward.code, name: ward.name },
     date,

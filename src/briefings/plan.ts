@@ -69,7 +69,9 @@ export function planBriefing(
   links: Map<number, RecurrenceLink>,
 ) {
   const briefing = briefingRow(input, context, redacted);
-  const itemRows = input.items.map((item, position) => itemRow(item, position, briefing, context, redacted, links.get(position)));
+  const itemRows = input.items.map((item, position) =>
+    itemRow(item, position, briefing, context, redacted, links.get(position)),
+  );
   // What the ward could not fix goes to the named manager, in this same statement.
   const { policy } = context;
   const minBand = policy?.minBandToEscalate ?? DEFAULT_MIN_BAND;
@@ -184,29 +186,33 @@ function recordedAudit(briefing: BriefingRow, itemRows: ItemRow[], context: Plan
       entityType: 'briefing',
       entityId: briefing.id,
       action: 'recorded',
-      changes: { wardId: briefing.wardId, date: briefing.date, shift: briefing.shift, held: briefing.held, items: itemRows.length },
+      changes: {
+        wardId: briefing.wardId,
+        date: briefing.date,
+        shift: briefing.shift,
+        held: briefing.held,
+        items: itemRows.length,
+      },
       at,
     },
-    ...itemRows.map(
-      (item): AuditEntry => ({
-        organisationId,
-        actor,
-        entityType: 'item',
-        entityId: item.id,
-        action: 'raised',
-        changes: {
-          briefingId: briefing.id,
-          kind: item.kind,
-          category: item.category,
-          description: textRef(item.description),
-          riskScore: item.riskScore,
-          riskBand: item.riskBand,
-          status: item.status,
-          needsChange: item.needsChange,
-          ...(item.recurrenceOf ? { recurrenceOf: item.recurrenceOf, recurrenceSource: item.recurrenceSource } : {}),
-        },
-        at,
-      }),
-    ),
+    ...itemRows.map((item): AuditEntry => ({
+      organisationId,
+      actor,
+      entityType: 'item',
+      entityId: item.id,
+      action: 'raised',
+      changes: {
+        briefingId: briefing.id,
+        kind: item.kind,
+        category: item.category,
+        description: textRef(item.description),
+        riskScore: item.riskScore,
+        riskBand: item.riskBand,
+        status: item.status,
+        needsChange: item.needsChange,
+        ...(item.recurrenceOf ? { recurrenceOf: item.recurrenceOf, recurrenceSource: item.recurrenceSource } : {}),
+      },
+      at,
+    })),
   ];
 }

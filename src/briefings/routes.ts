@@ -40,7 +40,11 @@ export const briefingRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, de
                   likelihood: 4,
                   needsChange: true,
                 },
-                { kind: 'good_practice', category: 'communication', description: 'Handover checklist used on every shift' },
+                {
+                  kind: 'good_practice',
+                  category: 'communication',
+                  description: 'Handover checklist used on every shift',
+                },
               ],
             },
           ],

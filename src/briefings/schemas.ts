@@ -32,7 +32,10 @@ export const EARLIEST_BRIEFING_DATE = '2000-01-01';
  * service's time zone (a night briefing near midnight, a device whose clock runs ahead).
  */
 const briefingDate = isoDate
-  .refine((date) => date >= EARLIEST_BRIEFING_DATE, { message: `must not be before ${EARLIEST_BRIEFING_DATE}`, abort: true })
+  .refine((date) => date >= EARLIEST_BRIEFING_DATE, {
+    message: `must not be before ${EARLIEST_BRIEFING_DATE}`,
+    abort: true,
+  })
   .refine((date) => date <= addDays(localDateOf(new Date()), 1), { message: 'must not be after tomorrow' })
   .describe(`The briefing's date (YYYY-MM-DD): from ${EARLIEST_BRIEFING_DATE} to tomorrow`);
 

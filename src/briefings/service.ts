@@ -16,7 +16,15 @@ import { insertTogether } from '../db/together.js';
 import { tuningOf } from '../deps.js';
 import { detectRecurrences, namedRecurrences } from '../recurrence/detect.js';
 import { screenFreeText } from '../screening/free-text.js';
-import { freeTextFields, planBriefing, planInserts, repeatCandidates, type BriefingRow, type PlanContext, type Redacted } from './plan.js';
+import {
+  freeTextFields,
+  planBriefing,
+  planInserts,
+  repeatCandidates,
+  type BriefingRow,
+  type PlanContext,
+  type Redacted,
+} from './plan.js';
 import type { NewBriefing } from './schemas.js';
 
 type PresentedItem = ReturnType<typeof presentItem>;
@@ -113,7 +121,10 @@ export async function recordBriefing(
 
   const names = ward.firstLevelNames ?? {};
   const escalationOf = new Map(
-    plan.escalations.planned.map((e) => [e.item.id, startedSummary(e.id, { id: e.assignee, name: names[e.assignee] ?? '' }, e.dueAt)]),
+    plan.escalations.planned.map((e) => [
+      e.item.id,
+      startedSummary(e.id, { id: e.assignee, name: names[e.assignee] ?? '' }, e.dueAt),
+    ]),
   );
   return {
     ...presentBriefing(plan.briefing, await presentRecordedItems(db, plan.items, escalationOf)),

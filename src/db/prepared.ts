@@ -17,7 +17,7 @@ export function preparedPer<Q>(prepare: (db: Database) => Q): (db: Executor) => 
     const connection = connectionOf(executor);
     let query = prepared.get(connection);
     if (query === undefined) {
-      query = prepare(executor as Database);
+      query = prepare(executor);
       prepared.set(connection, query);
     }
     return query;

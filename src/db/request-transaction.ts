@@ -1,6 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Relay } from '../deps.js';
 import type { Database, Executor, Transaction } from './client.js';
+
+/** Something that can be asked to relay the outbox soon after a commit. */
+export interface Relay {
+  nudge(): void;
+}
 
 /**
  * One transaction that spans a whole request (a POST with an Idempotency-Key): the services'
@@ -31,7 +35,7 @@ export function transactionAware(db: Database): Database {
       const value: unknown = Reflect.get(source, property, source);
       if (typeof value !== 'function') return value;
       let methods = bound.get(source);
-      if (!methods) bound.set(source, (methods = new Map()));
+      if (!methods) bound.set(source, (methods = new Map<PropertyKey, unknown>()));
       let method = methods.get(property);
       if (method === undefined) methods.set(property, (method = value.bind(source)));
       return method;
@@ -81,7 +85,7 @@ export interface RequestTransaction {
 }
 
 /** Thrown inside drizzle's transaction callback to end it with a rollback. */
-const ROLLBACK = Symbol('request transaction rolled back');
+class RolledBack extends Error {}
 
 /** Begins a transaction on `db` that stays open until commit() or rollback(). */
 export async function beginRequestTransaction(db: Database): Promise<RequestTransaction> {
@@ -91,7 +95,7 @@ export async function beginRequestTransaction(db: Database): Promise<RequestTran
   const ready = new Promise<Transaction>((resolve) => (begun = resolve));
   const ended = db.transaction(async (tx) => {
     begun(tx);
-    if (!(await decided)) throw ROLLBACK;
+    if (!(await decided)) throw new RolledBack('request transaction rolled back');
   });
   // Settled either way; what the caller hears of it goes through commit() or rollback().
   const outcome = ended.then(

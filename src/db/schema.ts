@@ -19,7 +19,15 @@ import type { AckDeadlines, ChainSnapshot } from '../domain/escalation.js';
 import { ESCALATION_STATES, OUTCOMES, STANCES } from '../domain/escalation.js';
 import { RISK_BANDS, type BandThresholds } from '../domain/risk.js';
 import { ALIGNMENT_STATES } from '../domain/alignment.js';
-import { HARM_LEVELS, IDENTIFIER_POLICIES, ITEM_CATEGORIES, ITEM_KINDS, ITEM_STATUSES, SHIFTS, STAFF_ROLES } from '../domain/taxonomy.js';
+import {
+  HARM_LEVELS,
+  IDENTIFIER_POLICIES,
+  ITEM_CATEGORIES,
+  ITEM_KINDS,
+  ITEM_STATUSES,
+  SHIFTS,
+  STAFF_ROLES,
+} from '../domain/taxonomy.js';
 
 const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
 
@@ -190,9 +198,15 @@ export const items = pgTable(
   },
   (t) => [
     index('items_briefing_idx').on(t.briefingId),
-    index('items_thread_idx').on(t.threadId).where(sql`${t.threadId} IS NOT NULL`),
-    index('items_ward_open_category_idx').on(t.wardId, t.category, t.raisedOn).where(sql`${t.status} = 'open'`),
-    index('items_organisation_open_idx').on(t.organisationId, t.wardId).where(sql`${t.status} = 'open'`),
+    index('items_thread_idx')
+      .on(t.threadId)
+      .where(sql`${t.threadId} IS NOT NULL`),
+    index('items_ward_open_category_idx')
+      .on(t.wardId, t.category, t.raisedOn)
+      .where(sql`${t.status} = 'open'`),
+    index('items_organisation_open_idx')
+      .on(t.organisationId, t.wardId)
+      .where(sql`${t.status} = 'open'`),
     index('items_ward_raised_idx').on(t.wardId, t.raisedOn, t.id),
     index('items_org_ward_raised_idx').on(t.organisationId, t.wardId, t.raisedOn, t.id),
     index('items_organisation_raised_idx').on(t.organisationId, t.raisedOn, t.id),
@@ -284,13 +298,19 @@ export const escalations = pgTable(
   },
   (t) => [
     // At most one open escalation per item, enforced by the database.
-    uniqueIndex('escalations_one_open_per_item').on(t.itemId).where(sql`${t.state} <> 'resolved'`),
-    index('escalations_assignee_due_idx').on(t.assigneeStaffId, t.dueAt, t.id).where(sql`${t.state} <> 'resolved'`),
+    uniqueIndex('escalations_one_open_per_item')
+      .on(t.itemId)
+      .where(sql`${t.state} <> 'resolved'`),
+    index('escalations_assignee_due_idx')
+      .on(t.assigneeStaffId, t.dueAt, t.id)
+      .where(sql`${t.state} <> 'resolved'`),
     // The inbox filters by organisation too; with region-scale data the planner needs both columns.
     index('escalations_org_assignee_due_idx')
       .on(t.organisationId, t.assigneeStaffId, t.dueAt, t.id)
       .where(sql`${t.state} <> 'resolved'`),
-    index('escalations_next_step_idx').on(t.nextStepAt).where(sql`${t.nextStepAt} IS NOT NULL`),
+    index('escalations_next_step_idx')
+      .on(t.nextStepAt)
+      .where(sql`${t.nextStepAt} IS NOT NULL`),
     index('escalations_organisation_created_idx').on(t.organisationId, t.createdAt),
     index('escalations_item_idx').on(t.itemId),
   ],
@@ -349,7 +369,9 @@ export const escalationEvents = pgTable(
   (t) => [
     index('escalation_events_escalation_idx').on(t.escalationId, t.id),
     // A timer step applied twice would insert a second row for the same step: refused here.
-    uniqueIndex('escalation_events_one_per_step').on(t.escalationId, t.step).where(sql`${t.step} IS NOT NULL`),
+    uniqueIndex('escalation_events_one_per_step')
+      .on(t.escalationId, t.step)
+      .where(sql`${t.step} IS NOT NULL`),
   ],
 );
 
@@ -550,8 +572,13 @@ export const auditEvents = pgTable(
   },
   (t) => [
     uniqueIndex('audit_events_organisation_seq_key').on(t.organisationId, t.seq),
-    index('audit_events_unsealed_idx').on(t.organisationId, t.id).where(sql`${t.seq} is null`),
-    check('audit_events_sealed_whole', sql`(${t.seq} is null) = (${t.hash} is null) and (${t.hash} is null) = (${t.prevHash} is null)`),
+    index('audit_events_unsealed_idx')
+      .on(t.organisationId, t.id)
+      .where(sql`${t.seq} is null`),
+    check(
+      'audit_events_sealed_whole',
+      sql`(${t.seq} is null) = (${t.hash} is null) and (${t.hash} is null) = (${t.prevHash} is null)`,
+    ),
     index('audit_events_entity_idx').on(t.entityType, t.entityId, t.id),
   ],
 );

@@ -5,8 +5,9 @@ import type { Database, Executor } from './client.js';
 
 /** Rows of a raw statement, on PostgreSQL and on the embedded PGlite alike. */
 export async function rows<T>(db: Executor, query: SQL): Promise<T[]> {
-  const result = (await db.execute(query)) as unknown as { rows: T[] };
-  return result.rows;
+  // drizzle types the result by driver (node-postgres or PGlite); both answer { rows }.
+  const result: unknown = await db.execute(query);
+  return (result as { rows: T[] }).rows;
 }
 
 const fromClauses = new WeakMap<Table, SQL>();
@@ -35,7 +36,10 @@ export async function advisoryXactLock(tx: Executor, key: string): Promise<void>
 
 /** Takes the transaction-scoped advisory lock named `key` if no one holds it; false when someone does. */
 export async function tryAdvisoryXactLock(tx: Executor, key: string): Promise<boolean> {
-  const [row] = await rows<{ locked: boolean }>(tx, sql`select pg_try_advisory_xact_lock(hashtextextended(${key}, 0)) as locked`);
+  const [row] = await rows<{ locked: boolean }>(
+    tx,
+    sql`select pg_try_advisory_xact_lock(hashtextextended(${key}, 0)) as locked`,
+  );
   return row?.locked === true;
 }
 

@@ -42,7 +42,10 @@ export function rowsInsert<T extends PgTable>(
 ): SQL {
   if (rows.length === 0) throw new Error(`rowsInsert(${getTableName(table)}): no rows`);
   const names = columnsOf(table);
-  const given = (row: object) => Object.entries(row).filter(([, value]) => value !== undefined).map(([key]) => key);
+  const given = (row: object) =>
+    Object.entries(row)
+      .filter(([, value]) => value !== undefined)
+      .map(([key]) => key);
   const keys = given(rows[0]!);
   const record: Record<string, unknown>[] = rows.map((row) => {
     const values = row as Record<string, unknown>;

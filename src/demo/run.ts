@@ -4,7 +4,11 @@ import { DEMO_TOKENS, seedDemo } from './seed.js';
 
 /** `npm run demo`: the service on the embedded database (unless DATABASE_URL is set), with demo data. */
 async function main() {
-  const config = loadConfig({ LOG_LEVEL: 'warn', BOOTSTRAP_ADMIN_TOKEN: 'demo-platform-admin-token-change-me', ...process.env });
+  const config = loadConfig({
+    LOG_LEVEL: 'warn',
+    BOOTSTRAP_ADMIN_TOKEN: 'demo-platform-admin-token-change-me',
+    ...process.env,
+  });
   const service = await startService(config, {
     afterMigrate: async (database) => {
       const started = Date.now();

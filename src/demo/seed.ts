@@ -6,7 +6,17 @@ import { recordBriefing } from '../briefings/service.js';
 import type { NewBriefing } from '../briefings/schemas.js';
 import type { Database } from '../db/client.js';
 import type { Relay } from '../deps.js';
-import { apiTokens, escalationPolicies, escalations, items, organisations, outbox, staff, staffWards, wards } from '../db/schema.js';
+import {
+  apiTokens,
+  escalationPolicies,
+  escalations,
+  items,
+  organisations,
+  outbox,
+  staff,
+  staffWards,
+  wards,
+} from '../db/schema.js';
 import { createPriority, linkPriority } from '../priorities/service.js';
 import {
   DEFAULT_ACK_WITHIN_SECONDS,
@@ -48,12 +58,48 @@ const WARDS = [
 
 const PEOPLE: { name: string; email: string; role: StaffRole; wards: string[]; token: string }[] = [
   { name: 'Alex Admin', email: 'alex.admin@demo.nhs.uk', role: 'org_admin', wards: [], token: DEMO_TOKENS.admin },
-  { name: 'Priya Shah (staff nurse)', email: 'priya.shah@demo.nhs.uk', role: 'clinician', wards: ['7A'], token: DEMO_TOKENS.clinician7A },
-  { name: 'Sam Okafor (matron, medicine)', email: 'sam.okafor@demo.nhs.uk', role: 'middle_manager', wards: ['7A', '7B'], token: DEMO_TOKENS.matronMedicine },
-  { name: 'Jo Evans (matron, surgery)', email: 'jo.evans@demo.nhs.uk', role: 'middle_manager', wards: ['4A', '4B'], token: DEMO_TOKENS.matronSurgery },
-  { name: 'Tom Reid (IT service manager)', email: 'tom.reid@demo.nhs.uk', role: 'middle_manager', wards: [], token: DEMO_TOKENS.itServiceManager },
-  { name: 'Dr Maria Lopez (director of nursing)', email: 'maria.lopez@demo.nhs.uk', role: 'senior_manager', wards: [], token: DEMO_TOKENS.directorOfNursing },
-  { name: 'Chris Green (governance)', email: 'chris.green@demo.nhs.uk', role: 'governance', wards: [], token: DEMO_TOKENS.governance },
+  {
+    name: 'Priya Shah (staff nurse)',
+    email: 'priya.shah@demo.nhs.uk',
+    role: 'clinician',
+    wards: ['7A'],
+    token: DEMO_TOKENS.clinician7A,
+  },
+  {
+    name: 'Sam Okafor (matron, medicine)',
+    email: 'sam.okafor@demo.nhs.uk',
+    role: 'middle_manager',
+    wards: ['7A', '7B'],
+    token: DEMO_TOKENS.matronMedicine,
+  },
+  {
+    name: 'Jo Evans (matron, surgery)',
+    email: 'jo.evans@demo.nhs.uk',
+    role: 'middle_manager',
+    wards: ['4A', '4B'],
+    token: DEMO_TOKENS.matronSurgery,
+  },
+  {
+    name: 'Tom Reid (IT service manager)',
+    email: 'tom.reid@demo.nhs.uk',
+    role: 'middle_manager',
+    wards: [],
+    token: DEMO_TOKENS.itServiceManager,
+  },
+  {
+    name: 'Dr Maria Lopez (director of nursing)',
+    email: 'maria.lopez@demo.nhs.uk',
+    role: 'senior_manager',
+    wards: [],
+    token: DEMO_TOKENS.directorOfNursing,
+  },
+  {
+    name: 'Chris Green (governance)',
+    email: 'chris.green@demo.nhs.uk',
+    role: 'governance',
+    wards: [],
+    token: DEMO_TOKENS.governance,
+  },
 ];
 
 /** Short deadlines for new demo escalations, so a climb can be watched within a minute. */
@@ -71,7 +117,7 @@ async function simulateManagers(db: Database, relay: Relay, random: () => number
   }
   const all = await db.select().from(escalations).orderBy(escalations.createdAt);
   for (const escalation of all) {
-    let current = escalation;
+    const current = escalation;
     const act = <A extends EscalationAction>(action: A, body: ActionBodies[A], at: Date) =>
       actOnEscalation({ db, relay }, tokensByStaff.get(current.assigneeStaffId)!, current.id, action, body, at);
     const ackWindow = current.dueAt.getTime() - current.createdAt.getTime();
@@ -107,11 +153,31 @@ async function simulateManagers(db: Database, relay: Relay, random: () => number
     );
     const resolveChance = stance === 'agree' ? 0.7 : stance === 'disagree' ? 0.25 : 0.15;
     if (stance === 'agree' && random() < 0.6) {
-      await act('actions', { description: 'Raised with the service lead; funding request submitted', dueDate: later(24 * 14).toISOString().slice(0, 10) }, later(6));
+      await act(
+        'actions',
+        {
+          description: 'Raised with the service lead; funding request submitted',
+          dueDate: later(24 * 14)
+            .toISOString()
+            .slice(0, 10),
+        },
+        later(6),
+      );
     }
     if (random() < resolveChance) {
-      const outcome = stance === 'agree' ? (random() < 0.7 ? 'fixed' : 'mitigated') : random() < 0.5 ? 'risk_accepted' : 'not_actionable';
-      await act('resolve', { outcome, note: 'Outcome fed back to the ward at the briefing' }, later(24 * (1 + Math.floor(random() * 12))));
+      const outcome =
+        stance === 'agree'
+          ? random() < 0.7
+            ? 'fixed'
+            : 'mitigated'
+          : random() < 0.5
+            ? 'risk_accepted'
+            : 'not_actionable';
+      await act(
+        'resolve',
+        { outcome, note: 'Outcome fed back to the ward at the briefing' },
+        later(24 * (1 + Math.floor(random() * 12))),
+      );
     }
   }
 }
@@ -133,7 +199,13 @@ async function seedPriorities(db: Database, organisationId: string) {
   const candidates = await db
     .select({ id: items.id, category: items.category })
     .from(items)
-    .where(and(eq(items.organisationId, organisationId), eq(items.status, 'open'), inArray(items.category, ['equipment', 'staffing'])))
+    .where(
+      and(
+        eq(items.organisationId, organisationId),
+        eq(items.status, 'open'),
+        inArray(items.category, ['equipment', 'staffing']),
+      ),
+    )
     .limit(12);
   for (const item of candidates) {
     await linkPriority(db, director, item.id, item.category === 'equipment' ? equipment.id : staffing.id);
@@ -164,7 +236,13 @@ export async function seedDemo(db: Database, relay: Relay, options: { today?: Da
     for (const ward of WARDS) {
       const [row] = await tx
         .insert(wards)
-        .values({ organisationId: org!.id, code: ward.code, name: ward.name, division: ward.division, site: 'Main site' })
+        .values({
+          organisationId: org!.id,
+          code: ward.code,
+          name: ward.name,
+          division: ward.division,
+          site: 'Main site',
+        })
         .returning();
       wardIds.set(ward.code, row!.id);
       await tx.insert(apiTokens).values({
@@ -181,7 +259,9 @@ export async function seedDemo(db: Database, relay: Relay, options: { today?: Da
         .values({ organisationId: org!.id, name: person.name, email: person.email, role: person.role })
         .returning();
       if (person.wards.length) {
-        await tx.insert(staffWards).values(person.wards.map((code) => ({ staffId: row!.id, wardId: wardIds.get(code)! })));
+        await tx
+          .insert(staffWards)
+          .values(person.wards.map((code) => ({ staffId: row!.id, wardId: wardIds.get(code)! })));
       }
       await tx.insert(apiTokens).values({
         kind: 'staff',

@@ -16,21 +16,93 @@ export interface ItemTemplate {
 }
 
 export const ITEM_TEMPLATES: readonly ItemTemplate[] = [
-  { kind: 'problem', category: 'staffing', description: 'Two registered nurses short on the late shift; bank request unfilled', c: 3, l: 4 },
+  {
+    kind: 'problem',
+    category: 'staffing',
+    description: 'Two registered nurses short on the late shift; bank request unfilled',
+    c: 3,
+    l: 4,
+  },
   { kind: 'problem', category: 'equipment', description: 'Only one working bladder scanner for the ward', c: 2, l: 4 },
   { kind: 'problem', category: 'equipment', description: 'Infusion pump alarm fault reported again', c: 4, l: 3 },
-  { kind: 'risk', category: 'medication', description: 'Controlled drugs cupboard key handover unclear at night', c: 4, l: 2 },
-  { kind: 'problem', category: 'patient_flow', description: 'Discharges delayed waiting for pharmacy to dispense TTOs', c: 2, l: 5 },
-  { kind: 'problem', category: 'it_information', description: 'E-observations tablets drop wifi in the side rooms', c: 3, l: 4 },
-  { kind: 'risk', category: 'infection_prevention', description: 'Side rooms unavailable for isolation; two patients awaiting', c: 4, l: 4 },
-  { kind: 'problem', category: 'communication', description: 'Medical handover started late; jobs list incomplete', c: 2, l: 3 },
-  { kind: 'problem', category: 'diagnostics', description: 'CT reports taking over 24 hours for inpatients', c: 3, l: 3 },
-  { kind: 'problem', category: 'estates_environment', description: 'Bay 2 toilet out of order for three days', c: 2, l: 3 },
-  { kind: 'risk', category: 'clinical_process', description: 'Falls risk assessments not completed within 6 hours of admission', c: 4, l: 3 },
+  {
+    kind: 'risk',
+    category: 'medication',
+    description: 'Controlled drugs cupboard key handover unclear at night',
+    c: 4,
+    l: 2,
+  },
+  {
+    kind: 'problem',
+    category: 'patient_flow',
+    description: 'Discharges delayed waiting for pharmacy to dispense TTOs',
+    c: 2,
+    l: 5,
+  },
+  {
+    kind: 'problem',
+    category: 'it_information',
+    description: 'E-observations tablets drop wifi in the side rooms',
+    c: 3,
+    l: 4,
+  },
+  {
+    kind: 'risk',
+    category: 'infection_prevention',
+    description: 'Side rooms unavailable for isolation; two patients awaiting',
+    c: 4,
+    l: 4,
+  },
+  {
+    kind: 'problem',
+    category: 'communication',
+    description: 'Medical handover started late; jobs list incomplete',
+    c: 2,
+    l: 3,
+  },
+  {
+    kind: 'problem',
+    category: 'diagnostics',
+    description: 'CT reports taking over 24 hours for inpatients',
+    c: 3,
+    l: 3,
+  },
+  {
+    kind: 'problem',
+    category: 'estates_environment',
+    description: 'Bay 2 toilet out of order for three days',
+    c: 2,
+    l: 3,
+  },
+  {
+    kind: 'risk',
+    category: 'clinical_process',
+    description: 'Falls risk assessments not completed within 6 hours of admission',
+    c: 4,
+    l: 3,
+  },
   { kind: 'problem', category: 'staffing', description: 'No phlebotomist cover at weekends', c: 2, l: 4 },
-  { kind: 'risk', category: 'equipment', description: 'Resuscitation trolley check missed twice this week', c: 5, l: 2 },
-  { kind: 'good_practice', category: 'communication', description: 'Safety huddle board updated and used by the whole team', c: null, l: null },
-  { kind: 'good_practice', category: 'clinical_process', description: 'Sepsis screening completed for every admission', c: null, l: null },
+  {
+    kind: 'risk',
+    category: 'equipment',
+    description: 'Resuscitation trolley check missed twice this week',
+    c: 5,
+    l: 2,
+  },
+  {
+    kind: 'good_practice',
+    category: 'communication',
+    description: 'Safety huddle board updated and used by the whole team',
+    c: null,
+    l: null,
+  },
+  {
+    kind: 'good_practice',
+    category: 'clinical_process',
+    description: 'Sepsis screening completed for every admission',
+    c: null,
+    l: null,
+  },
 ];
 
 /**
@@ -53,7 +125,11 @@ export function prng(seed: number) {
  * A briefing held as the demo's wards hold them: facilitator, attendance, length, and `count`
  * items drawn from the mix with the demo's odds. `describe` may vary a template's words.
  */
-export function heldBriefing(random: () => number, count: number, describe = (template: ItemTemplate) => template.description) {
+export function heldBriefing(
+  random: () => number,
+  count: number,
+  describe = (template: ItemTemplate) => template.description,
+) {
   return {
     held: true as const,
     facilitator: 'Nurse in charge',

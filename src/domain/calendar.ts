@@ -98,7 +98,9 @@ export function addYears(date: string, years: number): string {
 /** The calendar date of an instant in `timeZone`. */
 export function localDateOf(instant: Date, timeZone: string = REPORT_TIME_ZONE): string {
   // en-CA formats as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
+    instant,
+  );
 }
 
 export function minDate(a: string, b: string): string {

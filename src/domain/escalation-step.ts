@@ -53,7 +53,14 @@ export function planStep(row: StepRow, step: number, now: Date): StepPlan {
   const decision = decideTimer(row.chain, row, now);
   switch (decision.kind) {
     case 'none':
-      return { kind: 'change', outcome: 'finished', step: next, set: { nextStepAt: null }, timerAt: null, record: null };
+      return {
+        kind: 'change',
+        outcome: 'finished',
+        step: next,
+        set: { nextStepAt: null },
+        timerAt: null,
+        record: null,
+      };
     case 'postpone':
       return {
         kind: 'change',
@@ -112,7 +119,12 @@ function remind(row: StepRow, decision: Extract<TimerDecision, { kind: 'remind' 
     set: { repeatsSent: repeatNumber, nextStepAt: nextAt },
     timerAt: nextAt,
     record: {
-      event: { type: 'reminded', level: row.level, assigneeStaffId: row.assigneeStaffId, details: { repeat: repeatNumber, of } },
+      event: {
+        type: 'reminded',
+        level: row.level,
+        assigneeStaffId: row.assigneeStaffId,
+        details: { repeat: repeatNumber, of },
+      },
       notice: { recipientStaffId: row.assigneeStaffId, type: 'reminder', level: row.level, dueAt: row.dueAt },
       newAssignee: null,
       audit: { action: 'reminded', changes: { repeat: repeatNumber, of, assigneeStaffId: row.assigneeStaffId } },

@@ -15,7 +15,12 @@
 export type HfmeaSeverity = 1 | 2 | 3 | 4;
 export type HfmeaProbability = 1 | 2 | 3 | 4;
 
-export const SEVERITY_LABELS: Record<HfmeaSeverity, string> = { 1: 'minor', 2: 'moderate', 3: 'major', 4: 'catastrophic' };
+export const SEVERITY_LABELS: Record<HfmeaSeverity, string> = {
+  1: 'minor',
+  2: 'moderate',
+  3: 'major',
+  4: 'catastrophic',
+};
 export const PROBABILITY_LABELS: Record<HfmeaProbability, string> = {
   1: 'remote',
   2: 'uncommon',

@@ -110,7 +110,10 @@ const DATE_FORMATS: DateFormat[] = [
   },
   {
     // 12 March 1954, 12th Mar 1954, 12 of March 54, 12-Mar-1954
-    pattern: new RegExp(`(?<!\\d)(\\d{1,2})${ORDINAL}[\\s-]+(?:of\\s+)?${MONTH}\\.?,?[\\s-]+(?:\\d{4}|\\d{2})(?!\\d)`, 'gi'),
+    pattern: new RegExp(
+      `(?<!\\d)(\\d{1,2})${ORDINAL}[\\s-]+(?:of\\s+)?${MONTH}\\.?,?[\\s-]+(?:\\d{4}|\\d{2})(?!\\d)`,
+      'gi',
+    ),
     plausible: (m) => inRange(Number(m[1]), 1, 31),
   },
   {
@@ -170,9 +173,17 @@ export function redactIdentifiers(text: string, matches: IdentifierMatch[] = fin
   let result = '';
   let cursor = 0;
   for (const match of normaliseMatches(matches)) {
-    if (!Number.isInteger(match.start) || !Number.isInteger(match.end) || match.start < 0 || match.end > text.length || match.start >= match.end) {
+    if (
+      !Number.isInteger(match.start) ||
+      !Number.isInteger(match.end) ||
+      match.start < 0 ||
+      match.end > text.length ||
+      match.start >= match.end
+    ) {
       // Offsets only: the text itself must never appear in an error.
-      throw new RangeError(`invalid ${match.kind} match offsets ${match.start}..${match.end} for text of length ${text.length}`);
+      throw new RangeError(
+        `invalid ${match.kind} match offsets ${match.start}..${match.end} for text of length ${text.length}`,
+      );
     }
     result += text.slice(cursor, match.start) + `[redacted ${match.kind}]`;
     cursor = match.end;

@@ -4,7 +4,13 @@
  * being dropped), and whether one group's odds of resolution differ from another's.
  * Pure, no I/O; built on domain/statistics.ts.
  */
-import { kaplanMeier, oddsRatio, wilsonInterval, type KaplanMeierResult, type SurvivalObservation } from './statistics.js';
+import {
+  kaplanMeier,
+  oddsRatio,
+  wilsonInterval,
+  type KaplanMeierResult,
+  type SurvivalObservation,
+} from './statistics.js';
 
 /** Issues of one group that share a time and an outcome (as SQL returns them, grouped). */
 export interface ResolutionCell {
@@ -28,13 +34,16 @@ export interface ResolutionSummary {
 export function observationsOf(cells: readonly ResolutionCell[]): SurvivalObservation[] {
   const observations: SurvivalObservation[] = [];
   for (const { days, resolved, count } of cells) {
-    if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${count}`);
+    if (!Number.isInteger(count) || count < 0)
+      throw new RangeError(`count must be a non-negative integer, got ${count}`);
     for (let i = 0; i < count; i++) observations.push({ time: days, event: resolved });
   }
   return observations;
 }
 
-export function summariseResolution(cells: readonly ResolutionCell[]): ResolutionSummary & { curve: KaplanMeierResult } {
+export function summariseResolution(
+  cells: readonly ResolutionCell[],
+): ResolutionSummary & { curve: KaplanMeierResult } {
   const items = cells.reduce((sum, c) => sum + c.count, 0);
   const resolved = cells.reduce((sum, c) => sum + (c.resolved ? c.count : 0), 0);
   const interval = wilsonInterval(resolved, items);
@@ -76,7 +85,9 @@ export function resolutionOddsRatio(
   const result = oddsRatio(a, b, c, d);
   const n = a + b + c + d;
   const expected =
-    n === 0 ? [0] : [((a + b) * (a + c)) / n, ((a + b) * (b + d)) / n, ((c + d) * (a + c)) / n, ((c + d) * (b + d)) / n];
+    n === 0
+      ? [0]
+      : [((a + b) * (a + c)) / n, ((a + b) * (b + d)) / n, ((c + d) * (a + c)) / n, ((c + d) * (b + d)) / n];
   return {
     table: { exposedResolved: a, exposedUnresolved: b, referenceResolved: c, referenceUnresolved: d },
     oddsRatio: result.oddsRatio,

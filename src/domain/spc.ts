@@ -144,7 +144,7 @@ function ruleHits(values: readonly number[], limits: XmrLimits): RuleHits {
   const n = values.length;
   const at = (i: number): number => values[i] as number;
   const { mean, upperProcessLimit, lowerProcessLimit, upperNearLimit, lowerNearLimit } = limits;
-  const hits: RuleHits = values.map(() => new Map());
+  const hits: RuleHits = values.map(() => new Map<SpecialCauseRule, Side>());
   const sideOfMean = (i: number): Side | null => (at(i) > mean ? 'high' : at(i) < mean ? 'low' : null);
 
   // Outside limits: a single point beyond a process limit.

@@ -102,8 +102,7 @@ export function fisherExactTwoSided(a: number, b: number, c: number, d: number):
 
   // ln P(top-left cell = x) for the hypergeometric distribution with these margins.
   const constant = at(row1) + at(row2) + at(col1) + at(n - col1) - at(n);
-  const logProbability = (x: number): number =>
-    constant - at(x) - at(row1 - x) - at(col1 - x) - at(row2 - col1 + x);
+  const logProbability = (x: number): number => constant - at(x) - at(row1 - x) - at(col1 - x) - at(row2 - col1 + x);
 
   const minX = Math.max(0, col1 - row2);
   const maxX = Math.min(row1, col1);

@@ -17,7 +17,10 @@ export async function canReadEscalation(
 ): Promise<boolean> {
   if (escalation.organisationId !== principal.organisationId) return false;
   if (ORGANISATION_READERS.has(principal.role)) return true;
-  if ((principal.role === 'ward_device' || principal.role === 'clinician') && principal.wardIds.includes(escalation.wardId)) {
+  if (
+    (principal.role === 'ward_device' || principal.role === 'clinician') &&
+    principal.wardIds.includes(escalation.wardId)
+  ) {
     return true;
   }
   if (!principal.staffId) return false;
@@ -25,6 +28,8 @@ export async function canReadEscalation(
   const [held] = await db
     .select({ staffId: escalationAssignees.staffId })
     .from(escalationAssignees)
-    .where(and(eq(escalationAssignees.escalationId, escalation.id), eq(escalationAssignees.staffId, principal.staffId)));
+    .where(
+      and(eq(escalationAssignees.escalationId, escalation.id), eq(escalationAssignees.staffId, principal.staffId)),
+    );
   return Boolean(held);
 }

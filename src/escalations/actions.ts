@@ -101,7 +101,9 @@ export async function actOnEscalation<A extends EscalationAction>(
     }
     const to = nextState(current.state, action);
     if (!to) {
-      throw conflict(`Cannot ${action} an escalation that is ${current.state.replace('_', ' ')}`, { state: current.state });
+      throw conflict(`Cannot ${action} an escalation that is ${current.state.replace('_', ' ')}`, {
+        state: current.state,
+      });
     }
     const context: ActionContext = {
       tx,
@@ -176,7 +178,12 @@ async function resolve(context: ActionContext, body: ActionBodies['resolve']) {
     entityType: 'item',
     entityId: current.itemId,
     action: 'resolved',
-    changes: { status: { from: 'open', to: 'resolved' }, outcome: body.outcome, note: textRef(note), escalationId: current.id },
+    changes: {
+      status: { from: 'open', to: 'resolved' },
+      outcome: body.outcome,
+      note: textRef(note),
+      escalationId: current.id,
+    },
     at: now,
   });
   return { outcome: body.outcome, note: textRef(note) };
@@ -263,7 +270,15 @@ async function moveTo(context: ActionContext, level: number, staffId: string, de
   const { tx, current, now } = context;
   const step = current.step + 1;
   const dueAt = addSeconds(now, current.chain.ackWithinSeconds);
-  const set = { level, assigneeStaffId: staffId, dueAt, nextStepAt: dueAt, repeatsSent: 0, acknowledgedAt: null, snoozedUntil: null };
+  const set = {
+    level,
+    assigneeStaffId: staffId,
+    dueAt,
+    nextStepAt: dueAt,
+    repeatsSent: 0,
+    acknowledgedAt: null,
+    snoozedUntil: null,
+  };
   await updateRow(context, set, true);
   const notice = notificationsInsert(
     [

@@ -40,7 +40,10 @@ export interface EscalatableItem {
 /** Problems and risks the ward left open, at or above the policy's minimum band. */
 export function isAutomaticCandidate(item: EscalatableItem, minBand: RiskBand): boolean {
   return (
-    item.kind !== 'good_practice' && item.status === 'open' && item.riskBand !== null && bandAtLeast(item.riskBand, minBand)
+    item.kind !== 'good_practice' &&
+    item.status === 'open' &&
+    item.riskBand !== null &&
+    bandAtLeast(item.riskBand, minBand)
   );
 }
 
@@ -74,7 +77,8 @@ export interface PlannedEscalation {
  * its own in its transaction (insertTogether), and the audit events that go with them.
  */
 export function startEscalations(startItems: EscalatableItem[], start: EscalationStart) {
-  if (startItems.length === 0) return { planned: [] as PlannedEscalation[], inserts: [] as SQLWrapper[], audit: [] as AuditEntry[] };
+  if (startItems.length === 0)
+    return { planned: [] as PlannedEscalation[], inserts: [] as SQLWrapper[], audit: [] as AuditEntry[] };
   const now = start.now ?? new Date();
   const planned = startItems.map((item): PlannedEscalation => {
     const band = item.riskBand ?? 'low';
@@ -138,7 +142,11 @@ export function startEscalations(startItems: EscalatableItem[], start: Escalatio
 }
 
 /** The audit entry of a started escalation (levels 1-based, free text referenced). */
-function startedAudit({ id, item, band, chain, dueAt, assignee }: PlannedEscalation, start: EscalationStart, now: Date) {
+function startedAudit(
+  { id, item, band, chain, dueAt, assignee }: PlannedEscalation,
+  start: EscalationStart,
+  now: Date,
+) {
   const changes = {
     itemId: item.id,
     trigger: start.trigger,

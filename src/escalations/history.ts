@@ -57,5 +57,13 @@ export function escalationAudit(
   changes: Record<string, unknown>,
   at: Date,
 ): AuditEntry {
-  return { organisationId: escalation.organisationId, actor, entityType: 'escalation', entityId: escalation.id, action, changes, at };
+  return {
+    organisationId: escalation.organisationId,
+    actor,
+    entityType: 'escalation',
+    entityId: escalation.id,
+    action,
+    changes,
+    at,
+  };
 }

@@ -44,7 +44,7 @@ async function assertManagers(db: Executor, organisationId: string, input: Polic
   const named = [
     ...input.levels.map((level, i) => ({ id: level.staffId, path: `body.levels.${i}.staffId` })),
     ...Object.entries(input.categoryRoutes ?? {}).map(([category, id]) => ({
-      id: id!,
+      id: id,
       path: `body.categoryRoutes.${category}`,
     })),
   ];

@@ -119,7 +119,11 @@ export async function getEscalation(db: Database, principal: TenantPrincipal, es
     .from(escalationEvents)
     .where(eq(escalationEvents.escalationId, row.id))
     .orderBy(asc(escalationEvents.id));
-  const actions = await db.select().from(escalationActions).where(eq(escalationActions.escalationId, row.id)).orderBy(asc(escalationActions.createdAt));
+  const actions = await db
+    .select()
+    .from(escalationActions)
+    .where(eq(escalationActions.escalationId, row.id))
+    .orderBy(asc(escalationActions.createdAt));
   const people = new Set([...row.chain.levels, row.assigneeStaffId]);
   for (const event of history) {
     people.add(event.assigneeStaffId);
@@ -148,7 +152,9 @@ export async function getEscalation(db: Database, principal: TenantPrincipal, es
     snoozedUntil: row.snoozedUntil?.toISOString() ?? null,
     acknowledgedAt: row.acknowledgedAt?.toISOString() ?? null,
     managerPosition:
-      row.stance && row.stanceAt ? { stance: row.stance, rationale: row.stanceRationale, at: row.stanceAt.toISOString() } : null,
+      row.stance && row.stanceAt
+        ? { stance: row.stance, rationale: row.stanceRationale, at: row.stanceAt.toISOString() }
+        : null,
     clinicalPosition: { needsChange: i.needsChange },
     outcome: row.outcome,
     outcomeNote: row.outcomeNote,
@@ -164,7 +170,11 @@ export async function getEscalation(db: Database, principal: TenantPrincipal, es
       raisedOn: i.raisedOn,
       status: i.status,
     },
-    plannedActions: actions.map((a) => ({ description: a.description, dueDate: a.dueDate, createdAt: a.createdAt.toISOString() })),
+    plannedActions: actions.map((a) => ({
+      description: a.description,
+      dueDate: a.dueDate,
+      createdAt: a.createdAt.toISOString(),
+    })),
     history: history.map((event) => ({
       at: event.createdAt.toISOString(),
       type: event.type,
@@ -197,7 +207,12 @@ export async function unroutedItems(db: Database, principal: TenantPrincipal, wa
         eq(items.status, 'open'),
         ne(items.kind, 'good_practice'),
         inArray(items.riskBand, bands),
-        notExists(db.select({ one: sql`1` }).from(escalations).where(eq(escalations.itemId, items.id))),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(escalations)
+            .where(eq(escalations.itemId, items.id)),
+        ),
       ),
     )
     .orderBy(desc(items.riskScore), asc(items.raisedOn));

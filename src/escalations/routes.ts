@@ -34,7 +34,14 @@ const ACTION_SUMMARIES: Record<EscalationAction, string> = {
   comment: 'Add a comment to the history',
 };
 
-const ESCALATION_READERS = ['org_admin', 'governance', 'middle_manager', 'senior_manager', 'ward_device', 'clinician'] as const;
+const ESCALATION_READERS = [
+  'org_admin',
+  'governance',
+  'middle_manager',
+  'senior_manager',
+  'ward_device',
+  'clinician',
+] as const;
 
 /** A ward's escalation policy, and the items it leaves without an escalation. */
 const policyRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { db }) => {
@@ -49,7 +56,13 @@ const policyRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { db }) => 
         description: 'Running escalations keep the chain they started with; the policy applies to new ones.',
         params: idParams,
         body: policyInputSchema.meta({
-          examples: [{ levels: [{ staffId: '9c3e1f7a-2b4d-4e6f-8a1c-5d7e9f0b2c43' }], ackWithinSeconds: { extreme: 3600, high: 14400 }, minBandToEscalate: 'moderate' }],
+          examples: [
+            {
+              levels: [{ staffId: '9c3e1f7a-2b4d-4e6f-8a1c-5d7e9f0b2c43' }],
+              ackWithinSeconds: { extreme: 3600, high: 14400 },
+              minBandToEscalate: 'moderate',
+            },
+          ],
         }),
         response: { 200: policySchema, ...commonErrors },
       },
@@ -117,7 +130,9 @@ export const escalationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, 
       },
     },
     async (request) =>
-      (await presentItems(db, [await resolveItemAtWard(deps, tenantOf(request), request.params.id, request.body.note)]))[0]!,
+      (
+        await presentItems(db, [await resolveItemAtWard(deps, tenantOf(request), request.params.id, request.body.note)])
+      )[0]!,
   );
 
   await app.register(policyRoutes, deps);
@@ -154,7 +169,10 @@ export const escalationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, 
           state: z.enum(ESCALATION_STATES).optional(),
           band: z.enum(RISK_BANDS).optional(),
           wardId: z.uuid().optional(),
-          overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+          overdue: z
+            .enum(['true', 'false'])
+            .transform((v) => v === 'true')
+            .optional(),
           ...pageQuery,
         }),
         response: { 200: pageOf(inboxEntrySchema), ...commonErrors },

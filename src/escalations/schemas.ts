@@ -4,7 +4,11 @@ import { RISK_BANDS } from '../domain/risk.js';
 import { ITEM_CATEGORIES, ITEM_KINDS } from '../domain/taxonomy.js';
 import { freeText, isoDate, timestamp } from '../http/schemas.js';
 
-const seconds = z.number().int().min(1).max(30 * 24 * 3_600);
+const seconds = z
+  .number()
+  .int()
+  .min(1)
+  .max(30 * 24 * 3_600);
 
 export const policyInputSchema = z.strictObject({
   levels: z
@@ -101,7 +105,11 @@ export const escalationSchema = z
     outcome: z.enum(OUTCOMES).nullable(),
     outcomeNote: z.string().nullable(),
     resolvedAt: timestamp.nullable(),
-    item: itemBrief.extend({ wardId: z.uuid(), riskBand: z.enum(RISK_BANDS).nullable(), status: z.enum(['open', 'resolved']) }),
+    item: itemBrief.extend({
+      wardId: z.uuid(),
+      riskBand: z.enum(RISK_BANDS).nullable(),
+      status: z.enum(['open', 'resolved']),
+    }),
     plannedActions: z.array(z.object({ description: z.string(), dueDate: isoDate, createdAt: timestamp })),
     history: z.array(
       z.object({

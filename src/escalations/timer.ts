@@ -84,7 +84,15 @@ async function writeStep(tx: Transaction, current: EscalationRow, change: StepCh
     return true;
   }
   const notice = notificationsInsert(
-    [{ ...record.notice, organisationId: current.organisationId, escalationId: current.id, step: change.step, createdAt: now }],
+    [
+      {
+        ...record.notice,
+        organisationId: current.organisationId,
+        escalationId: current.id,
+        step: change.step,
+        createdAt: now,
+      },
+    ],
     webhook,
   );
   const jobs = [...timers, ...notice.webhooks];

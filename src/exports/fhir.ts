@@ -145,9 +145,15 @@ export function fhirBundle(input: FhirExportInput) {
   ];
   return {
     resourceType: 'Bundle' as const,
-    id: resourceId('Bundle', `${input.organisation.id}/${input.period.from}/${input.period.to}/${input.generatedAt.toISOString()}`),
+    id: resourceId(
+      'Bundle',
+      `${input.organisation.id}/${input.period.from}/${input.period.to}/${input.generatedAt.toISOString()}`,
+    ),
     meta: { lastUpdated: input.generatedAt.toISOString() },
-    identifier: { system: `${SYSTEM}/export`, value: `${input.organisation.id}/${input.period.from}/${input.period.to}` },
+    identifier: {
+      system: `${SYSTEM}/export`,
+      value: `${input.organisation.id}/${input.period.from}/${input.period.to}`,
+    },
     type: 'collection' as const,
     timestamp: input.generatedAt.toISOString(),
     entry: resources.map((resource) => ({ fullUrl: `urn:uuid:${resource.id}`, resource })),
@@ -231,7 +237,11 @@ function riskExtensions(item: ExportItemRow) {
   ].filter((e) => e !== null);
 }
 
-function adverseEventResource(item: ExportItemRow, description: string | undefined, wardName: string | undefined): Resource {
+function adverseEventResource(
+  item: ExportItemRow,
+  description: string | undefined,
+  wardName: string | undefined,
+): Resource {
   const severity = severityCode(item.consequence);
   const risk = riskExtensions(item);
   return {
@@ -260,7 +270,9 @@ function adverseEventResource(item: ExportItemRow, description: string | undefin
 function taskResource(e: ExportEscalationRow, wardName: string | undefined): Resource {
   const status = taskStatus(e.state, e.outcome);
   const note = exportableText(e.outcome_note);
-  const modified = Math.max(...[e.created_at_ms, e.acknowledged_at_ms, e.resolved_at_ms].filter((v): v is number => v !== null).map(Number));
+  const modified = Math.max(
+    ...[e.created_at_ms, e.acknowledged_at_ms, e.resolved_at_ms].filter((v): v is number => v !== null).map(Number),
+  );
   return {
     resourceType: 'Task',
     id: resourceId('Task', e.id),

@@ -22,7 +22,9 @@ export const fhirBundleSchema = z
     timestamp: z.string(),
     entry: z.array(z.object({ fullUrl: z.string(), resource: fhirResource })),
   })
-  .describe('FHIR R4 Bundle (type collection): Organization, Location and Group per ward, Flag, AdverseEvent, Task, Practitioner')
+  .describe(
+    'FHIR R4 Bundle (type collection): Organization, Location and Group per ward, Flag, AdverseEvent, Task, Practitioner',
+  )
   .meta({ id: 'FhirBundle' });
 
 export const exportRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
@@ -47,7 +49,10 @@ export const exportRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps
     },
     async (request, reply) => {
       const bundle = await fhirExport(db, tenantOf(request), request.query);
-      return reply.type(`${FHIR_JSON}; fhirVersion=4.0; charset=utf-8`).header('cache-control', 'private, no-store').send(bundle);
+      return reply
+        .type(`${FHIR_JSON}; fhirVersion=4.0; charset=utf-8`)
+        .header('cache-control', 'private, no-store')
+        .send(bundle);
     },
   );
 };

@@ -20,7 +20,10 @@ const readinessSchema = z.object({
 });
 
 /** The API's operations routes, public: liveness, readiness and the OpenAPI document. */
-const routes: FastifyPluginAsyncZod<{ database: DatabaseHandle; queues: QueueSet }> = async (app, { database, queues }) => {
+const routes: FastifyPluginAsyncZod<{ database: DatabaseHandle; queues: QueueSet }> = async (
+  app,
+  { database, queues },
+) => {
   app.get(
     '/health',
     {
@@ -74,4 +77,8 @@ const routes: FastifyPluginAsyncZod<{ database: DatabaseHandle; queues: QueueSet
 };
 
 // Encapsulated like every feature's routes; named, so that it can only come after the docs.
-export const operationsRoutes = fp(routes, { name: 'operations-routes', dependencies: ['api-docs'], encapsulate: true });
+export const operationsRoutes = fp(routes, {
+  name: 'operations-routes',
+  dependencies: ['api-docs'],
+  encapsulate: true,
+});

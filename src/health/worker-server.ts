@@ -21,23 +21,38 @@ export interface WorkerHealthServer {
  * consumers run and PostgreSQL and Redis answer, 503 otherwise (also while it starts, and once it
  * stops). A worker that hangs answers neither. Anything else is a 404 or 405 problem document.
  */
-export async function startWorkerHealthServer(options: { host: string; port: number; checks: WorkerChecks }): Promise<WorkerHealthServer> {
+export async function startWorkerHealthServer(options: {
+  host: string;
+  port: number;
+  checks: WorkerChecks;
+}): Promise<WorkerHealthServer> {
   const { checks } = options;
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     if (path !== '/health' && path !== '/ready') {
-      return problem(response, path, 404, 'Not found', `${path} is not served by a worker process; ask /health or /ready`);
+      return problem(
+        response,
+        path,
+        404,
+        'Not found',
+        `${path} is not served by a worker process; ask /health or /ready`,
+      );
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.setHeader('allow', 'GET, HEAD');
       return problem(response, path, 405, 'Method not allowed', `${path} answers GET and HEAD only`);
     }
     if (path === '/health') return json(response, 200, { status: 'ok' });
-    void Promise.all([probe(checks.pingDatabase), probe(checks.pingQueue)]).then(([database, queue]) => {
-      const consumers = checks.consumersRunning() ? 'running' : 'stopped';
-      const ready = consumers === 'running' && database === 'up' && queue === 'up';
-      json(response, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks: { consumers, database, queue } });
-    });
+    void Promise.all([probe(() => checks.pingDatabase()), probe(() => checks.pingQueue())]).then(
+      ([database, queue]) => {
+        const consumers = checks.consumersRunning() ? 'running' : 'stopped';
+        const ready = consumers === 'running' && database === 'up' && queue === 'up';
+        json(response, ready ? 200 : 503, {
+          status: ready ? 'ready' : 'not_ready',
+          checks: { consumers, database, queue },
+        });
+      },
+    );
   });
   // Probes come every few seconds; an idle connection has no reason to stay open.
   server.keepAliveTimeout = 1_000;

@@ -52,7 +52,10 @@ export function problemErrorHandler(error: FastifyError, request: FastifyRequest
     return sendProblem(request, reply, 'unavailable', 'The database is unavailable; retry shortly');
   }
   if (isResponseSerializationError(error)) {
-    request.log.error({ err: loggableError(error), method: error.method, url: error.url }, 'response failed its schema');
+    request.log.error(
+      { err: loggableError(error), method: error.method, url: error.url },
+      'response failed its schema',
+    );
     return sendProblem(request, reply, 'internal', 'The server produced an invalid response');
   }
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {

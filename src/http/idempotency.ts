@@ -85,7 +85,9 @@ const completeKey = preparedPer((db) =>
       responseBody: sql`${sql.placeholder('body')}`,
       responseContentType: sql`${sql.placeholder('contentType')}`,
     })
-    .where(and(eq(idempotencyKeys.tokenId, sql.placeholder('tokenId')), eq(idempotencyKeys.key, sql.placeholder('key'))))
+    .where(
+      and(eq(idempotencyKeys.tokenId, sql.placeholder('tokenId')), eq(idempotencyKeys.key, sql.placeholder('key'))),
+    )
     .prepare('idempotency_complete'),
 );
 
@@ -202,13 +204,19 @@ async function claim(
 }
 
 /** A successful answer: stored with the key, and committed with the request's changes. */
-async function completeOrBind(db: Database, request: FastifyRequest, reply: FastifyReply, payload: unknown, claim: Claim) {
+async function completeOrBind(
+  db: Database,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  claim: Claim,
+) {
   try {
     await completeKey(claim.transaction.tx).execute({
       tokenId: claim.tokenId,
       key: claim.key,
       status: reply.statusCode,
-      body: typeof payload === 'string' ? payload : payload == null ? '' : String(payload),
+      body: storableBody(payload),
       contentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'),
     });
     await claim.transaction.commit();
@@ -220,6 +228,26 @@ async function completeOrBind(db: Database, request: FastifyRequest, reply: Fast
     await bind(db, request, claim);
     throw error;
   }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The answer as the text a replay sends back. onSend sees what the serialiser wrote (a string) or
+ * what a route sent as it is: a Buffer is kept when it is UTF-8 text, an object not yet
+ * serialised is stored as its JSON. A stream cannot be stored without consuming the answer the
+ * client is about to receive, and binary bytes do not fit the text column: either throws, so
+ * the request's changes roll back and the client gets an error it may retry, rather than a
+ * committed change whose stored answer a retry would replay wrongly.
+ */
+export function storableBody(payload: unknown): string {
+  if (payload == null) return '';
+  if (typeof payload === 'string') return payload;
+  if (Buffer.isBuffer(payload)) return utf8.decode(payload);
+  if (typeof (payload as { pipe?: unknown }).pipe === 'function') {
+    throw new Error('an idempotent request answered with a stream, whose answer cannot be stored for a replay');
+  }
+  return JSON.stringify(payload);
 }
 
 async function bind(db: Database, request: FastifyRequest, claim: Claim) {

@@ -4,7 +4,7 @@ import { AppError } from './errors.js';
 export const MAX_PAGE_SIZE = 200;
 
 export const pageQuery = {
-  cursor: z.string().max(512).optional().describe('Opaque cursor from the previous page\'s nextCursor'),
+  cursor: z.string().max(512).optional().describe("Opaque cursor from the previous page's nextCursor"),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(50),
 };
 

@@ -25,9 +25,11 @@ export function createRateLimiter(redis: Redis, prefix: string, logger: Logger) 
       const redisKey = `${prefix}:rl:${bucket}:${key}:${window}`;
       try {
         if (redis.status !== 'ready') throw new Error('Redis is not connected');
-        const [[, count]] = (await redis.multi().incr(redisKey).expire(redisKey, rule.windowSeconds + 1).exec()) as [
-          [Error | null, number],
-        ];
+        const [[, count]] = (await redis
+          .multi()
+          .incr(redisKey)
+          .expire(redisKey, rule.windowSeconds + 1)
+          .exec()) as [[Error | null, number]];
         warned = false;
         const retryAfterSeconds = (window + 1) * rule.windowSeconds - Math.floor(Date.now() / 1000);
         return { allowed: count <= rule.limit, retryAfterSeconds: Math.max(1, retryAfterSeconds) };

@@ -39,7 +39,8 @@ function unstorableInput(root: unknown, rootPath: string): { path: string; messa
     if (!value || typeof value !== 'object') continue;
     if (depth >= MAX_INPUT_DEPTH) return { path, message: `is nested more than ${MAX_INPUT_DEPTH} levels deep` };
     for (const [key, child] of Object.entries(value)) {
-      if (key.includes('\u0000') || !isWellFormed(key)) return { path, message: 'has a field name that is not valid text' };
+      if (key.includes('\u0000') || !isWellFormed(key))
+        return { path, message: 'has a field name that is not valid text' };
       stack.push([child, `${path}.${key}`, depth + 1]);
     }
   }

@@ -74,15 +74,22 @@ export const PROBLEM_ANSWERS: Record<number, { name: string; description: string
   415: { name: 'UnsupportedMediaType', description: 'The request body is not JSON' },
   422: {
     name: 'UnprocessableContent',
-    description: 'Understood but refused (a patient identifier in free text, or an Idempotency-Key reused for another request)',
+    description:
+      'Understood but refused (a patient identifier in free text, or an Idempotency-Key reused for another request)',
   },
   429: { name: 'TooManyRequests', description: 'Too many requests; retry after the time in the Retry-After header' },
   500: { name: 'InternalServerError', description: 'Unexpected error, logged under the request id' },
-  503: { name: 'ServiceUnavailable', description: 'The database is unreachable or the service is shutting down; retry shortly' },
+  503: {
+    name: 'ServiceUnavailable',
+    description: 'The database is unreachable or the service is shutting down; retry shortly',
+  },
 };
 
 /** An error answer as declared in the contract: a problem document, with what the status means. */
-export const problemResponse = (status: number, description = PROBLEM_ANSWERS[status]?.description ?? 'A problem document') => ({
+export const problemResponse = (
+  status: number,
+  description = PROBLEM_ANSWERS[status]?.description ?? 'A problem document',
+) => ({
   description,
   content: { [PROBLEM_MEDIA_TYPE]: { schema: problemSchema } },
 });
@@ -118,7 +125,7 @@ const isContentResponse = (value: unknown): value is ContentResponse =>
   typeof value === 'object' && value !== null && 'content' in value && typeof value.content === 'object';
 
 /**
- * For the onRoute hook (src/http/route-table.ts): declares on each documented route every status the HTTP
+ * For the onRoute hook (src/routing/route-table.ts): declares on each documented route every status the HTTP
  * layer can answer, and every error as a problem document (`409: problemSchema` in a route
  * becomes the application/problem+json answer), so the contract says what the service sends.
  */
@@ -144,7 +151,10 @@ export function declareLayerResponses(route: {
       response[status] = problemResponse(status);
     } else if (isContentResponse(existing)) {
       if (!existing.content[PROBLEM_MEDIA_TYPE]) {
-        response[status] = { ...existing, content: { ...existing.content, [PROBLEM_MEDIA_TYPE]: { schema: problemSchema } } };
+        response[status] = {
+          ...existing,
+          content: { ...existing.content, [PROBLEM_MEDIA_TYPE]: { schema: problemSchema } },
+        };
       }
     } else {
       // A route's own body for this status (e.g. /ready's 503), beside the layer's problem document.

@@ -48,14 +48,13 @@ export async function escalationSummaries(db: Executor, itemIds: string[], now =
   const latest = new Map<string, (typeof rows)[number]>();
   for (const row of rows) if (!latest.has(row.escalation.itemId)) latest.set(row.escalation.itemId, row);
   const escalationIds = [...latest.values()].map((r) => r.escalation.id);
-  const actions =
-    escalationIds.length
-      ? await db
-          .select()
-          .from(escalationActions)
-          .where(and(inArray(escalationActions.escalationId, escalationIds)))
-          .orderBy(escalationActions.createdAt)
-      : [];
+  const actions = escalationIds.length
+    ? await db
+        .select()
+        .from(escalationActions)
+        .where(and(inArray(escalationActions.escalationId, escalationIds)))
+        .orderBy(escalationActions.createdAt)
+    : [];
   for (const [itemId, { escalation: e, assigneeName }] of latest) {
     result.set(itemId, {
       id: e.id,
@@ -65,7 +64,9 @@ export async function escalationSummaries(db: Executor, itemIds: string[], now =
       dueAt: e.dueAt.toISOString(),
       overdue: e.state === 'open' && e.dueAt < now,
       managerPosition:
-        e.stance && e.stanceAt ? { stance: e.stance, rationale: e.stanceRationale, at: e.stanceAt.toISOString() } : null,
+        e.stance && e.stanceAt
+          ? { stance: e.stance, rationale: e.stanceRationale, at: e.stanceAt.toISOString() }
+          : null,
       plannedActions: actions
         .filter((a) => a.escalationId === e.id)
         .map((a) => ({ description: a.description, dueDate: a.dueDate })),

@@ -44,7 +44,11 @@ export function presentItem(row: ItemRow, extras: Partial<ItemExtras> = {}) {
     clinicalPosition:
       row.needsChange === null
         ? null
-        : { needsChange: row.needsChange, rationale: row.clinicalRationale, at: row.clinicalPositionAt?.toISOString() ?? null },
+        : {
+            needsChange: row.needsChange,
+            rationale: row.clinicalRationale,
+            at: row.clinicalPositionAt?.toISOString() ?? null,
+          },
     managerialPosition: row.managerialStance,
     alignment: {
       state: row.alignment,
@@ -135,7 +139,12 @@ export async function presentItems(db: Executor, rows: ItemRow[]) {
   const summaries = await escalationSummaries(db, ids, new Date());
   const links = ids.length
     ? await db
-        .select({ itemId: itemPriorities.itemId, id: priorities.id, title: priorities.title, active: priorities.active })
+        .select({
+          itemId: itemPriorities.itemId,
+          id: priorities.id,
+          title: priorities.title,
+          active: priorities.active,
+        })
         .from(itemPriorities)
         .innerJoin(priorities, eq(priorities.id, itemPriorities.priorityId))
         .where(and(inArray(itemPriorities.itemId, ids)))
@@ -156,7 +165,11 @@ export async function presentItems(db: Executor, rows: ItemRow[]) {
  */
 export async function presentRecordedItems(db: Executor, rows: ItemRow[], started: Map<string, EscalationSummary>) {
   const today = new Date();
-  const threads = await threadSummaries(db, [...new Set(rows.filter((row) => row.threadId !== null).map(threadKeyOf))], today);
+  const threads = await threadSummaries(
+    db,
+    [...new Set(rows.filter((row) => row.threadId !== null).map(threadKeyOf))],
+    today,
+  );
   return rows.map((row) =>
     presentItem(row, {
       escalation: started.get(row.id) ?? null,

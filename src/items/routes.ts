@@ -75,7 +75,9 @@ export const itemRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) 
       },
     },
     async (request) =>
-      (await presentItems(db, [await setClinicalPosition(deps, tenantOf(request), request.params.id, request.body)]))[0]!,
+      (
+        await presentItems(db, [await setClinicalPosition(deps, tenantOf(request), request.params.id, request.body)])
+      )[0]!,
   );
 
   app.delete(
@@ -90,7 +92,8 @@ export const itemRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) 
         response: { 200: itemSchema, 409: problemSchema, ...commonErrors },
       },
     },
-    async (request) => (await presentItems(db, [await unlinkRecurrence(deps, tenantOf(request), request.params.id)]))[0]!,
+    async (request) =>
+      (await presentItems(db, [await unlinkRecurrence(deps, tenantOf(request), request.params.id)]))[0]!,
   );
 
   app.get(
@@ -122,5 +125,4 @@ export const itemRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) 
     },
     async (request) => (await presentItems(db, [await getItem(db, tenantOf(request), request.params.id)]))[0]!,
   );
-
 };

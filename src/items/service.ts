@@ -91,10 +91,10 @@ export async function setClinicalPosition(
     .from(organisations)
     .where(eq(organisations.id, principal.organisationId));
   const rationale = input.rationale
-    ? screenFreeText([{ path: 'rationale', text: input.rationale }], organisation?.identifierPolicy ?? 'reject').redactedText(
-        'rationale',
-        input.rationale,
-      )
+    ? screenFreeText(
+        [{ path: 'rationale', text: input.rationale }],
+        organisation?.identifierPolicy ?? 'reject',
+      ).redactedText('rationale', input.rationale)
     : null;
   return db.transaction(async (tx) => {
     const [locked] = await tx.select().from(items).where(eq(items.id, itemId)).for('update');
@@ -167,10 +167,19 @@ export async function persistentItems(
     ? sql`and i.ward_id = ${filter.wardId}::uuid`
     : scope === 'all'
       ? sql``
-      : sql`and i.ward_id in (${sql.join(scope.map((id) => sql`${id}::uuid`), sql`, `)})`;
+      : sql`and i.ward_id in (${sql.join(
+          scope.map((id) => sql`${id}::uuid`),
+          sql`, `,
+        )})`;
   // Only threads with an open item can be persistent: find those first (partial index on open
   // items), then aggregate just their items (a thread is its first item and those naming it).
-  const threads = await statementRows<{ threadId: string; timesRaised: number; firstRaisedOn: string; maxRiskScore: number; latestItemId: string }>(
+  const threads = await statementRows<{
+    threadId: string;
+    timesRaised: number;
+    firstRaisedOn: string;
+    maxRiskScore: number;
+    latestItemId: string;
+  }>(
     db,
     sql`
     with open_threads as materialized (
@@ -198,8 +207,19 @@ export async function persistentItems(
   const todayIso = today.toISOString().slice(0, 10);
   const ranked = threads
     .map((t) => {
-      const stats = { riskScore: t.maxRiskScore, timesRaised: t.timesRaised, daysOpen: daysBetween(t.firstRaisedOn, todayIso) };
-      return { ...t, rank: persistenceRank(stats), persistent: isPersistent(stats, { minRaised: tuning.persistentMinRaised, minDaysOpen: tuning.persistentMinDays }) };
+      const stats = {
+        riskScore: t.maxRiskScore,
+        timesRaised: t.timesRaised,
+        daysOpen: daysBetween(t.firstRaisedOn, todayIso),
+      };
+      return {
+        ...t,
+        rank: persistenceRank(stats),
+        persistent: isPersistent(stats, {
+          minRaised: tuning.persistentMinRaised,
+          minDaysOpen: tuning.persistentMinDays,
+        }),
+      };
     })
     .filter((t) => t.persistent)
     .sort((a, b) => b.rank - a.rank)

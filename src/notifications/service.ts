@@ -64,7 +64,10 @@ export async function listNotifications(db: Database, principal: TenantPrincipal
 /** Marks one of the caller's notifications read (the first reading's time stays). */
 export async function markNotificationRead(db: Database, principal: TenantPrincipal, notificationId: string) {
   const where = and(eq(notifications.id, notificationId), eq(notifications.recipientStaffId, principal.staffId!));
-  await db.update(notifications).set({ readAt: new Date() }).where(and(where, isNull(notifications.readAt)));
+  await db
+    .update(notifications)
+    .set({ readAt: new Date() })
+    .where(and(where, isNull(notifications.readAt)));
   const [row] = await db.select().from(notifications).where(where);
   if (!row) throw notFound('Notification');
   return present(row);

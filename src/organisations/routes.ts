@@ -44,12 +44,12 @@ export const organisationRoutes: FastifyPluginAsyncZod<ServiceDeps & { webhookPo
         operationId: 'createOrganisation',
         tags: ['organisations'],
         summary: 'Create an organisation (NHS trust) with its first administrator',
-        body: z.strictObject({
-          name: z.string().trim().min(1).max(200),
-          code: z
-            .string()
-            .regex(/^[A-Z0-9]{2,12}$/, 'must be 2-12 upper-case letters or digits (e.g. the ODS code)'),
-        }).meta({ examples: [{ name: 'Riverside University Hospitals NHS Trust', code: 'RRV' }] }),
+        body: z
+          .strictObject({
+            name: z.string().trim().min(1).max(200),
+            code: z.string().regex(/^[A-Z0-9]{2,12}$/, 'must be 2-12 upper-case letters or digits (e.g. the ODS code)'),
+          })
+          .meta({ examples: [{ name: 'Riverside University Hospitals NHS Trust', code: 'RRV' }] }),
         response: {
           201: organisationSchema.extend({
             adminStaffId: z.uuid(),
@@ -92,8 +92,7 @@ export const organisationRoutes: FastifyPluginAsyncZod<ServiceDeps & { webhookPo
         response: { 200: organisationSchema, ...commonErrors },
       },
     },
-    async (request) =>
-      presentOrganisation(await updateSettings(db, tenantOf(request), request.body)),
+    async (request) => presentOrganisation(await updateSettings(db, tenantOf(request), request.body)),
   );
 
   // The organisation's webhook setting and its delivery record: routes of the webhooks feature.

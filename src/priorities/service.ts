@@ -39,7 +39,8 @@ export function presentPriority(row: PriorityRow, linkedItems = 0, openLinkedIte
 
 async function validate(db: Executor, organisationId: string, input: PriorityInput) {
   const errors: { path: string; message: string }[] = [];
-  if (input.level === 'ward' && !input.wardId) errors.push({ path: 'body.wardId', message: 'is required for a ward priority' });
+  if (input.level === 'ward' && !input.wardId)
+    errors.push({ path: 'body.wardId', message: 'is required for a ward priority' });
   if (input.level === 'division' && !input.division) {
     errors.push({ path: 'body.division', message: 'is required for a division priority' });
   }
@@ -55,7 +56,8 @@ async function validate(db: Executor, organisationId: string, input: PriorityInp
     .from(staff)
     .where(and(eq(staff.id, input.ownerStaffId), eq(staff.organisationId, organisationId)));
   if (!owner) errors.push({ path: 'body.ownerStaffId', message: 'no such staff member in this organisation' });
-  if (errors.length > 0) throw new AppError('validation_failed', errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
+  if (errors.length > 0)
+    throw new AppError('validation_failed', errors.map((e) => `${e.path} ${e.message}`).join('; '), { errors });
 }
 
 /**
@@ -93,7 +95,13 @@ export async function createPriority(db: Database, principal: TenantPrincipal, g
       entityType: 'priority',
       entityId: row!.id,
       action: 'created',
-      changes: { title: textRef(row!.title), level: row!.level, wardId: row!.wardId, division: row!.division, active: row!.active },
+      changes: {
+        title: textRef(row!.title),
+        level: row!.level,
+        wardId: row!.wardId,
+        division: row!.division,
+        active: row!.active,
+      },
     });
     return presentPriority(row!);
   });
@@ -123,7 +131,12 @@ async function loadPriority(db: Executor, principal: TenantPrincipal, id: string
   return row;
 }
 
-export async function updatePriority(db: Database, principal: TenantPrincipal, id: string, given: Partial<PriorityInput>) {
+export async function updatePriority(
+  db: Database,
+  principal: TenantPrincipal,
+  id: string,
+  given: Partial<PriorityInput>,
+) {
   const current = await loadPriority(db, principal, id);
   const patch = { ...given, description: await screened(db, principal, given) };
   const merged: PriorityInput = {

@@ -26,7 +26,7 @@ export function outboxInsert(messages: OutboxMessage[]) {
       queue: m.queue,
       jobName: m.jobName,
       jobId: m.jobId,
-      payload: m.payload as Record<string, unknown>,
+      payload: m.payload,
       runAt: m.runAt ?? new Date(),
     })),
   );

@@ -83,7 +83,9 @@ export function createQueues(redisUrl: string, prefix: string): QueueSet {
       await redis.ping();
     },
     paused: async () => {
-      const states = await Promise.all(QUEUE_NAMES.map(async (name) => ((await queues.get(name)!.isPaused()) ? name : null)));
+      const states = await Promise.all(
+        QUEUE_NAMES.map(async (name) => ((await queues.get(name)!.isPaused()) ? name : null)),
+      );
       return states.filter((name): name is QueueName => name !== null);
     },
     close: async () => {

@@ -63,7 +63,7 @@ export async function runWorkers(deps: Pick<WorkerDeps, 'config' | 'queues' | 'l
   const connection = redisOptions(deps.config.redisUrl, 'worker') as ConnectionOptions;
   const workers = (Object.keys(handlers) as QueueName[]).map((name) => {
     const handler = handlers[name] as QueueHandler<QueueName>;
-    const worker = new Worker(name, handler.process as Processor, {
+    const worker = new Worker<JobPayloads[QueueName]>(name, handler.process, {
       connection,
       prefix: deps.queues.prefix,
       concurrency: deps.config.workerConcurrency,

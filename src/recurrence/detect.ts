@@ -38,7 +38,12 @@ export async function namedRecurrences(tx: Executor, wardId: string, named: { in
   if (errors.length > 0) throw new AppError('validation_failed', 'recurrenceOf names an unknown item', { errors });
   for (const n of named) {
     const target = found.get(n.id)!;
-    links.set(n.index, { recurrenceOf: target.id, source: 'named', threadId: target.threadId ?? target.id, similarity: null });
+    links.set(n.index, {
+      recurrenceOf: target.id,
+      source: 'named',
+      threadId: target.threadId ?? target.id,
+      similarity: null,
+    });
   }
   return links;
 }
@@ -56,7 +61,9 @@ export async function detectRecurrences(
 ): Promise<Map<number, RecurrenceLink>> {
   const links = new Map<number, RecurrenceLink>();
   if (candidates.length === 0) return links;
-  const wanted = JSON.stringify(candidates.map((c) => ({ idx: c.index, category: c.category, description: c.description })));
+  const wanted = JSON.stringify(
+    candidates.map((c) => ({ idx: c.index, category: c.category, description: c.description })),
+  );
   const matches = await rows<{ idx: number; id: string; thread_id: string | null; score: number }>(
     tx,
     sql`
@@ -75,7 +82,12 @@ export async function detectRecurrences(
     ) m`,
   );
   for (const row of matches) {
-    links.set(row.idx, { recurrenceOf: row.id, source: 'detected', threadId: row.thread_id ?? row.id, similarity: Number(row.score) });
+    links.set(row.idx, {
+      recurrenceOf: row.id,
+      source: 'detected',
+      threadId: row.thread_id ?? row.id,
+      similarity: Number(row.score),
+    });
   }
   return links;
 }

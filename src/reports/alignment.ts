@@ -46,14 +46,27 @@ function group<K extends string>(key: K, cells: ResolutionCell[]): ResolutionGro
 const totals = (groups: ResolutionGroup<string>[], keys: readonly string[]) =>
   groups
     .filter((g) => keys.includes(g.key))
-    .reduce((sum, g) => ({ items: sum.items + g.items, resolved: sum.resolved + g.resolved }), { items: 0, resolved: 0 });
+    .reduce((sum, g) => ({ items: sum.items + g.items, resolved: sum.resolved + g.resolved }), {
+      items: 0,
+      resolved: 0,
+    });
 
 /** Pure: the analysis from the grouped cells. */
 export function analyseAlignment(rows: readonly ResolutionCellRow[]): AlignmentAnalysis {
   const cellsOf = (match: (row: ResolutionCellRow) => boolean): ResolutionCell[] =>
     rows.filter(match).map((r) => ({ days: r.days, resolved: r.resolved, count: r.count }));
-  const byAlignment = ALIGNMENT_STATES.map((state) => group(state, cellsOf((r) => r.alignment === state)));
-  const byRiskBand = RISK_BANDS.map((band) => group(band, cellsOf((r) => r.band === band)));
+  const byAlignment = ALIGNMENT_STATES.map((state) =>
+    group(
+      state,
+      cellsOf((r) => r.alignment === state),
+    ),
+  );
+  const byRiskBand = RISK_BANDS.map((band) =>
+    group(
+      band,
+      cellsOf((r) => r.band === band),
+    ),
+  );
   return {
     items: rows.reduce((sum, r) => sum + r.count, 0),
     byAlignment,
@@ -75,10 +88,18 @@ export async function alignmentAnalysis({ db, scope, period }: ReportContext) {
   return analyseAlignment(await resolutionCells(db, scope, period));
 }
 
-const presentGroup = <K extends string>({ key: _key, curve, ...rest }: ResolutionGroup<K>) => ({ ...rest, survival: curve });
+const presentGroup = <K extends string>({ key: _key, curve, ...rest }: ResolutionGroup<K>) => ({
+  ...rest,
+  survival: curve,
+});
 
 /** GET /v1/reports/alignment */
-export function alignmentReport(database: Database, principal: TenantPrincipal, request: ReportFilter, now = new Date()) {
+export function alignmentReport(
+  database: Database,
+  principal: TenantPrincipal,
+  request: ReportFilter,
+  now = new Date(),
+) {
   return withReportContext(database, principal, request, now, async (context) => {
     const analysis = await alignmentAnalysis(context);
     return {

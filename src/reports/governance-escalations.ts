@@ -90,9 +90,14 @@ export function escalationSection(
       })),
       byLevel: levels.map((level) => ({
         level,
-        ...(byLevel.get(level) ?? new EscalationTally()).stats(overdueOf((r) => r.by_level && Number(r.level) === level)),
+        ...(byLevel.get(level) ?? new EscalationTally()).stats(
+          overdueOf((r) => r.by_level && Number(r.level) === level),
+        ),
       })),
-      outcomes: [...OUTCOMES, 'unresolved' as const].map((outcome) => ({ outcome, count: overall.outcomes.get(outcome) ?? 0 })),
+      outcomes: [...OUTCOMES, 'unresolved' as const].map((outcome) => ({
+        outcome,
+        count: overall.outcomes.get(outcome) ?? 0,
+      })),
     },
     weeks: [...byWeek.entries()].map(([week, t]) => ({
       week,

@@ -65,7 +65,8 @@ export function fidelitySection(
   reasonRows: NotHeldReasonRow[],
   itemRows: ItemCountRow[],
 ): GovernancePack['fidelity'] {
-  const workingDays = daysBetween(period.from, period.asOfDate) >= 0 ? countWorkingDays(period.from, period.asOfDate) : 0;
+  const workingDays =
+    daysBetween(period.from, period.asOfDate) >= 0 ? countWorkingDays(period.from, period.asOfDate) : 0;
   const reasonsOf = (wardId: string | null) => {
     const map = new Map<string, number>();
     for (const r of reasonRows) {
@@ -79,7 +80,12 @@ export function fidelitySection(
     itemRows.filter((r) => r.current && (wardId === null || r.ward_id === wardId)).reduce((sum, r) => sum + r.count, 0);
   const wards = scope.wards.map((ward) => ({
     ward,
-    ...fidelityOf(workingDays, rows.find((r) => r.ward_id === ward.id), reasonsOf(ward.id), itemsOf(ward.id)),
+    ...fidelityOf(
+      workingDays,
+      rows.find((r) => r.ward_id === ward.id),
+      reasonsOf(ward.id),
+      itemsOf(ward.id),
+    ),
   }));
   // Overall: the wards' figures added up (working days become ward-days).
   const summed: Record<string, number> = {};

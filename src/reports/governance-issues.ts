@@ -31,11 +31,19 @@ const byPersistence = (a: Candidate, b: Candidate) =>
   (a.row.thread_id < b.row.thread_id ? -1 : a.row.thread_id > b.row.thread_id ? 1 : 0);
 
 /** Open threads that are persistent by the service's rule (domain/persistence.ts), most persistent first. */
-export function topPersistent(threads: OpenThreadRow[], tuning: Tuning, shown = PERSISTENT_ISSUES_SHOWN): RankedThread[] {
+export function topPersistent(
+  threads: OpenThreadRow[],
+  tuning: Tuning,
+  shown = PERSISTENT_ISSUES_SHOWN,
+): RankedThread[] {
   const thresholds = { minRaised: tuning.persistentMinRaised, minDaysOpen: tuning.persistentMinDays };
   function* persistent(): Generator<Candidate> {
     for (const row of threads) {
-      const stats = { riskScore: Number(row.risk_score ?? 0), timesRaised: Number(row.times_raised), daysOpen: Number(row.days_open) };
+      const stats = {
+        riskScore: Number(row.risk_score ?? 0),
+        timesRaised: Number(row.times_raised),
+        daysOpen: Number(row.days_open),
+      };
       if (isPersistent(stats, thresholds)) yield { row, daysOpen: stats.daysOpen, score: persistenceRank(stats) };
     }
   }

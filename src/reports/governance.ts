@@ -82,7 +82,14 @@ async function readPack(
   const daysToResolution = await buildSpcChart(db, scope, period, 'days_to_resolution', request.resolutionDaysTarget);
   const persistent = topPersistent(threads, tuning);
   const details =
-    persistent.length > 0 ? await threadDetails(db, scope, period, persistent.map((t) => t.thread_id)) : [];
+    persistent.length > 0
+      ? await threadDetails(
+          db,
+          scope,
+          period,
+          persistent.map((t) => t.thread_id),
+        )
+      : [];
   return {
     fidelity,
     notHeldReasons: reasons,

@@ -15,7 +15,8 @@ const pct = (v: number | null | undefined) => (v === null || v === undefined ? D
 const num = (v: number | null | undefined, digits = 2) =>
   v === null || v === undefined ? DASH : String(Number(v.toFixed(digits)));
 const signed = (v: number) => (v > 0 ? `+${v}` : String(v));
-const ci = (lower: number | null, upper: number | null) => (lower === null || upper === null ? DASH : `${pct(lower)} – ${pct(upper)}`);
+const ci = (lower: number | null, upper: number | null) =>
+  lower === null || upper === null ? DASH : `${pct(lower)} – ${pct(upper)}`;
 const label = (code: string) => code.replaceAll('_', ' ');
 
 /** Cells are HTML already escaped by the caller; columns after the first are numeric unless listed in `text`. */
@@ -88,11 +89,21 @@ Figures as at ${esc(pack.period.asOf)}; generated ${esc(pack.period.generatedAt)
 
 function fidelitySection(pack: GovernancePack): string {
   const rows = [
-    ...pack.fidelity.wards.map((w) => ({ name: `${w.ward.code} ${w.ward.name}`, f: w as GovernancePack['fidelity']['overall'] })),
+    ...pack.fidelity.wards.map((w) => ({ name: `${w.ward.code} ${w.ward.name}`, f: w })),
     { name: 'All wards', f: pack.fidelity.overall },
   ];
   const main = table(
-    ['Ward', 'Working days', 'Held', 'Held share', 'No record', 'Briefings held', 'Not held', 'Items raised', 'Items per briefing'],
+    [
+      'Ward',
+      'Working days',
+      'Held',
+      'Held share',
+      'No record',
+      'Briefings held',
+      'Not held',
+      'Items raised',
+      'Items per briefing',
+    ],
     rows.map(({ name, f }) => [
       esc(name),
       String(f.workingDays),
@@ -137,7 +148,14 @@ function itemsSection(pack: GovernancePack): string {
       rows.map((r) => [esc(label(r.key)), String(r.current), String(r.previous), signed(r.change)]),
     );
   const perWard = table(
-    ['Ward', 'This period', 'Previous', 'Change', ...o.byKind.map((k) => label(k.key)), ...o.byBand.map((b) => label(b.key))],
+    [
+      'Ward',
+      'This period',
+      'Previous',
+      'Change',
+      ...o.byKind.map((k) => label(k.key)),
+      ...o.byBand.map((b) => label(b.key)),
+    ],
     pack.items.wards.map((w) => [
       esc(`${w.ward.code} ${w.ward.name}`),
       String(w.total.current),
@@ -165,7 +183,20 @@ ${perWard}${byCategoryWard}</section>`;
 
 function escalationSection(pack: GovernancePack): string {
   const e = pack.escalations;
-  const headers = ['', 'Opened', 'Ack in time', 'Late', 'Missed', 'Pending', 'In-time share', '95% CI', 'Median hours to ack', 'Resolved', 'Median days to resolve', 'Overdue now'];
+  const headers = [
+    '',
+    'Opened',
+    'Ack in time',
+    'Late',
+    'Missed',
+    'Pending',
+    'In-time share',
+    '95% CI',
+    'Median hours to ack',
+    'Resolved',
+    'Median days to resolve',
+    'Overdue now',
+  ];
   const row = (name: string, s: GovernancePack['escalations']['overall']) => [
     esc(name),
     String(s.opened),
@@ -182,8 +213,16 @@ function escalationSection(pack: GovernancePack): string {
   ];
   return `<section class="page"><h2>3. Escalations</h2>
 ${table(headers, [row('All escalations', e.overall), ...e.byBand.map((b) => row(`Band: ${b.band}`, b))], { caption: 'Escalations opened in the period, by risk band' })}
-${table(headers, e.byLevel.map((l) => row(`Reached level ${l.level}`, l)), { caption: 'By the highest level of the chain reached' })}
-${table(['Outcome', 'Escalations'], e.outcomes.map((o) => [esc(label(o.outcome)), String(o.count)]), { caption: 'Outcomes' })}
+${table(
+  headers,
+  e.byLevel.map((l) => row(`Reached level ${l.level}`, l)),
+  { caption: 'By the highest level of the chain reached' },
+)}
+${table(
+  ['Outcome', 'Escalations'],
+  e.outcomes.map((o) => [esc(label(o.outcome)), String(o.count)]),
+  { caption: 'Outcomes' },
+)}
 <p class="note">In time: the first acknowledgement came before any deadline passed. Overdue now counts open escalations past their deadline when the pack was generated, whenever opened.</p>
 </section>`;
 }
@@ -204,8 +243,16 @@ function alignmentSection(pack: GovernancePack): string {
   return `<section class="page"><h2>4. Does agreement or risk predict resolution?</h2>
 <p class="summary">${a.items} problems and risks raised in the period and not fixed at the briefing. Resolved means resolved by the end of the period.</p>
 <div class="side-by-side">
-${table(headers('Alignment'), a.byAlignment.map((r) => row(r.state, r)), { caption: 'By clinical-managerial alignment' })}
-${table(headers('Risk band'), a.byRiskBand.map((r) => row(r.band, r)), { caption: 'By risk band' })}
+${table(
+  headers('Alignment'),
+  a.byAlignment.map((r) => row(r.state, r)),
+  { caption: 'By clinical-managerial alignment' },
+)}
+${table(
+  headers('Risk band'),
+  a.byRiskBand.map((r) => row(r.band, r)),
+  { caption: 'By risk band' },
+)}
 </div>
 <ul>${or('Aligned for change against the other answered states', a.alignedForChange)}${or('High and extreme risk against low and moderate', a.highRisk)}</ul>
 </section>`;
@@ -233,7 +280,13 @@ function issuesSection(pack: GovernancePack): string {
     ['Priority', 'Level', 'Owner', 'Linked items', 'Resolved', 'Open', 'Raised in period', 'Progress'],
     pack.priorities.map((p) => [
       esc(p.title),
-      esc(p.level === 'ward' && p.ward ? `ward ${p.ward.code}` : p.level === 'division' ? `division ${p.division ?? ''}` : 'organisation'),
+      esc(
+        p.level === 'ward' && p.ward
+          ? `ward ${p.ward.code}`
+          : p.level === 'division'
+            ? `division ${p.division ?? ''}`
+            : 'organisation',
+      ),
       esc(p.owner.name),
       String(p.linkedItems),
       String(p.resolvedItems),

@@ -5,10 +5,13 @@ import { RISK_BANDS } from '../domain/risk.js';
 import { ITEM_CATEGORIES, ITEM_KINDS } from '../domain/taxonomy.js';
 import { isoDate, timestamp } from '../http/schemas.js';
 import { checkPeriod, reportFilterFields, reportFilterQuery } from './scope.js';
-import { SPC_METRICS } from './spc.js';
 
 // ---------------------------------------------------------------------------
 // Query strings
+
+/** The board measures charted by src/reports/spc.ts. */
+export const SPC_METRICS = ['items_raised', 'ack_within_deadline', 'days_to_resolution'] as const;
+export type SpcMetric = (typeof SPC_METRICS)[number];
 
 export const REPORT_FORMATS = ['json', 'csv', 'html'] as const;
 
@@ -242,7 +245,9 @@ export const governancePackSchema = z
         persistenceScore: z.number(),
         owner: z.object({ id: z.uuid(), name: z.string() }).nullable(),
         escalationState: z.string().nullable(),
-        latestResponse: z.object({ stance: z.enum(STANCES), rationale: z.string().nullable(), at: timestamp }).nullable(),
+        latestResponse: z
+          .object({ stance: z.enum(STANCES), rationale: z.string().nullable(), at: timestamp })
+          .nullable(),
         plannedAction: z.object({ description: z.string(), dueDate: isoDate }).nullable(),
       }),
     ),
@@ -275,9 +280,7 @@ export type GovernancePack = z.infer<typeof governancePackSchema>;
 // Analysis endpoints
 
 const survivalCurve = z.object({
-  points: z.array(
-    z.object({ time: z.number(), atRisk: count, events: count, censored: count, survival: z.number() }),
-  ),
+  points: z.array(z.object({ time: z.number(), atRisk: count, events: count, censored: count, survival: z.number() })),
   median: z.number().nullable(),
 });
 
@@ -288,7 +291,9 @@ export const alignmentReportSchema = z
     items: count,
     byAlignment: z.array(z.object({ state: z.enum(ALIGNMENT_STATES), ...resolutionSummary, survival: survivalCurve })),
     byRiskBand: z.array(z.object({ band: z.enum(RISK_BANDS), ...resolutionSummary, survival: survivalCurve })),
-    alignedForChange: oddsRatioSchema.describe('Odds of resolution, aligned_for_change against the other answered states'),
+    alignedForChange: oddsRatioSchema.describe(
+      'Odds of resolution, aligned_for_change against the other answered states',
+    ),
     highRisk: oddsRatioSchema.describe('Odds of resolution, high and extreme against low and moderate'),
   })
   .meta({ id: 'AlignmentReport' });

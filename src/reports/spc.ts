@@ -7,12 +7,9 @@ import { xmrChart, type ImprovementDirection, type XmrChart, type XmrInputPoint 
 import type { Database, Executor } from '../db/client.js';
 import type { TenantPrincipal } from '../auth/principal.js';
 import { withReportContext } from './context.js';
-import type { SpcQuery } from './schemas.js';
+import type { SpcMetric, SpcQuery } from './schemas.js';
 import { presentPeriod, presentScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { ackWithinDeadlineByWeek, daysToResolutionByWeek, itemsRaisedByWeek } from './spc-queries.js';
-
-export const SPC_METRICS = ['items_raised', 'ack_within_deadline', 'days_to_resolution'] as const;
-export type SpcMetric = (typeof SPC_METRICS)[number];
 
 export const SPC_METRIC_INFO: Record<SpcMetric, { title: string; unit: string; improvement: ImprovementDirection }> = {
   items_raised: { title: 'Items raised per week', unit: 'items', improvement: 'neutral' },
@@ -62,7 +59,9 @@ export async function spcPoints(
     case 'ack_within_deadline':
       return ackPoints(weeks, await ackWithinDeadlineByWeek(db, scope, period, first, lastSunday));
     case 'days_to_resolution': {
-      const byWeek = new Map((await daysToResolutionByWeek(db, scope, period, first, lastSunday)).map((r) => [r.week, r]));
+      const byWeek = new Map(
+        (await daysToResolutionByWeek(db, scope, period, first, lastSunday)).map((r) => [r.week, r]),
+      );
       return weeks.flatMap((week) => {
         const row = byWeek.get(week);
         return row && row.resolved > 0 ? [{ period: week, value: Number(row.value) }] : [];
@@ -121,7 +120,11 @@ export function describeVariation(chart: XmrChart): string {
   }
 }
 
-export function describeAssurance(chart: XmrChart, improvement: ImprovementDirection, target: number | undefined): string {
+export function describeAssurance(
+  chart: XmrChart,
+  improvement: ImprovementDirection,
+  target: number | undefined,
+): string {
   if (target === undefined) return 'No target set: assurance is not assessed.';
   if (improvement === 'neutral') {
     return 'This measure has no better direction, so there is no passing or failing side: assurance is not assessed.';

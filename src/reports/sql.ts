@@ -2,7 +2,14 @@ import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { escalations } from '../db/schema.js';
 import { statementAlias, tableAs } from '../db/sql.js';
 import { addDays, startOfLocalDay } from '../domain/calendar.js';
-import { inReportScope, inScope, type DateRange, type ReportPeriod, type ReportScope, type WardFilter } from './scope.js';
+import {
+  inReportScope,
+  inScope,
+  type DateRange,
+  type ReportPeriod,
+  type ReportScope,
+  type WardFilter,
+} from './scope.js';
 import { escalation, escalationEvent, item } from './tables.js';
 
 /** The parameters every report statement shares, cast once so both drivers agree on types. */

@@ -36,8 +36,14 @@ export function xmrSvg(chart: SpcChart, width = 640, height = 260): string {
     return `${head}<rect x="0.5" y="0.5" width="${width - 1}" height="${height - 1}" fill="#fff" stroke="#d8dde0"/><text x="${width / 2}" y="${height / 2}" text-anchor="middle" font-size="14">No complete weeks with data in this period</text></svg>`;
   }
   const values = chart.points.map((p) => p.value);
-  const lines = [chart.mean, chart.upperProcessLimit, chart.lowerProcessLimit, chart.upperNearLimit, chart.lowerNearLimit, chart.target]
-    .filter((v): v is number => v !== null);
+  const lines = [
+    chart.mean,
+    chart.upperProcessLimit,
+    chart.lowerProcessLimit,
+    chart.upperNearLimit,
+    chart.lowerNearLimit,
+    chart.target,
+  ].filter((v): v is number => v !== null);
   // Display only: every measure here is non-negative, and a share cannot pass 100%.
   let lo = Math.max(0, Math.min(...values, ...lines));
   let hi = Math.max(...values, ...lines);
@@ -48,16 +54,21 @@ export function xmrSvg(chart: SpcChart, width = 640, height = 260): string {
   const pad = (hi - lo) * 0.08;
   lo = Math.max(0, lo - pad);
   hi = chart.unit === 'share' ? Math.min(1, hi + pad) : hi + pad;
-  const x = (i: number) => margin.left + (chart.points.length === 1 ? plotW / 2 : (i * plotW) / (chart.points.length - 1));
+  const x = (i: number) =>
+    margin.left + (chart.points.length === 1 ? plotW / 2 : (i * plotW) / (chart.points.length - 1));
   const y = (v: number) => margin.top + plotH - ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * plotH;
   const parts: string[] = [head];
-  parts.push(`<rect x="${margin.left}" y="${margin.top}" width="${plotW}" height="${plotH}" fill="#fff" stroke="#d8dde0"/>`);
+  parts.push(
+    `<rect x="${margin.left}" y="${margin.top}" width="${plotW}" height="${plotH}" fill="#fff" stroke="#d8dde0"/>`,
+  );
   // y axis ticks
   for (let t = 0; t <= 4; t++) {
     const v = lo + ((hi - lo) * t) / 4;
     const ty = round(y(v));
     parts.push(`<line x1="${margin.left - 4}" x2="${margin.left}" y1="${ty}" y2="${ty}" stroke="#425563"/>`);
-    parts.push(`<text x="${margin.left - 6}" y="${ty + 4}" text-anchor="end" font-size="10">${escapeXml(formatValue(v, chart.unit))}</text>`);
+    parts.push(
+      `<text x="${margin.left - 6}" y="${ty + 4}" text-anchor="end" font-size="10">${escapeXml(formatValue(v, chart.unit))}</text>`,
+    );
   }
   const hline = (v: number | null, cls: string, colour: string, dash: string, text: string) => {
     if (v === null) return;
@@ -65,15 +76,41 @@ export function xmrSvg(chart: SpcChart, width = 640, height = 260): string {
     parts.push(
       `<line class="${cls}" x1="${margin.left}" x2="${margin.left + plotW}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="1.2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`,
     );
-    parts.push(`<text x="${margin.left + plotW + 4}" y="${ly + 3}" font-size="9" fill="${colour}">${escapeXml(text)}</text>`);
+    parts.push(
+      `<text x="${margin.left + plotW + 4}" y="${ly + 3}" font-size="9" fill="${colour}">${escapeXml(text)}</text>`,
+    );
   };
   const trial = chart.trial ? ' (trial)' : '';
   hline(chart.upperNearLimit, 'near-limit', SPC_COLOURS.near, '2 3', '');
   hline(chart.lowerNearLimit, 'near-limit', SPC_COLOURS.near, '2 3', '');
-  hline(chart.upperProcessLimit, 'process-limit', SPC_COLOURS.limit, '6 4', `UPL${trial} ${chart.upperProcessLimit === null ? '' : formatValue(chart.upperProcessLimit, chart.unit)}`);
-  hline(chart.lowerProcessLimit, 'process-limit', SPC_COLOURS.limit, '6 4', `LPL${trial} ${chart.lowerProcessLimit === null ? '' : formatValue(chart.lowerProcessLimit, chart.unit)}`);
-  hline(chart.mean, 'mean', SPC_COLOURS.mean, '', `Mean ${chart.mean === null ? '' : formatValue(chart.mean, chart.unit)}`);
-  hline(chart.target, 'target', SPC_COLOURS.target, '1 2', `Target ${chart.target === null ? '' : formatValue(chart.target, chart.unit)}`);
+  hline(
+    chart.upperProcessLimit,
+    'process-limit',
+    SPC_COLOURS.limit,
+    '6 4',
+    `UPL${trial} ${chart.upperProcessLimit === null ? '' : formatValue(chart.upperProcessLimit, chart.unit)}`,
+  );
+  hline(
+    chart.lowerProcessLimit,
+    'process-limit',
+    SPC_COLOURS.limit,
+    '6 4',
+    `LPL${trial} ${chart.lowerProcessLimit === null ? '' : formatValue(chart.lowerProcessLimit, chart.unit)}`,
+  );
+  hline(
+    chart.mean,
+    'mean',
+    SPC_COLOURS.mean,
+    '',
+    `Mean ${chart.mean === null ? '' : formatValue(chart.mean, chart.unit)}`,
+  );
+  hline(
+    chart.target,
+    'target',
+    SPC_COLOURS.target,
+    '1 2',
+    `Target ${chart.target === null ? '' : formatValue(chart.target, chart.unit)}`,
+  );
   const path = chart.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${round(x(i))},${round(y(p.value))}`).join(' ');
   parts.push(`<path d="${path}" fill="none" stroke="${SPC_COLOURS.common}" stroke-width="1.5"/>`);
   chart.points.forEach((p, i) => {
@@ -112,7 +149,9 @@ export function barsSvg(title: string, bars: { label: string; value: number | nu
   bars.forEach((bar, i) => {
     const by = margin.top + i * rowH;
     const w = bar.value === null ? 0 : round(Math.max(0, Math.min(1, bar.value)) * plotW);
-    parts.push(`<text x="${margin.left - 6}" y="${by + 14}" text-anchor="end" font-size="10">${escapeXml(bar.label)}</text>`);
+    parts.push(
+      `<text x="${margin.left - 6}" y="${by + 14}" text-anchor="end" font-size="10">${escapeXml(bar.label)}</text>`,
+    );
     parts.push(`<rect x="${margin.left}" y="${by + 3}" width="${plotW}" height="14" fill="#f0f4f5"/>`);
     parts.push(`<rect class="bar" x="${margin.left}" y="${by + 3}" width="${w}" height="14" fill="#005eb8"/>`);
     parts.push(

@@ -46,7 +46,15 @@ export function threatsReport(
   return withReportContext(database, principal, request, now, async ({ db, scope, period }) => {
     const threads = await openThreatThreads(db, scope, period);
     const shown = rankThreats(threads, period, request.limit);
-    const latest = shown.length > 0 ? await latestRaisings(db, scope, period, shown.map((t) => t.threadId)) : [];
+    const latest =
+      shown.length > 0
+        ? await latestRaisings(
+            db,
+            scope,
+            period,
+            shown.map((t) => t.threadId),
+          )
+        : [];
     return presentThreats(scope, period, threads.length, shown, latest);
   });
 }

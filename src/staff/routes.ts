@@ -30,12 +30,23 @@ export const staffRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps)
         operationId: 'createStaff',
         tags: ['staff'],
         summary: 'Add a staff member; wardIds are the wards a clinician works on or a manager looks after',
-        body: z.strictObject({
-          name: z.string().trim().min(1).max(200),
-          email: z.email().max(254),
-          role: z.enum(STAFF_ROLES),
-          wardIds: z.array(z.uuid()).max(200).optional(),
-        }).meta({ examples: [{ name: 'Sam Okafor', email: 'sam.okafor@example.nhs.uk', role: 'middle_manager', wardIds: ['4b0d2c8e-3f1a-4c57-9e2b-7a6d5c4b3a21'] }] }),
+        body: z
+          .strictObject({
+            name: z.string().trim().min(1).max(200),
+            email: z.email().max(254),
+            role: z.enum(STAFF_ROLES),
+            wardIds: z.array(z.uuid()).max(200).optional(),
+          })
+          .meta({
+            examples: [
+              {
+                name: 'Sam Okafor',
+                email: 'sam.okafor@example.nhs.uk',
+                role: 'middle_manager',
+                wardIds: ['4b0d2c8e-3f1a-4c57-9e2b-7a6d5c4b3a21'],
+              },
+            ],
+          }),
         response: { 201: staffSchema, 409: problemSchema, ...commonErrors },
       },
     },

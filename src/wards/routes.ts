@@ -27,16 +27,19 @@ export const wardRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) 
         operationId: 'createWard',
         tags: ['wards'],
         summary: 'Add a ward',
-        body: z.strictObject({
-          code: z.string().trim().min(1).max(32),
-          name: z.string().trim().min(1).max(200),
-          site: z.string().trim().min(1).max(200).optional(),
-          division: z.string().trim().min(1).max(200).optional(),
-        }).meta({ examples: [{ code: '7A', name: 'Acute Medical Unit', site: 'Main site', division: 'Medicine' }] }),
+        body: z
+          .strictObject({
+            code: z.string().trim().min(1).max(32),
+            name: z.string().trim().min(1).max(200),
+            site: z.string().trim().min(1).max(200).optional(),
+            division: z.string().trim().min(1).max(200).optional(),
+          })
+          .meta({ examples: [{ code: '7A', name: 'Acute Medical Unit', site: 'Main site', division: 'Medicine' }] }),
         response: { 201: wardSchema, 409: problemSchema, ...commonErrors },
       },
     },
-    async (request, reply) => reply.status(201).send(presentWard(await createWard(db, tenantOf(request), request.body))),
+    async (request, reply) =>
+      reply.status(201).send(presentWard(await createWard(db, tenantOf(request), request.body))),
   );
 
   app.get(

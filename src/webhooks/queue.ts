@@ -63,7 +63,9 @@ export interface DrainResult {
  * over) skips it, and a pass that dies mid-attempt leaves it due again once the lease ends.
  */
 async function claimNext(db: Database, organisationId: string, leaseMs: number) {
-  const [row] = await rows<{ id: string | number; notificationId: string; attempts: number }>(db, sql`
+  const [row] = await rows<{ id: string | number; notificationId: string; attempts: number }>(
+    db,
+    sql`
     update ${webhookQueue} set next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000})
     where id = (
       select id from ${webhookQueue}
@@ -72,7 +74,8 @@ async function claimNext(db: Database, organisationId: string, leaseMs: number) 
       limit 1
       for update skip locked
     )
-    returning id, notification_id as "notificationId", attempts`);
+    returning id, notification_id as "notificationId", attempts`,
+  );
   return row ? { ...row, id: Number(row.id) } : undefined;
 }
 
@@ -134,7 +137,9 @@ export async function scheduleDeliveries(db: Executor, queues: QueueSet, organis
   const next = await nextDueAt(db, organisationId);
   if (!next) return false;
   const job = deliveryJob(organisationId);
-  await queues.get('webhooks').add(job.jobName, job.payload, { jobId: job.jobId, delay: Math.max(0, next.getTime() - Date.now()) });
+  await queues
+    .get('webhooks')
+    .add(job.jobName, job.payload, { jobId: job.jobId, delay: Math.max(0, next.getTime() - Date.now()) });
   return true;
 }
 
@@ -182,7 +187,10 @@ export async function reconcileWebhookJobs(db: Executor, queues: QueueSet): Prom
     const state = await queue.getJobState(job.jobId);
     if (state !== 'unknown' && state !== 'completed' && state !== 'failed') continue;
     if (state !== 'unknown') await queue.remove(job.jobId);
-    await queue.add(job.jobName, job.payload, { jobId: job.jobId, delay: Math.max(0, (next?.getTime() ?? 0) - Date.now()) });
+    await queue.add(job.jobName, job.payload, {
+      jobId: job.jobId,
+      delay: Math.max(0, (next?.getTime() ?? 0) - Date.now()),
+    });
     report.restored++;
   }
   return report;
@@ -192,7 +200,9 @@ export async function reconcileWebhookJobs(db: Executor, queues: QueueSet): Prom
  * The webhooks queue's handler: a job drains its organisation's due events; a job of the previous
  * shape (one notification id) joins its event to the organisation's queue.
  */
-export function webhookDeliveryHandler(deps: Pick<WorkerDeps, 'config' | 'db' | 'queues' | 'logger'>): QueueHandler<'webhooks'> {
+export function webhookDeliveryHandler(
+  deps: Pick<WorkerDeps, 'config' | 'db' | 'queues' | 'logger'>,
+): QueueHandler<'webhooks'> {
   return {
     process: async (job, token) => {
       if ('notificationId' in job.data) return adoptSingleDelivery(deps.db, deps.queues, job.data.notificationId);
@@ -215,7 +225,10 @@ export function webhookDeliveryHandler(deps: Pick<WorkerDeps, 'config' | 'db' | 
       if (!('organisationId' in job.data)) return;
       const { organisationId } = job.data;
       scheduleDeliveries(deps.db, deps.queues, organisationId).catch((error: unknown) =>
-        deps.logger.warn({ err: error, organisationId }, 'could not reschedule webhook deliveries; the reconciler will'),
+        deps.logger.warn(
+          { err: error, organisationId },
+          'could not reschedule webhook deliveries; the reconciler will',
+        ),
       );
     },
   };

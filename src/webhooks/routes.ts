@@ -8,7 +8,10 @@ import { listWebhookDeliveries, removeWebhook, setWebhook } from './settings.js'
 import type { WebhookUrlPolicy } from './url.js';
 
 /** The organisation's webhook for escalation events, and the record of its deliveries. */
-export const webhookRoutes: FastifyPluginAsyncZod<ServiceDeps & { webhookPolicy: WebhookUrlPolicy }> = async (app, deps) => {
+export const webhookRoutes: FastifyPluginAsyncZod<ServiceDeps & { webhookPolicy: WebhookUrlPolicy }> = async (
+  app,
+  deps,
+) => {
   const { db } = deps;
   app.put(
     '/v1/organisation/webhook',
@@ -36,7 +39,12 @@ export const webhookRoutes: FastifyPluginAsyncZod<ServiceDeps & { webhookPolicy:
     '/v1/organisation/webhook',
     {
       config: { access: ORG_ADMIN },
-      schema: { operationId: 'removeWebhook', tags: ['organisations'], summary: 'Remove the escalation webhook (no more deliveries)', response: { 204: z.null(), ...commonErrors } },
+      schema: {
+        operationId: 'removeWebhook',
+        tags: ['organisations'],
+        summary: 'Remove the escalation webhook (no more deliveries)',
+        response: { 204: z.null(), ...commonErrors },
+      },
     },
     async (request, reply) => {
       await removeWebhook(db, tenantOf(request));

@@ -41,7 +41,14 @@ async function saveWebhook(
   const organisationId = principal.organisationId;
   await db.transaction(async (tx) => {
     await tx.update(organisations).set(webhook).where(eq(organisations.id, organisationId));
-    await recordAudit(tx, { organisationId, actor: actorOf(principal), entityType: 'organisation', entityId: organisationId, action, changes });
+    await recordAudit(tx, {
+      organisationId,
+      actor: actorOf(principal),
+      entityType: 'organisation',
+      entityId: organisationId,
+      action,
+      changes,
+    });
   });
 }
 

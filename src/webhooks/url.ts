@@ -13,7 +13,8 @@ export interface WebhookUrlPolicy {
 /** Resolves a host name to every address it has (the system resolver; tests inject their own). */
 export type ResolveHost = (host: string) => Promise<string[]>;
 
-export const systemResolve: ResolveHost = async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
+export const systemResolve: ResolveHost = async (host) =>
+  (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 /**
  * 'public' only for what ipaddr.js calls plain unicast; loopback apart so the test override can
@@ -27,7 +28,8 @@ function addressKind(address: string): 'loopback' | 'special' | 'public' {
   if (range !== 'unicast') return 'special';
   // ::a.b.c.d (IPv4-compatible, ::/96, deprecated by RFC 4291) carries an IPv4 address that some
   // stacks still reach; ipaddr.js calls it unicast.
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).parts.slice(0, 6).every((part) => part === 0)) return 'special';
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).parts.slice(0, 6).every((part) => part === 0))
+    return 'special';
   return 'public';
 }
 
@@ -65,7 +67,11 @@ export interface CheckedTarget {
  * is special-purpose, so a name that later points inside the network is still refused. The
  * caller connects to `address`, never to a second lookup's answer.
  */
-export async function resolveDeliverable(raw: string, policy: WebhookUrlPolicy, resolve: ResolveHost = systemResolve): Promise<CheckedTarget> {
+export async function resolveDeliverable(
+  raw: string,
+  policy: WebhookUrlPolicy,
+  resolve: ResolveHost = systemResolve,
+): Promise<CheckedTarget> {
   const problem = webhookUrlProblem(raw, policy);
   if (problem) throw new Error(`webhook URL ${problem}`);
   const url = new URL(raw);

@@ -48,7 +48,8 @@ describe('authentication', () => {
   it('the public routes need no token', async () => {
     const open = operations(ctx).filter((op) => !op.secured);
     expect(open.map(label)).toEqual(expect.arrayContaining(['GET /health', 'GET /ready']));
-    for (const op of open) expect((await call(ctx.app, { method: op.method, url: op.path })).status, label(op)).toBe(200);
+    for (const op of open)
+      expect((await call(ctx.app, { method: op.method, url: op.path })).status, label(op)).toBe(200);
     expect((await call(ctx.app, { method: 'GET', url: '/openapi.json' })).status).toBe(200);
   });
 

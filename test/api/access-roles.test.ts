@@ -6,7 +6,7 @@ import { QUEUE_NAMES } from '../../src/queue/queues.js';
 import { PLATFORM_TOKEN, type TestContext } from '../helpers/context.js';
 import { briefingBody, call, expectProblem, get, type CallOptions, type Organisation } from '../helpers/fixtures.js';
 import { fillHidden, hiddenRoutes, type HiddenRoute } from '../security/route-world.js';
-import { ACCESS, fill, hasBody, label, operations, request, startAccessWorld, tokensOf } from './access-world.js';
+import { ACCESS, fill, hasBody, label, operations, startAccessWorld, tokensOf } from './access-world.js';
 
 let ctx: TestContext;
 /** The organisation whose objects are probed. */
@@ -62,7 +62,12 @@ describe('routes the OpenAPI document leaves out', () => {
 
   it('answer 401 without a token, with a malformed header or an unknown token', async () => {
     for (const route of secured()) {
-      for (const authorization of [undefined, 'Bearer wsb_not-a-real-token', basic('not-a-real-token'), `Token ${a.adminToken}`]) {
+      for (const authorization of [
+        undefined,
+        'Bearer wsb_not-a-real-token',
+        basic('not-a-real-token'),
+        `Token ${a.adminToken}`,
+      ]) {
         const res = await call(ctx.app, {
           method: route.method,
           url: fillHidden(route),
@@ -75,7 +80,11 @@ describe('routes the OpenAPI document leaves out', () => {
   });
 
   it('a role that may never call one gets 403, reading or writing, as a bearer token or a Basic password; the others get past the role check', async () => {
-    const everyone: [string, Role, string][] = [...tokensOf(a), ...tokensOf(b), ['platform admin', 'platform_admin', PLATFORM_TOKEN]];
+    const everyone: [string, Role, string][] = [
+      ...tokensOf(a),
+      ...tokensOf(b),
+      ['platform admin', 'platform_admin', PLATFORM_TOKEN],
+    ];
     let refused = 0;
     try {
       for (const route of secured()) {
@@ -99,7 +108,9 @@ describe('routes the OpenAPI document leaves out', () => {
           }
         }
       }
-      console.log(`[access] ${secured().length} secured routes outside the OpenAPI document: ${refused} requests of ${everyone.length - 1} tenant tokens refused with 403`);
+      console.log(
+        `[access] ${secured().length} secured routes outside the OpenAPI document: ${refused} requests of ${everyone.length - 1} tenant tokens refused with 403`,
+      );
     } finally {
       // The platform administrator's calls included pausing every queue (and resuming them).
       for (const name of QUEUE_NAMES) await ctx.queues.get(name).resume();
@@ -108,7 +119,10 @@ describe('routes the OpenAPI document leaves out', () => {
 });
 
 describe('roles', () => {
-  const everyone = (): [string, Role, string][] => [...tokensOf(a), ['platform admin', 'platform_admin', PLATFORM_TOKEN]];
+  const everyone = (): [string, Role, string][] => [
+    ...tokensOf(a),
+    ['platform admin', 'platform_admin', PLATFORM_TOKEN],
+  ];
 
   it('every secured route of the route table has its roles written down here, and only those routes', () => {
     const secured = operations(ctx)
@@ -141,19 +155,48 @@ describe('roles', () => {
   it('governance is read-only and the platform administrator reads no tenant data, on every route', async () => {
     for (const op of operations(ctx).filter((o) => o.secured)) {
       const send = (token: string) =>
-        call(ctx.app, { method: op.method, url: fill(op.path, randomUUID()), token, payload: hasBody(op) ? {} : undefined });
+        call(ctx.app, {
+          method: op.method,
+          url: fill(op.path, randomUUID()),
+          token,
+          payload: hasBody(op) ? {} : undefined,
+        });
       if (op.method !== 'GET') expectProblem(await send(a.governance.token), 403);
       if (op.operationId !== 'createOrganisation') expectProblem(await send(PLATFORM_TOKEN), 403);
     }
   });
 
   it.each([
-    ['governance', 'POST', '/v1/briefings', () => a.governance.token, () => briefingBody(a.wards[0]!.id, { date: '2026-06-10' })],
+    [
+      'governance',
+      'POST',
+      '/v1/briefings',
+      () => a.governance.token,
+      () => briefingBody(a.wards[0]!.id, { date: '2026-06-10' }),
+    ],
     ['a ward device', 'POST', '/v1/wards', () => a.wards[0]!.deviceToken, () => ({ code: 'ZZ', name: 'Sneaky ward' })],
-    ['a clinician', 'POST', '/v1/tokens', () => a.clinician.token, () => ({ wardId: a.wards[0]!.id, label: 'my own tablet' })],
+    [
+      'a clinician',
+      'POST',
+      '/v1/tokens',
+      () => a.clinician.token,
+      () => ({ wardId: a.wards[0]!.id, label: 'my own tablet' }),
+    ],
     ['an org admin', 'POST', '/v1/organisations', () => a.adminToken, () => ({ name: 'Rival trust', code: 'RIVAL1' })],
-    ['a ward device', 'PATCH', '/v1/organisation/settings', () => a.wards[0]!.deviceToken, () => ({ identifierPolicy: 'redact' })],
-    ['a clinician', 'POST', '/v1/staff', () => a.clinician.token, () => ({ name: 'Me', email: 'me@x.nhs.uk', role: 'org_admin' })],
+    [
+      'a ward device',
+      'PATCH',
+      '/v1/organisation/settings',
+      () => a.wards[0]!.deviceToken,
+      () => ({ identifierPolicy: 'redact' }),
+    ],
+    [
+      'a clinician',
+      'POST',
+      '/v1/staff',
+      () => a.clinician.token,
+      () => ({ name: 'Me', email: 'me@x.nhs.uk', role: 'org_admin' }),
+    ],
     ['the platform admin', 'GET', '/v1/briefings', () => PLATFORM_TOKEN, () => undefined],
     ['the platform admin', 'GET', '/v1/items', () => PLATFORM_TOKEN, () => undefined],
     ['the platform admin', 'GET', '/v1/organisation', () => PLATFORM_TOKEN, () => undefined],

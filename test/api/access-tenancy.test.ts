@@ -2,8 +2,29 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from '../helpers/context.js';
-import { briefingBody, call, expectProblem, get, post, type ApiResponse, type Organisation } from '../helpers/fixtures.js';
-import { ACCESS, fill, idDecides, idRoutes, label, NO_FIXTURE_YET, operations, request, resourceOf, startAccessWorld, tokensOf, type Operation } from './access-world.js';
+import {
+  briefingBody,
+  call,
+  expectProblem,
+  get,
+  post,
+  type ApiResponse,
+  type Organisation,
+} from '../helpers/fixtures.js';
+import {
+  ACCESS,
+  fill,
+  idDecides,
+  idRoutes,
+  label,
+  NO_FIXTURE_YET,
+  operations,
+  request,
+  resourceOf,
+  startAccessWorld,
+  tokensOf,
+  type Operation,
+} from './access-world.js';
 
 let ctx: TestContext;
 /** The organisation whose objects are probed. */
@@ -74,7 +95,10 @@ describe('objects of another organisation', () => {
         if (status === 403) expect(ACCESS[op.operationId] ?? [], `${who} got 403 on ${label(op)}`).not.toContain(role);
       }
       if (idDecides(op)) {
-        expect(notFound, `${label(op)}: no caller of the other organisation reached the ownership check`).toBeGreaterThan(0);
+        expect(
+          notFound,
+          `${label(op)}: no caller of the other organisation reached the ownership check`,
+        ).toBeGreaterThan(0);
       }
     }
   });
@@ -100,7 +124,16 @@ describe('objects of another organisation', () => {
       ['GET /v1/items?wardId= (ward scoped)', (id) => get(ctx.app, `/v1/items?wardId=${id}`, b.clinician.token)],
       ['POST /v1/briefings', (id) => post(ctx.app, '/v1/briefings', b.clinician.token, briefingBody(id))],
       ['POST /v1/tokens {wardId}', (id) => post(ctx.app, '/v1/tokens', b.adminToken, { wardId: id, label: 'stolen' })],
-      ['POST /v1/staff {wardIds}', (id) => post(ctx.app, '/v1/staff', b.adminToken, { name: 'X', email: `${id}@x.nhs.uk`, role: 'clinician', wardIds: [id] })],
+      [
+        'POST /v1/staff {wardIds}',
+        (id) =>
+          post(ctx.app, '/v1/staff', b.adminToken, {
+            name: 'X',
+            email: `${id}@x.nhs.uk`,
+            role: 'clinician',
+            wardIds: [id],
+          }),
+      ],
     ];
     for (const [name, send] of cases) {
       const res = await send(a.wards[0]!.id);
@@ -119,7 +152,8 @@ describe('objects of another organisation', () => {
         const res = await get(ctx.app, url, token);
         expect(res.status, `${who} ${url}`).toBe(200);
         const listed = JSON.stringify(res.body);
-        for (const id of [...Object.values(idsOfA), ...Object.values(idsOfSecondWard)]) expect(listed).not.toContain(id);
+        for (const id of [...Object.values(idsOfA), ...Object.values(idsOfSecondWard)])
+          expect(listed).not.toContain(id);
       }
     }
     const staff = await get(ctx.app, '/v1/staff', b.adminToken);
@@ -128,8 +162,10 @@ describe('objects of another organisation', () => {
 });
 
 describe('objects of another ward of the same organisation', () => {
-  it('answer 404 to the first ward\'s device, clinician and middle manager', async () => {
-    const wardScoped = tokensOf(a).filter(([who]) => ['first ward device', 'clinician', 'middle manager'].includes(who));
+  it("answer 404 to the first ward's device, clinician and middle manager", async () => {
+    const wardScoped = tokensOf(a).filter(([who]) =>
+      ['first ward device', 'clinician', 'middle manager'].includes(who),
+    );
     for (const op of idRoutes(ctx, idsOfSecondWard)) {
       const id = idsOfSecondWard[resourceOf(op.path)]!;
       for (const [who, role, token] of wardScoped) {
@@ -147,13 +183,32 @@ describe('objects of another ward of the same organisation', () => {
   });
 
   it('a clinician records for their own ward, and is told another ward does not exist', async () => {
-    const own = await post(ctx.app, '/v1/briefings', a.clinician.token, briefingBody(a.wards[0]!.id, { date: '2026-06-01' }));
+    const own = await post(
+      ctx.app,
+      '/v1/briefings',
+      a.clinician.token,
+      briefingBody(a.wards[0]!.id, { date: '2026-06-01' }),
+    );
     expect(own.status, own.raw).toBe(201);
-    const other = await post(ctx.app, '/v1/briefings', a.clinician.token, briefingBody(a.wards[1]!.id, { date: '2026-06-01' }));
+    const other = await post(
+      ctx.app,
+      '/v1/briefings',
+      a.clinician.token,
+      briefingBody(a.wards[1]!.id, { date: '2026-06-01' }),
+    );
     expectProblem(other, 404);
-    const otherDevice = await post(ctx.app, '/v1/briefings', a.wards[1]!.deviceToken, briefingBody(a.wards[0]!.id, { date: '2026-06-02' }));
+    const otherDevice = await post(
+      ctx.app,
+      '/v1/briefings',
+      a.wards[1]!.deviceToken,
+      briefingBody(a.wards[0]!.id, { date: '2026-06-02' }),
+    );
     expectProblem(otherDevice, 404);
-    for (const url of [`/v1/briefings?wardId=${a.wards[1]!.id}`, `/v1/items?wardId=${a.wards[1]!.id}`, `/v1/wards/${a.wards[1]!.id}`]) {
+    for (const url of [
+      `/v1/briefings?wardId=${a.wards[1]!.id}`,
+      `/v1/items?wardId=${a.wards[1]!.id}`,
+      `/v1/wards/${a.wards[1]!.id}`,
+    ]) {
       expectProblem(await get(ctx.app, url, a.clinician.token), 404);
     }
     const wards = await get(ctx.app, '/v1/wards', a.clinician.token);
@@ -170,13 +225,18 @@ describe('objects of another ward of the same organisation', () => {
     // Organisation-wide roles see everyone, the second ward's nurse and the managers without wards included.
     for (const token of [a.adminToken, a.seniorManager.token]) {
       const all = ofWard(await get(ctx.app, '/v1/staff', token));
-      expect(all).toEqual(expect.arrayContaining([idsOfSecondWard.staff, a.seniorManager.id, a.governance.id, a.clinician.id]));
+      expect(all).toEqual(
+        expect.arrayContaining([idsOfSecondWard.staff, a.seniorManager.id, a.governance.id, a.clinician.id]),
+      );
     }
   });
 
   it('an organisation-wide reader may not record a briefing for any ward', async () => {
     for (const token of [a.adminToken, a.seniorManager.token, a.governance.token, a.middleManager.token]) {
-      expectProblem(await post(ctx.app, '/v1/briefings', token, briefingBody(a.wards[0]!.id, { date: '2026-06-03' })), 403);
+      expectProblem(
+        await post(ctx.app, '/v1/briefings', token, briefingBody(a.wards[0]!.id, { date: '2026-06-03' })),
+        403,
+      );
     }
   });
 });

@@ -43,7 +43,8 @@ export const pathParams = (path: string) => [...path.matchAll(/\{([^}]+)\}/g)].m
 /** Another object's id, for routes that name a second object below the first, e.g. {priorityId}. */
 export const OTHER_ID = randomUUID();
 /** The path with `id` as its {id}, and OTHER_ID for any further parameter. */
-export const fill = (path: string, id: string) => path.replace(/\{([^}]+)\}/g, (_, name: string) => (name === 'id' ? id : OTHER_ID));
+export const fill = (path: string, id: string) =>
+  path.replace(/\{([^}]+)\}/g, (_, name: string) => (name === 'id' ? id : OTHER_ID));
 export const label = (op: Operation) => `${op.method} ${op.path}`;
 
 /**
@@ -85,7 +86,9 @@ export function idRoutes(ctx: TestContext, table: Record<string, string>) {
   return operations(ctx).filter((op) => {
     const params = pathParams(op.path);
     if (params.length === 0) return false;
-    expect(params[0], `${label(op)}: routes whose first parameter is not {id} are not covered; extend this test`).toBe('id');
+    expect(params[0], `${label(op)}: routes whose first parameter is not {id} are not covered; extend this test`).toBe(
+      'id',
+    );
     return resourceOf(op.path) in table;
   });
 }
@@ -109,7 +112,14 @@ export function tokensOf(org: Organisation): [string, Role, string][] {
 }
 
 /** Who may call each route of the capture API, as the README describes it. */
-export const TENANT: Role[] = ['org_admin', 'ward_device', 'clinician', 'middle_manager', 'senior_manager', 'governance'];
+export const TENANT: Role[] = [
+  'org_admin',
+  'ward_device',
+  'clinician',
+  'middle_manager',
+  'senior_manager',
+  'governance',
+];
 export const ACCESS: Record<string, Role[]> = {
   createOrganisation: ['platform_admin'],
   getOwnOrganisation: TENANT,
@@ -164,7 +174,6 @@ export const ACCESS: Record<string, Role[]> = {
   getThreatRanking: ['org_admin', 'governance', 'senior_manager', 'middle_manager'],
   exportFhir: ['org_admin', 'governance', 'senior_manager', 'middle_manager'],
 };
-
 
 export interface AccessWorld {
   ctx: TestContext;

@@ -4,7 +4,7 @@ import { positionChanges } from '../../src/db/schema.js';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
 import { nextDate, raiseHighRiskItem } from '../helpers/escalation.js';
-import { briefingBody, get, post, type Organisation } from '../helpers/fixtures.js';
+import { briefingBody, get, post, type Organisation, type UntypedJson } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 let org: Organisation;
@@ -27,7 +27,10 @@ async function managerSays(escalationId: string, stance: string) {
 }
 
 async function teamSays(itemId: string, needsChange: boolean, token = org.clinician.token) {
-  const res = await post(ctx.app, `/v1/items/${itemId}/clinical-position`, token, { needsChange, rationale: 'Team view' });
+  const res = await post(ctx.app, `/v1/items/${itemId}/clinical-position`, token, {
+    needsChange,
+    rationale: 'Team view',
+  });
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body;
 }
@@ -53,7 +56,10 @@ describe('alignment between the team and the manager', () => {
     expect(firstAgreement).not.toBeNull();
 
     await managerSays(escalationId, 'disagree');
-    expect((await itemView(item.id)).alignment).toMatchObject({ state: 'clinical_only', agreementReachedAt: firstAgreement });
+    expect((await itemView(item.id)).alignment).toMatchObject({
+      state: 'clinical_only',
+      agreementReachedAt: firstAgreement,
+    });
 
     const noChange = await teamSays(item.id, false);
     expect(noChange.alignment).toMatchObject({ state: 'aligned_no_change', agreementReachedAt: firstAgreement });
@@ -82,7 +88,10 @@ describe('alignment between the team and the manager', () => {
   });
 
   it('an item the team has not answered stays pending whatever the manager says', async () => {
-    const item = await raiseHighRiskItem(ctx, org, { needsChange: undefined, description: `No team view ${nextDate()}` });
+    const item = await raiseHighRiskItem(ctx, org, {
+      needsChange: undefined,
+      description: `No team view ${nextDate()}`,
+    });
     expect(item.clinicalPosition).toBeNull();
     await post(ctx.app, `/v1/escalations/${item.escalation.id}/acknowledge`, org.middleManager.token, {});
     await managerSays(item.escalation.id, 'agree');
@@ -92,10 +101,18 @@ describe('alignment between the team and the manager', () => {
   it('only the ward staff of that ward record the clinical position', async () => {
     const item = await raiseHighRiskItem(ctx, org, { description: `Who may answer ${nextDate()}` });
     const body = { needsChange: true };
-    expect((await post(ctx.app, `/v1/items/${item.id}/clinical-position`, org.wards[0]!.deviceToken, body)).status).toBe(200);
-    expect((await post(ctx.app, `/v1/items/${item.id}/clinical-position`, org.wards[1]!.deviceToken, body)).status).toBe(404);
-    expect((await post(ctx.app, `/v1/items/${item.id}/clinical-position`, other.clinician.token, body)).status).toBe(404);
-    expect((await post(ctx.app, `/v1/items/${item.id}/clinical-position`, org.middleManager.token, body)).status).toBe(403);
+    expect(
+      (await post(ctx.app, `/v1/items/${item.id}/clinical-position`, org.wards[0]!.deviceToken, body)).status,
+    ).toBe(200);
+    expect(
+      (await post(ctx.app, `/v1/items/${item.id}/clinical-position`, org.wards[1]!.deviceToken, body)).status,
+    ).toBe(404);
+    expect((await post(ctx.app, `/v1/items/${item.id}/clinical-position`, other.clinician.token, body)).status).toBe(
+      404,
+    );
+    expect((await post(ctx.app, `/v1/items/${item.id}/clinical-position`, org.middleManager.token, body)).status).toBe(
+      403,
+    );
   });
 });
 
@@ -108,22 +125,51 @@ describe('organisational priorities', () => {
       ownerStaffId: org.seniorManager.id,
     });
     expect(priority.status, JSON.stringify(priority.body)).toBe(201);
-    expect((await create(org.middleManager.token, { title: 'x', level: 'organisation', ownerStaffId: org.seniorManager.id })).status).toBe(403);
-    const noWard = await create(org.adminToken, { title: 'Ward thing', level: 'ward', ownerStaffId: org.seniorManager.id });
+    expect(
+      (await create(org.middleManager.token, { title: 'x', level: 'organisation', ownerStaffId: org.seniorManager.id }))
+        .status,
+    ).toBe(403);
+    const noWard = await create(org.adminToken, {
+      title: 'Ward thing',
+      level: 'ward',
+      ownerStaffId: org.seniorManager.id,
+    });
     expect(noWard.status).toBe(400);
     expect(noWard.body.errors[0].path).toBe('body.wardId');
 
     const item = await raiseHighRiskItem(ctx, org, { description: `Priority link ${nextDate()}` });
-    const linked = await post(ctx.app, `/v1/items/${item.id}/priorities`, org.clinician.token, { priorityId: priority.body.id });
+    const linked = await post(ctx.app, `/v1/items/${item.id}/priorities`, org.clinician.token, {
+      priorityId: priority.body.id,
+    });
     expect(linked.status, JSON.stringify(linked.body)).toBe(200);
     expect(linked.body.alignment.priorityAligned).toBe(true);
-    expect(linked.body.priorities).toEqual([{ id: priority.body.id, title: 'Reduce equipment downtime', active: true }]);
-    expect((await post(ctx.app, `/v1/items/${item.id}/priorities`, org.middleManager.token, { priorityId: priority.body.id })).status).toBe(409);
-    expect((await post(ctx.app, `/v1/items/${item.id}/priorities`, other.seniorManager.token, { priorityId: priority.body.id })).status).toBe(404);
-    expect((await post(ctx.app, `/v1/items/${item.id}/priorities`, org.governance.token, { priorityId: priority.body.id })).status).toBe(403);
+    expect(linked.body.priorities).toEqual([
+      { id: priority.body.id, title: 'Reduce equipment downtime', active: true },
+    ]);
+    expect(
+      (
+        await post(ctx.app, `/v1/items/${item.id}/priorities`, org.middleManager.token, {
+          priorityId: priority.body.id,
+        })
+      ).status,
+    ).toBe(409);
+    expect(
+      (
+        await post(ctx.app, `/v1/items/${item.id}/priorities`, other.seniorManager.token, {
+          priorityId: priority.body.id,
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (await post(ctx.app, `/v1/items/${item.id}/priorities`, org.governance.token, { priorityId: priority.body.id }))
+        .status,
+    ).toBe(403);
 
     const list = await get(ctx.app, '/v1/priorities', org.clinician.token);
-    expect(list.body.data.find((p: { id: string }) => p.id === priority.body.id)).toMatchObject({ linkedItems: 1, openLinkedItems: 1 });
+    expect(list.body.data.find((p: { id: string }) => p.id === priority.body.id)).toMatchObject({
+      linkedItems: 1,
+      openLinkedItems: 1,
+    });
 
     const deactivated = await ctx.app.inject({
       method: 'PATCH',
@@ -150,7 +196,7 @@ describe('repeats and persistent issues', () => {
     const w = org.wards[wardIndex]!;
     const res = await post(ctx.app, '/v1/briefings', w.deviceToken, briefingBody(w.id, { date, items }));
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    return res.body.items as any[];
+    return res.body.items as UntypedJson[];
   }
   const problem = (description: string, extra: Record<string, unknown> = {}) => ({
     kind: 'problem',
@@ -168,7 +214,12 @@ describe('repeats and persistent issues', () => {
       problem('CT reports for inpatients taking more than 24 hours', { category: 'staffing' }),
       problem('No porters available for the evening transfers'),
     ]);
-    expect(repeat.recurrence).toMatchObject({ recurrenceOf: original.id, source: 'detected', threadId: original.id, timesRaised: 2 });
+    expect(repeat.recurrence).toMatchObject({
+      recurrenceOf: original.id,
+      source: 'detected',
+      threadId: original.id,
+      timesRaised: 2,
+    });
     expect(differentCategory.recurrence.recurrenceOf).toBeNull();
     expect(unrelated.recurrence.recurrenceOf).toBeNull();
     // Another ward's identical wording is not a repeat of this ward's issue.
@@ -181,14 +232,18 @@ describe('repeats and persistent issues', () => {
 
   it('does not link to an item that is already resolved', async () => {
     const [first] = await raise('2026-06-10', [problem('Blood gas analyser out of cartridges again today')]);
-    expect((await post(ctx.app, `/v1/items/${first.id}/resolve`, ward().deviceToken, { note: 'Stock arrived' })).status).toBe(200);
+    expect(
+      (await post(ctx.app, `/v1/items/${first.id}/resolve`, ward().deviceToken, { note: 'Stock arrived' })).status,
+    ).toBe(200);
     const [again] = await raise('2026-06-11', [problem('Blood gas analyser out of cartridges again today')]);
     expect(again.recurrence.recurrenceOf).toBeNull();
   });
 
   it('takes the repeat the ward names, and lets the ward undo a wrong match', async () => {
     const [first] = await raise('2026-06-15', [problem('Ultrasound list cancelled at short notice')]);
-    const [named] = await raise('2026-06-16', [problem('Echo slots not available this week', { recurrenceOf: first.id })]);
+    const [named] = await raise('2026-06-16', [
+      problem('Echo slots not available this week', { recurrenceOf: first.id }),
+    ]);
     expect(named.recurrence).toMatchObject({ recurrenceOf: first.id, source: 'named', timesRaised: 2 });
     const [third] = await raise('2026-06-17', [problem('Echo slots not available this week either')]);
     expect(third.recurrence).toMatchObject({ recurrenceOf: named.id, threadId: first.id, timesRaised: 3 });
@@ -218,9 +273,12 @@ describe('repeats and persistent issues', () => {
   it('lists persistent threads ranked by risk, repeats and age', async () => {
     const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
     // A thread raised three times in the last week (risk 9).
-    for (const n of [6, 4, 2]) await raise(day(n), [problem('Phlebotomy round missed the ward entirely', { category: 'clinical_process' })]);
+    for (const n of [6, 4, 2])
+      await raise(day(n), [problem('Phlebotomy round missed the ward entirely', { category: 'clinical_process' })]);
     // A single item open for 20 days (risk 16), and one open 5 days (not persistent).
-    await raise(day(20), [problem('Hoist battery will not hold charge', { category: 'equipment', consequence: 4, likelihood: 4 })]);
+    await raise(day(20), [
+      problem('Hoist battery will not hold charge', { category: 'equipment', consequence: 4, likelihood: 4 }),
+    ]);
     await raise(day(5), [problem('Bed rails sticking on bay 1 beds', { category: 'estates_environment' })]);
 
     const res = await get(ctx.app, `/v1/items?persistent=true&wardId=${ward().id}`, org.middleManager.token);
@@ -243,7 +301,8 @@ describe('repeats and persistent issues', () => {
     const ownWards = await get(ctx.app, '/v1/items?persistent=true', org.middleManager.token);
     for (const other of [orgWide, ownWards]) {
       expect(other.status, JSON.stringify(other.body)).toBe(200);
-      const rankOf = (title: string) => other.body.data.find((i: { description: string }) => i.description.startsWith(title))?.rank;
+      const rankOf = (title: string) =>
+        other.body.data.find((i: { description: string }) => i.description.startsWith(title))?.rank;
       expect(rankOf('Hoist')).toBe(hoist.rank);
       expect(rankOf('Phlebotomy')).toBe(phleb.rank);
       expect(rankOf('Bed rails')).toBeUndefined();
@@ -262,29 +321,36 @@ describe('the audit trail', () => {
     expect((await get(ctx.app, '/v1/audit/verify', org.clinician.token)).status).toBe(403);
 
     const timeline = await get(ctx.app, `/v1/items/${item.id}/timeline`, org.wards[0]!.deviceToken);
-    expect(timeline.body.data.map((e: { entityType: string; action: string }) => `${e.entityType}:${e.action}`)).toEqual([
-      'item:raised',
-      'escalation:started',
-      'escalation:acknowledge',
-    ]);
+    expect(
+      timeline.body.data.map((e: { entityType: string; action: string }) => `${e.entityType}:${e.action}`),
+    ).toEqual(['item:raised', 'escalation:started', 'escalation:acknowledge']);
     const raised = timeline.body.data[0];
     expect(raised.actor).toMatchObject({ type: 'ward_device', role: 'ward_device' });
     expect(raised.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(JSON.stringify(timeline.body)).not.toContain('Audit '); // free text is referenced, not copied
 
     const db = ctx.database.db;
-    await expect(db.execute(sql`update audit_events set action = 'x' where organisation_id = ${org.id}`)).rejects.toThrow();
+    await expect(
+      db.execute(sql`update audit_events set action = 'x' where organisation_id = ${org.id}`),
+    ).rejects.toThrow();
     await expect(db.execute(sql`delete from audit_events where organisation_id = ${org.id}`)).rejects.toThrow();
 
     // A superuser who bypasses the trigger can alter a row; verify notices.
-    const result = await db.execute(sql`select id from audit_events where organisation_id = ${org.id} order by seq limit 1 offset 3`);
-    const victim = (result as unknown as { rows: { id: number }[] }).rows[0];
+    const result = await db.execute(
+      sql`select id from audit_events where organisation_id = ${org.id} order by seq limit 1 offset 3`,
+    );
+    const victim = (result as { rows: { id: number }[] }).rows[0];
     await db.transaction(async (tx) => {
       await tx.execute(sql`set local session_replication_role = replica`);
       await tx.execute(sql`update audit_events set changes = '{"tampered": true}' where id = ${victim!.id}`);
     });
     const broken = await get(ctx.app, '/v1/audit/verify', org.adminToken);
-    expect(broken.body).toMatchObject({ ok: false, firstBrokenEventId: Number(victim!.id), firstBrokenSeq: 4, events: 3 });
+    expect(broken.body).toMatchObject({
+      ok: false,
+      firstBrokenEventId: Number(victim!.id),
+      firstBrokenSeq: 4,
+      events: 3,
+    });
     // The other organisation's chain is untouched.
     expect((await get(ctx.app, '/v1/audit/verify', other.adminToken)).body.ok).toBe(true);
   });

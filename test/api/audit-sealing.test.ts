@@ -27,7 +27,11 @@ async function refusal(statement: Promise<unknown>): Promise<string> {
 }
 
 const eventsOf = (organisationId: string) =>
-  ctx.database.db.select().from(auditEvents).where(eq(auditEvents.organisationId, organisationId)).orderBy(asc(auditEvents.id));
+  ctx.database.db
+    .select()
+    .from(auditEvents)
+    .where(eq(auditEvents.organisationId, organisationId))
+    .orderBy(asc(auditEvents.id));
 
 describe('sealing the audit trail', () => {
   it('writes events unsealed and seals them once, in the order written, into a chain verify accepts', async () => {
@@ -60,7 +64,12 @@ describe('sealing the audit trail', () => {
   });
 
   it('lets the sealer set seq and hash once, and refuses every other change', async () => {
-    await post(ctx.app, '/v1/briefings', org.wards[0]!.deviceToken, briefingBody(org.wards[0]!.id, { date: nextDate() }));
+    await post(
+      ctx.app,
+      '/v1/briefings',
+      org.wards[0]!.deviceToken,
+      briefingBody(org.wards[0]!.id, { date: nextDate() }),
+    );
     const db = ctx.database.db;
     const [pending] = await db
       .select({ id: auditEvents.id })
@@ -71,17 +80,25 @@ describe('sealing the audit trail', () => {
     // Sealing may not change what the event says.
     expect(
       await refusal(
-        db.execute(sql`update audit_events set seq = 100000, prev_hash = 'x', hash = 'y', action = 'forged' where id = ${pending!.id}`),
+        db.execute(
+          sql`update audit_events set seq = 100000, prev_hash = 'x', hash = 'y', action = 'forged' where id = ${pending!.id}`,
+        ),
       ),
     ).toMatch(/append-only/);
     // A half seal is refused by the table itself.
-    expect(await refusal(db.execute(sql`update audit_events set seq = 100000 where id = ${pending!.id}`))).toMatch(/audit_events_sealed_whole/);
+    expect(await refusal(db.execute(sql`update audit_events set seq = 100000 where id = ${pending!.id}`))).toMatch(
+      /audit_events_sealed_whole/,
+    );
 
     await sealAuditTrail(db, org.id, { wait: true });
     // Once sealed, nothing changes: not the seal, not the content.
-    expect(await refusal(db.execute(sql`update audit_events set hash = 'z' where id = ${pending!.id}`))).toMatch(/append-only/);
+    expect(await refusal(db.execute(sql`update audit_events set hash = 'z' where id = ${pending!.id}`))).toMatch(
+      /append-only/,
+    );
     expect(
-      await refusal(db.execute(sql`update audit_events set seq = null, prev_hash = null, hash = null where id = ${pending!.id}`)),
+      await refusal(
+        db.execute(sql`update audit_events set seq = null, prev_hash = null, hash = null where id = ${pending!.id}`),
+      ),
     ).toMatch(/append-only/);
     expect((await get(ctx.app, '/v1/audit/verify', org.governance.token)).body.ok).toBe(true);
   });
@@ -89,7 +106,12 @@ describe('sealing the audit trail', () => {
   it('seals in a running service within seconds, with nobody asking', async () => {
     const sealer = startAuditSealer(ctx.database.db, createLogger('silent'), 100);
     try {
-      await post(ctx.app, '/v1/briefings', org.wards[0]!.deviceToken, briefingBody(org.wards[0]!.id, { date: nextDate() }));
+      await post(
+        ctx.app,
+        '/v1/briefings',
+        org.wards[0]!.deviceToken,
+        briefingBody(org.wards[0]!.id, { date: nextDate() }),
+      );
       const deadline = Date.now() + 15_000;
       let left = Infinity;
       while (Date.now() < deadline) {

@@ -57,10 +57,19 @@ describe("the ward's briefing pack", () => {
     // The manager answers one, resolves another; the third (moderate, 1 s deadline) goes overdue.
     const m = org.middleManager.token;
     await post(ctx.app, `/v1/escalations/${scales.escalation.id}/acknowledge`, m, {});
-    await post(ctx.app, `/v1/escalations/${scales.escalation.id}/position`, m, { stance: 'agree', rationale: 'Booked with medical physics' });
-    await post(ctx.app, `/v1/escalations/${scales.escalation.id}/actions`, m, { description: 'Calibration visit', dueDate: '2026-12-20' });
+    await post(ctx.app, `/v1/escalations/${scales.escalation.id}/position`, m, {
+      stance: 'agree',
+      rationale: 'Booked with medical physics',
+    });
+    await post(ctx.app, `/v1/escalations/${scales.escalation.id}/actions`, m, {
+      description: 'Calibration visit',
+      dueDate: '2026-12-20',
+    });
     await post(ctx.app, `/v1/escalations/${suction.escalation.id}/acknowledge`, m, {});
-    await post(ctx.app, `/v1/escalations/${suction.escalation.id}/resolve`, m, { outcome: 'fixed', note: 'New suction unit fitted' });
+    await post(ctx.app, `/v1/escalations/${suction.escalation.id}/resolve`, m, {
+      outcome: 'fixed',
+      note: 'New suction unit fitted',
+    });
     await new Promise((resolve) => setTimeout(resolve, 1_200));
 
     const pack = await get(ctx.app, `/v1/wards/${ward.id}/briefing-pack?date=${today}`, ward.deviceToken);

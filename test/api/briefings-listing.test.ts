@@ -2,17 +2,32 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
-import { createOrganisation, expectProblem, get, post, type ApiResponse, type Organisation } from '../helpers/fixtures.js';
+import {
+  createOrganisation,
+  expectProblem,
+  get,
+  post,
+  type ApiResponse,
+  type Organisation,
+} from '../helpers/fixtures.js';
 
 let ctx: TestContext;
-let org: Organisation;
 
 beforeAll(async () => {
-  ({ ctx, org } = await startApiTest());
+  ({ ctx } = await startApiTest());
 });
 afterAll(() => ctx?.close());
 
-type Item = { id: string; briefingId: string; wardId: string; raisedOn: string; kind: string; category: string; riskBand: string | null; status: string };
+type Item = {
+  id: string;
+  briefingId: string;
+  wardId: string;
+  raisedOn: string;
+  kind: string;
+  category: string;
+  riskBand: string | null;
+  status: string;
+};
 type Briefing = { id: string; wardId: string; date: string; shift: string; items: Item[] };
 
 const ids = (rows: { id: string }[]) => rows.map((row) => row.id);
@@ -44,7 +59,12 @@ describe('listing briefings and items', () => {
 
   const CATEGORIES = ['staffing', 'equipment', 'medication'] as const;
   // Grades chosen to hit every default band.
-  const GRADES: [number, number][] = [[1, 2], [2, 3], [3, 4], [5, 4]];
+  const GRADES: [number, number][] = [
+    [1, 2],
+    [2, 3],
+    [3, 4],
+    [5, 4],
+  ];
 
   beforeAll(async () => {
     trust = await createOrganisation(ctx.app);
@@ -116,7 +136,9 @@ describe('listing briefings and items', () => {
     const byWard = (await allPages<Briefing>(`/v1/briefings?wardId=${ward.id}`, trust.adminToken, 4)).flat();
     expect(ids(byWard).sort()).toEqual(ids(briefings.filter((b) => b.wardId === ward.id)).sort());
 
-    const ranged = (await allPages<Briefing>('/v1/briefings?from=2026-10-02&to=2026-10-03', trust.adminToken, 2)).flat();
+    const ranged = (
+      await allPages<Briefing>('/v1/briefings?from=2026-10-02&to=2026-10-03', trust.adminToken, 2)
+    ).flat();
     const expected = briefings.filter((b) => b.date >= '2026-10-02' && b.date <= '2026-10-03');
     expect(expected.length).toBe(6);
     expect(ids(ranged).sort()).toEqual(ids(expected).sort());
@@ -137,7 +159,12 @@ describe('listing briefings and items', () => {
       ['to=2026-10-02', (i) => i.raisedOn <= '2026-10-02'],
       [
         `wardId=${ward.id}&status=open&category=staffing&from=2026-10-02&to=2026-10-05`,
-        (i) => i.wardId === ward.id && i.status === 'open' && i.category === 'staffing' && i.raisedOn >= '2026-10-02' && i.raisedOn <= '2026-10-05',
+        (i) =>
+          i.wardId === ward.id &&
+          i.status === 'open' &&
+          i.category === 'staffing' &&
+          i.raisedOn >= '2026-10-02' &&
+          i.raisedOn <= '2026-10-05',
       ],
     ];
     for (const [query, keep] of cases) {
@@ -159,7 +186,12 @@ describe('listing briefings and items', () => {
 
   it('caps the page size at 200 and rejects cursors it did not issue', async () => {
     expect((await get(ctx.app, '/v1/items?limit=200', trust.adminToken)).status).toBe(200);
-    for (const url of ['/v1/items?limit=201', '/v1/briefings?limit=201', '/v1/items?limit=0', '/v1/briefings?limit=abc']) {
+    for (const url of [
+      '/v1/items?limit=201',
+      '/v1/briefings?limit=201',
+      '/v1/items?limit=0',
+      '/v1/briefings?limit=abc',
+    ]) {
       const problem = expectProblem(await get(ctx.app, url, trust.adminToken), 400);
       expect(problem.errors).toContainEqual({ path: 'querystring.limit', message: expect.any(String) });
     }
@@ -169,5 +201,4 @@ describe('listing briefings and items', () => {
     expectProblem(await get(ctx.app, '/v1/items?from=2026-13-01', trust.adminToken), 400);
     expectProblem(await get(ctx.app, '/v1/briefings?colour=red', trust.adminToken), 400);
   });
-
 });

@@ -3,7 +3,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
 import { putPolicy } from '../helpers/escalation.js';
-import { briefingBody, createOrganisation, expectProblem, get, newKey, post, type Organisation } from '../helpers/fixtures.js';
+import {
+  briefingBody,
+  createOrganisation,
+  expectProblem,
+  get,
+  newKey,
+  post,
+  type Organisation,
+} from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 let org: Organisation;
@@ -13,14 +21,25 @@ beforeAll(async () => {
 });
 afterAll(() => ctx?.close());
 
-type Item = { id: string; briefingId: string; wardId: string; raisedOn: string; kind: string; category: string; riskBand: string | null; status: string };
+type Item = {
+  id: string;
+  briefingId: string;
+  wardId: string;
+  raisedOn: string;
+  kind: string;
+  category: string;
+  riskBand: string | null;
+  status: string;
+};
 
 const ids = (rows: { id: string }[]) => rows.map((row) => row.id);
 
 describe('recording a briefing', () => {
   it('stores the briefing and grades each item on the 5x5 matrix', async () => {
     const ward = org.wards[0]!;
-    const res = await post(ctx.app, '/v1/briefings', ward.deviceToken, briefingBody(ward.id), { 'idempotency-key': newKey() });
+    const res = await post(ctx.app, '/v1/briefings', ward.deviceToken, briefingBody(ward.id), {
+      'idempotency-key': newKey(),
+    });
     expect(res.status, res.raw).toBe(201);
     expect(res.body).toMatchObject({
       id: expect.any(String),
@@ -47,7 +66,12 @@ describe('recording a briefing', () => {
       status: 'open',
       resolution: null,
     });
-    expect(res.body.items[1]).toMatchObject({ kind: 'good_practice', riskScore: null, riskBand: null, status: 'resolved' });
+    expect(res.body.items[1]).toMatchObject({
+      kind: 'good_practice',
+      riskScore: null,
+      riskBand: null,
+      status: 'resolved',
+    });
     expect(res.body.items[0].id).not.toBe(res.body.items[1].id);
 
     const read = await get(ctx.app, `/v1/briefings/${res.body.id}`, org.clinician.token);
@@ -68,8 +92,18 @@ describe('recording a briefing', () => {
       levels: [{ staffId: other.middleManager.id }, { staffId: other.seniorManager.id }],
       categoryRoutes: { equipment: other.seniorManager.id },
     });
-    const pumps = { kind: 'problem', category: 'equipment', description: 'Infusion pumps failing their safety check', consequence: 4, likelihood: 3 };
-    const first = await post(ctx.app, '/v1/briefings', ward.deviceToken, { wardId: ward.id, date: '2026-06-01', items: [pumps] });
+    const pumps = {
+      kind: 'problem',
+      category: 'equipment',
+      description: 'Infusion pumps failing their safety check',
+      consequence: 4,
+      likelihood: 3,
+    };
+    const first = await post(ctx.app, '/v1/briefings', ward.deviceToken, {
+      wardId: ward.id,
+      date: '2026-06-01',
+      items: [pumps],
+    });
     expect(first.status, first.raw).toBe(201);
 
     const second = await post(ctx.app, '/v1/briefings', ward.deviceToken, {
@@ -77,17 +111,33 @@ describe('recording a briefing', () => {
       date: '2026-06-02',
       items: [
         { ...pumps, recurrenceOf: first.body.items[0].id },
-        { kind: 'risk', category: 'staffing', description: 'Two nurses short on the night shift', consequence: 3, likelihood: 5, needsChange: true },
+        {
+          kind: 'risk',
+          category: 'staffing',
+          description: 'Two nurses short on the night shift',
+          consequence: 3,
+          likelihood: 5,
+          needsChange: true,
+        },
         { kind: 'good_practice', category: 'communication', description: 'Handover checklist used on every bed' },
       ],
     });
     expect(second.status, second.raw).toBe(201);
     const [repeat, staffing, good] = second.body.items;
     // Level 1 of each chain: the policy's first level, or the category's route (equipment), named.
-    expect(staffing.escalation).toMatchObject({ level: 1, state: 'open', assignee: { id: other.middleManager.id, name: expect.any(String) } });
+    expect(staffing.escalation).toMatchObject({
+      level: 1,
+      state: 'open',
+      assignee: { id: other.middleManager.id, name: expect.any(String) },
+    });
     expect(staffing.escalation.assignee.name.length).toBeGreaterThan(0);
     expect(repeat.escalation).toMatchObject({ level: 1, assignee: { id: other.seniorManager.id } });
-    expect(repeat.recurrence).toMatchObject({ recurrenceOf: first.body.items[0].id, source: 'named', timesRaised: 2, firstRaisedOn: '2026-06-01' });
+    expect(repeat.recurrence).toMatchObject({
+      recurrenceOf: first.body.items[0].id,
+      source: 'named',
+      timesRaised: 2,
+      firstRaisedOn: '2026-06-01',
+    });
     expect(good.escalation).toBeNull();
 
     // What the create answer said is exactly what the stored briefing shows.
@@ -153,9 +203,15 @@ describe('recording a briefing', () => {
   });
   it('answers with each item exactly as reading it back shows it, for a briefing recorded long after it was held', async () => {
     // A paper proforma typed in weeks later: the open item has been open since the briefing's date.
-    const res = await post(ctx.app, '/v1/briefings', org.wards[0]!.deviceToken, briefingBody(org.wards[0]!.id, { date: '2026-09-01' }), {
-      'idempotency-key': newKey(),
-    });
+    const res = await post(
+      ctx.app,
+      '/v1/briefings',
+      org.wards[0]!.deviceToken,
+      briefingBody(org.wards[0]!.id, { date: '2026-09-01' }),
+      {
+        'idempotency-key': newKey(),
+      },
+    );
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     const open = res.body.items.find((i: Item) => i.status === 'open');
     expect(open.recurrence).toMatchObject({ timesRaised: 1, firstRaisedOn: '2026-09-01' });
@@ -176,13 +232,21 @@ describe('a briefing that was not held', () => {
       notHeldReason: 'Major incident declared; all staff on the floor',
     });
     expect(res.status, res.raw).toBe(201);
-    expect(res.body).toMatchObject({ held: false, notHeldReason: 'Major incident declared; all staff on the floor', items: [] });
+    expect(res.body).toMatchObject({
+      held: false,
+      notHeldReason: 'Major incident declared; all staff on the floor',
+      items: [],
+    });
     const read = await get(ctx.app, `/v1/briefings/${res.body.id}`, org.adminToken);
     expect(read.body).toMatchObject({ held: false, notHeldReason: 'Major incident declared; all staff on the floor' });
   });
 
   it('needs a reason', async () => {
-    const res = await post(ctx.app, '/v1/briefings', ward().deviceToken, { wardId: ward().id, date: '2026-11-06', held: false });
+    const res = await post(ctx.app, '/v1/briefings', ward().deviceToken, {
+      wardId: ward().id,
+      date: '2026-11-06',
+      held: false,
+    });
     const problem = expectProblem(res, 400);
     expect(problem.errors).toContainEqual({ path: 'body.notHeldReason', message: expect.any(String) });
   });
@@ -215,11 +279,18 @@ describe('a briefing that was not held', () => {
 describe('resolving an item at the ward', () => {
   it('resolves an open item once; a second resolve is 409', async () => {
     const ward = org.wards[0]!;
-    const created = await post(ctx.app, '/v1/briefings', ward.deviceToken, briefingBody(ward.id, { date: '2026-11-07' }));
+    const created = await post(
+      ctx.app,
+      '/v1/briefings',
+      ward.deviceToken,
+      briefingBody(ward.id, { date: '2026-11-07' }),
+    );
     expect(created.status, created.raw).toBe(201);
     const [problem, goodPractice] = created.body.items as Item[];
 
-    const resolved = await post(ctx.app, `/v1/items/${problem!.id}/resolve`, org.clinician.token, { note: 'Pump replaced by EBME' });
+    const resolved = await post(ctx.app, `/v1/items/${problem!.id}/resolve`, org.clinician.token, {
+      note: 'Pump replaced by EBME',
+    });
     expect(resolved.status, resolved.raw).toBe(200);
     expect(resolved.body).toMatchObject({
       id: problem!.id,
@@ -241,7 +312,12 @@ describe('resolving an item at the ward', () => {
 
   it('needs a note', async () => {
     const ward = org.wards[0]!;
-    const created = await post(ctx.app, '/v1/briefings', ward.deviceToken, briefingBody(ward.id, { date: '2026-11-08' }));
+    const created = await post(
+      ctx.app,
+      '/v1/briefings',
+      ward.deviceToken,
+      briefingBody(ward.id, { date: '2026-11-08' }),
+    );
     const itemId = created.body.items[0].id;
     const problem = expectProblem(await post(ctx.app, `/v1/items/${itemId}/resolve`, ward.deviceToken, {}), 400);
     expect(problem.errors).toContainEqual({ path: 'body.note', message: expect.any(String) });
@@ -258,19 +334,36 @@ describe('one briefing per ward, date and shift', () => {
     expect(first.status, first.raw).toBe(201);
 
     // A different key, and a different recorder on the same ward: still the same briefing slot.
-    const second = await post(ctx.app, '/v1/briefings', org.clinician.token, { ...body, facilitator: 'Ward sister' }, {
-      'idempotency-key': newKey(),
-    });
+    const second = await post(
+      ctx.app,
+      '/v1/briefings',
+      org.clinician.token,
+      { ...body, facilitator: 'Ward sister' },
+      {
+        'idempotency-key': newKey(),
+      },
+    );
     const problem = expectProblem(second, 409);
     expect(problem.existingBriefingId).toBe(first.body.id);
 
-    const night = await post(ctx.app, '/v1/briefings', ward.deviceToken, { ...body, shift: 'night' }, { 'idempotency-key': newKey() });
+    const night = await post(
+      ctx.app,
+      '/v1/briefings',
+      ward.deviceToken,
+      { ...body, shift: 'night' },
+      { 'idempotency-key': newKey() },
+    );
     expect(night.status, night.raw).toBe(201);
     expect(night.body.id).not.toBe(first.body.id);
 
     // The other ward's day briefing for the same date is its own.
     const otherWard = org.wards[1]!;
-    const other = await post(ctx.app, '/v1/briefings', otherWard.deviceToken, briefingBody(otherWard.id, { date: '2026-11-10' }));
+    const other = await post(
+      ctx.app,
+      '/v1/briefings',
+      otherWard.deviceToken,
+      briefingBody(otherWard.id, { date: '2026-11-10' }),
+    );
     expect(other.status, other.raw).toBe(201);
 
     const list = await get(ctx.app, `/v1/briefings?wardId=${ward.id}&from=2026-11-10&to=2026-11-10`, org.adminToken);
@@ -281,7 +374,9 @@ describe('one briefing per ward, date and shift', () => {
     const ward = org.wards[1]!;
     const body = briefingBody(ward.id, { date: '2026-11-11' });
     const answers = await Promise.all(
-      Array.from({ length: 6 }, () => post(ctx.app, '/v1/briefings', ward.deviceToken, body, { 'idempotency-key': newKey() })),
+      Array.from({ length: 6 }, () =>
+        post(ctx.app, '/v1/briefings', ward.deviceToken, body, { 'idempotency-key': newKey() }),
+      ),
     );
     const createdAnswers = answers.filter((a) => a.status === 201);
     expect(createdAnswers, answers.map((a) => a.raw).join('\n')).toHaveLength(1);

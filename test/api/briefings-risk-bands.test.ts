@@ -12,15 +12,34 @@ beforeAll(async () => {
 });
 afterAll(() => ctx?.close());
 
-type Item = { id: string; briefingId: string; wardId: string; raisedOn: string; kind: string; category: string; riskBand: string | null; status: string };
+type Item = {
+  id: string;
+  briefingId: string;
+  wardId: string;
+  raisedOn: string;
+  kind: string;
+  category: string;
+  riskBand: string | null;
+  status: string;
+};
 
 describe('organisation risk bands', () => {
   it('grades newly recorded items with the organisation cut-offs and leaves earlier items as graded', async () => {
     const trust = await createOrganisation(ctx.app);
     const ward = trust.wards[0]!;
-    const risk = (description: string) => ({ kind: 'risk', category: 'staffing', description, consequence: 3, likelihood: 4 });
+    const risk = (description: string) => ({
+      kind: 'risk',
+      category: 'staffing',
+      description,
+      consequence: 3,
+      likelihood: 4,
+    });
 
-    const before = await post(ctx.app, '/v1/briefings', ward.deviceToken, { wardId: ward.id, date: '2026-11-12', items: [risk('Before')] });
+    const before = await post(ctx.app, '/v1/briefings', ward.deviceToken, {
+      wardId: ward.id,
+      date: '2026-11-12',
+      items: [risk('Before')],
+    });
     expect(before.body.items[0]).toMatchObject({ riskScore: 12, riskBand: 'high' });
 
     const settings = await patch(ctx.app, '/v1/organisation/settings', trust.adminToken, {
@@ -32,7 +51,11 @@ describe('organisation risk bands', () => {
     const after = await post(ctx.app, '/v1/briefings', ward.deviceToken, {
       wardId: ward.id,
       date: '2026-11-13',
-      items: [risk('After'), { ...risk('Low'), consequence: 1, likelihood: 2 }, { ...risk('Moderate'), consequence: 1, likelihood: 3 }],
+      items: [
+        risk('After'),
+        { ...risk('Low'), consequence: 1, likelihood: 2 },
+        { ...risk('Moderate'), consequence: 1, likelihood: 3 },
+      ],
     });
     expect(after.status, after.raw).toBe(201);
     expect(after.body.items.map((i: Item) => i.riskBand)).toEqual(['extreme', 'low', 'moderate']);
@@ -48,11 +71,19 @@ describe('organisation risk bands', () => {
   });
 
   it('refuses cut-offs that are not strictly increasing, and only org admins may change them', async () => {
-    const bad = await patch(ctx.app, '/v1/organisation/settings', org.adminToken, { riskBands: { moderate: 8, high: 8, extreme: 15 } });
+    const bad = await patch(ctx.app, '/v1/organisation/settings', org.adminToken, {
+      riskBands: { moderate: 8, high: 8, extreme: 15 },
+    });
     const problem = expectProblem(bad, 400);
     expect(problem.errors).toContainEqual({ path: 'body.riskBands', message: expect.any(String) });
-    expectProblem(await patch(ctx.app, '/v1/organisation/settings', org.seniorManager.token, { identifierPolicy: 'redact' }), 403);
+    expectProblem(
+      await patch(ctx.app, '/v1/organisation/settings', org.seniorManager.token, { identifierPolicy: 'redact' }),
+      403,
+    );
     const current = await get(ctx.app, '/v1/organisation', org.governance.token);
-    expect(current.body.settings).toMatchObject({ riskBands: { moderate: 4, high: 8, extreme: 15 }, identifierPolicy: 'reject' });
+    expect(current.body.settings).toMatchObject({
+      riskBands: { moderate: 4, high: 8, extreme: 15 },
+      identifierPolicy: 'reject',
+    });
   });
 });

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
-import { briefingBody, call, createOrganisation, expectProblem, get, post, type Organisation } from '../helpers/fixtures.js';
+import {
+  briefingBody,
+  call,
+  createOrganisation,
+  expectProblem,
+  get,
+  post,
+  type Organisation,
+} from '../helpers/fixtures.js';
 
 // Opening PGlite and migrating takes a few seconds each time.
 const SLOW = 120_000;

@@ -51,7 +51,12 @@ describe('the escalation chain', () => {
     // The first manager keeps read access to the history.
     const asFirst = await get(ctx.app, `/v1/escalations/${item.escalation.id}`, org.middleManager.token);
     expect(asFirst.status).toBe(200);
-    expect(asFirst.body.history.map((h: { type: string }) => h.type)).toEqual(['started', 'climbed', 'reminded', 'reminded']);
+    expect(asFirst.body.history.map((h: { type: string }) => h.type)).toEqual([
+      'started',
+      'climbed',
+      'reminded',
+      'reminded',
+    ]);
   });
 
   it('stops climbing once acknowledged, and sends nothing more', async () => {

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ESCALATION_ACTIONS, ESCALATION_STATES, nextState, type EscalationAction } from '../../src/domain/escalation.js';
+import {
+  ESCALATION_ACTIONS,
+  ESCALATION_STATES,
+  nextState,
+  type EscalationAction,
+} from '../../src/domain/escalation.js';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
 import { eq } from 'drizzle-orm';
@@ -121,13 +126,24 @@ describe('the manager works an escalation through to resolution', () => {
       details: { fromLevel: 1, fromStaffId: org.middleManager.id },
     });
     const told = await get(ctx.app, '/v1/notifications', org.seniorManager.token);
-    expect(told.body.data.filter((n: { escalationId: string }) => n.escalationId === id)).toMatchObject([{ type: 'assigned' }]);
-    const [row] = await ctx.database.db.select({ step: escalations.step }).from(escalations).where(eq(escalations.id, id));
-    const timer = await waitFor(() => ctx.queues.get('escalation-steps').getJob(jobIds.escalationStep(id, row!.step)), 15_000, 'the timer');
+    expect(told.body.data.filter((n: { escalationId: string }) => n.escalationId === id)).toMatchObject([
+      { type: 'assigned' },
+    ]);
+    const [row] = await ctx.database.db
+      .select({ step: escalations.step })
+      .from(escalations)
+      .where(eq(escalations.id, id));
+    const timer = await waitFor(
+      () => ctx.queues.get('escalation-steps').getJob(jobIds.escalationStep(id, row!.step)),
+      15_000,
+      'the timer',
+    );
     expect(timer.delay).toBeGreaterThan(0);
     // The first manager can still read it but no longer act.
     expect((await get(ctx.app, `/v1/escalations/${id}`, org.middleManager.token)).status).toBe(200);
-    expect((await post(ctx.app, `/v1/escalations/${id}/comment`, org.middleManager.token, bodies.comment())).status).toBe(403);
+    expect(
+      (await post(ctx.app, `/v1/escalations/${id}/comment`, org.middleManager.token, bodies.comment())).status,
+    ).toBe(403);
     // Already at the last level: nowhere higher to go.
     const top = await post(ctx.app, `/v1/escalations/${id}/escalate`, org.seniorManager.token, bodies.escalate());
     expect(top.status).toBe(409);
@@ -193,7 +209,10 @@ describe('the inbox', () => {
 
 describe('when escalation starts', () => {
   it('starts automatically only for unresolved problems and risks at or above the minimum band', async () => {
-    await putPolicy(ctx, org, org.wards[0]!.id, { levels: [{ staffId: org.middleManager.id }], minBandToEscalate: 'high' });
+    await putPolicy(ctx, org, org.wards[0]!.id, {
+      levels: [{ staffId: org.middleManager.id }],
+      minBandToEscalate: 'high',
+    });
     const res = await post(
       ctx.app,
       '/v1/briefings',
@@ -216,7 +235,12 @@ describe('when escalation starts', () => {
       }),
     );
     expect(res.status).toBe(201);
-    expect(res.body.items.map((i: { escalation: unknown }) => i.escalation !== null)).toEqual([true, false, false, false]);
+    expect(res.body.items.map((i: { escalation: unknown }) => i.escalation !== null)).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 
   it('routes a category to its own manager in place of level 1', async () => {
@@ -235,7 +259,10 @@ describe('when escalation starts', () => {
     const item = await raiseHighRiskItem(ctx, org);
     await putPolicy(ctx, org, org.wards[0]!.id, { levels: [{ staffId: org.seniorManager.id }] });
     const read = await get(ctx.app, `/v1/escalations/${item.escalation.id}`, org.middleManager.token);
-    expect(read.body.chain.map((l: { staffId: string }) => l.staffId)).toEqual([org.middleManager.id, org.seniorManager.id]);
+    expect(read.body.chain.map((l: { staffId: string }) => l.staffId)).toEqual([
+      org.middleManager.id,
+      org.seniorManager.id,
+    ]);
   });
 
   it('a ward without a policy reports its candidates as unrouted and refuses manual escalation', async () => {
@@ -253,22 +280,31 @@ describe('when escalation starts', () => {
     const unrouted = await get(ctx.app, `/v1/wards/${ward.id}/unrouted`, org.adminToken);
     expect(unrouted.body).toMatchObject({ hasPolicy: false, minBandToEscalate: 'moderate' });
     expect(unrouted.body.items.map((i: { id: string }) => i.id)).toContain(res.body.items[0].id);
-    const manual = await post(ctx.app, `/v1/items/${res.body.items[0].id}/escalate`, ward.deviceToken, { reason: 'Urgent' });
+    const manual = await post(ctx.app, `/v1/items/${res.body.items[0].id}/escalate`, ward.deviceToken, {
+      reason: 'Urgent',
+    });
     expect(manual.status).toBe(409);
     expect(manual.body.detail).toMatch(/no escalation policy/);
   });
 
   it('ward staff escalate an open item by hand, once', async () => {
-    await putPolicy(ctx, org, org.wards[0]!.id, { levels: [{ staffId: org.middleManager.id }], minBandToEscalate: 'extreme' });
+    await putPolicy(ctx, org, org.wards[0]!.id, {
+      levels: [{ staffId: org.middleManager.id }],
+      minBandToEscalate: 'extreme',
+    });
     const item = await raiseHighRiskItem(ctx, org);
     expect(item.escalation).toBeNull();
-    const first = await post(ctx.app, `/v1/items/${item.id}/escalate`, org.clinician.token, { reason: 'Third time this week' });
+    const first = await post(ctx.app, `/v1/items/${item.id}/escalate`, org.clinician.token, {
+      reason: 'Third time this week',
+    });
     expect(first.status, JSON.stringify(first.body)).toBe(201);
     expect(first.body).toMatchObject({ trigger: 'manual', reason: 'Third time this week', state: 'open' });
     const second = await post(ctx.app, `/v1/items/${item.id}/escalate`, org.clinician.token, { reason: 'Again' });
     expect(second.status).toBe(409);
     // Resolving the item at the ward ends its escalation.
-    const fixed = await post(ctx.app, `/v1/items/${item.id}/resolve`, org.clinician.token, { note: 'Fixed by estates' });
+    const fixed = await post(ctx.app, `/v1/items/${item.id}/resolve`, org.clinician.token, {
+      note: 'Fixed by estates',
+    });
     expect(fixed.status).toBe(200);
     expect(fixed.body.escalation).toMatchObject({ state: 'resolved', outcome: 'fixed' });
   });
@@ -279,7 +315,12 @@ describe('who may see and act', () => {
     await putPolicy(ctx, org, org.wards[0]!.id, { levels: [{ staffId: org.middleManager.id }] });
     const item = await raiseHighRiskItem(ctx, org);
     const id = item.escalation.id;
-    for (const token of [other.adminToken, other.middleManager.token, other.governance.token, org.wards[1]!.deviceToken]) {
+    for (const token of [
+      other.adminToken,
+      other.middleManager.token,
+      other.governance.token,
+      org.wards[1]!.deviceToken,
+    ]) {
       expect((await get(ctx.app, `/v1/escalations/${id}`, token)).status).toBe(404);
     }
     expect((await post(ctx.app, `/v1/escalations/${id}/acknowledge`, other.middleManager.token, {})).status).toBe(404);

@@ -5,7 +5,14 @@ import { purgeExpiredIdempotencyKeys } from '../../src/http/idempotency.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { storedBriefings, storedIdempotencyKeys } from '../helpers/stored-rows.js';
 import { eventsOf, putPolicy, raiseHighRiskItem, waitFor } from '../helpers/escalation.js';
-import { briefingBody, createOrganisation, expectProblem, newKey, post, type Organisation } from '../helpers/fixtures.js';
+import {
+  briefingBody,
+  createOrganisation,
+  expectProblem,
+  newKey,
+  post,
+  type Organisation,
+} from '../helpers/fixtures.js';
 import { outboxBacklog } from '../../src/queue/outbox.js';
 import { jobIds } from '../../src/queue/queues.js';
 
@@ -124,7 +131,9 @@ describe('Idempotency-Key on POST /v1/briefings', () => {
     const again = await record(ward.deviceToken, body, key);
     expect(expectProblem(again, 409).existingBriefingId).toBe(existing.body.id);
     expect(again.headers['idempotent-replayed']).toBeUndefined();
-    expect((await storedIdempotencyKeys(ctx, key)).map((row) => [row.state, row.responseBody])).toEqual([['failed', null]]);
+    expect((await storedIdempotencyKeys(ctx, key)).map((row) => [row.state, row.responseBody])).toEqual([
+      ['failed', null],
+    ]);
 
     // The same key with another body (here, a date that is free) is refused and records nothing.
     const otherDate = nextDate();
@@ -137,7 +146,10 @@ describe('Idempotency-Key on POST /v1/briefings', () => {
     const ward = org.wards[0]!;
     const key = newKey();
     const identifying = briefingBody(ward.id, { date: nextDate() });
-    const withNhsNumber = { ...identifying, items: [{ ...identifying.items[0], description: 'Patient 943 476 5919 fell' }] };
+    const withNhsNumber = {
+      ...identifying,
+      items: [{ ...identifying.items[0], description: 'Patient 943 476 5919 fell' }],
+    };
     expectProblem(await record(ward.deviceToken, withNhsNumber, key), 422);
     expect(expectProblem(await record(ward.deviceToken, identifying, key), 422).detail).toMatch(/Idempotency-Key/);
     expect(await storedBriefings(ctx, ward.id, identifying.date)).toEqual([]);
@@ -181,13 +193,31 @@ describe('Idempotency-Key on POST /v1/briefings', () => {
     const item = await raiseHighRiskItem(ctx, org);
     const key = newKey();
     const url = `/v1/escalations/${item.escalation.id}/comment`;
-    const first = await post(ctx.app, url, org.middleManager.token, { text: 'Asked estates' }, { 'idempotency-key': key });
+    const first = await post(
+      ctx.app,
+      url,
+      org.middleManager.token,
+      { text: 'Asked estates' },
+      { 'idempotency-key': key },
+    );
     expect(first.status, first.raw).toBe(200);
-    const again = await post(ctx.app, url, org.middleManager.token, { text: 'Asked estates' }, { 'idempotency-key': key });
+    const again = await post(
+      ctx.app,
+      url,
+      org.middleManager.token,
+      { text: 'Asked estates' },
+      { 'idempotency-key': key },
+    );
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.raw).toBe(first.raw);
     expect((await eventsOf(ctx, item.escalation.id)).filter((e) => e.type === 'comment')).toHaveLength(1);
-    const other = await post(ctx.app, url, org.middleManager.token, { text: 'Asked again' }, { 'idempotency-key': key });
+    const other = await post(
+      ctx.app,
+      url,
+      org.middleManager.token,
+      { text: 'Asked again' },
+      { 'idempotency-key': key },
+    );
     expectProblem(other, 422);
   });
 
@@ -199,7 +229,10 @@ describe('Idempotency-Key on POST /v1/briefings', () => {
     const again = await post(ctx.app, '/v1/wards', org.adminToken, ward, { 'idempotency-key': key });
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body.id).toBe(first.body.id);
-    expectProblem(await post(ctx.app, '/v1/wards', org.adminToken, { ...ward, name: 'Other' }, { 'idempotency-key': key }), 422);
+    expectProblem(
+      await post(ctx.app, '/v1/wards', org.adminToken, { ...ward, name: 'Other' }, { 'idempotency-key': key }),
+      422,
+    );
     expectProblem(await post(ctx.app, '/v1/wards', org.adminToken, ward, { 'idempotency-key': 'y'.repeat(256) }), 400);
   });
 
@@ -242,7 +275,10 @@ describe('what a keyed POST queues', () => {
 
   it('reaches the queue once the request transaction commits', async () => {
     const own = await createOrganisation(quiet.app);
-    await putPolicy(quiet, own, own.wards[0]!.id, { levels: [{ staffId: own.middleManager.id }], ackWithinSeconds: { high: 3_600 } });
+    await putPolicy(quiet, own, own.wards[0]!.id, {
+      levels: [{ staffId: own.middleManager.id }],
+      ackWithinSeconds: { high: 3_600 },
+    });
     await waitFor(async () => (await outboxBacklog(quiet.database.db)) === 0, 10_000, 'the outbox to be empty first');
     const ward = own.wards[0]!;
     const res = await post(quiet.app, '/v1/briefings', ward.deviceToken, briefingBody(ward.id, { date: nextDate() }), {
@@ -250,8 +286,14 @@ describe('what a keyed POST queues', () => {
     });
     expect(res.status, res.raw).toBe(201);
     expect(res.body.items[0].escalation).not.toBeNull();
-    await waitFor(async () => (await outboxBacklog(quiet.database.db)) === 0, 10_000, 'the escalation timer to leave the outbox');
-    const timer = await quiet.queues.get('escalation-steps').getJob(jobIds.escalationStep(res.body.items[0].escalation.id, 1));
+    await waitFor(
+      async () => (await outboxBacklog(quiet.database.db)) === 0,
+      10_000,
+      'the escalation timer to leave the outbox',
+    );
+    const timer = await quiet.queues
+      .get('escalation-steps')
+      .getJob(jobIds.escalationStep(res.body.items[0].escalation.id, 1));
     expect(timer?.data).toMatchObject({ escalationId: res.body.items[0].escalation.id, step: 1 });
   });
 });

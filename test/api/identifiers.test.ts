@@ -1,12 +1,24 @@
 import { eq, sql, type SQL } from 'drizzle-orm';
+import { rows } from '../../src/db/sql.js';
 import { items } from '../../src/db/schema.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
 import { storedForWard } from '../helpers/stored-rows.js';
-import { call, createOrganisation, expectProblem, get, newKey, patch, post, type ApiResponse, type Organisation } from '../helpers/fixtures.js';
+import {
+  call,
+  createOrganisation,
+  expectProblem,
+  get,
+  newKey,
+  patch,
+  post,
+  type ApiResponse,
+  type Organisation,
+} from '../helpers/fixtures.js';
 
-const put = (app: TestContext['app'], url: string, token: string, payload: unknown) => call(app, { method: 'PUT', url, token, payload });
+const put = (app: TestContext['app'], url: string, token: string, payload: unknown) =>
+  call(app, { method: 'PUT', url, token, payload });
 
 // 943 476 5919 has a valid Modulus 11 check digit; 943 476 5918 does not.
 const NHS_NUMBER = '943 476 5919';
@@ -37,8 +49,7 @@ let ctx: TestContext;
 let org: Organisation;
 
 async function rowsOf<T>(query: SQL): Promise<T[]> {
-  const result = (await ctx.database.db.execute(query)) as unknown as { rows: T[] };
-  return result.rows;
+  return rows<T>(ctx.database.db, query);
 }
 
 beforeAll(async () => {
@@ -81,11 +92,16 @@ async function expectRefused(trust: Organisation, body: Record<string, unknown>,
 }
 
 describe('with the default policy (reject)', () => {
-  it.each([NHS_NUMBER, '9434765919', '943-476-5919'])('refuses an NHS number written as %s in a description', async (nhsNumber) => {
-    await expectRefused(org, { items: [risk({ description: `Patient ${nhsNumber} missed their 10:00 antibiotics` })] }, [
-      ['body.items.0.description', /NHS number/],
-    ]);
-  });
+  it.each([NHS_NUMBER, '9434765919', '943-476-5919'])(
+    'refuses an NHS number written as %s in a description',
+    async (nhsNumber) => {
+      await expectRefused(
+        org,
+        { items: [risk({ description: `Patient ${nhsNumber} missed their 10:00 antibiotics` })] },
+        [['body.items.0.description', /NHS number/]],
+      );
+    },
+  );
 
   it('names the item the identifier is in, and every field that has one', async () => {
     await expectRefused(
@@ -112,7 +128,9 @@ describe('with the default policy (reject)', () => {
   });
 
   it('screens the reason a briefing was not held', async () => {
-    await expectRefused(org, { held: false, notHeldReason: `Resus call for ${NHS_NUMBER}` }, [['body.notHeldReason', /NHS number/]]);
+    await expectRefused(org, { held: false, notHeldReason: `Resus call for ${NHS_NUMBER}` }, [
+      ['body.notHeldReason', /NHS number/],
+    ]);
   });
 
   it.each([
@@ -260,27 +278,65 @@ describe('every other free-text field a person types', () => {
     send: (trust: Organisation, id: string) => Promise<ApiResponse>;
   };
   const writes: Write[] = [
-    { name: 'a ward name', path: 'body.name', table: 'wards', send: (t) => post(ctx.app, '/v1/wards', t.adminToken, { code: 'ID1', name: `Bay for ${NHS_NUMBER}` }) },
-    { name: 'a ward site', path: 'body.site', table: 'wards', send: (t) => post(ctx.app, '/v1/wards', t.adminToken, { code: 'ID2', name: 'Ward 9', site: `Annexe ${POSTCODE}` }) },
-    { name: 'a ward division', path: 'body.division', table: 'wards', send: (t) => post(ctx.app, '/v1/wards', t.adminToken, { code: 'ID3', name: 'Ward 9', division: `DOB ${DATE_OF_BIRTH}` }) },
+    {
+      name: 'a ward name',
+      path: 'body.name',
+      table: 'wards',
+      send: (t) => post(ctx.app, '/v1/wards', t.adminToken, { code: 'ID1', name: `Bay for ${NHS_NUMBER}` }),
+    },
+    {
+      name: 'a ward site',
+      path: 'body.site',
+      table: 'wards',
+      send: (t) =>
+        post(ctx.app, '/v1/wards', t.adminToken, { code: 'ID2', name: 'Ward 9', site: `Annexe ${POSTCODE}` }),
+    },
+    {
+      name: 'a ward division',
+      path: 'body.division',
+      table: 'wards',
+      send: (t) =>
+        post(ctx.app, '/v1/wards', t.adminToken, { code: 'ID3', name: 'Ward 9', division: `DOB ${DATE_OF_BIRTH}` }),
+    },
     {
       name: 'a staff name',
       path: 'body.name',
       table: 'staff',
-      send: (t) => post(ctx.app, '/v1/staff', t.adminToken, { name: `Nurse ${NHS_NUMBER}`, email: `n.${t.code.toLowerCase()}@example.nhs.uk`, role: 'clinician' }),
+      send: (t) =>
+        post(ctx.app, '/v1/staff', t.adminToken, {
+          name: `Nurse ${NHS_NUMBER}`,
+          email: `n.${t.code.toLowerCase()}@example.nhs.uk`,
+          role: 'clinician',
+        }),
     },
-    { name: 'a device token label', path: 'body.label', table: 'api_tokens', send: (t) => post(ctx.app, '/v1/tokens', t.adminToken, { wardId: t.wards[0]!.id, label: `Tablet ${NHS_NUMBER}` }) },
+    {
+      name: 'a device token label',
+      path: 'body.label',
+      table: 'api_tokens',
+      send: (t) => post(ctx.app, '/v1/tokens', t.adminToken, { wardId: t.wards[0]!.id, label: `Tablet ${NHS_NUMBER}` }),
+    },
     {
       name: 'a priority title',
       path: 'body.title',
       table: 'priorities',
-      send: (t) => post(ctx.app, '/v1/priorities', t.adminToken, { title: `Falls like ${NHS_NUMBER}`, level: 'organisation', ownerStaffId: t.seniorManager.id }),
+      send: (t) =>
+        post(ctx.app, '/v1/priorities', t.adminToken, {
+          title: `Falls like ${NHS_NUMBER}`,
+          level: 'organisation',
+          ownerStaffId: t.seniorManager.id,
+        }),
     },
     {
       name: 'a priority division',
       path: 'body.division',
       table: 'priorities',
-      send: (t) => post(ctx.app, '/v1/priorities', t.adminToken, { title: 'Falls', level: 'division', division: `Medicine ${POSTCODE}`, ownerStaffId: t.seniorManager.id }),
+      send: (t) =>
+        post(ctx.app, '/v1/priorities', t.adminToken, {
+          title: 'Falls',
+          level: 'division',
+          division: `Medicine ${POSTCODE}`,
+          ownerStaffId: t.seniorManager.id,
+        }),
     },
     {
       name: 'a priority title changed',
@@ -294,26 +350,38 @@ describe('every other free-text field a person types', () => {
       path: 'body.reason',
       table: 'escalations',
       prepare: openItem,
-      send: (t, id) => post(ctx.app, `/v1/items/${id}/escalate`, t.wards[0]!.deviceToken, { reason: `Family of ${NHS_NUMBER} complained` }),
+      send: (t, id) =>
+        post(ctx.app, `/v1/items/${id}/escalate`, t.wards[0]!.deviceToken, {
+          reason: `Family of ${NHS_NUMBER} complained`,
+        }),
     },
   ];
 
-  it.each(writes.map((w) => [w.name, w] as const))('refuses an identifier in %s (422), storing nothing', async (_name, write) => {
-    const trust = await createOrganisation(ctx.app);
-    const count = async () => (await rowsOf<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(write.table)}`))[0]!.n;
-    const id = (await write.prepare?.(trust)) ?? '';
-    const before = await count();
-    const res = await write.send(trust, id);
-    const problem = expectProblem(res, 422);
-    expect(problem.errors).toEqual([{ path: write.path, message: expect.stringMatching(/NHS number|postcode|date of birth/) }]);
-    expectNoIdentifier(res.raw, 'the 422 answer');
-    expect(await count()).toBe(before);
-  });
+  it.each(writes.map((w) => [w.name, w] as const))(
+    'refuses an identifier in %s (422), storing nothing',
+    async (_name, write) => {
+      const trust = await createOrganisation(ctx.app);
+      const count = async () =>
+        (await rowsOf<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(write.table)}`))[0]!.n;
+      const id = (await write.prepare?.(trust)) ?? '';
+      const before = await count();
+      const res = await write.send(trust, id);
+      const problem = expectProblem(res, 422);
+      expect(problem.errors).toEqual([
+        { path: write.path, message: expect.stringMatching(/NHS number|postcode|date of birth/) },
+      ]);
+      expectNoIdentifier(res.raw, 'the 422 answer');
+      expect(await count()).toBe(before);
+    },
+  );
 
   it('refuses an identifier in a name even under the redact policy, and redacts prose', async () => {
     const trust = await createOrganisation(ctx.app);
     await patch(ctx.app, '/v1/organisation/settings', trust.adminToken, { identifierPolicy: 'redact' });
-    expectProblem(await post(ctx.app, '/v1/wards', trust.adminToken, { code: 'ID9', name: `Bay for ${NHS_NUMBER}` }), 422);
+    expectProblem(
+      await post(ctx.app, '/v1/wards', trust.adminToken, { code: 'ID9', name: `Bay for ${NHS_NUMBER}` }),
+      422,
+    );
     const priority = await post(ctx.app, '/v1/priorities', trust.adminToken, {
       title: 'Fewer falls',
       description: `After the fall of ${NHS_NUMBER}`,
@@ -336,9 +404,10 @@ describe('every other free-text field a person types', () => {
       level: 'organisation',
       ownerStaffId: org.seniorManager.id,
     });
-    expect(expectProblem(res, 422).errors).toEqual([{ path: 'body.description', message: expect.stringMatching(/NHS number/) }]);
+    expect(expectProblem(res, 422).errors).toEqual([
+      { path: 'body.description', message: expect.stringMatching(/NHS number/) },
+    ]);
   });
-
 });
 
 describe('what is kept', () => {
@@ -356,7 +425,9 @@ describe('what is kept', () => {
     expect(redacted.status, redacted.raw).toBe(201);
     const created = await record(org, { items: [risk()] });
     expectProblem(
-      await post(ctx.app, `/v1/items/${created.body.items[0].id}/resolve`, org.wards[0]!.deviceToken, { note: `${NHS_NUMBER}` }),
+      await post(ctx.app, `/v1/items/${created.body.items[0].id}/resolve`, org.wards[0]!.deviceToken, {
+        note: `${NHS_NUMBER}`,
+      }),
       422,
     );
 
@@ -370,7 +441,12 @@ describe('what is kept', () => {
           where table_schema = 'public' and data_type in ('text', 'character varying', 'jsonb')`,
     );
     expect(columns.map((c) => `${c.table_name}.${c.column_name}`)).toEqual(
-      expect.arrayContaining(['items.description', 'items.action_taken', 'items.resolution_note', 'idempotency_keys.response_body']),
+      expect.arrayContaining([
+        'items.description',
+        'items.action_taken',
+        'items.resolution_note',
+        'idempotency_keys.response_body',
+      ]),
     );
     for (const { table_name, column_name } of columns) {
       const [found] = await rowsOf<{ n: number }>(

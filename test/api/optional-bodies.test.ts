@@ -51,7 +51,11 @@ function send(method: string, path: string, token: string, variant: Variant) {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), body: Buffer.concat(chunks).toString('utf8') }),
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers['content-type'] ?? ''),
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
       );
     });
     req.on('error', reject);
@@ -62,7 +66,12 @@ function send(method: string, path: string, token: string, variant: Variant) {
 describe('POST /v1/escalations/:id/acknowledge', () => {
   it.each(NOTHING)('acknowledges with $name', async (variant) => {
     const item = await raiseHighRiskItem(ctx, org);
-    const res = await send('POST', `/v1/escalations/${item.escalation.id}/acknowledge`, org.middleManager.token, variant);
+    const res = await send(
+      'POST',
+      `/v1/escalations/${item.escalation.id}/acknowledge`,
+      org.middleManager.token,
+      variant,
+    );
     expect(res.status, res.body).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ id: item.escalation.id, state: 'acknowledged' });
   });
@@ -95,20 +104,28 @@ describe('every write whose body is optional', () => {
 
   // Unknown ids: the answer is the route's own 404 (or 204 for the organisation's webhook),
   // reached only once the body has been accepted, whichever way "nothing" was sent.
-  it.each(operations.map((op) => [`${op.method} ${op.template}`, op] as const))('%s answers alike', async (_label, op) => {
-    const path = op.template.replace(/\{[^}]+\}/g, () => randomUUID());
-    const token = op.operationId === 'markNotificationRead' || op.operationId === 'acknowledgeEscalation'
-      ? org.middleManager.token
-      : op.operationId.includes('Priorit') || op.operationId.includes('Recurrence')
-        ? org.wards[0]!.deviceToken
-        : org.adminToken;
-    const answers = [];
-    for (const variant of NOTHING) {
-      const res = await send(op.method, path, token, variant);
-      answers.push({ variant: variant.name, status: res.status, detail: res.status >= 400 ? JSON.parse(res.body).detail : '' });
-    }
-    const expected = answers[0]!;
-    expect([200, 204, 404]).toContain(expected.status);
-    expect(answers).toEqual(NOTHING.map((variant) => ({ ...expected, variant: variant.name })));
-  });
+  it.each(operations.map((op) => [`${op.method} ${op.template}`, op] as const))(
+    '%s answers alike',
+    async (_label, op) => {
+      const path = op.template.replace(/\{[^}]+\}/g, () => randomUUID());
+      const token =
+        op.operationId === 'markNotificationRead' || op.operationId === 'acknowledgeEscalation'
+          ? org.middleManager.token
+          : op.operationId.includes('Priorit') || op.operationId.includes('Recurrence')
+            ? org.wards[0]!.deviceToken
+            : org.adminToken;
+      const answers = [];
+      for (const variant of NOTHING) {
+        const res = await send(op.method, path, token, variant);
+        answers.push({
+          variant: variant.name,
+          status: res.status,
+          detail: res.status >= 400 ? JSON.parse(res.body).detail : '',
+        });
+      }
+      const expected = answers[0]!;
+      expect([200, 204, 404]).toContain(expected.status);
+      expect(answers).toEqual(NOTHING.map((variant) => ({ ...expected, variant: variant.name })));
+    },
+  );
 });

@@ -35,7 +35,12 @@ afterAll(() => ctx?.close());
 const basic = (token: string) => `Basic ${Buffer.from(`admin:${token}`).toString('base64')}`;
 
 function board(method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, token: string, payload?: unknown) {
-  return ctx.app.inject({ method, url: `/admin/queues${path}`, headers: { authorization: basic(token) }, payload: payload as never });
+  return ctx.app.inject({
+    method,
+    url: `/admin/queues${path}`,
+    headers: { authorization: basic(token) },
+    payload: payload as never,
+  });
 }
 
 describe('Bull Board at /admin/queues', () => {
@@ -45,14 +50,23 @@ describe('Bull Board at /admin/queues', () => {
     expect(anonymous.headers['www-authenticate']).toMatch(/^Basic /);
     // The service's problem document, not Bull Board's own error answer.
     expect(anonymous.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(anonymous.json()).toMatchObject({ status: 401, instance: '/admin/queues', requestId: anonymous.headers['x-request-id'] });
+    expect(anonymous.json()).toMatchObject({
+      status: 401,
+      instance: '/admin/queues',
+      requestId: anonymous.headers['x-request-id'],
+    });
 
     const page = await board('GET', '', PLATFORM_TOKEN);
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toContain('text/html');
     const api = await board('GET', '/api/queues', PLATFORM_TOKEN);
     expect(api.statusCode, api.body).toBe(200);
-    expect(api.json().queues.map((q: { name: string }) => q.name).sort()).toEqual(['escalation-steps', 'webhooks']);
+    expect(
+      api
+        .json()
+        .queues.map((q: { name: string }) => q.name)
+        .sort(),
+    ).toEqual(['escalation-steps', 'webhooks']);
   });
 
   it('refuses every organisation role, the organisation admin included', async () => {
@@ -78,12 +92,22 @@ describe('Bull Board at /admin/queues', () => {
       ['list the queues', 'GET', '/api/queues?activeQueue=escalation-steps&status=delayed'],
       ["read B's timer", 'GET', job('')],
       ["promote B's timer", 'PUT', job('/promote')],
-      ["add a timer for B's escalation by hand", 'POST', '/api/queues/escalation-steps/add', {
-        name: 'escalation-step',
-        data: { escalationId: escalationOfB, step: 1 },
-        options: {},
-      }],
-      ["change the step of B's timer", 'PATCH', job('/update-data'), { data: { escalationId: escalationOfB, step: 2 } }],
+      [
+        "add a timer for B's escalation by hand",
+        'POST',
+        '/api/queues/escalation-steps/add',
+        {
+          name: 'escalation-step',
+          data: { escalationId: escalationOfB, step: 1 },
+          options: {},
+        },
+      ],
+      [
+        "change the step of B's timer",
+        'PATCH',
+        job('/update-data'),
+        { data: { escalationId: escalationOfB, step: 2 } },
+      ],
       ["bring B's timer forward", 'PATCH', job('/delay'), { delay: 0 }],
       ['pause the timers queue', 'PUT', '/api/queues/escalation-steps/pause'],
       ['pause every queue', 'PUT', '/api/queues/pause'],
@@ -119,7 +143,7 @@ describe('Bull Board at /admin/queues', () => {
     expect(escalation.body.history.map((h: { type: string }) => h.type)).toEqual(['started']);
   });
 
-  it('does not read a body without Content-Type as JSON (a cross-site page could send one with the browser\'s credentials)', async () => {
+  it("does not read a body without Content-Type as JSON (a cross-site page could send one with the browser's credentials)", async () => {
     const add = (headers: Record<string, string>) =>
       ctx.app.inject({
         method: 'POST',

@@ -86,7 +86,12 @@ describe('rate limits', { timeout: 60_000 }, () => {
     expect(refused.headers['content-type']).toContain('application/problem+json');
     expect(refused.json()).toMatchObject({ status: 429, detail: expect.stringMatching(/failed sign-ins/i) });
     // A malformed Authorization header counts as a failed sign-in too.
-    const malformed = await ctx.app.inject({ method: 'GET', url: '/v1/wards', remoteAddress: ip, headers: { authorization: 'Token x' } });
+    const malformed = await ctx.app.inject({
+      method: 'GET',
+      url: '/v1/wards',
+      remoteAddress: ip,
+      headers: { authorization: 'Token x' },
+    });
     expect(malformed.statusCode).toBe(429);
   });
 
@@ -103,6 +108,9 @@ describe('rate limits', { timeout: 60_000 }, () => {
     expect(statuses.slice(12)).toEqual([429, 429]);
     expect((await get(ctx.app, '/v1/briefings', ward.deviceToken)).status).toBe(200);
     const otherWard = org.wards[1]!;
-    expect((await post(ctx.app, '/v1/briefings', otherWard.deviceToken, briefingBody(otherWard.id, { date: '2026-03-01' }))).status).toBe(201);
+    expect(
+      (await post(ctx.app, '/v1/briefings', otherWard.deviceToken, briefingBody(otherWard.id, { date: '2026-03-01' })))
+        .status,
+    ).toBe(201);
   });
 });

@@ -4,6 +4,7 @@
  * connection, and the outbox relay is asked to move what it wrote only once it has committed.
  */
 import { eq, sql } from 'drizzle-orm';
+import { rows } from '../../src/db/sql.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { organisations } from '../../src/db/schema.js';
 import { preparedPer } from '../../src/db/prepared.js';
@@ -28,7 +29,9 @@ const newOrganisation = () => {
   return { name: `Trust ${code}`, code, bandThresholds: { ...DEFAULT_BAND_THRESHOLDS } };
 };
 const storedCodes = async (code: string) =>
-  (await ctx.database.db.select({ code: organisations.code }).from(organisations).where(eq(organisations.code, code))).map((r) => r.code);
+  (
+    await ctx.database.db.select({ code: organisations.code }).from(organisations).where(eq(organisations.code, code))
+  ).map((r) => r.code);
 
 const backendPid = preparedPer((db) =>
   db
@@ -103,7 +106,7 @@ describe('a request transaction', () => {
     const services = transactionAware(ctx.database.db);
     const transaction = await beginRequestTransaction(ctx.database.db);
     try {
-      const { rows: own } = (await transaction.tx.execute(sql`select pg_backend_pid() as pid`)) as unknown as { rows: { pid: number }[] };
+      const own = await rows<{ pid: number }>(transaction.tx, sql`select pg_backend_pid() as pid`);
       const [inside] = await transaction.run(() => backendPid(services).execute());
       const [outside] = await backendPid(services).execute();
       expect(inside!.pid).toBe(own[0]!.pid);

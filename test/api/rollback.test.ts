@@ -19,14 +19,18 @@ const POISON = { trigger: 'Marked to fail in a trigger', 'check constraint': 'Ma
 const failures = {
   trigger: {
     install: async () => {
-      await ctx.database.db.execute(sql.raw(`
+      await ctx.database.db.execute(
+        sql.raw(`
         create function test_reject_marked_item() returns trigger language plpgsql as $$
         begin
           if new.description = '${POISON.trigger}' then raise exception 'test trigger rejected an item'; end if;
           return new;
-        end $$`));
+        end $$`),
+      );
       await ctx.database.db.execute(
-        sql.raw(`create trigger test_reject_marked_item before insert on items for each row execute function test_reject_marked_item()`),
+        sql.raw(
+          `create trigger test_reject_marked_item before insert on items for each row execute function test_reject_marked_item()`,
+        ),
       );
     },
     remove: async () => {
@@ -35,7 +39,12 @@ const failures = {
     },
   },
   'check constraint': {
-    install: () => ctx.database.db.execute(sql.raw(`alter table items add constraint test_reject_marked_item check (description <> '${POISON['check constraint']}')`)),
+    install: () =>
+      ctx.database.db.execute(
+        sql.raw(
+          `alter table items add constraint test_reject_marked_item check (description <> '${POISON['check constraint']}')`,
+        ),
+      ),
     remove: () => ctx.database.db.execute(sql.raw(`alter table items drop constraint test_reject_marked_item`)),
   },
 };
@@ -47,7 +56,13 @@ describe.each(Object.keys(failures) as (keyof typeof failures)[])('an item the d
     wardId: ward().id,
     date,
     items: [
-      { kind: 'problem', category: 'equipment', description: 'Suction unit at bed 6 not holding pressure', consequence: 4, likelihood: 3 },
+      {
+        kind: 'problem',
+        category: 'equipment',
+        description: 'Suction unit at bed 6 not holding pressure',
+        consequence: 4,
+        likelihood: 3,
+      },
       { kind: 'risk', category: 'staffing', description: POISON[how], consequence: 2, likelihood: 2 },
       { kind: 'good_practice', category: 'communication', description: 'New starters buddied all week' },
     ],
@@ -75,11 +90,15 @@ describe.each(Object.keys(failures) as (keyof typeof failures)[])('an item the d
     expect(await storedBriefings(ctx, ward().id, date)).toEqual([]);
     expect(await storedForWard(ctx, ward().id)).toEqual(before);
     // No answer is remembered against the key, only the request it is bound to.
-    expect((await storedIdempotencyKeys(ctx, key)).map((row) => [row.state, row.responseStatus])).toEqual([['failed', null]]);
+    expect((await storedIdempotencyKeys(ctx, key)).map((row) => [row.state, row.responseStatus])).toEqual([
+      ['failed', null],
+    ]);
 
     // The failure was logged, with the request id, but without the ward's free text.
     const logs = ctx.logLines.slice(logsBefore);
-    const errorLine = logs.map((line) => JSON.parse(line) as { level: number; reqId?: string }).find((l) => l.level >= 50);
+    const errorLine = logs
+      .map((line) => JSON.parse(line) as { level: number; reqId?: string })
+      .find((l) => l.level >= 50);
     expect(errorLine, logs.join('')).toBeDefined();
     expect(errorLine!.reqId).toBe(problem.requestId);
     // ... saying enough to find the cause: the SQLSTATE of the database's refusal.
@@ -92,7 +111,9 @@ describe.each(Object.keys(failures) as (keyof typeof failures)[])('an item the d
     const retried = await post(ctx.app, '/v1/briefings', ward().deviceToken, body(), { 'idempotency-key': key });
     expect(retried.status, retried.raw).toBe(201);
     expect(retried.headers['idempotent-replayed']).toBeUndefined();
-    expect(retried.body.items.map((i: { description: string }) => i.description)).toEqual(body().items.map((i) => i.description));
+    expect(retried.body.items.map((i: { description: string }) => i.description)).toEqual(
+      body().items.map((i) => i.description),
+    );
     expect((await storedBriefings(ctx, ward().id, date)).map((b) => b.id)).toEqual([retried.body.id]);
     expect(await storedForWard(ctx, ward().id)).toEqual({ briefings: before.briefings + 1, items: before.items + 3 });
   });

@@ -45,7 +45,13 @@ describe('rowsInsert', () => {
     await ctx.database.db.execute(rowsInsert(probe, [{ label: 'defaults' }]));
 
     const [first, second, defaults] = await stored();
-    expect(first).toMatchObject({ label: 'first', score: 12, flagged: true, details: { nested: { list: [1, 'two', null] } }, note: text });
+    expect(first).toMatchObject({
+      label: 'first',
+      score: 12,
+      flagged: true,
+      details: { nested: { list: [1, 'two', null] } },
+      note: text,
+    });
     expect(first!.at.toISOString()).toBe(at.toISOString());
     expect(second).toMatchObject({ label: 'second', score: null, flagged: false, details: null, note: '' });
     expect(defaults).toMatchObject({ label: 'defaults', score: null, note: 'none' });
@@ -54,17 +60,27 @@ describe('rowsInsert', () => {
 
   it('refuses rows that disagree on their properties, and an empty list', () => {
     expect(() => rowsInsert(probe, [{ label: 'a', score: 1 }, { label: 'b' }])).toThrow(/same properties/);
-    expect(() => rowsInsert(probe, [{ label: 'a', score: 1 }, { label: 'b', flagged: true }])).toThrow(/same properties/);
+    expect(() =>
+      rowsInsert(probe, [
+        { label: 'a', score: 1 },
+        { label: 'b', flagged: true },
+      ]),
+    ).toThrow(/same properties/);
     expect(() => rowsInsert(probe, [])).toThrow(/no rows/);
   });
 
   it('skips conflicting rows when asked, and otherwise fails the whole statement with the others', async () => {
     const before = await stored();
-    await ctx.database.db.execute(rowsInsert(probe, [{ label: 'first' }, { label: 'third' }], { onConflictDoNothing: true }));
+    await ctx.database.db.execute(
+      rowsInsert(probe, [{ label: 'first' }, { label: 'third' }], { onConflictDoNothing: true }),
+    );
     expect((await stored()).map((row) => row.label)).toEqual([...before.map((row) => row.label), 'third']);
 
     await expect(
-      insertTogether(ctx.database.db, [rowsInsert(probe, [{ label: 'fourth' }]), rowsInsert(probe, [{ label: 'first' }])]),
+      insertTogether(ctx.database.db, [
+        rowsInsert(probe, [{ label: 'fourth' }]),
+        rowsInsert(probe, [{ label: 'first' }]),
+      ]),
     ).rejects.toMatchObject({ cause: { code: '23505' } });
     expect((await stored()).map((row) => row.label)).not.toContain('fourth');
   });

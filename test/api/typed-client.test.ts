@@ -41,10 +41,17 @@ describe('a typed client generated from openapi/openapi.json', () => {
     expect(organisation.code).toBe('TYPED1');
 
     const admin = clientFor(organisation.adminToken);
-    const ward = dataOf(await admin.POST('/v1/wards', { body: { code: '7A', name: 'Acute Medical Unit', division: 'Medicine' } }));
+    const ward = dataOf(
+      await admin.POST('/v1/wards', { body: { code: '7A', name: 'Acute Medical Unit', division: 'Medicine' } }),
+    );
     const matron = dataOf(
       await admin.POST('/v1/staff', {
-        body: { name: 'Sam Okafor', email: 'sam.okafor@typed.example.nhs.uk', role: 'middle_manager', wardIds: [ward.id] },
+        body: {
+          name: 'Sam Okafor',
+          email: 'sam.okafor@typed.example.nhs.uk',
+          role: 'middle_manager',
+          wardIds: [ward.id],
+        },
       }),
     );
     const policy = dataOf(
@@ -87,7 +94,9 @@ describe('a typed client generated from openapi/openapi.json', () => {
     expect(entry).toMatchObject({ state: 'open', band: 'high', level: 1, ward: { id: ward.id, code: '7A' } });
 
     // No body at all, as a person would send it.
-    const acknowledged = dataOf(await manager.POST('/v1/escalations/{id}/acknowledge', { params: { path: { id: entry.id } } }));
+    const acknowledged = dataOf(
+      await manager.POST('/v1/escalations/{id}/acknowledge', { params: { path: { id: entry.id } } }),
+    );
     expect(acknowledged.state).toBe('acknowledged');
 
     const resolved = dataOf(
@@ -100,7 +109,11 @@ describe('a typed client generated from openapi/openapi.json', () => {
 
     const item = dataOf(await device.GET('/v1/items/{id}', { params: { path: { id: raised.id } } }));
     expect(item.status).toBe('resolved');
-    expect(item.escalation).toMatchObject({ state: 'resolved', outcome: 'fixed', outcomeNote: 'Replacement ordered and fitted' });
+    expect(item.escalation).toMatchObject({
+      state: 'resolved',
+      outcome: 'fixed',
+      outcomeNote: 'Replacement ordered and fitted',
+    });
   });
 
   it('types error answers as problem documents', async () => {

@@ -4,7 +4,7 @@ import { addDays, localDateOf } from '../../src/domain/calendar.js';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
 import { storedForWard } from '../helpers/stored-rows.js';
-import { briefingBody, call, createOrganisation, expectProblem, get, post, type Organisation } from '../helpers/fixtures.js';
+import { briefingBody, call, expectProblem, get, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 let org: Organisation;
@@ -38,7 +38,11 @@ const paths = (problem: { errors?: { path: string }[] }) => (problem.errors ?? [
 describe('validation problems', () => {
   it('are problem documents listing each failing field with a message', async () => {
     const problem = await refused(
-      briefingBody(ward().id, { date: 'tomorrow', shift: 'evening', items: [item({ consequence: 9, kind: 'incident' })] }),
+      briefingBody(ward().id, {
+        date: 'tomorrow',
+        shift: 'evening',
+        items: [item({ consequence: 9, kind: 'incident' })],
+      }),
     );
     expect(problem).toMatchObject({
       type: expect.stringContaining('validation'),
@@ -46,22 +50,33 @@ describe('validation problems', () => {
       status: 400,
       instance: '/v1/briefings',
     });
-    for (const error of problem.errors!) expect(error).toEqual({ path: expect.any(String), message: expect.any(String) });
-    expect(paths(problem)).toEqual(expect.arrayContaining(['body.date', 'body.shift', 'body.items.0.kind', 'body.items.0.consequence']));
+    for (const error of problem.errors!)
+      expect(error).toEqual({ path: expect.any(String), message: expect.any(String) });
+    expect(paths(problem)).toEqual(
+      expect.arrayContaining(['body.date', 'body.shift', 'body.items.0.kind', 'body.items.0.consequence']),
+    );
     expect(problem.detail).toContain('body.');
   });
 
   it('a valid briefing is accepted (the baseline the refusals below differ from)', async () => {
-    const res = await post(ctx.app, '/v1/briefings', ward().deviceToken, briefingBody(ward().id, { date: '2026-01-01', items: [item()] }));
+    const res = await post(
+      ctx.app,
+      '/v1/briefings',
+      ward().deviceToken,
+      briefingBody(ward().id, { date: '2026-01-01', items: [item()] }),
+    );
     expect(res.status, res.raw).toBe(201);
   });
 });
 
 describe('unknown and server-owned fields', () => {
-  it.each(['colour', 'priority', 'organisation'])('refuses the unknown top-level field %s, naming it', async (field) => {
-    const problem = await refused({ ...briefingBody(ward().id), [field]: 'x' });
-    expect(problem.errors).toContainEqual({ path: `body.${field}`, message: expect.any(String) });
-  });
+  it.each(['colour', 'priority', 'organisation'])(
+    'refuses the unknown top-level field %s, naming it',
+    async (field) => {
+      const problem = await refused({ ...briefingBody(ward().id), [field]: 'x' });
+      expect(problem.errors).toContainEqual({ path: `body.${field}`, message: expect.any(String) });
+    },
+  );
 
   it('refuses an unknown field inside an item, naming the item and the field', async () => {
     const problem = await refused(briefingBody(ward().id, { items: [item(), item({ bedNumber: 12 })] }));
@@ -170,28 +185,47 @@ describe('out-of-range and malformed values', () => {
 });
 
 describe('dates', () => {
-  it.each(['2026-02-30', '2026-02-29', '2026-04-31', '2026-13-01', '2026-00-10', '2026-1-5', '05/01/2026', '2026-01-05T00:00:00Z'])(
-    'refuses the date %s',
+  it.each([
+    '2026-02-30',
+    '2026-02-29',
+    '2026-04-31',
+    '2026-13-01',
+    '2026-00-10',
+    '2026-1-5',
+    '05/01/2026',
+    '2026-01-05T00:00:00Z',
+  ])('refuses the date %s', async (date) => {
+    const problem = await refused(briefingBody(ward().id, { date }));
+    expect(paths(problem)).toEqual(['body.date']);
+  });
+
+  it('accepts 29 February in a leap year', async () => {
+    const res = await post(
+      ctx.app,
+      '/v1/briefings',
+      ward().deviceToken,
+      briefingBody(ward().id, { date: '2024-02-29' }),
+    );
+    expect(res.status, res.raw).toBe(201);
+    expect(res.body.date).toBe('2024-02-29');
+  });
+
+  it.each(['0001-01-01', '0000-02-29', '1899-12-31'])(
+    'refuses the briefing date %s, before any sensible range, with 400',
     async (date) => {
       const problem = await refused(briefingBody(ward().id, { date }));
       expect(paths(problem)).toEqual(['body.date']);
     },
   );
 
-  it('accepts 29 February in a leap year', async () => {
-    const res = await post(ctx.app, '/v1/briefings', ward().deviceToken, briefingBody(ward().id, { date: '2024-02-29' }));
-    expect(res.status, res.raw).toBe(201);
-    expect(res.body.date).toBe('2024-02-29');
-  });
-
-  it.each(['0001-01-01', '0000-02-29', '1899-12-31'])('refuses the briefing date %s, before any sensible range, with 400', async (date) => {
-    const problem = await refused(briefingBody(ward().id, { date }));
-    expect(paths(problem)).toEqual(['body.date']);
-  });
-
   it('accepts a briefing dated tomorrow and refuses one dated later (9999-12-31 too)', async () => {
     const today = localDateOf(new Date());
-    const tomorrow = await post(ctx.app, '/v1/briefings', ward().deviceToken, briefingBody(ward().id, { date: addDays(today, 1) }));
+    const tomorrow = await post(
+      ctx.app,
+      '/v1/briefings',
+      ward().deviceToken,
+      briefingBody(ward().id, { date: addDays(today, 1) }),
+    );
     expect(tomorrow.status, tomorrow.raw).toBe(201);
     for (const date of [addDays(today, 2), '9999-12-31']) {
       const problem = await refused(briefingBody(ward().id, { date }));
@@ -242,7 +276,12 @@ describe('free text length', () => {
     expect(JSON.stringify(problem)).not.toContain(long(50));
 
     const date = field === 'description' ? '2026-01-03' : '2026-01-04';
-    const ok = await post(ctx.app, '/v1/briefings', ward().deviceToken, briefingBody(ward().id, { date, items: [item({ [field]: long(max) })] }));
+    const ok = await post(
+      ctx.app,
+      '/v1/briefings',
+      ward().deviceToken,
+      briefingBody(ward().id, { date, items: [item({ [field]: long(max) })] }),
+    );
     expect(ok.status, ok.raw).toBe(201);
     expect(ok.body.items[0][field]).toHaveLength(max);
   });
@@ -260,10 +299,15 @@ describe('free text length', () => {
   });
 
   it('trims surrounding white space from free text', async () => {
-    const res = await post(ctx.app, '/v1/briefings', ward().deviceToken, briefingBody(ward().id, {
-      date: '2026-01-06',
-      items: [item({ description: '  Sharps bin overfull  ' })],
-    }));
+    const res = await post(
+      ctx.app,
+      '/v1/briefings',
+      ward().deviceToken,
+      briefingBody(ward().id, {
+        date: '2026-01-06',
+        items: [item({ description: '  Sharps bin overfull  ' })],
+      }),
+    );
     expect(res.status, res.raw).toBe(201);
     expect(res.body.items[0].description).toBe('Sharps bin overfull');
   });
@@ -292,12 +336,19 @@ describe('request bodies that are not JSON objects', () => {
 
   it('answers 415 to text/plain even when the text is valid JSON', async () => {
     expectProblem(await send(JSON.stringify(briefingBody(ward().id, { date: '2026-01-08' })), 'text/plain'), 415);
-    const listed = await get(ctx.app, `/v1/briefings?wardId=${ward().id}&from=2026-01-08&to=2026-01-08`, org.adminToken);
+    const listed = await get(
+      ctx.app,
+      `/v1/briefings?wardId=${ward().id}&from=2026-01-08&to=2026-01-08`,
+      org.adminToken,
+    );
     expect(listed.body.data).toEqual([]);
   });
 
   it('accepts JSON with a charset parameter', async () => {
-    const res = await send(JSON.stringify(briefingBody(ward().id, { date: '2026-01-09' })), 'application/json; charset=utf-8');
+    const res = await send(
+      JSON.stringify(briefingBody(ward().id, { date: '2026-01-09' })),
+      'application/json; charset=utf-8',
+    );
     expect(res.status, res.raw).toBe(201);
   });
 
@@ -334,12 +385,15 @@ describe('routes and path parameters', () => {
     expectProblem(await call(ctx.app, { method, url }), 404);
   });
 
-  it.each(['/v1/briefings/', '/v1/items/', '/v1/wards/', '/v1/staff/'])('answers 400 to an id in %s that is not a uuid', async (prefix) => {
-    for (const id of ['123', 'not-a-uuid', "1' OR '1'='1", '6b1f6a7e-3c51-4c1e-9a3e-1a2b3c4d5e6']) {
-      const problem = expectProblem(await get(ctx.app, `${prefix}${encodeURIComponent(id)}`, org.adminToken), 400);
-      expect(problem.errors).toEqual([{ path: 'params.id', message: expect.any(String) }]);
-    }
-  });
+  it.each(['/v1/briefings/', '/v1/items/', '/v1/wards/', '/v1/staff/'])(
+    'answers 400 to an id in %s that is not a uuid',
+    async (prefix) => {
+      for (const id of ['123', 'not-a-uuid', "1' OR '1'='1", '6b1f6a7e-3c51-4c1e-9a3e-1a2b3c4d5e6']) {
+        const problem = expectProblem(await get(ctx.app, `${prefix}${encodeURIComponent(id)}`, org.adminToken), 400);
+        expect(problem.errors).toEqual([{ path: 'params.id', message: expect.any(String) }]);
+      }
+    },
+  );
 
   it('answers 400 to an id that is not a uuid on write routes too', async () => {
     const problem = expectProblem(await post(ctx.app, '/v1/items/abc/resolve', ward().deviceToken, { note: 'x' }), 400);
@@ -347,13 +401,13 @@ describe('routes and path parameters', () => {
     expectProblem(await call(ctx.app, { method: 'DELETE', url: '/v1/tokens/abc', token: org.adminToken }), 400);
   });
 
-  it('answers a URL that cannot be decoded with a 400 problem, not Fastify\'s own error', async () => {
+  it("answers a URL that cannot be decoded with a 400 problem, not Fastify's own error", async () => {
     const res = await get(ctx.app, '/v1/briefings/%zz', org.adminToken);
     expectProblem(res, 400);
     expect(res.raw).not.toContain('FST_ERR');
   });
 
-  it('answers an over-long path parameter with a 400 problem, not Fastify\'s own error', async () => {
+  it("answers an over-long path parameter with a 400 problem, not Fastify's own error", async () => {
     const res = await get(ctx.app, `/v1/items/${'a'.repeat(250)}`, org.adminToken);
     expectProblem(res, 400);
     expect(res.raw).not.toContain('FST_ERR');
@@ -402,7 +456,10 @@ describe('body size', () => {
   });
 
   it('the default limit (256 KiB) refuses a larger body with 413', async () => {
-    const res = await post(ctx.app, '/v1/briefings', ward().deviceToken, { ...briefingBody(ward().id), padding: 'p'.repeat(300 * 1024) });
+    const res = await post(ctx.app, '/v1/briefings', ward().deviceToken, {
+      ...briefingBody(ward().id),
+      padding: 'p'.repeat(300 * 1024),
+    });
     expectProblem(res, 413);
   });
 });

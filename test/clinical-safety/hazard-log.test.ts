@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { HAZARD_LOG_PAGE, HAZARD_LOG_YAML, parseHazardLog, readHazardLog, type Hazard, type HazardLog } from './lib/hazard-log.js';
+import {
+  HAZARD_LOG_PAGE,
+  HAZARD_LOG_YAML,
+  parseHazardLog,
+  readHazardLog,
+  type Hazard,
+  type HazardLog,
+} from './lib/hazard-log.js';
 import { renderHazardLog } from './lib/render.js';
 import { LIKELIHOODS, SEVERITIES, acceptability, riskRating } from './lib/risk-matrix.js';
 import { declaredTestsInSource } from './lib/test-names.js';
@@ -43,7 +50,10 @@ describe('the hazard log', () => {
       /correction changes history/,
       /unavailable during the morning briefing/,
     ]) {
-      expect(titles.filter((t) => required.test(t)), String(required)).toHaveLength(1);
+      expect(
+        titles.filter((t) => required.test(t)),
+        String(required),
+      ).toHaveLength(1);
     }
   });
 
@@ -112,7 +122,9 @@ describe('the traceability check', () => {
         title: 'reuses an id, is open with no plan, and its residual risk is above the initial one',
         status: 'open',
         initialRisk: { severity: 'Minor', likelihood: 'Low' },
-        controls: [{ type: 'design', description: 'd', evidence: [sample('sample.test.ts', 'capture > stores the briefing')] }],
+        controls: [
+          { type: 'design', description: 'd', evidence: [sample('sample.test.ts', 'capture > stores the briefing')] },
+        ],
         residualRisk: { severity: 'Considerable', likelihood: 'Medium' },
       },
     ],
@@ -143,7 +155,9 @@ describe('the traceability check', () => {
           id: 'HAZ-001',
           title: 'open, unacceptable, justified and planned',
           status: 'open',
-          controls: [{ type: 'design', description: 'd', evidence: [sample('sample.test.ts', 'capture > stores the briefing')] }],
+          controls: [
+            { type: 'design', description: 'd', evidence: [sample('sample.test.ts', 'capture > stores the briefing')] },
+          ],
           residualRisk: { severity: 'Major', likelihood: 'High' },
           justification: 'Why it is accepted for now.',
           plannedControls: [{ type: 'design', description: 'What will reduce it.' }],
@@ -205,7 +219,13 @@ describe('the DCB0129 risk matrix', () => {
       /* Very low  */ [1, 1, 2, 2, 3],
     ]);
     expect(readFileSync(join(root, 'docs/clinical-safety/clinical-risk-management-plan.md'), 'utf8')).toContain(
-      ['| Very high | 3 | 4 | 4 | 5 | 5 |', '| High | 2 | 3 | 3 | 4 | 5 |', '| Medium | 2 | 2 | 3 | 3 | 4 |', '| Low | 1 | 2 | 2 | 3 | 4 |', '| Very low | 1 | 1 | 2 | 2 | 3 |'].join('\n'),
+      [
+        '| Very high | 3 | 4 | 4 | 5 | 5 |',
+        '| High | 2 | 3 | 3 | 4 | 5 |',
+        '| Medium | 2 | 2 | 3 | 3 | 4 |',
+        '| Low | 1 | 2 | 2 | 3 | 4 |',
+        '| Very low | 1 | 1 | 2 | 2 | 3 |',
+      ].join('\n'),
     );
   });
 
@@ -220,7 +240,13 @@ describe('the DCB0129 risk matrix', () => {
   });
 
   it('bands ratings 1 acceptable, 2 tolerable, 3 undesirable, 4 and 5 unacceptable', () => {
-    expect(([1, 2, 3, 4, 5] as const).map(acceptability)).toEqual(['acceptable', 'tolerable', 'undesirable', 'unacceptable', 'unacceptable']);
+    expect(([1, 2, 3, 4, 5] as const).map(acceptability)).toEqual([
+      'acceptable',
+      'tolerable',
+      'undesirable',
+      'unacceptable',
+      'unacceptable',
+    ]);
   });
 });
 

@@ -7,7 +7,13 @@
 import { describe, expect, it } from 'vitest';
 import { nextDate, waitFor } from '../helpers/escalation.js';
 import { briefingBody } from '../helpers/fixtures.js';
-import { escalationsOfOrganisation, expectEachClimbedOnce, missingStepJobs, outboxCount, waitUntilSettled } from './chain-checks.js';
+import {
+  escalationsOfOrganisation,
+  expectEachClimbedOnce,
+  missingStepJobs,
+  outboxCount,
+  waitUntilSettled,
+} from './chain-checks.js';
 import { postEscalatingBriefing, spawnApiService, useFaultSetup } from './service-harness.js';
 
 const BRIEFINGS = 30;
@@ -26,7 +32,9 @@ describe('the API process killed before relaying its outbox', () => {
     const ward = org.wards[0]!;
     const ids: string[] = [];
     for (let i = 0; i < BRIEFINGS; i++) {
-      ids.push(...(await postEscalatingBriefing(first.baseUrl, ward.deviceToken, briefingBody(ward.id, { date: nextDate() }))));
+      ids.push(
+        ...(await postEscalatingBriefing(first.baseUrl, ward.deviceToken, briefingBody(ward.id, { date: nextDate() }))),
+      );
     }
     // Committed: every escalation is in PostgreSQL, its timer in the outbox, nothing in Redis.
     const held = await outboxCount(ctx);

@@ -39,7 +39,12 @@ export async function outboxRowsForStep(ctx: TestContext, ids: string[], step: n
   const [row] = await ctx.database.db
     .select({ n: sql<number>`count(*)::int` })
     .from(outbox)
-    .where(inArray(outbox.jobId, ids.map((id) => jobIds.escalationStep(id, step))));
+    .where(
+      inArray(
+        outbox.jobId,
+        ids.map((id) => jobIds.escalationStep(id, step)),
+      ),
+    );
   return row?.n ?? 0;
 }
 
@@ -72,7 +77,9 @@ export async function chainRecords(ctx: TestContext, ids: string[]): Promise<Map
     .where(inArray(escalationEvents.escalationId, ids))
     .orderBy(escalationEvents.id);
   for (const e of events) {
-    records.get(e.escalationId)!.events.push({ type: e.type, step: e.step, level: e.level, assigneeStaffId: e.assigneeStaffId });
+    records
+      .get(e.escalationId)!
+      .events.push({ type: e.type, step: e.step, level: e.level, assigneeStaffId: e.assigneeStaffId });
   }
   const sent = await db
     .select()
@@ -80,7 +87,9 @@ export async function chainRecords(ctx: TestContext, ids: string[]): Promise<Map
     .where(inArray(notifications.escalationId, ids))
     .orderBy(notifications.step, notifications.createdAt);
   for (const n of sent) {
-    records.get(n.escalationId)!.notifications.push({ type: n.type, step: n.step, recipientStaffId: n.recipientStaffId });
+    records
+      .get(n.escalationId)!
+      .notifications.push({ type: n.type, step: n.step, recipientStaffId: n.recipientStaffId });
   }
   return records;
 }
@@ -89,7 +98,12 @@ export async function chainRecords(ctx: TestContext, ids: string[]): Promise<Map
  * Waits until every escalation has climbed and its last timer has run (nothing pending), so
  * no later step can still change what the checks see.
  */
-export async function waitUntilSettled(ctx: TestContext, ids: string[], timeoutMs: number, what = 'every escalation to climb and settle') {
+export async function waitUntilSettled(
+  ctx: TestContext,
+  ids: string[],
+  timeoutMs: number,
+  what = 'every escalation to climb and settle',
+) {
   const wanted = new Set(ids);
   await waitFor(
     async () => {
@@ -124,7 +138,10 @@ export async function expectEachClimbedOnce(ctx: TestContext, org: Organisation,
     const types = record.events.map((e) => e.type);
     const sent = record.notifications.map((n) => `${n.type}@${n.step}:${n.recipientStaffId}`);
     const expectedSent = [`assigned@1:${org.middleManager.id}`, `assigned@2:${org.seniorManager.id}`];
-    if (JSON.stringify(types) !== JSON.stringify(['started', 'climbed']) || JSON.stringify(sent) !== JSON.stringify(expectedSent)) {
+    if (
+      JSON.stringify(types) !== JSON.stringify(['started', 'climbed']) ||
+      JSON.stringify(sent) !== JSON.stringify(expectedSent)
+    ) {
       wrong.push(`${id}: events ${JSON.stringify(types)} notifications ${JSON.stringify(sent)}`);
     }
   }

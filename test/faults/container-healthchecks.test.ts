@@ -16,7 +16,14 @@ import { PLATFORM_TOKEN } from '../helpers/context.js';
 import { cloneTestDatabase } from '../helpers/database-clone.js';
 import { sleep } from '../helpers/escalation.js';
 import { buildImageLayout, startNodeArgs, type ImageLayout } from '../helpers/image-layout.js';
-import { freePort, killAllChildren, REPO_ROOT, spawnChild, withTimeout, type ChildHandle } from '../helpers/processes.js';
+import {
+  freePort,
+  killAllChildren,
+  REPO_ROOT,
+  spawnChild,
+  withTimeout,
+  type ChildHandle,
+} from '../helpers/processes.js';
 import { startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 
 interface ComposeService {
@@ -101,7 +108,9 @@ describe('docker-compose.yml and docker/Dockerfile', () => {
     expect(services.api!.environment!.ROLE).toBe('api');
     expect(services.worker!.environment!.ROLE).toBe('worker');
     // Redis writes its append-only file to /data, a named volume.
-    expect(services.redis!.command).toEqual(expect.arrayContaining(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']));
+    expect(services.redis!.command).toEqual(
+      expect.arrayContaining(['--appendonly', 'yes', '--maxmemory-policy', 'noeviction']),
+    );
     const redisVolume = services.redis!.volumes!.find((volume) => volume.endsWith(':/data'))!;
     expect(Object.keys(compose.volumes)).toContain(redisVolume.split(':')[0]);
   });
@@ -119,23 +128,38 @@ describe('docker-compose.yml and docker/Dockerfile', () => {
     expect(pkg.scripts.prestart).toBe('npm run build');
     expect(instructions).toContain('RUN npm run build && npm prune --omit=dev --no-audit --no-fund');
     // npm start's command, options included, is the image's.
-    const cmd = dockerfile.getCMDs().at(-1)!.getJSONStrings().map((arg) => arg.getJSONValue());
+    const cmd = dockerfile
+      .getCMDs()
+      .at(-1)!
+      .getJSONStrings()
+      .map((arg) => arg.getJSONValue());
     expect(cmd).toEqual(['node', ...(await startNodeArgs()), 'dist/main.js']);
     // What that command reads, relative to the WORKDIR: dist, node_modules, package.json (type: module), migrations.
-    const copied = finalStage
-      .filter((i) => i.getKeyword() === 'COPY')
-      .map((i) => i.getArguments().at(-1)!.getValue());
+    const copied = finalStage.filter((i) => i.getKeyword() === 'COPY').map((i) => i.getArguments().at(-1)!.getValue());
     expect(copied.sort()).toEqual(['./', './dist', './migrations', './node_modules']);
     expect(instructions).toContain('COPY package.json ./');
     // .dockerignore: everything but the sources the build copies.
-    const ignore = readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8').split('\n').filter((l) => l && !l.startsWith('#'));
-    expect(ignore).toEqual(['*', '!package.json', '!package-lock.json', '!tsconfig.json', '!tsconfig.build.json', '!src', '!migrations']);
+    const ignore = readFileSync(path.join(REPO_ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'));
+    expect(ignore).toEqual([
+      '*',
+      '!package.json',
+      '!package-lock.json',
+      '!tsconfig.json',
+      '!tsconfig.build.json',
+      '!src',
+      '!migrations',
+    ]);
     for (const kept of ignore.slice(1)) expect(existsSync(path.join(REPO_ROOT, kept.slice(1))), kept).toBe(true);
   });
 });
 
 /** Runs a healthcheck command as docker would in the container: the image's WORKDIR and the container's environment. */
-async function runHealthcheck(argv: string[], env: Record<string, string>): Promise<{ code: number | null; output: string; ms: number }> {
+async function runHealthcheck(
+  argv: string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; output: string; ms: number }> {
   const started = performance.now();
   const child = spawnChild('healthcheck', argv[0]!, argv.slice(1), {
     cwd: layout.dir,
@@ -158,71 +182,75 @@ async function untilHealthy(process_: ChildHandle, argv: string[], env: Record<s
 }
 
 describe.each(['api', 'worker'] as const)('the %s service healthcheck against a real %s process', (role) => {
-  it('exits 0 while it works, non-zero while it is stopped (SIGSTOP) and once it is gone', { timeout: 240_000 }, async () => {
-    const service = compose.services[role]!;
-    const commands = { compose: healthcheckArgv(service.healthcheck!.test), image: imageHealthcheck() };
-    const port = await freePort();
-    // The container's environment: the image's ENV, then the service's, pointed at this test's
-    // database and Redis, on a free port.
-    const env: Record<string, string> = {
-      ...imageEnv(),
-      ...service.environment,
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      BOOTSTRAP_ADMIN_TOKEN: PLATFORM_TOKEN,
-      QUEUE_PREFIX: `hc${randomBytes(3).toString('hex')}`,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-    };
-    expect(env.ROLE).toBe(role);
-    expect(env.HOST).toBe('0.0.0.0');
-    const process_ = layout.start(env);
-    const figures: string[] = [];
-    try {
-      await untilHealthy(process_, commands.compose, env);
-      for (const [source, argv] of Object.entries(commands)) {
-        const healthy = await runHealthcheck(argv, env);
-        expect(healthy.code, `${source}: ${healthy.output}`).toBe(0);
-        figures.push(`${source} healthy ${healthy.code}`);
-      }
+  it(
+    'exits 0 while it works, non-zero while it is stopped (SIGSTOP) and once it is gone',
+    { timeout: 240_000 },
+    async () => {
+      const service = compose.services[role]!;
+      const commands = { compose: healthcheckArgv(service.healthcheck!.test), image: imageHealthcheck() };
+      const port = await freePort();
+      // The container's environment: the image's ENV, then the service's, pointed at this test's
+      // database and Redis, on a free port.
+      const env: Record<string, string> = {
+        ...imageEnv(),
+        ...service.environment,
+        DATABASE_URL: database.url,
+        REDIS_URL: redis.url,
+        BOOTSTRAP_ADMIN_TOKEN: PLATFORM_TOKEN,
+        QUEUE_PREFIX: `hc${randomBytes(3).toString('hex')}`,
+        PORT: String(port),
+        LOG_LEVEL: 'warn',
+      };
+      expect(env.ROLE).toBe(role);
+      expect(env.HOST).toBe('0.0.0.0');
+      const process_ = layout.start(env);
+      const figures: string[] = [];
+      try {
+        await untilHealthy(process_, commands.compose, env);
+        for (const [source, argv] of Object.entries(commands)) {
+          const healthy = await runHealthcheck(argv, env);
+          expect(healthy.code, `${source}: ${healthy.output}`).toBe(0);
+          figures.push(`${source} healthy ${healthy.code}`);
+        }
 
-      // A hung process: it still holds its port, but answers nothing.
-      process_.child.kill('SIGSTOP');
-      for (const [source, argv] of Object.entries(commands)) {
-        const hung = await runHealthcheck(argv, env);
-        expect(hung.code, `${source}: ${hung.output}`).not.toBe(0);
-        expect(hung.output).toMatch(/no answer within/);
-        figures.push(`${source} stopped ${hung.code} in ${(hung.ms / 1000).toFixed(1)} s`);
-      }
-      process_.child.kill('SIGCONT');
-      await untilHealthy(process_, commands.compose, env, 30_000);
-
-      if (role === 'worker') {
-        // A worker that cannot reach Redis does no work: unhealthy until Redis is back.
-        await redis.stop();
-        const cut = await runHealthcheck(commands.compose, env);
-        expect(cut.code, cut.output).not.toBe(0);
-        expect(cut.output).toMatch(/503 .*"queue":"down"/);
-        figures.push(`redis down ${cut.code}`);
-        await redis.start();
-        await untilHealthy(process_, commands.compose, env, 60_000);
-      }
-
-      await process_.kill('SIGKILL');
-      for (const [source, argv] of Object.entries(commands)) {
-        const gone = await runHealthcheck(argv, env);
-        expect(gone.code, `${source}: ${gone.output}`).not.toBe(0);
-        expect(gone.output).toMatch(/ECONNREFUSED/);
-        figures.push(`${source} gone ${gone.code}`);
-      }
-      console.log(`[healthcheck] ${role}: ${commands.compose.join(' ')}: ${figures.join('; ')}`);
-    } finally {
-      if (process_.isRunning()) {
+        // A hung process: it still holds its port, but answers nothing.
+        process_.child.kill('SIGSTOP');
+        for (const [source, argv] of Object.entries(commands)) {
+          const hung = await runHealthcheck(argv, env);
+          expect(hung.code, `${source}: ${hung.output}`).not.toBe(0);
+          expect(hung.output).toMatch(/no answer within/);
+          figures.push(`${source} stopped ${hung.code} in ${(hung.ms / 1000).toFixed(1)} s`);
+        }
         process_.child.kill('SIGCONT');
+        await untilHealthy(process_, commands.compose, env, 30_000);
+
+        if (role === 'worker') {
+          // A worker that cannot reach Redis does no work: unhealthy until Redis is back.
+          await redis.stop();
+          const cut = await runHealthcheck(commands.compose, env);
+          expect(cut.code, cut.output).not.toBe(0);
+          expect(cut.output).toMatch(/503 .*"queue":"down"/);
+          figures.push(`redis down ${cut.code}`);
+          await redis.start();
+          await untilHealthy(process_, commands.compose, env, 60_000);
+        }
+
         await process_.kill('SIGKILL');
+        for (const [source, argv] of Object.entries(commands)) {
+          const gone = await runHealthcheck(argv, env);
+          expect(gone.code, `${source}: ${gone.output}`).not.toBe(0);
+          expect(gone.output).toMatch(/ECONNREFUSED/);
+          figures.push(`${source} gone ${gone.code}`);
+        }
+        console.log(`[healthcheck] ${role}: ${commands.compose.join(' ')}: ${figures.join('; ')}`);
+      } finally {
+        if (process_.isRunning()) {
+          process_.child.kill('SIGCONT');
+          await process_.kill('SIGKILL');
+        }
       }
-    }
-  });
+    },
+  );
 });
 
 describe('the postgres and redis service healthchecks', () => {

@@ -60,9 +60,16 @@ async function expectClimbedOnceAtDeadline(id: string, dueAt: Date): Promise<num
   expect(climbed.details).toMatchObject({ missedDueAt: dueAt.toISOString() });
   // Every job for step 1 has run; none applied it a second time.
   const queue = ctx.queues.get('escalation-steps');
-  await waitFor(async () => (await queue.getJobCounts('active', 'waiting', 'delayed')).active === 0, 15_000, 'the queue to settle');
+  await waitFor(
+    async () => (await queue.getJobCounts('active', 'waiting', 'delayed')).active === 0,
+    15_000,
+    'the queue to settle',
+  );
   expect((await eventsOf(ctx, id)).map((e) => e.type)).toEqual(['started', 'climbed']);
-  expect((await notificationsOf(ctx, id)).map((n) => n.recipientStaffId)).toEqual([org.middleManager.id, org.seniorManager.id]);
+  expect((await notificationsOf(ctx, id)).map((n) => n.recipientStaffId)).toEqual([
+    org.middleManager.id,
+    org.seniorManager.id,
+  ]);
   return climbed.createdAt.getTime() - dueAt.getTime();
 }
 
@@ -85,10 +92,15 @@ describe('a timer job that runs before its time', () => {
     if (early > 0) {
       expect(state).toBe('delayed');
       expect((await eventsOf(ctx, id)).map((e) => e.type)).toEqual(['started']);
-      expect((await get(ctx.app, `/v1/escalations/${id}`, org.adminToken)).body).toMatchObject({ level: 1, nextStep: next });
+      expect((await get(ctx.app, `/v1/escalations/${id}`, org.adminToken)).body).toMatchObject({
+        level: 1,
+        nextStep: next,
+      });
     }
     const late = await expectClimbedOnceAtDeadline(id, dueAt);
-    console.log(`[early-timers] promoted timer ran ${(early / 1000).toFixed(1)} s before its deadline and went back to ${state}; climbed once, ${late} ms after the deadline`);
+    console.log(
+      `[early-timers] promoted timer ran ${(early / 1000).toFixed(1)} s before its deadline and went back to ${state}; climbed once, ${late} ms after the deadline`,
+    );
     expect(await ctx.queues.get('escalation-steps').getJobState(jobId)).toBe('completed');
     // The last level gets no reminders under this policy: nothing more will happen.
     const after = await get(ctx.app, `/v1/escalations/${id}`, org.adminToken);
@@ -106,7 +118,9 @@ describe('a timer job that runs before its time', () => {
       expect((await eventsOf(ctx, id)).map((e) => e.type)).toEqual(['started']);
     }
     const late = await expectClimbedOnceAtDeadline(id, dueAt);
-    console.log(`[early-timers] job added by hand ran ${(early / 1000).toFixed(1)} s before the deadline and went back to ${state}; climbed once, ${late} ms after the deadline`);
+    console.log(
+      `[early-timers] job added by hand ran ${(early / 1000).toFixed(1)} s before the deadline and went back to ${state}; climbed once, ${late} ms after the deadline`,
+    );
     expect(await queue.getJobState(`by-hand-${id}`)).toBe('completed');
     expect(await queue.getJobState(jobIds.escalationStep(id, 1))).toBe('completed');
   });

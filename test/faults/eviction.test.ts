@@ -26,7 +26,10 @@ afterAll(async () => {
 
 describe('Redis with an eviction policy', () => {
   it('startWorkers rejects with RedisEvictionError naming the policy and "noeviction"', async () => {
-    expect(await redis.command<string[]>('CONFIG', 'GET', 'maxmemory-policy')).toEqual(['maxmemory-policy', 'allkeys-lru']);
+    expect(await redis.command<string[]>('CONFIG', 'GET', 'maxmemory-policy')).toEqual([
+      'maxmemory-policy',
+      'allkeys-lru',
+    ]);
     const error = await ctx.startWorkers().then(
       () => null,
       (e: unknown) => e,

@@ -42,7 +42,9 @@ describe('Redis flushed', () => {
     expect(first).toEqual({ checked: N, restored: N, retried: 0 });
     expect(await missingStepJobs(ctx, ids, 1)).toEqual([]);
     const states = await Promise.all(
-      ids.map(async (id) => (await ctx.queues.get('escalation-steps').getJob(jobIds.escalationStep(id, 1)))!.getState()),
+      ids.map(async (id) =>
+        (await ctx.queues.get('escalation-steps').getJob(jobIds.escalationStep(id, 1)))!.getState(),
+      ),
     );
     // Still waiting for the deadline PostgreSQL recorded, not run at once.
     expect(new Set(states)).toEqual(new Set(['delayed']));
@@ -100,7 +102,11 @@ describe('Redis flushed', () => {
     const records = await chainRecords(ctx, ids);
     for (const record of records.values()) {
       expect(record.events.map((e) => e.type)).toEqual(['started', 'climbed', 'reminded']);
-      expect(record.notifications.map((n) => `${n.type}@${n.step}`)).toEqual(['assigned@1', 'assigned@2', 'reminder@3']);
+      expect(record.notifications.map((n) => `${n.type}@${n.step}`)).toEqual([
+        'assigned@1',
+        'assigned@2',
+        'reminder@3',
+      ]);
     }
   }, 45_000);
 });

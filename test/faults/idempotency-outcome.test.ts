@@ -11,7 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { storedBriefings } from '../helpers/stored-rows.js';
 import { eventsOf, putPolicy, raiseHighRiskItem, waitFor } from '../helpers/escalation.js';
-import { briefingBody, createOrganisation, expectProblem, newKey, post, type ApiResponse, type Organisation } from '../helpers/fixtures.js';
+import {
+  briefingBody,
+  createOrganisation,
+  expectProblem,
+  newKey,
+  post,
+  type ApiResponse,
+  type Organisation,
+} from '../helpers/fixtures.js';
 import { ownDatabaseAdmin } from './service-harness.js';
 
 const GATE = 727_001;
@@ -62,10 +70,14 @@ async function terminatedAtTheAnswer(send: () => Promise<ApiResponse>) {
   await admin.client.query('select pg_advisory_lock($1)', [GATE]);
   try {
     const answer = send();
-    const pids = await waitFor(async () => {
-      const waiting = await waitingAtGate();
-      return waiting.length > 0 ? waiting : undefined;
-    }, 15_000, 'the request to wait at the gate');
+    const pids = await waitFor(
+      async () => {
+        const waiting = await waitingAtGate();
+        return waiting.length > 0 ? waiting : undefined;
+      },
+      15_000,
+      'the request to wait at the gate',
+    );
     await admin.client.query('select pg_terminate_backend(pid) from unnest($1::int[]) pid', [pids]);
     return await answer;
   } finally {
@@ -83,7 +95,9 @@ describe('a keyed POST whose connection is terminated before its answer is store
     const body = briefingBody(ward.id, { date: '2026-09-01' });
     const key = newKey();
 
-    const first = await terminatedAtTheAnswer(() => post(ctx.app, '/v1/briefings', ward.deviceToken, body, { 'idempotency-key': key }));
+    const first = await terminatedAtTheAnswer(() =>
+      post(ctx.app, '/v1/briefings', ward.deviceToken, body, { 'idempotency-key': key }),
+    );
     expectProblem(first, 503);
     expectNoSql(first);
 
@@ -105,7 +119,13 @@ describe('a keyed POST whose connection is terminated before its answer is store
     const escalationId: string = item.escalation.id;
     const key = newKey();
     const escalate = () =>
-      post(ctx.app, `/v1/escalations/${escalationId}/escalate`, org.middleManager.token, { reason: 'Needs the matron' }, { 'idempotency-key': key });
+      post(
+        ctx.app,
+        `/v1/escalations/${escalationId}/escalate`,
+        org.middleManager.token,
+        { reason: 'Needs the matron' },
+        { 'idempotency-key': key },
+      );
 
     const first = await terminatedAtTheAnswer(escalate);
     expectProblem(first, 503);
@@ -137,7 +157,8 @@ describe('a database failure while answering an error', () => {
       // service does about the key after that failure.
       while (!settled) {
         const pids = await waitingAtGate(WRITE_GATE);
-        if (pids.length) await admin.client.query('select pg_terminate_backend(pid) from unnest($1::int[]) pid', [pids]);
+        if (pids.length)
+          await admin.client.query('select pg_terminate_backend(pid) from unnest($1::int[]) pid', [pids]);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       answer = await pending;

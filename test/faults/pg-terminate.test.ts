@@ -14,7 +14,14 @@ import { createTestContext, type TestContext } from '../helpers/context.js';
 import { sleep } from '../helpers/escalation.js';
 import { briefingBody, createOrganisation, type Organisation } from '../helpers/fixtures.js';
 import { killAllChildren, withTimeout } from '../helpers/processes.js';
-import { ownDatabaseAdmin, problemDefect, sendJson, spawnApiService, type RunningService, type SendResult } from './service-harness.js';
+import {
+  ownDatabaseAdmin,
+  problemDefect,
+  sendJson,
+  spawnApiService,
+  type RunningService,
+  type SendResult,
+} from './service-harness.js';
 
 const CLIENTS = 20;
 const STORM_MS = 10_000;
@@ -41,7 +48,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAllChildren('service');
-  await withTimeout(ctx?.close() ?? Promise.resolve(), 30_000, 'the test context to close').catch((error: unknown) => console.error(error));
+  await withTimeout(ctx?.close() ?? Promise.resolve(), 30_000, 'the test context to close').catch((error: unknown) =>
+    console.error(error),
+  );
 });
 
 let day = 0;
@@ -68,7 +77,9 @@ async function request(client: number, n: number): Promise<SendResult> {
     case 3:
       return sendJson(service.baseUrl, 'GET', '/v1/items?limit=20', org.adminToken, undefined, { timeoutMs: 15_000 });
     case 2:
-      return sendJson(service.baseUrl, 'GET', `/v1/briefings?wardId=${ward.id}&limit=10`, ward.deviceToken, undefined, { timeoutMs: 15_000 });
+      return sendJson(service.baseUrl, 'GET', `/v1/briefings?wardId=${ward.id}&limit=10`, ward.deviceToken, undefined, {
+        timeoutMs: 15_000,
+      });
     default: {
       const entry: (typeof posted)[number] = {
         key: randomUUID(),
@@ -76,7 +87,13 @@ async function request(client: number, n: number): Promise<SendResult> {
         body: briefingBody(ward.id, {
           date: nextDate(),
           items: [
-            { kind: 'problem', category: 'equipment', description: `Pump ${client}-${n} failing its check`, consequence: 4, likelihood: 3 },
+            {
+              kind: 'problem',
+              category: 'equipment',
+              description: `Pump ${client}-${n} failing its check`,
+              consequence: 4,
+              likelihood: 3,
+            },
             { kind: 'good_practice', category: 'communication', description: 'Handover on time' },
           ],
         }),
@@ -125,7 +142,11 @@ describe('every PostgreSQL connection terminated, repeatedly, under load', () =>
     await sleep(1_000);
     const after: SendResult[] = [];
     for (let round = 0; round < 3; round++) {
-      after.push(...(await Promise.all(Array.from({ length: CLIENTS }, (_, client) => request(client, round * CLIENTS + client)))));
+      after.push(
+        ...(await Promise.all(
+          Array.from({ length: CLIENTS }, (_, client) => request(client, round * CLIENTS + client)),
+        )),
+      );
     }
 
     const during = results.map((r) => r.res);
@@ -143,13 +164,23 @@ describe('every PostgreSQL connection terminated, repeatedly, under load', () =>
         `process ${survived ? 'alive' : 'CRASHED'}; afterwards ${afterOk.length}/${after.length} 2xx`,
     );
     expect(survived, `the service process died:\n${service.handle.stderr().slice(-3000)}`).toBe(true);
-    if (other.length) console.log(`[pg-terminate] what the service logged for those: ${unhandledErrors(service.handle.stdout())}`);
+    if (other.length)
+      console.log(`[pg-terminate] what the service logged for those: ${unhandledErrors(service.handle.stdout())}`);
     expect(terminated, 'connections were terminated').toBeGreaterThan(rounds);
-    expect(other.map((r) => `${r.status || r.error}: ${r.body.slice(0, 200)}`), 'answers other than 2xx and 503').toEqual([]);
+    expect(
+      other.map((r) => `${r.status || r.error}: ${r.body.slice(0, 200)}`),
+      'answers other than 2xx and 503',
+    ).toEqual([]);
     expect(badProblems, '503 answers that are not problem documents').toEqual([]);
-    expect(slow.map((r) => `${r.status} after ${r.ms.toFixed(0)} ms`), `answers slower than ${ANSWER_WITHIN_MS} ms`).toEqual([]);
+    expect(
+      slow.map((r) => `${r.status} after ${r.ms.toFixed(0)} ms`),
+      `answers slower than ${ANSWER_WITHIN_MS} ms`,
+    ).toEqual([]);
     expect(unavailable.length, 'some requests were caught by a termination').toBeGreaterThan(0);
-    expect(after.map((r) => r.status).filter((s) => s < 200 || s >= 300), 'requests after the storm').toEqual([]);
+    expect(
+      after.map((r) => r.status).filter((s) => s < 200 || s >= 300),
+      'requests after the storm',
+    ).toEqual([]);
 
     // Every briefing whose client got a 503, retried with its key: the answer of what happened
     // (201, stored or replayed), and exactly one briefing per key, never a 409.
@@ -162,9 +193,15 @@ describe('every PostgreSQL connection terminated, repeatedly, under load', () =>
         `${retried.filter((r) => r.status === 201).length} 201 (${replayed} replayed: committed before the connection died), ` +
         `${retried.filter((r) => r.status !== 201).length} other; briefings stored per posted key: ${tallyOf2(counts)}`,
     );
-    expect(retried.map((r) => r.status).filter((status) => status !== 201), 'retries of briefings caught by a termination').toEqual([]);
     expect(
-      posted.filter((entry) => entry.res?.status === 201 || entry.res?.status === 503).map((entry) => counts.get(entry.body.date) ?? 0).filter((n) => n !== 1),
+      retried.map((r) => r.status).filter((status) => status !== 201),
+      'retries of briefings caught by a termination',
+    ).toEqual([]);
+    expect(
+      posted
+        .filter((entry) => entry.res?.status === 201 || entry.res?.status === 503)
+        .map((entry) => counts.get(entry.body.date) ?? 0)
+        .filter((n) => n !== 1),
       'briefings stored for a posted key other than exactly one',
     ).toEqual([]);
     expect(service.handle.isRunning()).toBe(true);
@@ -202,8 +239,19 @@ function unhandledErrors(stdout: string) {
   for (const line of stdout.split('\n')) {
     if (!line.includes('"unhandled error"')) continue;
     try {
-      const err = (JSON.parse(line) as { err?: { errorType?: string; message?: string; causes?: { errorType?: string; message?: string; code?: string }[] } }).err;
-      const chain = [err, ...(err?.causes ?? [])].map((e) => `${e?.errorType}: ${e?.message}${(e as { code?: string })?.code ? ` (${(e as { code?: string }).code})` : ''}`);
+      const err = (
+        JSON.parse(line) as {
+          err?: {
+            errorType?: string;
+            message?: string;
+            causes?: { errorType?: string; message?: string; code?: string }[];
+          };
+        }
+      ).err;
+      const chain = [err, ...(err?.causes ?? [])].map(
+        (e) =>
+          `${e?.errorType}: ${e?.message}${(e as { code?: string })?.code ? ` (${(e as { code?: string }).code})` : ''}`,
+      );
       const key = chain.join(' <- ');
       seen.set(key, (seen.get(key) ?? 0) + 1);
     } catch {

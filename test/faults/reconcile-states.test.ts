@@ -23,7 +23,9 @@ async function expectDueAt(jobId: string, escalationId: string) {
   const [row] = await setup.ctx.database.db.select().from(escalations).where(eq(escalations.id, escalationId));
   const job = (await setup.ctx.queues.get('escalation-steps').getJob(jobId))!;
   const runsAt = job.timestamp + job.delay;
-  expect(Math.abs(runsAt - row!.nextStepAt!.getTime()), `runs at ${new Date(runsAt).toISOString()}`).toBeLessThan(60_000);
+  expect(Math.abs(runsAt - row!.nextStepAt!.getTime()), `runs at ${new Date(runsAt).toISOString()}`).toBeLessThan(
+    60_000,
+  );
 }
 
 describe('timer jobs that ended without applying their step', () => {
@@ -85,13 +87,23 @@ describe('timer jobs that ended without applying their step', () => {
     const job = (await queue.getJob(jobId))!;
     await job.updateData({ escalationId: id, step: 2 });
     await job.promote();
-    const handlers = processors({ config: ctx.config, db: ctx.database.db, queues: ctx.queues, relay: ctx.relay, logger: silent });
+    const handlers = processors({
+      config: ctx.config,
+      db: ctx.database.db,
+      queues: ctx.queues,
+      relay: ctx.relay,
+      logger: silent,
+    });
     const worker = new Worker('escalation-steps', handlers['escalation-steps'].process, {
       connection: redisOptions(redis.url, 'worker') as ConnectionOptions,
       prefix: ctx.queues.prefix,
     });
     try {
-      await waitFor(async () => (await queue.getJobState(jobId)) === 'completed', 15_000, 'the changed timer to complete');
+      await waitFor(
+        async () => (await queue.getJobState(jobId)) === 'completed',
+        15_000,
+        'the changed timer to complete',
+      );
     } finally {
       await worker.close();
     }

@@ -96,7 +96,10 @@ describe('Redis down', () => {
     console.log(`[redis-down] /ready while Redis is down: ${ready.body}`);
 
     // PostgreSQL has every briefing and every escalation, at its first step.
-    const stored = await ctx.database.db.select({ id: briefings.id }).from(briefings).where(eq(briefings.wardId, org.wards[0]!.id));
+    const stored = await ctx.database.db
+      .select({ id: briefings.id })
+      .from(briefings)
+      .where(eq(briefings.wardId, org.wards[0]!.id));
     expect(stored).toHaveLength(BRIEFINGS);
     const rows = await escalationsOfOrganisation(ctx, org.id);
     expect(rows.map((r) => r.id).sort()).toEqual([...escalationIds].sort());
@@ -140,7 +143,11 @@ describe('Redis down', () => {
     // Deadlines passed during the outage: the workers (started before it) climb every escalation.
     // Each climb writes its next timer to the outbox, so the outbox as a whole is empty only
     // once the climbs are nearly done.
-    await waitFor(async () => (await climbedCount(ctx, escalationIds)) === BRIEFINGS, 90_000, 'every escalation to climb');
+    await waitFor(
+      async () => (await climbedCount(ctx, escalationIds)) === BRIEFINGS,
+      90_000,
+      'every escalation to climb',
+    );
     const climbedMs = performance.now() - restarted;
     await waitFor(async () => (await outboxCount(ctx)) === 0, 30_000, 'the outbox to drain after Redis returned');
     const drainedMs = performance.now() - restarted;
@@ -170,7 +177,11 @@ describe('a process that starts while its Redis is down', () => {
     expect(Math.max(...latencies)).toBeLessThan(MAX_POST_LATENCY_MS);
     const ready = await late.app.inject({ method: 'GET', url: '/ready' });
     expect(ready.statusCode).toBe(200);
-    expect(ready.json()).toMatchObject({ status: 'degraded', checks: { database: 'up', queue: 'down' }, outboxBacklog: 10 });
+    expect(ready.json()).toMatchObject({
+      status: 'degraded',
+      checks: { database: 'up', queue: 'down' },
+      outboxBacklog: 10,
+    });
   });
 
   // BUG: BullMQ waits for a connection that was never made instead of failing, so the relay

@@ -46,7 +46,7 @@ export interface FaultSetup {
   /** Where spawned service and worker processes point: the same database, Redis and queues. */
   target: WorkerProcessTarget;
   /** Worker connections on the escalation-steps queue (BullMQ), to wait for spawned workers. */
-  workerConnections(): Promise<number>;
+  workerConnections: () => Promise<number>;
 }
 
 /**
@@ -63,7 +63,8 @@ export function useFaultSetup(options: FaultSetupOptions): FaultSetup {
     if (options.stopRelay) await setup.ctx.relay.stop();
     setup.org = await createOrganisation(setup.ctx.app);
     const wards = options.policyOn === 'every-ward' ? setup.org.wards : setup.org.wards.slice(0, 1);
-    for (const ward of wards) await putPolicy(setup.ctx, setup.org, ward.id, climbOncePolicy(setup.org, options.ackSeconds));
+    for (const ward of wards)
+      await putPolicy(setup.ctx, setup.org, ward.id, climbOncePolicy(setup.org, options.ackSeconds));
     setup.target = {
       databaseUrl: setup.ctx.config.databaseUrl!,
       redisUrl: setup.redis.url,
@@ -76,8 +77,8 @@ export function useFaultSetup(options: FaultSetupOptions): FaultSetup {
   afterAll(async () => {
     await killAllChildren('service'); // even when a test failed half-way
     await setup.redis?.start().catch(() => undefined);
-    await withTimeout(setup.ctx?.close() ?? Promise.resolve(), 30_000, 'the test context to close').catch((error: unknown) =>
-      console.error(error),
+    await withTimeout(setup.ctx?.close() ?? Promise.resolve(), 30_000, 'the test context to close').catch(
+      (error: unknown) => console.error(error),
     );
     await setup.redis?.stop();
   });
@@ -180,25 +181,32 @@ export function send(baseUrl: string, options: SendOptions): Promise<SendResult>
       settled = true;
       resolve({ ...result, ms: performance.now() - started });
     };
-    const body = options.body === undefined ? undefined : Buffer.isBuffer(options.body) ? options.body : Buffer.from(options.body, 'utf8');
+    const body =
+      options.body === undefined
+        ? undefined
+        : Buffer.isBuffer(options.body)
+          ? options.body
+          : Buffer.from(options.body, 'utf8');
     let req: ReturnType<typeof httpRequest>;
     try {
       req = httpRequest(
-      `${baseUrl}${options.path}`,
-      {
-        method: options.method,
-        headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...options.headers },
-        ...(options.fresh || options.localAddress ? { agent: false } : {}),
-        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', (error: NodeJS.ErrnoException) =>
-          done({ status: 0, headers: res.headers, body: '', error: error.code ?? error.message }),
-        );
-      },
+        `${baseUrl}${options.path}`,
+        {
+          method: options.method,
+          headers: { ...(body ? { 'content-length': String(body.length) } : {}), ...options.headers },
+          ...(options.fresh || options.localAddress ? { agent: false } : {}),
+          ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () =>
+            done({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+          );
+          res.on('error', (error: NodeJS.ErrnoException) =>
+            done({ status: 0, headers: res.headers, body: '', error: error.code ?? error.message }),
+          );
+        },
       );
     } catch (error) {
       done({ status: 0, headers: {}, body: '', error: `request not sent: ${(error as Error).message}` });
@@ -208,13 +216,22 @@ export function send(baseUrl: string, options: SendOptions): Promise<SendResult>
       done({ status: 0, headers: {}, body: '', error: 'timeout' });
       req.destroy();
     });
-    req.on('error', (error: NodeJS.ErrnoException) => done({ status: 0, headers: {}, body: '', error: error.code ?? error.message }));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      done({ status: 0, headers: {}, body: '', error: error.code ?? error.message }),
+    );
     req.end(body);
   });
 }
 
 /** A JSON request with a bearer token. */
-export function sendJson(baseUrl: string, method: string, path: string, token: string | undefined, payload?: unknown, extra: Partial<SendOptions> = {}) {
+export function sendJson(
+  baseUrl: string,
+  method: string,
+  path: string,
+  token: string | undefined,
+  payload?: unknown,
+  extra: Partial<SendOptions> = {},
+) {
   return send(baseUrl, {
     method,
     path,
@@ -270,13 +287,20 @@ export interface HeapSample {
  * (SIGUSR2; the probe answers on stderr with one `HEAP {...}` line).
  */
 export async function heapAfterGc(service: RunningService, timeoutMs = 10_000): Promise<HeapSample> {
-  const before = service.handle.stderr().split('\n').filter((line) => line.startsWith('HEAP ')).length;
+  const before = service.handle
+    .stderr()
+    .split('\n')
+    .filter((line) => line.startsWith('HEAP ')).length;
   service.handle.child.kill('SIGUSR2');
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const lines = service.handle.stderr().split('\n').filter((line) => line.startsWith('HEAP '));
+    const lines = service.handle
+      .stderr()
+      .split('\n')
+      .filter((line) => line.startsWith('HEAP '));
     if (lines.length > before) return JSON.parse(lines[lines.length - 1]!.slice(5)) as HeapSample;
-    if (!service.handle.isRunning()) throw new Error(`service exited while sampling its heap:\n${service.handle.stderr().slice(-2000)}`);
+    if (!service.handle.isRunning())
+      throw new Error(`service exited while sampling its heap:\n${service.handle.stderr().slice(-2000)}`);
     if (Date.now() > deadline) throw new Error('the heap probe did not answer');
     await sleep(20);
   }

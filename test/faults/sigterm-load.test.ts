@@ -104,11 +104,21 @@ describe('SIGTERM under load', () => {
         // unambiguous ECONNREFUSED, never the keep-alive race of a reused socket.
         const res =
           client % 4 === 3
-            ? await sendJson(service.baseUrl, 'GET', '/v1/items?limit=5', org.adminToken, undefined, { fresh: true, timeoutMs: 20_000 })
-            : await sendJson(service.baseUrl, 'POST', '/v1/briefings', ward.deviceToken, briefingBody(ward.id, { date: nextDate() }), {
+            ? await sendJson(service.baseUrl, 'GET', '/v1/items?limit=5', org.adminToken, undefined, {
                 fresh: true,
                 timeoutMs: 20_000,
-              });
+              })
+            : await sendJson(
+                service.baseUrl,
+                'POST',
+                '/v1/briefings',
+                ward.deviceToken,
+                briefingBody(ward.id, { date: nextDate() }),
+                {
+                  fresh: true,
+                  timeoutMs: 20_000,
+                },
+              );
         outcomes.push({ res, startedAt, endedAt: performance.now() });
         if (res.error === 'ECONNREFUSED') await sleep(50);
       }
@@ -131,9 +141,9 @@ describe('SIGTERM under load', () => {
     let late: SendResult | undefined;
     let keptAlive: SendResult | undefined;
     let signalAt = 0;
-    let waitingOnLock = 0;
-    let activeAtSignal = 0;
-    let aliveWhileAbandonedRuns = false;
+    let waitingOnLock: number | undefined;
+    let activeAtSignal: number | undefined;
+    let aliveWhileAbandonedRuns: boolean | undefined;
     try {
       // A request whose client gives up: it waits on a lock of its own (its Idempotency-Key
       // record), held until well after everything else has finished. (First, while the pool
@@ -148,7 +158,11 @@ describe('SIGTERM under load', () => {
         briefingBody(abandonedWard.id, { date: abandonedDate }),
         { headers: { 'idempotency-key': abandonedKey }, fresh: true, timeoutMs: ABANDON_AFTER_MS },
       );
-      await waitFor(async () => (await keys.waitingOnTable('idempotency_keys')) >= 1, 10_000, 'the abandoned request to wait on its lock');
+      await waitFor(
+        async () => (await keys.waitingOnTable('idempotency_keys')) >= 1,
+        10_000,
+        'the abandoned request to wait on its lock',
+      );
       abandoned = await abandonedRequest;
       // Every briefing and every escalation step writes an escalation event: hold them all. The
       // escalations created before it have 1 s timers, so step jobs queue on the lock too.
@@ -161,10 +175,17 @@ describe('SIGTERM under load', () => {
       );
       // A request in flight on a keep-alive connection: answered, then its connection closed
       // (not left open for the keep-alive timeout, holding the shutdown up).
-      const keptAliveRequest = sendJson(service.baseUrl, 'POST', '/v1/briefings', abandonedWard.deviceToken, briefingBody(abandonedWard.id, { date: nextDate() }), {
-        headers: { connection: 'keep-alive' },
-        timeoutMs: 20_000,
-      });
+      const keptAliveRequest = sendJson(
+        service.baseUrl,
+        'POST',
+        '/v1/briefings',
+        abandonedWard.deviceToken,
+        briefingBody(abandonedWard.id, { date: nextDate() }),
+        {
+          headers: { connection: 'keep-alive' },
+          timeoutMs: 20_000,
+        },
+      );
       // A request arriving during shutdown on a connection the server had already accepted.
       const kept = await connectionWithHalfARequest(service.port, 'GET /v1/items?limit=1 HTTP/1.1\r\nHost: x\r\n');
 
@@ -205,7 +226,9 @@ describe('SIGTERM under load', () => {
     const backlogResets = after.filter((o) => o.res.status === 0 && o.res.error !== 'ECONNREFUSED');
     const shed = after.filter((o) => o.res.status === 503);
     const servedAfter = after.filter((o) => o.res.status >= 200 && o.res.status < 300);
-    const otherAfter = after.filter((o) => o.res.status !== 0 && o.res.status !== 503 && !(o.res.status >= 200 && o.res.status < 300));
+    const otherAfter = after.filter(
+      (o) => o.res.status !== 0 && o.res.status !== 503 && !(o.res.status >= 200 && o.res.status < 300),
+    );
     const ok = outcomes.filter((o) => o.res.status >= 200 && o.res.status < 300);
 
     const counts = await queue.getJobCounts('active', 'waiting', 'delayed', 'completed', 'failed');
@@ -226,10 +249,20 @@ describe('SIGTERM under load', () => {
     );
     expect(exit.code, service.handle.stderr().slice(-3000)).toBe(0);
     expect(inFlight.length, 'requests were in flight at SIGTERM').toBeGreaterThan(0);
-    expect(inFlight.filter((o) => o.res.status < 200 || o.res.status >= 300).map((o) => `${o.res.status || o.res.error} ${o.res.body.slice(0, 200)}`)).toEqual([]);
-    expect(resets.map((o) => o.res.error), 'requests sent before SIGTERM that were reset or hung').toEqual([]);
+    expect(
+      inFlight
+        .filter((o) => o.res.status < 200 || o.res.status >= 300)
+        .map((o) => `${o.res.status || o.res.error} ${o.res.body.slice(0, 200)}`),
+    ).toEqual([]);
+    expect(
+      resets.map((o) => o.res.error),
+      'requests sent before SIGTERM that were reset or hung',
+    ).toEqual([]);
     expect(errors.map((o) => `${o.res.status} ${o.res.body.slice(0, 200)}`)).toEqual([]);
-    expect(otherAfter.map((o) => `${o.res.status} ${o.res.body.slice(0, 200)}`), 'answers after SIGTERM').toEqual([]);
+    expect(
+      otherAfter.map((o) => `${o.res.status} ${o.res.body.slice(0, 200)}`),
+      'answers after SIGTERM',
+    ).toEqual([]);
     expect(activeAtSignal, 'step jobs were running at SIGTERM').toBeGreaterThan(0);
     expect(counts.active, 'jobs left active (stalled) in Redis').toBe(0);
     expect(counts.failed, 'failed jobs').toBe(0);
@@ -239,10 +272,13 @@ describe('SIGTERM under load', () => {
 
     // Requests arriving while the process shuts down get a problem document, not Fastify's own
     // JSON: with Retry-After, and the connection closed after it.
-    for (const res of [late!, ...shed.map((o) => o.res)]) {
+    for (const res of [late, ...shed.map((o) => o.res)]) {
       expect(res.status, res.body).toBe(503);
       expect(problemDefect(res), res.body).toBeNull();
-      expect(JSON.parse(res.body)).toMatchObject({ title: 'Service temporarily unavailable', detail: 'The service is shutting down; retry shortly' });
+      expect(JSON.parse(res.body)).toMatchObject({
+        title: 'Service temporarily unavailable',
+        detail: 'The service is shutting down; retry shortly',
+      });
       expect(res.headers['retry-after']).toBe(String(SHUTDOWN_RETRY_AFTER_SECONDS));
       expect(String(res.headers.connection).toLowerCase()).toBe('close');
     }
@@ -253,7 +289,9 @@ describe('SIGTERM under load', () => {
     expect(aliveWhileAbandonedRuns, 'the process waited for the abandoned request').toBe(true);
     expect(abandonedStored).toHaveLength(1);
     expect(abandonedKeyRow).toMatchObject({ state: 'completed', responseStatus: 201 });
-    expect(service.handle.stdout() + service.handle.stderr()).not.toMatch(/closing with requests still running|Cannot use a pool/);
+    expect(service.handle.stdout() + service.handle.stderr()).not.toMatch(
+      /closing with requests still running|Cannot use a pool/,
+    );
 
     // Every briefing answered 201 is stored with its escalation (none half-written).
     const created = ok.filter((o) => o.res.status === 201).length;

@@ -7,6 +7,7 @@
  * escalation, step and recipient).
  */
 import { sql } from 'drizzle-orm';
+import { rows as rowsOf } from '../../src/db/sql.js';
 import { describe, expect, it } from 'vitest';
 import { nextDate, sleep } from '../helpers/escalation.js';
 import { briefingBody } from '../helpers/fixtures.js';
@@ -24,7 +25,11 @@ const setup = useFaultSetup({ ackSeconds: ACK_SECONDS, policyOn: 'every-ward' })
 describe('two API processes and two worker processes', () => {
   it('climb every escalation exactly once, with no duplicate step or notification', async () => {
     const { ctx, org, target } = setup;
-    const env = { OUTBOX_RELAY_INTERVAL_MS: '100', RECONCILE_INTERVAL_SECONDS: '1', WORKER_STALLED_INTERVAL_MS: '1000' };
+    const env = {
+      OUTBOX_RELAY_INTERVAL_MS: '100',
+      RECONCILE_INTERVAL_SECONDS: '1',
+      WORKER_STALLED_INTERVAL_MS: '1000',
+    };
     const t0 = performance.now();
     const [apiA, apiB, workerA, workerB] = await Promise.all([
       spawnApiService(target, { role: 'api', env }),
@@ -32,13 +37,18 @@ describe('two API processes and two worker processes', () => {
       spawnApiService(target, { role: 'worker', env }),
       spawnApiService(target, { role: 'worker', env }),
     ]);
-    const all = [apiA!, apiB!, workerA!, workerB!];
-    await Promise.all([apiA!.healthy(), apiB!.healthy()]);
-    await waitForChildren(all.map((s) => s.handle), setup.workerConnections, 2, 30_000);
+    const all = [apiA, apiB, workerA, workerB];
+    await Promise.all([apiA.healthy(), apiB.healthy()]);
+    await waitForChildren(
+      all.map((s) => s.handle),
+      setup.workerConnections,
+      2,
+      30_000,
+    );
     const booted = performance.now() - t0;
 
     // Round-robin over both APIs, several at a time.
-    const apis: RunningService[] = [apiA!, apiB!];
+    const apis: RunningService[] = [apiA, apiB];
     const ids: string[] = [];
     const perApi = [0, 0];
     let next = 0;
@@ -72,7 +82,7 @@ describe('two API processes and two worker processes', () => {
 
     // Straight from the tables: no (escalation, step) or (escalation, step, recipient) twice.
     const rows = async (query: ReturnType<typeof sql>) =>
-      ((await ctx.database.db.execute(query)) as unknown as { rows: { n: number }[] }).rows[0]?.n ?? -1;
+      (await rowsOf<{ n: number }>(ctx.database.db, query))[0]?.n ?? -1;
     const duplicateEvents = await rows(sql`
       select count(*)::int as n from (select escalation_id, step from escalation_events
       where step is not null group by 1, 2 having count(*) > 1) d`);
@@ -85,7 +95,10 @@ describe('two API processes and two worker processes', () => {
     expect(notificationsSent).toBe(ids.length * 2);
     expect(await outboxCount(ctx)).toBe(0);
     expect(await ctx.queues.get('escalation-steps').getFailedCount()).toBe(0);
-    expect(all.every((s) => s.handle.isRunning()), 'all four processes still running').toBe(true);
+    expect(
+      all.every((s) => s.handle.isRunning()),
+      'all four processes still running',
+    ).toBe(true);
 
     const exits = await Promise.all(all.map((s) => s.handle.kill('SIGTERM', 20_000)));
     expect(exits.map((e) => e.code)).toEqual([0, 0, 0, 0]);

@@ -33,12 +33,18 @@ describe('two worker processes on one queue', () => {
     await expectEachClimbedOnce(ctx, org, ids);
     const records = await chainRecords(ctx, ids);
     for (const [id, record] of records) {
-      expect(record.notifications.map((n) => [n.step, n.recipientStaffId]), id).toEqual([
+      expect(
+        record.notifications.map((n) => [n.step, n.recipientStaffId]),
+        id,
+      ).toEqual([
         [1, org.middleManager.id],
         [2, org.seniorManager.id],
       ]);
     }
-    expect(workers.every((w) => w.isRunning()), 'both workers still running').toBe(true);
+    expect(
+      workers.every((w) => w.isRunning()),
+      'both workers still running',
+    ).toBe(true);
     expect(await ctx.queues.get('escalation-steps').getWorkersCount()).toBe(2);
     const failed = await ctx.queues.get('escalation-steps').getFailedCount();
     expect(failed, 'no step job failed').toBe(0);

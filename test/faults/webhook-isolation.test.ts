@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { eq, sql } from 'drizzle-orm';
+import { rows as rowsOf } from '../../src/db/sql.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { webhookDeliveries } from '../../src/db/schema.js';
 import { insertTogether } from '../../src/db/together.js';
@@ -62,7 +63,12 @@ let receiverB: Awaited<ReturnType<typeof startReceiver>>;
 let secretB: string;
 
 const setWebhook = async (org: Organisation, url: string) => {
-  const response = await call(ctx.app, { method: 'PUT', url: '/v1/organisation/webhook', token: org.adminToken, payload: { url } });
+  const response = await call(ctx.app, {
+    method: 'PUT',
+    url: '/v1/organisation/webhook',
+    token: org.adminToken,
+    payload: { url },
+  });
   expect(response.status, response.raw).toBe(200);
   return response.body.secret as string;
 };
@@ -76,13 +82,18 @@ beforeAll(async () => {
   await setWebhook(trustA, receiverA.url);
   secretB = await setWebhook(trustB, receiverB.url);
   for (const org of [trustA, trustB]) {
-    await putPolicy(ctx, org, org.wards[0]!.id, { levels: [{ staffId: org.middleManager.id }], ackWithinSeconds: { high: 3_600 } });
+    await putPolicy(ctx, org, org.wards[0]!.id, {
+      levels: [{ staffId: org.middleManager.id }],
+      ackWithinSeconds: { high: 3_600 },
+    });
   }
 });
 
 afterAll(async () => {
   receiverA.state.hanging = false;
-  await withTimeout(ctx?.close() ?? Promise.resolve(), 60_000, 'the test context to close').catch((error: unknown) => console.error(error));
+  await withTimeout(ctx?.close() ?? Promise.resolve(), 60_000, 'the test context to close').catch((error: unknown) =>
+    console.error(error),
+  );
   await Promise.all([receiverA?.close(), receiverB?.close()]);
 });
 
@@ -122,7 +133,9 @@ describe('webhook isolation between trusts', { timeout: 240_000 }, () => {
     );
     const elapsedMs = eventB.at - started;
     const hangingA = receiverA.received.length;
-    console.log(`[webhook-isolation] trust B's event arrived after ${elapsedMs} ms; trust A: ${BACKLOG + 1} queued, ${hangingA} requests held by its hanging receiver`);
+    console.log(
+      `[webhook-isolation] trust B's event arrived after ${elapsedMs} ms; trust A: ${BACKLOG + 1} queued, ${hangingA} requests held by its hanging receiver`,
+    );
     expect(elapsedMs, "trust B's delivery time with trust A's backlog").toBeLessThan(10_000);
 
     // Trust B's event is signed and shaped as always.
@@ -140,10 +153,11 @@ describe('webhook isolation between trusts', { timeout: 240_000 }, () => {
 
     // Trust A's receiver answers again: every one of its events arrives, none is lost.
     receiverA.state.hanging = false;
-    const notificationIds = (await ctx.database.db.execute(
+    const notificationIds = await rowsOf<{ id: string }>(
+      ctx.database.db,
       sql`select id::text from notifications where organisation_id = ${trustA.id} order by step`,
-    )) as unknown as { rows: { id: string }[] };
-    const expected = notificationIds.rows.map((r) => r.id);
+    );
+    const expected = notificationIds.map((r) => r.id);
     expect(expected).toHaveLength(BACKLOG + 1);
     const deliveredA = () => new Set(receiverA.received.map((r) => String(r.headers['x-briefings-event-id'])));
     await waitFor(async () => deliveredA().size >= BACKLOG + 1, 180_000, "every one of trust A's events");
@@ -154,7 +168,11 @@ describe('webhook isolation between trusts', { timeout: 240_000 }, () => {
     const attempts = await waitFor(
       async () => {
         const rows = await ctx.database.db
-          .select({ notificationId: webhookDeliveries.notificationId, attempt: webhookDeliveries.attempt, succeeded: webhookDeliveries.succeeded })
+          .select({
+            notificationId: webhookDeliveries.notificationId,
+            attempt: webhookDeliveries.attempt,
+            succeeded: webhookDeliveries.succeeded,
+          })
           .from(webhookDeliveries)
           .where(eq(webhookDeliveries.organisationId, trustA.id))
           .orderBy(webhookDeliveries.id);
@@ -167,8 +185,14 @@ describe('webhook isolation between trusts', { timeout: 240_000 }, () => {
     for (const row of attempts) byEvent.set(row.notificationId, [...(byEvent.get(row.notificationId) ?? []), row]);
     expect(byEvent.size).toBe(BACKLOG + 1);
     for (const [id, rows] of byEvent) {
-      expect(rows.map((r) => r.attempt), id).toEqual(rows.map((_, i) => i + 1));
-      expect(rows.filter((r) => r.succeeded), id).toHaveLength(1);
+      expect(
+        rows.map((r) => r.attempt),
+        id,
+      ).toEqual(rows.map((_, i) => i + 1));
+      expect(
+        rows.filter((r) => r.succeeded),
+        id,
+      ).toHaveLength(1);
       expect(rows.at(-1)!.succeeded, id).toBe(true);
     }
     const retried = [...byEvent.values()].filter((rows) => rows.length > 1).length;
@@ -180,7 +204,11 @@ describe('webhook isolation between trusts', { timeout: 240_000 }, () => {
   it('rebuilds from PostgreSQL what Redis lost, and takes over a job written before per-trust delivery', async () => {
     // Two of trust B's events whose jobs Redis lost: queued in PostgreSQL, nothing in Redis.
     const item = await raiseHighRiskItem(ctx, trustB);
-    await waitFor(async () => receiverB.received.some((r) => JSON.parse(r.rawBody).data.escalationId === item.escalation.id), 20_000, 'the assignment');
+    await waitFor(
+      async () => receiverB.received.some((r) => JSON.parse(r.rawBody).data.escalationId === item.escalation.id),
+      20_000,
+      'the assignment',
+    );
     const lost = notificationsInsert(
       [5, 6].map((step) => ({
         organisationId: trustB.id,
@@ -194,7 +222,8 @@ describe('webhook isolation between trusts', { timeout: 240_000 }, () => {
       true,
     );
     await ctx.database.db.transaction((tx) => insertTogether(tx, lost.inserts)); // no outbox row: the job is "lost"
-    const ofSteps = () => receiverB.received.filter((r) => JSON.parse(r.rawBody).data.escalationId === item.escalation.id).length;
+    const ofSteps = () =>
+      receiverB.received.filter((r) => JSON.parse(r.rawBody).data.escalationId === item.escalation.id).length;
     await sleep(1_500);
     expect(ofSteps(), 'nothing is sent without the job').toBe(1);
     const report = await reconcileWebhookJobs(ctx.database.db, ctx.queues);
@@ -204,15 +233,30 @@ describe('webhook isolation between trusts', { timeout: 240_000 }, () => {
 
     // A job in Redis from before (one notification id, its own job): its event is delivered once.
     const legacy = notificationsInsert(
-      [{ organisationId: trustB.id, escalationId: item.escalation.id, recipientStaffId: trustB.middleManager.id, type: 'reminder' as const, step: 7, level: 0, dueAt: new Date() }],
+      [
+        {
+          organisationId: trustB.id,
+          escalationId: item.escalation.id,
+          recipientStaffId: trustB.middleManager.id,
+          type: 'reminder' as const,
+          step: 7,
+          level: 0,
+          dueAt: new Date(),
+        },
+      ],
       false,
     );
     await ctx.database.db.transaction((tx) => insertTogether(tx, legacy.inserts));
-    const [{ id: legacyId }] = ((await ctx.database.db.execute(
+    const [{ id: legacyId }] = (await rowsOf<{ id: string }>(
+      ctx.database.db,
       sql`select id::text from notifications where escalation_id = ${item.escalation.id} and step = 7`,
-    )) as unknown as { rows: { id: string }[] }).rows as [{ id: string }];
+    )) as [{ id: string }];
     await ctx.queues.get('webhooks').add('deliver', { notificationId: legacyId }, { jobId: `webhook-${legacyId}` });
-    await waitFor(async () => receiverB.received.some((r) => r.headers['x-briefings-event-id'] === legacyId), 20_000, 'the legacy job to be delivered');
+    await waitFor(
+      async () => receiverB.received.some((r) => r.headers['x-briefings-event-id'] === legacyId),
+      20_000,
+      'the legacy job to be delivered',
+    );
     await sleep(500);
     expect(receiverB.received.filter((r) => r.headers['x-briefings-event-id'] === legacyId)).toHaveLength(1);
   });

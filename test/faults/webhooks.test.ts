@@ -115,7 +115,9 @@ describe('webhook delivery', () => {
     }
     // A signature made with another secret does not match (the check above is not vacuous).
     const last = receiver.received[2]!;
-    const forged = `v1=${createHmac('sha256', 'whsec_wrong').update(`${last.headers['x-briefings-timestamp']}.${last.rawBody}`).digest('hex')}`;
+    const forged = `v1=${createHmac('sha256', 'whsec_wrong')
+      .update(`${String(last.headers['x-briefings-timestamp'])}.${last.rawBody}`)
+      .digest('hex')}`;
     expect(last.headers['x-briefings-signature']).not.toBe(forged);
 
     const deliveries = await waitFor(
@@ -130,7 +132,11 @@ describe('webhook delivery', () => {
     expect(deliveries).toHaveLength(3);
     const oldestFirst = [...deliveries].reverse();
     expect(
-      oldestFirst.map((d: { attempt: number; statusCode: number | null; succeeded: boolean }) => [d.attempt, d.statusCode, d.succeeded]),
+      oldestFirst.map((d: { attempt: number; statusCode: number | null; succeeded: boolean }) => [
+        d.attempt,
+        d.statusCode,
+        d.succeeded,
+      ]),
     ).toEqual([
       [1, 500, false],
       [2, 500, false],
@@ -144,7 +150,11 @@ describe('webhook delivery', () => {
     expect(oldestFirst[2].error).toBeNull();
     console.log(
       `[webhooks] delivered after ${deliveries.length} attempts: ${JSON.stringify(
-        oldestFirst.map((d: { attempt: number; statusCode: number; durationMs: number }) => [d.attempt, d.statusCode, d.durationMs]),
+        oldestFirst.map((d: { attempt: number; statusCode: number; durationMs: number }) => [
+          d.attempt,
+          d.statusCode,
+          d.durationMs,
+        ]),
       )}`,
     );
   });
@@ -159,9 +169,19 @@ describe('webhook delivery', () => {
     const item = await raiseHighRiskItem(ctx, org);
     const ofThisEscalation = () =>
       receiver.received
-        .map((r) => JSON.parse(r.rawBody) as { type: string; data: { escalationId: string; level: number; recipient: { id: string } } })
+        .map(
+          (r) =>
+            JSON.parse(r.rawBody) as {
+              type: string;
+              data: { escalationId: string; level: number; recipient: { id: string } };
+            },
+        )
         .filter((body) => body.data.escalationId === item.escalation.id);
-    await waitFor(async () => ofThisEscalation().length >= 3, 20_000, 'the assignment, the climb and the reminder to be delivered');
+    await waitFor(
+      async () => ofThisEscalation().length >= 3,
+      20_000,
+      'the assignment, the climb and the reminder to be delivered',
+    );
     await sleep(1_500); // anything more (a duplicate, a second reminder) would arrive by now
     // Each delivery is its own job, so their order of arrival is not asserted.
     const delivered = ofThisEscalation().map((body) => [body.type, body.data.level, body.data.recipient.id]);
@@ -187,7 +207,13 @@ describe('webhook delivery', () => {
     expect(escalated.status, escalated.raw).toBe(200);
     const ofThisEscalation = () =>
       receiver.received
-        .map((r) => JSON.parse(r.rawBody) as { type: string; data: { escalationId: string; level: number; recipient: { id: string } } })
+        .map(
+          (r) =>
+            JSON.parse(r.rawBody) as {
+              type: string;
+              data: { escalationId: string; level: number; recipient: { id: string } };
+            },
+        )
         .filter((body) => body.data.escalationId === item.escalation.id)
         .map((body) => [body.type, body.data.level, body.data.recipient.id]);
     await waitFor(async () => ofThisEscalation().length >= 2, 20_000, 'both assignments to be delivered');

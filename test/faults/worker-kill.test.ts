@@ -43,13 +43,17 @@ async function waitForClimbsAbove(worker: ChildHandle, ids: string[], floor: num
 
 async function stepJobs(ids: string[]) {
   const queue = setup.ctx.queues.get('escalation-steps');
-  const jobs = await Promise.all(ids.flatMap((id) => [1, 2].map((step) => queue.getJob(jobIds.escalationStep(id, step)))));
-  return jobs.filter((job) => job !== undefined).map((job) => job!);
+  const jobs = await Promise.all(
+    ids.flatMap((id) => [1, 2].map((step) => queue.getJob(jobIds.escalationStep(id, step)))),
+  );
+  return jobs.filter((job) => job !== undefined);
 }
 
 /** Step jobs left active by a dead worker: it took them and never finished them. */
 async function interruptedBy(ids: string[]) {
-  const states = await Promise.all((await stepJobs(ids)).map(async (job) => ({ id: job.id!, state: await job.getState() })));
+  const states = await Promise.all(
+    (await stepJobs(ids)).map(async (job) => ({ id: job.id!, state: await job.getState() })),
+  );
   return states.filter((job) => job.state === 'active').map((job) => job.id);
 }
 

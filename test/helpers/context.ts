@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import type { InjectOptions } from 'fastify';
 import { inject } from 'vitest';
 import { buildApp, type App } from '../../src/app.js';
-import { ensurePlatformAdmin } from '../../src/auth/service.js';
+import { ensurePlatformAdmin } from '../../src/tokens/service.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
@@ -89,7 +89,12 @@ export async function createTestContext(
       for (const workers of running) await workers.close();
       await relay.stop();
       await Promise.all(
-        (['escalation-steps', 'webhooks'] as const).map((name) => queues.get(name).obliterate({ force: true }).catch(() => {})),
+        (['escalation-steps', 'webhooks'] as const).map((name) =>
+          queues
+            .get(name)
+            .obliterate({ force: true })
+            .catch(() => {}),
+        ),
       );
       await queues.close();
       await database.close();

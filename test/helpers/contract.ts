@@ -25,20 +25,27 @@ interface ContractDocument {
 }
 
 const DOCUMENT_ID = 'openapi.json';
-const document = JSON.parse(readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8')) as ContractDocument;
+const document = JSON.parse(
+  readFileSync(new URL('../../openapi/openapi.json', import.meta.url), 'utf8'),
+) as ContractDocument;
 
 // ajv-formats is CommonJS: imported from ESM, its function is the module's `default`.
 const addFormats = formats.default;
 const ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false });
 addFormats(ajv);
 // The whole document under one id, so `#/components/schemas/...` references resolve within it.
-ajv.addSchema(document as object, DOCUMENT_ID);
+ajv.addSchema(document, DOCUMENT_ID);
 
 /** Path templates, most specific first (a literal segment wins over a parameter, as in the router). */
 const templates = Object.keys(document.paths)
   .map((template) => ({
     template,
-    pattern: new RegExp(`^${template.split('/').map((part) => (/^\{.+\}$/.test(part) ? '[^/]+' : escapeRegExp(part))).join('/')}$`),
+    pattern: new RegExp(
+      `^${template
+        .split('/')
+        .map((part) => (/^\{.+\}$/.test(part) ? '[^/]+' : escapeRegExp(part)))
+        .join('/')}$`,
+    ),
     parameters: (template.match(/\{/g) ?? []).length,
   }))
   .sort((a, b) => a.parameters - b.parameters);
@@ -79,7 +86,11 @@ export function contractViolation(response: ReceivedResponse): string | null {
 
   const where = `${response.method} ${found.template} (${operation.operationId ?? 'no operationId'}) answered ${response.statusCode}`;
   const status = String(response.statusCode);
-  const declaredStatus = operation.responses[status] ? status : operation.responses[`${status[0]}XX`] ? `${status[0]}XX` : 'default';
+  const declaredStatus = operation.responses[status]
+    ? status
+    : operation.responses[`${status[0]}XX`]
+      ? `${status[0]}XX`
+      : 'default';
   const inline = operation.responses[declaredStatus];
   if (!inline) return `${where}: status not declared (declared: ${Object.keys(operation.responses).join(', ')})`;
   // A shared answer (#/components/responses/NotFound) or one of the operation's own.
@@ -92,7 +103,9 @@ export function contractViolation(response: ReceivedResponse): string | null {
 
   const content = declared.content ?? {};
   if (response.body === '') {
-    return Object.keys(content).length === 0 ? null : `${where}: empty body, but ${Object.keys(content).join(', ')} declared`;
+    return Object.keys(content).length === 0
+      ? null
+      : `${where}: empty body, but ${Object.keys(content).join(', ')} declared`;
   }
   const mediaType = (response.contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (!content[mediaType]) {

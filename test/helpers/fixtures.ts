@@ -5,10 +5,18 @@ import { PLATFORM_TOKEN } from './context.js';
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/**
+ * A response body as a test reads it: parsed JSON with no declared type, like `response.json()`.
+ * Tests assert on its fields directly; each route's schema is checked against the OpenAPI
+ * document elsewhere (test/helpers/contract.ts).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped JSON on purpose, see above
+export type UntypedJson = any;
+
 let counter = 0;
 const unique = () => `${Date.now().toString(36).slice(-4)}${(counter++).toString(36)}`.toUpperCase();
 
-export interface ApiResponse<T = any> {
+export interface ApiResponse<T = UntypedJson> {
   status: number;
   body: T;
   headers: Record<string, string | string[] | number | undefined>;
@@ -27,7 +35,7 @@ export interface CallOptions {
 }
 
 /** Any request, as a client would send it; the body is parsed as JSON when it is JSON. */
-export async function call<T = any>(app: App, options: CallOptions): Promise<ApiResponse<T>> {
+export async function call<T = UntypedJson>(app: App, options: CallOptions): Promise<ApiResponse<T>> {
   const response = await app.inject({
     method: options.method,
     url: options.url,
@@ -35,19 +43,26 @@ export async function call<T = any>(app: App, options: CallOptions): Promise<Api
     ...(options.payload === undefined ? {} : { payload: options.payload as object | string }),
   });
   const contentType = String(response.headers['content-type'] ?? '');
-  const body = /json/.test(contentType) && response.body ? (response.json() as T) : (response.body as T);
+  const body = /json/.test(contentType) && response.body ? response.json<T>() : (response.body as T);
   return { status: response.statusCode, body, headers: response.headers, raw: response.body };
 }
 
-export const post = <T = any>(app: App, url: string, token: string, payload: unknown, headers: Record<string, string> = {}) =>
-  call<T>(app, { method: 'POST', url, token, payload, headers });
+export const post = <T = UntypedJson>(
+  app: App,
+  url: string,
+  token: string,
+  payload: unknown,
+  headers: Record<string, string> = {},
+) => call<T>(app, { method: 'POST', url, token, payload, headers });
 
-export const get = <T = any>(app: App, url: string, token: string) => call<T>(app, { method: 'GET', url, token });
+export const get = <T = UntypedJson>(app: App, url: string, token: string) =>
+  call<T>(app, { method: 'GET', url, token });
 
-export const patch = <T = any>(app: App, url: string, token: string, payload: unknown) =>
+export const patch = <T = UntypedJson>(app: App, url: string, token: string, payload: unknown) =>
   call<T>(app, { method: 'PATCH', url, token, payload });
 
-export const del = <T = any>(app: App, url: string, token: string) => call<T>(app, { method: 'DELETE', url, token });
+export const del = <T = UntypedJson>(app: App, url: string, token: string) =>
+  call<T>(app, { method: 'DELETE', url, token });
 
 /**
  * The answer is an RFC 9457 problem document with the given status, carrying the request id,
@@ -66,11 +81,20 @@ export function expectProblem(response: ApiResponse, status: number) {
   });
   expect(body.requestId).toEqual(expect.any(String));
   expect(response.raw).not.toMatch(/\n\s+at |\.ts:\d+|node_modules|\bstack\b/);
-  expect(response.raw).not.toMatch(/\b(select|insert into|update .* set|delete from)\b|violates|constraint|relation "|SQLSTATE|pg_/i);
-  return body as { type: string; title: string; status: number; detail: string; errors?: { path: string; message: string }[]; [key: string]: unknown };
+  expect(response.raw).not.toMatch(
+    /\b(select|insert into|update .* set|delete from)\b|violates|constraint|relation "|SQLSTATE|pg_/i,
+  );
+  return body as {
+    type: string;
+    title: string;
+    status: number;
+    detail: string;
+    errors?: { path: string; message: string }[];
+    [key: string]: unknown;
+  };
 }
 
-async function created<T = any>(app: App, url: string, token: string, payload: unknown): Promise<T> {
+async function created<T = UntypedJson>(app: App, url: string, token: string, payload: unknown): Promise<T> {
   const response = await post<T>(app, url, token, payload);
   expect(response.status, JSON.stringify(response.body)).toBe(201);
   return response.body;
@@ -98,7 +122,11 @@ export async function createOrganisation(app: App): Promise<Organisation> {
   const admin: string = org.adminToken;
   const wards = [];
   for (const wardCode of ['W1', 'W2']) {
-    const ward = await created(app, '/v1/wards', admin, { code: wardCode, name: `Ward ${wardCode}`, division: 'Medicine' });
+    const ward = await created(app, '/v1/wards', admin, {
+      code: wardCode,
+      name: `Ward ${wardCode}`,
+      division: 'Medicine',
+    });
     const device = await created(app, '/v1/tokens', admin, { wardId: ward.id, label: `${wardCode} tablet` });
     wards.push({ id: ward.id as string, code: wardCode, deviceToken: device.token as string });
   }

@@ -202,7 +202,8 @@ function healthStatus(port: number): Promise<number> {
 export async function waitHealthy(child: ChildHandle, port: number, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (!child.isRunning()) throw new Error(`${child.kind} process ${child.pid} exited early:\n${child.stderr().slice(-3000)}`);
+    if (!child.isRunning())
+      throw new Error(`${child.kind} process ${child.pid} exited early:\n${child.stderr().slice(-3000)}`);
     if ((await healthStatus(port)) === 200) return;
     if (Date.now() > deadline) throw new Error(`${child.kind} on port ${port} not healthy after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -225,7 +226,9 @@ export async function waitForChildren(
     if (dead) throw new Error(`child process ${dead.pid} exited early:\n${dead.stderr().slice(-2000)}`);
     if ((await count()) === expected) return;
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${expected} worker connection(s); got ${await count()}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${expected} worker connection(s); got ${await count()}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -67,7 +67,9 @@ function onPort(port: number, extra: string[]): PrivateRedis {
     for (;;) {
       if (!child.isRunning()) {
         current = null;
-        throw new Error(`redis-server on port ${port} exited: ${child.stdout().slice(-500)} ${child.stderr().slice(-500)}`);
+        throw new Error(
+          `redis-server on port ${port} exited: ${child.stdout().slice(-500)} ${child.stderr().slice(-500)}`,
+        );
       }
       if (await answersPing(url)) return;
       if (Date.now() > deadline) {
@@ -93,7 +95,13 @@ function onPort(port: number, extra: string[]): PrivateRedis {
       await launch();
     },
     command: async <T>(name: string, ...args: (string | number)[]) => {
-      const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+      const client = new Redis({
+        host: '127.0.0.1',
+        port,
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+        retryStrategy: () => null,
+      });
       client.on('error', () => {});
       try {
         await withTimeout(client.connect(), 5_000, `connecting to redis on port ${port}`);
@@ -106,7 +114,12 @@ function onPort(port: number, extra: string[]): PrivateRedis {
 }
 
 async function answersPing(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000 });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1_000,
+  });
   client.on('error', () => {});
   try {
     await client.connect();

@@ -49,7 +49,12 @@ describe('GET /v1/reports/alignment', () => {
       { time: 27, atRisk: 1, events: 0, censored: 1, survival: 0.625 },
     ]);
     expect(state('pending').survival.median).toBeNull();
-    expect(state('managerial_only')).toMatchObject({ items: 1, resolved: 0, resolutionRate: 0, medianDaysToResolution: null });
+    expect(state('managerial_only')).toMatchObject({
+      items: 1,
+      resolved: 0,
+      resolutionRate: 0,
+      medianDaysToResolution: null,
+    });
     const band = (name: string) => body.byRiskBand.find((b: { band: string }) => b.band === name);
     // moderate: a10 day 1; a8 resolved and a11 censored at day 10; a5 censored 20.
     expectCurve(band('moderate').survival.points, [
@@ -78,7 +83,12 @@ describe('GET /v1/reports/alignment', () => {
     const pending = res.body.byAlignment.find((s: { state: string }) => s.state === 'pending');
     expect(pending).toMatchObject({ items: 3, resolved: 1 }); // a5, a6 open; a7 resolved
     // 3 of 4 high + extreme resolved against 2 of 5 low + moderate: p = 11/21 (worked in governance-pack.test.ts).
-    expect(res.body.highRisk.table).toEqual({ exposedResolved: 3, exposedUnresolved: 1, referenceResolved: 2, referenceUnresolved: 3 });
+    expect(res.body.highRisk.table).toEqual({
+      exposedResolved: 3,
+      exposedUnresolved: 1,
+      referenceResolved: 2,
+      referenceUnresolved: 3,
+    });
     expect(res.body.highRisk.fisherP).toBeCloseTo(11 / 21, 12);
   });
 });
@@ -107,7 +117,11 @@ describe('GET /v1/reports/spc', () => {
 
   it('narrows to a ward, and gives no assurance for a target on a measure with no better direction', async () => {
     // W2 raised 5 items in the first week and none after: 5, 0, 0, 0. Mean 1.25; MR 5, 0, 0 -> AMR 5/3.
-    const res = await get(ctx.app, `/v1/reports/spc?metric=items_raised&${q}&wardId=${data.wards.W2.id}&target=1`, data.org.governance.token);
+    const res = await get(
+      ctx.app,
+      `/v1/reports/spc?metric=items_raised&${q}&wardId=${data.wards.W2.id}&target=1`,
+      data.org.governance.token,
+    );
     expect(res.status, res.raw).toBe(200);
     expect(res.body.points.map((p: { value: number }) => p.value)).toEqual([5, 0, 0, 0]);
     expect(res.body.mean).toBe(1.25);
@@ -121,7 +135,11 @@ describe('GET /v1/reports/spc', () => {
   });
 
   it('gives shares by week opened and medians by week resolved', async () => {
-    const ack = await get(ctx.app, `/v1/reports/spc?metric=ack_within_deadline&${q}&target=0.2`, data.org.governance.token);
+    const ack = await get(
+      ctx.app,
+      `/v1/reports/spc?metric=ack_within_deadline&${q}&target=0.2`,
+      data.org.governance.token,
+    );
     expect(ack.body.points).toEqual([
       { period: '2025-06-02', value: 0.5 },
       { period: '2025-06-09', value: 0 },
@@ -129,7 +147,11 @@ describe('GET /v1/reports/spc', () => {
     ]);
     expect(ack.body.improvement).toBe('up');
     expect(ack.body.assurance).toBe('hit_and_miss');
-    const days = await get(ctx.app, `/v1/reports/spc?metric=days_to_resolution&${q}&target=1`, data.org.governance.token);
+    const days = await get(
+      ctx.app,
+      `/v1/reports/spc?metric=days_to_resolution&${q}&target=1`,
+      data.org.governance.token,
+    );
     expect(days.status, days.raw).toBe(200);
     expect(days.body.points.map((p: { value: number }) => p.value)).toEqual([4, 0, 2, 15]);
     expect(days.body).toMatchObject({ improvement: 'down', mean: 5.25, assurance: 'hit_and_miss', target: 1 });
@@ -148,20 +170,80 @@ describe('GET /v1/reports/threats', () => {
     // Window 28 days: one raising -> r = 1 (occasional, 3); two -> 2 (occasional, 3). Ages under 91 days -> 0.
     const expected = [
       // a3: consequence 4 -> severity 3; raised once -> 3; 9 >= 8 proceeds
-      { threadId: data.items.a3, consequence: 4, severity: 3, probability: 3, hazardScore: 9, ageBonus: 0, rankScore: 9, proceedToAction: true, raisingsInWindow: 1, timesRaised: 1, ageDays: 26 },
+      {
+        threadId: data.items.a3,
+        consequence: 4,
+        severity: 3,
+        probability: 3,
+        hazardScore: 9,
+        ageBonus: 0,
+        rankScore: 9,
+        proceedToAction: true,
+        raisingsInWindow: 1,
+        timesRaised: 1,
+        ageDays: 26,
+      },
       // T1 (p1, a5, a8): consequence 3 -> 2; two raisings in the window -> 3
-      { threadId: data.items.p1, consequence: 3, severity: 2, probability: 3, hazardScore: 6, ageBonus: 0, rankScore: 6, proceedToAction: false, raisingsInWindow: 2, timesRaised: 3, ageDays: 48 },
+      {
+        threadId: data.items.p1,
+        consequence: 3,
+        severity: 2,
+        probability: 3,
+        hazardScore: 6,
+        ageBonus: 0,
+        rankScore: 6,
+        proceedToAction: false,
+        raisingsInWindow: 2,
+        timesRaised: 3,
+        ageDays: 48,
+      },
       // rank 3 ties broken by age: T2 (47 days), a6 (19), a11 (10)
-      { threadId: data.items.p4, consequence: 2, severity: 1, probability: 3, hazardScore: 3, rankScore: 3, raisingsInWindow: 2, timesRaised: 3, ageDays: 47 },
-      { threadId: data.items.a6, consequence: 2, severity: 1, probability: 3, hazardScore: 3, rankScore: 3, raisingsInWindow: 1, timesRaised: 1, ageDays: 19 },
-      { threadId: data.items.a11, consequence: 2, severity: 1, probability: 3, hazardScore: 3, rankScore: 3, raisingsInWindow: 1, timesRaised: 1, ageDays: 10 },
+      {
+        threadId: data.items.p4,
+        consequence: 2,
+        severity: 1,
+        probability: 3,
+        hazardScore: 3,
+        rankScore: 3,
+        raisingsInWindow: 2,
+        timesRaised: 3,
+        ageDays: 47,
+      },
+      {
+        threadId: data.items.a6,
+        consequence: 2,
+        severity: 1,
+        probability: 3,
+        hazardScore: 3,
+        rankScore: 3,
+        raisingsInWindow: 1,
+        timesRaised: 1,
+        ageDays: 19,
+      },
+      {
+        threadId: data.items.a11,
+        consequence: 2,
+        severity: 1,
+        probability: 3,
+        hazardScore: 3,
+        rankScore: 3,
+        raisingsInWindow: 1,
+        timesRaised: 1,
+        ageDays: 10,
+      },
     ];
     expect(res.body.total).toBe(5);
     expect(res.body.threats).toHaveLength(5);
     res.body.threats.forEach((threat: Record<string, unknown>, index: number) => {
       expect(threat).toMatchObject({ rank: index + 1, ...expected[index] });
     });
-    expect(res.body.threats[1]).toMatchObject({ latestItemId: data.items.a8, ward: { code: 'W1' }, firstRaisedOn: '2025-05-12', lastRaisedOn: '2025-06-16', maxRiskScore: 6 });
+    expect(res.body.threats[1]).toMatchObject({
+      latestItemId: data.items.a8,
+      ward: { code: 'W1' },
+      firstRaisedOn: '2025-05-12',
+      lastRaisedOn: '2025-06-16',
+      maxRiskScore: 6,
+    });
     const limited = await get(ctx.app, `/v1/reports/threats?${q}&limit=2`, data.org.governance.token);
     expect(limited.body.threats.map((t: { threadId: string }) => t.threadId)).toEqual([data.items.a3, data.items.p1]);
     expect(limited.body.total).toBe(5);

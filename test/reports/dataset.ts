@@ -89,11 +89,31 @@ export async function buildDataset(ctx: TestContext): Promise<Dataset> {
   const device3 = await post(app, '/v1/tokens', org.adminToken, { wardId: ward3.body.id, label: 'W3 tablet' });
   expect(device3.status, device3.raw).toBe(201);
   const wards = {
-    W1: { id: org.wards[0]!.id, code: 'W1', name: 'Ward W1', division: 'Medicine', deviceToken: org.wards[0]!.deviceToken },
-    W2: { id: org.wards[1]!.id, code: 'W2', name: 'Ward W2', division: 'Medicine', deviceToken: org.wards[1]!.deviceToken },
-    W3: { id: ward3.body.id as string, code: 'W3', name: 'Ward W3', division: 'Surgery', deviceToken: device3.body.token as string },
+    W1: {
+      id: org.wards[0]!.id,
+      code: 'W1',
+      name: 'Ward W1',
+      division: 'Medicine',
+      deviceToken: org.wards[0]!.deviceToken,
+    },
+    W2: {
+      id: org.wards[1]!.id,
+      code: 'W2',
+      name: 'Ward W2',
+      division: 'Medicine',
+      deviceToken: org.wards[1]!.deviceToken,
+    },
+    W3: {
+      id: ward3.body.id as string,
+      code: 'W3',
+      name: 'Ward W3',
+      division: 'Surgery',
+      deviceToken: device3.body.token as string,
+    },
   };
-  await putPolicy(ctx, org, wards.W1.id, { levels: [{ staffId: org.middleManager.id }, { staffId: org.seniorManager.id }] });
+  await putPolicy(ctx, org, wards.W1.id, {
+    levels: [{ staffId: org.middleManager.id }, { staffId: org.seniorManager.id }],
+  });
 
   const items: Record<string, string> = {};
   const escalationOf: Record<string, string> = {};
@@ -126,7 +146,9 @@ export async function buildDataset(ctx: TestContext): Promise<Dataset> {
   const foreign = await post(app, '/v1/briefings', other.wards[0]!.deviceToken, {
     wardId: other.wards[0]!.id,
     date: '2025-06-02',
-    items: [{ kind: 'problem', category: 'equipment', description: 'Another trust entirely', consequence: 5, likelihood: 5 }],
+    items: [
+      { kind: 'problem', category: 'equipment', description: 'Another trust entirely', consequence: 5, likelihood: 5 },
+    ],
   });
   expect(foreign.status, foreign.raw).toBe(201);
 
@@ -159,7 +181,10 @@ export async function buildDataset(ctx: TestContext): Promise<Dataset> {
 
   // E0: acknowledged, agrees, plans an action; still in progress.
   await act(mm, E.E0, 'acknowledge');
-  await act(mm, E.E0, 'position', { stance: 'agree', rationale: 'Replacement scanner requested from medical engineering' });
+  await act(mm, E.E0, 'position', {
+    stance: 'agree',
+    rationale: 'Replacement scanner requested from medical engineering',
+  });
   await act(mm, E.E0, 'actions', { description: 'Order a replacement bladder scanner', dueDate: '2025-07-15' });
   // E1: acknowledged in time, agrees, fixed.
   await act(mm, E.E1, 'acknowledge');
@@ -173,11 +198,16 @@ export async function buildDataset(ctx: TestContext): Promise<Dataset> {
   // E3: climbs and is never acknowledged.
   await climb(E.E3, at('2025-06-10', '09:00'));
   // E4: the ward fixes it before anyone acknowledges.
-  const fixed = await post(app, `/v1/items/${items.a7}/resolve`, wards.W1.deviceToken, { note: 'Estates repaired the toilet' });
+  const fixed = await post(app, `/v1/items/${items.a7}/resolve`, wards.W1.deviceToken, {
+    note: 'Estates repaired the toilet',
+  });
   expect(fixed.status, fixed.raw).toBe(200);
   // E5: acknowledged, disagrees, risk accepted.
   await act(mm, E.E5, 'acknowledge');
-  await act(mm, E.E5, 'position', { stance: 'disagree', rationale: 'Within tolerance: a second scanner is available on the next ward' });
+  await act(mm, E.E5, 'position', {
+    stance: 'disagree',
+    rationale: 'Within tolerance: a second scanner is available on the next ward',
+  });
   await act(mm, E.E5, 'resolve', { outcome: 'risk_accepted', note: 'Sharing the scanner with the next ward' });
   // E6: acknowledged, agrees, plans an action, mitigated.
   await act(mm, E.E6, 'acknowledge');
@@ -192,12 +222,16 @@ export async function buildDataset(ctx: TestContext): Promise<Dataset> {
   await act(mm, E.E9, 'acknowledge');
   await act(mm, E.E9, 'position', { stance: 'agree', rationale: 'Agreed: the bed meeting will review porter cover' });
   // E7: the ward escalates the low-risk item by hand.
-  const manual = await post(app, `/v1/items/${items.a6}/escalate`, wards.W1.deviceToken, { reason: 'Third week running' });
+  const manual = await post(app, `/v1/items/${items.a6}/escalate`, wards.W1.deviceToken, {
+    reason: 'Third week running',
+  });
   expect(manual.status, manual.raw).toBe(201);
   const E7: string = manual.body.id;
   // Ward resolutions on W2.
   for (const key of ['b3', 'b2']) {
-    const res = await post(app, `/v1/items/${items[key]}/resolve`, wards.W2.deviceToken, { note: 'Sorted on the ward' });
+    const res = await post(app, `/v1/items/${items[key]}/resolve`, wards.W2.deviceToken, {
+      note: 'Sorted on the ward',
+    });
     expect(res.status, res.raw).toBe(200);
   }
 
@@ -207,10 +241,29 @@ export async function buildDataset(ctx: TestContext): Promise<Dataset> {
     expect(res.status, res.raw).toBe(201);
     return res.body.id as string;
   };
-  const PR1 = await priority({ title: 'Reduce equipment downtime', level: 'organisation', ownerStaffId: org.seniorManager.id });
-  const PR2 = await priority({ title: 'Faster discharge from ward W2', level: 'ward', wardId: wards.W2.id, ownerStaffId: org.middleManager.id });
-  const PR3 = await priority({ title: 'Theatre list overruns', level: 'division', division: 'Surgery', ownerStaffId: org.seniorManager.id });
-  const PR4 = await priority({ title: 'Retired priority', level: 'organisation', ownerStaffId: org.seniorManager.id, active: false });
+  const PR1 = await priority({
+    title: 'Reduce equipment downtime',
+    level: 'organisation',
+    ownerStaffId: org.seniorManager.id,
+  });
+  const PR2 = await priority({
+    title: 'Faster discharge from ward W2',
+    level: 'ward',
+    wardId: wards.W2.id,
+    ownerStaffId: org.middleManager.id,
+  });
+  const PR3 = await priority({
+    title: 'Theatre list overruns',
+    level: 'division',
+    division: 'Surgery',
+    ownerStaffId: org.seniorManager.id,
+  });
+  const PR4 = await priority({
+    title: 'Retired priority',
+    level: 'organisation',
+    ownerStaffId: org.seniorManager.id,
+    active: false,
+  });
   const link = async (key: string, priorityId: string) => {
     const res = await post(app, `/v1/items/${items[key]}/priorities`, sm, { priorityId });
     expect(res.status, res.raw).toBe(200);
@@ -254,23 +307,88 @@ export async function buildDataset(ctx: TestContext): Promise<Dataset> {
         UPDATE escalation_events SET details = jsonb_set(details, '{withinDeadline}', to_jsonb(${t.withinDeadline}::boolean))
         WHERE escalation_id = ${id} AND type = 'acknowledged'`);
     }
-    if (t.action) await db.execute(sql`UPDATE escalation_actions SET created_at = ${ts(t.action)} WHERE escalation_id = ${id}`);
-    if (t.resolved) await db.execute(sql`UPDATE items SET resolved_at = ${ts(t.resolved)} WHERE id = ${items[t.itemKey]}`);
+    if (t.action)
+      await db.execute(sql`UPDATE escalation_actions SET created_at = ${ts(t.action)} WHERE escalation_id = ${id}`);
+    if (t.resolved)
+      await db.execute(sql`UPDATE items SET resolved_at = ${ts(t.resolved)} WHERE id = ${items[t.itemKey]}`);
     // Nothing of this escalation may be left at the real clock.
-    const [left] = rowsOf(await db.execute(sql`
-      SELECT count(*)::int AS n FROM escalation_events WHERE escalation_id = ${id} AND created_at > '2025-12-31'`)) as { n: number }[];
+    const [left] = rowsOf(
+      await db.execute(sql`
+      SELECT count(*)::int AS n FROM escalation_events WHERE escalation_id = ${id} AND created_at > '2025-12-31'`),
+    ) as { n: number }[];
     expect(left!.n, `events of ${t.itemKey} left at the real clock`).toBe(0);
   };
-  await retime(E.E0, { itemKey: 'p1', opened: at('2025-05-12', '09:00'), due: at('2025-05-13', '09:00'), acknowledged: at('2025-05-12', '12:00'), withinDeadline: true, stance: at('2025-05-12', '12:30'), action: at('2025-05-12', '13:00') });
-  await retime(E.E1, { itemKey: 'a1', opened: at('2025-06-02', '09:00'), due: at('2025-06-02', '13:00'), acknowledged: at('2025-06-02', '10:00'), withinDeadline: true, stance: at('2025-06-02', '10:30'), resolved: at('2025-06-06', '09:00') });
-  await retime(E.E2, { itemKey: 'a3', opened: at('2025-06-03', '09:00'), due: at('2025-06-03', '11:00'), acknowledged: at('2025-06-03', '10:30'), withinDeadline: true, stance: at('2025-06-03', '11:00'), action: at('2025-06-03', '11:30') });
+  await retime(E.E0, {
+    itemKey: 'p1',
+    opened: at('2025-05-12', '09:00'),
+    due: at('2025-05-13', '09:00'),
+    acknowledged: at('2025-05-12', '12:00'),
+    withinDeadline: true,
+    stance: at('2025-05-12', '12:30'),
+    action: at('2025-05-12', '13:00'),
+  });
+  await retime(E.E1, {
+    itemKey: 'a1',
+    opened: at('2025-06-02', '09:00'),
+    due: at('2025-06-02', '13:00'),
+    acknowledged: at('2025-06-02', '10:00'),
+    withinDeadline: true,
+    stance: at('2025-06-02', '10:30'),
+    resolved: at('2025-06-06', '09:00'),
+  });
+  await retime(E.E2, {
+    itemKey: 'a3',
+    opened: at('2025-06-03', '09:00'),
+    due: at('2025-06-03', '11:00'),
+    acknowledged: at('2025-06-03', '10:30'),
+    withinDeadline: true,
+    stance: at('2025-06-03', '11:00'),
+    action: at('2025-06-03', '11:30'),
+  });
   await retime(E.E3, { itemKey: 'a5', opened: at('2025-06-09', '09:00'), due: at('2025-06-11', '09:00') });
-  await retime(E.E4, { itemKey: 'a7', opened: at('2025-06-11', '09:00'), due: at('2025-06-11', '13:00'), resolved: at('2025-06-11', '10:00') });
-  await retime(E.E5, { itemKey: 'a8', opened: at('2025-06-16', '09:00'), due: at('2025-06-17', '09:00'), acknowledged: at('2025-06-16', '15:00'), withinDeadline: true, stance: at('2025-06-16', '15:30'), resolved: at('2025-06-26', '09:00') });
-  await retime(E.E6, { itemKey: 'a9', opened: at('2025-06-17', '09:00'), due: at('2025-06-17', '13:00'), acknowledged: at('2025-06-17', '11:00'), withinDeadline: true, stance: at('2025-06-17', '11:15'), action: at('2025-06-17', '11:30'), resolved: at('2025-06-20', '09:00') });
+  await retime(E.E4, {
+    itemKey: 'a7',
+    opened: at('2025-06-11', '09:00'),
+    due: at('2025-06-11', '13:00'),
+    resolved: at('2025-06-11', '10:00'),
+  });
+  await retime(E.E5, {
+    itemKey: 'a8',
+    opened: at('2025-06-16', '09:00'),
+    due: at('2025-06-17', '09:00'),
+    acknowledged: at('2025-06-16', '15:00'),
+    withinDeadline: true,
+    stance: at('2025-06-16', '15:30'),
+    resolved: at('2025-06-26', '09:00'),
+  });
+  await retime(E.E6, {
+    itemKey: 'a9',
+    opened: at('2025-06-17', '09:00'),
+    due: at('2025-06-17', '13:00'),
+    acknowledged: at('2025-06-17', '11:00'),
+    withinDeadline: true,
+    stance: at('2025-06-17', '11:15'),
+    action: at('2025-06-17', '11:30'),
+    resolved: at('2025-06-20', '09:00'),
+  });
   await retime(E7, { itemKey: 'a6', opened: at('2025-06-29', '20:00'), due: at('2025-07-02', '20:00') });
-  await retime(E.E8, { itemKey: 'a10', opened: at('2025-06-18', '09:00'), due: at('2025-06-19', '09:00'), acknowledged: at('2025-06-18', '10:00'), withinDeadline: true, stance: at('2025-06-18', '10:30'), resolved: at('2025-06-19', '09:00') });
-  await retime(E.E9, { itemKey: 'a11', opened: at('2025-06-19', '09:00'), due: at('2025-06-20', '09:00'), acknowledged: at('2025-06-19', '09:30'), withinDeadline: true, stance: at('2025-06-19', '09:45') });
+  await retime(E.E8, {
+    itemKey: 'a10',
+    opened: at('2025-06-18', '09:00'),
+    due: at('2025-06-19', '09:00'),
+    acknowledged: at('2025-06-18', '10:00'),
+    withinDeadline: true,
+    stance: at('2025-06-18', '10:30'),
+    resolved: at('2025-06-19', '09:00'),
+  });
+  await retime(E.E9, {
+    itemKey: 'a11',
+    opened: at('2025-06-19', '09:00'),
+    due: at('2025-06-20', '09:00'),
+    acknowledged: at('2025-06-19', '09:30'),
+    withinDeadline: true,
+    stance: at('2025-06-19', '09:45'),
+  });
   // Items resolved at the briefing, and by the ward without an escalation.
   const resolvedAt: Record<string, string> = {
     p2: at('2025-05-19', '09:30'),
@@ -299,11 +417,15 @@ export async function buildDataset(ctx: TestContext): Promise<Dataset> {
       UPDATE items SET alignment = ${alignment[key] ?? 'pending'}, thread_id = ${thread[key] ?? null}::uuid WHERE id = ${id}`);
   }
   // Every resolved problem or risk now carries a 2025 resolution time.
-  const [stray] = rowsOf(await db.execute(sql`
-    SELECT count(*)::int AS n FROM items WHERE organisation_id = ${org.id} AND resolved_at > '2025-12-31'`)) as { n: number }[];
+  const [stray] = rowsOf(
+    await db.execute(sql`
+    SELECT count(*)::int AS n FROM items WHERE organisation_id = ${org.id} AND resolved_at > '2025-12-31'`),
+  ) as { n: number }[];
   expect(stray!.n).toBe(0);
 
-  const [orgRow] = rowsOf(await db.execute(sql`SELECT name FROM organisations WHERE id = ${org.id}`)) as { name: string }[];
+  const [orgRow] = rowsOf(await db.execute(sql`SELECT name FROM organisations WHERE id = ${org.id}`)) as {
+    name: string;
+  }[];
   return {
     org,
     other,

@@ -30,7 +30,11 @@ const q = `from=${PERIOD.from}&to=${PERIOD.to}`;
 
 describe('reports on PGlite', () => {
   it('give the same hand-computed board pack', async () => {
-    const res = await get<GovernancePack>(ctx.app, `/v1/reports/governance?${q}&ackTarget=0.9&resolutionDaysTarget=30`, data.org.governance.token);
+    const res = await get<GovernancePack>(
+      ctx.app,
+      `/v1/reports/governance?${q}&ackTarget=0.9&resolutionDaysTarget=30`,
+      data.org.governance.token,
+    );
     expect(res.status, res.raw).toBe(200);
     const actual = { ...res.body, period: { ...res.body.period, generatedAt: 'GENERATED' } };
     expect(rounded(actual)).toEqual(rounded(expectedPack(data)));

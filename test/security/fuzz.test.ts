@@ -108,7 +108,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAllChildren('service');
-  await withTimeout(ctx?.close() ?? Promise.resolve(), 30_000, 'the test context to close').catch((error: unknown) => console.error(error));
+  await withTimeout(ctx?.close() ?? Promise.resolve(), 30_000, 'the test context to close').catch((error: unknown) =>
+    console.error(error),
+  );
 });
 
 const writeOps = () => ops.filter(isWrite);
@@ -128,7 +130,8 @@ describe('fuzzing every route of the running service', () => {
   });
 
   it('answers a fixed corpus of known-hostile requests on every route (the same in every run, whatever the seed)', async () => {
-    const forged = (after: string) => Buffer.from(JSON.stringify([after, '8387504f-008f-4ca1-b004-8f10925dbf5e'])).toString('base64url');
+    const forged = (after: string) =>
+      Buffer.from(JSON.stringify([after, '8387504f-008f-4ca1-b004-8f10925dbf5e'])).toString('base64url');
     for (const [index, op] of ops.entries()) {
       const path = pathFor(world, op, index);
       if (op.method === 'GET') {
@@ -142,13 +145,29 @@ describe('fuzzing every route of the running service', () => {
       const base = toJson(validBody(world, op) ?? {});
       // Each string of the valid body in turn (one request each), so validation of the others passes.
       const eachString = (what: string, value: string): [string, string, Record<string, string>][] =>
-        Array.from({ length: stringCount(base) }, (_, at) => [`${what} in string #${at}`, serialise(mutate(base, [{ kind: 'unicode', at, value }])), {}]);
+        Array.from({ length: stringCount(base) }, (_, at) => [
+          `${what} in string #${at}`,
+          serialise(mutate(base, [{ kind: 'unicode', at, value }])),
+          {},
+        ]);
       const bodies: [string, string, Record<string, string>][] = [
         ...eachString('NUL', 'before\u0000after'),
         ...eachString('a lone surrogate', 'pump \ud800 failing'),
         ['an empty object', '{}', {}],
-        ['100 000 nested arrays, with an Idempotency-Key', `${'['.repeat(100_000)}${']'.repeat(100_000)}`, { 'idempotency-key': 'deep-nesting' }],
-        ['an own __proto__ key', serialise(mutate(base, [{ kind: 'unknown-key', at: 0, key: '__proto__', value: { k: 'raw', text: '{"role":"org_admin"}' } }])), {}],
+        [
+          '100 000 nested arrays, with an Idempotency-Key',
+          `${'['.repeat(100_000)}${']'.repeat(100_000)}`,
+          { 'idempotency-key': 'deep-nesting' },
+        ],
+        [
+          'an own __proto__ key',
+          serialise(
+            mutate(base, [
+              { kind: 'unknown-key', at: 0, key: '__proto__', value: { k: 'raw', text: '{"role":"org_admin"}' } },
+            ]),
+          ),
+          {},
+        ],
       ];
       for (const [what, body, headers] of bodies) {
         const res = await send(service.baseUrl, {
@@ -166,13 +185,17 @@ describe('fuzzing every route of the running service', () => {
   it('answers mutated JSON bodies on every write route with a 4xx problem document or a success, never a 5xx', async () => {
     // The random phases (this and the next three) share one time budget, spread over their properties.
     budget.runsLeft =
-      writeOps().length * (RUNS.bodyPerRoute + RUNS.rawPerRoute + RUNS.contentTypePerRoute) + readOps().length * RUNS.queryPerRoute;
+      writeOps().length * (RUNS.bodyPerRoute + RUNS.rawPerRoute + RUNS.contentTypePerRoute) +
+      readOps().length * RUNS.queryPerRoute;
     budget.deadline = Date.now() + RANDOM_BUDGET_MS;
     for (const [index, op] of writeOps().entries()) {
       const base = validBody(world, op);
       const path = pathFor(world, op, ops.indexOf(op));
       const idempotencyKey = fc.option(
-        fc.oneof(fc.uuid(), fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 300 })),
+        fc.oneof(
+          fc.uuid(),
+          fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 300 }),
+        ),
         { freq: 3 },
       );
       await fc.assert(
@@ -182,7 +205,11 @@ describe('fuzzing every route of the running service', () => {
           const res = await send(service.baseUrl, {
             method: op.method,
             path,
-            headers: { ...bearer(op), 'content-type': 'application/json', ...(key === null ? {} : { 'idempotency-key': key }) },
+            headers: {
+              ...bearer(op),
+              'content-type': 'application/json',
+              ...(key === null ? {} : { 'idempotency-key': key }),
+            },
             body: text,
           });
           record('body', op, `${describeMutations(mutations)} key=${JSON.stringify(key)}`, res);
@@ -199,17 +226,37 @@ describe('fuzzing every route of the running service', () => {
       const text = JSON.stringify(validBody(world, op) ?? { note: 'x' });
       const path = pathFor(world, op, ops.indexOf(op));
       const rawBody = fc.oneof(
-        fc.tuple(fc.constantFrom(...INVALID_UTF8), fc.nat({ max: text.length })).map(([bytes, at]) =>
-          Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from(bytes), Buffer.from(text.slice(at))]),
-        ),
+        fc
+          .tuple(fc.constantFrom(...INVALID_UTF8), fc.nat({ max: text.length }))
+          .map(([bytes, at]) =>
+            Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from(bytes), Buffer.from(text.slice(at))]),
+          ),
         // Inside a string value, where a lenient decoder would let it through to the database.
         fc.constantFrom(...INVALID_UTF8).map((bytes) => {
           const at = text.indexOf('":"') + 3;
-          return at > 2 ? Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from(bytes), Buffer.from(text.slice(at))]) : Buffer.from(bytes);
+          return at > 2
+            ? Buffer.concat([Buffer.from(text.slice(0, at)), Buffer.from(bytes), Buffer.from(text.slice(at))])
+            : Buffer.from(bytes);
         }),
         fc.nat({ max: text.length }).map((cut) => Buffer.from(text.slice(0, cut))),
         fc.uint8Array({ maxLength: 512 }).map((bytes) => Buffer.from(bytes)),
-        fc.constantFrom('', 'null', '[]', '""', '0', 'true', '{', '}', '{"a":1,}', "{'a':1}", '\ufeff{}', '{"a":1}{"b":2}', 'NaN').map((s) => Buffer.from(s)),
+        fc
+          .constantFrom(
+            '',
+            'null',
+            '[]',
+            '""',
+            '0',
+            'true',
+            '{',
+            '}',
+            '{"a":1,}',
+            "{'a':1}",
+            '\ufeff{}',
+            '{"a":1}{"b":2}',
+            'NaN',
+          )
+          .map((s) => Buffer.from(s)),
       );
       await fc.assert(
         fc.asyncProperty(rawBody, async (body) => {
@@ -255,10 +302,10 @@ describe('fuzzing every route of the running service', () => {
     for (const [index, op] of readOps().entries()) {
       const path = pathFor(world, op, ops.indexOf(op));
       const declared = op.query.map((q) => q.name);
-      const name = fc.oneof(
-        ...(declared.length ? [{ arbitrary: fc.constantFrom(...declared), weight: 3 }] : []),
-        { arbitrary: fc.constantFrom('unknown', '__proto__', 'constructor', 'limit', 'cursor'), weight: 1 },
-      );
+      const name = fc.oneof(...(declared.length ? [{ arbitrary: fc.constantFrom(...declared), weight: 3 }] : []), {
+        arbitrary: fc.constantFrom('unknown', '__proto__', 'constructor', 'limit', 'cursor'),
+        weight: 1,
+      });
       const param = fc.record({
         name,
         value: queryValue(op),
@@ -278,7 +325,8 @@ describe('fuzzing every route of the running service', () => {
               return `${n}=${value}`;
             })
             .join('&');
-          const target = id !== null && op.path.includes('{id}') ? path.replace(/\/[0-9a-f-]{36}(?=\/|$)/, `/${id}`) : path;
+          const target =
+            id !== null && op.path.includes('{id}') ? path.replace(/\/[0-9a-f-]{36}(?=\/|$)/, `/${id}`) : path;
           const base = validQuery(world, op);
           const url = `${target}${base ? `${base}&` : '?'}${query}`;
           const res = await send(service.baseUrl, { method: 'GET', path: url, headers: bearer(op) });
@@ -301,7 +349,9 @@ describe('fuzzing every route of the running service', () => {
     const growth = mb(after.heapUsed - heapBefore!.heapUsed);
     const seconds = (performance.now() - started) / 1000;
     console.log(
-      `[fuzz] seed=${SEED}: ${tally.sent} requests (${Object.entries(tally.byPhase).map(([p, n]) => `${p} ${n} in ${((tally.msByPhase[p] ?? 0) / 1000).toFixed(1)} s`).join(', ')}) on ` +
+      `[fuzz] seed=${SEED}: ${tally.sent} requests (${Object.entries(tally.byPhase)
+        .map(([p, n]) => `${p} ${n} in ${((tally.msByPhase[p] ?? 0) / 1000).toFixed(1)} s`)
+        .join(', ')}) on ` +
         `${writeOps().length} write and ${readOps().length} GET routes in ${seconds.toFixed(0)} s: ` +
         `2xx ${tally['2xx']}, 4xx ${tally['4xx']}, 5xx ${tally['5xx']}, no answer ${tally.noAnswer}; ` +
         `${budget.skipped} generated cases left unsent by the ${RANDOM_BUDGET_MS / 1000} s budget; ` +
@@ -311,47 +361,100 @@ describe('fuzzing every route of the running service', () => {
     );
     expect(growth).toBeLessThan(HEAP_GROWTH_LIMIT_MB);
     const random = ['body', 'raw', 'content-type', 'query'].reduce((n, phase) => n + (tally.byPhase[phase] ?? 0), 0);
-    expect(random, `requests sent in the random phases within ${RANDOM_BUDGET_MS} ms`).toBeGreaterThanOrEqual(MIN_RANDOM_REQUESTS);
+    expect(random, `requests sent in the random phases within ${RANDOM_BUDGET_MS} ms`).toBeGreaterThanOrEqual(
+      MIN_RANDOM_REQUESTS,
+    );
     expect(tally.noAnswer).toBe(0);
   }, 30_000);
 });
 
 /** Percent-encodes UTF-8 bytes of any string, lone surrogates included (as U+FFFD, like a browser). */
-const encode = (value: string) => [...Buffer.from(value, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
+const encode = (value: string) =>
+  [...Buffer.from(value, 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
 
 /** Percent sequences that are not UTF-8 or not percent-encoding at all. */
-const RAW_QUERY = ['%FF', '%C0%80', '%ED%A0%80', '%E2%82', '%00', '%', '%zz', '%%', '+', '==', '&&', '%26', '%3D', '%2F..%2F'];
+const RAW_QUERY = [
+  '%FF',
+  '%C0%80',
+  '%ED%A0%80',
+  '%E2%82',
+  '%00',
+  '%',
+  '%zz',
+  '%%',
+  '+',
+  '==',
+  '&&',
+  '%26',
+  '%3D',
+  '%2F..%2F',
+];
 
 const uuid = fc.uuid();
 const forgedCursor = fc
   .oneof(
     fc.tuple(fc.string({ maxLength: 30 }), uuid),
-    fc.tuple(fc.constantFrom('garbage', '2026-13-45', '', '9999-99-99T99:99:99Z', "'; select 1; --", '\u0000', 'NaN', '-1'), uuid),
+    fc.tuple(
+      fc.constantFrom('garbage', '2026-13-45', '', '9999-99-99T99:99:99Z', "'; select 1; --", '\u0000', 'NaN', '-1'),
+      uuid,
+    ),
     fc.tuple(fc.constantFrom('2026-01-01', '2026-01-01T00:00:00.000Z'), fc.oneof(uuid, fc.constant('not-a-uuid'))),
     fc.jsonValue({ maxDepth: 2 }),
   )
   .map((value) => Buffer.from(JSON.stringify(value) ?? 'null', 'utf8').toString('base64url'));
 
 function queryValue(op: Operation): fc.Arbitrary<string> {
-  const valid = op.query.flatMap((q) => [...(q.schema.enum ?? []).map(String), ...(q.schema.format === 'uuid' ? [world.org.wards[0]!.id] : [])]);
+  const valid = op.query.flatMap((q) => [
+    ...(q.schema.enum ?? []).map(String),
+    ...(q.schema.format === 'uuid' ? [world.org.wards[0]!.id] : []),
+  ]);
   return fc.oneof(
     // Routes that page take cursors: forged ones often.
     ...(op.query.some((q) => q.name === 'cursor') ? [forgedCursor, forgedCursor] : []),
     fc.constantFrom(...(valid.length ? valid : ['x'])),
-    fc.constantFrom('0', '1', '200', '201', '-1', '1e3', '1.5', 'NaN', 'Infinity', '0x10', ' 5', '5 ', '00050', '9999999999999999999').map(encode),
+    fc
+      .constantFrom(
+        '0',
+        '1',
+        '200',
+        '201',
+        '-1',
+        '1e3',
+        '1.5',
+        'NaN',
+        'Infinity',
+        '0x10',
+        ' 5',
+        '5 ',
+        '00050',
+        '9999999999999999999',
+      )
+      .map(encode),
     fc.constantFrom(...RAW_QUERY),
     fc.constantFrom(...NASTY_STRINGS).map(encode),
     fc.string({ unit: 'binary', maxLength: 30 }).map(encode),
     // Long, but within Node's 16 KiB header limit (beyond it see headers.test.ts: 431).
     fc.constantFrom(2_000, 3_000).map((n) => 'a'.repeat(n)),
     forgedCursor,
-    fc.constantFrom('2026-02-30', '2026-1-1', '20260101', '2026-01-01T00:00:00Z', '0000-00-00', '+002026-01-01').map(encode),
+    fc
+      .constantFrom('2026-02-30', '2026-1-1', '20260101', '2026-01-01T00:00:00Z', '0000-00-00', '+002026-01-01')
+      .map(encode),
     uuid,
   );
 }
 
 const pathIdValue: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom(...RAW_QUERY.filter((s) => s !== '%2F..%2F'), '..', '%2e%2e', '.', 'x'.repeat(201), 'x'.repeat(150), '0', '-1', 'null'),
+  fc.constantFrom(
+    ...RAW_QUERY.filter((s) => s !== '%2F..%2F'),
+    '..',
+    '%2e%2e',
+    '.',
+    'x'.repeat(201),
+    'x'.repeat(150),
+    '0',
+    '-1',
+    'null',
+  ),
   fc.uuid().map((u) => u.toUpperCase()),
   fc.uuid().map((u) => `%7B${u}%7D`),
   fc.constant('00000000-0000-0000-0000-000000000000'),

@@ -58,7 +58,9 @@ const SECURITY_HEADERS: [string, RegExp][] = [
 ];
 
 function missingSecurityHeaders(res: SendResult): string[] {
-  const missing = SECURITY_HEADERS.filter(([name, pattern]) => !pattern.test(String(res.headers[name] ?? ''))).map(([name]) => name);
+  const missing = SECURITY_HEADERS.filter(([name, pattern]) => !pattern.test(String(res.headers[name] ?? ''))).map(
+    ([name]) => name,
+  );
   if (res.headers['x-powered-by'] !== undefined) missing.push('x-powered-by present');
   return missing;
 }
@@ -73,7 +75,11 @@ describe('security headers on every kind of response', () => {
       ['200 GET /health', () => send(base, { method: 'GET', path: '/health' }), 200],
       ['200 JSON list', () => sendJson(base, 'GET', '/v1/wards', admin()), 200],
       ['200 /openapi.json', () => send(base, { method: 'GET', path: '/openapi.json' }), 200],
-      ['201 JSON created', () => sendJson(base, 'POST', '/v1/wards', admin(), { code: `H${Date.now() % 1e6}`, name: 'Header ward' }), 201],
+      [
+        '201 JSON created',
+        () => sendJson(base, 'POST', '/v1/wards', admin(), { code: `H${Date.now() % 1e6}`, name: 'Header ward' }),
+        201,
+      ],
       ['200 HTML /docs', () => send(base, { method: 'GET', path: '/docs' }), 200],
       [
         '200 HTML briefing pack',
@@ -83,7 +89,13 @@ describe('security headers on every kind of response', () => {
       ['400 validation problem', () => sendJson(base, 'POST', '/v1/wards', admin(), {}), 400],
       [
         '400 malformed JSON',
-        () => send(base, { method: 'POST', path: '/v1/wards', headers: { authorization: `Bearer ${admin()}`, 'content-type': 'application/json' }, body: '{"code":' }),
+        () =>
+          send(base, {
+            method: 'POST',
+            path: '/v1/wards',
+            headers: { authorization: `Bearer ${admin()}`, 'content-type': 'application/json' },
+            body: '{"code":',
+          }),
         400,
       ],
       ['401 no token', () => sendJson(base, 'GET', '/v1/wards', undefined), 401],
@@ -93,12 +105,19 @@ describe('security headers on every kind of response', () => {
       ['409 conflict', () => sendJson(base, 'POST', '/v1/wards', admin(), { code: 'W1', name: 'Duplicate code' }), 409],
       [
         '413 body too large',
-        () => sendJson(base, 'POST', '/v1/wards', admin(), { code: 'BIG', name: 'x'.repeat(ctx.config.bodyLimitBytes) }),
+        () =>
+          sendJson(base, 'POST', '/v1/wards', admin(), { code: 'BIG', name: 'x'.repeat(ctx.config.bodyLimitBytes) }),
         413,
       ],
       [
         '415 content type',
-        () => send(base, { method: 'POST', path: '/v1/wards', headers: { authorization: `Bearer ${admin()}`, 'content-type': 'text/plain' }, body: 'hello' }),
+        () =>
+          send(base, {
+            method: 'POST',
+            path: '/v1/wards',
+            headers: { authorization: `Bearer ${admin()}`, 'content-type': 'text/plain' },
+            body: 'hello',
+          }),
         415,
       ],
       [
@@ -106,7 +125,15 @@ describe('security headers on every kind of response', () => {
         () =>
           sendJson(base, 'POST', '/v1/briefings', device(), {
             ...briefingBody(world.org.wards[0]!.id, { date: '2026-09-01' }),
-            items: [{ kind: 'problem', category: 'equipment', description: 'Pump for 943 476 5919 broken', consequence: 2, likelihood: 2 }],
+            items: [
+              {
+                kind: 'problem',
+                category: 'equipment',
+                description: 'Pump for 943 476 5919 broken',
+                consequence: 2,
+                likelihood: 2,
+              },
+            ],
           }),
         422,
       ],
@@ -128,7 +155,8 @@ describe('security headers on every kind of response', () => {
     const defects: string[] = [];
     for (const [name, request, status] of kinds) {
       const res = await request();
-      if (res.status !== status) defects.push(`${name}: expected ${status}, got ${res.status} ${res.body.slice(0, 200)}`);
+      if (res.status !== status)
+        defects.push(`${name}: expected ${status}, got ${res.status} ${res.body.slice(0, 200)}`);
       const missing = missingSecurityHeaders(res);
       if (missing.length) defects.push(`${name}: missing ${missing.join(', ')}`);
       if (!res.headers['x-request-id']) defects.push(`${name}: no x-request-id`);
@@ -137,9 +165,12 @@ describe('security headers on every kind of response', () => {
         if (defect) defects.push(`${name}: not a problem document (${defect})`);
       }
       const leaked = leaks(res.body);
-      if (leaked.length && !name.includes('/docs') && !name.includes('openapi')) defects.push(`${name}: gives away ${leaked.join(', ')}`);
+      if (leaked.length && !name.includes('/docs') && !name.includes('openapi'))
+        defects.push(`${name}: gives away ${leaked.join(', ')}`);
     }
-    console.log(`[headers] ${kinds.length} kinds of response checked for ${SECURITY_HEADERS.length} security headers: ${defects.length} defects`);
+    console.log(
+      `[headers] ${kinds.length} kinds of response checked for ${SECURITY_HEADERS.length} security headers: ${defects.length} defects`,
+    );
     expect(defects).toEqual([]);
   });
 
@@ -149,9 +180,21 @@ describe('security headers on every kind of response', () => {
     // Each is still a full problem document with a request id of its own.
     const cases: [string, string, number][] = [
       ['400 undecodable URL (router)', `GET /v1/wards/%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 400],
-      ['400 over-long path parameter (router)', `GET /v1/wards/${'x'.repeat(250)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 400],
-      ['431 header section over 16 KiB (HTTP parser)', `GET /v1/wards?x=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, 431],
-      ['400 malformed request line (HTTP parser)', 'GET /v1/wards HTTP/1.1 extra\r\nHost: x\r\nConnection: close\r\n\r\n', 400],
+      [
+        '400 over-long path parameter (router)',
+        `GET /v1/wards/${'x'.repeat(250)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+        400,
+      ],
+      [
+        '431 header section over 16 KiB (HTTP parser)',
+        `GET /v1/wards?x=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+        431,
+      ],
+      [
+        '400 malformed request line (HTTP parser)',
+        'GET /v1/wards HTTP/1.1 extra\r\nHost: x\r\nConnection: close\r\n\r\n',
+        400,
+      ],
     ];
     const defects: string[] = [];
     const requestIds = new Set<string>();
@@ -159,7 +202,8 @@ describe('security headers on every kind of response', () => {
       const res = await sendRaw(base, text);
       if (res.status !== status) defects.push(`${name}: expected ${status}, got ${res.status}`);
       const contentType = String(res.headers['content-type'] ?? '');
-      if (!contentType.startsWith('application/problem+json')) defects.push(`${name}: content-type ${contentType} (${res.body.slice(0, 120)})`);
+      if (!contentType.startsWith('application/problem+json'))
+        defects.push(`${name}: content-type ${contentType} (${res.body.slice(0, 120)})`);
       const missing = missingSecurityHeaders(res);
       if (missing.length) defects.push(`${name}: missing ${missing.join(', ')}`);
       // A request id the client can quote: in the body and in x-request-id, the same UUID the
@@ -168,11 +212,14 @@ describe('security headers on every kind of response', () => {
       if (defect) defects.push(`${name}: not a problem document (${defect})`);
       const requestId = String(res.headers['x-request-id'] ?? '');
       if (!UUID.test(requestId)) defects.push(`${name}: request id ${JSON.stringify(requestId)} is not a UUID`);
-      else if (!ctx.logLines.some((line) => line.includes(requestId))) defects.push(`${name}: request id ${requestId} not in the log`);
+      else if (!ctx.logLines.some((line) => line.includes(requestId)))
+        defects.push(`${name}: request id ${requestId} not in the log`);
       requestIds.add(requestId);
     }
     if (requestIds.size !== cases.length) defects.push(`request ids not distinct: ${[...requestIds].join(', ')}`);
-    console.log(`[headers] ${cases.length} refusals that bypass the request hooks (router, HTTP parser): ${defects.length} defects`);
+    console.log(
+      `[headers] ${cases.length} refusals that bypass the request hooks (router, HTTP parser): ${defects.length} defects`,
+    );
     expect(defects).toEqual([]);
   });
 });
@@ -180,13 +227,19 @@ describe('security headers on every kind of response', () => {
 /** A 500 from the database: a trigger (in this test's own database) refusing one marked item. */
 async function forceInternalError(): Promise<SendResult> {
   const marker = 'Marked to make the database fail';
-  await ctx.database.db.execute(sql.raw(`
+  await ctx.database.db.execute(
+    sql.raw(`
     create or replace function test_headers_fail() returns trigger language plpgsql as $$
     begin
       if new.description = '${marker}' then raise exception 'refused item: %', new.description; end if;
       return new;
-    end $$`));
-  await ctx.database.db.execute(sql.raw(`create trigger test_headers_fail before insert on items for each row execute function test_headers_fail()`));
+    end $$`),
+  );
+  await ctx.database.db.execute(
+    sql.raw(
+      `create trigger test_headers_fail before insert on items for each row execute function test_headers_fail()`,
+    ),
+  );
   try {
     const ward = world.org.wards[0]!;
     return await sendJson(base, 'POST', '/v1/briefings', ward.deviceToken, {
@@ -204,16 +257,24 @@ describe('CORS', () => {
     send(baseUrl, {
       method: 'OPTIONS',
       path: '/v1/briefings',
-      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,idempotency-key' },
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type,idempotency-key',
+      },
     });
 
   it('allows the configured origin, on answers and on problems, and in a preflight', async () => {
     const org = await buildWorld(corsCtx, 1);
-    const ok = await sendJson(corsBase, 'GET', '/v1/wards', org.org.adminToken, undefined, { headers: { origin: ALLOWED_ORIGIN } });
+    const ok = await sendJson(corsBase, 'GET', '/v1/wards', org.org.adminToken, undefined, {
+      headers: { origin: ALLOWED_ORIGIN },
+    });
     expect(ok.status).toBe(200);
     expect(ok.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
     expect(String(ok.headers.vary)).toMatch(/origin/i);
-    const problem = await sendJson(corsBase, 'GET', `/v1/wards/${randomUUID()}`, org.org.adminToken, undefined, { headers: { origin: ALLOWED_ORIGIN } });
+    const problem = await sendJson(corsBase, 'GET', `/v1/wards/${randomUUID()}`, org.org.adminToken, undefined, {
+      headers: { origin: ALLOWED_ORIGIN },
+    });
     expect(problem.status).toBe(404);
     expect(problem.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
     const pre = await preflight(corsBase, ALLOWED_ORIGIN);
@@ -239,15 +300,19 @@ describe('CORS', () => {
         await sendJson(corsBase, 'GET', '/v1/wards', undefined, undefined, { headers: { origin } }),
         await preflight(corsBase, origin),
       ]) {
-        if (res.headers['access-control-allow-origin'] !== undefined) found.push(`${origin}: ${String(res.headers['access-control-allow-origin'])}`);
+        if (res.headers['access-control-allow-origin'] !== undefined)
+          found.push(`${origin}: ${String(res.headers['access-control-allow-origin'])}`);
         if (res.headers['access-control-allow-credentials'] !== undefined) found.push(`${origin}: allow-credentials`);
       }
     }
     for (const res of [
-      await sendJson(base, 'GET', '/v1/wards', world.org.adminToken, undefined, { headers: { origin: ALLOWED_ORIGIN } }),
+      await sendJson(base, 'GET', '/v1/wards', world.org.adminToken, undefined, {
+        headers: { origin: ALLOWED_ORIGIN },
+      }),
       await preflight(base, ALLOWED_ORIGIN),
     ]) {
-      if (res.headers['access-control-allow-origin'] !== undefined) found.push(`no CORS_ORIGINS: ${String(res.headers['access-control-allow-origin'])}`);
+      if (res.headers['access-control-allow-origin'] !== undefined)
+        found.push(`no CORS_ORIGINS: ${String(res.headers['access-control-allow-origin'])}`);
     }
     expect(found).toEqual([]);
   });
@@ -276,7 +341,9 @@ describe('size caps', () => {
     }
     expect(wrong).toEqual([]);
     expect(await rowCounts()).toEqual(counts);
-    console.log(`[size] ${writes.length} write routes answered 413 (problem+json) to ${ctx.config.bodyLimitBytes + 1}-byte bodies; nothing stored`);
+    console.log(
+      `[size] ${writes.length} write routes answered 413 (problem+json) to ${ctx.config.bodyLimitBytes + 1}-byte bodies; nothing stored`,
+    );
   }, 60_000);
 
   it('refuses a page size over 200 on every paged list (and over its documented maximum elsewhere), and accepts the maximum', async () => {
@@ -296,7 +363,8 @@ describe('size caps', () => {
         const res = await sendJson(base, 'GET', `${path}limit=${limit}`, token);
         const defect = res.status === 400 ? problemDefect(res) : `status ${res.status}`;
         if (defect) wrong.push(`${label(op)} limit=${limit}: ${defect}`);
-        else if (!res.body.includes('querystring.limit')) wrong.push(`${label(op)} limit=${limit}: does not name querystring.limit`);
+        else if (!res.body.includes('querystring.limit'))
+          wrong.push(`${label(op)} limit=${limit}: does not name querystring.limit`);
       }
     }
     expect(wrong).toEqual([]);
@@ -317,6 +385,6 @@ async function rowCounts() {
     union all select 'escalation_events', count(*)::int from escalation_events
     union all select 'priorities', count(*)::int from priorities
     union all select 'organisations', count(*)::int from organisations`);
-  const rows = (result as unknown as { rows: { table_name: string; n: number }[] }).rows;
+  const rows = (result as { rows: { table_name: string; n: number }[] }).rows;
   return Object.fromEntries(rows.map((r) => [r.table_name, r.n]));
 }

@@ -8,5 +8,7 @@ process.on('SIGUSR2', () => {
     globalThis.gc();
   }
   const { heapUsed, heapTotal, rss, external } = process.memoryUsage();
-  process.stderr.write(`HEAP ${JSON.stringify({ heapUsed, heapTotal, rss, external, gc: typeof globalThis.gc === 'function' })}\n`);
+  process.stderr.write(
+    `HEAP ${JSON.stringify({ heapUsed, heapTotal, rss, external, gc: typeof globalThis.gc === 'function' })}\n`,
+  );
 });

@@ -43,7 +43,9 @@ beforeAll(async () => {
   ctx = await createTestContext({ LOG_LEVEL: 'trace' });
   world = await buildWorld(ctx, 4);
   redacting = await buildWorld(ctx, 8);
-  const settings = await patch(ctx.app, '/v1/organisation/settings', redacting.org.adminToken, { identifierPolicy: 'redact' });
+  const settings = await patch(ctx.app, '/v1/organisation/settings', redacting.org.adminToken, {
+    identifierPolicy: 'redact',
+  });
   expect(settings.status, settings.raw).toBe(200);
 }, 60_000);
 afterAll(() => ctx?.close());
@@ -56,13 +58,21 @@ function linesWith(needle: string, lines: string[]) {
 /** The request was logged (a line carries its request id) and no line holds any needle or token. */
 function expectClean(lines: string[], requests: typeof sent) {
   const found: string[] = [];
-  for (const needle of NEEDLES) for (const line of linesWith(needle, lines)) found.push(`"${needle}" in ${line.slice(0, 400)}`);
+  for (const needle of NEEDLES)
+    for (const line of linesWith(needle, lines)) found.push(`"${needle}" in ${line.slice(0, 400)}`);
   for (const { what, token } of requests) {
     if (token && linesWith(token, lines).length) found.push(`the bearer token of "${what}"`);
   }
-  for (const line of lines) if (/"authorization"\s*:\s*"(?!\[redacted\])/i.test(line)) found.push(`an Authorization header: ${line.slice(0, 300)}`);
-  const unlogged = requests.filter(({ res }) => !lines.some((line) => line.includes(String(res.headers['x-request-id']))));
-  expect(unlogged.map((r) => r.what), 'requests with no log line at all (the check would be vacuous)').toEqual([]);
+  for (const line of lines)
+    if (/"authorization"\s*:\s*"(?!\[redacted\])/i.test(line))
+      found.push(`an Authorization header: ${line.slice(0, 300)}`);
+  const unlogged = requests.filter(
+    ({ res }) => !lines.some((line) => line.includes(String(res.headers['x-request-id']))),
+  );
+  expect(
+    unlogged.map((r) => r.what),
+    'requests with no log line at all (the check would be vacuous)',
+  ).toEqual([]);
   return found;
 }
 
@@ -77,8 +87,18 @@ describe('the logs', () => {
       const { org } = trust;
       const ward = org.wards[0]!;
       const [first, second, third, fourth] = trust.escalatedItems;
-      const esc = (i: { escalationId: string } | undefined, action: string, payload: unknown, token = org.middleManager.token) =>
-        send(`${outcome} escalation ${action}`, { method: 'POST', url: `/v1/escalations/${i!.escalationId}/${action}`, token, payload });
+      const esc = (
+        i: { escalationId: string } | undefined,
+        action: string,
+        payload: unknown,
+        token = org.middleManager.token,
+      ) =>
+        send(`${outcome} escalation ${action}`, {
+          method: 'POST',
+          url: `/v1/escalations/${i!.escalationId}/${action}`,
+          token,
+          payload,
+        });
       await send(`${outcome} briefing`, {
         method: 'POST',
         url: '/v1/briefings',
@@ -107,8 +127,18 @@ describe('the logs', () => {
         token: ward.deviceToken,
         payload: { wardId: ward.id, date: '2026-08-02', held: false, notHeldReason: text('not held') },
       });
-      await send(`${outcome} resolve note`, { method: 'POST', url: `/v1/items/${trust.quietItems[0]}/resolve`, token: ward.deviceToken, payload: { note: text('note') } });
-      await send(`${outcome} escalate reason`, { method: 'POST', url: `/v1/items/${trust.quietItems[1]}/escalate`, token: ward.deviceToken, payload: { reason: text('reason') } });
+      await send(`${outcome} resolve note`, {
+        method: 'POST',
+        url: `/v1/items/${trust.quietItems[0]}/resolve`,
+        token: ward.deviceToken,
+        payload: { note: text('note') },
+      });
+      await send(`${outcome} escalate reason`, {
+        method: 'POST',
+        url: `/v1/items/${trust.quietItems[1]}/escalate`,
+        token: ward.deviceToken,
+        payload: { reason: text('reason') },
+      });
       await send(`${outcome} clinical position`, {
         method: 'POST',
         url: `/v1/items/${first!.itemId}/clinical-position`,
@@ -126,7 +156,12 @@ describe('the logs', () => {
         method: 'POST',
         url: '/v1/priorities',
         token: org.adminToken,
-        payload: { title: 'Equipment', description: text('priority'), level: 'organisation', ownerStaffId: org.seniorManager.id },
+        payload: {
+          title: 'Equipment',
+          description: text('priority'),
+          level: 'organisation',
+          ownerStaffId: org.seniorManager.id,
+        },
       });
     }
     const { org } = world;
@@ -136,17 +171,63 @@ describe('the logs', () => {
       method: 'POST',
       url: '/v1/briefings',
       token: org.governance.token,
-      payload: briefingBody(ward.id, { items: [{ kind: 'risk', category: 'staffing', description: text('forbidden'), consequence: 2, likelihood: 2 }] }),
+      payload: briefingBody(ward.id, {
+        items: [{ kind: 'risk', category: 'staffing', description: text('forbidden'), consequence: 2, likelihood: 2 }],
+      }),
     });
-    await send('401 unknown token', { method: 'POST', url: `/v1/items/${world.quietItems[2]}/resolve`, token: `wsb_${NHS_PLAIN}_${randomUUID()}`, payload: { note: text('401') } });
-    await send('401 malformed header', { method: 'GET', url: '/v1/wards', headers: { authorization: `Token ${NHS_PLAIN} ${FREE_TEXT}` } });
-    await send('400 unknown field', { method: 'POST', url: `/v1/items/${world.quietItems[2]}/resolve`, token: ward.deviceToken, payload: { note: 'ok', [FREE_TEXT]: text('unknown') } });
-    await send('400 too long', { method: 'POST', url: `/v1/items/${world.quietItems[2]}/resolve`, token: ward.deviceToken, payload: { note: text('long').repeat(60) } });
-    await send('400 wrong type', { method: 'POST', url: '/v1/briefings', token: ward.deviceToken, payload: { ...briefingBody(ward.id), date: text('date') } });
-    await send('404 item of no one', { method: 'POST', url: `/v1/items/${randomUUID()}/resolve`, token: ward.deviceToken, payload: { note: text('404') } });
-    await send('409 second briefing', { method: 'POST', url: '/v1/briefings', token: ward.deviceToken, payload: briefingBody(ward.id, { date: '2026-10-01', facilitator: FREE_TEXT }) });
-    await send('platform admin creates an organisation', { method: 'POST', url: '/v1/organisations', token: PLATFORM_TOKEN, payload: { name: `Trust ${FREE_TEXT}`, code: 'LOGS1' } });
-    await send('issue a token', { method: 'POST', url: '/v1/tokens', token: org.adminToken, payload: { wardId: ward.id, label: FREE_TEXT } });
+    await send('401 unknown token', {
+      method: 'POST',
+      url: `/v1/items/${world.quietItems[2]}/resolve`,
+      token: `wsb_${NHS_PLAIN}_${randomUUID()}`,
+      payload: { note: text('401') },
+    });
+    await send('401 malformed header', {
+      method: 'GET',
+      url: '/v1/wards',
+      headers: { authorization: `Token ${NHS_PLAIN} ${FREE_TEXT}` },
+    });
+    await send('400 unknown field', {
+      method: 'POST',
+      url: `/v1/items/${world.quietItems[2]}/resolve`,
+      token: ward.deviceToken,
+      payload: { note: 'ok', [FREE_TEXT]: text('unknown') },
+    });
+    await send('400 too long', {
+      method: 'POST',
+      url: `/v1/items/${world.quietItems[2]}/resolve`,
+      token: ward.deviceToken,
+      payload: { note: text('long').repeat(60) },
+    });
+    await send('400 wrong type', {
+      method: 'POST',
+      url: '/v1/briefings',
+      token: ward.deviceToken,
+      payload: { ...briefingBody(ward.id), date: text('date') },
+    });
+    await send('404 item of no one', {
+      method: 'POST',
+      url: `/v1/items/${randomUUID()}/resolve`,
+      token: ward.deviceToken,
+      payload: { note: text('404') },
+    });
+    await send('409 second briefing', {
+      method: 'POST',
+      url: '/v1/briefings',
+      token: ward.deviceToken,
+      payload: briefingBody(ward.id, { date: '2026-10-01', facilitator: FREE_TEXT }),
+    });
+    await send('platform admin creates an organisation', {
+      method: 'POST',
+      url: '/v1/organisations',
+      token: PLATFORM_TOKEN,
+      payload: { name: `Trust ${FREE_TEXT}`, code: 'LOGS1' },
+    });
+    await send('issue a token', {
+      method: 'POST',
+      url: '/v1/tokens',
+      token: org.adminToken,
+      payload: { wardId: ward.id, label: FREE_TEXT },
+    });
 
     const requests = sent.slice(start);
     const statuses = requests.map((r) => r.res.status);
@@ -167,15 +248,21 @@ describe('the logs', () => {
     const from = ctx.logLines.length;
     const start = sent.length;
     const ward = redacting.org.wards[0]!;
-    await ctx.database.db.execute(sql.raw(`
+    await ctx.database.db.execute(
+      sql.raw(`
       create function test_logs_refuse() returns trigger language plpgsql as $$
       begin
         if new.description like '%${FREE_TEXT}%' then
           raise exception 'item refused by the ward system: %', new.description using errcode = 'P0001';
         end if;
         return new;
-      end $$`));
-    await ctx.database.db.execute(sql.raw(`create trigger test_logs_refuse before insert on items for each row execute function test_logs_refuse()`));
+      end $$`),
+    );
+    await ctx.database.db.execute(
+      sql.raw(
+        `create trigger test_logs_refuse before insert on items for each row execute function test_logs_refuse()`,
+      ),
+    );
     let res: ApiResponse;
     try {
       res = await send('500 from the database', {
@@ -184,7 +271,9 @@ describe('the logs', () => {
         token: ward.deviceToken,
         payload: briefingBody(ward.id, {
           date: '2026-08-09',
-          items: [{ kind: 'problem', category: 'equipment', description: text('description'), consequence: 3, likelihood: 3 }],
+          items: [
+            { kind: 'problem', category: 'equipment', description: text('description'), consequence: 3, likelihood: 3 },
+          ],
         }),
       });
     } finally {
@@ -199,7 +288,9 @@ describe('the logs', () => {
     expect(errorLine).toContain(String(res.headers['x-request-id']));
     expect(errorLine, 'with the SQLSTATE that names the cause').toContain('P0001');
     const found = expectClean(lines, sent.slice(start));
-    console.log(`[logs] a 500 from a trigger quoting the item's text: ${lines.length} log lines, ${found.length} with the free text or an identifier`);
+    console.log(
+      `[logs] a 500 from a trigger quoting the item's text: ${lines.length} log lines, ${found.length} with the free text or an identifier`,
+    );
     expect(found).toEqual([]);
   });
 
@@ -208,7 +299,11 @@ describe('the logs', () => {
     const start = sent.length;
     const token = world.org.adminToken;
     await send('404 path', { method: 'GET', url: `/v1/patients/${NHS_PLAIN}`, token });
-    await send('400 query', { method: 'GET', url: `/v1/items?wardId=${NHS_PLAIN}&postcode=${encodeURIComponent(POSTCODE)}`, token });
+    await send('400 query', {
+      method: 'GET',
+      url: `/v1/items?wardId=${NHS_PLAIN}&postcode=${encodeURIComponent(POSTCODE)}`,
+      token,
+    });
     await send('400 id', { method: 'GET', url: `/v1/items/${encodeURIComponent(NHS_SPACED)}`, token });
     const lines = ctx.logLines.slice(from);
     const found = expectClean(lines, sent.slice(start));

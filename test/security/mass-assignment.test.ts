@@ -11,7 +11,16 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { call } from '../helpers/fixtures.js';
-import { buildWorld, label, operations, pathFor, tokenFor, validBody, type JsonSchema, type Operation, type World } from './route-world.js';
+import {
+  buildWorld,
+  label,
+  operations,
+  pathFor,
+  tokenFor,
+  validBody,
+  type JsonSchema,
+  type World,
+} from './route-world.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 2_147_483_647);
 const RUNS_PER_ROUTE = 12;
@@ -42,7 +51,9 @@ let ctx: TestContext;
 let world: World;
 
 beforeAll(async () => {
-  console.log(`[mass-assignment] seed=${SEED} (replay: FUZZ_SEED=${SEED} npx vitest run test/security/mass-assignment.test.ts)`);
+  console.log(
+    `[mass-assignment] seed=${SEED} (replay: FUZZ_SEED=${SEED} npx vitest run test/security/mass-assignment.test.ts)`,
+  );
   ctx = await createTestContext();
   world = await buildWorld(ctx, 4);
 }, 60_000);
@@ -62,7 +73,11 @@ function serverOwned(w: World): Record<string, fc.Arbitrary<unknown>> {
     updatedAt: when,
     resolvedAt: when,
     dueAt: when,
-    alignment: fc.constant({ state: 'aligned_for_change', agreementReachedAt: '2020-01-01T00:00:00Z', priorityAligned: true }),
+    alignment: fc.constant({
+      state: 'aligned_for_change',
+      agreementReachedAt: '2020-01-01T00:00:00Z',
+      priorityAligned: true,
+    }),
     state: fc.constantFrom('resolved', 'acknowledged', 'in_progress'),
     assigneeStaffId: someone,
     step: fc.constantFrom(0, 99, -1),
@@ -109,8 +124,10 @@ function knownFields(schema: JsonSchema | null, path: string[]): Set<string> {
 async function snapshot() {
   const out: Record<string, string> = {};
   for (const table of TABLES) {
-    const result = await ctx.database.db.execute(sql.raw(`select coalesce(jsonb_agg(to_jsonb(t) order by to_jsonb(t)::text), '[]') as rows from ${table} t`));
-    out[table] = JSON.stringify((result as unknown as { rows: { rows: unknown }[] }).rows[0]?.rows);
+    const result = await ctx.database.db.execute(
+      sql.raw(`select coalesce(jsonb_agg(to_jsonb(t) order by to_jsonb(t)::text), '[]') as rows from ${table} t`),
+    );
+    out[table] = JSON.stringify((result as { rows: { rows: unknown }[] }).rows[0]?.rows);
   }
   return out;
 }
@@ -160,7 +177,10 @@ describe('server-owned fields in request bodies', () => {
           for (const field of Object.keys(values)) fieldsTried.add(field);
           const where = ['body', ...target].join('.');
           const named = Object.keys(values).every((field) =>
-            (res.body?.errors ?? []).some((e: { path: string; message: string }) => e.path === `${where}.${field}` && /not a known field/.test(e.message)),
+            (res.body?.errors ?? []).some(
+              (e: { path: string; message: string }) =>
+                e.path === `${where}.${field}` && /not a known field/.test(e.message),
+            ),
           );
           if (res.status !== 400 || !named) {
             wrong.push(`${label(op)} + ${JSON.stringify(values)} at ${where}: ${res.status} ${res.raw.slice(0, 300)}`);
@@ -185,12 +205,23 @@ describe('server-owned fields in request bodies', () => {
   it('a clinician cannot make themselves an org admin, nor reach another organisation, through any body', async () => {
     const before = await snapshot();
     const attempts = [
-      call(ctx.app, { method: 'POST', url: '/v1/tokens', token: world.org.clinician.token, payload: { staffId: world.org.clinician.id, role: 'org_admin' } }),
+      call(ctx.app, {
+        method: 'POST',
+        url: '/v1/tokens',
+        token: world.org.clinician.token,
+        payload: { staffId: world.org.clinician.id, role: 'org_admin' },
+      }),
       call(ctx.app, {
         method: 'POST',
         url: '/v1/staff',
         token: world.org.adminToken,
-        payload: { id: world.org.clinician.id, name: 'Same person', email: 'same.person@example.nhs.uk', role: 'clinician', organisationId: world.other.id },
+        payload: {
+          id: world.org.clinician.id,
+          name: 'Same person',
+          email: 'same.person@example.nhs.uk',
+          role: 'clinician',
+          organisationId: world.other.id,
+        },
       }),
       call(ctx.app, {
         method: 'POST',

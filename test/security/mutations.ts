@@ -118,7 +118,16 @@ const NASTY_NUMBERS = [
   '2592001',
 ];
 
-const PROTO_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__', ''];
+const PROTO_KEYS = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  '__defineGetter__',
+  '',
+];
 
 const anyJsonValue: fc.Arbitrary<Json> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }).map(toJson),
@@ -133,7 +142,9 @@ const unicodeString: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 40 }),
   fc.constantFrom(...NASTY_STRINGS),
-  fc.tuple(fc.constantFrom(...NASTY_STRINGS), fc.constantFrom(...NASTY_STRINGS)).map(([a, b]) => `Pump ${a} in bay ${b}`),
+  fc
+    .tuple(fc.constantFrom(...NASTY_STRINGS), fc.constantFrom(...NASTY_STRINGS))
+    .map(([a, b]) => `Pump ${a} in bay ${b}`),
 );
 
 /** One change to a body; `at` picks the node (modulo the number of candidates). */
@@ -163,7 +174,10 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     }),
     weight: 3,
   },
-  { arbitrary: fc.record({ kind: fc.constant('duplicate-key' as const), at, value: anyJsonValue, after: fc.boolean() }), weight: 2 },
+  {
+    arbitrary: fc.record({ kind: fc.constant('duplicate-key' as const), at, value: anyJsonValue, after: fc.boolean() }),
+    weight: 2,
+  },
   {
     arbitrary: fc.record({
       kind: fc.constant('deep-nesting' as const),
@@ -183,13 +197,18 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     weight: 2,
   },
   { arbitrary: fc.record({ kind: fc.constant('array-for-object' as const), at }), weight: 2 },
-  { arbitrary: fc.record({ kind: fc.constant('number' as const), at, raw: fc.constantFrom(...NASTY_NUMBERS) }), weight: 3 },
+  {
+    arbitrary: fc.record({ kind: fc.constant('number' as const), at, raw: fc.constantFrom(...NASTY_NUMBERS) }),
+    weight: 3,
+  },
   { arbitrary: fc.record({ kind: fc.constant('unicode' as const), at, value: unicodeString }), weight: 4 },
   { arbitrary: fc.record({ kind: fc.constant('root' as const), value: anyJsonValue }), weight: 1 },
 );
 
 function nest(depth: number, shape: 'array' | 'object', inner: string): string {
-  return shape === 'array' ? `${'['.repeat(depth)}${inner}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}${inner}${'}'.repeat(depth)}`;
+  return shape === 'array'
+    ? `${'['.repeat(depth)}${inner}${']'.repeat(depth)}`
+    : `${'{"a":'.repeat(depth)}${inner}${'}'.repeat(depth)}`;
 }
 
 /** How many string values the body holds (a 'unicode' mutation at 0..n-1 replaces each in turn). */
@@ -207,19 +226,27 @@ export function mutate(base: Json, mutations: Mutation[]): Json {
       case 'drop': {
         const fields = all.filter((s) => s.parent?.k === 'obj');
         const target = pick(fields, m.at);
-        if (target && target.parent?.k === 'obj') target.parent.e = target.parent.e.filter(([key]) => key !== target.key);
+        if (target && target.parent?.k === 'obj')
+          target.parent.e = target.parent.e.filter(([key]) => key !== target.key);
         break;
       }
       case 'retype':
         pick(all, m.at)?.set(clone(m.value));
         break;
       case 'unknown-key': {
-        const target = pick(all.filter((s) => s.node.k === 'obj'), m.at);
-        if (target?.node.k === 'obj') target.node.e.splice(m.at % (target.node.e.length + 1), 0, [m.key, clone(m.value)]);
+        const target = pick(
+          all.filter((s) => s.node.k === 'obj'),
+          m.at,
+        );
+        if (target?.node.k === 'obj')
+          target.node.e.splice(m.at % (target.node.e.length + 1), 0, [m.key, clone(m.value)]);
         break;
       }
       case 'duplicate-key': {
-        const target = pick(all.filter((s) => s.node.k === 'obj' && s.node.e.length > 0), m.at);
+        const target = pick(
+          all.filter((s) => s.node.k === 'obj' && s.node.e.length > 0),
+          m.at,
+        );
         if (target?.node.k === 'obj') {
           const [key] = target.node.e[m.at % target.node.e.length]!;
           if (m.after) target.node.e.push([key, clone(m.value)]);
@@ -232,11 +259,17 @@ export function mutate(base: Json, mutations: Mutation[]): Json {
         break;
       case 'huge-string': {
         const strings = all.filter((s) => s.node.k === 'str');
-        (pick(strings, m.at) ?? pick(all, m.at))?.set({ k: 'str', v: m.unit.repeat(Math.ceil(m.length / m.unit.length)) });
+        (pick(strings, m.at) ?? pick(all, m.at))?.set({
+          k: 'str',
+          v: m.unit.repeat(Math.ceil(m.length / m.unit.length)),
+        });
         break;
       }
       case 'array-for-object': {
-        const target = pick(all.filter((s) => s.node.k === 'obj' || s.node.k === 'arr'), m.at);
+        const target = pick(
+          all.filter((s) => s.node.k === 'obj' || s.node.k === 'arr'),
+          m.at,
+        );
         if (target?.node.k === 'obj') target.set({ k: 'arr', a: [target.node] });
         else if (target?.node.k === 'arr') target.set({ k: 'obj', e: target.node.a.map((v, i) => [String(i), v]) });
         break;

@@ -40,7 +40,13 @@ function writeWholeBodyThenRead(path: string, token: string | null): Promise<Sen
     socket.on('error', (error: NodeJS.ErrnoException) => (writeError = error.code ?? error.message));
     let sent = 0;
     socket.on('close', () =>
-      resolve({ ...parseRawAnswer(data, performance.now() - started), ...(writeError ? { writeError } : {}), ...(sent < Buffer.byteLength(oversized) ? { writeError: writeError ?? `closed after ${sent} bytes of the body` } : {}) }),
+      resolve({
+        ...parseRawAnswer(data, performance.now() - started),
+        ...(writeError ? { writeError } : {}),
+        ...(sent < Buffer.byteLength(oversized)
+          ? { writeError: writeError ?? `closed after ${sent} bytes of the body` }
+          : {}),
+      }),
     );
     const body = Buffer.from(oversized, 'utf8');
     socket.write(
@@ -91,7 +97,8 @@ describe('a body over the limit', () => {
         body: oversized,
         fresh: round % 2 === 0,
       });
-      const defect = answer.status === 413 ? problemDefect(answer) : `status ${answer.status || answer.error || 'none'}`;
+      const defect =
+        answer.status === 413 ? problemDefect(answer) : `status ${answer.status || answer.error || 'none'}`;
       if (defect) failures.push(`round ${round}: ${defect}`);
     }
     expect(failures).toEqual([]);

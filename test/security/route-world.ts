@@ -102,7 +102,12 @@ export function hiddenRoutes(ctx: TestContext): HiddenRoute[] {
   const found: HiddenRoute[] = [];
   for (const route of ctx.app.routeTable) {
     if (!METHODS.includes(route.method)) continue;
-    const hidden = { method: route.method as Method, url: route.url, path: route.url.replace(/:([\w-]+)/g, '{$1}'), access: route.access };
+    const hidden = {
+      method: route.method as Method,
+      url: route.url,
+      path: route.url.replace(/:([\w-]+)/g, '{$1}'),
+      access: route.access,
+    };
     if (documented.has(label(hidden)) || seen.has(label(hidden))) continue;
     seen.add(label(hidden));
     found.push(hidden);
@@ -149,8 +154,28 @@ export async function buildWorld(ctx: TestContext, escalations = 16): Promise<Wo
     maxRepeats: 0,
   });
   // Distinct wording, so no item is taken as a repeat of another.
-  const words = ['pump', 'scanner', 'hoist', 'monitor', 'bed', 'door', 'fridge', 'printer', 'trolley', 'light', 'sink', 'phone',
-    'suction', 'oximeter', 'thermometer', 'commode', 'defibrillator', 'ventilator', 'syringe', 'mattress'];
+  const words = [
+    'pump',
+    'scanner',
+    'hoist',
+    'monitor',
+    'bed',
+    'door',
+    'fridge',
+    'printer',
+    'trolley',
+    'light',
+    'sink',
+    'phone',
+    'suction',
+    'oximeter',
+    'thermometer',
+    'commode',
+    'defibrillator',
+    'ventilator',
+    'syringe',
+    'mattress',
+  ];
   const briefing = await post(
     ctx.app,
     '/v1/briefings',
@@ -171,7 +196,9 @@ export async function buildWorld(ctx: TestContext, escalations = 16): Promise<Wo
   );
   expect(briefing.status, briefing.raw).toBe(201);
   const created = briefing.body.items as { id: string; escalation: { id: string } | null }[];
-  const escalatedItems = created.filter((i) => i.escalation).map((i) => ({ itemId: i.id, escalationId: i.escalation!.id }));
+  const escalatedItems = created
+    .filter((i) => i.escalation)
+    .map((i) => ({ itemId: i.id, escalationId: i.escalation!.id }));
   expect(escalatedItems).toHaveLength(escalations);
   const quietItems = created.filter((i) => !i.escalation).map((i) => i.id);
 
@@ -181,7 +208,9 @@ export async function buildWorld(ctx: TestContext, escalations = 16): Promise<Wo
     ownerStaffId: org.seniorManager.id,
   });
   expect(priority.status, priority.raw).toBe(201);
-  const link = await post(ctx.app, `/v1/items/${quietItems[0]}/priorities`, org.middleManager.token, { priorityId: priority.body.id });
+  const link = await post(ctx.app, `/v1/items/${quietItems[0]}/priorities`, org.middleManager.token, {
+    priorityId: priority.body.id,
+  });
   expect(link.status, link.raw).toBeLessThan(300);
 
   const notifications = await get(ctx.app, '/v1/notifications', org.middleManager.token);
@@ -216,7 +245,12 @@ export function pathFor(world: World, op: Operation, index: number): string {
     staff: world.org.clinician.id,
     tokens: world.spareTokenId,
     briefings: world.briefingId,
-    items: op.method === 'GET' ? own.itemId : op.operationId === 'unlinkItemFromPriority' ? world.quietItems[0]! : own.itemId,
+    items:
+      op.method === 'GET'
+        ? own.itemId
+        : op.operationId === 'unlinkItemFromPriority'
+          ? world.quietItems[0]!
+          : own.itemId,
     escalations: own.escalationId,
     notifications: world.notificationId,
     priorities: world.priorityId,
@@ -246,7 +280,12 @@ export function validBody(world: World, op: Operation): unknown {
     updateOrganisationSettings: () => ({ identifierPolicy: 'reject' }),
     setWebhook: () => ({ url: 'https://127.0.0.1:9/hook' }),
     createWard: () => ({ code: 'FZ1', name: 'Fuzz ward', site: 'Main site', division: 'Medicine' }),
-    createStaff: () => ({ name: 'Fuzz Person', email: 'fuzz.person@example.nhs.uk', role: 'clinician', wardIds: [ward.id] }),
+    createStaff: () => ({
+      name: 'Fuzz Person',
+      email: 'fuzz.person@example.nhs.uk',
+      role: 'clinician',
+      wardIds: [ward.id],
+    }),
     issueToken: () => ({ wardId: ward.id, label: 'fuzz tablet' }),
     recordBriefing: () => briefingBody(ward.id, { date: '2026-06-01' }),
     setClinicalPosition: () => ({ needsChange: true, rationale: 'Needs estates to act' }),

@@ -26,13 +26,11 @@ describe('alignment of the clinical and managerial positions', () => {
     });
   }
   it('only the two aligned states count as agreement', () => {
-    expect(['aligned_for_change', 'aligned_no_change', 'clinical_only', 'managerial_only', 'pending'].map((s) => isAgreement(s as never))).toEqual([
-      true,
-      true,
-      false,
-      false,
-      false,
-    ]);
+    expect(
+      ['aligned_for_change', 'aligned_no_change', 'clinical_only', 'managerial_only', 'pending'].map((s) =>
+        isAgreement(s as never),
+      ),
+    ).toEqual([true, true, false, false, false]);
   });
 });
 

@@ -25,10 +25,9 @@ describe('calendar arithmetic on ISO dates', () => {
     const start = '2024-12-20';
     for (let offset = 0; offset < 14; offset++) {
       const from = addDays(start, offset);
-      let brute = 0;
       for (let length = 0; length < 400; length += 7 + (length % 5)) {
         const to = addDays(from, length);
-        brute = 0;
+        let brute = 0;
         for (let i = 0; i <= length; i++) if (isoWeekday(addDays(from, i)) <= 5) brute++;
         expect(countWorkingDays(from, to), `${from}..${to}`).toBe(brute);
       }
@@ -39,7 +38,12 @@ describe('calendar arithmetic on ISO dates', () => {
   });
 
   it('lists only complete ISO weeks inside the period', () => {
-    expect(completeIsoWeeks('2025-06-02', '2025-06-29')).toEqual(['2025-06-02', '2025-06-09', '2025-06-16', '2025-06-23']);
+    expect(completeIsoWeeks('2025-06-02', '2025-06-29')).toEqual([
+      '2025-06-02',
+      '2025-06-09',
+      '2025-06-16',
+      '2025-06-23',
+    ]);
     expect(completeIsoWeeks('2025-06-03', '2025-06-28')).toEqual(['2025-06-09', '2025-06-16']);
     expect(completeIsoWeeks('2025-06-02', '2025-06-07')).toEqual([]);
     expect(completeIsoWeeks('2025-06-02', '2025-06-08')).toEqual(['2025-06-02']);

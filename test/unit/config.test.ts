@@ -31,7 +31,11 @@ describe('loadConfig', () => {
   });
 
   it('treats an empty variable as unset', () => {
-    expect(loadConfig({ PORT: '', DATABASE_URL: '', TRUST_PROXY: '' })).toMatchObject({ port: 3000, databaseUrl: undefined, trustProxy: false });
+    expect(loadConfig({ PORT: '', DATABASE_URL: '', TRUST_PROXY: '' })).toMatchObject({
+      port: 3000,
+      databaseUrl: undefined,
+      trustProxy: false,
+    });
   });
 
   it('reads every variable', () => {
@@ -60,7 +64,9 @@ describe('loadConfig', () => {
       idempotencyRetentionDays: 30,
       trustProxy: true,
     });
-    expect(loadConfig({ DATABASE_URL: 'postgres://localhost/x', TRUST_PROXY: '1' })).toMatchObject({ trustProxy: true });
+    expect(loadConfig({ DATABASE_URL: 'postgres://localhost/x', TRUST_PROXY: '1' })).toMatchObject({
+      trustProxy: true,
+    });
     expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
     expect(loadConfig({ PORT: '0' }).port).toBe(0);
   });

@@ -34,7 +34,11 @@ describe('what a due timer does', () => {
   const open = { state: 'open' as const, level: 0, repeatsSent: 0, snoozedUntil: null };
 
   it('climbs to the next level with a fresh deadline', () => {
-    expect(decideTimer(chain, open, now)).toEqual({ kind: 'climb', toLevel: 1, dueAt: new Date('2026-11-30T10:01:00Z') });
+    expect(decideTimer(chain, open, now)).toEqual({
+      kind: 'climb',
+      toLevel: 1,
+      dueAt: new Date('2026-11-30T10:01:00Z'),
+    });
   });
   it('reminds at the last level, then stops after maxRepeats', () => {
     expect(decideTimer(chain, { ...open, level: 2 }, now)).toEqual({
@@ -56,19 +60,35 @@ describe('what a due timer does', () => {
   });
   it('postpones reminders while snoozed, but never the climb', () => {
     const snoozedUntil = new Date('2026-11-30T12:00:00Z');
-    expect(decideTimer(chain, { ...open, level: 2, snoozedUntil }, now)).toEqual({ kind: 'postpone', until: snoozedUntil });
+    expect(decideTimer(chain, { ...open, level: 2, snoozedUntil }, now)).toEqual({
+      kind: 'postpone',
+      until: snoozedUntil,
+    });
     expect(decideTimer(chain, { ...open, level: 0, snoozedUntil }, now).kind).toBe('climb');
-    expect(decideTimer(chain, { ...open, level: 2, snoozedUntil: new Date('2026-11-30T09:00:00Z') }, now).kind).toBe('remind');
+    expect(decideTimer(chain, { ...open, level: 2, snoozedUntil: new Date('2026-11-30T09:00:00Z') }, now).kind).toBe(
+      'remind',
+    );
   });
   it('counts deadlines and reminders in elapsed time, across both clock changes in London', () => {
     const hour = { ...chain, ackWithinSeconds: 3_600, repeatEverySeconds: 3_600 };
     // 29 March 2026: 01:00 GMT becomes 02:00 BST. 00:30 GMT plus one hour is 02:30 on the wall clock.
     const spring = new Date('2026-03-29T00:30:00Z');
-    expect(decideTimer(hour, open, spring)).toEqual({ kind: 'climb', toLevel: 1, dueAt: new Date('2026-03-29T01:30:00Z') });
+    expect(decideTimer(hour, open, spring)).toEqual({
+      kind: 'climb',
+      toLevel: 1,
+      dueAt: new Date('2026-03-29T01:30:00Z'),
+    });
     // 25 October 2026: 02:00 BST becomes 01:00 GMT. 01:30 BST plus one hour is 01:30 GMT: the wall clock repeats.
     const autumn = new Date('2026-10-25T00:30:00Z');
-    expect(decideTimer(hour, open, autumn)).toEqual({ kind: 'climb', toLevel: 1, dueAt: new Date('2026-10-25T01:30:00Z') });
-    expect(decideTimer(hour, { ...open, level: 2 }, autumn)).toMatchObject({ kind: 'remind', nextAt: new Date('2026-10-25T01:30:00Z') });
+    expect(decideTimer(hour, open, autumn)).toEqual({
+      kind: 'climb',
+      toLevel: 1,
+      dueAt: new Date('2026-10-25T01:30:00Z'),
+    });
+    expect(decideTimer(hour, { ...open, level: 2 }, autumn)).toMatchObject({
+      kind: 'remind',
+      nextAt: new Date('2026-10-25T01:30:00Z'),
+    });
   });
   it('with maxRepeats 0, the last level gets no reminders', () => {
     expect(decideTimer({ ...chain, maxRepeats: 0 }, { ...open, level: 2 }, now)).toEqual({ kind: 'none' });
@@ -91,9 +111,17 @@ describe('what the pending timer will do, as an escalation shows it', () => {
     });
   });
   it('reminds the last level, not before a snooze ends, and then nothing once maxRepeats are sent', () => {
-    expect(upcomingStep(counts, { ...open, level: 2, repeatsSent: 1 })).toEqual({ kind: 'reminder', level: 2, dueAt: nextStepAt });
+    expect(upcomingStep(counts, { ...open, level: 2, repeatsSent: 1 })).toEqual({
+      kind: 'reminder',
+      level: 2,
+      dueAt: nextStepAt,
+    });
     const snoozedUntil = new Date('2026-11-30T12:00:00Z');
-    expect(upcomingStep(counts, { ...open, level: 2, snoozedUntil })).toEqual({ kind: 'reminder', level: 2, dueAt: snoozedUntil });
+    expect(upcomingStep(counts, { ...open, level: 2, snoozedUntil })).toEqual({
+      kind: 'reminder',
+      level: 2,
+      dueAt: snoozedUntil,
+    });
     expect(upcomingStep(counts, { ...open, level: 2, repeatsSent: 2 })).toEqual({ kind: 'none' });
     expect(upcomingStep({ levels: 3, maxRepeats: 0 }, { ...open, level: 2 })).toEqual({ kind: 'none' });
   });
@@ -115,9 +143,14 @@ describe('what the pending timer will do, as an escalation shows it', () => {
             // A snoozed reminder is postponed to the snooze's end, and decided again then.
             if (decided.kind === 'postpone') decided = decideTimer(chain, current, decided.until);
             const context = JSON.stringify(current);
-            expect(shown.kind, context).toBe({ climb: 'climb', remind: 'reminder', none: 'none', postpone: 'postpone' }[decided.kind]);
+            expect(shown.kind, context).toBe(
+              { climb: 'climb', remind: 'reminder', none: 'none', postpone: 'postpone' }[decided.kind],
+            );
             if (shown.kind === 'climb' && decided.kind === 'climb') expect(shown.level, context).toBe(decided.toLevel);
-            if (shown.kind === 'reminder') expect(shown.dueAt, context).toEqual(snoozedUntil && snoozedUntil > nextStepAt ? snoozedUntil : nextStepAt);
+            if (shown.kind === 'reminder')
+              expect(shown.dueAt, context).toEqual(
+                snoozedUntil && snoozedUntil > nextStepAt ? snoozedUntil : nextStepAt,
+              );
           }
         }
       }

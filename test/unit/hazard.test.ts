@@ -64,7 +64,8 @@ describe('probabilityFromRecurrence', () => {
         if (p !== expected) throw new Error(`n=${n} days=${days}: ${p} != ${expected}`);
         // More raisings never lower the rank; a longer window never raises it.
         if (p < previous) throw new Error(`not monotone in raisings at n=${n} days=${days}`);
-        if (days > 1 && p > probabilityFromRecurrence(n, days - 1)) throw new Error(`not monotone in days at n=${n} days=${days}`);
+        if (days > 1 && p > probabilityFromRecurrence(n, days - 1))
+          throw new Error(`not monotone in days at n=${n} days=${days}`);
         previous = p;
       }
     }
@@ -136,14 +137,25 @@ describe('assessHazard', () => {
   it('adds age to the rank score but not to the hazard score', () => {
     const result = assessHazard({ consequence: 4, raisingsInWindow: 2, windowDays: 90, ageDays: 200 });
     // severity 3; r = 56 / 90 -> uncommon 2 (56 x 4 = 224 >= 90; 56 < 90); hazard 6; age 200 -> 2
-    expect(result).toEqual({ severity: 3, probability: 2, hazardScore: 6, ageBonus: 2, rankScore: 8, proceedToAction: false });
+    expect(result).toEqual({
+      severity: 3,
+      probability: 2,
+      hazardScore: 6,
+      ageBonus: 2,
+      rankScore: 8,
+      proceedToAction: false,
+    });
   });
 
   it('checks its inputs', () => {
     expect(() => assessHazard({ consequence: 0, raisingsInWindow: 1, windowDays: 28, ageDays: 0 })).toThrow(RangeError);
-    expect(() => assessHazard({ consequence: 3, raisingsInWindow: -1, windowDays: 28, ageDays: 0 })).toThrow(RangeError);
+    expect(() => assessHazard({ consequence: 3, raisingsInWindow: -1, windowDays: 28, ageDays: 0 })).toThrow(
+      RangeError,
+    );
     expect(() => assessHazard({ consequence: 3, raisingsInWindow: 1, windowDays: 0, ageDays: 0 })).toThrow(RangeError);
-    expect(() => assessHazard({ consequence: 3, raisingsInWindow: 1, windowDays: 28, ageDays: -2 })).toThrow(RangeError);
+    expect(() => assessHazard({ consequence: 3, raisingsInWindow: 1, windowDays: 28, ageDays: -2 })).toThrow(
+      RangeError,
+    );
   });
 });
 

@@ -1,6 +1,11 @@
 /** Finding postcodes and dates of birth in free text, and several identifiers together. */
 import { describe, expect, it } from 'vitest';
-import { findIdentifiers, redactIdentifiers, type IdentifierKind, type IdentifierMatch } from '../../src/domain/identifiers.js';
+import {
+  findIdentifiers,
+  redactIdentifiers,
+  type IdentifierKind,
+  type IdentifierMatch,
+} from '../../src/domain/identifiers.js';
 
 /** Kinds and matched substrings, for readable assertions. */
 function found(text: string): Array<[IdentifierKind, string]> {
@@ -206,12 +211,21 @@ describe('findIdentifiers: several identifiers', () => {
         expect(cur.start).toBeGreaterThanOrEqual(prev.end);
       }
     }
-    expect(kindsOf(texts[1] ?? '')).toEqual(['postcode', 'nhs_number', 'date_of_birth', 'postcode', 'nhs_number', 'date_of_birth']);
+    expect(kindsOf(texts[1] ?? '')).toEqual([
+      'postcode',
+      'nhs_number',
+      'date_of_birth',
+      'postcode',
+      'nhs_number',
+      'date_of_birth',
+    ]);
     expect(kindsOf(texts[2] ?? '')).toEqual(['date_of_birth', 'nhs_number', 'postcode', 'date_of_birth', 'postcode']);
   });
 
   it('returns nothing for ordinary ward text', () => {
-    expect(findIdentifiers('Bay 4: 2 falls overnight, B12 injection delayed, covid19 side room closed; NEWS2 escalation.')).toEqual([]);
+    expect(
+      findIdentifiers('Bay 4: 2 falls overnight, B12 injection delayed, covid19 side room closed; NEWS2 escalation.'),
+    ).toEqual([]);
     expect(findIdentifiers('')).toEqual([]);
   });
 });

@@ -65,7 +65,8 @@ describe('isValidNhsNumber (Modulus 11)', () => {
 
   it('rejects every number whose check value is 10, whatever the last digit', () => {
     for (const first9 of ['400000008', '876543210']) {
-      for (let last = 0; last <= 9; last++) expect(isValidNhsNumber(`${first9}${last}`), `${first9}${last}`).toBe(false);
+      for (let last = 0; last <= 9; last++)
+        expect(isValidNhsNumber(`${first9}${last}`), `${first9}${last}`).toBe(false);
     }
   });
 

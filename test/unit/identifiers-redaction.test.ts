@@ -1,6 +1,11 @@
 /** Redacting identifiers found in free text, without logging them. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { findIdentifiers, isValidNhsNumber, redactIdentifiers, type IdentifierMatch } from '../../src/domain/identifiers.js';
+import {
+  findIdentifiers,
+  isValidNhsNumber,
+  redactIdentifiers,
+  type IdentifierMatch,
+} from '../../src/domain/identifiers.js';
 
 describe('redactIdentifiers', () => {
   it('redacts each kind with its label', () => {

@@ -105,14 +105,20 @@ describe('logistic regression guards', () => {
   it('reports a singular design (a column repeated) instead of throwing', () => {
     const data = rows(100, (i) => Number(i % 3 === 0));
     const design = designMatrix(data, [numericColumn<Row>('x', (r) => r.x), numericColumn<Row>('x_again', (r) => r.x)]);
-    const fit = logisticRegression(design, data.map((r) => r.y));
+    const fit = logisticRegression(
+      design,
+      data.map((r) => r.y),
+    );
     expect(codes(fit.warnings)).toContain('singular');
     expect(fit.estimates).toEqual([]);
   });
 
   it('reports non-convergence when the iterations run out', () => {
     const fit = logisticRegression(
-      designMatrix(rows(100, (i) => Number(i % 3 === 0)), [numericColumn<Row>('x', (r) => r.x)]),
+      designMatrix(
+        rows(100, (i) => Number(i % 3 === 0)),
+        [numericColumn<Row>('x', (r) => r.x)],
+      ),
       rows(100, (i) => Number(i % 3 === 0)).map((r) => r.y),
       { maxIterations: 1 },
     );
@@ -123,10 +129,10 @@ describe('logistic regression guards', () => {
   it('refuses an outcome other than 0/1 and a likelihood-ratio test of models that are not nested', () => {
     const data = rows(20, () => 2);
     expect(() => fitLogistic(data)).toThrow(RangeError);
-    const design = designMatrix(rows(100, (i) => Number(i % 3 === 0)), [
-      numericColumn<Row>('x', (r) => r.x),
-      ...treatmentColumns<Row>('parity', (r) => String(r.x), ['0', '1'], '0'),
-    ]);
+    const design = designMatrix(
+      rows(100, (i) => Number(i % 3 === 0)),
+      [numericColumn<Row>('x', (r) => r.x), ...treatmentColumns<Row>('parity', (r) => String(r.x), ['0', '1'], '0')],
+    );
     expect(() => dropColumns(design, ['missing'])).toThrow(RangeError);
     const full = { logLikelihood: -10, names: ['intercept', 'x'] };
     expect(() => likelihoodRatioTest(full, { logLikelihood: -12, names: ['intercept', 'z'] })).toThrow(RangeError);
@@ -214,7 +220,12 @@ describe('survival guards', () => {
   });
 
   it('gives 0 for two groups with identical histories', () => {
-    const result = logRankTest(times.flatMap((t) => [{ ...t, inGroup: true }, { ...t, inGroup: false }]));
+    const result = logRankTest(
+      times.flatMap((t) => [
+        { ...t, inGroup: true },
+        { ...t, inGroup: false },
+      ]),
+    );
     expect(result.chi2).toBeCloseTo(0, 12);
     expect(result.warnings).toEqual([]);
   });

@@ -7,7 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { coxRegression } from '../../src/domain/inference/cox.js';
 import { designMatrix, dropColumns, numericColumn, treatmentColumns } from '../../src/domain/inference/design.js';
 import { logRankTest } from '../../src/domain/inference/log-rank.js';
-import { clusterRobustEstimates, likelihoodRatioTest, logisticRegression } from '../../src/domain/inference/logistic.js';
+import {
+  clusterRobustEstimates,
+  likelihoodRatioTest,
+  logisticRegression,
+} from '../../src/domain/inference/logistic.js';
 import { mantelHaenszel, type TwoByTwo } from '../../src/domain/inference/mantel-haenszel.js';
 import type { WaldEstimate } from '../../src/domain/inference/wald.js';
 import { expectClose, readCsvVector, readJsonVector } from './reference-vectors.js';
@@ -42,7 +46,10 @@ interface ExpectedFigures {
     test_null_p: number;
     breslow_day_homogeneity_p: number;
   };
-  cox_breslow: { covariates: string[]; hazard_ratios: Record<string, { hr: number; ci_low: number; ci_high: number; p: number }> };
+  cox_breslow: {
+    covariates: string[];
+    hazard_ratios: Record<string, { hr: number; ci_low: number; ci_high: number; p: number }>;
+  };
   log_rank_agreed: { chi2: number; df: number; p: number };
 }
 
@@ -72,7 +79,11 @@ function byName(estimates: WaldEstimate[], name: string): WaldEstimate {
   return found;
 }
 
-function expectCoefficients(estimates: WaldEstimate[], expected: Record<string, ExpectedCoefficient>, tolerance: number): void {
+function expectCoefficients(
+  estimates: WaldEstimate[],
+  expected: Record<string, ExpectedCoefficient>,
+  tolerance: number,
+): void {
   expect(estimates.map((e) => e.name).sort()).toEqual(Object.keys(expected).sort());
   for (const [name, figures] of Object.entries(expected)) {
     const estimate = byName(estimates, name);
@@ -108,9 +119,18 @@ describe('logistic regression: resolved ~ agreed + band (reference moderate) + p
   });
 
   it('gives the standard errors clustered on threads (sandwich, G/(G-1) x (N-1)/(N-K))', () => {
-    const robust = clusterRobustEstimates(fit, DESIGN, RESOLVED, ISSUES.map((i) => i.thread));
+    const robust = clusterRobustEstimates(
+      fit,
+      DESIGN,
+      RESOLVED,
+      ISSUES.map((i) => i.thread),
+    );
     expect(robust?.clusters).toBe(260);
-    expectCoefficients(robust?.estimates ?? [], EXPECTED.logistic_cluster_robust_by_thread.coefficients, RELATIVE_LOOSE);
+    expectCoefficients(
+      robust?.estimates ?? [],
+      EXPECTED.logistic_cluster_robust_by_thread.coefficients,
+      RELATIVE_LOOSE,
+    );
   });
 
   it.each([
@@ -129,7 +149,8 @@ describe('logistic regression: resolved ~ agreed + band (reference moderate) + p
 describe('Mantel-Haenszel odds ratio of agreement, stratified by band', () => {
   const tables: TwoByTwo[] = BANDS.map((band) => {
     const inBand = ISSUES.filter((i) => i.band === band);
-    const count = (agreed: number, resolved: number) => inBand.filter((i) => i.agreed === agreed && i.resolved === resolved).length;
+    const count = (agreed: number, resolved: number) =>
+      inBand.filter((i) => i.agreed === agreed && i.resolved === resolved).length;
     return [
       [count(1, 1), count(1, 0)],
       [count(0, 1), count(0, 0)],

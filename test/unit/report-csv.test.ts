@@ -33,7 +33,13 @@ describe('CSV cells', () => {
 
 describe('CSV documents', () => {
   it('start with a BOM and end every line with CRLF', () => {
-    const text = toCsv(['metric', 'value'], [['a', 1], ['=b', -2]]);
+    const text = toCsv(
+      ['metric', 'value'],
+      [
+        ['a', 1],
+        ['=b', -2],
+      ],
+    );
     expect(text).toBe(`${CSV_BOM}metric,value\r\na,1\r\n'=b,-2\r\n`);
     expect(Buffer.from(text, 'utf8').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
   });

@@ -9,7 +9,10 @@ describe('xmrSvg', () => {
   it('draws every point, the mean and limits, and colours special causes by kind', () => {
     // Eleven alternating points then one far above: outside the upper limit; items_raised has no good direction.
     const values = [10, 11, 10, 11, 10, 11, 10, 11, 10, 11, 10, 30];
-    const chart = spcChart('items_raised', weeks(values.length).map((period, i) => ({ period, value: values[i]! })));
+    const chart = spcChart(
+      'items_raised',
+      weeks(values.length).map((period, i) => ({ period, value: values[i]! })),
+    );
     expect(chart.points.at(-1)?.special).toEqual({ rule: 'outside_limits', kind: 'neutral' });
     expect(chart.trial).toBe(false);
     const svg = xmrSvg(chart);
@@ -25,7 +28,10 @@ describe('xmrSvg', () => {
   it('labels trial limits and marks improvement and concern by the measure direction', () => {
     // Days to resolution (lower is better): a run of 7 below the mean is an improvement.
     const values = [20, 22, 21, 23, 20, 22, 5, 5, 5, 5, 5, 5, 5].slice(0, 11);
-    const down = spcChart('days_to_resolution', weeks(values.length).map((period, i) => ({ period, value: values[i]! })));
+    const down = spcChart(
+      'days_to_resolution',
+      weeks(values.length).map((period, i) => ({ period, value: values[i]! })),
+    );
     expect(down.trial).toBe(true);
     const svg = xmrSvg(down);
     expect(svg).toContain('UPL (trial)');
@@ -36,7 +42,11 @@ describe('xmrSvg', () => {
   });
 
   it('draws a target line and shares as percentages', () => {
-    const chart = spcChart('ack_within_deadline', weeks(3).map((period, i) => ({ period, value: [0.5, 0, 1][i]! })), 0.9);
+    const chart = spcChart(
+      'ack_within_deadline',
+      weeks(3).map((period, i) => ({ period, value: [0.5, 0, 1][i]! })),
+      0.9,
+    );
     const svg = xmrSvg(chart);
     expect(svg).toContain('class="target"');
     expect(svg).toContain('Target 90.0%');
@@ -47,7 +57,10 @@ describe('xmrSvg', () => {
   it('says so when there is nothing to draw, and escapes every text', () => {
     const empty = xmrSvg(spcChart('items_raised', []));
     expect(empty).toContain('No complete weeks with data');
-    const bars = barsSvg('<script>alert(1)</script>', [{ label: 'W1 "<b>"&', value: 0.5 }, { label: 'W2', value: null }]);
+    const bars = barsSvg('<script>alert(1)</script>', [
+      { label: 'W1 "<b>"&', value: 0.5 },
+      { label: 'W2', value: null },
+    ]);
     expect(bars).not.toContain('<script>');
     expect(bars).not.toContain('<b>');
     expect(bars).toContain('&lt;script&gt;');

@@ -25,7 +25,14 @@ describe('medianOf', () => {
   it('agrees with the domain median on odd, even, empty and unsorted input', async () => {
     const { medianOf } = await import('../../src/reports/governance.js');
     const { median } = await import('../../src/domain/statistics.js');
-    const cases = [[], [3], [4, 1], [0.5, 1, 1, 1.5, 2, 6], [10, 1 / 24, 3, 4, 1], Array.from({ length: 1001 }, (_, i) => (i * 7919) % 101 / 7)];
+    const cases = [
+      [],
+      [3],
+      [4, 1],
+      [0.5, 1, 1, 1.5, 2, 6],
+      [10, 1 / 24, 3, 4, 1],
+      Array.from({ length: 1001 }, (_, i) => ((i * 7919) % 101) / 7),
+    ];
     for (const values of cases) expect(medianOf(values)).toBe(median(values));
     const input = [3, 1, 2];
     medianOf(input);

@@ -34,15 +34,32 @@ describe('summariseResolution', () => {
   });
 
   it('has no rate and no median when empty, and no median when under half resolved', () => {
-    expect(summariseResolution([])).toMatchObject({ items: 0, resolved: 0, resolutionRate: null, lower: null, upper: null, medianDaysToResolution: null });
-    expect(summariseResolution([{ days: 5, resolved: false, count: 3 }, { days: 2, resolved: true, count: 1 }]).medianDaysToResolution).toBeNull();
+    expect(summariseResolution([])).toMatchObject({
+      items: 0,
+      resolved: 0,
+      resolutionRate: null,
+      lower: null,
+      upper: null,
+      medianDaysToResolution: null,
+    });
+    expect(
+      summariseResolution([
+        { days: 5, resolved: false, count: 3 },
+        { days: 2, resolved: true, count: 1 },
+      ]).medianDaysToResolution,
+    ).toBeNull();
   });
 });
 
 describe('resolutionOddsRatio', () => {
   it('gives the odds ratio, Woolf interval, Fisher p and flags small counts', () => {
     const result = resolutionOddsRatio({ items: 7, resolved: 4 }, { items: 5, resolved: 2 });
-    expect(result.table).toEqual({ exposedResolved: 4, exposedUnresolved: 3, referenceResolved: 2, referenceUnresolved: 3 });
+    expect(result.table).toEqual({
+      exposedResolved: 4,
+      exposedUnresolved: 3,
+      referenceResolved: 2,
+      referenceUnresolved: 3,
+    });
     expect(result.oddsRatio).toBeCloseTo(2, 12);
     expect(result.lower).toBeCloseTo(0.194042790925719, 12);
     expect(result.upper).toBeCloseTo(20.614009832146923, 12);

@@ -57,10 +57,20 @@ describe('riskScore and riskBand against the published matrix', () => {
 
   it('bands every possible score as published (1-3 low, 4-6 moderate, 8-12 high, 15-25 extreme)', () => {
     const expected: Array<[number, RiskBand]> = [
-      [1, 'low'], [2, 'low'], [3, 'low'],
-      [4, 'moderate'], [5, 'moderate'], [6, 'moderate'],
-      [8, 'high'], [9, 'high'], [10, 'high'], [12, 'high'],
-      [15, 'extreme'], [16, 'extreme'], [20, 'extreme'], [25, 'extreme'],
+      [1, 'low'],
+      [2, 'low'],
+      [3, 'low'],
+      [4, 'moderate'],
+      [5, 'moderate'],
+      [6, 'moderate'],
+      [8, 'high'],
+      [9, 'high'],
+      [10, 'high'],
+      [12, 'high'],
+      [15, 'extreme'],
+      [16, 'extreme'],
+      [20, 'extreme'],
+      [25, 'extreme'],
     ];
     for (const [score, band] of expected) expect(riskBand(score), `score ${score}`).toBe(band);
   });
@@ -113,17 +123,30 @@ describe('riskBand', () => {
   it('applies custom thresholds at their exact boundaries', () => {
     const strict: BandThresholds = { moderate: 3, high: 6, extreme: 12 };
     const expected: Array<[number, RiskBand]> = [
-      [1, 'low'], [2, 'low'],
-      [3, 'moderate'], [4, 'moderate'], [5, 'moderate'],
-      [6, 'high'], [8, 'high'], [10, 'high'],
-      [12, 'extreme'], [15, 'extreme'], [25, 'extreme'],
+      [1, 'low'],
+      [2, 'low'],
+      [3, 'moderate'],
+      [4, 'moderate'],
+      [5, 'moderate'],
+      [6, 'high'],
+      [8, 'high'],
+      [10, 'high'],
+      [12, 'extreme'],
+      [15, 'extreme'],
+      [25, 'extreme'],
     ];
     for (const [score, band] of expected) expect(riskBand(score, strict), `score ${score}`).toBe(band);
   });
 
   it('supports the narrowest and widest valid thresholds', () => {
     const narrowLow: BandThresholds = { moderate: 2, high: 3, extreme: 4 };
-    expect([1, 2, 3, 4, 25].map((s) => riskBand(s, narrowLow))).toEqual(['low', 'moderate', 'high', 'extreme', 'extreme']);
+    expect([1, 2, 3, 4, 25].map((s) => riskBand(s, narrowLow))).toEqual([
+      'low',
+      'moderate',
+      'high',
+      'extreme',
+      'extreme',
+    ]);
     const wideLow: BandThresholds = { moderate: 23, high: 24, extreme: 25 };
     expect([22, 23, 24, 25].map((s) => riskBand(s, wideLow))).toEqual(['low', 'moderate', 'high', 'extreme']);
   });

@@ -1,6 +1,6 @@
 /** XmR chart limits, and charts with too little data. */
 import { describe, expect, it } from 'vitest';
-import { xmrChart, xmrLimits } from '../../src/domain/spc.js';
+import { xmrLimits } from '../../src/domain/spc.js';
 import { chart, alternating, flaggedIndexes } from './spc-series.js';
 
 describe('xmrChart limits', () => {

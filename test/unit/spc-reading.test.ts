@@ -1,6 +1,5 @@
 /** Reading an XmR chart: improvement direction, the latest point's variation, and assurance against a target. */
 import { describe, expect, it } from 'vitest';
-import { xmrChart } from '../../src/domain/spc.js';
 import {
   chart,
   alternating,

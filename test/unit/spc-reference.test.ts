@@ -67,17 +67,16 @@ describe('xmrChart against the NHSRplotthedots reference series', () => {
         series.y.map((value, i) => ({ period: `P${i + 1}`, value })),
         { improvement: series.improvement, ...(series.target === undefined ? {} : { target: series.target }) },
       );
-      const limits = [
-        'mean',
-        'upperProcessLimit',
-        'lowerProcessLimit',
-        'upperNearLimit',
-        'lowerNearLimit',
-      ] as const;
+      const limits = ['mean', 'upperProcessLimit', 'lowerProcessLimit', 'upperNearLimit', 'lowerNearLimit'] as const;
       for (const name of limits) {
         expectClose(chart[name] as number, expected[name], TOLERANCE, `series ${index} ${name}`);
       }
-      expectClose(xmrLimits(series.y).averageMovingRange, expected.averageMovingRange, TOLERANCE, `series ${index} AMR`);
+      expectClose(
+        xmrLimits(series.y).averageMovingRange,
+        expected.averageMovingRange,
+        TOLERANCE,
+        `series ${index} AMR`,
+      );
 
       const wanted = expected.pointTypes.map((label, i) => {
         const type = TYPE_LABELS[label];

@@ -1,6 +1,5 @@
 /** The four special-cause rules of an XmR chart, and which one wins. */
 import { describe, expect, it } from 'vitest';
-import { xmrChart } from '../../src/domain/spc.js';
 import {
   chart,
   alternating,
@@ -34,7 +33,9 @@ describe('xmrChart rule 1: outside_limits', () => {
   it('outputs unflagged points without a special property, preserving order and periods', () => {
     const result = chart(OUTSIDE_HIGH);
     expect(result.points[0]).toEqual({ period: 'P01', value: 10 });
-    expect(result.points.map((p) => p.period)).toEqual(OUTSIDE_HIGH.map((_, i) => `P${String(i + 1).padStart(2, '0')}`));
+    expect(result.points.map((p) => p.period)).toEqual(
+      OUTSIDE_HIGH.map((_, i) => `P${String(i + 1).padStart(2, '0')}`),
+    );
   });
 });
 

@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  fisherExactTwoSided,
-  kaplanMeier,
-  median,
-  oddsRatio,
-  wilsonInterval,
-} from '../../src/domain/statistics.js';
+import { fisherExactTwoSided, kaplanMeier, median, oddsRatio, wilsonInterval } from '../../src/domain/statistics.js';
 
 /** Relative closeness, for p-values that span many orders of magnitude. */
 function expectRelativelyClose(actual: number | null, expected: number, relativeTolerance = 1e-8): void {
@@ -258,10 +252,27 @@ describe('kaplanMeier', () => {
   // textbook example (Cox & Oakes 1984 Table 1.1; Kleinbaum & Klein, Survival Analysis, ch. 2):
   // 6,6,6,6+,7,9+,10,10+,11+,13,16,17+,19+,20+,22,23,25+,32+,32+,34+,35+
   const sixMp: { time: number; event: boolean }[] = [
-    [6, true], [6, true], [6, true], [6, false], [7, true], [9, false], [10, true],
-    [10, false], [11, false], [13, true], [16, true], [17, false], [19, false],
-    [20, false], [22, true], [23, true], [25, false], [32, false], [32, false],
-    [34, false], [35, false],
+    [6, true],
+    [6, true],
+    [6, true],
+    [6, false],
+    [7, true],
+    [9, false],
+    [10, true],
+    [10, false],
+    [11, false],
+    [13, true],
+    [16, true],
+    [17, false],
+    [19, false],
+    [20, false],
+    [22, true],
+    [23, true],
+    [25, false],
+    [32, false],
+    [32, false],
+    [34, false],
+    [35, false],
   ].map(([time, event]) => ({ time: time as number, event: event as boolean }));
 
   it('reproduces the published 6-MP survival table and median of 23 weeks', () => {

@@ -123,24 +123,45 @@ describe('special-purpose IPv6 addresses found accepted', () => {
   });
 
   it('lets a name through only when every address it resolves to is public unicast', async () => {
-    const target = await resolveDeliverable('https://hooks.example.com/hook', strict, async () => ['93.184.215.14', '2606:4700::1111']);
+    const target = await resolveDeliverable('https://hooks.example.com/hook', strict, async () => [
+      '93.184.215.14',
+      '2606:4700::1111',
+    ]);
     expect(target).toMatchObject({ host: 'hooks.example.com', address: '93.184.215.14', family: 4 });
-    await expect(resolveDeliverable('https://hooks.example.com/hook', strict, async () => ['127.0.0.1'])).rejects.toThrow(/internal/);
-    await expect(resolveDeliverable('https://hooks.example.com/hook', strict, async () => [])).rejects.toThrow(/no address/);
+    await expect(
+      resolveDeliverable('https://hooks.example.com/hook', strict, async () => ['127.0.0.1']),
+    ).rejects.toThrow(/internal/);
+    await expect(resolveDeliverable('https://hooks.example.com/hook', strict, async () => [])).rejects.toThrow(
+      /no address/,
+    );
   });
 });
 
 describe('WEBHOOK_ALLOW_HTTP_LOOPBACK', () => {
   it('allows loopback receivers (127.0.0.0/8, ::1, localhost) over http or https, and nothing else', async () => {
-    for (const url of ['http://127.0.0.1:8080/hook', 'http://127.0.0.2/hook', 'https://[::1]/hook', 'http://localhost:8080/hook']) {
+    for (const url of [
+      'http://127.0.0.1:8080/hook',
+      'http://127.0.0.2/hook',
+      'https://[::1]/hook',
+      'http://localhost:8080/hook',
+    ]) {
       expect(webhookUrlProblem(url, loopbackAllowed), url).toBeNull();
     }
-    for (const url of ['http://[::ffff:127.0.0.1]/', 'http://[::127.0.0.1]/', 'http://10.0.0.5/', 'http://hooks.example.com/']) {
+    for (const url of [
+      'http://[::ffff:127.0.0.1]/',
+      'http://[::127.0.0.1]/',
+      'http://10.0.0.5/',
+      'http://hooks.example.com/',
+    ]) {
       expect(webhookUrlProblem(url, loopbackAllowed), url).toBe('must use https');
     }
     // localhost is allowed by name, so at delivery it must resolve to loopback.
-    await expect(resolveDeliverable('http://localhost/hook', loopbackAllowed, async () => ['10.0.0.5'])).rejects.toThrow(/internal/);
-    await expect(resolveDeliverable('http://localhost/hook', loopbackAllowed, async () => ['::1'])).resolves.toMatchObject({ address: '::1', family: 6 });
+    await expect(
+      resolveDeliverable('http://localhost/hook', loopbackAllowed, async () => ['10.0.0.5']),
+    ).rejects.toThrow(/internal/);
+    await expect(
+      resolveDeliverable('http://localhost/hook', loopbackAllowed, async () => ['::1']),
+    ).resolves.toMatchObject({ address: '::1', family: 6 });
   });
 });
 

@@ -83,10 +83,16 @@ function coxGuards(design: Design, observations: readonly TimeToEvent[], minGrou
     for (const level of [0, 1]) {
       const members = observations.filter((_, i) => design.rows[i]?.[j] === level);
       if (members.length < minGroupSize) {
-        warnings.push({ code: 'small_group', message: `${name} = ${level} has ${members.length} observations (fewer than ${minGroupSize}).` });
+        warnings.push({
+          code: 'small_group',
+          message: `${name} = ${level} has ${members.length} observations (fewer than ${minGroupSize}).`,
+        });
       }
       if (members.length > 0 && !members.some((o) => o.event)) {
-        warnings.push({ code: 'separation', message: `No event among ${name} = ${level}: its hazard ratio is 0 or infinite.` });
+        warnings.push({
+          code: 'separation',
+          message: `No event among ${name} = ${level}: its hazard ratio is 0 or infinite.`,
+        });
       }
     }
   });
@@ -101,7 +107,8 @@ export function coxRegression(
 ): CoxFit {
   validateTimes(observations);
   if (design.rows.length !== observations.length) throw new RangeError('one observation per design row is needed');
-  if (design.names.includes(INTERCEPT)) throw new RangeError('a Cox model has no intercept: the baseline hazard absorbs it');
+  if (design.names.includes(INTERCEPT))
+    throw new RangeError('a Cox model has no intercept: the baseline hazard absorbs it');
   const warnings = coxGuards(design, observations, options.minGroupSize ?? DEFAULT_MIN_GROUP_SIZE);
   const blocks = tiedBlocksLatestFirst(observations);
   let beta = new Array<number>(design.names.length).fill(0);
@@ -128,10 +135,17 @@ export function coxRegression(
   }
   const covariance = invertSymmetricPositiveDefinite(current.information);
   if (covariance === null) {
-    warnings.push({ code: 'singular', message: 'The information matrix is singular: some coefficients are not identified.' });
-  } else if (!converged) warnings.push({ code: 'not_converged', message: `The fit did not converge in ${iterations} iterations.` });
+    warnings.push({
+      code: 'singular',
+      message: 'The information matrix is singular: some coefficients are not identified.',
+    });
+  } else if (!converged)
+    warnings.push({ code: 'not_converged', message: `The fit did not converge in ${iterations} iterations.` });
   if (beta.some((b) => Math.abs(b) > DIVERGENT_COEFFICIENT)) {
-    warnings.push({ code: 'separation', message: 'A coefficient is diverging: the partial likelihood has no finite maximum.' });
+    warnings.push({
+      code: 'separation',
+      message: 'A coefficient is diverging: the partial likelihood has no finite maximum.',
+    });
   }
   return {
     n: observations.length,

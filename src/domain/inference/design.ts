@@ -28,7 +28,8 @@ export function treatmentColumns<Row>(
   levels: readonly string[],
   reference: string,
 ): DesignColumn<Row>[] {
-  if (!levels.includes(reference)) throw new RangeError(`reference level ${reference} is not one of ${levels.join(', ')}`);
+  if (!levels.includes(reference))
+    throw new RangeError(`reference level ${reference} is not one of ${levels.join(', ')}`);
   return levels
     .filter((level) => level !== reference)
     .map((level) => ({ name: `${term}_${level}`, value: (row: Row) => (levelOf(row) === level ? 1 : 0) }));

@@ -36,11 +36,17 @@ export function binaryColumnWarnings(design: Design, outcome: readonly number[],
       const inGroup = outcome.filter((_, i) => design.rows[i]?.[j] === level);
       const label = `${name} = ${level}`;
       if (inGroup.length < minGroupSize) {
-        warnings.push({ code: 'small_group', message: `${label} has ${inGroup.length} observations (fewer than ${minGroupSize}).` });
+        warnings.push({
+          code: 'small_group',
+          message: `${label} has ${inGroup.length} observations (fewer than ${minGroupSize}).`,
+        });
       }
       const groupEvents = inGroup.filter((y) => y === 1).length;
       if (inGroup.length > 0 && (groupEvents === 0 || groupEvents === inGroup.length)) {
-        warnings.push({ code: 'separation', message: `Every observation with ${label} has outcome ${groupEvents === 0 ? 0 : 1}.` });
+        warnings.push({
+          code: 'separation',
+          message: `Every observation with ${label} has outcome ${groupEvents === 0 ? 0 : 1}.`,
+        });
       }
     }
   });

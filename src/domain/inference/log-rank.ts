@@ -25,9 +25,15 @@ export function logRankTest(
   const warnings: ModelWarning[] = [];
   const minGroupSize = options.minGroupSize ?? 10;
   const inGroup = observations.filter((o) => o.inGroup).length;
-  for (const [label, size] of [['first', inGroup], ['second', observations.length - inGroup]] as const) {
+  for (const [label, size] of [
+    ['first', inGroup],
+    ['second', observations.length - inGroup],
+  ] as const) {
     if (size < minGroupSize) {
-      warnings.push({ code: 'small_group', message: `The ${label} group has ${size} observations (fewer than ${minGroupSize}).` });
+      warnings.push({
+        code: 'small_group',
+        message: `The ${label} group has ${size} observations (fewer than ${minGroupSize}).`,
+      });
     }
   }
   // Walk times latest first so the risk sets are running totals, then sum over event times.
@@ -48,7 +54,10 @@ export function logRankTest(
     if (atRisk > 1) variance += (d * share * (1 - share) * (atRisk - d)) / (atRisk - 1);
   }
   if (!(variance > 0)) {
-    warnings.push({ code: 'small_group', message: 'No event time has both groups at risk: the groups cannot be compared.' });
+    warnings.push({
+      code: 'small_group',
+      message: 'No event time has both groups at risk: the groups cannot be compared.',
+    });
     return { observed, expected, variance, chi2: null, df: 1, p: null, warnings };
   }
   const chi2 = (observed - expected) ** 2 / variance;

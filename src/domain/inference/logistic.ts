@@ -87,7 +87,11 @@ function validate(design: Design, outcome: readonly number[]): void {
 }
 
 /** Fits P(outcome = 1) = 1 / (1 + exp(-x'beta)). Problems come back as warnings, not exceptions. */
-export function logisticRegression(design: Design, outcome: readonly number[], options: LogisticOptions = {}): LogisticFit {
+export function logisticRegression(
+  design: Design,
+  outcome: readonly number[],
+  options: LogisticOptions = {},
+): LogisticFit {
   validate(design, outcome);
   const { rows, names } = design;
   const maxIterations = options.maxIterations ?? DEFAULT_MAX_ITERATIONS;
@@ -96,14 +100,13 @@ export function logisticRegression(design: Design, outcome: readonly number[], o
   let logLikelihood = logisticLogLikelihood(rows, outcome, beta);
   let converged = false;
   let iterations = 0;
-  let covariance: Matrix | null = null;
 
   while (iterations < maxIterations && !converged) {
     iterations += 1;
     const { score, information } = scoreAndInformation(rows, outcome, beta);
-    covariance = invertSymmetricPositiveDefinite(information);
-    if (covariance === null) break;
-    const step = matrixVector(covariance, score);
+    const stepCovariance = invertSymmetricPositiveDefinite(information);
+    if (stepCovariance === null) break;
+    const step = matrixVector(stepCovariance, score);
     // Halve the Newton step while it lowers the likelihood (rare for this concave problem).
     let scale = 1;
     let next = beta.map((b, j) => b + (step[j] as number));
@@ -120,16 +123,20 @@ export function logisticRegression(design: Design, outcome: readonly number[], o
   }
 
   // Standard errors at the final estimate.
-  covariance = invertSymmetricPositiveDefinite(scoreAndInformation(rows, outcome, beta).information);
+  const covariance = invertSymmetricPositiveDefinite(scoreAndInformation(rows, outcome, beta).information);
   if (covariance === null) {
-    warnings.push({ code: 'singular', message: 'The information matrix is singular: some coefficients are not identified.' });
+    warnings.push({
+      code: 'singular',
+      message: 'The information matrix is singular: some coefficients are not identified.',
+    });
   } else if (!converged) {
     warnings.push({ code: 'not_converged', message: `The fit did not converge in ${iterations} iterations.` });
   }
   if (hasCertainFits(rows, beta)) {
     warnings.push({
       code: 'separation',
-      message: 'Some fitted probabilities are 0 or 1: the predictors (quasi-)separate the outcome, so estimates are unreliable.',
+      message:
+        'Some fitted probabilities are 0 or 1: the predictors (quasi-)separate the outcome, so estimates are unreliable.',
     });
   }
   return {
@@ -196,4 +203,3 @@ export function likelihoodRatioTest(
   const chi2 = Math.max(0, 2 * (full.logLikelihood - reduced.logLikelihood));
   return { chi2, df, p: chiSquareSurvival(chi2, df) };
 }
-

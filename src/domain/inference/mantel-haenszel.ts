@@ -50,7 +50,8 @@ function usableStrata(tables: readonly TwoByTwo[], minStratumSize: number, warni
   return tables.flatMap((table, k) => {
     const [[a, b], [c, d]] = table;
     for (const cell of [a, b, c, d]) {
-      if (!Number.isInteger(cell) || cell < 0) throw new RangeError(`stratum ${k}: counts must be non-negative integers`);
+      if (!Number.isInteger(cell) || cell < 0)
+        throw new RangeError(`stratum ${k}: counts must be non-negative integers`);
     }
     const n = a + b + c + d;
     if (a + b === 0 || c + d === 0 || a + c === 0 || b + d === 0 || n < 2) {
@@ -59,7 +60,10 @@ function usableStrata(tables: readonly TwoByTwo[], minStratumSize: number, warni
       return [];
     }
     if (n < minStratumSize) {
-      warnings.push({ code: 'small_group', message: `Stratum ${k} has ${n} observations (fewer than ${minStratumSize}).` });
+      warnings.push({
+        code: 'small_group',
+        message: `Stratum ${k} has ${n} observations (fewer than ${minStratumSize}).`,
+      });
     }
     return [{ a, b, c, d, n }];
   });

@@ -18,7 +18,9 @@ export function validateTimes(observations: readonly TimeToEvent[]): void {
  * (everyone whose time is at or after the current one) one tied block at a time.
  */
 export function tiedBlocksLatestFirst(observations: readonly TimeToEvent[]): number[][] {
-  const order = observations.map((_, i) => i).sort((i, j) => (observations[j]?.time as number) - (observations[i]?.time as number));
+  const order = observations
+    .map((_, i) => i)
+    .sort((i, j) => (observations[j]?.time as number) - (observations[i]?.time as number));
   const blocks: number[][] = [];
   for (const i of order) {
     const last = blocks.at(-1);

@@ -7,12 +7,7 @@ import { normalTwoSidedP, Z_95 } from './distributions.js';
 import type { Matrix } from './matrix.js';
 
 export type ModelWarningCode =
-  | 'not_converged'
-  | 'separation'
-  | 'singular'
-  | 'small_group'
-  | 'few_events'
-  | 'stratum_skipped';
+  'not_converged' | 'separation' | 'singular' | 'small_group' | 'few_events' | 'stratum_skipped';
 
 /** Something that makes a figure unreliable; the figures are still returned for the reader to judge. */
 export interface ModelWarning {
@@ -33,7 +28,11 @@ export interface WaldEstimate {
   upper: number;
 }
 
-export function waldEstimates(names: readonly string[], coefficients: readonly number[], covariance: Matrix): WaldEstimate[] {
+export function waldEstimates(
+  names: readonly string[],
+  coefficients: readonly number[],
+  covariance: Matrix,
+): WaldEstimate[] {
   return names.map((name, i) => {
     const coefficient = coefficients[i] as number;
     const standardError = Math.sqrt(covariance[i]?.[i] as number);

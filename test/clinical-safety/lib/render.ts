@@ -70,7 +70,13 @@ export function renderHazardLog(log: HazardLog): string {
       `| [${h.id}](#${h.id.toLowerCase()}-${anchor(h.title)}) | ${cell(h.title)} | ${initial} | ${residual}, ${ACCEPTABILITY[residual].label} | ${h.status} |`,
     );
   }
-  lines.push('', '## Risk matrix', '', `| likelihood | ${SEVERITIES.join(' | ')} |`, `|---|${SEVERITIES.map(() => '---').join('|')}|`);
+  lines.push(
+    '',
+    '## Risk matrix',
+    '',
+    `| likelihood | ${SEVERITIES.join(' | ')} |`,
+    `|---|${SEVERITIES.map(() => '---').join('|')}|`,
+  );
   for (const row of matrixRows()) lines.push(`| ${row.likelihood} | ${row.ratings.join(' | ')} |`);
   lines.push('');
   for (const rating of [1, 2, 3, 4, 5] as const) {

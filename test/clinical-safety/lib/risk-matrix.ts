@@ -42,12 +42,14 @@ export const ACCEPTABILITY: Record<RiskRating, { band: Acceptability; label: str
   4: {
     band: 'unacceptable',
     label: 'Unacceptable',
-    meaning: 'The hazard must be removed or further controls added before release; open with a justification and a planned control.',
+    meaning:
+      'The hazard must be removed or further controls added before release; open with a justification and a planned control.',
   },
   5: {
     band: 'unacceptable',
     label: 'Unacceptable',
-    meaning: 'Must not be released; open with a justification and a planned control, and escalated to the accountable officer.',
+    meaning:
+      'Must not be released; open with a justification and a planned control, and escalated to the accountable officer.',
   },
 };
 

@@ -74,7 +74,8 @@ export function declaredTestsInSource(fileName: string, source: string): Declare
             line: file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1,
           });
         }
-        for (const argument of node.arguments.slice(1)) visit(argument, call.kind === 'describe' ? here : path, neverRun);
+        for (const argument of node.arguments.slice(1))
+          visit(argument, call.kind === 'describe' ? here : path, neverRun);
         return;
       }
     }

@@ -38,7 +38,9 @@ export function traceabilityProblems(log: HazardLog, root: string, testsOf: Test
         problems.push(`${label}: a ${control.type} control names no test that shows it works`);
       }
       if ((control.type === 'training' || control.type === 'deployment') && evidence.length > 0) {
-        problems.push(`${label}: a ${control.type} control is not shown by a test; move the evidence to a design or test control`);
+        problems.push(
+          `${label}: a ${control.type} control is not shown by a test; move the evidence to a design or test control`,
+        );
       }
       let found = 0;
       for (const { file, test } of evidence) {
@@ -62,13 +64,15 @@ export function traceabilityProblems(log: HazardLog, root: string, testsOf: Test
 
     const initial = riskRating(hazard.initialRisk.severity, hazard.initialRisk.likelihood);
     const residual = riskRating(hazard.residualRisk.severity, hazard.residualRisk.likelihood);
-    if (residual > initial) problems.push(`${where}: the residual risk (${residual}) is above the initial risk (${initial})`);
+    if (residual > initial)
+      problems.push(`${where}: the residual risk (${residual}) is above the initial risk (${initial})`);
     const band = ACCEPTABILITY[residual].band;
     if (residual >= 3 && !hazard.justification) {
       problems.push(`${where}: the residual risk is ${residual} (${band}) and has no written justification`);
     }
     if (band === 'unacceptable') {
-      if (hazard.status !== 'open') problems.push(`${where}: a hazard whose residual risk is unacceptable (${residual}) cannot be closed`);
+      if (hazard.status !== 'open')
+        problems.push(`${where}: a hazard whose residual risk is unacceptable (${residual}) cannot be closed`);
       if (!hazard.plannedControls?.length) {
         problems.push(`${where}: the residual risk is unacceptable (${residual}) and no further control is planned`);
       }

@@ -3,8 +3,8 @@ import fp from 'fastify-plugin';
 import { QUEUES_BOARD_PATH } from '../admin/queues-board.js';
 import { PLATFORM_ADMIN } from '../auth/roles.js';
 import type { Role } from '../domain/taxonomy.js';
-import { problemErrorHandler } from './error-handler.js';
-import { declareLayerResponses } from './schemas.js';
+import { problemErrorHandler } from '../http/error-handler.js';
+import { declareLayerResponses } from '../http/schemas.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -42,11 +42,14 @@ export const routeTablePlugin = fp(
         route.config = { ...route.config, access: PLATFORM_ADMIN, basicAuth: true };
         route.schema = { ...route.schema, hide: true };
       }
-      for (const method of [route.method].flat()) routeTable.push({ method, url: route.url, access: route.config?.access });
+      for (const method of [route.method].flat())
+        routeTable.push({ method, url: route.url, access: route.config?.access });
       declareLayerResponses(route);
       // An error raised while answering an error goes to the next handler in Fastify's chain, whose
       // default answers plain JSON with the error's message (a failed query's SQL). With ours on the
       // route as well, that next handler is ours too.
+      // Fastify types errorHandler as returning void but awaits the promise an async handler returns.
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises
       route.errorHandler ??= problemErrorHandler;
     });
   },

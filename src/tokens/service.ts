@@ -5,8 +5,8 @@ import { actorOf, recordAudit } from '../audit/record.js';
 import { apiTokens, staff, wards } from '../db/schema.js';
 import { notFound } from '../http/errors.js';
 import { refuseIdentifiers, textFields } from '../screening/free-text.js';
-import type { TenantPrincipal } from './principal.js';
-import { generateToken, hashToken } from './tokens.js';
+import type { TenantPrincipal } from '../auth/principal.js';
+import { generateToken, hashToken } from '../auth/tokens.js';
 
 type TokenRow = typeof apiTokens.$inferSelect;
 
@@ -48,7 +48,13 @@ export async function issueToken(db: Database, principal: TenantPrincipal, input
     const row = await db.transaction(async (tx) => {
       const [inserted] = await tx
         .insert(apiTokens)
-        .values({ kind: 'staff', organisationId, staffId: member.id, label: input.label ?? null, tokenHash: hashToken(token) })
+        .values({
+          kind: 'staff',
+          organisationId,
+          staffId: member.id,
+          label: input.label ?? null,
+          tokenHash: hashToken(token),
+        })
         .returning();
       await auditToken(tx, principal, inserted!, 'issued');
       return inserted!;
@@ -108,7 +114,11 @@ export async function ensurePlatformAdmin(db: Database, configuredToken: string 
   if (configuredToken) {
     await db
       .insert(apiTokens)
-      .values({ kind: 'platform_admin', label: 'bootstrap (BOOTSTRAP_ADMIN_TOKEN)', tokenHash: hashToken(configuredToken) })
+      .values({
+        kind: 'platform_admin',
+        label: 'bootstrap (BOOTSTRAP_ADMIN_TOKEN)',
+        tokenHash: hashToken(configuredToken),
+      })
       .onConflictDoNothing({ target: apiTokens.tokenHash });
     return null;
   }
@@ -119,7 +129,9 @@ export async function ensurePlatformAdmin(db: Database, configuredToken: string 
     .limit(1);
   if (existing.length > 0) return null;
   const token = generateToken();
-  await db.insert(apiTokens).values({ kind: 'platform_admin', label: 'generated at first start', tokenHash: hashToken(token) });
+  await db
+    .insert(apiTokens)
+    .values({ kind: 'platform_admin', label: 'generated at first start', tokenHash: hashToken(token) });
   logger.info('created a platform administrator token; it is printed once on standard output');
   return token;
 }

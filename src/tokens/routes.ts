@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { ORG_ADMIN } from './roles.js';
-import { tenantOf } from './plugin.js';
+import { ORG_ADMIN } from '../auth/roles.js';
+import { tenantOf } from '../auth/plugin.js';
 import type { ServiceDeps } from '../deps.js';
 import { commonErrors, idParams, timestamp } from '../http/schemas.js';
 import { issueToken, listTokens, revokeToken } from './service.js';
@@ -30,10 +30,17 @@ export const tokenRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps)
         operationId: 'issueToken',
         tags: ['tokens'],
         summary: 'Issue a bearer token for a staff member, or for a ward device (shared tablet)',
-        body: z.union([
-          z.strictObject({ staffId: z.uuid(), label: label.optional() }),
-          z.strictObject({ wardId: z.uuid(), label }),
-        ]).meta({ examples: [{ staffId: '9c3e1f7a-2b4d-4e6f-8a1c-5d7e9f0b2c43' }, { wardId: '4b0d2c8e-3f1a-4c57-9e2b-7a6d5c4b3a21', label: 'Ward 7A tablet' }] }),
+        body: z
+          .union([
+            z.strictObject({ staffId: z.uuid(), label: label.optional() }),
+            z.strictObject({ wardId: z.uuid(), label }),
+          ])
+          .meta({
+            examples: [
+              { staffId: '9c3e1f7a-2b4d-4e6f-8a1c-5d7e9f0b2c43' },
+              { wardId: '4b0d2c8e-3f1a-4c57-9e2b-7a6d5c4b3a21', label: 'Ward 7A tablet' },
+            ],
+          }),
         response: {
           201: tokenSchema.extend({ token: z.string().describe('Shown only once') }),
           ...commonErrors,

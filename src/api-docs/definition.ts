@@ -24,17 +24,24 @@ const DEFINITION = {
     { name: 'staff', description: 'Staff records: roles and the wards each person works on.' },
     { name: 'tokens', description: 'API tokens for staff and for ward devices; each is shown once.' },
     { name: 'briefings', description: "A ward's daily safety briefing and its items, recorded in one transaction." },
-    { name: 'items', description: 'Problems, risks and good practice raised at briefings: reading, resolving, repeats.' },
+    {
+      name: 'items',
+      description: 'Problems, risks and good practice raised at briefings: reading, resolving, repeats.',
+    },
     {
       name: 'escalation',
       description: "Escalation policies, the manager's inbox and notifications, and the current assignee's actions.",
     },
     {
       name: 'alignment',
-      description: "Whether the ward and the manager agree that change is needed; QI priorities; the ward's briefing pack.",
+      description:
+        "Whether the ward and the manager agree that change is needed; QI priorities; the ward's briefing pack.",
     },
     { name: 'audit', description: 'The append-only, hash-chained audit trail.' },
-    { name: 'reports', description: 'Governance reports (board pack, alignment analysis, SPC, threats) and the FHIR export.' },
+    {
+      name: 'reports',
+      description: 'Governance reports (board pack, alignment analysis, SPC, threats) and the FHIR export.',
+    },
   ],
   components: {
     securitySchemes: { bearer: { type: 'http' as const, scheme: 'bearer', description: 'Opaque API token' } },
@@ -102,7 +109,10 @@ function withSharedProblemResponses<T extends RenderedDocument>(document: T): T 
     }
   }
   const responses = Object.fromEntries(Object.entries(shared).sort(([a], [b]) => a.localeCompare(b)));
-  return { ...document, components: { ...document.components, responses: { ...document.components?.responses, ...responses } } };
+  return {
+    ...document,
+    components: { ...document.components, responses: { ...document.components?.responses, ...responses } },
+  };
 }
 
 /** The document without component schemas that no operation refers to, directly or through another schema. */
@@ -113,7 +123,8 @@ function withoutUnusedSchemas<T extends RenderedDocument>(document: T): T {
     if (Array.isArray(value)) return value.forEach(visit);
     if (!value || typeof value !== 'object') return;
     for (const [key, child] of Object.entries(value)) {
-      const name = key === '$ref' && typeof child === 'string' ? /^#\/components\/schemas\/(.+)$/.exec(child)?.[1] : undefined;
+      const name =
+        key === '$ref' && typeof child === 'string' ? /^#\/components\/schemas\/(.+)$/.exec(child)?.[1] : undefined;
       if (name !== undefined && !used.has(name)) {
         used.add(name);
         visit(schemas[name]);
