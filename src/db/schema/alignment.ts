@@ -1,0 +1,67 @@
+import { bigserial, boolean, index, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { STANCES } from '../../domain/escalation.js';
+import { ALIGNMENT_STATES } from '../../domain/alignment.js';
+import { createdAt } from './columns.js';
+import { organisations, wards, staff, apiTokens } from './organisations-and-people.js';
+import { items } from './briefings-and-items.js';
+
+// Alignment: every change of either side's position, and QI priorities items can serve.
+
+export const positionChanges = pgTable(
+  'position_changes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    itemId: uuid('item_id')
+      .notNull()
+      .references(() => items.id),
+    side: text('side', { enum: ['clinical', 'managerial'] }).notNull(),
+    needsChange: boolean('needs_change'),
+    stance: text('stance', { enum: STANCES }),
+    rationale: text('rationale'),
+    alignmentAfter: text('alignment_after', { enum: ALIGNMENT_STATES }).notNull(),
+    actorStaffId: uuid('actor_staff_id').references(() => staff.id),
+    actorTokenId: uuid('actor_token_id').references(() => apiTokens.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('position_changes_item_idx').on(t.itemId, t.id)],
+);
+
+export const priorities = pgTable(
+  'priorities',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    title: text('title').notNull(),
+    description: text('description'),
+    level: text('level', { enum: ['organisation', 'division', 'ward'] }).notNull(),
+    wardId: uuid('ward_id').references(() => wards.id),
+    division: text('division'),
+    ownerStaffId: uuid('owner_staff_id')
+      .notNull()
+      .references(() => staff.id),
+    active: boolean('active').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('priorities_organisation_idx').on(t.organisationId)],
+);
+
+export const itemPriorities = pgTable(
+  'item_priorities',
+  {
+    itemId: uuid('item_id')
+      .notNull()
+      .references(() => items.id),
+    priorityId: uuid('priority_id')
+      .notNull()
+      .references(() => priorities.id),
+    linkedByTokenId: uuid('linked_by_token_id').references(() => apiTokens.id),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.itemId, t.priorityId] }), index('item_priorities_priority_idx').on(t.priorityId)],
+);

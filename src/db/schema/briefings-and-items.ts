@@ -1,0 +1,119 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  date,
+  index,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { STANCES } from '../../domain/escalation.js';
+import { RISK_BANDS } from '../../domain/risk.js';
+import { ALIGNMENT_STATES } from '../../domain/alignment.js';
+import { HARM_LEVELS, ITEM_CATEGORIES, ITEM_KINDS, ITEM_STATUSES, SHIFTS } from '../../domain/taxonomy.js';
+import { createdAt } from './columns.js';
+import { organisations, wards, apiTokens } from './organisations-and-people.js';
+
+// Capture: briefings and the items raised at them.
+
+export const briefings = pgTable(
+  'briefings',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    wardId: uuid('ward_id')
+      .notNull()
+      .references(() => wards.id),
+    date: date('date', { mode: 'string' }).notNull(),
+    shift: text('shift', { enum: SHIFTS }).notNull(),
+    held: boolean('held').notNull(),
+    notHeldReason: text('not_held_reason'),
+    facilitator: text('facilitator'),
+    attendanceNursing: smallint('attendance_nursing'),
+    attendanceMedical: smallint('attendance_medical'),
+    attendanceAllied: smallint('attendance_allied'),
+    attendanceManager: smallint('attendance_manager'),
+    attendanceOther: smallint('attendance_other'),
+    durationMinutes: smallint('duration_minutes'),
+    recordedByTokenId: uuid('recorded_by_token_id')
+      .notNull()
+      .references(() => apiTokens.id),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('briefings_ward_date_shift_key').on(t.wardId, t.date, t.shift),
+    index('briefings_organisation_date_idx').on(t.organisationId, t.date),
+  ],
+);
+
+export const items = pgTable(
+  'items',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    wardId: uuid('ward_id')
+      .notNull()
+      .references(() => wards.id),
+    briefingId: uuid('briefing_id')
+      .notNull()
+      .references(() => briefings.id),
+    /** The briefing's date, kept on the item so reports and lists need no join. */
+    raisedOn: date('raised_on', { mode: 'string' }).notNull(),
+    position: smallint('position').notNull(),
+    kind: text('kind', { enum: ITEM_KINDS }).notNull(),
+    category: text('category', { enum: ITEM_CATEGORIES }).notNull(),
+    description: text('description').notNull(),
+    consequence: smallint('consequence'),
+    likelihood: smallint('likelihood'),
+    riskScore: smallint('risk_score'),
+    riskBand: text('risk_band', { enum: RISK_BANDS }),
+    harm: text('harm', { enum: HARM_LEVELS }),
+    status: text('status', { enum: ITEM_STATUSES }).notNull(),
+    resolvedAtBriefing: boolean('resolved_at_briefing').notNull().default(false),
+    actionTaken: text('action_taken'),
+    /** The team's view: is change needed beyond the ward? (the clinical side of alignment) */
+    needsChange: boolean('needs_change'),
+    clinicalRationale: text('clinical_rationale'),
+    clinicalPositionAt: timestamp('clinical_position_at', { withTimezone: true }),
+    /** The responsible manager's latest stance, copied from the item's escalation. */
+    managerialStance: text('managerial_stance', { enum: STANCES }),
+    alignment: text('alignment', { enum: ALIGNMENT_STATES }).notNull().default('pending'),
+    agreementReachedAt: timestamp('agreement_reached_at', { withTimezone: true }),
+    /** The earlier item this one repeats (named at the briefing or found by similarity). */
+    recurrenceOf: uuid('recurrence_of'),
+    recurrenceSource: text('recurrence_source', { enum: ['named', 'detected'] }),
+    /** The first item of the thread of repeats; null for a first raising. */
+    threadId: uuid('thread_id'),
+    resolutionNote: text('resolution_note'),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    resolvedByTokenId: uuid('resolved_by_token_id').references(() => apiTokens.id),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('items_briefing_idx').on(t.briefingId),
+    index('items_thread_idx')
+      .on(t.threadId)
+      .where(sql`${t.threadId} IS NOT NULL`),
+    index('items_ward_open_category_idx')
+      .on(t.wardId, t.category, t.raisedOn)
+      .where(sql`${t.status} = 'open'`),
+    index('items_organisation_open_idx')
+      .on(t.organisationId, t.wardId)
+      .where(sql`${t.status} = 'open'`),
+    index('items_ward_raised_idx').on(t.wardId, t.raisedOn, t.id),
+    index('items_org_ward_raised_idx').on(t.organisationId, t.wardId, t.raisedOn, t.id),
+    index('items_organisation_raised_idx').on(t.organisationId, t.raisedOn, t.id),
+    check(
+      'items_graded_check',
+      sql`${t.kind} = 'good_practice' OR (${t.consequence} IS NOT NULL AND ${t.likelihood} IS NOT NULL)`,
+    ),
+  ],
+);

@@ -1,0 +1,89 @@
+import { sql } from 'drizzle-orm';
+import { check, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import type { BandThresholds } from '../../domain/risk.js';
+import { IDENTIFIER_POLICIES, STAFF_ROLES } from '../../domain/taxonomy.js';
+import { createdAt } from './columns.js';
+
+// Tenancy: an organisation is an NHS trust; every tenant row carries organisation_id.
+
+export const organisations = pgTable('organisations', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  code: text('code').notNull().unique(),
+  bandThresholds: jsonb('band_thresholds').$type<BandThresholds>().notNull(),
+  identifierPolicy: text('identifier_policy', { enum: IDENTIFIER_POLICIES }).notNull().default('reject'),
+  webhookUrl: text('webhook_url'),
+  /** HMAC key for webhook signatures; shown once when the webhook is set. */
+  webhookSecret: text('webhook_secret'),
+  createdAt: createdAt(),
+});
+
+export const wards = pgTable(
+  'wards',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    code: text('code').notNull(),
+    name: text('name').notNull(),
+    site: text('site'),
+    division: text('division'),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('wards_organisation_code_key').on(t.organisationId, t.code)],
+);
+
+export const staff = pgTable(
+  'staff',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    name: text('name').notNull(),
+    email: text('email').notNull(),
+    role: text('role', { enum: STAFF_ROLES }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex('staff_organisation_email_key').on(t.organisationId, sql`lower(${t.email})`)],
+);
+
+/** The wards a clinician works on, or a middle manager looks after. */
+export const staffWards = pgTable(
+  'staff_wards',
+  {
+    staffId: uuid('staff_id')
+      .notNull()
+      .references(() => staff.id),
+    wardId: uuid('ward_id')
+      .notNull()
+      .references(() => wards.id),
+  },
+  (t) => [primaryKey({ columns: [t.staffId, t.wardId] }), index('staff_wards_ward_idx').on(t.wardId)],
+);
+
+/** Opaque bearer tokens. Only a SHA-256 of the token is stored; tokens carry 256 bits of entropy. */
+export const apiTokens = pgTable(
+  'api_tokens',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    kind: text('kind', { enum: ['platform_admin', 'staff', 'ward_device'] }).notNull(),
+    organisationId: uuid('organisation_id').references(() => organisations.id),
+    staffId: uuid('staff_id').references(() => staff.id),
+    wardId: uuid('ward_id').references(() => wards.id),
+    label: text('label'),
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: createdAt(),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (t) => [
+    check(
+      'api_tokens_binding_check',
+      sql`(${t.kind} = 'platform_admin' AND ${t.organisationId} IS NULL AND ${t.staffId} IS NULL AND ${t.wardId} IS NULL)
+       OR (${t.kind} = 'staff' AND ${t.organisationId} IS NOT NULL AND ${t.staffId} IS NOT NULL AND ${t.wardId} IS NULL)
+       OR (${t.kind} = 'ward_device' AND ${t.organisationId} IS NOT NULL AND ${t.wardId} IS NOT NULL AND ${t.staffId} IS NULL)`,
+    ),
+    index('api_tokens_organisation_idx').on(t.organisationId),
+  ],
+);
