@@ -25,16 +25,21 @@ export function formatValue(value: number, unit: string): string {
   return value.toFixed(1);
 }
 
-/** An XmR chart: points and the run line, mean, process limits, near limits and target. */
-export function xmrSvg(chart: SpcChart, width = 640, height = 260): string {
-  const margin = { top: 28, right: 120, bottom: 44, left: 56 };
-  const plotW = width - margin.left - margin.right;
-  const plotH = height - margin.top - margin.bottom;
-  const label = `${chart.title}: ${chart.points.length} weekly points`;
-  const head = `<svg xmlns="http://www.w3.org/2000/svg" class="chart spc" role="img" aria-label="${escapeXml(label)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><title>${escapeXml(chart.title)}</title>`;
-  if (chart.points.length === 0) {
-    return `${head}<rect x="0.5" y="0.5" width="${width - 1}" height="${height - 1}" fill="#fff" stroke="#d8dde0"/><text x="${width / 2}" y="${height / 2}" text-anchor="middle" font-size="14">No complete weeks with data in this period</text></svg>`;
-  }
+/** Where an XmR chart draws: its box, value range and the scales from data to pixels. */
+interface XmrPlot {
+  chart: SpcChart;
+  height: number;
+  margin: { top: number; right: number; bottom: number; left: number };
+  plotW: number;
+  plotH: number;
+  lo: number;
+  hi: number;
+  x: (i: number) => number;
+  y: (v: number) => number;
+}
+
+/** The value range shown: every point and line, padded by 8%. */
+function xmrValueRange(chart: SpcChart): { lo: number; hi: number } {
   const values = chart.points.map((p) => p.value);
   const lines = [
     chart.mean,
@@ -54,14 +59,25 @@ export function xmrSvg(chart: SpcChart, width = 640, height = 260): string {
   const pad = (hi - lo) * 0.08;
   lo = Math.max(0, lo - pad);
   hi = chart.unit === 'share' ? Math.min(1, hi + pad) : hi + pad;
+  return { lo, hi };
+}
+
+function xmrPlot(chart: SpcChart, width: number, height: number): XmrPlot {
+  const margin = { top: 28, right: 120, bottom: 44, left: 56 };
+  const plotW = width - margin.left - margin.right;
+  const plotH = height - margin.top - margin.bottom;
+  const { lo, hi } = xmrValueRange(chart);
   const x = (i: number) =>
     margin.left + (chart.points.length === 1 ? plotW / 2 : (i * plotW) / (chart.points.length - 1));
   const y = (v: number) => margin.top + plotH - ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * plotH;
-  const parts: string[] = [head];
-  parts.push(
+  return { chart, height, margin, plotW, plotH, lo, hi, x, y };
+}
+
+/** The plot box and five value ticks on the y axis. */
+function xmrAxes({ chart, margin, plotW, plotH, lo, hi, y }: XmrPlot): string[] {
+  const parts = [
     `<rect x="${margin.left}" y="${margin.top}" width="${plotW}" height="${plotH}" fill="#fff" stroke="#d8dde0"/>`,
-  );
-  // y axis ticks
+  ];
   for (let t = 0; t <= 4; t++) {
     const v = lo + ((hi - lo) * t) / 4;
     const ty = round(y(v));
@@ -70,49 +86,53 @@ export function xmrSvg(chart: SpcChart, width = 640, height = 260): string {
       `<text x="${margin.left - 6}" y="${ty + 4}" text-anchor="end" font-size="10">${escapeXml(formatValue(v, chart.unit))}</text>`,
     );
   }
-  const hline = (v: number | null, cls: string, colour: string, dash: string, text: string) => {
-    if (v === null) return;
-    const ly = round(y(v));
-    parts.push(
-      `<line class="${cls}" x1="${margin.left}" x2="${margin.left + plotW}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="1.2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`,
-    );
-    parts.push(
-      `<text x="${margin.left + plotW + 4}" y="${ly + 3}" font-size="9" fill="${colour}">${escapeXml(text)}</text>`,
-    );
-  };
+  return parts;
+}
+
+/** A horizontal line across the plot, labelled at its right end; nothing when the value is null. */
+function xmrLine(plot: XmrPlot, v: number | null, cls: string, colour: string, dash: string, text: string): string[] {
+  if (v === null) return [];
+  const { margin, plotW } = plot;
+  const ly = round(plot.y(v));
+  return [
+    `<line class="${cls}" x1="${margin.left}" x2="${margin.left + plotW}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="1.2"${dash ? ` stroke-dasharray="${dash}"` : ''}/>`,
+    `<text x="${margin.left + plotW + 4}" y="${ly + 3}" font-size="9" fill="${colour}">${escapeXml(text)}</text>`,
+  ];
+}
+
+/** Near limits, process limits, mean and target, in that drawing order. */
+function xmrLimits(plot: XmrPlot): string[] {
+  const { chart } = plot;
   const trial = chart.trial ? ' (trial)' : '';
-  hline(chart.upperNearLimit, 'near-limit', SPC_COLOURS.near, '2 3', '');
-  hline(chart.lowerNearLimit, 'near-limit', SPC_COLOURS.near, '2 3', '');
-  hline(
-    chart.upperProcessLimit,
-    'process-limit',
-    SPC_COLOURS.limit,
-    '6 4',
-    `UPL${trial} ${chart.upperProcessLimit === null ? '' : formatValue(chart.upperProcessLimit, chart.unit)}`,
-  );
-  hline(
-    chart.lowerProcessLimit,
-    'process-limit',
-    SPC_COLOURS.limit,
-    '6 4',
-    `LPL${trial} ${chart.lowerProcessLimit === null ? '' : formatValue(chart.lowerProcessLimit, chart.unit)}`,
-  );
-  hline(
-    chart.mean,
-    'mean',
-    SPC_COLOURS.mean,
-    '',
-    `Mean ${chart.mean === null ? '' : formatValue(chart.mean, chart.unit)}`,
-  );
-  hline(
-    chart.target,
-    'target',
-    SPC_COLOURS.target,
-    '1 2',
-    `Target ${chart.target === null ? '' : formatValue(chart.target, chart.unit)}`,
-  );
+  const shown = (v: number | null) => (v === null ? '' : formatValue(v, chart.unit));
+  return [
+    ...xmrLine(plot, chart.upperNearLimit, 'near-limit', SPC_COLOURS.near, '2 3', ''),
+    ...xmrLine(plot, chart.lowerNearLimit, 'near-limit', SPC_COLOURS.near, '2 3', ''),
+    ...xmrLine(
+      plot,
+      chart.upperProcessLimit,
+      'process-limit',
+      SPC_COLOURS.limit,
+      '6 4',
+      `UPL${trial} ${shown(chart.upperProcessLimit)}`,
+    ),
+    ...xmrLine(
+      plot,
+      chart.lowerProcessLimit,
+      'process-limit',
+      SPC_COLOURS.limit,
+      '6 4',
+      `LPL${trial} ${shown(chart.lowerProcessLimit)}`,
+    ),
+    ...xmrLine(plot, chart.mean, 'mean', SPC_COLOURS.mean, '', `Mean ${shown(chart.mean)}`),
+    ...xmrLine(plot, chart.target, 'target', SPC_COLOURS.target, '1 2', `Target ${shown(chart.target)}`),
+  ];
+}
+
+/** The run line, then one dot per week coloured by its special cause, with a tooltip. */
+function xmrPoints({ chart, x, y }: XmrPlot): string[] {
   const path = chart.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${round(x(i))},${round(y(p.value))}`).join(' ');
-  parts.push(`<path d="${path}" fill="none" stroke="${SPC_COLOURS.common}" stroke-width="1.5"/>`);
+  const parts = [`<path d="${path}" fill="none" stroke="${SPC_COLOURS.common}" stroke-width="1.5"/>`];
   chart.points.forEach((p, i) => {
     const kind = p.special?.kind ?? 'common';
     const colour = SPC_COLOURS[kind];
@@ -121,7 +141,12 @@ export function xmrSvg(chart: SpcChart, width = 640, height = 260): string {
       `<circle class="point ${kind}" cx="${round(x(i))}" cy="${round(y(p.value))}" r="4" fill="${colour}" stroke="#fff" stroke-width="1"><title>${escapeXml(tip)}</title></circle>`,
     );
   });
-  // x labels: at most 8
+  return parts;
+}
+
+/** At most 8 week labels under the x axis (always the last), and the footnote on the limits. */
+function xmrLabels({ chart, height, margin, plotH, x }: XmrPlot): string[] {
+  const parts: string[] = [];
   const step = Math.max(1, Math.ceil(chart.points.length / 8));
   chart.points.forEach((p, i) => {
     if (i % step !== 0 && i !== chart.points.length - 1) return;
@@ -132,8 +157,18 @@ export function xmrSvg(chart: SpcChart, width = 640, height = 260): string {
   parts.push(
     `<text x="${margin.left}" y="${height - 8}" font-size="9">Week starting (MM-DD). ${chart.trial ? 'Trial limits: fewer than 12 points.' : 'Limits from all points.'}</text>`,
   );
-  parts.push('</svg>');
-  return parts.join('');
+  return parts;
+}
+
+/** An XmR chart: points and the run line, mean, process limits, near limits and target. */
+export function xmrSvg(chart: SpcChart, width = 640, height = 260): string {
+  const label = `${chart.title}: ${chart.points.length} weekly points`;
+  const head = `<svg xmlns="http://www.w3.org/2000/svg" class="chart spc" role="img" aria-label="${escapeXml(label)}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}"><title>${escapeXml(chart.title)}</title>`;
+  if (chart.points.length === 0) {
+    return `${head}<rect x="0.5" y="0.5" width="${width - 1}" height="${height - 1}" fill="#fff" stroke="#d8dde0"/><text x="${width / 2}" y="${height / 2}" text-anchor="middle" font-size="14">No complete weeks with data in this period</text></svg>`;
+  }
+  const plot = xmrPlot(chart, width, height);
+  return [head, ...xmrAxes(plot), ...xmrLimits(plot), ...xmrPoints(plot), ...xmrLabels(plot), '</svg>'].join('');
 }
 
 /** Horizontal bars of a share (0-1) per label, e.g. briefing fidelity per ward. */
