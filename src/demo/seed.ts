@@ -4,7 +4,7 @@ import type { TenantPrincipal } from '../auth/principal.js';
 import { hashToken } from '../auth/tokens.js';
 import { recordBriefing } from '../briefings/service.js';
 import type { NewBriefing } from '../briefings/schemas.js';
-import type { Database } from '../db/client.js';
+import type { Database, Transaction } from '../db/client.js';
 import type { Relay } from '../deps.js';
 import {
   apiTokens,
@@ -223,77 +223,101 @@ function workingDaysBefore(today: Date, count: number): string[] {
   return days.reverse();
 }
 
-export async function seedDemo(db: Database, relay: Relay, options: { today?: Date; weeks?: number } = {}) {
-  const existing = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.code, 'DEMO'));
-  if (existing[0]) return { organisationId: existing[0].id, seeded: false };
+/** The demo wards, each with its ward tablet's token; returns ward ids by code. */
+async function createDemoWards(tx: Transaction, organisationId: string): Promise<Map<string, string>> {
+  const wardIds = new Map<string, string>();
+  for (const ward of WARDS) {
+    const [row] = await tx
+      .insert(wards)
+      .values({
+        organisationId,
+        code: ward.code,
+        name: ward.name,
+        division: ward.division,
+        site: 'Main site',
+      })
+      .returning();
+    wardIds.set(ward.code, row!.id);
+    await tx.insert(apiTokens).values({
+      kind: 'ward_device',
+      organisationId,
+      wardId: row!.id,
+      label: `Ward ${ward.code} tablet`,
+      tokenHash: hashToken(ward.device),
+    });
+  }
+  return wardIds;
+}
 
-  const { organisationId } = await db.transaction(async (tx) => {
+/** The demo people, their wards and their tokens; returns staff ids by email. */
+async function createDemoPeople(
+  tx: Transaction,
+  organisationId: string,
+  wardIds: Map<string, string>,
+): Promise<Map<string, string>> {
+  for (const person of PEOPLE) {
+    const [row] = await tx
+      .insert(staff)
+      .values({ organisationId, name: person.name, email: person.email, role: person.role })
+      .returning();
+    if (person.wards.length) {
+      await tx
+        .insert(staffWards)
+        .values(person.wards.map((code) => ({ staffId: row!.id, wardId: wardIds.get(code)! })));
+    }
+    await tx.insert(apiTokens).values({
+      kind: 'staff',
+      organisationId,
+      staffId: row!.id,
+      label: 'demo',
+      tokenHash: hashToken(person.token),
+    });
+  }
+  const staffIds = new Map<string, string>();
+  for (const row of await tx.select().from(staff).where(eq(staff.organisationId, organisationId))) {
+    staffIds.set(row.email, row.id);
+  }
+  return staffIds;
+}
+
+/** Each ward escalates to its division's matron, then the director; IT issues go to the IT service manager. */
+async function createDemoPolicies(
+  tx: Transaction,
+  organisationId: string,
+  wardIds: Map<string, string>,
+  staffIds: Map<string, string>,
+) {
+  for (const ward of WARDS) {
+    const matron = staffIds.get(ward.division === 'Medicine' ? 'sam.okafor@demo.nhs.uk' : 'jo.evans@demo.nhs.uk')!;
+    await tx.insert(escalationPolicies).values({
+      wardId: wardIds.get(ward.code)!,
+      organisationId,
+      levels: [matron, staffIds.get('maria.lopez@demo.nhs.uk')!],
+      ackWithinSeconds: DEFAULT_ACK_WITHIN_SECONDS,
+      repeatEverySeconds: DEFAULT_REPEAT_EVERY_SECONDS,
+      maxRepeats: DEFAULT_MAX_REPEATS,
+      minBandToEscalate: 'moderate',
+      categoryRoutes: { it_information: staffIds.get('tom.reid@demo.nhs.uk')! },
+    });
+  }
+}
+
+/** The organisation, its wards, people, tokens and escalation policies, in one transaction. */
+async function createDemoOrganisation(db: Database): Promise<string> {
+  return db.transaction(async (tx) => {
     const [org] = await tx
       .insert(organisations)
       .values({ name: 'Demo Teaching Hospitals NHS Trust', code: 'DEMO', bandThresholds: DEFAULT_BAND_THRESHOLDS })
       .returning();
-    const wardIds = new Map<string, string>();
-    for (const ward of WARDS) {
-      const [row] = await tx
-        .insert(wards)
-        .values({
-          organisationId: org!.id,
-          code: ward.code,
-          name: ward.name,
-          division: ward.division,
-          site: 'Main site',
-        })
-        .returning();
-      wardIds.set(ward.code, row!.id);
-      await tx.insert(apiTokens).values({
-        kind: 'ward_device',
-        organisationId: org!.id,
-        wardId: row!.id,
-        label: `Ward ${ward.code} tablet`,
-        tokenHash: hashToken(ward.device),
-      });
-    }
-    for (const person of PEOPLE) {
-      const [row] = await tx
-        .insert(staff)
-        .values({ organisationId: org!.id, name: person.name, email: person.email, role: person.role })
-        .returning();
-      if (person.wards.length) {
-        await tx
-          .insert(staffWards)
-          .values(person.wards.map((code) => ({ staffId: row!.id, wardId: wardIds.get(code)! })));
-      }
-      await tx.insert(apiTokens).values({
-        kind: 'staff',
-        organisationId: org!.id,
-        staffId: row!.id,
-        label: 'demo',
-        tokenHash: hashToken(person.token),
-      });
-    }
-    const staffIds = new Map<string, string>();
-    for (const row of await tx.select().from(staff).where(eq(staff.organisationId, org!.id))) {
-      staffIds.set(row.email, row.id);
-    }
-    for (const ward of WARDS) {
-      const matron = staffIds.get(ward.division === 'Medicine' ? 'sam.okafor@demo.nhs.uk' : 'jo.evans@demo.nhs.uk')!;
-      await tx.insert(escalationPolicies).values({
-        wardId: wardIds.get(ward.code)!,
-        organisationId: org!.id,
-        levels: [matron, staffIds.get('maria.lopez@demo.nhs.uk')!],
-        ackWithinSeconds: DEFAULT_ACK_WITHIN_SECONDS,
-        repeatEverySeconds: DEFAULT_REPEAT_EVERY_SECONDS,
-        maxRepeats: DEFAULT_MAX_REPEATS,
-        minBandToEscalate: 'moderate',
-        categoryRoutes: { it_information: staffIds.get('tom.reid@demo.nhs.uk')! },
-      });
-    }
-    return { organisationId: org!.id };
+    const wardIds = await createDemoWards(tx, org!.id);
+    const staffIds = await createDemoPeople(tx, org!.id, wardIds);
+    await createDemoPolicies(tx, org!.id, wardIds, staffIds);
+    return org!.id;
   });
+}
 
-  const random = prng(20261130);
-  const seedNow = options.today ?? new Date();
-  const days = workingDaysBefore(seedNow, (options.weeks ?? 6) * 5);
+/** A day-shift briefing on every ward each working day, recorded through the ward tablet. */
+async function recordDemoBriefings(db: Database, relay: Relay, random: () => number, days: string[]) {
   for (const ward of WARDS) {
     const device = (await resolvePrincipal(db, ward.device)) as TenantPrincipal;
     for (const date of days) {
@@ -312,6 +336,17 @@ export async function seedDemo(db: Database, relay: Relay, options: { today?: Da
       await recordBriefing({ db, relay }, device, briefing, at);
     }
   }
+}
+
+export async function seedDemo(db: Database, relay: Relay, options: { today?: Date; weeks?: number } = {}) {
+  const existing = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.code, 'DEMO'));
+  if (existing[0]) return { organisationId: existing[0].id, seeded: false };
+
+  const organisationId = await createDemoOrganisation(db);
+  const random = prng(20261130);
+  const seedNow = options.today ?? new Date();
+  const days = workingDaysBefore(seedNow, (options.weeks ?? 6) * 5);
+  await recordDemoBriefings(db, relay, random, days);
   await simulateManagers(db, relay, random, seedNow);
   await seedPriorities(db, organisationId);
   // Timers for what is still open are rebuilt from the database by the reconciler at start.
