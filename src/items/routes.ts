@@ -1,17 +1,37 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { tenantOf } from '../auth/plugin.js';
+import type { TenantPrincipal } from '../auth/principal.js';
 import { TENANT_ROLES, WARD_STAFF } from '../auth/roles.js';
+import type { Database } from '../db/client.js';
+import type { ItemRow } from '../db/rows.js';
 import type { ServiceDeps } from '../deps.js';
-import { RISK_BANDS } from '../domain/risk.js';
-import { ITEM_CATEGORIES, ITEM_STATUSES } from '../domain/taxonomy.js';
-import { pageOf, pageQuery } from '../http/pagination.js';
-import { commonErrors, freeText, idParams, isoDate, problemSchema } from '../http/schemas.js';
+import { pageOf } from '../http/pagination.js';
+import { commonErrors, freeText, idParams, problemSchema } from '../http/schemas.js';
 import { presentItems } from './present.js';
-import { itemSchema } from './schemas.js';
+import { itemListQuery, itemSchema, rankedItemSchema, type ItemListQuery } from './schemas.js';
 import { getItem, listItems, persistentItems, setClinicalPosition, unlinkRecurrence } from './service.js';
 import { itemTimeline } from './timeline.js';
 import { auditEventSchema } from '../audit/schemas.js';
+
+/** Persistent issues, ranked, as one page (the ranking is capped by `limit`, so no cursor). */
+async function persistentPage(deps: ServiceDeps, principal: TenantPrincipal, query: ItemListQuery) {
+  const ranked = await persistentItems(deps, principal, query);
+  const presented = await presentItems(
+    deps.db,
+    ranked.map((r) => r.item),
+  );
+  return { data: presented.map((item, i) => ({ ...item, rank: ranked[i]!.rank })), nextCursor: null };
+}
+
+/** A page of items as filtered, or the persistent issues when `persistent=true`. */
+async function itemPage(deps: ServiceDeps, principal: TenantPrincipal, query: ItemListQuery) {
+  if (query.persistent === 'true') return persistentPage(deps, principal, query);
+  const page = await listItems(deps.db, principal, query);
+  return { data: await presentItems(deps.db, page.data), nextCursor: page.nextCursor };
+}
+
+const presentOne = async (db: Database, row: ItemRow) => (await presentItems(db, [row]))[0]!;
 
 /**
  * Items: listed, read, positioned, unlinked, with their audit timeline. Resolving an item at the
@@ -27,38 +47,11 @@ export const itemRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) 
         operationId: 'listItems',
         tags: ['items'],
         summary: 'Items by ward, status, band, category or persistence',
-        querystring: z.strictObject({
-          wardId: z.uuid().optional(),
-          status: z.enum(ITEM_STATUSES).optional(),
-          band: z.enum(RISK_BANDS).optional(),
-          category: z.enum(ITEM_CATEGORIES).optional(),
-          from: isoDate.optional(),
-          to: isoDate.optional(),
-          persistent: z
-            .enum(['true', 'false'])
-            .optional()
-            .describe(
-              'true: persistent issues only (threads raised 3+ times or open over 14 days), one per thread, ' +
-                'ranked by risk x (1 + ln(times raised)) x (1 + days open / 30); `rank` is set',
-            ),
-          ...pageQuery,
-        }),
-        response: { 200: pageOf(itemSchema.extend({ rank: z.number().optional() })), ...commonErrors },
+        querystring: itemListQuery,
+        response: { 200: pageOf(rankedItemSchema), ...commonErrors },
       },
     },
-    async (request) => {
-      const principal = tenantOf(request);
-      if (request.query.persistent === 'true') {
-        const ranked = await persistentItems(deps, principal, request.query);
-        const presented = await presentItems(
-          db,
-          ranked.map((r) => r.item),
-        );
-        return { data: presented.map((item, i) => ({ ...item, rank: ranked[i]!.rank })), nextCursor: null };
-      }
-      const page = await listItems(db, principal, request.query);
-      return { data: await presentItems(db, page.data), nextCursor: page.nextCursor };
-    },
+    async (request) => itemPage(deps, tenantOf(request), request.query),
   );
 
   app.post(
@@ -75,9 +68,7 @@ export const itemRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) 
       },
     },
     async (request) =>
-      (
-        await presentItems(db, [await setClinicalPosition(deps, tenantOf(request), request.params.id, request.body)])
-      )[0]!,
+      presentOne(db, await setClinicalPosition(deps, tenantOf(request), request.params.id, request.body)),
   );
 
   app.delete(
@@ -92,8 +83,7 @@ export const itemRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) 
         response: { 200: itemSchema, 409: problemSchema, ...commonErrors },
       },
     },
-    async (request) =>
-      (await presentItems(db, [await unlinkRecurrence(deps, tenantOf(request), request.params.id)]))[0]!,
+    async (request) => presentOne(db, await unlinkRecurrence(deps, tenantOf(request), request.params.id)),
   );
 
   app.get(
@@ -123,6 +113,6 @@ export const itemRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) 
         response: { 200: itemSchema, ...commonErrors },
       },
     },
-    async (request) => (await presentItems(db, [await getItem(db, tenantOf(request), request.params.id)]))[0]!,
+    async (request) => presentOne(db, await getItem(db, tenantOf(request), request.params.id)),
   );
 };

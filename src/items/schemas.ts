@@ -3,6 +3,7 @@ import { HARM_LEVELS, ITEM_CATEGORIES, ITEM_KINDS, ITEM_STATUSES } from '../doma
 import { RISK_BANDS } from '../domain/risk.js';
 import { ESCALATION_STATES, OUTCOMES, STANCES } from '../domain/escalation.js';
 import { ALIGNMENT_STATES } from '../domain/alignment.js';
+import { pageQuery } from '../http/pagination.js';
 import { isoDate, timestamp } from '../http/schemas.js';
 
 export const escalationSummarySchema = z
@@ -62,3 +63,25 @@ export const itemSchema = z
     createdAt: timestamp,
   })
   .meta({ id: 'Item' });
+
+/** `GET /v1/items` query: filters, or the ranked persistent issues. */
+export const itemListQuery = z.strictObject({
+  wardId: z.uuid().optional(),
+  status: z.enum(ITEM_STATUSES).optional(),
+  band: z.enum(RISK_BANDS).optional(),
+  category: z.enum(ITEM_CATEGORIES).optional(),
+  from: isoDate.optional(),
+  to: isoDate.optional(),
+  persistent: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe(
+      'true: persistent issues only (threads raised 3+ times or open over 14 days), one per thread, ' +
+        'ranked by risk x (1 + ln(times raised)) x (1 + days open / 30); `rank` is set',
+    ),
+  ...pageQuery,
+});
+export type ItemListQuery = z.infer<typeof itemListQuery>;
+
+/** An item in a list; `rank` is set for persistent issues. */
+export const rankedItemSchema = itemSchema.extend({ rank: z.number().optional() });

@@ -1,11 +1,11 @@
-import { and, desc, eq, gte, inArray, lte, or, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lte, or, lt, sql, type SQL } from 'drizzle-orm';
 import { assertWardReadable, canReadWard, isWardStaff, wardScope, type TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
 import { escalationAssignees, escalations, items, organisations } from '../db/schema.js';
 import { rows as statementRows } from '../db/sql.js';
 import type { ServiceDeps } from '../deps.js';
 import { recordPosition } from '../alignment/positions.js';
-import { tuningOf } from '../deps.js';
+import { tuningOf, type Tuning } from '../deps.js';
 import { daysBetween, isPersistent, persistenceRank } from '../domain/persistence.js';
 import { actorOf, recordAudit } from '../audit/record.js';
 import type { RiskBand } from '../domain/risk.js';
@@ -146,46 +146,41 @@ export async function unlinkRecurrence(deps: ServiceDeps, principal: TenantPrinc
   });
 }
 
-/**
- * Persistent issues: threads with an open item, raised at least `minRaised` times or open
- * longer than `minDays`, ranked by persistenceRank (src/domain/persistence.ts). Each thread is
- * represented by its latest item.
- */
-export async function persistentItems(
-  deps: ServiceDeps,
-  principal: TenantPrincipal,
-  filter: { wardId?: string | undefined; limit: number },
-  today = new Date(),
-) {
-  const { db } = deps;
-  const tuning = tuningOf(deps);
-  const scope = wardScope(principal);
-  if (filter.wardId) assertWardReadable(principal, filter.wardId, 'Ward');
-  else if (scope !== 'all' && scope.length === 0) return [];
-  const since = new Date(today.getTime() - tuning.persistentMinDays * 86_400_000).toISOString().slice(0, 10);
-  const wardFilter = filter.wardId
-    ? sql`and i.ward_id = ${filter.wardId}::uuid`
-    : scope === 'all'
-      ? sql``
-      : sql`and i.ward_id in (${sql.join(
-          scope.map((id) => sql`${id}::uuid`),
-          sql`, `,
-        )})`;
+interface ThreadStats {
+  threadId: string;
+  timesRaised: number;
+  firstRaisedOn: string;
+  maxRiskScore: number;
+  latestItemId: string;
+}
+
+/** Which wards' items count: the one asked for, or every ward the principal reads. */
+function wardCondition(scope: 'all' | string[], wardId: string | undefined) {
+  if (wardId) return sql`and i.ward_id = ${wardId}::uuid`;
+  if (scope === 'all') return sql``;
+  return sql`and i.ward_id in (${sql.join(
+    scope.map((id) => sql`${id}::uuid`),
+    sql`, `,
+  )})`;
+}
+
+/** Threads with an open item that were raised often enough, or first raised before `since`. */
+async function candidateThreads(
+  db: Database,
+  organisationId: string,
+  wardFilter: SQL,
+  minRaised: number,
+  since: string,
+): Promise<ThreadStats[]> {
   // Only threads with an open item can be persistent: find those first (partial index on open
   // items), then aggregate just their items (a thread is its first item and those naming it).
-  const threads = await statementRows<{
-    threadId: string;
-    timesRaised: number;
-    firstRaisedOn: string;
-    maxRiskScore: number;
-    latestItemId: string;
-  }>(
+  return statementRows<ThreadStats>(
     db,
     sql`
     with open_threads as materialized (
       select distinct coalesce(i.thread_id, i.id) as thread_id
       from items i
-      where i.organisation_id = ${principal.organisationId}::uuid and i.status = 'open'
+      where i.organisation_id = ${organisationId}::uuid and i.status = 'open'
         and i.kind <> 'good_practice' ${wardFilter}
     ),
     members as (
@@ -201,11 +196,14 @@ export async function persistentItems(
     from members i
     where i.kind <> 'good_practice' ${wardFilter}
     group by 1
-    having count(*) >= ${tuning.persistentMinRaised} or min(i.raised_on) < ${since}::date
+    having count(*) >= ${minRaised} or min(i.raised_on) < ${since}::date
   `,
   );
-  const todayIso = today.toISOString().slice(0, 10);
-  const ranked = threads
+}
+
+/** The persistent threads, highest rank first, at most `limit`. */
+function rankThreads(threads: ThreadStats[], tuning: Tuning, todayIso: string, limit: number) {
+  return threads
     .map((t) => {
       const stats = {
         riskScore: t.maxRiskScore,
@@ -223,7 +221,29 @@ export async function persistentItems(
     })
     .filter((t) => t.persistent)
     .sort((a, b) => b.rank - a.rank)
-    .slice(0, filter.limit);
+    .slice(0, limit);
+}
+
+/**
+ * Persistent issues: threads with an open item, raised at least `minRaised` times or open
+ * longer than `minDays`, ranked by persistenceRank (src/domain/persistence.ts). Each thread is
+ * represented by its latest item.
+ */
+export async function persistentItems(
+  deps: ServiceDeps,
+  principal: TenantPrincipal,
+  filter: { wardId?: string | undefined; limit: number },
+  today = new Date(),
+) {
+  const { db } = deps;
+  const tuning = tuningOf(deps);
+  const scope = wardScope(principal);
+  if (filter.wardId) assertWardReadable(principal, filter.wardId, 'Ward');
+  else if (scope !== 'all' && scope.length === 0) return [];
+  const since = new Date(today.getTime() - tuning.persistentMinDays * 86_400_000).toISOString().slice(0, 10);
+  const wardFilter = wardCondition(scope, filter.wardId);
+  const threads = await candidateThreads(db, principal.organisationId, wardFilter, tuning.persistentMinRaised, since);
+  const ranked = rankThreads(threads, tuning, today.toISOString().slice(0, 10), filter.limit);
   if (ranked.length === 0) return [];
   const rows = await db
     .select()
