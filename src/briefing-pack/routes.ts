@@ -1,3 +1,4 @@
+import { localDateOf } from '../domain/calendar.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { tenantOf } from '../auth/plugin.js';
@@ -75,7 +76,7 @@ export const briefingPackRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app
       },
     },
     async (request, reply) => {
-      const date = request.query.date ?? new Date().toISOString().slice(0, 10);
+      const date = request.query.date ?? localDateOf(new Date());
       const pack = await briefingPack(deps, tenantOf(request), request.params.id, date);
       if (request.query.format === 'html') {
         return reply.type('text/html; charset=utf-8').send(renderBriefingPackHtml(pack));

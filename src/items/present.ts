@@ -2,6 +2,7 @@ import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { itemPriorities, items, priorities } from '../db/schema.js';
 import type { ItemRow } from '../db/rows.js';
+import { localDateOf } from '../domain/calendar.js';
 import { daysBetween } from '../domain/persistence.js';
 import { escalationSummaries, type EscalationSummary } from './escalation-summary.js';
 
@@ -107,7 +108,8 @@ interface ThreadAggregate {
 }
 
 function summariseThread(row: ThreadAggregate, today: Date): ThreadSummary {
-  const todayIso = today.toISOString().slice(0, 10);
+  // The trust's calendar day, not UTC's: just after midnight in a UK summer they differ.
+  const todayIso = localDateOf(today);
   const end = row.open ? todayIso : (row.lastResolvedOn ?? todayIso);
   return {
     threadId: row.threadId,
@@ -128,7 +130,7 @@ const threadOfOne = (row: ItemRow, today: Date) =>
       firstRaisedOn: row.raisedOn,
       lastRaisedOn: row.raisedOn,
       open: row.status === 'open',
-      lastResolvedOn: row.resolvedAt?.toISOString().slice(0, 10) ?? null,
+      lastResolvedOn: row.resolvedAt ? localDateOf(row.resolvedAt) : null,
     },
     today,
   );

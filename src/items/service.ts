@@ -6,6 +6,7 @@ import { rows as statementRows } from '../db/sql.js';
 import type { ServiceDeps } from '../deps.js';
 import { recordPosition } from '../alignment/positions.js';
 import { tuningOf, type Tuning } from '../deps.js';
+import { addDays, localDateOf } from '../domain/calendar.js';
 import { daysBetween, isPersistent, persistenceRank } from '../domain/persistence.js';
 import { actorOf, recordAudit } from '../audit/record.js';
 import type { RiskBand } from '../domain/risk.js';
@@ -240,10 +241,12 @@ export async function persistentItems(
   const scope = wardScope(principal);
   if (filter.wardId) assertWardReadable(principal, filter.wardId, 'Ward');
   else if (scope !== 'all' && scope.length === 0) return [];
-  const since = new Date(today.getTime() - tuning.persistentMinDays * 86_400_000).toISOString().slice(0, 10);
+  // Days are the trust's calendar days, not UTC's.
+  const todayIso = localDateOf(today);
+  const since = addDays(todayIso, -tuning.persistentMinDays);
   const wardFilter = wardCondition(scope, filter.wardId);
   const threads = await candidateThreads(db, principal.organisationId, wardFilter, tuning.persistentMinRaised, since);
-  const ranked = rankThreads(threads, tuning, today.toISOString().slice(0, 10), filter.limit);
+  const ranked = rankThreads(threads, tuning, todayIso, filter.limit);
   if (ranked.length === 0) return [];
   const rows = await db
     .select()
