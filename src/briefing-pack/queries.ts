@@ -2,6 +2,7 @@
 import { and, asc, desc, eq, gte, lt, lte, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { briefings, escalations, itemPriorities, items, priorities, staff } from '../db/schema.js';
+import { openIssuesOfWard } from '../items/conditions.js';
 
 /** The ward's last held briefing before `date`, if any. */
 export async function previousHeldBriefing(db: Executor, wardId: string, date: string) {
@@ -19,14 +20,7 @@ export function openItemsOf(db: Executor, wardId: string, date: string) {
   return db
     .select()
     .from(items)
-    .where(
-      and(
-        eq(items.wardId, wardId),
-        eq(items.status, 'open'),
-        ne(items.kind, 'good_practice'),
-        lte(items.raisedOn, date),
-      ),
-    )
+    .where(and(openIssuesOfWard(wardId), lte(items.raisedOn, date)))
     .orderBy(desc(items.riskScore), asc(items.raisedOn));
 }
 

@@ -5,6 +5,7 @@ import { escalationActions, escalationEvents, escalations, items, staff, wards }
 import { DEFAULT_MIN_BAND, upcomingStep, type EscalationState, type UpcomingStep } from '../domain/escalation.js';
 import { RISK_BANDS, bandRank, type RiskBand } from '../domain/risk.js';
 import { notFound } from '../http/errors.js';
+import { openIssuesOfWard } from '../items/conditions.js';
 import { decodeCursor, paginate } from '../http/pagination.js';
 import { canReadEscalation } from './access.js';
 import { loadPolicy } from './policy.js';
@@ -203,9 +204,7 @@ export async function unroutedItems(db: Database, principal: TenantPrincipal, wa
     .from(items)
     .where(
       and(
-        eq(items.wardId, wardId),
-        eq(items.status, 'open'),
-        ne(items.kind, 'good_practice'),
+        openIssuesOfWard(wardId),
         inArray(items.riskBand, bands),
         notExists(
           db

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
+import type { ItemAnswer as Item } from '../helpers/fixtures.js';
 import {
   createOrganisation,
   expectProblem,
@@ -18,16 +19,6 @@ beforeAll(async () => {
 });
 afterAll(() => ctx?.close());
 
-type Item = {
-  id: string;
-  briefingId: string;
-  wardId: string;
-  raisedOn: string;
-  kind: string;
-  category: string;
-  riskBand: string | null;
-  status: string;
-};
 type Briefing = { id: string; wardId: string; date: string; shift: string; items: Item[] };
 
 const ids = (rows: { id: string }[]) => rows.map((row) => row.id);

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
+import type { ItemAnswer as Item } from '../helpers/fixtures.js';
 import { putPolicy } from '../helpers/escalation.js';
 import {
   briefingBody,
@@ -20,17 +21,6 @@ beforeAll(async () => {
   ({ ctx, org } = await startApiTest());
 });
 afterAll(() => ctx?.close());
-
-type Item = {
-  id: string;
-  briefingId: string;
-  wardId: string;
-  raisedOn: string;
-  kind: string;
-  category: string;
-  riskBand: string | null;
-  status: string;
-};
 
 const ids = (rows: { id: string }[]) => rows.map((row) => row.id);
 

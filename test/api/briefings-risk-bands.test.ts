@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
+import type { ItemAnswer as Item } from '../helpers/fixtures.js';
 import { createOrganisation, expectProblem, get, patch, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
@@ -11,17 +12,6 @@ beforeAll(async () => {
   ({ ctx, org } = await startApiTest());
 });
 afterAll(() => ctx?.close());
-
-type Item = {
-  id: string;
-  briefingId: string;
-  wardId: string;
-  raisedOn: string;
-  kind: string;
-  category: string;
-  riskBand: string | null;
-  status: string;
-};
 
 describe('organisation risk bands', () => {
   it('grades newly recorded items with the organisation cut-offs and leaves earlier items as graded', async () => {

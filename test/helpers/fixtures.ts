@@ -100,6 +100,18 @@ async function created<T = UntypedJson>(app: App, url: string, token: string, pa
   return response.body;
 }
 
+/** The fields of an item answer that the briefing tests compare. */
+export interface ItemAnswer {
+  id: string;
+  briefingId: string;
+  wardId: string;
+  raisedOn: string;
+  kind: string;
+  category: string;
+  riskBand: string | null;
+  status: string;
+}
+
 export interface Organisation {
   id: string;
   code: string;
