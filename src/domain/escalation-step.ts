@@ -68,12 +68,7 @@ export interface StepRecord {
  */
 export type StepPlan = { kind: 'stale' } | { kind: 'not_due'; dueAt: Date } | StepChange;
 
-export function planStep(
-  row: StepRow,
-  step: number,
-  now: Date,
-  inactive: ReadonlySet<string> = new Set(),
-): StepPlan {
+export function planStep(row: StepRow, step: number, now: Date, inactive: ReadonlySet<string> = new Set()): StepPlan {
   if (row.step !== step || row.state !== 'open' || !row.nextStepAt) return { kind: 'stale' };
   if (row.nextStepAt > now) return { kind: 'not_due', dueAt: row.nextStepAt };
   const next = row.step + 1;

@@ -53,7 +53,10 @@ export async function handOverEscalationsOf(
     ...held.flatMap((e) => e.chain.levels),
     ...policies.flatMap((p) => p.levels),
   ]);
-  const planned = held.map((row) => ({ row, target: handoverTarget(row, inactive, policyLevels.get(row.wardId) ?? []) }));
+  const planned = held.map((row) => ({
+    row,
+    target: handoverTarget(row, inactive, policyLevels.get(row.wardId) ?? []),
+  }));
   const stranded = planned.filter((p) => p.target === null).map((p) => p.row.id);
   if (stranded.length > 0) {
     throw conflict(

@@ -74,7 +74,8 @@ export async function updateStaff(db: Database, principal: TenantPrincipal, staf
         .returning();
       if (input.wardIds) {
         await tx.delete(staffWards).where(eq(staffWards.staffId, row.id));
-        if (wardIds.length > 0) await tx.insert(staffWards).values(wardIds.map((wardId) => ({ staffId: row.id, wardId })));
+        if (wardIds.length > 0)
+          await tx.insert(staffWards).values(wardIds.map((wardId) => ({ staffId: row.id, wardId })));
       }
       await recordAudits(tx, [
         {
@@ -151,7 +152,13 @@ export async function deactivateStaff(
       entityType: 'token',
       entityId: token.id,
       action: 'revoked',
-      changes: { kind: token.kind, staffId: token.staffId, wardId: token.wardId, label: token.label, why: 'staff_deactivated' },
+      changes: {
+        kind: token.kind,
+        staffId: token.staffId,
+        wardId: token.wardId,
+        label: token.label,
+        why: 'staff_deactivated',
+      },
       at: now,
     }));
     audit.push({

@@ -44,7 +44,9 @@ const staffDeactivationSchema = staffSchema
       .describe('The open escalations they held, each moved on at once with a fresh deadline'),
     policiesNeedingAttention: z
       .array(z.uuid())
-      .describe('Wards whose escalation policy names them; new escalations skip them until the policy is saved without them'),
+      .describe(
+        'Wards whose escalation policy names them; new escalations skip them until the policy is saved without them',
+      ),
   })
   .meta({ id: 'StaffDeactivation' });
 
@@ -65,18 +67,16 @@ export const staffRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps)
         operationId: 'createStaff',
         tags: ['staff'],
         summary: 'Add a staff member; wardIds are the wards a clinician works on or a manager looks after',
-        body: z
-          .strictObject({ ...staffFields, wardIds: staffFields.wardIds.optional() })
-          .meta({
-            examples: [
-              {
-                name: 'Sam Okafor',
-                email: 'sam.okafor@example.nhs.uk',
-                role: 'middle_manager',
-                wardIds: ['4b0d2c8e-3f1a-4c57-9e2b-7a6d5c4b3a21'],
-              },
-            ],
-          }),
+        body: z.strictObject({ ...staffFields, wardIds: staffFields.wardIds.optional() }).meta({
+          examples: [
+            {
+              name: 'Sam Okafor',
+              email: 'sam.okafor@example.nhs.uk',
+              role: 'middle_manager',
+              wardIds: ['4b0d2c8e-3f1a-4c57-9e2b-7a6d5c4b3a21'],
+            },
+          ],
+        }),
         response: { 201: staffSchema, 409: problemSchema, ...commonErrors },
       },
     },
@@ -90,7 +90,8 @@ export const staffRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps)
       schema: {
         operationId: 'listStaff',
         tags: ['staff'],
-        summary: "The organisation's staff, optionally of one role; active=true|false: only active or deactivated staff",
+        summary:
+          "The organisation's staff, optionally of one role; active=true|false: only active or deactivated staff",
         querystring: z.strictObject({
           role: z.enum(STAFF_ROLES).optional(),
           active: z

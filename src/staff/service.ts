@@ -101,7 +101,11 @@ export async function listStaff(
   filter: { role?: StaffRole | undefined; active?: boolean | undefined },
 ) {
   const active =
-    filter.active === undefined ? undefined : filter.active ? isNull(staff.deactivatedAt) : isNotNull(staff.deactivatedAt);
+    filter.active === undefined
+      ? undefined
+      : filter.active
+        ? isNull(staff.deactivatedAt)
+        : isNotNull(staff.deactivatedAt);
   const rows = await db
     .select()
     .from(staff)

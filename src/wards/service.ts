@@ -56,7 +56,11 @@ export async function createWard(
   }
 }
 
-export async function listWards(db: Executor, principal: TenantPrincipal, filter: { closed?: boolean | undefined } = {}) {
+export async function listWards(
+  db: Executor,
+  principal: TenantPrincipal,
+  filter: { closed?: boolean | undefined } = {},
+) {
   const scope = wardScope(principal);
   if (scope !== 'all' && scope.length === 0) return [];
   const closed =

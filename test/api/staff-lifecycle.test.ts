@@ -19,7 +19,11 @@ beforeAll(async () => {
 afterAll(() => ctx?.close());
 
 let serial = 0;
-const letters = () => 'abcdefghij'.split('').map((c, i) => (serial >> i) & 1 ? c.toUpperCase() : c).join('');
+const letters = () =>
+  'abcdefghij'
+    .split('')
+    .map((c, i) => ((serial >> i) & 1 ? c.toUpperCase() : c))
+    .join('');
 
 interface Person {
   id: string;
@@ -77,11 +81,7 @@ const deactivate = (id: string, reason = 'Left the trust') =>
   post(ctx.app, `/v1/staff/${id}/deactivate`, org.adminToken, { reason });
 
 const auditOf = (entityId: string) =>
-  ctx.database.db
-    .select()
-    .from(auditEvents)
-    .where(eq(auditEvents.entityId, entityId))
-    .orderBy(auditEvents.id);
+  ctx.database.db.select().from(auditEvents).where(eq(auditEvents.entityId, entityId)).orderBy(auditEvents.id);
 
 describe('editing a staff member', () => {
   it('changes name, email, role and wards, and the audit trail lists what changed', async () => {
@@ -116,7 +116,14 @@ describe('editing a staff member', () => {
   it('refuses bad bodies (400), wards of another organisation (400), a taken email (409), other roles (403) and staff of another organisation (404)', async () => {
     const nurse = await person('clinician');
     const url = `/v1/staff/${nurse.id}`;
-    for (const body of [{}, { role: 'matron' }, { email: 'not-an-email' }, { name: '' }, { wardIds: ['x'] }, { id: 'x' }]) {
+    for (const body of [
+      {},
+      { role: 'matron' },
+      { email: 'not-an-email' },
+      { name: '' },
+      { wardIds: ['x'] },
+      { id: 'x' },
+    ]) {
       expectProblem(await patch(ctx.app, url, org.adminToken, body), 400);
     }
     const foreignWard = expectProblem(
@@ -128,7 +135,12 @@ describe('editing a staff member', () => {
       await patch(ctx.app, url, org.adminToken, { email: `MIDDLE_MANAGER.${org.code.toLowerCase()}@example.nhs.uk` }),
       409,
     );
-    for (const token of [org.seniorManager.token, org.middleManager.token, org.clinician.token, org.wards[0]!.deviceToken]) {
+    for (const token of [
+      org.seniorManager.token,
+      org.middleManager.token,
+      org.clinician.token,
+      org.wards[0]!.deviceToken,
+    ]) {
       expectProblem(await patch(ctx.app, url, token, { name: 'Someone else' }), 403);
     }
     expectProblem(await patch(ctx.app, url, other.adminToken, { name: 'Someone else' }), 404);
@@ -139,7 +151,10 @@ describe('editing a staff member', () => {
     const w = await ward();
     const manager = await person();
     await putPolicy(ctx, org, w.id, { levels: [{ staffId: manager.id }] });
-    const named = expectProblem(await patch(ctx.app, `/v1/staff/${manager.id}`, org.adminToken, { role: 'clinician' }), 409);
+    const named = expectProblem(
+      await patch(ctx.app, `/v1/staff/${manager.id}`, org.adminToken, { role: 'clinician' }),
+      409,
+    );
     expect(named.policyWardIds).toEqual([w.id]);
     // A move between manager roles is fine.
     const senior = await patch(ctx.app, `/v1/staff/${manager.id}`, org.adminToken, { role: 'senior_manager' });
@@ -163,7 +178,8 @@ describe('deactivating a staff member', () => {
     expect(res.body.revokedTokenIds).toContain(second.body.id);
     for (const token of [manager.token, second.body.token]) expectProblem(await get(ctx.app, '/v1/inbox', token), 401);
     const tokens = (await get(ctx.app, '/v1/tokens', org.adminToken)).body.data;
-    for (const id of res.body.revokedTokenIds) expect(tokens.find((t: { id: string }) => t.id === id).revokedAt).not.toBeNull();
+    for (const id of res.body.revokedTokenIds)
+      expect(tokens.find((t: { id: string }) => t.id === id).revokedAt).not.toBeNull();
     // No new token for them, and the list marks them.
     expectProblem(await post(ctx.app, '/v1/tokens', org.adminToken, { staffId: manager.id }), 409);
     const inactive = await get(ctx.app, '/v1/staff?active=false', org.adminToken);
@@ -171,7 +187,10 @@ describe('deactivating a staff member', () => {
     const active = await get(ctx.app, '/v1/staff?active=true', org.adminToken);
     expect(active.body.data.map((m: { id: string }) => m.id)).not.toContain(manager.id);
     const audit = (await auditOf(manager.id)).find((e) => e.action === 'deactivated');
-    expect(audit?.changes).toMatchObject({ reason: { text: 'redacted', length: 14 }, revokedTokenIds: res.body.revokedTokenIds });
+    expect(audit?.changes).toMatchObject({
+      reason: { text: 'redacted', length: 14 },
+      revokedTokenIds: res.body.revokedTokenIds,
+    });
   });
 
   it('moves every open escalation they hold to the next level of its chain at once, with its event, notification, deadline and timer', async () => {
@@ -236,10 +255,14 @@ describe('deactivating a staff member', () => {
     const [only, deputy, director] = [await person(), await person(), await person('senior_manager')];
     await putPolicy(ctx, org, w.id, { levels: [{ staffId: only.id }] });
     const id = (await raise(w)).escalation.id as string;
-    await putPolicy(ctx, org, w.id, { levels: [{ staffId: only.id }, { staffId: deputy.id }, { staffId: director.id }] });
+    await putPolicy(ctx, org, w.id, {
+      levels: [{ staffId: only.id }, { staffId: deputy.id }, { staffId: director.id }],
+    });
     const res = await deactivate(only.id);
     expect(res.status, res.raw).toBe(200);
-    expect(res.body.handedOver).toEqual([{ escalationId: id, assigneeStaffId: director.id, level: 1, via: 'ward_policy' }]);
+    expect(res.body.handedOver).toEqual([
+      { escalationId: id, assigneeStaffId: director.id, level: 1, via: 'ward_policy' },
+    ]);
     const escalation = (await get(ctx.app, `/v1/escalations/${id}`, director.token)).body;
     expect(escalation).toMatchObject({ state: 'open', level: 1, assignee: { id: director.id } });
     expect(escalation.history.at(-1).details).toMatchObject({ reason: 'assignee_deactivated', via: 'ward_policy' });
@@ -277,7 +300,10 @@ describe('deactivating a staff member', () => {
   it('a deactivated person cannot be edited until reactivated; reactivated, they are active again with no tokens', async () => {
     const nurse = await person('clinician', [org.wards[0]!.id]);
     expect((await deactivate(nurse.id)).status).toBe(200);
-    const edit = expectProblem(await patch(ctx.app, `/v1/staff/${nurse.id}`, org.adminToken, { name: 'New name' }), 409);
+    const edit = expectProblem(
+      await patch(ctx.app, `/v1/staff/${nurse.id}`, org.adminToken, { name: 'New name' }),
+      409,
+    );
     expect(edit.detail).toMatch(/deactivated/);
     const back = await post(ctx.app, `/v1/staff/${nurse.id}/reactivate`, org.adminToken, {});
     expect(back.status, back.raw).toBe(200);
@@ -287,7 +313,12 @@ describe('deactivating a staff member', () => {
     const token = await post(ctx.app, '/v1/tokens', org.adminToken, { staffId: nurse.id });
     expect((await get(ctx.app, '/v1/wards', token.body.token)).status).toBe(200);
     expect((await patch(ctx.app, `/v1/staff/${nurse.id}`, org.adminToken, { name: 'New name' })).status).toBe(200);
-    expect((await auditOf(nurse.id)).map((e) => e.action)).toEqual(['created', 'deactivated', 'reactivated', 'changed']);
+    expect((await auditOf(nurse.id)).map((e) => e.action)).toEqual([
+      'created',
+      'deactivated',
+      'reactivated',
+      'changed',
+    ]);
   });
 });
 
@@ -383,11 +414,18 @@ describe('running escalations and a deactivated manager', () => {
     const id = (await raise(w)).escalation.id as string;
     expect((await deactivate(leaver.id)).status).toBe(200);
     const reassign = expectProblem(
-      await post(ctx.app, `/v1/escalations/${id}/reassign`, first.token, { staffId: leaver.id, reason: 'Handing over' }),
+      await post(ctx.app, `/v1/escalations/${id}/reassign`, first.token, {
+        staffId: leaver.id,
+        reason: 'Handing over',
+      }),
       422,
     );
-    expect(reassign.errors).toEqual([{ path: 'body.staffId', message: 'has been deactivated; name an active manager' }]);
-    const escalate = await post(ctx.app, `/v1/escalations/${id}/escalate`, first.token, { reason: 'Needs the director' });
+    expect(reassign.errors).toEqual([
+      { path: 'body.staffId', message: 'has been deactivated; name an active manager' },
+    ]);
+    const escalate = await post(ctx.app, `/v1/escalations/${id}/escalate`, first.token, {
+      reason: 'Needs the director',
+    });
     expect(escalate.status, escalate.raw).toBe(200);
     expect(escalate.body).toMatchObject({ level: 3, assignee: { id: top.id } });
   });

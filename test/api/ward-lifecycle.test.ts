@@ -111,7 +111,10 @@ describe('editing a ward', () => {
       expectProblem(await patch(ctx.app, url, token, { name: 'Renamed' }), 403);
     }
     expectProblem(await patch(ctx.app, url, other.adminToken, { name: 'Renamed' }), 404);
-    expect((await get(ctx.app, url, org.adminToken)).body).toMatchObject({ name: `Ward number ${serial}`, site: 'Main site' });
+    expect((await get(ctx.app, url, org.adminToken)).body).toMatchObject({
+      name: `Ward number ${serial}`,
+      site: 'Main site',
+    });
   });
 });
 
@@ -120,7 +123,11 @@ describe('closing a ward', () => {
     const w = await ward();
     const res = await close(w.id);
     expect(res.status, res.raw).toBe(200);
-    expect(res.body).toMatchObject({ id: w.id, closureReason: 'Merged into ward 7B', revokedTokenIds: [w.deviceTokenId] });
+    expect(res.body).toMatchObject({
+      id: w.id,
+      closureReason: 'Merged into ward 7B',
+      revokedTokenIds: [w.deviceTokenId],
+    });
     expect(res.body.closedAt).toEqual(expect.any(String));
     expectProblem(await get(ctx.app, '/v1/wards', w.device), 401);
     const refused = expectProblem(await post(ctx.app, '/v1/briefings', w.nurse, briefing(w.id)), 409);
