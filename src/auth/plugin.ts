@@ -45,6 +45,7 @@ const tokenLookup = preparedPer((db) =>
       staffId: apiTokens.staffId,
       wardId: apiTokens.wardId,
       staffRole: staff.role,
+      staffDeactivatedAt: staff.deactivatedAt,
       staffWardIds: sql<
         string[]
       >`coalesce((select array_agg(${staffWards.wardId}::text) from ${staffWards} where ${staffWards.staffId} = ${apiTokens.staffId}), '{}')`,
@@ -71,7 +72,8 @@ export async function resolvePrincipal(db: Database, token: string): Promise<Pri
       wardIds: row.wardId ? [row.wardId] : [],
     };
   }
-  if (!row.staffId || !row.staffRole) return null;
+  // A deactivated person's tokens were revoked with them; one issued in a race is refused too.
+  if (!row.staffId || !row.staffRole || row.staffDeactivatedAt) return null;
   return {
     tokenId: row.tokenId,
     role: row.staffRole,

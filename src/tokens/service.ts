@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Database, Executor } from '../db/client.js';
 import { actorOf, recordAudit } from '../audit/record.js';
 import { apiTokens, staff, wards } from '../db/schema.js';
-import { notFound } from '../http/errors.js';
+import { conflict, notFound } from '../http/errors.js';
 import { refuseIdentifiers, textFields } from '../screening/free-text.js';
 import type { TenantPrincipal } from '../auth/principal.js';
 import { generateToken, hashToken } from '../auth/tokens.js';
@@ -41,10 +41,11 @@ export async function issueToken(db: Database, principal: TenantPrincipal, input
   const token = generateToken();
   if ('staffId' in input) {
     const [member] = await db
-      .select({ id: staff.id })
+      .select({ id: staff.id, deactivatedAt: staff.deactivatedAt })
       .from(staff)
       .where(and(eq(staff.id, input.staffId), eq(staff.organisationId, organisationId)));
     if (!member) throw notFound('Staff member');
+    if (member.deactivatedAt) throw conflict('The staff member is deactivated; reactivate them first');
     const row = await db.transaction(async (tx) => {
       const [inserted] = await tx
         .insert(apiTokens)
@@ -62,10 +63,11 @@ export async function issueToken(db: Database, principal: TenantPrincipal, input
     return { ...presentToken(row), token };
   }
   const [ward] = await db
-    .select({ id: wards.id })
+    .select({ id: wards.id, closedAt: wards.closedAt })
     .from(wards)
     .where(and(eq(wards.id, input.wardId), eq(wards.organisationId, organisationId)));
   if (!ward) throw notFound('Ward');
+  if (ward.closedAt) throw conflict('The ward is closed; reopen it first');
   const row = await db.transaction(async (tx) => {
     const [inserted] = await tx
       .insert(apiTokens)

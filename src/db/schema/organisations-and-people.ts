@@ -30,6 +30,9 @@ export const wards = pgTable(
     site: text('site'),
     division: text('division'),
     createdAt: createdAt(),
+    /** A closed ward takes no new briefings; its open items stay open until resolved. */
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    closureReason: text('closure_reason'),
   },
   (t) => [uniqueIndex('wards_organisation_code_key').on(t.organisationId, t.code)],
 );
@@ -45,6 +48,9 @@ export const staff = pgTable(
     email: text('email').notNull(),
     role: text('role', { enum: STAFF_ROLES }).notNull(),
     createdAt: createdAt(),
+    /** A deactivated person has no tokens, holds no open escalation and is left out of new chains. */
+    deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
+    deactivationReason: text('deactivation_reason'),
   },
   (t) => [uniqueIndex('staff_organisation_email_key').on(t.organisationId, sql`lower(${t.email})`)],
 );
