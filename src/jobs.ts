@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { startPeriodic } from './background.js';
 import type { Database } from './db/client.js';
+import { remindOverdueActions } from './escalations/action-reminders.js';
 import { escalationStepHandler, reconcileTimersOnce } from './escalations/timer.js';
 import type { QueueSet } from './queue/queues.js';
 import { runWorkers, type QueueHandlers, type WorkerDeps } from './queue/workers.js';
@@ -35,6 +36,9 @@ export function startReconciler(db: Database, queues: QueueSet, logger: Logger, 
       // One grouped query and one look-up per organisation with queued events; adding is idempotent.
       const webhooks = await reconcileWebhookJobs(db, queues);
       if (webhooks.restored) logger.warn(webhooks, 'reconciler restored webhook delivery jobs');
+      // Planned actions past their due date remind their assignee, once each (marked in PostgreSQL).
+      const reminded = await remindOverdueActions(db);
+      if (reminded) logger.info({ reminded }, 'reminded assignees of overdue planned actions');
     },
   });
 }
