@@ -307,6 +307,8 @@ export function validBody(world: World, op: Operation): unknown {
     escalateEscalation: () => ({ reason: 'Needs the director' }),
     snoozeEscalation: () => ({ until: '2027-01-01T10:00:00Z', reason: 'Waiting for the supplier' }),
     commentEscalation: () => ({ text: 'Looked at it this morning' }),
+    takeOverEscalation: () => ({ reason: 'Taking this on while the matron is away' }),
+    nameCover: () => ({ deputyStaffId: org.seniorManager.id, from: '2099-01-01', to: '2099-01-07' }),
     createPriority: () => ({ title: 'Fewer falls', level: 'organisation', ownerStaffId: org.seniorManager.id }),
     updatePriority: () => ({ title: 'Reliable equipment', active: true }),
     linkItemToPriority: () => ({ priorityId: world.priorityId }),
