@@ -1,15 +1,7 @@
 /** What the briefing pack reads of one ward. Each is one statement. */
 import { and, asc, desc, eq, gte, lt, lte, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import {
-  briefings,
-  escalationActions,
-  escalations,
-  itemPriorities,
-  items,
-  priorities,
-  staff,
-} from '../db/schema.js';
+import { briefings, escalationActions, escalations, itemPriorities, items, priorities, staff } from '../db/schema.js';
 import { openIssuesOfWard } from '../items/conditions.js';
 
 /** The ward's last held briefing before `date`, if any. */
@@ -86,9 +78,7 @@ export function overdueActionsOf(db: Executor, wardId: string, today: string) {
     .from(escalationActions)
     .innerJoin(escalations, eq(escalations.id, escalationActions.escalationId))
     .innerJoin(staff, eq(staff.id, escalations.assigneeStaffId))
-    .where(
-      and(eq(escalations.wardId, wardId), ne(escalations.state, 'resolved'), lt(escalationActions.dueDate, today)),
-    )
+    .where(and(eq(escalations.wardId, wardId), ne(escalations.state, 'resolved'), lt(escalationActions.dueDate, today)))
     .orderBy(asc(escalationActions.dueDate), asc(escalationActions.createdAt));
 }
 

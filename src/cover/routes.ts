@@ -29,7 +29,9 @@ const coverInput = z
     from: isoDate,
     to: isoDate,
   })
-  .meta({ examples: [{ deputyStaffId: '9c3e1f7a-2b4d-4e6f-8a1c-5d7e9f0b2c43', from: '2026-12-21', to: '2027-01-02' }] });
+  .meta({
+    examples: [{ deputyStaffId: '9c3e1f7a-2b4d-4e6f-8a1c-5d7e9f0b2c43', from: '2026-12-21', to: '2027-01-02' }],
+  });
 
 /** A manager's deputy while they are away: their escalations show in the deputy's inbox. */
 export const coverRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { db }) => {

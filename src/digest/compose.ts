@@ -83,7 +83,11 @@ export function composeDigest(
     '',
     ...DIGEST_SECTIONS.flatMap(({ section, title }) => {
       const list = bySection.get(section)!;
-      return [`${title} (${list.length})`, ...(list.length ? list.flatMap((e) => entryLines(e, today)) : ['- None']), ''];
+      return [
+        `${title} (${list.length})`,
+        ...(list.length ? list.flatMap((e) => entryLines(e, today)) : ['- None']),
+        '',
+      ];
     }),
     'Acknowledge, answer and resolve them in the service (GET /v1/inbox). This digest is sent once a day;',
     'escalations are still notified as they happen through your trust’s own notification route.',

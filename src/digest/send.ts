@@ -88,7 +88,8 @@ async function digestsOf(db: Database, day: string) {
   ]);
   const personOf = new Map(people.map((p) => [p.id, p]));
   const entries = new Map<string, DigestEntry[]>();
-  const add = (recipient: string, entry: DigestEntry) => entries.set(recipient, [...(entries.get(recipient) ?? []), entry]);
+  const add = (recipient: string, entry: DigestEntry) =>
+    entries.set(recipient, [...(entries.get(recipient) ?? []), entry]);
   for (const row of rows) {
     const own = { row, actions: actionsBy.get(row.id) ?? [], coverFor: null };
     add(row.assigneeStaffId, own);

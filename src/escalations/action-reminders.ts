@@ -61,19 +61,17 @@ export async function remindOverdueActions(db: Database, now = new Date()): Prom
         );
       const notice = (list: typeof due, webhook: boolean) =>
         notificationsInsert(
-          list.map(
-            ({ actionId, escalation: e }): NewNotification => ({
-              organisationId: e.organisationId,
-              escalationId: e.id,
-              recipientStaffId: e.assigneeStaffId,
-              type: 'action_overdue',
-              step: e.step,
-              actionId,
-              level: e.level,
-              dueAt: e.dueAt,
-              createdAt: now,
-            }),
-          ),
+          list.map(({ actionId, escalation: e }): NewNotification => ({
+            organisationId: e.organisationId,
+            escalationId: e.id,
+            recipientStaffId: e.assigneeStaffId,
+            type: 'action_overdue',
+            step: e.step,
+            actionId,
+            level: e.level,
+            dueAt: e.dueAt,
+            createdAt: now,
+          })),
           webhook,
         );
       const groups = [true, false]

@@ -39,7 +39,8 @@ export async function takeOverEscalation(
       .where(and(eq(escalations.id, escalationId), eq(escalations.organisationId, principal.organisationId)))
       .for('update');
     if (!current || !canReadWard(principal, current.wardId)) throw notFound('Escalation');
-    if (current.state === 'resolved') throw conflict('Cannot take over a resolved escalation', { state: current.state });
+    if (current.state === 'resolved')
+      throw conflict('Cannot take over a resolved escalation', { state: current.state });
     if (current.assigneeStaffId === taker) throw conflict('The escalation is already assigned to you');
     const step = current.step + 1;
     const state = current.state === 'open' ? 'acknowledged' : current.state;

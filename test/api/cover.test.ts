@@ -111,7 +111,9 @@ describe('a deputy covering a manager', () => {
     expectProblem(await del(ctx.app, `/v1/staff/${org.middleManager.id}/cover/${cover.body.id}`, org.adminToken), 409);
 
     // Cover ended: the escalation leaves the deputy's inbox and the deputy can no longer act.
-    expect((await get(ctx.app, '/v1/inbox', deputy.token)).body.data.map((e: { id: string }) => e.id)).not.toContain(id);
+    expect((await get(ctx.app, '/v1/inbox', deputy.token)).body.data.map((e: { id: string }) => e.id)).not.toContain(
+      id,
+    );
     expectProblem(await post(ctx.app, `/v1/escalations/${id}/comment`, deputy.token, { text: 'Still here' }), 404);
   });
 
@@ -125,7 +127,9 @@ describe('a deputy covering a manager', () => {
     });
     expect(future.status, future.raw).toBe(201);
     expect(future.body.inForce).toBe(false);
-    expect((await get(ctx.app, '/v1/inbox', deputy.token)).body.data.map((e: { id: string }) => e.id)).not.toContain(id);
+    expect((await get(ctx.app, '/v1/inbox', deputy.token)).body.data.map((e: { id: string }) => e.id)).not.toContain(
+      id,
+    );
     expectProblem(await post(ctx.app, `/v1/escalations/${id}/acknowledge`, deputy.token, {}), 404);
 
     // A cover that ended yesterday (written as it would have been then) gives nothing today.
@@ -260,7 +264,10 @@ describe('naming a deputy', () => {
       403,
     );
     for (const token of [other.adminToken, other.seniorManager.token, other.middleManager.token]) {
-      expectProblem(await nameCover(token, org.middleManager.id, { ...body, deputyStaffId: other.seniorManager.id }), 404);
+      expectProblem(
+        await nameCover(token, org.middleManager.id, { ...body, deputyStaffId: other.seniorManager.id }),
+        404,
+      );
       expectProblem(await get(ctx.app, `/v1/staff/${org.middleManager.id}/cover`, token), 404);
       expectProblem(await del(ctx.app, `/v1/staff/${org.middleManager.id}/cover/${byAdmin.body.id}`, token), 404);
     }

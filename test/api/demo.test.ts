@@ -33,7 +33,7 @@ describe('the demo data', () => {
     expect(inbox.body.data.length, 'the matron has escalations waiting').toBeGreaterThan(0);
   });
 
-  it("has a deputy: the surgical matron covers the medical matron, whose escalations are in her inbox as cover", async () => {
+  it('has a deputy: the surgical matron covers the medical matron, whose escalations are in her inbox as cover', async () => {
     const inbox = await get(ctx.app, '/v1/inbox?limit=200', DEMO_TOKENS.matronSurgery);
     expect(inbox.status, inbox.raw).toBe(200);
     const covered = inbox.body.data.filter((e: { cover: unknown }) => e.cover !== null);

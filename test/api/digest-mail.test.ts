@@ -84,7 +84,8 @@ afterAll(async () => {
   await smtp?.close();
 });
 
-const to = (mail: ParsedMail) => (Array.isArray(mail.to) ? mail.to : [mail.to]).flatMap((a) => a!.value.map((v) => v.address));
+const to = (mail: ParsedMail) =>
+  (Array.isArray(mail.to) ? mail.to : [mail.to]).flatMap((a) => a!.value.map((v) => v.address));
 const messagesTo = (address: string) => smtp.messages.filter((m) => to(m).includes(address));
 /** The lines of a section of the digest's text, up to the next blank line. */
 const section = (text: string, title: string) => {

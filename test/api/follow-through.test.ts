@@ -54,10 +54,18 @@ describe('a senior manager takes over an escalation', () => {
     });
     expect((await eventsOf(ctx, id)).map((e) => e.type)).toEqual(['started', 'taken_over']);
     const told = await get(ctx.app, '/v1/notifications', org.middleManager.token);
-    expect(told.body.data.find((n: { type: string; escalationId: string }) => n.escalationId === id && n.type === 'taken_over')).toBeDefined();
+    expect(
+      told.body.data.find(
+        (n: { type: string; escalationId: string }) => n.escalationId === id && n.type === 'taken_over',
+      ),
+    ).toBeDefined();
     // It leaves the former assignee's inbox and is in the senior manager's, who may now act.
-    expect((await get(ctx.app, '/v1/inbox', org.middleManager.token)).body.data.map((e: { id: string }) => e.id)).not.toContain(id);
-    expect((await get(ctx.app, '/v1/inbox', org.seniorManager.token)).body.data.map((e: { id: string }) => e.id)).toContain(id);
+    expect(
+      (await get(ctx.app, '/v1/inbox', org.middleManager.token)).body.data.map((e: { id: string }) => e.id),
+    ).not.toContain(id);
+    expect(
+      (await get(ctx.app, '/v1/inbox', org.seniorManager.token)).body.data.map((e: { id: string }) => e.id),
+    ).toContain(id);
     await act(id, 'resolve', { outcome: 'fixed', note: 'Pumps replaced' }, org.seniorManager.token);
     // The former assignee still reads it, but no longer acts on it.
     expect((await get(ctx.app, `/v1/escalations/${id}`, org.middleManager.token)).status).toBe(200);
@@ -82,12 +90,17 @@ describe('a senior manager takes over an escalation', () => {
     expect((await get(ctx.app, `/v1/escalations/${id}`, org.adminToken)).body.assignee.id).toBe(org.middleManager.id);
 
     await post(ctx.app, `/v1/escalations/${id}/take-over`, org.seniorManager.token, body);
-    expect(expectProblem(await post(ctx.app, `/v1/escalations/${id}/take-over`, org.seniorManager.token, body), 409).detail).toMatch(/already assigned to you/);
+    expect(
+      expectProblem(await post(ctx.app, `/v1/escalations/${id}/take-over`, org.seniorManager.token, body), 409).detail,
+    ).toMatch(/already assigned to you/);
     await act(id, 'resolve', { outcome: 'fixed', note: 'Done' }, org.seniorManager.token);
     const second = await raiseHighRiskItem(ctx, org);
     await act(second.escalation.id, 'acknowledge', {});
     await act(second.escalation.id, 'resolve', { outcome: 'mitigated', note: 'Spare pumps borrowed' });
-    expectProblem(await post(ctx.app, `/v1/escalations/${second.escalation.id}/take-over`, org.seniorManager.token, body), 409);
+    expectProblem(
+      await post(ctx.app, `/v1/escalations/${second.escalation.id}/take-over`, org.seniorManager.token, body),
+      409,
+    );
   });
 });
 
@@ -97,7 +110,10 @@ describe('a planned action whose due date passes', () => {
     const id: string = item.escalation.id;
     await act(id, 'acknowledge', {});
     await act(id, 'actions', { description: `Order new pumps by ${dueDate}`, dueDate });
-    const [action] = await ctx.database.db.select().from(escalationActions).where(eq(escalationActions.escalationId, id));
+    const [action] = await ctx.database.db
+      .select()
+      .from(escalationActions)
+      .where(eq(escalationActions.escalationId, id));
     return { id, itemId: item.id as string, actionId: action!.id };
   }
 
@@ -114,14 +130,21 @@ describe('a planned action whose due date passes', () => {
     await remindOverdueActions(ctx.database.db);
     const notices = await overdueNotices(late.actionId);
     expect(notices).toHaveLength(1);
-    expect(notices[0]).toMatchObject({ type: 'action_overdue', recipientStaffId: org.middleManager.id, escalationId: late.id });
+    expect(notices[0]).toMatchObject({
+      type: 'action_overdue',
+      recipientStaffId: org.middleManager.id,
+      escalationId: late.id,
+    });
     expect(await overdueNotices(dueToday.actionId)).toEqual([]);
     expect(await overdueNotices(settled.actionId)).toEqual([]);
     const listed = await get(ctx.app, '/v1/notifications', org.middleManager.token);
     expect(listed.body.data.filter((n: { actionId: string | null }) => n.actionId === late.actionId)).toEqual([
       expect.objectContaining({ type: 'action_overdue', escalationId: late.id, readAt: null }),
     ]);
-    const [stored] = await ctx.database.db.select().from(escalationActions).where(eq(escalationActions.id, late.actionId));
+    const [stored] = await ctx.database.db
+      .select()
+      .from(escalationActions)
+      .where(eq(escalationActions.id, late.actionId));
     expect(stored!.remindedAt).toBeInstanceOf(Date);
 
     // Tomorrow the action due today is overdue too; the first is not reminded again.
