@@ -242,7 +242,9 @@ export function pathFor(world: World, op: Operation, index: number): string {
   const own = world.escalatedItems[index % world.escalatedItems.length]!;
   const ids: Record<string, string> = {
     wards: world.org.wards[0]!.id,
-    staff: world.org.clinician.id,
+    // A manager's cover is named by the manager (the token chosen for those routes) for themself.
+    staff:
+      op.path.endsWith('/cover') || op.path.includes('/cover/') ? world.org.middleManager.id : world.org.clinician.id,
     tokens: world.spareTokenId,
     briefings: world.briefingId,
     items:
