@@ -10,7 +10,7 @@ export interface DigestEscalation {
   /** The acknowledge deadline, and the trust's day it falls on. */
   dueAt: Date;
   dueDay: string;
-  actionDueDates: string[];
+  actionDueDates: readonly string[];
 }
 
 /**

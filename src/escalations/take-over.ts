@@ -42,7 +42,6 @@ export async function takeOverEscalation(
     if (current.state === 'resolved')
       throw conflict('Cannot take over a resolved escalation', { state: current.state });
     if (current.assigneeStaffId === taker) throw conflict('The escalation is already assigned to you');
-    const step = current.step + 1;
     const state = current.state === 'open' ? 'acknowledged' : current.state;
     await tx
       .update(escalations)
@@ -55,45 +54,63 @@ export async function takeOverEscalation(
         step: sql`${escalations.step} + 1`,
       })
       .where(eq(escalations.id, current.id));
-    const notice = notificationsInsert(
-      [
-        {
-          organisationId: current.organisationId,
-          escalationId: current.id,
-          recipientStaffId: current.assigneeStaffId,
-          type: 'taken_over',
-          step,
-          level: current.level,
-          dueAt: current.dueAt,
-          createdAt: now,
-        },
-      ],
-      organisation?.webhook ?? false,
+    await insertTogether(
+      tx,
+      takeOverWrites({ current, principal, taker, state, reason, webhook: organisation?.webhook ?? false, now }),
     );
-    const changes = {
-      assigneeStaffId: { from: current.assigneeStaffId, to: taker },
-      ...(state !== current.state ? { state: { from: current.state, to: state } } : {}),
-      reason: textRef(reason),
-    };
-    await insertTogether(tx, [
-      assigneesInsert([{ escalationId: current.id, staffId: taker }]),
-      eventsInsert([
-        {
-          escalationId: current.id,
-          type: 'taken_over',
-          step,
-          level: current.level,
-          assigneeStaffId: taker,
-          actorStaffId: taker,
-          actorTokenId: principal.tokenId,
-          details: { fromStaffId: current.assigneeStaffId, reason },
-          at: now,
-        },
-      ]),
-      ...notice.inserts,
-      ...(notice.webhooks.length > 0 ? [outboxInsert(notice.webhooks)] : []),
-      auditInsert([escalationAudit(current, actorOf(principal), 'taken_over', changes, now)]),
-    ]);
   });
   deps.relay.nudge();
+}
+
+/** What a take-over writes after the row: the assignee, event, notification, webhook job and audit entry. */
+function takeOverWrites(t: {
+  current: typeof escalations.$inferSelect;
+  principal: TenantPrincipal;
+  taker: string;
+  state: (typeof escalations.$inferSelect)['state'];
+  reason: string;
+  webhook: boolean;
+  now: Date;
+}) {
+  const { current, principal, taker, state, reason, now } = t;
+  const step = current.step + 1;
+  const notice = notificationsInsert(
+    [
+      {
+        organisationId: current.organisationId,
+        escalationId: current.id,
+        recipientStaffId: current.assigneeStaffId,
+        type: 'taken_over',
+        step,
+        level: current.level,
+        dueAt: current.dueAt,
+        createdAt: now,
+      },
+    ],
+    t.webhook,
+  );
+  const changes = {
+    assigneeStaffId: { from: current.assigneeStaffId, to: taker },
+    ...(state !== current.state ? { state: { from: current.state, to: state } } : {}),
+    reason: textRef(reason),
+  };
+  return [
+    assigneesInsert([{ escalationId: current.id, staffId: taker }]),
+    eventsInsert([
+      {
+        escalationId: current.id,
+        type: 'taken_over',
+        step,
+        level: current.level,
+        assigneeStaffId: taker,
+        actorStaffId: taker,
+        actorTokenId: principal.tokenId,
+        details: { fromStaffId: current.assigneeStaffId, reason },
+        at: now,
+      },
+    ]),
+    ...notice.inserts,
+    ...(notice.webhooks.length > 0 ? [outboxInsert(notice.webhooks)] : []),
+    auditInsert([escalationAudit(current, actorOf(principal), 'taken_over', changes, now)]),
+  ];
 }
