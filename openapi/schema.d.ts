@@ -279,6 +279,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/staff/{id}/cover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Covers not yet ended where the staff member is the manager or the deputy */
+        get: operations["listCover"];
+        put?: never;
+        /**
+         * Name a deputy for the manager over a range of days
+         * @description While the cover is in force, the manager's escalations appear in the deputy's inbox marked as cover, and the deputy may act on them; the history records on whose behalf. Only the manager themself or an org admin names it. 409 when the manager already has a deputy on one of the days, the deputy is away then, or the manager covers someone else then; 422 when the staff member is not a manager, the deputy is not another manager of the organisation, or the range has already ended.
+         */
+        post: operations["nameCover"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/staff/{id}/cover/{coverId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** End a cover now, or withdraw one not yet begun */
+        delete: operations["cancelCover"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tokens": {
         parameters: {
             query?: never;
@@ -571,7 +609,7 @@ export interface paths {
         put?: never;
         /**
          * Acknowledge: stops the chain climbing
-         * @description Only the current assignee may act; 409 when the escalation state does not allow it.
+         * @description Only the current assignee, or the deputy covering them today, may act (a deputy acts on their behalf, which the history records); 409 when the escalation state does not allow it.
          */
         post: operations["acknowledgeEscalation"];
         delete?: never;
@@ -591,7 +629,7 @@ export interface paths {
         put?: never;
         /**
          * Record the manager's view: does change need to happen?
-         * @description Only the current assignee may act; 409 when the escalation state does not allow it.
+         * @description Only the current assignee, or the deputy covering them today, may act (a deputy acts on their behalf, which the history records); 409 when the escalation state does not allow it.
          */
         post: operations["positionEscalation"];
         delete?: never;
@@ -611,7 +649,7 @@ export interface paths {
         put?: never;
         /**
          * Plan an action with a due date (moves the escalation to in_progress)
-         * @description Only the current assignee may act; 409 when the escalation state does not allow it.
+         * @description Only the current assignee, or the deputy covering them today, may act (a deputy acts on their behalf, which the history records); 409 when the escalation state does not allow it.
          */
         post: operations["actionsEscalation"];
         delete?: never;
@@ -631,7 +669,7 @@ export interface paths {
         put?: never;
         /**
          * Resolve with an outcome; the item is resolved too
-         * @description Only the current assignee may act; 409 when the escalation state does not allow it.
+         * @description Only the current assignee, or the deputy covering them today, may act (a deputy acts on their behalf, which the history records); 409 when the escalation state does not allow it.
          */
         post: operations["resolveEscalation"];
         delete?: never;
@@ -651,7 +689,7 @@ export interface paths {
         put?: never;
         /**
          * Hand over to another manager, with a fresh deadline
-         * @description Only the current assignee may act; 409 when the escalation state does not allow it.
+         * @description Only the current assignee, or the deputy covering them today, may act (a deputy acts on their behalf, which the history records); 409 when the escalation state does not allow it.
          */
         post: operations["reassignEscalation"];
         delete?: never;
@@ -671,7 +709,7 @@ export interface paths {
         put?: never;
         /**
          * Engage the next level now
-         * @description Only the current assignee may act; 409 when the escalation state does not allow it.
+         * @description Only the current assignee, or the deputy covering them today, may act (a deputy acts on their behalf, which the history records); 409 when the escalation state does not allow it.
          */
         post: operations["escalateEscalation"];
         delete?: never;
@@ -691,7 +729,7 @@ export interface paths {
         put?: never;
         /**
          * Pause reminders until a time (the deadline still stands)
-         * @description Only the current assignee may act; 409 when the escalation state does not allow it.
+         * @description Only the current assignee, or the deputy covering them today, may act (a deputy acts on their behalf, which the history records); 409 when the escalation state does not allow it.
          */
         post: operations["snoozeEscalation"];
         delete?: never;
@@ -711,9 +749,29 @@ export interface paths {
         put?: never;
         /**
          * Add a comment to the history
-         * @description Only the current assignee may act; 409 when the escalation state does not allow it.
+         * @description Only the current assignee, or the deputy covering them today, may act (a deputy acts on their behalf, which the history records); 409 when the escalation state does not allow it.
          */
         post: operations["commentEscalation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/escalations/{id}/take-over": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A senior manager takes over an escalation: it becomes theirs, taken on at once
+         * @description An open escalation counts as acknowledged by the senior manager (its deadline timer stops); the history records the take-over with its reason, and the manager it was taken from is notified (`taken_over`). 409 when it is resolved or already theirs.
+         */
+        post: operations["takeOverEscalation"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1221,6 +1279,35 @@ export interface components {
             /** @description Wards whose escalation policy names them; new escalations skip them until the policy is saved without them */
             policiesNeedingAttention: string[];
         };
+        Cover: {
+            /** Format: uuid */
+            id: string;
+            manager: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+            deputy: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+            };
+            /**
+             * Format: date
+             * @description First day of cover (the trust's calendar, UK time)
+             */
+            from: string;
+            /**
+             * Format: date
+             * @description Last day of cover, included
+             */
+            to: string;
+            /** @description Whether the deputy covers the manager today (the trust's calendar) */
+            inForce: boolean;
+            cancelledAt: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
         Ward: {
             /** Format: uuid */
             id: string;
@@ -1312,6 +1399,12 @@ export interface components {
                 needsChange: boolean | null;
             };
             managerPosition: ("agree" | "disagree" | "needs_information") | null;
+            /** @description Set when the escalation is in my inbox because I cover its assignee today */
+            cover: {
+                /** Format: uuid */
+                forStaffId: string;
+                name: string;
+            } | null;
             /** Format: date-time */
             createdAt: string;
         };
@@ -1398,6 +1491,12 @@ export interface components {
                     id: string;
                     name: string;
                 } | null;
+                /** @description The manager a deputy acted for while covering them */
+                onBehalfOf: {
+                    /** Format: uuid */
+                    id: string;
+                    name: string;
+                } | null;
                 details: {
                     [key: string]: unknown;
                 };
@@ -1408,10 +1507,15 @@ export interface components {
         Notification: {
             /** Format: uuid */
             id: string;
-            /** @enum {string} */
-            type: "assigned" | "reminder";
+            /**
+             * @description assigned or reminder: the acknowledge deadline; taken_over: a senior manager took the escalation from me; action_overdue: a planned action's due date passed while the escalation is open
+             * @enum {string}
+             */
+            type: "assigned" | "reminder" | "taken_over" | "action_overdue";
             /** Format: uuid */
             escalationId: string;
+            /** @description The planned action (action_overdue only) */
+            actionId: string | null;
             /** Format: date-time */
             createdAt: string;
             readAt: string | null;
@@ -1464,6 +1568,19 @@ export interface components {
                 level: number;
                 assignee: string;
                 dueAt: string;
+            }[];
+            /** @description Managers' planned actions whose due date has passed while the escalation is unresolved */
+            overdueActions: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                escalationId: string;
+                /** Format: uuid */
+                itemId: string;
+                description: string;
+                /** Format: date */
+                dueDate: string;
+                assignee: string;
             }[];
             persistentIssues: {
                 /** Format: uuid */
@@ -1551,6 +1668,7 @@ export interface components {
                 open: number;
                 resolvedSincePreviousBriefing: number;
                 overdueEscalations: number;
+                overdueActions: number;
                 persistent: number;
             };
         };
@@ -2310,7 +2428,7 @@ export interface operations {
                             /** @enum {string} */
                             queue: "up" | "down";
                             /** @description Queues paused by an operator (their jobs do not run); null when the queue cannot be asked */
-                            pausedQueues: ("escalation-steps" | "webhooks")[] | null;
+                            pausedQueues: ("escalation-steps" | "webhooks" | "mail-digests")[] | null;
                         };
                         /** @description Jobs written but not yet handed to the queue */
                         outboxBacklog: number | null;
@@ -2333,7 +2451,7 @@ export interface operations {
                             /** @enum {string} */
                             queue: "up" | "down";
                             /** @description Queues paused by an operator (their jobs do not run); null when the queue cannot be asked */
-                            pausedQueues: ("escalation-steps" | "webhooks")[] | null;
+                            pausedQueues: ("escalation-steps" | "webhooks" | "mail-digests")[] | null;
                         };
                         /** @description Jobs written but not yet handed to the queue */
                         outboxBacklog: number | null;
@@ -3073,6 +3191,124 @@ export interface operations {
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listCover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Cover"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    nameCover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "deputyStaffId": "9c3e1f7a-2b4d-4e6f-8a1c-5d7e9f0b2c43",
+                 *       "from": "2026-12-21",
+                 *       "to": "2027-01-02"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * Format: uuid
+                     * @description Another middle or senior manager of the organisation
+                     */
+                    deputyStaffId: string;
+                    /** Format: date */
+                    from: string;
+                    /** Format: date */
+                    to: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cover"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    cancelCover: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                coverId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Cover"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -4263,6 +4499,45 @@ export interface operations {
             content: {
                 "application/json": {
                     text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Escalation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    takeOverEscalation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    reason: string;
                 };
             };
         };

@@ -23,6 +23,7 @@ import { securityHeadersPlugin } from './http/security-headers.js';
 import { itemRoutes } from './items/routes.js';
 import { organisationRoutes } from './organisations/routes.js';
 import { staffRoutes } from './staff/routes.js';
+import { coverRoutes } from './cover/routes.js';
 import { wardRoutes } from './wards/routes.js';
 import type { Relay, ServiceDeps } from './deps.js';
 import { escalationRoutes } from './escalations/routes.js';
@@ -111,6 +112,7 @@ function fastifyOptions(config: Config, logger: Logger) {
 const FEATURE_ROUTES = [
   wardRoutes,
   staffRoutes,
+  coverRoutes,
   tokenRoutes,
   briefingRoutes,
   itemRoutes,

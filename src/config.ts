@@ -50,6 +50,18 @@ const environmentSchema = z.object({
   REPEAT_SIMILARITY_THRESHOLD: decimal(0.05, 1).default(DEFAULT_TUNING.repeatSimilarity),
   PERSISTENT_MIN_RAISED: integer(2).default(DEFAULT_TUNING.persistentMinRaised),
   PERSISTENT_MIN_DAYS_OPEN: integer(1).default(DEFAULT_TUNING.persistentMinDays),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  SMTP_HOST: z.string().trim().min(1).optional(),
+  SMTP_PORT: integer(1, 65535).optional(),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASSWORD: z.string().min(1).optional(),
+  SMTP_SECURE: booleanFlag.optional(),
+  SMTP_FROM: z.string().trim().min(3).optional(),
+  DIGEST_TIME: z
+    .string()
+    .trim()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM (24-hour, UK time)')
+    .default('07:00'),
 });
 
 export type Config = {
@@ -80,7 +92,47 @@ export type Config = {
   writeLimitPerMinute: number;
   /** Browser origins allowed by CORS; empty: none. */
   corsOrigins: string[];
+  /** Outgoing e-mail (the managers' daily digest); null when no SMTP server is configured. */
+  mail: MailConfig | null;
 };
+
+export interface MailConfig {
+  /** An smtp:// or smtps:// URL, or a host with its port, credentials and TLS choice. */
+  transport: { url: string } | { host: string; port: number; secure: boolean; user?: string; password?: string };
+  from: string;
+  /** When the daily digest is sent, as hour and minute of the trust's day (Europe/London). */
+  digestAt: { hour: number; minute: number };
+}
+
+/** SMTP_URL or SMTP_HOST turns mail on; then SMTP_FROM is required. */
+function mailConfig(e: z.infer<typeof environmentSchema>): MailConfig | null {
+  if (!e.SMTP_URL && !e.SMTP_HOST) {
+    const stray = (['SMTP_PORT', 'SMTP_USER', 'SMTP_PASSWORD', 'SMTP_SECURE', 'SMTP_FROM'] as const).filter(
+      (name) => e[name] !== undefined,
+    );
+    if (stray.length > 0) throw new ConfigError(`Invalid configuration:\n  ${stray[0]}: needs SMTP_URL or SMTP_HOST`);
+    return null;
+  }
+  if (e.SMTP_URL && e.SMTP_HOST) {
+    throw new ConfigError('Invalid configuration:\n  SMTP_HOST: give SMTP_URL or SMTP_HOST, not both');
+  }
+  if (!e.SMTP_FROM) throw new ConfigError('Invalid configuration:\n  SMTP_FROM: required when mail is on');
+  const port = e.SMTP_PORT ?? (e.SMTP_SECURE ? 465 : 587);
+  const [hour, minute] = e.DIGEST_TIME.split(':').map(Number) as [number, number];
+  return {
+    transport: e.SMTP_URL
+      ? { url: e.SMTP_URL }
+      : {
+          host: e.SMTP_HOST!,
+          port,
+          secure: e.SMTP_SECURE ?? port === 465,
+          ...(e.SMTP_USER ? { user: e.SMTP_USER } : {}),
+          ...(e.SMTP_PASSWORD ? { password: e.SMTP_PASSWORD } : {}),
+        },
+    from: e.SMTP_FROM,
+    digestAt: { hour, minute },
+  };
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -120,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CORS_ORIGINS.split(',')
       .map((origin) => origin.trim())
       .filter(Boolean),
+    mail: mailConfig(e),
     tuning: {
       repeatSimilarity: e.REPEAT_SIMILARITY_THRESHOLD,
       persistentMinRaised: e.PERSISTENT_MIN_RAISED,

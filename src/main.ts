@@ -54,7 +54,7 @@ export async function startService(
   const startConsumers = async () => {
     await waitForQueueRedis({ queues, logger });
     workers = await startWorkers({ config, db: database.db, queues, relay, logger });
-    reconciler = startReconciler(database.db, queues, logger, config.reconcileIntervalSeconds);
+    reconciler = startReconciler(database.db, queues, logger, config.reconcileIntervalSeconds, config.mail);
     await reconciler.runNow();
   };
   if (config.role === 'worker') {

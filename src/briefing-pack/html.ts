@@ -9,13 +9,18 @@ const STANCE_WORDS: Record<string, string> = {
   needs_information: 'needs more information',
 };
 
-function managerLine(item: BriefingPack['openItems'][number]): string {
+function managerLine(item: BriefingPack['openItems'][number], overdueActions: Set<string>): string {
   const e = item.escalation;
   if (!e) return '<span class="muted">Not escalated</span>';
+  const late = (dueDate: string, description: string) =>
+    overdueActions.has(`${e.id} ${dueDate} ${description}`) ? '<strong>overdue</strong>, ' : '';
   const parts = [`${escapeHtml(e.assignee.name)} (level ${e.level}, ${e.state.replace('_', ' ')})`];
   if (e.managerPosition)
     parts.push(`${STANCE_WORDS[e.managerPosition.stance]}: "${escapeHtml(e.managerPosition.rationale)}"`);
-  for (const action of e.plannedActions) parts.push(`action due ${action.dueDate}: ${escapeHtml(action.description)}`);
+  for (const action of e.plannedActions)
+    parts.push(
+      `action ${late(action.dueDate, action.description)}due ${action.dueDate}: ${escapeHtml(action.description)}`,
+    );
   if (e.state === 'open')
     parts.push(`${e.overdue ? '<strong>overdue</strong>, was ' : ''}due ${e.dueAt.slice(0, 16).replace('T', ' ')}`);
   return parts.join('<br>');
@@ -23,6 +28,7 @@ function managerLine(item: BriefingPack['openItems'][number]): string {
 
 /** One printable page for the start of the briefing; no scripts, no external requests. */
 export function renderBriefingPackHtml(pack: BriefingPack): string {
+  const overdueActions = new Set(pack.overdueActions.map((a) => `${a.escalationId} ${a.dueDate} ${a.description}`));
   const rows = (list: BriefingPack['openItems']) =>
     list
       .map(
@@ -31,7 +37,7 @@ export function renderBriefingPackHtml(pack: BriefingPack): string {
     item.recurrence.timesRaised > 1 ? ` &middot; raised ${item.recurrence.timesRaised} times` : ''
   }</div></td>
   <td class="band ${item.riskBand ?? ''}">${item.riskBand ?? ''} ${item.riskScore ?? ''}</td>
-  <td>${managerLine(item)}</td>
+  <td>${managerLine(item, overdueActions)}</td>
 </tr>`,
       )
       .join('\n');
@@ -74,6 +80,17 @@ ${
         .map(
           (e) =>
             `<tr><td>${escapeHtml(e.description)}</td><td>${escapeHtml(e.assignee)} (level ${e.level})</td><td>due ${e.dueAt.slice(0, 16).replace('T', ' ')}</td></tr>`,
+        )
+        .join('')}</table>`
+    : '<p class="muted">None.</p>'
+}
+<h2>Overdue actions</h2>
+${
+  pack.overdueActions.length
+    ? `<table>${pack.overdueActions
+        .map(
+          (a) =>
+            `<tr><td>${escapeHtml(a.description)}</td><td>${escapeHtml(a.assignee)}</td><td><strong>overdue</strong>, was due ${a.dueDate}</td></tr>`,
         )
         .join('')}</table>`
     : '<p class="muted">None.</p>'

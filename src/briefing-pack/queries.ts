@@ -1,7 +1,7 @@
 /** What the briefing pack reads of one ward. Each is one statement. */
 import { and, asc, desc, eq, gte, lt, lte, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import { briefings, escalations, itemPriorities, items, priorities, staff } from '../db/schema.js';
+import { briefings, escalationActions, escalations, itemPriorities, items, priorities, staff } from '../db/schema.js';
 import { openIssuesOfWard } from '../items/conditions.js';
 
 /** The ward's last held briefing before `date`, if any. */
@@ -61,6 +61,27 @@ export function overdueEscalationsOf(db: Executor, wardId: string, now: Date) {
     .orderBy(asc(escalations.dueAt));
 }
 
+/**
+ * Planned actions of the ward's unresolved escalations whose due date is before `today` (the
+ * trust's calendar), the longest overdue first.
+ */
+export function overdueActionsOf(db: Executor, wardId: string, today: string) {
+  return db
+    .select({
+      id: escalationActions.id,
+      escalationId: escalations.id,
+      itemId: escalations.itemId,
+      description: escalationActions.description,
+      dueDate: escalationActions.dueDate,
+      assignee: staff.name,
+    })
+    .from(escalationActions)
+    .innerJoin(escalations, eq(escalations.id, escalationActions.escalationId))
+    .innerJoin(staff, eq(staff.id, escalations.assigneeStaffId))
+    .where(and(eq(escalations.wardId, wardId), ne(escalations.state, 'resolved'), lt(escalationActions.dueDate, today)))
+    .orderBy(asc(escalationActions.dueDate), asc(escalationActions.createdAt));
+}
+
 /** Active priorities the ward's items are linked to, with how many of those items are open. */
 export function linkedPrioritiesOf(db: Executor, wardId: string) {
   return db
@@ -81,4 +102,5 @@ export function linkedPrioritiesOf(db: Executor, wardId: string) {
 }
 
 export type OverdueEscalationRow = Awaited<ReturnType<typeof overdueEscalationsOf>>[number];
+export type OverdueActionRow = Awaited<ReturnType<typeof overdueActionsOf>>[number];
 export type LinkedPriorityRow = Awaited<ReturnType<typeof linkedPrioritiesOf>>[number];

@@ -28,6 +28,18 @@ const packSchema = z
         dueAt: z.string(),
       }),
     ),
+    overdueActions: z
+      .array(
+        z.object({
+          id: z.uuid(),
+          escalationId: z.uuid(),
+          itemId: z.uuid(),
+          description: z.string(),
+          dueDate: isoDate,
+          assignee: z.string(),
+        }),
+      )
+      .describe("Managers' planned actions whose due date has passed while the escalation is unresolved"),
     persistentIssues: z.array(itemSchema.extend({ rank: z.number() })),
     priorities: z.array(
       z.object({
@@ -43,6 +55,7 @@ const packSchema = z
       open: z.number().int(),
       resolvedSincePreviousBriefing: z.number().int(),
       overdueEscalations: z.number().int(),
+      overdueActions: z.number().int(),
       persistent: z.number().int(),
     }),
   })

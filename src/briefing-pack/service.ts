@@ -1,16 +1,18 @@
 import type { TenantPrincipal } from '../auth/principal.js';
 import type { ServiceDeps } from '../deps.js';
-import { addDays } from '../domain/calendar.js';
+import { addDays, localDateOf } from '../domain/calendar.js';
 import { presentItems } from '../items/present.js';
 import { persistentItems } from '../items/service.js';
 import { getWard } from '../wards/service.js';
 import {
   linkedPrioritiesOf,
   openItemsOf,
+  overdueActionsOf,
   overdueEscalationsOf,
   previousHeldBriefing,
   resolvedItemsOf,
   type LinkedPriorityRow,
+  type OverdueActionRow,
   type OverdueEscalationRow,
 } from './queries.js';
 
@@ -44,6 +46,8 @@ interface BriefingPackReading {
   openItems: PresentedItem[];
   resolvedItems: PresentedItem[];
   overdue: OverdueEscalationRow[];
+  /** Planned actions whose due date has passed while their escalation is unresolved. */
+  overdueActions: OverdueActionRow[];
   persistent: { item: PresentedItem; rank: number }[];
   priorities: LinkedPriorityRow[];
 }
@@ -66,6 +70,7 @@ async function readBriefingPack(
     new Date(`${addDays(date, 1)}T00:00:00Z`),
   );
   const overdue = await overdueEscalationsOf(db, wardId, now);
+  const overdueActions = await overdueActionsOf(db, wardId, localDateOf(now));
   const persistent = await persistentItems(deps, principal, { wardId, limit: PERSISTENT_SHOWN }, now);
   const priorities = await linkedPrioritiesOf(db, wardId);
   const persistentPresented = await presentItems(
@@ -78,6 +83,7 @@ async function readBriefingPack(
     openItems: await presentItems(db, open),
     resolvedItems: await presentItems(db, resolved),
     overdue,
+    overdueActions,
     persistent: persistentPresented.map((item, i) => ({ item, rank: persistent[i]!.rank })),
     priorities,
   };
@@ -105,12 +111,21 @@ export function presentBriefingPack(
       assignee: o.assignee,
       dueAt: o.dueAt.toISOString(),
     })),
+    overdueActions: reading.overdueActions.map((a) => ({
+      id: a.id,
+      escalationId: a.escalationId,
+      itemId: a.itemId,
+      description: a.description,
+      dueDate: a.dueDate,
+      assignee: a.assignee,
+    })),
     persistentIssues: reading.persistent.map(({ item, rank }) => ({ ...item, rank })),
     priorities: reading.priorities,
     counts: {
       open: reading.openItems.length,
       resolvedSincePreviousBriefing: reading.resolvedItems.length,
       overdueEscalations: reading.overdue.length,
+      overdueActions: reading.overdueActions.length,
       persistent: reading.persistent.length,
     },
   };

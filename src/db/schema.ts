@@ -7,3 +7,4 @@ export * from './schema/escalations.js';
 export * from './schema/notifications-and-webhooks.js';
 export * from './schema/alignment.js';
 export * from './schema/audit.js';
+export * from './schema/cover-and-mail.js';

@@ -17,6 +17,8 @@ import {
   staffWards,
   wards,
 } from '../db/schema.js';
+import { nameCover } from '../cover/service.js';
+import { addDays, localDateOf } from '../domain/calendar.js';
 import { createPriority, linkPriority } from '../priorities/service.js';
 import {
   DEFAULT_ACK_WITHIN_SECONDS,
@@ -212,6 +214,17 @@ async function seedPriorities(db: Database, organisationId: string) {
   }
 }
 
+/**
+ * The surgical matron covers the medical matron for two weeks from the demo's day: her inbox
+ * shows his escalations marked as cover, and she may act on them on his behalf.
+ */
+async function seedCover(db: Database, seedNow: Date) {
+  const sam = (await resolvePrincipal(db, DEMO_TOKENS.matronMedicine)) as TenantPrincipal;
+  const jo = (await resolvePrincipal(db, DEMO_TOKENS.matronSurgery)) as TenantPrincipal;
+  const from = localDateOf(seedNow);
+  await nameCover(db, sam, sam.staffId!, { deputyStaffId: jo.staffId!, from, to: addDays(from, 13) }, seedNow);
+}
+
 function workingDaysBefore(today: Date, count: number): string[] {
   const days: string[] = [];
   const cursor = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()));
@@ -349,6 +362,7 @@ export async function seedDemo(db: Database, relay: Relay, options: { today?: Da
   await recordDemoBriefings(db, relay, random, days);
   await simulateManagers(db, relay, random, seedNow);
   await seedPriorities(db, organisationId);
+  await seedCover(db, seedNow);
   // Timers for what is still open are rebuilt from the database by the reconciler at start.
   await db.delete(outbox);
   await db

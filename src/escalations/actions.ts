@@ -19,7 +19,7 @@ import { screenFreeText, type ScreenedField } from '../screening/free-text.js';
 import { notificationsInsert } from '../notifications/service.js';
 import { outboxInsert } from '../queue/outbox.js';
 import { hasWebhook } from '../webhooks/settings.js';
-import { canReadEscalation } from './access.js';
+import { actingFor, canReadEscalation } from './access.js';
 import { assigneesInsert, escalationAudit, eventsInsert, recordEvents, type NewEscalationEvent } from './history.js';
 import { inactiveStaffAmong } from './inactive-staff.js';
 import type { ActionBodies } from './schemas.js';
@@ -42,6 +42,8 @@ interface ActionContext {
   webhook: boolean;
   /** Free text as screened for identifiers (redacted when the organisation says so). */
   clean(path: string, text: string): string;
+  /** The manager a deputy acts for while covering them; null when the assignee acts. */
+  onBehalfOf: string | null;
 }
 
 interface ActionHandler<A extends EscalationAction> {
@@ -79,7 +81,8 @@ const handlerOf = <A extends EscalationAction>(action: A): ActionHandler<A> => A
 
 /**
  * One manager action on an escalation, in one transaction with the row locked. Only the
- * current assignee may act; an action the state does not allow is 409.
+ * current assignee, or the deputy covering them today, may act; an action the state does not
+ * allow is 409. A deputy's action records on whose behalf it was taken.
  */
 export async function actOnEscalation<A extends EscalationAction>(
   deps: { db: Database; relay: Relay },
@@ -102,9 +105,13 @@ export async function actOnEscalation<A extends EscalationAction>(
       .from(escalations)
       .where(and(eq(escalations.id, escalationId), eq(escalations.organisationId, principal.organisationId)))
       .for('update');
-    if (!current || !(await canReadEscalation(tx, principal, current))) throw notFound('Escalation');
-    if (current.assigneeStaffId !== principal.staffId) {
-      throw new AppError('forbidden', 'Only the manager the escalation is assigned to may act on it');
+    if (!current || !(await canReadEscalation(tx, principal, current, now))) throw notFound('Escalation');
+    const acting = await actingFor(tx, principal, current, now);
+    if (!acting) {
+      throw new AppError(
+        'forbidden',
+        'Only the manager the escalation is assigned to, or their deputy while covering them, may act on it',
+      );
     }
     const to = nextState(current.state, action);
     if (!to) {
@@ -121,10 +128,15 @@ export async function actOnEscalation<A extends EscalationAction>(
       now,
       webhook: organisation?.webhook ?? false,
       clean: (path, text) => screen.redactedText(path, text),
+      onBehalfOf: acting.onBehalfOf,
     };
     const details = await handler.apply(context, body);
     const state = current.state !== to ? { state: { from: current.state, to } } : {};
-    await recordAudit(tx, escalationAudit(current, actorOf(principal), action, { ...state, ...details }, now));
+    const behalf = acting.onBehalfOf ? { onBehalfOf: acting.onBehalfOf } : {};
+    await recordAudit(
+      tx,
+      escalationAudit(current, actorOf(principal), action, { ...state, ...details, ...behalf }, now),
+    );
   });
   deps.relay.nudge();
 }
@@ -253,7 +265,7 @@ async function updateRow({ tx, current, to }: ActionContext, set: Partial<Escala
 
 /** The action's history event, at the next step when it replaces the timer. */
 function eventOf(
-  { principal, action, current, now }: ActionContext,
+  { principal, action, current, now, onBehalfOf }: ActionContext,
   details: Record<string, unknown>,
   replacesTimer: boolean,
   level = current.level,
@@ -267,7 +279,7 @@ function eventOf(
     assigneeStaffId: assignee,
     actorStaffId: principal.staffId,
     actorTokenId: principal.tokenId,
-    details,
+    details: onBehalfOf ? { ...details, onBehalfOf } : details,
     at: now,
   };
 }

@@ -7,6 +7,7 @@ import { RISK_BANDS, bandRank, type RiskBand } from '../domain/risk.js';
 import { notFound } from '../http/errors.js';
 import { openIssuesOfWard } from '../items/conditions.js';
 import { decodeCursor, paginate } from '../http/pagination.js';
+import { managersCoveredBy } from '../cover/queries.js';
 import { canReadEscalation } from './access.js';
 import { loadPolicy } from './policy.js';
 
@@ -19,9 +20,15 @@ export interface InboxFilter {
   limit: number;
 }
 
-/** The caller's escalations, most urgent due time first. Resolved ones only when asked for. */
+/**
+ * The caller's escalations, most urgent due time first, with those of the managers the caller
+ * covers today (marked `cover`). Resolved ones only when asked for.
+ */
 export async function inbox(db: Database, principal: TenantPrincipal, filter: InboxFilter, now = new Date()) {
   const cursor = decodeCursor(filter.cursor);
+  const covered = await managersCoveredBy(db, principal.organisationId, principal.staffId!, now);
+  const coverOf = new Map(covered.map((c) => [c.managerStaffId, { forStaffId: c.managerStaffId, name: c.name }]));
+  const assignees = [principal.staffId!, ...coverOf.keys()];
   const rows = await db
     // Only the columns the inbox shows: a manager's inbox is read often.
     .select({
@@ -33,6 +40,7 @@ export async function inbox(db: Database, principal: TenantPrincipal, filter: In
         levels: sql<number>`jsonb_array_length(${escalations.chain}->'levels')`.mapWith(Number),
         dueAt: escalations.dueAt,
         stance: escalations.stance,
+        assigneeStaffId: escalations.assigneeStaffId,
         createdAt: escalations.createdAt,
         nextStepAt: escalations.nextStepAt,
         repeatsSent: escalations.repeatsSent,
@@ -56,7 +64,9 @@ export async function inbox(db: Database, principal: TenantPrincipal, filter: In
     .where(
       and(
         eq(escalations.organisationId, principal.organisationId),
-        eq(escalations.assigneeStaffId, principal.staffId!),
+        assignees.length === 1
+          ? eq(escalations.assigneeStaffId, principal.staffId!)
+          : inArray(escalations.assigneeStaffId, assignees),
         filter.state ? eq(escalations.state, filter.state) : ne(escalations.state, 'resolved'),
         filter.band ? eq(escalations.band, filter.band) : undefined,
         filter.wardId ? eq(escalations.wardId, filter.wardId) : undefined,
@@ -94,6 +104,7 @@ export async function inbox(db: Database, principal: TenantPrincipal, filter: In
       },
       clinicalPosition: { needsChange: item.needsChange },
       managerPosition: e.stance,
+      cover: coverOf.get(e.assigneeStaffId) ?? null,
       createdAt: e.createdAt.toISOString(),
     })),
     nextCursor: page.nextCursor,
@@ -129,6 +140,8 @@ export async function getEscalation(db: Database, principal: TenantPrincipal, es
   for (const event of history) {
     people.add(event.assigneeStaffId);
     if (event.actorStaffId) people.add(event.actorStaffId);
+    const behalf = onBehalfOf(event.details);
+    if (behalf) people.add(behalf);
   }
   const chainStaff = await db
     .select({ id: staff.id, name: staff.name })
@@ -182,11 +195,20 @@ export async function getEscalation(db: Database, principal: TenantPrincipal, es
       level: event.level + 1,
       assignee: { id: event.assigneeStaffId, name: nameOf.get(event.assigneeStaffId) ?? '' },
       actor: event.actorStaffId ? { id: event.actorStaffId, name: nameOf.get(event.actorStaffId) ?? '' } : null,
+      onBehalfOf: presentBehalf(onBehalfOf(event.details), nameOf),
       details: event.details,
     })),
     createdAt: row.createdAt.toISOString(),
   };
 }
+
+/** The manager a deputy acted for, as the event's details record it. */
+function onBehalfOf(details: Record<string, unknown>): string | null {
+  return typeof details.onBehalfOf === 'string' ? details.onBehalfOf : null;
+}
+
+const presentBehalf = (id: string | null, nameOf: Map<string, string>) =>
+  id ? { id, name: nameOf.get(id) ?? '' } : null;
 
 /** Items that qualify for escalation but have never had one (typically: the ward has no policy). */
 export async function unroutedItems(db: Database, principal: TenantPrincipal, wardId: string) {

@@ -11,6 +11,7 @@ import { presentItems } from '../items/present.js';
 import { itemSchema } from '../items/schemas.js';
 import { actOnEscalation } from './actions.js';
 import { getPolicy, listPolicies, putPolicy } from './policy.js';
+import { takeOverEscalation } from './take-over.js';
 import { escalateItemManually } from './engine.js';
 import { resolveItemAtWard } from './ward-resolution.js';
 import { getEscalation, inbox, unroutedItems } from './queries.js';
@@ -231,7 +232,9 @@ const actionRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
           operationId: `${action}Escalation`,
           tags: ['escalation'],
           summary: ACTION_SUMMARIES[action],
-          description: 'Only the current assignee may act; 409 when the escalation state does not allow it.',
+          description:
+            'Only the current assignee, or the deputy covering them today, may act (a deputy acts on their behalf, ' +
+            'which the history records); 409 when the escalation state does not allow it.',
           params: idParams,
           body: ACTION_BODIES[action],
           response: { 200: escalationSchema, 409: problemSchema, 422: problemSchema, ...commonErrors },
@@ -244,4 +247,28 @@ const actionRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
       },
     );
   }
+
+  app.post(
+    '/v1/escalations/:id/take-over',
+    {
+      config: { access: ['senior_manager'] },
+      schema: {
+        operationId: 'takeOverEscalation',
+        tags: ['escalation'],
+        summary: 'A senior manager takes over an escalation: it becomes theirs, taken on at once',
+        description:
+          'An open escalation counts as acknowledged by the senior manager (its deadline timer stops); the history ' +
+          'records the take-over with its reason, and the manager it was taken from is notified (`taken_over`). ' +
+          '409 when it is resolved or already theirs.',
+        params: idParams,
+        body: z.strictObject({ reason: escalationText }),
+        response: { 200: escalationSchema, 409: problemSchema, 422: problemSchema, ...commonErrors },
+      },
+    },
+    async (request) => {
+      const principal = tenantOf(request);
+      await takeOverEscalation(deps, principal, request.params.id, request.body);
+      return getEscalation(deps.db, principal, request.params.id);
+    },
+  );
 };

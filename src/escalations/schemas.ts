@@ -88,6 +88,10 @@ export const inboxEntrySchema = z
     item: itemBrief,
     clinicalPosition: z.object({ needsChange: z.boolean().nullable() }),
     managerPosition: z.enum(STANCES).nullable(),
+    cover: z
+      .object({ forStaffId: z.uuid(), name: z.string() })
+      .nullable()
+      .describe('Set when the escalation is in my inbox because I cover its assignee today'),
     createdAt: timestamp,
   })
   .meta({ id: 'InboxEntry' });
@@ -129,6 +133,7 @@ export const escalationSchema = z
         level: z.number().int(),
         assignee: person,
         actor: person.nullable(),
+        onBehalfOf: person.nullable().describe('The manager a deputy acted for while covering them'),
         details: z.record(z.string(), z.unknown()),
       }),
     ),

@@ -3,20 +3,27 @@ import { z } from 'zod';
 import { tenantOf } from '../auth/plugin.js';
 import { MANAGERS } from '../auth/roles.js';
 import type { ServiceDeps } from '../deps.js';
+import { NOTIFICATION_TYPES } from '../db/schema.js';
 import { commonErrors, idParams, timestamp } from '../http/schemas.js';
 import { listNotifications, markNotificationRead } from './service.js';
 
 const notificationSchema = z
   .object({
     id: z.uuid(),
-    type: z.enum(['assigned', 'reminder']),
+    type: z
+      .enum(NOTIFICATION_TYPES)
+      .describe(
+        'assigned or reminder: the acknowledge deadline; taken_over: a senior manager took the escalation from me; ' +
+          "action_overdue: a planned action's due date passed while the escalation is open",
+      ),
     escalationId: z.uuid(),
+    actionId: z.uuid().nullable().describe('The planned action (action_overdue only)'),
     createdAt: timestamp,
     readAt: timestamp.nullable(),
   })
   .meta({ id: 'Notification' });
 
-/** The manager's notifications: one per assignment and per reminder. */
+/** The manager's notifications: assignments, reminders, take-overs and overdue planned actions. */
 export const notificationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { db }) => {
   app.get(
     '/v1/notifications',

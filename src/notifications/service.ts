@@ -2,19 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { and, desc, eq, isNull, type SQLWrapper } from 'drizzle-orm';
 import type { TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
-import { notifications } from '../db/schema.js';
+import { notifications, type NotificationType } from '../db/schema.js';
 import { rowsInsert } from '../db/together.js';
 import { notFound } from '../http/errors.js';
 import type { OutboxMessage } from '../queue/outbox.js';
 import { webhookQueueWrites } from '../webhooks/queue.js';
 
-/** A manager's notification: one per assignment and per reminder of an escalation. */
+/**
+ * A manager's notification: one per assignment and per reminder of an escalation, per take-over
+ * (to the manager it was taken from) and per overdue planned action (`actionId`).
+ */
 export interface NewNotification {
   organisationId: string;
   escalationId: string;
   recipientStaffId: string;
-  type: 'assigned' | 'reminder';
+  type: NotificationType;
   step: number;
+  actionId?: string;
   /** The level (0-based) and acknowledge deadline the notification announces. */
   level: number;
   dueAt: Date;
@@ -40,6 +44,7 @@ const present = (n: NotificationRow) => ({
   id: n.id,
   type: n.type,
   escalationId: n.escalationId,
+  actionId: n.actionId,
   createdAt: n.createdAt.toISOString(),
   readAt: n.readAt?.toISOString() ?? null,
 });

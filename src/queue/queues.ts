@@ -7,9 +7,11 @@ export interface JobPayloads {
   /** One organisation's queued webhook deliveries (src/webhooks/queue.ts). A job written before
    * deliveries were queued per organisation carries a single notification id instead. */
   webhooks: { organisationId: string } | { notificationId: string };
+  /** The managers' daily e-mail digest (src/digest/): one job a day from a job scheduler. */
+  'mail-digests': Record<string, never>;
 }
 export type QueueName = keyof JobPayloads;
-export const QUEUE_NAMES: readonly QueueName[] = ['escalation-steps', 'webhooks'];
+export const QUEUE_NAMES: readonly QueueName[] = ['escalation-steps', 'webhooks', 'mail-digests'];
 
 /** Deterministic job ids (BullMQ ids must not contain ':'). */
 export const jobIds = {
@@ -32,6 +34,13 @@ export const JOB_DEFAULTS: Record<QueueName, JobsOptions> = {
     backoff: { type: 'exponential', delay: 1_000 },
     removeOnComplete: true,
     removeOnFail: true,
+  },
+  // A day's digests; a retry sends only those not yet sent (digest_sends).
+  'mail-digests': {
+    attempts: 6,
+    backoff: { type: 'exponential', delay: 30_000 },
+    removeOnComplete: { age: 30 * 24 * 3_600 },
+    removeOnFail: { age: 30 * 24 * 3_600 },
   },
 };
 

@@ -78,8 +78,10 @@ export const BODIES: Record<string, unknown> = {
   'PATCH /v1/wards/{id}': { name: 'Renamed ward' },
   'POST /v1/wards/{id}/close': { reason: 'Merged into another ward' },
   'POST /v1/wards/{id}/reopen': {},
+  'POST /v1/escalations/{id}/take-over': { reason: 'Taking this on while the matron is away' },
   // Filled in beforeAll, once the ids they name exist:
-  // 'POST /v1/escalations/{id}/reassign', 'POST /v1/items/{id}/priorities', 'PUT /v1/wards/{id}/escalation-policy'
+  // 'POST /v1/escalations/{id}/reassign', 'POST /v1/items/{id}/priorities', 'PUT /v1/wards/{id}/escalation-policy',
+  // 'POST /v1/staff/{id}/cover'
 };
 
 export const resourceOf = (path: string) => path.split('/')[2]!;
@@ -142,6 +144,9 @@ export const ACCESS: Record<string, Role[]> = {
   updateStaff: ['org_admin'],
   deactivateStaff: ['org_admin'],
   reactivateStaff: ['org_admin'],
+  nameCover: ['org_admin', 'middle_manager', 'senior_manager'],
+  listCover: ['org_admin', 'middle_manager', 'senior_manager'],
+  cancelCover: ['org_admin', 'middle_manager', 'senior_manager'],
   issueToken: ['org_admin'],
   listTokens: ['org_admin'],
   revokeToken: ['org_admin'],
@@ -169,6 +174,7 @@ export const ACCESS: Record<string, Role[]> = {
   escalateEscalation: ['middle_manager', 'senior_manager'],
   snoozeEscalation: ['middle_manager', 'senior_manager'],
   commentEscalation: ['middle_manager', 'senior_manager'],
+  takeOverEscalation: ['senior_manager'],
   listNotifications: ['middle_manager', 'senior_manager'],
   markNotificationRead: ['middle_manager', 'senior_manager'],
   createPriority: ['org_admin', 'senior_manager'],
@@ -242,6 +248,12 @@ export async function startAccessWorld(): Promise<AccessWorld> {
   BODIES['POST /v1/escalations/{id}/reassign'] = { staffId: a.seniorManager.id, reason: 'Handing over' };
   BODIES['POST /v1/items/{id}/priorities'] = { priorityId: priority.body.id };
   BODIES['PUT /v1/wards/{id}/escalation-policy'] = { levels: [{ staffId: a.seniorManager.id }] };
+  // A valid deputy and range: only the staff id in the path can decide the answer.
+  BODIES['POST /v1/staff/{id}/cover'] = {
+    deputyStaffId: a.seniorManager.id,
+    from: '2099-01-01',
+    to: '2099-01-07',
+  };
   const idsOfA = {
     wards: a.wards[0]!.id,
     staff: a.clinician.id,

@@ -33,6 +33,18 @@ describe('the demo data', () => {
     expect(inbox.body.data.length, 'the matron has escalations waiting').toBeGreaterThan(0);
   });
 
+  it('has a deputy: the surgical matron covers the medical matron, whose escalations are in her inbox as cover', async () => {
+    const inbox = await get(ctx.app, '/v1/inbox?limit=200', DEMO_TOKENS.matronSurgery);
+    expect(inbox.status, inbox.raw).toBe(200);
+    const covered = inbox.body.data.filter((e: { cover: unknown }) => e.cover !== null);
+    expect(covered.length, 'escalations held for the medical matron').toBeGreaterThan(0);
+    for (const entry of covered) expect(entry.cover.name).toBe('Sam Okafor (matron, medicine)');
+    const medical = await get(ctx.app, '/v1/inbox?limit=200', DEMO_TOKENS.matronMedicine);
+    expect(covered.map((e: { id: string }) => e.id).sort()).toEqual(
+      medical.body.data.map((e: { id: string }) => e.id).sort(),
+    );
+  });
+
   it('holds an audit trail that verifies', async () => {
     const verified = await get(ctx.app, '/v1/audit/verify', DEMO_TOKENS.governance);
     expect(verified.status, verified.raw).toBe(200);

@@ -66,7 +66,7 @@ describe('Bull Board at /admin/queues', () => {
         .json()
         .queues.map((q: { name: string }) => q.name)
         .sort(),
-    ).toEqual(['escalation-steps', 'webhooks']);
+    ).toEqual(['escalation-steps', 'mail-digests', 'webhooks']);
   });
 
   it('refuses every organisation role, the organisation admin included', async () => {

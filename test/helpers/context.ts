@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
 import { startOutboxRelay, type OutboxRelay } from '../../src/queue/outbox.js';
-import { createQueues, type QueueSet } from '../../src/queue/queues.js';
+import { createQueues, QUEUE_NAMES, type QueueSet } from '../../src/queue/queues.js';
 import { startWorkers } from '../../src/jobs.js';
 import { contractViolation } from './contract.js';
 import { cloneTestDatabase } from './database-clone.js';
@@ -89,7 +89,7 @@ export async function createTestContext(
       for (const workers of running) await workers.close();
       await relay.stop();
       await Promise.all(
-        (['escalation-steps', 'webhooks'] as const).map((name) =>
+        QUEUE_NAMES.map((name) =>
           queues
             .get(name)
             .obliterate({ force: true })

@@ -242,7 +242,9 @@ export function pathFor(world: World, op: Operation, index: number): string {
   const own = world.escalatedItems[index % world.escalatedItems.length]!;
   const ids: Record<string, string> = {
     wards: world.org.wards[0]!.id,
-    staff: world.org.clinician.id,
+    // A manager's cover is named by the manager (the token chosen for those routes) for themself.
+    staff:
+      op.path.endsWith('/cover') || op.path.includes('/cover/') ? world.org.middleManager.id : world.org.clinician.id,
     tokens: world.spareTokenId,
     briefings: world.briefingId,
     items:
@@ -307,6 +309,8 @@ export function validBody(world: World, op: Operation): unknown {
     escalateEscalation: () => ({ reason: 'Needs the director' }),
     snoozeEscalation: () => ({ until: '2027-01-01T10:00:00Z', reason: 'Waiting for the supplier' }),
     commentEscalation: () => ({ text: 'Looked at it this morning' }),
+    takeOverEscalation: () => ({ reason: 'Taking this on while the matron is away' }),
+    nameCover: () => ({ deputyStaffId: org.seniorManager.id, from: '2099-01-01', to: '2099-01-07' }),
     createPriority: () => ({ title: 'Fewer falls', level: 'organisation', ownerStaffId: org.seniorManager.id }),
     updatePriority: () => ({ title: 'Reliable equipment', active: true }),
     linkItemToPriority: () => ({ priorityId: world.priorityId }),

@@ -129,6 +129,7 @@ export const ESCALATION_EVENT_TYPES = [
   'escalated',
   'snoozed',
   'comment',
+  'taken_over',
 ] as const;
 export type EscalationEventType = (typeof ESCALATION_EVENT_TYPES)[number];
 
@@ -175,6 +176,13 @@ export const escalationActions = pgTable(
       .notNull()
       .references(() => staff.id),
     createdAt: createdAt(),
+    /** When the assignee was reminded that the due date had passed (once per action). */
+    remindedAt: timestamp('reminded_at', { withTimezone: true }),
   },
-  (t) => [index('escalation_actions_escalation_idx').on(t.escalationId)],
+  (t) => [
+    index('escalation_actions_escalation_idx').on(t.escalationId),
+    index('escalation_actions_unreminded_idx')
+      .on(t.dueDate)
+      .where(sql`${t.remindedAt} IS NULL`),
+  ],
 );

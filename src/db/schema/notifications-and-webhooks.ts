@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import {
   bigserial,
   boolean,
@@ -12,7 +13,12 @@ import {
 } from 'drizzle-orm/pg-core';
 import { createdAt } from './columns.js';
 import { organisations, staff } from './organisations-and-people.js';
-import { escalations } from './escalations.js';
+import { escalationActions, escalations } from './escalations.js';
+
+/** assigned and reminder: of the acknowledge deadline; taken_over: a senior manager took it from
+ * the recipient; action_overdue: a planned action's due date passed while the escalation was open. */
+export const NOTIFICATION_TYPES = ['assigned', 'reminder', 'taken_over', 'action_overdue'] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 // Notifications to managers, and their delivery to each organisation's webhook.
 
@@ -29,7 +35,9 @@ export const notifications = pgTable(
     escalationId: uuid('escalation_id')
       .notNull()
       .references(() => escalations.id),
-    type: text('type', { enum: ['assigned', 'reminder'] }).notNull(),
+    type: text('type', { enum: NOTIFICATION_TYPES }).notNull(),
+    /** The planned action an action_overdue notification is about. */
+    actionId: uuid('action_id').references(() => escalationActions.id),
     step: integer('step').notNull(),
     /** What it announced, as it was then: the level (0-based, as escalations.level) and deadline. */
     level: smallint('level').notNull(),
@@ -38,7 +46,13 @@ export const notifications = pgTable(
     readAt: timestamp('read_at', { withTimezone: true }),
   },
   (t) => [
-    uniqueIndex('notifications_once_per_step').on(t.escalationId, t.step, t.recipientStaffId),
+    uniqueIndex('notifications_once_per_step')
+      .on(t.escalationId, t.step, t.recipientStaffId)
+      .where(sql`${t.actionId} IS NULL`),
+    // An overdue action reminds its assignee once, whatever step the escalation is at.
+    uniqueIndex('notifications_once_per_action')
+      .on(t.actionId)
+      .where(sql`${t.actionId} IS NOT NULL`),
     index('notifications_recipient_idx').on(t.recipientStaffId, t.createdAt),
   ],
 );
