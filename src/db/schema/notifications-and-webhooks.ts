@@ -1,17 +1,6 @@
-import {
-  bigserial,
-  boolean,
-  index,
-  integer,
-  pgTable,
-  smallint,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
-import { createdAt } from './columns.js';
-import { organisations, staff } from './organisations-and-people.js';
+import { bigserial, boolean, index, integer, pgTable, smallint, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, id, timestamptz } from './columns.js';
+import { staff, organisationRef } from './organisations-and-people.js';
 import { escalations } from './escalations.js';
 
 // Notifications to managers, and their delivery to each organisation's webhook.
@@ -19,10 +8,8 @@ import { escalations } from './escalations.js';
 export const notifications = pgTable(
   'notifications',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organisationId: uuid('organisation_id')
-      .notNull()
-      .references(() => organisations.id),
+    id: id(),
+    organisationId: organisationRef(),
     recipientStaffId: uuid('recipient_staff_id')
       .notNull()
       .references(() => staff.id),
@@ -33,9 +20,9 @@ export const notifications = pgTable(
     step: integer('step').notNull(),
     /** What it announced, as it was then: the level (0-based, as escalations.level) and deadline. */
     level: smallint('level').notNull(),
-    dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+    dueAt: timestamptz('due_at').notNull(),
     createdAt: createdAt(),
-    readAt: timestamp('read_at', { withTimezone: true }),
+    readAt: timestamptz('read_at'),
   },
   (t) => [
     uniqueIndex('notifications_once_per_step').on(t.escalationId, t.step, t.recipientStaffId),
@@ -47,9 +34,7 @@ export const webhookDeliveries = pgTable(
   'webhook_deliveries',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    organisationId: uuid('organisation_id')
-      .notNull()
-      .references(() => organisations.id),
+    organisationId: organisationRef(),
     notificationId: uuid('notification_id')
       .notNull()
       .references(() => notifications.id),
@@ -77,13 +62,11 @@ export const webhookQueue = pgTable(
       .notNull()
       .unique()
       .references(() => notifications.id),
-    organisationId: uuid('organisation_id')
-      .notNull()
-      .references(() => organisations.id),
+    organisationId: organisationRef(),
     /** Attempts made so far; each is also a webhook_deliveries row. */
     attempts: integer('attempts').notNull().default(0),
     /** Not before: the backoff after a failed attempt, or the lease of an attempt under way. */
-    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    nextAttemptAt: timestamptz('next_attempt_at').notNull().defaultNow(),
     createdAt: createdAt(),
   },
   (t) => [index('webhook_queue_due_idx').on(t.organisationId, t.nextAttemptAt, t.id)],
