@@ -5,6 +5,7 @@ import prettier from 'eslint-config-prettier/flat';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import functionLength from './eslint-rules/function-length.js';
 
 export default defineConfig(
   globalIgnores(['dist/', 'coverage/', '.data/', 'test/artifacts/', 'migrations/', 'openapi/', 'bench/results/']),
@@ -47,6 +48,14 @@ export default defineConfig(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
+  {
+    files: ['src/**/*.ts', 'test/**/*.ts'],
+    plugins: { size: functionLength },
+    rules: {
+      'size/max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
+      'max-lines': ['error', { max: 400, skipBlankLines: true, skipComments: true }],
     },
   },
   {

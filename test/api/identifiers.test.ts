@@ -5,45 +5,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
 import { storedForWard } from '../helpers/stored-rows.js';
+import { DATE_OF_BIRTH, expectNoIdentifier, NHS_NUMBER, NOT_AN_NHS_NUMBER, POSTCODE } from './identifier-samples.js';
 import {
-  call,
   createOrganisation,
   expectProblem,
   get,
   newKey,
   patch,
   post,
+  put,
   type ApiResponse,
   type Organisation,
 } from '../helpers/fixtures.js';
-
-const put = (app: TestContext['app'], url: string, token: string, payload: unknown) =>
-  call(app, { method: 'PUT', url, token, payload });
-
-// 943 476 5919 has a valid Modulus 11 check digit; 943 476 5918 does not.
-const NHS_NUMBER = '943 476 5919';
-const NOT_AN_NHS_NUMBER = '943 476 5918';
-const POSTCODE = 'LS1 4AP';
-const DATE_OF_BIRTH = '12/03/1954';
-
-/** Every way an identifier used in this file could appear in a body, a log line or a row. */
-const IDENTIFIER_SPELLINGS = [
-  '9434765919',
-  '943 476 5919',
-  '943-476-5919',
-  '943\\u0020476',
-  'LS1 4AP',
-  'LS14AP',
-  '12/03/1954',
-  '12\\/03\\/1954',
-];
-
-function expectNoIdentifier(text: string, where: string) {
-  const lower = text.toLowerCase();
-  for (const spelling of IDENTIFIER_SPELLINGS) {
-    expect(lower.includes(spelling.toLowerCase()), `${where} contains ${spelling}`).toBe(false);
-  }
-}
 
 let ctx: TestContext;
 let org: Organisation;

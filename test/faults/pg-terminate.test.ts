@@ -105,49 +105,59 @@ async function request(client: number, n: number): Promise<SendResult> {
   }
 }
 
+/** CLIENTS send requests for STORM_MS while every other connection to the database is terminated, again and again. */
+async function stormOfTerminations() {
+  const admin = await ownDatabaseAdmin(ctx.config.databaseUrl!);
+  const results: { res: SendResult; during: boolean }[] = [];
+  let storming = true;
+  let terminated = 0;
+  let rounds = 0;
+  try {
+    const killer = (async () => {
+      await sleep(500);
+      while (storming) {
+        terminated += await admin.terminateOthers();
+        rounds++;
+        await sleep(TERMINATE_EVERY_MS);
+      }
+    })();
+    const stopAt = Date.now() + STORM_MS;
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async (_, client) => {
+        // (A crashed process answers nothing: stop rather than spin on refused connections.)
+        for (let n = 0; Date.now() < stopAt && service.handle.isRunning(); n++) {
+          results.push({ res: await request(client, n), during: true });
+        }
+      }),
+    );
+    storming = false;
+    await killer;
+  } finally {
+    storming = false;
+    await admin.close();
+  }
+  return { results, terminated, rounds };
+}
+
+/** After the storm: a short settling time for the pool, then three rounds of requests. */
+async function requestsAfterTheStorm() {
+  await sleep(1_000);
+  const after: SendResult[] = [];
+  for (let round = 0; round < 3; round++) {
+    after.push(
+      ...(await Promise.all(Array.from({ length: CLIENTS }, (_, client) => request(client, round * CLIENTS + client)))),
+    );
+  }
+  return after;
+}
+
 describe('every PostgreSQL connection terminated, repeatedly, under load', () => {
   it('the process survives, requests caught by it fail cleanly with 503, and all succeed afterwards', async () => {
-    const admin = await ownDatabaseAdmin(ctx.config.databaseUrl!);
-    const results: { res: SendResult; during: boolean }[] = [];
-    let storming = true;
-    let terminated = 0;
-    let rounds = 0;
-    try {
-      const killer = (async () => {
-        await sleep(500);
-        while (storming) {
-          terminated += await admin.terminateOthers();
-          rounds++;
-          await sleep(TERMINATE_EVERY_MS);
-        }
-      })();
-      const stopAt = Date.now() + STORM_MS;
-      await Promise.all(
-        Array.from({ length: CLIENTS }, async (_, client) => {
-          // (A crashed process answers nothing: stop rather than spin on refused connections.)
-          for (let n = 0; Date.now() < stopAt && service.handle.isRunning(); n++) {
-            results.push({ res: await request(client, n), during: true });
-          }
-        }),
-      );
-      storming = false;
-      await killer;
-    } finally {
-      storming = false;
-      await admin.close();
-    }
+    const { results, terminated, rounds } = await stormOfTerminations();
     const survived = service.handle.isRunning();
 
-    // After the storm: a short settling time for the pool, then everything must succeed.
-    await sleep(1_000);
-    const after: SendResult[] = [];
-    for (let round = 0; round < 3; round++) {
-      after.push(
-        ...(await Promise.all(
-          Array.from({ length: CLIENTS }, (_, client) => request(client, round * CLIENTS + client)),
-        )),
-      );
-    }
+    // After the storm, everything must succeed.
+    const after = await requestsAfterTheStorm();
 
     const during = results.map((r) => r.res);
     const ok = during.filter((r) => r.status >= 200 && r.status < 300);

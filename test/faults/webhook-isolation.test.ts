@@ -97,29 +97,55 @@ afterAll(async () => {
   await Promise.all([receiverA?.close(), receiverB?.close()]);
 });
 
+/**
+ * Trust A's backlog, written in bulk as the escalation engine writes notifications: one real
+ * escalation, then BACKLOG reminders of it (steps 2..), each with its webhook delivery.
+ */
+async function queueBacklogOfTrustA() {
+  const first = await raiseHighRiskItem(ctx, trustA);
+  const escalationA: string = first.escalation.id;
+  const now = new Date();
+  const backlog = notificationsInsert(
+    Array.from({ length: BACKLOG }, (_, i) => ({
+      organisationId: trustA.id,
+      escalationId: escalationA,
+      recipientStaffId: trustA.middleManager.id,
+      type: 'reminder' as const,
+      step: i + 2,
+      level: 0,
+      dueAt: now,
+      createdAt: now,
+    })),
+    true,
+  );
+  await ctx.database.db.transaction((tx) => insertTogether(tx, [...backlog.inserts, outboxInsert(backlog.webhooks)]));
+  await ctx.relay.drain();
+}
+
+/** Trust A's delivery attempts, once every event has one that succeeded. */
+async function recordedAttempts() {
+  return waitFor(
+    async () => {
+      const rows = await ctx.database.db
+        .select({
+          notificationId: webhookDeliveries.notificationId,
+          attempt: webhookDeliveries.attempt,
+          succeeded: webhookDeliveries.succeeded,
+        })
+        .from(webhookDeliveries)
+        .where(eq(webhookDeliveries.organisationId, trustA.id))
+        .orderBy(webhookDeliveries.id);
+      return rows.filter((r) => r.succeeded).length >= BACKLOG + 1 ? rows : false;
+    },
+    20_000,
+    "trust A's attempts to be recorded",
+  );
+}
+
 describe('webhook isolation between trusts', { timeout: 240_000 }, () => {
   it("delivers trust B's event within 10 s while trust A's receiver hangs with thousands of deliveries queued", async () => {
     receiverA.state.hanging = true;
-    // Trust A's backlog, written in bulk as the escalation engine writes notifications: one real
-    // escalation, then BACKLOG reminders of it (steps 2..), each with its webhook delivery.
-    const first = await raiseHighRiskItem(ctx, trustA);
-    const escalationA: string = first.escalation.id;
-    const now = new Date();
-    const backlog = notificationsInsert(
-      Array.from({ length: BACKLOG }, (_, i) => ({
-        organisationId: trustA.id,
-        escalationId: escalationA,
-        recipientStaffId: trustA.middleManager.id,
-        type: 'reminder' as const,
-        step: i + 2,
-        level: 0,
-        dueAt: now,
-        createdAt: now,
-      })),
-      true,
-    );
-    await ctx.database.db.transaction((tx) => insertTogether(tx, [...backlog.inserts, outboxInsert(backlog.webhooks)]));
-    await ctx.relay.drain();
+    await queueBacklogOfTrustA();
 
     await ctx.startWorkers();
     await waitFor(async () => receiverA.received.length >= 1, 20_000, "trust A's receiver to be holding a delivery");
@@ -165,22 +191,7 @@ describe('webhook isolation between trusts', { timeout: 240_000 }, () => {
     expect([...deliveredA()].sort()).toEqual([...expected].sort());
 
     // Each attempt is recorded: one success per event, attempts numbered 1, 2, ... per event.
-    const attempts = await waitFor(
-      async () => {
-        const rows = await ctx.database.db
-          .select({
-            notificationId: webhookDeliveries.notificationId,
-            attempt: webhookDeliveries.attempt,
-            succeeded: webhookDeliveries.succeeded,
-          })
-          .from(webhookDeliveries)
-          .where(eq(webhookDeliveries.organisationId, trustA.id))
-          .orderBy(webhookDeliveries.id);
-        return rows.filter((r) => r.succeeded).length >= BACKLOG + 1 ? rows : false;
-      },
-      20_000,
-      "trust A's attempts to be recorded",
-    );
+    const attempts = await recordedAttempts();
     const byEvent = new Map<string, { attempt: number; succeeded: boolean }[]>();
     for (const row of attempts) byEvent.set(row.notificationId, [...(byEvent.get(row.notificationId) ?? []), row]);
     expect(byEvent.size).toBe(BACKLOG + 1);

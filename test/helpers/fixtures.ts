@@ -61,6 +61,9 @@ export const get = <T = UntypedJson>(app: App, url: string, token: string) =>
 export const patch = <T = UntypedJson>(app: App, url: string, token: string, payload: unknown) =>
   call<T>(app, { method: 'PATCH', url, token, payload });
 
+export const put = <T = UntypedJson>(app: App, url: string, token: string, payload: unknown) =>
+  call<T>(app, { method: 'PUT', url, token, payload });
+
 export const del = <T = UntypedJson>(app: App, url: string, token: string) =>
   call<T>(app, { method: 'DELETE', url, token });
 

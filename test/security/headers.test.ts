@@ -65,90 +65,97 @@ function missingSecurityHeaders(res: SendResult): string[] {
   return missing;
 }
 
-const kinds: [string, () => Promise<SendResult>, number][] = [];
+type ResponseKind = [string, () => Promise<SendResult>, number];
+const kinds: ResponseKind[] = [];
+const admin = () => world.org.adminToken;
+const device = () => world.org.wards[0]!.deviceToken;
+
+/** Successes: JSON, the OpenAPI document and the HTML pages. */
+const successKinds = (): ResponseKind[] => [
+  ['200 GET /health', () => send(base, { method: 'GET', path: '/health' }), 200],
+  ['200 JSON list', () => sendJson(base, 'GET', '/v1/wards', admin()), 200],
+  ['200 /openapi.json', () => send(base, { method: 'GET', path: '/openapi.json' }), 200],
+  [
+    '201 JSON created',
+    () => sendJson(base, 'POST', '/v1/wards', admin(), { code: `H${Date.now() % 1e6}`, name: 'Header ward' }),
+    201,
+  ],
+  ['200 HTML /docs', () => send(base, { method: 'GET', path: '/docs' }), 200],
+  [
+    '200 HTML briefing pack',
+    () => sendJson(base, 'GET', `/v1/wards/${world.org.wards[0]!.id}/briefing-pack?format=html`, device()),
+    200,
+  ],
+];
+
+/** Every problem a client can meet, and a 500. */
+const problemKinds = (): ResponseKind[] => [
+  ['400 validation problem', () => sendJson(base, 'POST', '/v1/wards', admin(), {}), 400],
+  [
+    '400 malformed JSON',
+    () =>
+      send(base, {
+        method: 'POST',
+        path: '/v1/wards',
+        headers: { authorization: `Bearer ${admin()}`, 'content-type': 'application/json' },
+        body: '{"code":',
+      }),
+    400,
+  ],
+  ['401 no token', () => sendJson(base, 'GET', '/v1/wards', undefined), 401],
+  ['403 role', () => sendJson(base, 'GET', '/v1/tokens', device()), 403],
+  ['404 no route', () => sendJson(base, 'GET', '/v1/nothing-here', admin()), 404],
+  ['404 no object', () => sendJson(base, 'GET', `/v1/wards/${randomUUID()}`, admin()), 404],
+  ['409 conflict', () => sendJson(base, 'POST', '/v1/wards', admin(), { code: 'W1', name: 'Duplicate code' }), 409],
+  [
+    '413 body too large',
+    () => sendJson(base, 'POST', '/v1/wards', admin(), { code: 'BIG', name: 'x'.repeat(ctx.config.bodyLimitBytes) }),
+    413,
+  ],
+  [
+    '415 content type',
+    () =>
+      send(base, {
+        method: 'POST',
+        path: '/v1/wards',
+        headers: { authorization: `Bearer ${admin()}`, 'content-type': 'text/plain' },
+        body: 'hello',
+      }),
+    415,
+  ],
+  [
+    '422 identifier in free text',
+    () =>
+      sendJson(base, 'POST', '/v1/briefings', device(), {
+        ...briefingBody(world.org.wards[0]!.id, { date: '2026-09-01' }),
+        items: [
+          {
+            kind: 'problem',
+            category: 'equipment',
+            description: 'Pump for 943 476 5919 broken',
+            consequence: 2,
+            likelihood: 2,
+          },
+        ],
+      }),
+    422,
+  ],
+  [
+    '429 rate limited',
+    async () => {
+      // From another loopback address, so the other requests here are not limited.
+      const from = { localAddress: '127.0.0.2' };
+      for (let i = 0; i < 3; i++) await sendJson(corsBase, 'GET', '/v1/wards', `wrong-token-${i}`, undefined, from);
+      return sendJson(corsBase, 'GET', '/v1/wards', 'wrong-token-again', undefined, from);
+    },
+    429,
+  ],
+  ['500 internal error', forceInternalError, 500],
+];
 
 describe('security headers on every kind of response', () => {
   beforeAll(() => {
-    const admin = () => world.org.adminToken;
-    const device = () => world.org.wards[0]!.deviceToken;
-    kinds.push(
-      ['200 GET /health', () => send(base, { method: 'GET', path: '/health' }), 200],
-      ['200 JSON list', () => sendJson(base, 'GET', '/v1/wards', admin()), 200],
-      ['200 /openapi.json', () => send(base, { method: 'GET', path: '/openapi.json' }), 200],
-      [
-        '201 JSON created',
-        () => sendJson(base, 'POST', '/v1/wards', admin(), { code: `H${Date.now() % 1e6}`, name: 'Header ward' }),
-        201,
-      ],
-      ['200 HTML /docs', () => send(base, { method: 'GET', path: '/docs' }), 200],
-      [
-        '200 HTML briefing pack',
-        () => sendJson(base, 'GET', `/v1/wards/${world.org.wards[0]!.id}/briefing-pack?format=html`, device()),
-        200,
-      ],
-      ['400 validation problem', () => sendJson(base, 'POST', '/v1/wards', admin(), {}), 400],
-      [
-        '400 malformed JSON',
-        () =>
-          send(base, {
-            method: 'POST',
-            path: '/v1/wards',
-            headers: { authorization: `Bearer ${admin()}`, 'content-type': 'application/json' },
-            body: '{"code":',
-          }),
-        400,
-      ],
-      ['401 no token', () => sendJson(base, 'GET', '/v1/wards', undefined), 401],
-      ['403 role', () => sendJson(base, 'GET', '/v1/tokens', device()), 403],
-      ['404 no route', () => sendJson(base, 'GET', '/v1/nothing-here', admin()), 404],
-      ['404 no object', () => sendJson(base, 'GET', `/v1/wards/${randomUUID()}`, admin()), 404],
-      ['409 conflict', () => sendJson(base, 'POST', '/v1/wards', admin(), { code: 'W1', name: 'Duplicate code' }), 409],
-      [
-        '413 body too large',
-        () =>
-          sendJson(base, 'POST', '/v1/wards', admin(), { code: 'BIG', name: 'x'.repeat(ctx.config.bodyLimitBytes) }),
-        413,
-      ],
-      [
-        '415 content type',
-        () =>
-          send(base, {
-            method: 'POST',
-            path: '/v1/wards',
-            headers: { authorization: `Bearer ${admin()}`, 'content-type': 'text/plain' },
-            body: 'hello',
-          }),
-        415,
-      ],
-      [
-        '422 identifier in free text',
-        () =>
-          sendJson(base, 'POST', '/v1/briefings', device(), {
-            ...briefingBody(world.org.wards[0]!.id, { date: '2026-09-01' }),
-            items: [
-              {
-                kind: 'problem',
-                category: 'equipment',
-                description: 'Pump for 943 476 5919 broken',
-                consequence: 2,
-                likelihood: 2,
-              },
-            ],
-          }),
-        422,
-      ],
-      [
-        '429 rate limited',
-        async () => {
-          // From another loopback address, so the other requests here are not limited.
-          const from = { localAddress: '127.0.0.2' };
-          for (let i = 0; i < 3; i++) await sendJson(corsBase, 'GET', '/v1/wards', `wrong-token-${i}`, undefined, from);
-          return sendJson(corsBase, 'GET', '/v1/wards', 'wrong-token-again', undefined, from);
-        },
-        429,
-      ],
-      ['500 internal error', forceInternalError, 500],
-    );
+    kinds.push(...successKinds(), ...problemKinds());
   });
 
   it('are set on 2xx JSON, every 4xx problem, a 500 and the HTML pages', async () => {

@@ -76,6 +76,162 @@ function expectClean(lines: string[], requests: typeof sent) {
   return found;
 }
 
+/** Every free-text field a ward writes, for one trust: refused (422) or redacted (2xx). */
+async function sendWardWrites(trust: World, outcome: string) {
+  const { org } = trust;
+  const ward = org.wards[0]!;
+  const [first] = trust.escalatedItems;
+  await send(`${outcome} briefing`, {
+    method: 'POST',
+    url: '/v1/briefings',
+    token: ward.deviceToken,
+    headers: { 'idempotency-key': `key ${NHS_PLAIN}` },
+    payload: briefingBody(ward.id, {
+      date: '2026-08-01',
+      facilitator: 'Charge nurse',
+      items: [
+        {
+          kind: 'problem',
+          category: 'equipment',
+          description: text('description'),
+          actionTaken: text('action taken'),
+          clinicalRationale: text('rationale'),
+          consequence: 3,
+          likelihood: 3,
+          needsChange: true,
+        },
+      ],
+    }),
+  });
+  await send(`${outcome} briefing not held`, {
+    method: 'POST',
+    url: '/v1/briefings',
+    token: ward.deviceToken,
+    payload: { wardId: ward.id, date: '2026-08-02', held: false, notHeldReason: text('not held') },
+  });
+  await send(`${outcome} resolve note`, {
+    method: 'POST',
+    url: `/v1/items/${trust.quietItems[0]}/resolve`,
+    token: ward.deviceToken,
+    payload: { note: text('note') },
+  });
+  await send(`${outcome} escalate reason`, {
+    method: 'POST',
+    url: `/v1/items/${trust.quietItems[1]}/escalate`,
+    token: ward.deviceToken,
+    payload: { reason: text('reason') },
+  });
+  await send(`${outcome} clinical position`, {
+    method: 'POST',
+    url: `/v1/items/${first!.itemId}/clinical-position`,
+    token: ward.deviceToken,
+    payload: { needsChange: true, rationale: text('rationale') },
+  });
+}
+
+/** Every free-text field a manager writes on an escalation, and a priority's description. */
+async function sendManagerWrites(trust: World, outcome: string) {
+  const { org } = trust;
+  const [first, second, third, fourth] = trust.escalatedItems;
+  const esc = (
+    i: { escalationId: string } | undefined,
+    action: string,
+    payload: unknown,
+    token = org.middleManager.token,
+  ) =>
+    send(`${outcome} escalation ${action}`, {
+      method: 'POST',
+      url: `/v1/escalations/${i!.escalationId}/${action}`,
+      token,
+      payload,
+    });
+  await esc(first, 'comment', { text: text('comment') });
+  await esc(first, 'position', { stance: 'agree', rationale: text('position') });
+  await esc(first, 'actions', { description: text('action'), dueDate: '2027-01-01' });
+  await esc(second, 'snooze', { until: '2027-01-01T10:00:00Z', reason: text('snooze') });
+  await esc(second, 'escalate', { reason: text('escalate') });
+  await esc(third, 'reassign', { staffId: org.seniorManager.id, reason: text('reassign') });
+  await esc(fourth, 'resolve', { outcome: 'fixed', note: text('resolve') });
+  await send(`${outcome} priority`, {
+    method: 'POST',
+    url: '/v1/priorities',
+    token: org.adminToken,
+    payload: {
+      title: 'Equipment',
+      description: text('priority'),
+      level: 'organisation',
+      ownerStaffId: org.seniorManager.id,
+    },
+  });
+}
+
+/** Requests refused before any handler: forbidden, unauthenticated, invalid, unknown, conflicting. */
+async function sendRefusedRequests() {
+  const { org } = world;
+  const ward = org.wards[0]!;
+  await send('403 governance records a briefing', {
+    method: 'POST',
+    url: '/v1/briefings',
+    token: org.governance.token,
+    payload: briefingBody(ward.id, {
+      items: [{ kind: 'risk', category: 'staffing', description: text('forbidden'), consequence: 2, likelihood: 2 }],
+    }),
+  });
+  await send('401 unknown token', {
+    method: 'POST',
+    url: `/v1/items/${world.quietItems[2]}/resolve`,
+    token: `wsb_${NHS_PLAIN}_${randomUUID()}`,
+    payload: { note: text('401') },
+  });
+  await send('401 malformed header', {
+    method: 'GET',
+    url: '/v1/wards',
+    headers: { authorization: `Token ${NHS_PLAIN} ${FREE_TEXT}` },
+  });
+  await send('400 unknown field', {
+    method: 'POST',
+    url: `/v1/items/${world.quietItems[2]}/resolve`,
+    token: ward.deviceToken,
+    payload: { note: 'ok', [FREE_TEXT]: text('unknown') },
+  });
+  await send('400 too long', {
+    method: 'POST',
+    url: `/v1/items/${world.quietItems[2]}/resolve`,
+    token: ward.deviceToken,
+    payload: { note: text('long').repeat(60) },
+  });
+  await send('400 wrong type', {
+    method: 'POST',
+    url: '/v1/briefings',
+    token: ward.deviceToken,
+    payload: { ...briefingBody(ward.id), date: text('date') },
+  });
+  await send('404 item of no one', {
+    method: 'POST',
+    url: `/v1/items/${randomUUID()}/resolve`,
+    token: ward.deviceToken,
+    payload: { note: text('404') },
+  });
+  await send('409 second briefing', {
+    method: 'POST',
+    url: '/v1/briefings',
+    token: ward.deviceToken,
+    payload: briefingBody(ward.id, { date: '2026-10-01', facilitator: FREE_TEXT }),
+  });
+  await send('platform admin creates an organisation', {
+    method: 'POST',
+    url: '/v1/organisations',
+    token: PLATFORM_TOKEN,
+    payload: { name: `Trust ${FREE_TEXT}`, code: 'LOGS1' },
+  });
+  await send('issue a token', {
+    method: 'POST',
+    url: '/v1/tokens',
+    token: org.adminToken,
+    payload: { wardId: ward.id, label: FREE_TEXT },
+  });
+}
+
 describe('the logs', () => {
   it('never hold identifiers, free text or tokens from requests that succeed or are refused', async () => {
     const from = ctx.logLines.length;
@@ -84,151 +240,10 @@ describe('the logs', () => {
       [world, 'refused (422)'],
       [redacting, 'redacted (2xx)'],
     ] as const) {
-      const { org } = trust;
-      const ward = org.wards[0]!;
-      const [first, second, third, fourth] = trust.escalatedItems;
-      const esc = (
-        i: { escalationId: string } | undefined,
-        action: string,
-        payload: unknown,
-        token = org.middleManager.token,
-      ) =>
-        send(`${outcome} escalation ${action}`, {
-          method: 'POST',
-          url: `/v1/escalations/${i!.escalationId}/${action}`,
-          token,
-          payload,
-        });
-      await send(`${outcome} briefing`, {
-        method: 'POST',
-        url: '/v1/briefings',
-        token: ward.deviceToken,
-        headers: { 'idempotency-key': `key ${NHS_PLAIN}` },
-        payload: briefingBody(ward.id, {
-          date: '2026-08-01',
-          facilitator: 'Charge nurse',
-          items: [
-            {
-              kind: 'problem',
-              category: 'equipment',
-              description: text('description'),
-              actionTaken: text('action taken'),
-              clinicalRationale: text('rationale'),
-              consequence: 3,
-              likelihood: 3,
-              needsChange: true,
-            },
-          ],
-        }),
-      });
-      await send(`${outcome} briefing not held`, {
-        method: 'POST',
-        url: '/v1/briefings',
-        token: ward.deviceToken,
-        payload: { wardId: ward.id, date: '2026-08-02', held: false, notHeldReason: text('not held') },
-      });
-      await send(`${outcome} resolve note`, {
-        method: 'POST',
-        url: `/v1/items/${trust.quietItems[0]}/resolve`,
-        token: ward.deviceToken,
-        payload: { note: text('note') },
-      });
-      await send(`${outcome} escalate reason`, {
-        method: 'POST',
-        url: `/v1/items/${trust.quietItems[1]}/escalate`,
-        token: ward.deviceToken,
-        payload: { reason: text('reason') },
-      });
-      await send(`${outcome} clinical position`, {
-        method: 'POST',
-        url: `/v1/items/${first!.itemId}/clinical-position`,
-        token: ward.deviceToken,
-        payload: { needsChange: true, rationale: text('rationale') },
-      });
-      await esc(first, 'comment', { text: text('comment') });
-      await esc(first, 'position', { stance: 'agree', rationale: text('position') });
-      await esc(first, 'actions', { description: text('action'), dueDate: '2027-01-01' });
-      await esc(second, 'snooze', { until: '2027-01-01T10:00:00Z', reason: text('snooze') });
-      await esc(second, 'escalate', { reason: text('escalate') });
-      await esc(third, 'reassign', { staffId: org.seniorManager.id, reason: text('reassign') });
-      await esc(fourth, 'resolve', { outcome: 'fixed', note: text('resolve') });
-      await send(`${outcome} priority`, {
-        method: 'POST',
-        url: '/v1/priorities',
-        token: org.adminToken,
-        payload: {
-          title: 'Equipment',
-          description: text('priority'),
-          level: 'organisation',
-          ownerStaffId: org.seniorManager.id,
-        },
-      });
+      await sendWardWrites(trust, outcome);
+      await sendManagerWrites(trust, outcome);
     }
-    const { org } = world;
-    const ward = org.wards[0]!;
-    // Refused before any handler: forbidden, unauthenticated, invalid, unknown, conflicting.
-    await send('403 governance records a briefing', {
-      method: 'POST',
-      url: '/v1/briefings',
-      token: org.governance.token,
-      payload: briefingBody(ward.id, {
-        items: [{ kind: 'risk', category: 'staffing', description: text('forbidden'), consequence: 2, likelihood: 2 }],
-      }),
-    });
-    await send('401 unknown token', {
-      method: 'POST',
-      url: `/v1/items/${world.quietItems[2]}/resolve`,
-      token: `wsb_${NHS_PLAIN}_${randomUUID()}`,
-      payload: { note: text('401') },
-    });
-    await send('401 malformed header', {
-      method: 'GET',
-      url: '/v1/wards',
-      headers: { authorization: `Token ${NHS_PLAIN} ${FREE_TEXT}` },
-    });
-    await send('400 unknown field', {
-      method: 'POST',
-      url: `/v1/items/${world.quietItems[2]}/resolve`,
-      token: ward.deviceToken,
-      payload: { note: 'ok', [FREE_TEXT]: text('unknown') },
-    });
-    await send('400 too long', {
-      method: 'POST',
-      url: `/v1/items/${world.quietItems[2]}/resolve`,
-      token: ward.deviceToken,
-      payload: { note: text('long').repeat(60) },
-    });
-    await send('400 wrong type', {
-      method: 'POST',
-      url: '/v1/briefings',
-      token: ward.deviceToken,
-      payload: { ...briefingBody(ward.id), date: text('date') },
-    });
-    await send('404 item of no one', {
-      method: 'POST',
-      url: `/v1/items/${randomUUID()}/resolve`,
-      token: ward.deviceToken,
-      payload: { note: text('404') },
-    });
-    await send('409 second briefing', {
-      method: 'POST',
-      url: '/v1/briefings',
-      token: ward.deviceToken,
-      payload: briefingBody(ward.id, { date: '2026-10-01', facilitator: FREE_TEXT }),
-    });
-    await send('platform admin creates an organisation', {
-      method: 'POST',
-      url: '/v1/organisations',
-      token: PLATFORM_TOKEN,
-      payload: { name: `Trust ${FREE_TEXT}`, code: 'LOGS1' },
-    });
-    await send('issue a token', {
-      method: 'POST',
-      url: '/v1/tokens',
-      token: org.adminToken,
-      payload: { wardId: ward.id, label: FREE_TEXT },
-    });
-
+    await sendRefusedRequests();
     const requests = sent.slice(start);
     const statuses = requests.map((r) => r.res.status);
     // The requests did what they were meant to: both outcomes were exercised.

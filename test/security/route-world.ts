@@ -143,6 +143,30 @@ const HIGH_RISK = (description: string) => ({
   needsChange: true,
 });
 
+/** Distinct wording, so no item is taken as a repeat of another. */
+const WORDS = [
+  'pump',
+  'scanner',
+  'hoist',
+  'monitor',
+  'bed',
+  'door',
+  'fridge',
+  'printer',
+  'trolley',
+  'light',
+  'sink',
+  'phone',
+  'suction',
+  'oximeter',
+  'thermometer',
+  'commode',
+  'defibrillator',
+  'ventilator',
+  'syringe',
+  'mattress',
+];
+
 /** Builds the world through the API itself, as a ward and its managers would. */
 export async function buildWorld(ctx: TestContext, escalations = 16): Promise<World> {
   const org = await createOrganisation(ctx.app);
@@ -153,29 +177,6 @@ export async function buildWorld(ctx: TestContext, escalations = 16): Promise<Wo
     ackWithinSeconds: { high: 3_600 },
     maxRepeats: 0,
   });
-  // Distinct wording, so no item is taken as a repeat of another.
-  const words = [
-    'pump',
-    'scanner',
-    'hoist',
-    'monitor',
-    'bed',
-    'door',
-    'fridge',
-    'printer',
-    'trolley',
-    'light',
-    'sink',
-    'phone',
-    'suction',
-    'oximeter',
-    'thermometer',
-    'commode',
-    'defibrillator',
-    'ventilator',
-    'syringe',
-    'mattress',
-  ];
   const briefing = await post(
     ctx.app,
     '/v1/briefings',
@@ -183,7 +184,7 @@ export async function buildWorld(ctx: TestContext, escalations = 16): Promise<Wo
     briefingBody(ward.id, {
       date: '2026-10-01',
       items: [
-        ...words.slice(0, escalations).map((w, i) => HIGH_RISK(`The ${w} in bay ${i + 1} keeps failing its check`)),
+        ...WORDS.slice(0, escalations).map((w, i) => HIGH_RISK(`The ${w} in bay ${i + 1} keeps failing its check`)),
         ...['blinds', 'clock', 'rota board', 'noticeboard'].map((w) => ({
           kind: 'risk',
           category: 'estates_environment',
@@ -202,16 +203,7 @@ export async function buildWorld(ctx: TestContext, escalations = 16): Promise<Wo
   expect(escalatedItems).toHaveLength(escalations);
   const quietItems = created.filter((i) => !i.escalation).map((i) => i.id);
 
-  const priority = await post(ctx.app, '/v1/priorities', org.adminToken, {
-    title: 'Reliable equipment',
-    level: 'organisation',
-    ownerStaffId: org.seniorManager.id,
-  });
-  expect(priority.status, priority.raw).toBe(201);
-  const link = await post(ctx.app, `/v1/items/${quietItems[0]}/priorities`, org.middleManager.token, {
-    priorityId: priority.body.id,
-  });
-  expect(link.status, link.raw).toBeLessThan(300);
+  const priorityId = await createLinkedPriority(ctx, org, quietItems[0]!);
 
   const notifications = await get(ctx.app, '/v1/notifications', org.middleManager.token);
   expect(notifications.status, notifications.raw).toBe(200);
@@ -227,10 +219,25 @@ export async function buildWorld(ctx: TestContext, escalations = 16): Promise<Wo
     briefingId: briefing.body.id,
     escalatedItems,
     quietItems,
-    priorityId: priority.body.id,
+    priorityId,
     notificationId,
     spareTokenId: spare.body.id,
   };
+}
+
+/** An organisation-wide priority with one item linked to it. */
+async function createLinkedPriority(ctx: TestContext, org: Organisation, itemId: string): Promise<string> {
+  const priority = await post(ctx.app, '/v1/priorities', org.adminToken, {
+    title: 'Reliable equipment',
+    level: 'organisation',
+    ownerStaffId: org.seniorManager.id,
+  });
+  expect(priority.status, priority.raw).toBe(201);
+  const link = await post(ctx.app, `/v1/items/${itemId}/priorities`, org.middleManager.token, {
+    priorityId: priority.body.id,
+  });
+  expect(link.status, link.raw).toBeLessThan(300);
+  return priority.body.id as string;
 }
 
 /**

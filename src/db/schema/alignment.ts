@@ -1,8 +1,8 @@
-import { bigserial, boolean, index, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { bigserial, boolean, index, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { STANCES } from '../../domain/escalation.js';
 import { ALIGNMENT_STATES } from '../../domain/alignment.js';
-import { createdAt } from './columns.js';
-import { organisations, wards, staff, apiTokens } from './organisations-and-people.js';
+import { createdAt, id, timestamptz } from './columns.js';
+import { wards, staff, apiTokens, organisationRef } from './organisations-and-people.js';
 import { items } from './briefings-and-items.js';
 
 // Alignment: every change of either side's position, and QI priorities items can serve.
@@ -11,9 +11,7 @@ export const positionChanges = pgTable(
   'position_changes',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    organisationId: uuid('organisation_id')
-      .notNull()
-      .references(() => organisations.id),
+    organisationId: organisationRef(),
     itemId: uuid('item_id')
       .notNull()
       .references(() => items.id),
@@ -32,10 +30,8 @@ export const positionChanges = pgTable(
 export const priorities = pgTable(
   'priorities',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organisationId: uuid('organisation_id')
-      .notNull()
-      .references(() => organisations.id),
+    id: id(),
+    organisationId: organisationRef(),
     title: text('title').notNull(),
     description: text('description'),
     level: text('level', { enum: ['organisation', 'division', 'ward'] }).notNull(),
@@ -46,7 +42,7 @@ export const priorities = pgTable(
       .references(() => staff.id),
     active: boolean('active').notNull().default(true),
     createdAt: createdAt(),
-    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamptz('updated_at').notNull().defaultNow(),
   },
   (t) => [index('priorities_organisation_idx').on(t.organisationId)],
 );

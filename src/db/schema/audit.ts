@@ -11,7 +11,7 @@ import {
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
-import { organisations } from './organisations-and-people.js';
+import { organisationRef } from './organisations-and-people.js';
 
 // Audit trail: append-only, hash-chained per organisation. Writers append events unsealed (no
 // seq, no hash) in their own transactions; the sealer (src/audit/sealer.ts) then gives each its
@@ -21,9 +21,7 @@ export const auditEvents = pgTable(
   'audit_events',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    organisationId: uuid('organisation_id')
-      .notNull()
-      .references(() => organisations.id),
+    organisationId: organisationRef(),
     /** Position in the organisation's chain, from 1; null until sealed. */
     seq: integer('seq'),
     occurredAt: timestamp('occurred_at', { withTimezone: true, precision: 3 }).notNull(),

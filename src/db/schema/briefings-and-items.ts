@@ -1,35 +1,20 @@
 import { sql } from 'drizzle-orm';
-import {
-  boolean,
-  check,
-  date,
-  index,
-  pgTable,
-  smallint,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { boolean, check, date, index, pgTable, smallint, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { STANCES } from '../../domain/escalation.js';
 import { RISK_BANDS } from '../../domain/risk.js';
 import { ALIGNMENT_STATES } from '../../domain/alignment.js';
 import { HARM_LEVELS, ITEM_CATEGORIES, ITEM_KINDS, ITEM_STATUSES, SHIFTS } from '../../domain/taxonomy.js';
-import { createdAt } from './columns.js';
-import { organisations, wards, apiTokens } from './organisations-and-people.js';
+import { createdAt, id, timestamptz } from './columns.js';
+import { apiTokens, organisationRef, wardRef } from './organisations-and-people.js';
 
 // Capture: briefings and the items raised at them.
 
 export const briefings = pgTable(
   'briefings',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organisationId: uuid('organisation_id')
-      .notNull()
-      .references(() => organisations.id),
-    wardId: uuid('ward_id')
-      .notNull()
-      .references(() => wards.id),
+    id: id(),
+    organisationId: organisationRef(),
+    wardId: wardRef(),
     date: date('date', { mode: 'string' }).notNull(),
     shift: text('shift', { enum: SHIFTS }).notNull(),
     held: boolean('held').notNull(),
@@ -55,13 +40,9 @@ export const briefings = pgTable(
 export const items = pgTable(
   'items',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organisationId: uuid('organisation_id')
-      .notNull()
-      .references(() => organisations.id),
-    wardId: uuid('ward_id')
-      .notNull()
-      .references(() => wards.id),
+    id: id(),
+    organisationId: organisationRef(),
+    wardId: wardRef(),
     briefingId: uuid('briefing_id')
       .notNull()
       .references(() => briefings.id),
@@ -82,18 +63,18 @@ export const items = pgTable(
     /** The team's view: is change needed beyond the ward? (the clinical side of alignment) */
     needsChange: boolean('needs_change'),
     clinicalRationale: text('clinical_rationale'),
-    clinicalPositionAt: timestamp('clinical_position_at', { withTimezone: true }),
+    clinicalPositionAt: timestamptz('clinical_position_at'),
     /** The responsible manager's latest stance, copied from the item's escalation. */
     managerialStance: text('managerial_stance', { enum: STANCES }),
     alignment: text('alignment', { enum: ALIGNMENT_STATES }).notNull().default('pending'),
-    agreementReachedAt: timestamp('agreement_reached_at', { withTimezone: true }),
+    agreementReachedAt: timestamptz('agreement_reached_at'),
     /** The earlier item this one repeats (named at the briefing or found by similarity). */
     recurrenceOf: uuid('recurrence_of'),
     recurrenceSource: text('recurrence_source', { enum: ['named', 'detected'] }),
     /** The first item of the thread of repeats; null for a first raising. */
     threadId: uuid('thread_id'),
     resolutionNote: text('resolution_note'),
-    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    resolvedAt: timestamptz('resolved_at'),
     resolvedByTokenId: uuid('resolved_by_token_id').references(() => apiTokens.id),
     createdAt: createdAt(),
   },

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
-import { check, date, index, integer, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { createdAt } from './columns.js';
-import { apiTokens, organisations, staff } from './organisations-and-people.js';
+import { check, date, index, integer, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, id, timestamptz } from './columns.js';
+import { apiTokens, organisationRef, staff } from './organisations-and-people.js';
 
 // A manager's deputies while they are away, and the daily e-mail digests sent to managers.
 
@@ -12,10 +12,8 @@ import { apiTokens, organisations, staff } from './organisations-and-people.js';
 export const staffCover = pgTable(
   'staff_cover',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organisationId: uuid('organisation_id')
-      .notNull()
-      .references(() => organisations.id),
+    id: id(),
+    organisationId: organisationRef(),
     managerStaffId: uuid('manager_staff_id')
       .notNull()
       .references(() => staff.id),
@@ -27,7 +25,7 @@ export const staffCover = pgTable(
     createdByTokenId: uuid('created_by_token_id').references(() => apiTokens.id),
     createdAt: createdAt(),
     /** Ended before its last day (or withdrawn before its first); the row stays as the record. */
-    cancelledAt: timestamp('cancelled_at', { withTimezone: true }),
+    cancelledAt: timestamptz('cancelled_at'),
   },
   (t) => [
     check('staff_cover_range_check', sql`${t.fromDate} <= ${t.toDate}`),
@@ -48,13 +46,11 @@ export const digestSends = pgTable(
       .notNull()
       .references(() => staff.id),
     date: date('date', { mode: 'string' }).notNull(),
-    organisationId: uuid('organisation_id')
-      .notNull()
-      .references(() => organisations.id),
+    organisationId: organisationRef(),
     /** When a worker took it on; a claim that is old and unsent is taken again (a worker died). */
-    claimedAt: timestamp('claimed_at', { withTimezone: true }).notNull(),
+    claimedAt: timestamptz('claimed_at').notNull(),
     attempts: integer('attempts').notNull().default(1),
-    sentAt: timestamp('sent_at', { withTimezone: true }),
+    sentAt: timestamptz('sent_at'),
     messageId: text('message_id'),
     escalations: integer('escalations'),
   },

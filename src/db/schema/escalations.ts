@@ -9,7 +9,6 @@ import {
   primaryKey,
   smallint,
   text,
-  timestamp,
   uniqueIndex,
   uuid,
 } from 'drizzle-orm/pg-core';
@@ -21,8 +20,8 @@ import {
   type ChainSnapshot,
 } from '../../domain/escalation.js';
 import { RISK_BANDS } from '../../domain/risk.js';
-import { createdAt } from './columns.js';
-import { organisations, wards, staff, apiTokens } from './organisations-and-people.js';
+import { createdAt, id, timestamptz } from './columns.js';
+import { wards, staff, apiTokens, organisationRef, wardRef } from './organisations-and-people.js';
 import { items } from './briefings-and-items.js';
 
 // Escalation to named managers.
@@ -31,28 +30,22 @@ export const escalationPolicies = pgTable('escalation_policies', {
   wardId: uuid('ward_id')
     .primaryKey()
     .references(() => wards.id),
-  organisationId: uuid('organisation_id')
-    .notNull()
-    .references(() => organisations.id),
+  organisationId: organisationRef(),
   levels: jsonb('levels').$type<string[]>().notNull(),
   ackWithinSeconds: jsonb('ack_within_seconds').$type<AckDeadlines>().notNull(),
   repeatEverySeconds: integer('repeat_every_seconds').notNull(),
   maxRepeats: integer('max_repeats').notNull(),
   minBandToEscalate: text('min_band_to_escalate', { enum: RISK_BANDS }).notNull(),
   categoryRoutes: jsonb('category_routes').$type<Partial<Record<string, string>>>().notNull(),
-  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamptz('updated_at').notNull().defaultNow(),
 });
 
 export const escalations = pgTable(
   'escalations',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organisationId: uuid('organisation_id')
-      .notNull()
-      .references(() => organisations.id),
-    wardId: uuid('ward_id')
-      .notNull()
-      .references(() => wards.id),
+    id: id(),
+    organisationId: organisationRef(),
+    wardId: wardRef(),
     itemId: uuid('item_id')
       .notNull()
       .references(() => items.id),
@@ -66,18 +59,18 @@ export const escalations = pgTable(
       .notNull()
       .references(() => staff.id),
     /** When the current assignee must have acknowledged by. */
-    dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+    dueAt: timestamptz('due_at').notNull(),
     /** When the pending timer fires; null when no further automatic step is due. */
-    nextStepAt: timestamp('next_step_at', { withTimezone: true }),
+    nextStepAt: timestamptz('next_step_at'),
     /** Bumped by every change that replaces the pending timer; timer jobs carry the step they were made for. */
     step: integer('step').notNull().default(1),
     repeatsSent: smallint('repeats_sent').notNull().default(0),
-    snoozedUntil: timestamp('snoozed_until', { withTimezone: true }),
+    snoozedUntil: timestamptz('snoozed_until'),
     stance: text('stance', { enum: STANCES }),
     stanceRationale: text('stance_rationale'),
-    stanceAt: timestamp('stance_at', { withTimezone: true }),
-    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
-    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    stanceAt: timestamptz('stance_at'),
+    acknowledgedAt: timestamptz('acknowledged_at'),
+    resolvedAt: timestamptz('resolved_at'),
     outcome: text('outcome', { enum: OUTCOMES }),
     outcomeNote: text('outcome_note'),
     createdAt: createdAt(),
@@ -112,7 +105,7 @@ export const escalationAssignees = pgTable(
     staffId: uuid('staff_id')
       .notNull()
       .references(() => staff.id),
-    firstAssignedAt: timestamp('first_assigned_at', { withTimezone: true }).notNull().defaultNow(),
+    firstAssignedAt: timestamptz('first_assigned_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.escalationId, t.staffId] }), index('escalation_assignees_staff_idx').on(t.staffId)],
 );
@@ -166,7 +159,7 @@ export const escalationEvents = pgTable(
 export const escalationActions = pgTable(
   'escalation_actions',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: id(),
     escalationId: uuid('escalation_id')
       .notNull()
       .references(() => escalations.id),
@@ -177,7 +170,7 @@ export const escalationActions = pgTable(
       .references(() => staff.id),
     createdAt: createdAt(),
     /** When the assignee was reminded that the due date had passed (once per action). */
-    remindedAt: timestamp('reminded_at', { withTimezone: true }),
+    remindedAt: timestamptz('reminded_at'),
   },
   (t) => [
     index('escalation_actions_escalation_idx').on(t.escalationId),

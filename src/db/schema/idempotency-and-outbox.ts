@@ -1,5 +1,5 @@
-import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { createdAt } from './columns.js';
+import { bigserial, index, integer, jsonb, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, timestamptz } from './columns.js';
 import { apiTokens } from './organisations-and-people.js';
 
 // Offline-safe writes: one stored outcome per (token, Idempotency-Key).
@@ -17,7 +17,7 @@ export const idempotencyKeys = pgTable(
     responseBody: text('response_body'),
     responseContentType: text('response_content_type'),
     createdAt: createdAt(),
-    lockedUntil: timestamp('locked_until', { withTimezone: true }).notNull(),
+    lockedUntil: timestamptz('locked_until').notNull(),
   },
   (t) => [primaryKey({ columns: [t.tokenId, t.key] }), index('idempotency_keys_created_idx').on(t.createdAt)],
 );
@@ -32,6 +32,6 @@ export const outbox = pgTable('outbox', {
   jobId: text('job_id').notNull(),
   payload: jsonb('payload').$type<Record<string, unknown>>().notNull(),
   /** When the job should run; the relay turns the remainder into a BullMQ delay. */
-  runAt: timestamp('run_at', { withTimezone: true }).notNull().defaultNow(),
+  runAt: timestamptz('run_at').notNull().defaultNow(),
   createdAt: createdAt(),
 });

@@ -1,18 +1,7 @@
 import { sql } from 'drizzle-orm';
-import {
-  bigserial,
-  boolean,
-  index,
-  integer,
-  pgTable,
-  smallint,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
-import { createdAt } from './columns.js';
-import { organisations, staff } from './organisations-and-people.js';
+import { bigserial, boolean, index, integer, pgTable, smallint, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { createdAt, id, timestamptz } from './columns.js';
+import { staff, organisationRef } from './organisations-and-people.js';
 import { escalationActions, escalations } from './escalations.js';
 
 /** assigned and reminder: of the acknowledge deadline; taken_over: a senior manager took it from
@@ -25,10 +14,8 @@ export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 export const notifications = pgTable(
   'notifications',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organisationId: uuid('organisation_id')
-      .notNull()
-      .references(() => organisations.id),
+    id: id(),
+    organisationId: organisationRef(),
     recipientStaffId: uuid('recipient_staff_id')
       .notNull()
       .references(() => staff.id),
@@ -41,9 +28,9 @@ export const notifications = pgTable(
     step: integer('step').notNull(),
     /** What it announced, as it was then: the level (0-based, as escalations.level) and deadline. */
     level: smallint('level').notNull(),
-    dueAt: timestamp('due_at', { withTimezone: true }).notNull(),
+    dueAt: timestamptz('due_at').notNull(),
     createdAt: createdAt(),
-    readAt: timestamp('read_at', { withTimezone: true }),
+    readAt: timestamptz('read_at'),
   },
   (t) => [
     uniqueIndex('notifications_once_per_step')
@@ -61,9 +48,7 @@ export const webhookDeliveries = pgTable(
   'webhook_deliveries',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    organisationId: uuid('organisation_id')
-      .notNull()
-      .references(() => organisations.id),
+    organisationId: organisationRef(),
     notificationId: uuid('notification_id')
       .notNull()
       .references(() => notifications.id),
@@ -91,13 +76,11 @@ export const webhookQueue = pgTable(
       .notNull()
       .unique()
       .references(() => notifications.id),
-    organisationId: uuid('organisation_id')
-      .notNull()
-      .references(() => organisations.id),
+    organisationId: organisationRef(),
     /** Attempts made so far; each is also a webhook_deliveries row. */
     attempts: integer('attempts').notNull().default(0),
     /** Not before: the backoff after a failed attempt, or the lease of an attempt under way. */
-    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    nextAttemptAt: timestamptz('next_attempt_at').notNull().defaultNow(),
     createdAt: createdAt(),
   },
   (t) => [index('webhook_queue_due_idx').on(t.organisationId, t.nextAttemptAt, t.id)],

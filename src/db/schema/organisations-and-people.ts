@@ -1,13 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { check, index, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { check, index, jsonb, pgTable, primaryKey, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import type { BandThresholds } from '../../domain/risk.js';
 import { IDENTIFIER_POLICIES, STAFF_ROLES } from '../../domain/taxonomy.js';
-import { createdAt } from './columns.js';
+import { createdAt, id, timestamptz } from './columns.js';
 
 // Tenancy: an organisation is an NHS trust; every tenant row carries organisation_id.
 
 export const organisations = pgTable('organisations', {
-  id: uuid('id').primaryKey().defaultRandom(),
+  id: id(),
   name: text('name').notNull(),
   code: text('code').notNull().unique(),
   bandThresholds: jsonb('band_thresholds').$type<BandThresholds>().notNull(),
@@ -18,38 +18,46 @@ export const organisations = pgTable('organisations', {
   createdAt: createdAt(),
 });
 
+/** The owning organisation of a tenant row. */
+export const organisationRef = () =>
+  uuid('organisation_id')
+    .notNull()
+    .references(() => organisations.id);
+
 export const wards = pgTable(
   'wards',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organisationId: uuid('organisation_id')
-      .notNull()
-      .references(() => organisations.id),
+    id: id(),
+    organisationId: organisationRef(),
     code: text('code').notNull(),
     name: text('name').notNull(),
     site: text('site'),
     division: text('division'),
     createdAt: createdAt(),
     /** A closed ward takes no new briefings; its open items stay open until resolved. */
-    closedAt: timestamp('closed_at', { withTimezone: true }),
+    closedAt: timestamptz('closed_at'),
     closureReason: text('closure_reason'),
   },
   (t) => [uniqueIndex('wards_organisation_code_key').on(t.organisationId, t.code)],
 );
 
+/** The ward a row belongs to. */
+export const wardRef = () =>
+  uuid('ward_id')
+    .notNull()
+    .references(() => wards.id);
+
 export const staff = pgTable(
   'staff',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
-    organisationId: uuid('organisation_id')
-      .notNull()
-      .references(() => organisations.id),
+    id: id(),
+    organisationId: organisationRef(),
     name: text('name').notNull(),
     email: text('email').notNull(),
     role: text('role', { enum: STAFF_ROLES }).notNull(),
     createdAt: createdAt(),
     /** A deactivated person has no tokens, holds no open escalation and is left out of new chains. */
-    deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
+    deactivatedAt: timestamptz('deactivated_at'),
     deactivationReason: text('deactivation_reason'),
   },
   (t) => [uniqueIndex('staff_organisation_email_key').on(t.organisationId, sql`lower(${t.email})`)],
@@ -62,9 +70,7 @@ export const staffWards = pgTable(
     staffId: uuid('staff_id')
       .notNull()
       .references(() => staff.id),
-    wardId: uuid('ward_id')
-      .notNull()
-      .references(() => wards.id),
+    wardId: wardRef(),
   },
   (t) => [primaryKey({ columns: [t.staffId, t.wardId] }), index('staff_wards_ward_idx').on(t.wardId)],
 );
@@ -73,7 +79,7 @@ export const staffWards = pgTable(
 export const apiTokens = pgTable(
   'api_tokens',
   {
-    id: uuid('id').primaryKey().defaultRandom(),
+    id: id(),
     kind: text('kind', { enum: ['platform_admin', 'staff', 'ward_device'] }).notNull(),
     organisationId: uuid('organisation_id').references(() => organisations.id),
     staffId: uuid('staff_id').references(() => staff.id),
@@ -81,7 +87,7 @@ export const apiTokens = pgTable(
     label: text('label'),
     tokenHash: text('token_hash').notNull().unique(),
     createdAt: createdAt(),
-    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    revokedAt: timestamptz('revoked_at'),
   },
   (t) => [
     check(
