@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { tenantOf } from '../auth/plugin.js';
 import { MANAGERS } from '../auth/roles.js';
+import { NOTIFICATION_TYPES } from '../db/schema.js';
 import type { ServiceDeps } from '../deps.js';
 import { commonErrors, idParams, timestamp } from '../http/schemas.js';
 import { listNotifications, markNotificationRead } from './service.js';
@@ -9,7 +10,7 @@ import { listNotifications, markNotificationRead } from './service.js';
 const notificationSchema = z
   .object({
     id: z.uuid(),
-    type: z.enum(['assigned', 'reminder']),
+    type: z.enum(NOTIFICATION_TYPES),
     escalationId: z.uuid(),
     createdAt: timestamp,
     readAt: timestamp.nullable(),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { and, desc, eq, isNull, type SQLWrapper } from 'drizzle-orm';
 import type { TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
-import { notifications } from '../db/schema.js';
+import { notifications, NOTIFICATION_TYPES } from '../db/schema.js';
 import { rowsInsert } from '../db/together.js';
 import { notFound } from '../http/errors.js';
 import type { OutboxMessage } from '../queue/outbox.js';
@@ -13,7 +13,7 @@ export interface NewNotification {
   organisationId: string;
   escalationId: string;
   recipientStaffId: string;
-  type: 'assigned' | 'reminder';
+  type: (typeof NOTIFICATION_TYPES)[number];
   step: number;
   /** The level (0-based) and acknowledge deadline the notification announces. */
   level: number;

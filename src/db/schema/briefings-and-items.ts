@@ -4,6 +4,7 @@ import {
   check,
   date,
   index,
+  jsonb,
   pgTable,
   smallint,
   text,
@@ -16,7 +17,8 @@ import { RISK_BANDS } from '../../domain/risk.js';
 import { ALIGNMENT_STATES } from '../../domain/alignment.js';
 import { HARM_LEVELS, ITEM_CATEGORIES, ITEM_KINDS, ITEM_STATUSES, SHIFTS } from '../../domain/taxonomy.js';
 import { createdAt } from './columns.js';
-import { organisations, wards, apiTokens } from './organisations-and-people.js';
+import { organisations, wards, apiTokens, staff } from './organisations-and-people.js';
+import { CORRECTION_ACTIONS } from '../../domain/correction.js';
 
 // Capture: briefings and the items raised at them.
 
@@ -95,6 +97,11 @@ export const items = pgTable(
     resolutionNote: text('resolution_note'),
     resolvedAt: timestamp('resolved_at', { withTimezone: true }),
     resolvedByTokenId: uuid('resolved_by_token_id').references(() => apiTokens.id),
+    /**
+     * Set when the item was voided as entered in error: it then leaves every list and report
+     * (the condition liveItem in src/items/conditions.ts); the audit trail and its corrections keep it.
+     */
+    voidedAt: timestamp('voided_at', { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [
@@ -116,4 +123,32 @@ export const items = pgTable(
       sql`${t.kind} = 'good_practice' OR (${t.consequence} IS NOT NULL AND ${t.likelihood} IS NOT NULL)`,
     ),
   ],
+);
+
+/**
+ * Corrections of recorded items (amended, voided, redacted, added after the briefing), each
+ * with its reason. The audit trail records each one by its id and never copies free text, so the
+ * reason lives here, where a later redaction can still reach it.
+ */
+export const itemCorrections = pgTable(
+  'item_corrections',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    organisationId: uuid('organisation_id')
+      .notNull()
+      .references(() => organisations.id),
+    itemId: uuid('item_id')
+      .notNull()
+      .references(() => items.id),
+    action: text('action', { enum: CORRECTION_ACTIONS }).notNull(),
+    /** The fields it changed (names only for free text; { from, to } for grades and codes). */
+    changes: jsonb('changes').$type<Record<string, unknown>>().notNull(),
+    reason: text('reason').notNull(),
+    actorStaffId: uuid('actor_staff_id').references(() => staff.id),
+    actorTokenId: uuid('actor_token_id')
+      .notNull()
+      .references(() => apiTokens.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('item_corrections_item_idx').on(t.itemId, t.createdAt)],
 );

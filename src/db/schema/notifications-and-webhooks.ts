@@ -16,6 +16,9 @@ import { escalations } from './escalations.js';
 
 // Notifications to managers, and their delivery to each organisation's webhook.
 
+/** assigned and reminder ask the manager to act; closed says a correction of the item closed it. */
+export const NOTIFICATION_TYPES = ['assigned', 'reminder', 'closed'] as const;
+
 export const notifications = pgTable(
   'notifications',
   {
@@ -29,7 +32,7 @@ export const notifications = pgTable(
     escalationId: uuid('escalation_id')
       .notNull()
       .references(() => escalations.id),
-    type: text('type', { enum: ['assigned', 'reminder'] }).notNull(),
+    type: text('type', { enum: NOTIFICATION_TYPES }).notNull(),
     step: integer('step').notNull(),
     /** What it announced, as it was then: the level (0-based, as escalations.level) and deadline. */
     level: smallint('level').notNull(),
