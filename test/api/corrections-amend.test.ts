@@ -52,9 +52,9 @@ describe('amending an item', () => {
     expect(job.timestamp + job.delay).toBeGreaterThanOrEqual(after.dueAt.getTime() - 1_000);
     expect(job.timestamp + job.delay).toBeLessThanOrEqual(after.dueAt.getTime() + 1_000);
     // The old timer finds itself stale; the new one is due at the new deadline.
-    expect(await runEscalationStep({ db: ctx.database.db }, { escalationId: after.id, step: before.step }, before.dueAt)).toBe(
-      'stale',
-    );
+    expect(
+      await runEscalationStep({ db: ctx.database.db }, { escalationId: after.id, step: before.step }, before.dueAt),
+    ).toBe('stale');
     const events = await eventsOf(ctx, after.id);
     expect(events.map((e) => e.type)).toEqual(['started', 'rebanded']);
     expect(events[1]!.details).toMatchObject({ band: { from: 'high', to: 'extreme' } });
@@ -63,9 +63,9 @@ describe('amending an item', () => {
       ['assigned', 1, org.middleManager.id],
       ['reminder', 2, org.middleManager.id],
     ]);
-    expect(await runEscalationStep({ db: ctx.database.db }, { escalationId: after.id, step: after.step }, after.dueAt)).toBe(
-      'climbed',
-    );
+    expect(
+      await runEscalationStep({ db: ctx.database.db }, { escalationId: after.id, step: after.step }, after.dueAt),
+    ).toBe('climbed');
   });
 
   it('never lengthens a deadline: a lower band that still qualifies keeps it', async () => {
@@ -111,10 +111,18 @@ describe('amending an item', () => {
     const item = await raiseHighRiskItem(ctx, org);
     const ack = await post(ctx.app, `/v1/escalations/${item.escalation.id}/acknowledge`, org.middleManager.token, {});
     expect(ack.status).toBe(200);
-    const res = await patch(ctx.app, `/v1/items/${item.id}`, org.clinician.token, { consequence: 1, likelihood: 1, reason });
+    const res = await patch(ctx.app, `/v1/items/${item.id}`, org.clinician.token, {
+      consequence: 1,
+      likelihood: 1,
+      reason,
+    });
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.correction.escalation).toBe('rebanded');
-    expect(await escalationRow(item.escalation.id)).toMatchObject({ state: 'acknowledged', band: 'low', outcome: null });
+    expect(await escalationRow(item.escalation.id)).toMatchObject({
+      state: 'acknowledged',
+      band: 'low',
+      outcome: null,
+    });
   });
 
   it('starts an escalation, as the briefing would, when an open item with none rises to the minimum', async () => {
@@ -184,7 +192,11 @@ describe('amending an item', () => {
     const before = await report(other.governance.token);
     expect(before.status, JSON.stringify(before.body)).toBe(200);
     expect([band(before.body, 'high'), band(before.body, 'extreme')]).toEqual([1, 0]);
-    const res = await patch(ctx.app, `/v1/items/${item.id}`, other.adminToken, { consequence: 5, likelihood: 4, reason });
+    const res = await patch(ctx.app, `/v1/items/${item.id}`, other.adminToken, {
+      consequence: 5,
+      likelihood: 4,
+      reason,
+    });
     expect(res.status).toBe(200);
     const after = await report(other.governance.token);
     expect([band(after.body, 'high'), band(after.body, 'extreme')]).toEqual([0, 1]);
@@ -209,7 +221,10 @@ describe('amending an item: refusals', () => {
   it("answers 404 for another organisation's item, and for ward staff of another ward", async () => {
     const item = await raiseHighRiskItem(ctx, org);
     expectProblem(await patch(ctx.app, `/v1/items/${item.id}`, other.adminToken, { likelihood: 5, reason }), 404);
-    expectProblem(await patch(ctx.app, `/v1/items/${item.id}`, org.wards[1]!.deviceToken, { likelihood: 5, reason }), 404);
+    expectProblem(
+      await patch(ctx.app, `/v1/items/${item.id}`, org.wards[1]!.deviceToken, { likelihood: 5, reason }),
+      404,
+    );
   });
 
   it('answers 403 to managers and governance', async () => {
@@ -241,7 +256,10 @@ describe('amending an item: refusals', () => {
       items: [{ kind: 'good_practice', category: 'communication', description: 'Safety huddle started on time' }],
     });
     const goodPractice = recorded.body.items[0];
-    expectProblem(await patch(ctx.app, `/v1/items/${goodPractice.id}`, ward.deviceToken, { likelihood: 3, reason }), 409);
+    expectProblem(
+      await patch(ctx.app, `/v1/items/${goodPractice.id}`, ward.deviceToken, { likelihood: 3, reason }),
+      409,
+    );
     const item = await raiseHighRiskItem(ctx, org);
     expect((await post(ctx.app, `/v1/items/${item.id}/void`, ward.deviceToken, { reason })).status).toBe(200);
     expectProblem(await patch(ctx.app, `/v1/items/${item.id}`, ward.deviceToken, { likelihood: 5, reason }), 409);

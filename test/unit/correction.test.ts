@@ -69,7 +69,11 @@ describe('re-evaluating an escalation after an amendment', () => {
   });
 
   it('starts none below the minimum, for a resolved item, or for good practice', () => {
-    expect(reevaluateEscalation(input({ from: 'low', to: 'moderate', escalation: null, policy: { ...policy, minBand: 'high' } }))).toEqual({ kind: 'none' });
+    expect(
+      reevaluateEscalation(
+        input({ from: 'low', to: 'moderate', escalation: null, policy: { ...policy, minBand: 'high' } }),
+      ),
+    ).toEqual({ kind: 'none' });
     expect(reevaluateEscalation(input({ from: 'low', to: 'high', escalation: null, itemOpen: false }))).toEqual({
       kind: 'none',
     });
