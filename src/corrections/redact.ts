@@ -85,13 +85,15 @@ async function redactCopies(tx: Transaction, item: ItemRow, set: Partial<ItemRow
         .returning({ id: escalations.id })
     ).length;
   }
-  let storedAnswers = 0;
+  const storedAnswers = new Set<string>();
   for (const field of REDACTABLE_FIELDS) {
     const old = item[field];
     if (set[field] === undefined || old === null) continue;
-    storedAnswers += await redactStoredAnswers(tx, item.organisationId, old, set[field] as string);
+    for (const key of await redactStoredAnswers(tx, item.organisationId, old, set[field] as string)) {
+      storedAnswers.add(key);
+    }
   }
-  return { positions, escalations: escalationNotes, storedAnswers };
+  return { positions, escalations: escalationNotes, storedAnswers: storedAnswers.size };
 }
 
 /**
@@ -112,6 +114,6 @@ async function redactStoredAnswers(tx: Transaction, organisationId: string, old:
         sql`strpos(${idempotencyKeys.responseBody}, ${encoded(old)}) > 0`,
       ),
     )
-    .returning({ key: idempotencyKeys.key });
-  return updated.length;
+    .returning({ tokenId: idempotencyKeys.tokenId, key: idempotencyKeys.key });
+  return updated.map((row) => `${row.tokenId} ${row.key}`);
 }
