@@ -68,9 +68,9 @@ describe('redacting free text that should never have been stored', () => {
     expect(recorded.status, recorded.raw).toBe(201);
     const item = recorded.body.items[0];
     const escalationId = item.escalation.id;
-    expect((await post(ctx.app, `/v1/escalations/${escalationId}/acknowledge`, org.middleManager.token, {})).status).toBe(
-      200,
-    );
+    expect(
+      (await post(ctx.app, `/v1/escalations/${escalationId}/acknowledge`, org.middleManager.token, {})).status,
+    ).toBe(200);
     const resolved = await post(ctx.app, `/v1/escalations/${escalationId}/resolve`, org.middleManager.token, {
       outcome: 'mitigated',
       note: `Bed rails checked for ${NAME} on every round`,
@@ -135,7 +135,9 @@ describe('redacting free text that should never have been stored', () => {
 
   it('reaches a voided item too', async () => {
     const item = await raiseHighRiskItem(ctx, org, { description: `Fall for ${NAME} in the bathroom` });
-    expect((await post(ctx.app, `/v1/items/${item.id}/void`, org.adminToken, { reason: 'Wrong ward' })).status).toBe(200);
+    expect((await post(ctx.app, `/v1/items/${item.id}/void`, org.adminToken, { reason: 'Wrong ward' })).status).toBe(
+      200,
+    );
     const res = await post(ctx.app, `/v1/items/${item.id}/redact`, org.adminToken, {
       fields: { description: 'Fall in the bathroom' },
       reason,
@@ -148,7 +150,12 @@ describe('redacting free text that should never have been stored', () => {
     const item = await raiseHighRiskItem(ctx, org);
     const redact = (token: string, payload: unknown) => post(ctx.app, `/v1/items/${item.id}/redact`, token, payload);
     const valid = { fields: { description: 'Pump fault' }, reason };
-    for (const token of [org.clinician.token, org.wards[0]!.deviceToken, org.middleManager.token, org.governance.token]) {
+    for (const token of [
+      org.clinician.token,
+      org.wards[0]!.deviceToken,
+      org.middleManager.token,
+      org.governance.token,
+    ]) {
       expectProblem(await redact(token, valid), 403);
     }
     expectProblem(await redact(other.adminToken, valid), 404);
