@@ -71,4 +71,3 @@ export async function addItems(deps: ServiceDeps, principal: TenantPrincipal, br
     unroutedItemIds: plan.unroutedItemIds,
   };
 }
-

@@ -6,7 +6,13 @@ import type { ServiceDeps } from '../deps.js';
 import { pageOf, pageQuery } from '../http/pagination.js';
 import { commonErrors, idParams, isoDate, problemSchema } from '../http/schemas.js';
 import { addItems } from './add-items.js';
-import { briefingCreatedSchema, briefingSchema, itemsAddedSchema, newBriefingSchema, newItemsSchema } from './schemas.js';
+import {
+  briefingCreatedSchema,
+  briefingSchema,
+  itemsAddedSchema,
+  newBriefingSchema,
+  newItemsSchema,
+} from './schemas.js';
 import { getBriefing, listBriefings, recordBriefing } from './service.js';
 
 const READERS = TENANT_ROLES;

@@ -55,7 +55,12 @@ export function escalationFactsSql(
   // Local dates as instants, so the range can use the (organisation_id, created_at) index.
   const openedFrom = startOfLocalDay(opened.from, period.timeZone).toISOString();
   const openedUntil = startOfLocalDay(addDays(opened.to, 1), period.timeZone).toISOString();
-  const chosen = (e: { organisationId: SQLWrapper; wardId: SQLWrapper; createdAt: SQLWrapper; outcome: SQLWrapper }) => sql`
+  const chosen = (e: {
+    organisationId: SQLWrapper;
+    wardId: SQLWrapper;
+    createdAt: SQLWrapper;
+    outcome: SQLWrapper;
+  }) => sql`
         ${e.organisationId} = ${organisationId}::uuid
         AND ${inScope(e.wardId, wards)}
         AND ${e.createdAt} >= ${openedFrom}::timestamptz

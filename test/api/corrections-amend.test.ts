@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditEvents, escalations, itemCorrections, items } from '../../src/db/schema.js';
 import { jobIds } from '../../src/queue/queues.js';

@@ -5,7 +5,14 @@ import { runEscalationStep } from '../../src/escalations/timer.js';
 import { startApiTest } from '../helpers/api-setup.js';
 import type { TestContext } from '../helpers/context.js';
 import { eventsOf, nextDate, notificationsOf, raiseHighRiskItem } from '../helpers/escalation.js';
-import { expectProblem, get, post, type Organisation } from '../helpers/fixtures.js';
+import {
+  expectProblem,
+  get,
+  post,
+  type ApiResponse,
+  type Organisation,
+  type UntypedJson,
+} from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 let org: Organisation;
@@ -80,7 +87,7 @@ async function everyReading(from: string, to: string, briefingId: string) {
     'fhir export': [`/v1/exports/fhir?${period}`, org.governance.token],
     priorities: ['/v1/priorities', org.adminToken],
   };
-  const answers: Record<string, { status: number; raw: string; body: any }> = {};
+  const answers: Record<string, ApiResponse> = {};
   for (const [name, [url, token]] of Object.entries(reads)) {
     const res = await get(ctx.app, url, token);
     expect(res.status, `${name}: ${res.raw.slice(0, 300)}`).toBe(200);
@@ -92,7 +99,7 @@ async function everyReading(from: string, to: string, briefingId: string) {
 describe('voiding an item entered in error', () => {
   it('takes it out of every list and report, keeps it in the audit trail, and closes its escalation', async () => {
     const { dates, raised } = await threeRaisings();
-    const [first, second, voided] = raised as [any, any, any];
+    const [first, second, voided] = raised as [UntypedJson, UntypedJson, UntypedJson];
     expect(voided.recurrence).toMatchObject({ threadId: first.id, timesRaised: 3 });
     const priority = await post(ctx.app, '/v1/priorities', org.adminToken, {
       title: 'Working equipment',

@@ -38,7 +38,10 @@ describe('the demo data', () => {
   it('holds an amended item and a voided one, each with its reason', async () => {
     const [amended, voided] = await Promise.all(
       ['amended', 'voided'].map(async (action) => {
-        const [row] = await ctx.database.db.select().from(itemCorrections).where(eq(itemCorrections.action, action as 'amended'));
+        const [row] = await ctx.database.db
+          .select()
+          .from(itemCorrections)
+          .where(eq(itemCorrections.action, action as 'amended'));
         return row!;
       }),
     );
