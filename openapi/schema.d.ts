@@ -373,6 +373,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/briefings/{id}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add items to a briefing after it was recorded
+         * @description Screened, graded, linked to repeats and escalated exactly as at the briefing. Send an `Idempotency-Key` header so a retry after a lost connection adds the items once.
+         */
+        post: operations["addBriefingItems"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/briefings/{id}": {
         parameters: {
             query?: never;
@@ -467,6 +487,67 @@ export interface paths {
         };
         /** An item with its risk, alignment and escalation (what the ward sees) */
         get: operations["getItem"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Amend an item's kind, category, description or grading, with a reason
+         * @description Score and band follow a new consequence or likelihood. A higher band brings an unacknowledged escalation's deadline forward (never later); a band below the ward's minimum closes an unacknowledged escalation (outcome `downgraded`); an open item with no escalation that reaches the minimum starts one. Free text is screened as at the briefing.
+         */
+        patch: operations["amendItem"];
+        trace?: never;
+    };
+    "/v1/items/{id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Void an item entered in error, with a reason
+         * @description The item leaves every list and report; the audit trail and its corrections keep it. Its open escalation closes with the outcome `voided` and its timer stops.
+         */
+        post: operations["voidItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/items/{id}/redact": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace free text that should never have been stored (organisation administrators)
+         * @description Replaces the named fields and every copy kept beside the item. The audit trail records that a redaction happened, by whom and why (the correction id), never the text.
+         */
+        post: operations["redactItem"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/items/{id}/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An item's corrections with their reasons, oldest first (voided items included) */
+        get: operations["listItemCorrections"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1095,7 +1176,7 @@ export interface components {
                 /** Format: date */
                 dueDate: string;
             }[];
-            outcome: ("fixed" | "mitigated" | "risk_accepted" | "not_actionable") | null;
+            outcome: ("fixed" | "mitigated" | "risk_accepted" | "not_actionable" | "downgraded" | "voided") | null;
             outcomeNote: string | null;
             resolvedAt: string | null;
         };
@@ -1195,6 +1276,18 @@ export interface components {
             createdAt: string;
             items: components["schemas"]["Item"][];
         };
+        ItemsAdded: {
+            /** Format: uuid */
+            briefingId: string;
+            items: components["schemas"]["Item"][];
+            /** @description Free-text fields from which identifiers were removed (organisations with the redact policy) */
+            redactions: {
+                path: string;
+                kinds: ("nhs_number" | "postcode" | "date_of_birth")[];
+            }[];
+            /** @description Items that qualify for escalation but wait for the ward to get an escalation policy */
+            unroutedItemIds: string[];
+        };
         AuditEvent: {
             id: number;
             seq: number;
@@ -1213,6 +1306,131 @@ export interface components {
                 [key: string]: unknown;
             };
             requestId: string | null;
+        };
+        CorrectedItem: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            briefingId: string;
+            /** Format: uuid */
+            wardId: string;
+            /** Format: date */
+            raisedOn: string;
+            /** @enum {string} */
+            kind: "problem" | "risk" | "good_practice";
+            /** @enum {string} */
+            category: "staffing" | "equipment" | "medication" | "communication" | "patient_flow" | "it_information" | "estates_environment" | "infection_prevention" | "diagnostics" | "clinical_process" | "governance_admin" | "other";
+            description: string;
+            consequence: number | null;
+            likelihood: number | null;
+            /** @description consequence x likelihood on the NHS 5x5 matrix */
+            riskScore: number | null;
+            /** @description Band from the organisation's cut-offs */
+            riskBand: ("low" | "moderate" | "high" | "extreme") | null;
+            harm: ("none" | "low" | "moderate" | "severe" | "fatal") | null;
+            /** @enum {string} */
+            status: "open" | "resolved";
+            resolvedAtBriefing: boolean;
+            actionTaken: string | null;
+            /** @description The team's view: is change needed beyond the ward? */
+            needsChange: boolean | null;
+            clinicalPosition: {
+                needsChange: boolean;
+                rationale: string | null;
+                at: string | null;
+            } | null;
+            /** @description The responsible manager's latest stance */
+            managerialPosition: ("agree" | "disagree" | "needs_information") | null;
+            alignment: {
+                /** @enum {string} */
+                state: "aligned_for_change" | "aligned_no_change" | "clinical_only" | "managerial_only" | "pending";
+                /** @description When both sides first agreed */
+                agreementReachedAt: string | null;
+                /** @description Linked to an active organisational priority */
+                priorityAligned: boolean;
+            };
+            priorities: {
+                /** Format: uuid */
+                id: string;
+                title: string;
+                active: boolean;
+            }[];
+            recurrence: {
+                /** @description The earlier item this one repeats */
+                recurrenceOf: string | null;
+                source: ("named" | "detected") | null;
+                /**
+                 * Format: uuid
+                 * @description The first item of the thread of repeats
+                 */
+                threadId: string;
+                timesRaised: number;
+                /** Format: date */
+                firstRaisedOn: string;
+                daysOpen: number;
+            };
+            resolution: {
+                note: string | null;
+                /** Format: date-time */
+                resolvedAt: string;
+            } | null;
+            /** @description The item's latest escalation, with the manager's answers */
+            escalation: components["schemas"]["EscalationSummary"] | null;
+            /** Format: date-time */
+            createdAt: string;
+            correction: {
+                /** Format: uuid */
+                id: string;
+                /**
+                 * @description What the new band did to the item's escalation: shorten (deadline brought forward), close (downgraded below the ward minimum before anyone acknowledged), rebanded, start, unrouted (it qualifies but the ward has no policy), none
+                 * @enum {string}
+                 */
+                escalation: "shorten" | "close" | "rebanded" | "start" | "unrouted" | "none";
+            };
+        };
+        VoidedItem: {
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            voidedAt: string;
+            /** Format: uuid */
+            correctionId: string;
+            /** @description The open escalation closed with the outcome voided */
+            closedEscalationId: string | null;
+        };
+        RedactedItem: {
+            /** Format: uuid */
+            id: string;
+            fields: ("description" | "actionTaken" | "clinicalRationale" | "resolutionNote")[];
+            /** Format: uuid */
+            correctionId: string;
+            /** @description Copies of the old text replaced beside the item */
+            copies: {
+                /** @description Clinical positions that held the old rationale */
+                positions: number;
+                /** @description Escalation outcome notes that held the old resolution note */
+                escalations: number;
+                /** @description Stored Idempotency-Key answers that held the old text */
+                storedAnswers: number;
+            };
+        };
+        ItemCorrection: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            action: "amended" | "voided" | "redacted";
+            /** @description Grades and codes as {from, to}; free text by field name */
+            changes: {
+                [key: string]: unknown;
+            };
+            reason: string;
+            actor: {
+                staffId: string | null;
+                /** Format: uuid */
+                tokenId: string;
+            };
+            /** Format: date-time */
+            at: string;
         };
         Organisation: {
             /** Format: uuid */
@@ -1449,7 +1667,7 @@ export interface components {
             clinicalPosition: {
                 needsChange: boolean | null;
             };
-            outcome: ("fixed" | "mitigated" | "risk_accepted" | "not_actionable") | null;
+            outcome: ("fixed" | "mitigated" | "risk_accepted" | "not_actionable" | "downgraded" | "voided") | null;
             outcomeNote: string | null;
             resolvedAt: string | null;
             item: {
@@ -1508,10 +1726,10 @@ export interface components {
             /** Format: uuid */
             id: string;
             /**
-             * @description assigned or reminder: the acknowledge deadline; taken_over: a senior manager took the escalation from me; action_overdue: a planned action's due date passed while the escalation is open
+             * @description assigned or reminder: the acknowledge deadline; taken_over: a senior manager took the escalation from me; action_overdue: a planned action's due date passed while the escalation is open; closed: a correction of the item closed the escalation
              * @enum {string}
              */
-            type: "assigned" | "reminder" | "taken_over" | "action_overdue";
+            type: "assigned" | "reminder" | "taken_over" | "action_overdue" | "closed";
             /** Format: uuid */
             escalationId: string;
             /** @description The planned action (action_overdue only) */
@@ -1935,7 +2153,7 @@ export interface components {
                 }[];
                 outcomes: {
                     /** @enum {string} */
-                    outcome: "fixed" | "mitigated" | "risk_accepted" | "not_actionable" | "unresolved";
+                    outcome: "fixed" | "mitigated" | "risk_accepted" | "not_actionable" | "downgraded" | "unresolved";
                     count: number;
                 }[];
             };
@@ -3609,6 +3827,82 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    addBriefingItems: {
+        parameters: {
+            query?: never;
+            header?: {
+                "idempotency-key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "items": [
+                 *         {
+                 *           "kind": "risk",
+                 *           "category": "staffing",
+                 *           "description": "No second checker for controlled drugs on the night shift",
+                 *           "consequence": 3,
+                 *           "likelihood": 3
+                 *         }
+                 *       ]
+                 *     }
+                 */
+                "application/json": {
+                    items: {
+                        /** @enum {string} */
+                        kind: "problem" | "risk" | "good_practice";
+                        /** @enum {string} */
+                        category: "staffing" | "equipment" | "medication" | "communication" | "patient_flow" | "it_information" | "estates_environment" | "infection_prevention" | "diagnostics" | "clinical_process" | "governance_admin" | "other";
+                        description: string;
+                        /** @description 1 negligible .. 5 catastrophic; required for problem and risk */
+                        consequence?: number;
+                        /** @description 1 rare .. 5 almost certain; required for problem and risk */
+                        likelihood?: number;
+                        /** @enum {string} */
+                        harm?: "none" | "low" | "moderate" | "severe" | "fatal";
+                        resolvedAtBriefing?: boolean;
+                        actionTaken?: string;
+                        /** @description The team's view: does this need change beyond the ward? */
+                        needsChange?: boolean;
+                        clinicalRationale?: string;
+                        /**
+                         * Format: uuid
+                         * @description An earlier item of this ward that this one repeats
+                         */
+                        recurrenceOf?: string;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ItemsAdded"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getBriefing: {
         parameters: {
             query?: never;
@@ -3873,6 +4167,190 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Item"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    amendItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "consequence": 4,
+                 *       "likelihood": 4,
+                 *       "reason": "Graded as minor by mistake: two falls this week"
+                 *     }
+                 */
+                "application/json": {
+                    /**
+                     * @description Good practice stays good practice: void it instead
+                     * @enum {string}
+                     */
+                    kind?: "problem" | "risk";
+                    /** @enum {string} */
+                    category?: "staffing" | "equipment" | "medication" | "communication" | "patient_flow" | "it_information" | "estates_environment" | "infection_prevention" | "diagnostics" | "clinical_process" | "governance_admin" | "other";
+                    description?: string;
+                    consequence?: number;
+                    likelihood?: number;
+                    harm?: ("none" | "low" | "moderate" | "severe" | "fatal") | null;
+                    /** @description Why the record is corrected (kept with the correction) */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CorrectedItem"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    voidItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why the record is corrected (kept with the correction) */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoidedItem"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    redactItem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "fields": {
+                 *         "description": "Patient in bay 3 fell twice overnight"
+                 *       },
+                 *       "reason": "The description named the patient and gave a relative's phone number"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description Each field to redact, with the text that replaces it */
+                    fields: {
+                        description?: string;
+                        actionTaken?: string;
+                        clinicalRationale?: string;
+                        resolutionNote?: string;
+                    };
+                    /** @description Why the record is corrected (kept with the correction) */
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RedactedItem"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listItemCorrections: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["ItemCorrection"][];
+                    };
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -21,6 +21,7 @@ import { gracefulClosePlugin, lastOnSendPlugin } from './http/shutdown.js';
 import { requestGuardsPlugin } from './http/request-guards.js';
 import { securityHeadersPlugin } from './http/security-headers.js';
 import { itemRoutes } from './items/routes.js';
+import { correctionRoutes } from './corrections/routes.js';
 import { organisationRoutes } from './organisations/routes.js';
 import { staffRoutes } from './staff/routes.js';
 import { coverRoutes } from './cover/routes.js';
@@ -116,6 +117,7 @@ const FEATURE_ROUTES = [
   tokenRoutes,
   briefingRoutes,
   itemRoutes,
+  correctionRoutes,
   escalationRoutes,
   notificationRoutes,
   priorityRoutes,

@@ -2,7 +2,7 @@
 import { and, asc, desc, eq, gte, lt, lte, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { briefings, escalationActions, escalations, itemPriorities, items, priorities, staff } from '../db/schema.js';
-import { openIssuesOfWard } from '../items/conditions.js';
+import { liveItem, openIssuesOfWard } from '../items/conditions.js';
 
 /** The ward's last held briefing before `date`, if any. */
 export async function previousHeldBriefing(db: Executor, wardId: string, date: string) {
@@ -32,6 +32,7 @@ export function resolvedItemsOf(db: Executor, wardId: string, from: Date, until:
     .where(
       and(
         eq(items.wardId, wardId),
+        liveItem(),
         eq(items.status, 'resolved'),
         ne(items.kind, 'good_practice'),
         eq(items.resolvedAtBriefing, false),
@@ -57,7 +58,7 @@ export function overdueEscalationsOf(db: Executor, wardId: string, now: Date) {
     .from(escalations)
     .innerJoin(items, eq(items.id, escalations.itemId))
     .innerJoin(staff, eq(staff.id, escalations.assigneeStaffId))
-    .where(and(eq(escalations.wardId, wardId), eq(escalations.state, 'open'), lt(escalations.dueAt, now)))
+    .where(and(eq(escalations.wardId, wardId), eq(escalations.state, 'open'), lt(escalations.dueAt, now), liveItem()))
     .orderBy(asc(escalations.dueAt));
 }
 
@@ -96,7 +97,7 @@ export function linkedPrioritiesOf(db: Executor, wardId: string) {
     .from(itemPriorities)
     .innerJoin(priorities, eq(priorities.id, itemPriorities.priorityId))
     .innerJoin(items, eq(items.id, itemPriorities.itemId))
-    .where(and(eq(items.wardId, wardId), eq(priorities.active, true)))
+    .where(and(eq(items.wardId, wardId), liveItem(), eq(priorities.active, true)))
     .groupBy(priorities.id, priorities.title, priorities.level, priorities.active)
     .orderBy(asc(priorities.title));
 }

@@ -17,7 +17,7 @@ import { isAutomaticCandidate, startEscalations } from '../escalations/engine.js
 import type { PolicyRow } from '../escalations/policy.js';
 import type { RecurrenceLink } from '../recurrence/detect.js';
 import type { ScreenedField } from '../screening/free-text.js';
-import type { NewBriefing } from './schemas.js';
+import type { NewBriefing, NewItem, NewItems } from './schemas.js';
 
 export type BriefingRow = typeof briefings.$inferSelect;
 
@@ -41,7 +41,7 @@ export interface PlanContext {
 export type BriefingPlan = ReturnType<typeof planBriefing>;
 
 /** Every free-text field of the body, by its path, for identifier screening. */
-export function freeTextFields(input: NewBriefing): ScreenedField[] {
+export function freeTextFields(input: NewItems & Partial<Pick<NewBriefing, 'notHeldReason' | 'facilitator'>>) {
   const fields: ScreenedField[] = [];
   if (input.notHeldReason) fields.push({ path: 'notHeldReason', text: input.notHeldReason });
   if (input.facilitator) fields.push({ path: 'facilitator', text: input.facilitator });
@@ -54,7 +54,7 @@ export function freeTextFields(input: NewBriefing): ScreenedField[] {
 }
 
 /** The items that can repeat an earlier one, with their redacted descriptions, for detection. */
-export function repeatCandidates(input: NewBriefing, named: Map<number, RecurrenceLink>, redacted: Redacted) {
+export function repeatCandidates(input: NewItems, named: Map<number, RecurrenceLink>, redacted: Redacted) {
   return input.items.flatMap((item, index) =>
     named.has(index) || item.kind === 'good_practice'
       ? []
@@ -69,8 +69,54 @@ export function planBriefing(
   links: Map<number, RecurrenceLink>,
 ) {
   const briefing = briefingRow(input, context, redacted);
-  const itemRows = input.items.map((item, position) =>
-    itemRow(item, position, briefing, context, redacted, links.get(position)),
+  const planned = planItems(input.items, briefing, context, redacted, links, 0);
+  return {
+    briefing,
+    items: planned.items,
+    audit: [recordedAudit(briefing, planned.items.length, context), ...planned.audit],
+    escalations: planned.escalations,
+    unroutedItemIds: planned.unroutedItemIds,
+  };
+}
+
+export type AddedItemsPlan = ReturnType<typeof planAddedItems>;
+
+/**
+ * Items added to a briefing after it was recorded: graded, linked and escalated exactly as at the
+ * briefing, placed after its last item, with an audit entry on the briefing saying so.
+ */
+export function planAddedItems(
+  input: NewItems,
+  briefing: BriefingRow,
+  context: PlanContext,
+  redacted: Redacted,
+  links: Map<number, RecurrenceLink>,
+  firstPosition: number,
+) {
+  const planned = planItems(input.items, briefing, context, redacted, links, firstPosition);
+  const added: AuditEntry = {
+    organisationId: context.organisationId,
+    actor: context.actor,
+    entityType: 'briefing',
+    entityId: briefing.id,
+    action: 'items_added',
+    changes: { items: planned.items.length, itemIds: planned.items.map((item) => item.id) },
+    at: context.now,
+  };
+  return { ...planned, audit: [added, ...planned.audit] };
+}
+
+/** The items, the escalations they start (or wait for a policy), and their audit entries. */
+function planItems(
+  input: NewItem[],
+  briefing: BriefingRow,
+  context: PlanContext,
+  redacted: Redacted,
+  links: Map<number, RecurrenceLink>,
+  firstPosition: number,
+) {
+  const itemRows = input.map((item, index) =>
+    itemRow(item, index, firstPosition + index, briefing, context, redacted, links.get(index)),
   );
   // What the ward could not fix goes to the named manager, in this same statement.
   const { policy } = context;
@@ -87,22 +133,26 @@ export function planBriefing(
       })
     : { planned: [], inserts: [], audit: [] };
   return {
-    briefing,
     items: itemRows,
-    audit: [...recordedAudit(briefing, itemRows, context), ...started.audit],
+    audit: [...raisedAudit(briefing, itemRows, context), ...started.audit],
     escalations: started,
     unroutedItemIds: policy ? [] : candidates.map((item) => item.id),
   };
 }
 
-/** The plan's inserts, in the order they are sent as one statement. */
-export function planInserts(plan: BriefingPlan, context: PlanContext): SQLWrapper[] {
-  const inserts: SQLWrapper[] = [rowsInsert(briefings, [plan.briefing])];
+/** The items' inserts (items, first positions, escalations, audit) as one statement's parts. */
+export function itemInserts(plan: Omit<BriefingPlan, 'briefing'>, context: PlanContext): SQLWrapper[] {
+  const inserts: SQLWrapper[] = [];
   if (plan.items.length > 0) inserts.push(rowsInsert(items, plan.items));
   const positions = positionsInsert(plan.items, { staffId: context.staffId, tokenId: context.tokenId }, context.now);
   if (positions) inserts.push(positions);
   inserts.push(...plan.escalations.inserts, auditInsert(plan.audit));
   return inserts;
+}
+
+/** The plan's inserts, in the order they are sent as one statement. */
+export function planInserts(plan: BriefingPlan, context: PlanContext): SQLWrapper[] {
+  return [rowsInsert(briefings, [plan.briefing]), ...itemInserts(plan, context)];
 }
 
 function briefingRow(input: NewBriefing, context: PlanContext, redacted: Redacted): BriefingRow {
@@ -127,7 +177,8 @@ function briefingRow(input: NewBriefing, context: PlanContext, redacted: Redacte
 }
 
 function itemRow(
-  item: NewBriefing['items'][number],
+  item: NewItem,
+  index: number,
   position: number,
   briefing: BriefingRow,
   context: PlanContext,
@@ -139,7 +190,7 @@ function itemRow(
   const score = graded ? riskScore(item.consequence!, item.likelihood!) : null;
   const resolved = item.resolvedAtBriefing === true;
   const text = (field: 'actionTaken' | 'clinicalRationale', value: string | undefined) =>
-    value ? redacted(`items.${position}.${field}`, value) : null;
+    value ? redacted(`items.${index}.${field}`, value) : null;
   return {
     id: randomUUID(),
     organisationId: context.organisationId,
@@ -149,7 +200,7 @@ function itemRow(
     position,
     kind: item.kind,
     category: item.category,
-    description: redacted(`items.${position}.description`, item.description),
+    description: redacted(`items.${index}.description`, item.description),
     consequence: item.consequence ?? null,
     likelihood: item.likelihood ?? null,
     riskScore: score,
@@ -172,47 +223,50 @@ function itemRow(
     resolutionNote: null,
     resolvedAt: resolved ? now : null,
     resolvedByTokenId: resolved ? context.tokenId : null,
+    voidedAt: null,
     createdAt: now,
   };
 }
 
-/** The briefing's audit entry, then one per item raised. */
-function recordedAudit(briefing: BriefingRow, itemRows: ItemRow[], context: PlanContext): AuditEntry[] {
-  const { organisationId, actor, now: at } = context;
-  return [
-    {
-      organisationId,
-      actor,
-      entityType: 'briefing',
-      entityId: briefing.id,
-      action: 'recorded',
-      changes: {
-        wardId: briefing.wardId,
-        date: briefing.date,
-        shift: briefing.shift,
-        held: briefing.held,
-        items: itemRows.length,
-      },
-      at,
+/** The briefing's audit entry. */
+function recordedAudit(briefing: BriefingRow, itemCount: number, context: PlanContext): AuditEntry {
+  return {
+    organisationId: context.organisationId,
+    actor: context.actor,
+    entityType: 'briefing',
+    entityId: briefing.id,
+    action: 'recorded',
+    changes: {
+      wardId: briefing.wardId,
+      date: briefing.date,
+      shift: briefing.shift,
+      held: briefing.held,
+      items: itemCount,
     },
-    ...itemRows.map((item): AuditEntry => ({
-      organisationId,
-      actor,
-      entityType: 'item',
-      entityId: item.id,
-      action: 'raised',
-      changes: {
-        briefingId: briefing.id,
-        kind: item.kind,
-        category: item.category,
-        description: textRef(item.description),
-        riskScore: item.riskScore,
-        riskBand: item.riskBand,
-        status: item.status,
-        needsChange: item.needsChange,
-        ...(item.recurrenceOf ? { recurrenceOf: item.recurrenceOf, recurrenceSource: item.recurrenceSource } : {}),
-      },
-      at,
-    })),
-  ];
+    at: context.now,
+  };
+}
+
+/** One audit entry per item raised (free text referenced, never copied). */
+function raisedAudit(briefing: BriefingRow, itemRows: ItemRow[], context: PlanContext): AuditEntry[] {
+  const { organisationId, actor, now: at } = context;
+  return itemRows.map((item): AuditEntry => ({
+    organisationId,
+    actor,
+    entityType: 'item',
+    entityId: item.id,
+    action: 'raised',
+    changes: {
+      briefingId: briefing.id,
+      kind: item.kind,
+      category: item.category,
+      description: textRef(item.description),
+      riskScore: item.riskScore,
+      riskBand: item.riskBand,
+      status: item.status,
+      needsChange: item.needsChange,
+      ...(item.recurrenceOf ? { recurrenceOf: item.recurrenceOf, recurrenceSource: item.recurrenceSource } : {}),
+    },
+    at,
+  }));
 }

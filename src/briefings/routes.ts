@@ -5,7 +5,14 @@ import { TENANT_ROLES, WARD_STAFF } from '../auth/roles.js';
 import type { ServiceDeps } from '../deps.js';
 import { pageOf, pageQuery } from '../http/pagination.js';
 import { commonErrors, idParams, isoDate, problemSchema } from '../http/schemas.js';
-import { briefingCreatedSchema, briefingSchema, newBriefingSchema } from './schemas.js';
+import { addItems } from './add-items.js';
+import {
+  briefingCreatedSchema,
+  briefingSchema,
+  itemsAddedSchema,
+  newBriefingSchema,
+  newItemsSchema,
+} from './schemas.js';
 import { getBriefing, listBriefings, recordBriefing } from './service.js';
 
 const READERS = TENANT_ROLES;
@@ -53,6 +60,41 @@ export const briefingRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, de
       },
     },
     async (request, reply) => reply.status(201).send(await recordBriefing(deps, tenantOf(request), request.body)),
+  );
+
+  app.post(
+    '/v1/briefings/:id/items',
+    {
+      config: { access: WARD_STAFF },
+      schema: {
+        operationId: 'addBriefingItems',
+        tags: ['briefings'],
+        summary: 'Add items to a briefing after it was recorded',
+        description:
+          'Screened, graded, linked to repeats and escalated exactly as at the briefing. Send an ' +
+          '`Idempotency-Key` header so a retry after a lost connection adds the items once.',
+        headers: z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }),
+        params: idParams,
+        body: newItemsSchema.meta({
+          examples: [
+            {
+              items: [
+                {
+                  kind: 'risk',
+                  category: 'staffing',
+                  description: 'No second checker for controlled drugs on the night shift',
+                  consequence: 3,
+                  likelihood: 3,
+                },
+              ],
+            },
+          ],
+        }),
+        response: { 201: itemsAddedSchema, 409: problemSchema, 422: problemSchema, ...commonErrors },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await addItems(deps, tenantOf(request), request.params.id, request.body)),
   );
 
   app.get(

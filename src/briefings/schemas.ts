@@ -24,6 +24,26 @@ export const newItemSchema = z.strictObject({
   recurrenceOf: z.uuid().optional().describe('An earlier item of this ward that this one repeats'),
 });
 
+export type NewItem = z.infer<typeof newItemSchema>;
+
+/** Problems and risks must be graded; good practice need not be. */
+function requireGrades(list: NewItem[], ctx: z.RefinementCtx) {
+  list.forEach((item, index) => {
+    if (item.kind === 'good_practice') return;
+    for (const field of ['consequence', 'likelihood'] as const) {
+      if (item[field] === undefined) {
+        ctx.addIssue({ code: 'custom', path: ['items', index, field], message: `is required for a ${item.kind}` });
+      }
+    }
+  });
+}
+
+/** Items added to a briefing after it was recorded (`POST /v1/briefings/{id}/items`). */
+export const newItemsSchema = z
+  .strictObject({ items: z.array(newItemSchema).min(1).max(MAX_ITEMS_PER_BRIEFING) })
+  .superRefine((body, ctx) => requireGrades(body.items, ctx));
+export type NewItems = Pick<z.infer<typeof newItemsSchema>, 'items'>;
+
 /** The earliest briefing date taken: older paper records are not what this service is for. */
 export const EARLIEST_BRIEFING_DATE = '2000-01-01';
 
@@ -70,14 +90,7 @@ export const newBriefingSchema = z
     if (briefing.held && briefing.notHeldReason) {
       ctx.addIssue({ code: 'custom', path: ['notHeldReason'], message: 'only applies when held is false' });
     }
-    briefing.items.forEach((item, index) => {
-      if (item.kind === 'good_practice') return;
-      for (const field of ['consequence', 'likelihood'] as const) {
-        if (item[field] === undefined) {
-          ctx.addIssue({ code: 'custom', path: ['items', index, field], message: `is required for a ${item.kind}` });
-        }
-      }
-    });
+    requireGrades(briefing.items, ctx);
   });
 
 export type NewBriefing = z.infer<typeof newBriefingSchema>;
@@ -112,3 +125,12 @@ export const briefingCreatedSchema = briefingSchema.extend({
     .array(z.uuid())
     .describe('Items that qualify for escalation but wait for the ward to get an escalation policy'),
 });
+
+export const itemsAddedSchema = z
+  .object({
+    briefingId: z.uuid(),
+    items: z.array(itemSchema),
+    redactions: briefingCreatedSchema.shape.redactions,
+    unroutedItemIds: briefingCreatedSchema.shape.unroutedItemIds,
+  })
+  .meta({ id: 'ItemsAdded' });

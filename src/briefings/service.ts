@@ -25,9 +25,10 @@ import {
   type PlanContext,
   type Redacted,
 } from './plan.js';
-import type { NewBriefing } from './schemas.js';
+import type { NewBriefing, NewItems } from './schemas.js';
 import { inactiveNamedInPolicy } from '../escalations/inactive-staff.js';
 import { activePolicy } from '../escalations/policy.js';
+import { liveItem } from '../items/conditions.js';
 
 type PresentedItem = ReturnType<typeof presentItem>;
 
@@ -57,7 +58,7 @@ export function presentBriefing(row: BriefingRow, presentedItems: PresentedItem[
  * The ward's settings a briefing needs, in one query: risk bands, identifier policy, webhook,
  * escalation policy, and the names of the managers the policy sends escalations to first.
  */
-const wardContext = preparedPer((db) =>
+export const wardContext = preparedPer((db) =>
   db
     .select({
       bandThresholds: organisations.bandThresholds,
@@ -131,13 +132,7 @@ export async function recordBriefing(
   await writeBriefing(db, input, planInserts(plan, context));
   deps.relay.nudge();
 
-  const names = ward.firstLevelNames ?? {};
-  const escalationOf = new Map(
-    plan.escalations.planned.map((e) => [
-      e.item.id,
-      startedSummary(e.id, { id: e.assignee, name: names[e.assignee] ?? '' }, e.dueAt),
-    ]),
-  );
+  const escalationOf = startedSummaries(plan.escalations.planned, ward.firstLevelNames);
   return {
     ...presentBriefing(plan.briefing, await presentRecordedItems(db, plan.items, escalationOf)),
     redactions: screen.redactions,
@@ -145,8 +140,23 @@ export async function recordBriefing(
   };
 }
 
+/** The escalations a recording started, as its answer shows them (the first managers' names read with the ward). */
+export function startedSummaries(
+  planned: { id: string; item: { id: string }; assignee: string; dueAt: Date }[],
+  names: Record<string, string> | null,
+) {
+  return new Map(
+    planned.map((e) => [e.item.id, startedSummary(e.id, { id: e.assignee, name: names?.[e.assignee] ?? '' }, e.dueAt)]),
+  );
+}
+
 /** Repeats: named by the ward, or else found by similarity to an open item of the ward. */
-async function recurrenceLinks(deps: ServiceDeps, input: NewBriefing, briefingId: string, redacted: Redacted) {
+export async function recurrenceLinks(
+  deps: ServiceDeps,
+  input: NewItems & { wardId: string; date: string },
+  briefingId: string,
+  redacted: Redacted,
+) {
   const links = await namedRecurrences(
     deps.db,
     input.wardId,
@@ -195,7 +205,11 @@ export async function getBriefing(db: Database, principal: TenantPrincipal, brie
     .where(and(eq(briefings.id, briefingId), eq(briefings.organisationId, principal.organisationId)));
   if (!row) throw notFound('Briefing');
   assertWardReadable(principal, row.wardId, 'Briefing');
-  const itemRows = await db.select().from(items).where(eq(items.briefingId, row.id)).orderBy(asc(items.position));
+  const itemRows = await db
+    .select()
+    .from(items)
+    .where(and(eq(items.briefingId, row.id), liveItem()))
+    .orderBy(asc(items.position));
   return presentBriefing(row, await presentItems(db, itemRows));
 }
 
@@ -235,7 +249,11 @@ export async function listBriefings(db: Database, principal: TenantPrincipal, fi
   const page = paginate(rows, filter.limit, (row) => ({ after: row.date, id: row.id }));
   const ids = page.data.map((b) => b.id);
   const itemRows = ids.length
-    ? await db.select().from(items).where(inArray(items.briefingId, ids)).orderBy(asc(items.position))
+    ? await db
+        .select()
+        .from(items)
+        .where(and(inArray(items.briefingId, ids), liveItem()))
+        .orderBy(asc(items.position))
     : [];
   const presented = await presentItems(db, itemRows);
   return {

@@ -31,6 +31,7 @@ import type { ActionBodies } from '../escalations/schemas.js';
 import { runEscalationStep } from '../escalations/timer.js';
 import { DEFAULT_BAND_THRESHOLDS } from '../domain/risk.js';
 import type { StaffRole } from '../domain/taxonomy.js';
+import { seedCorrections } from './corrections.js';
 import { DEMO_ODDS, heldBriefing, prng } from './templates.js';
 
 /**
@@ -363,6 +364,7 @@ export async function seedDemo(db: Database, relay: Relay, options: { today?: Da
   await simulateManagers(db, relay, random, seedNow);
   await seedPriorities(db, organisationId);
   await seedCover(db, seedNow);
+  await seedCorrections(db, relay, DEMO_TOKENS.clinician7A, seedNow);
   // Timers for what is still open are rebuilt from the database by the reconciler at start.
   await db.delete(outbox);
   await db

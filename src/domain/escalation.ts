@@ -25,8 +25,17 @@ export type EscalationAction = (typeof ESCALATION_ACTIONS)[number];
 export const STANCES = ['agree', 'disagree', 'needs_information'] as const;
 export type Stance = (typeof STANCES)[number];
 
-export const OUTCOMES = ['fixed', 'mitigated', 'risk_accepted', 'not_actionable'] as const;
+/** How a manager resolves an escalation. */
+export const MANAGER_OUTCOMES = ['fixed', 'mitigated', 'risk_accepted', 'not_actionable'] as const;
+/**
+ * How a correction of the item closes it: `downgraded` when an amended band falls below the
+ * ward's minimum before anyone acknowledged, `voided` when the item was entered in error.
+ */
+export const CORRECTION_OUTCOMES = ['downgraded', 'voided'] as const;
+export const OUTCOMES = [...MANAGER_OUTCOMES, ...CORRECTION_OUTCOMES] as const;
 export type Outcome = (typeof OUTCOMES)[number];
+/** The outcomes reports count: a voided item's escalation leaves every report with its item. */
+export const REPORTED_OUTCOMES = [...MANAGER_OUTCOMES, 'downgraded'] as const;
 
 /**
  * What each action does to the state; a missing entry means "not allowed in this state" (409).

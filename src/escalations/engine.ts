@@ -18,6 +18,7 @@ import { hasWebhook } from '../webhooks/settings.js';
 import { assigneesInsert, escalationAudit, eventsInsert } from './history.js';
 import { loadPolicy, snapshotChain, type PolicyRow } from './policy.js';
 import { timerJob } from './timer.js';
+import { liveItem } from '../items/conditions.js';
 
 /**
  * Starting escalations: automatically for a briefing's items (src/briefings), or by hand. The
@@ -171,7 +172,7 @@ export async function escalateItemManually(
     const [item] = await tx
       .select()
       .from(items)
-      .where(and(eq(items.id, itemId), eq(items.organisationId, principal.organisationId)))
+      .where(and(eq(items.id, itemId), eq(items.organisationId, principal.organisationId), liveItem()))
       .for('update');
     if (!item || !isWardStaff(principal, item.wardId)) throw notFound('Item');
     if (item.kind === 'good_practice') throw conflict('Good practice is shared, never escalated');

@@ -5,7 +5,7 @@ import { escalationActions, escalationEvents, escalations, items, staff, wards }
 import { DEFAULT_MIN_BAND, upcomingStep, type EscalationState, type UpcomingStep } from '../domain/escalation.js';
 import { RISK_BANDS, bandRank, type RiskBand } from '../domain/risk.js';
 import { notFound } from '../http/errors.js';
-import { openIssuesOfWard } from '../items/conditions.js';
+import { liveItem, openIssuesOfWard } from '../items/conditions.js';
 import { decodeCursor, paginate } from '../http/pagination.js';
 import { managersCoveredBy } from '../cover/queries.js';
 import { canReadEscalation } from './access.js';
@@ -67,6 +67,7 @@ export async function inbox(db: Database, principal: TenantPrincipal, filter: In
         assignees.length === 1
           ? eq(escalations.assigneeStaffId, principal.staffId!)
           : inArray(escalations.assigneeStaffId, assignees),
+        liveItem(),
         filter.state ? eq(escalations.state, filter.state) : ne(escalations.state, 'resolved'),
         filter.band ? eq(escalations.band, filter.band) : undefined,
         filter.wardId ? eq(escalations.wardId, filter.wardId) : undefined,

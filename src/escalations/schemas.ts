@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ESCALATION_STATES, OUTCOMES, STANCES, type EscalationAction } from '../domain/escalation.js';
+import { ESCALATION_STATES, MANAGER_OUTCOMES, OUTCOMES, STANCES, type EscalationAction } from '../domain/escalation.js';
 import { RISK_BANDS } from '../domain/risk.js';
 import { ITEM_CATEGORIES, ITEM_KINDS } from '../domain/taxonomy.js';
 import { freeText, isoDate, timestamp } from '../http/schemas.js';
@@ -151,7 +151,7 @@ export const ACTION_BODIES = {
   position: z.strictObject({ stance: z.enum(STANCES), rationale: text }),
   actions: z.strictObject({ description: text, dueDate: isoDate }),
   resolve: z
-    .strictObject({ outcome: z.enum(OUTCOMES), note: text })
+    .strictObject({ outcome: z.enum(MANAGER_OUTCOMES), note: text })
     .meta({ examples: [{ outcome: 'fixed', note: 'Replacement ordered and fitted' }] }),
   reassign: z.strictObject({ staffId: z.uuid(), reason: text }),
   escalate: z.strictObject({ reason: text }),

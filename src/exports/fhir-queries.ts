@@ -1,10 +1,12 @@
 /** SQL of the FHIR export: the items of the window and their escalations. Read-only, set-based. */
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
+import type { Outcome } from '../domain/escalation.js';
 import { rows, tableAs } from '../db/sql.js';
 import { inReportScope, type ReportPeriod, type ReportScope } from '../reports/scope.js';
 import { periodParams } from '../reports/sql.js';
 import { escalation as e, item as i, staffMember as s } from '../reports/tables.js';
+import { liveItem } from '../items/conditions.js';
 
 export interface ExportItemRow {
   id: string;
@@ -26,6 +28,7 @@ const itemsOfWindow = (scope: ReportScope, period: ReportPeriod) => {
   const p = periodParams(period);
   return sql`
     ${inReportScope(i, scope)}
+    AND ${liveItem(i)}
     AND ${i.kind} IN ('problem', 'risk')
     AND ${i.raisedOn} BETWEEN ${p.from} AND ${p.to}`;
 };
@@ -52,7 +55,7 @@ export interface ExportEscalationRow {
   item_id: string;
   ward_id: string;
   state: 'open' | 'acknowledged' | 'in_progress' | 'resolved';
-  outcome: 'fixed' | 'mitigated' | 'risk_accepted' | 'not_actionable' | null;
+  outcome: Outcome | null;
   outcome_note: string | null;
   band: string;
   level: number;

@@ -110,7 +110,8 @@ export function taskStatus(state: ExportEscalationRow['state'], outcome: ExportE
     case 'in_progress':
       return 'in-progress';
     case 'resolved':
-      return outcome === 'not_actionable' ? 'cancelled' : 'completed';
+      // Closed because the item was downgraded below the ward's minimum: nobody acted on it.
+      return outcome === 'not_actionable' || outcome === 'downgraded' ? 'cancelled' : 'completed';
   }
 }
 

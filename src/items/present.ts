@@ -5,6 +5,7 @@ import type { ItemRow } from '../db/rows.js';
 import { localDateOf } from '../domain/calendar.js';
 import { daysBetween } from '../domain/persistence.js';
 import { escalationSummaries, type EscalationSummary } from './escalation-summary.js';
+import { liveItem } from './conditions.js';
 
 export interface ThreadSummary {
   threadId: string;
@@ -92,7 +93,7 @@ export async function threadSummaries(db: Executor, threadIds: string[], today =
       lastResolvedOn: sql<string | null>`(max(${items.resolvedAt}) at time zone 'UTC')::date::text`,
     })
     .from(items)
-    .where(or(inArray(items.threadId, threadIds), inArray(items.id, threadIds)))
+    .where(and(or(inArray(items.threadId, threadIds), inArray(items.id, threadIds)), liveItem()))
     .groupBy(key);
   for (const row of rows) result.set(row.threadId, summariseThread(row, today));
   return result;

@@ -2,7 +2,7 @@ import { and, desc, eq, gte, inArray, lte, or, lt, sql, type SQL } from 'drizzle
 import { assertWardReadable, canReadWard, isWardStaff, wardScope, type TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
 import { escalationAssignees, escalations, items, organisations } from '../db/schema.js';
-import { rows as statementRows } from '../db/sql.js';
+import { rows as statementRows, statementAlias } from '../db/sql.js';
 import type { ServiceDeps } from '../deps.js';
 import { recordPosition } from '../alignment/positions.js';
 import { tuningOf, type Tuning } from '../deps.js';
@@ -14,12 +14,24 @@ import type { ItemCategory, ItemStatus } from '../domain/taxonomy.js';
 import { conflict, notFound } from '../http/errors.js';
 import { decodeCursor, paginate } from '../http/pagination.js';
 import { screenFreeText } from '../screening/free-text.js';
+import { liveItem } from './conditions.js';
 
-export async function getItem(db: Database, principal: TenantPrincipal, itemId: string) {
+export async function getItem(
+  db: Database,
+  principal: TenantPrincipal,
+  itemId: string,
+  options: { voided: boolean } = { voided: false },
+) {
   const [row] = await db
     .select()
     .from(items)
-    .where(and(eq(items.id, itemId), eq(items.organisationId, principal.organisationId)));
+    .where(
+      and(
+        eq(items.id, itemId),
+        eq(items.organisationId, principal.organisationId),
+        options.voided ? undefined : liveItem(),
+      ),
+    );
   if (!row) throw notFound('Item');
   if (!canReadWard(principal, row.wardId) && !(await heldEscalationOf(db, principal, row.id))) throw notFound('Item');
   return row;
@@ -60,6 +72,7 @@ export async function listItems(db: Database, principal: TenantPrincipal, filter
     .where(
       and(
         eq(items.organisationId, principal.organisationId),
+        liveItem(),
         filter.wardId ? eq(items.wardId, filter.wardId) : scope === 'all' ? undefined : inArray(items.wardId, scope),
         filter.status ? eq(items.status, filter.status) : undefined,
         filter.band ? eq(items.riskBand, filter.band) : undefined,
@@ -165,6 +178,9 @@ function wardCondition(scope: 'all' | string[], wardId: string | undefined) {
   )})`;
 }
 
+/** The statements' name for items (`items i`), for the shared conditions. */
+const i = statementAlias(items, 'i');
+
 /** Threads with an open item that were raised often enough, or first raised before `since`. */
 async function candidateThreads(
   db: Database,
@@ -182,7 +198,7 @@ async function candidateThreads(
       select distinct coalesce(i.thread_id, i.id) as thread_id
       from items i
       where i.organisation_id = ${organisationId}::uuid and i.status = 'open'
-        and i.kind <> 'good_practice' ${wardFilter}
+        and i.kind <> 'good_practice' and ${liveItem(i)} ${wardFilter}
     ),
     members as (
       select i.* from items i join open_threads t on i.id = t.thread_id
@@ -195,7 +211,7 @@ async function candidateThreads(
       coalesce(max(i.risk_score), 0)::int as "maxRiskScore",
       (array_agg(i.id order by i.raised_on desc, i.created_at desc))[1] as "latestItemId"
     from members i
-    where i.kind <> 'good_practice' ${wardFilter}
+    where i.kind <> 'good_practice' and ${liveItem(i)} ${wardFilter}
     group by 1
     having count(*) >= ${minRaised} or min(i.raised_on) < ${since}::date
   `,

@@ -8,7 +8,7 @@ import { getItem } from './service.js';
 
 /** An item's events in order: the item itself, its escalations, positions and links. */
 export async function itemTimeline(db: Database, principal: TenantPrincipal, itemId: string) {
-  const item = await getItem(db, principal, itemId);
+  const item = await getItem(db, principal, itemId, { voided: true });
   await sealAuditTrail(db, principal.organisationId, { wait: true });
   const escalationIds = (
     await db.select({ id: escalations.id }).from(escalations).where(eq(escalations.itemId, item.id))

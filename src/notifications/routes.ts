@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { tenantOf } from '../auth/plugin.js';
 import { MANAGERS } from '../auth/roles.js';
-import type { ServiceDeps } from '../deps.js';
 import { NOTIFICATION_TYPES } from '../db/schema.js';
+import type { ServiceDeps } from '../deps.js';
 import { commonErrors, idParams, timestamp } from '../http/schemas.js';
 import { listNotifications, markNotificationRead } from './service.js';
 
@@ -14,7 +14,8 @@ const notificationSchema = z
       .enum(NOTIFICATION_TYPES)
       .describe(
         'assigned or reminder: the acknowledge deadline; taken_over: a senior manager took the escalation from me; ' +
-          "action_overdue: a planned action's due date passed while the escalation is open",
+          "action_overdue: a planned action's due date passed while the escalation is open; " +
+          'closed: a correction of the item closed the escalation',
       ),
     escalationId: z.uuid(),
     actionId: z.uuid().nullable().describe('The planned action (action_overdue only)'),

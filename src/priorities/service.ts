@@ -3,10 +3,12 @@ import { actorOf, recordAudit, diff, textRef } from '../audit/record.js';
 import { isWardStaff, type TenantPrincipal } from '../auth/principal.js';
 import type { Database, Executor } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
-import { escalationAssignees, escalations, itemPriorities, priorities, staff, wards } from '../db/schema.js';
+import { escalationAssignees, escalations, itemPriorities, items, priorities, staff, wards } from '../db/schema.js';
+import { statementAlias } from '../db/sql.js';
 import { AppError, conflict, notFound } from '../http/errors.js';
 import { getItem } from '../items/service.js';
 import { identifierPolicyOf, refuseIdentifiers, screenFreeText, textFields } from '../screening/free-text.js';
+import { liveItem } from '../items/conditions.js';
 
 export type PriorityRow = typeof priorities.$inferSelect;
 
@@ -107,14 +109,18 @@ export async function createPriority(db: Database, principal: TenantPrincipal, g
   });
 }
 
+/** The linked items as the counts below name them (`items i`). */
+const linked = statementAlias(items, 'i');
+
 export async function listPriorities(db: Database, principal: TenantPrincipal) {
   const rows = await db
     .select({
       priority: priorities,
       // Qualified by hand: drizzle renders a lone column unqualified, which the subquery would capture.
-      linkedItems: sql<number>`(select count(*)::int from item_priorities ip where ip.priority_id = priorities.id)`,
+      linkedItems: sql<number>`(select count(*)::int from item_priorities ip join items i on i.id = ip.item_id
+        where ip.priority_id = priorities.id and ${liveItem(linked)})`,
       openLinkedItems: sql<number>`(select count(*)::int from item_priorities ip join items i on i.id = ip.item_id
-        where ip.priority_id = priorities.id and i.status = 'open')`,
+        where ip.priority_id = priorities.id and i.status = 'open' and ${liveItem(linked)})`,
     })
     .from(priorities)
     .where(eq(priorities.organisationId, principal.organisationId))

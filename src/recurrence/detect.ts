@@ -1,9 +1,13 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { items } from '../db/schema.js';
-import { rows } from '../db/sql.js';
+import { rows, statementAlias, tableAs } from '../db/sql.js';
 import type { ItemCategory } from '../domain/taxonomy.js';
 import { AppError } from '../http/errors.js';
+import { liveItem } from '../items/conditions.js';
+
+/** Items as the statements below name them (`items i`). */
+const i = statementAlias(items, 'i');
 
 /** How far back an open item can be matched as the one a new item repeats. */
 export const REPEAT_WINDOW_DAYS = 30;
@@ -25,6 +29,7 @@ export async function namedRecurrences(tx: Executor, wardId: string, named: { in
     .where(
       and(
         eq(items.wardId, wardId),
+        liveItem(),
         inArray(
           items.id,
           named.map((n) => n.id),
@@ -71,8 +76,8 @@ export async function detectRecurrences(
     FROM jsonb_to_recordset(${wanted}::jsonb) AS c(idx int, category text, description text)
     CROSS JOIN LATERAL (
       SELECT i.id, i.thread_id, similarity(i.description, c.description) AS score
-      FROM items i
-      WHERE i.ward_id = ${briefing.wardId}::uuid AND i.category = c.category AND i.status = 'open'
+      FROM ${tableAs(i)}
+      WHERE ${i.wardId} = ${briefing.wardId}::uuid AND i.category = c.category AND i.status = 'open' AND ${liveItem(i)}
         AND i.kind <> 'good_practice' AND i.briefing_id <> ${briefing.briefingId}::uuid
         AND i.raised_on <= ${briefing.raisedOn}::date
         AND i.raised_on >= ${shiftDate(briefing.raisedOn, -REPEAT_WINDOW_DAYS)}::date

@@ -5,6 +5,7 @@ import { rows, tableAs } from '../db/sql.js';
 import { inReportScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { localDate, periodParams } from './sql.js';
 import { item as i } from './tables.js';
+import { liveItem } from '../items/conditions.js';
 
 export interface ResolutionCellRow {
   alignment: string;
@@ -31,6 +32,7 @@ export function resolutionCells(db: Executor, scope: ReportScope, period: Report
              count(*)::int AS count
       FROM ${tableAs(i)}
       WHERE ${inReportScope(i, scope)}
+        AND ${liveItem(i)}
         AND ${i.kind} <> 'good_practice'
         AND NOT ${i.resolvedAtBriefing}
         AND ${i.raisedOn} BETWEEN ${p.from} AND ${p.to}

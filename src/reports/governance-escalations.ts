@@ -1,5 +1,5 @@
 /** The board pack's escalation figures: pure, one pass over the escalation facts. */
-import { OUTCOMES } from '../domain/escalation.js';
+import { REPORTED_OUTCOMES } from '../domain/escalation.js';
 import { RISK_BANDS } from '../domain/risk.js';
 import { wilsonInterval } from '../domain/statistics.js';
 import type { EscalationFactRow, OverdueRow } from './governance-queries.js';
@@ -94,7 +94,7 @@ export function escalationSection(
           overdueOf((r) => r.by_level && Number(r.level) === level),
         ),
       })),
-      outcomes: [...OUTCOMES, 'unresolved' as const].map((outcome) => ({
+      outcomes: [...REPORTED_OUTCOMES, 'unresolved' as const].map((outcome) => ({
         outcome,
         count: overall.outcomes.get(outcome) ?? 0,
       })),

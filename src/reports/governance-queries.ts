@@ -9,6 +9,7 @@ import { rows, statementAlias, tableAs } from '../db/sql.js';
 import { inReportScope, inScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { escalationFactsSql, latestRaisingsSql, openThreadsSql, periodParams, type OpenThreadRow } from './sql.js';
 import { briefing, escalation, escalationAction, item, itemPriority, priority, staffMember } from './tables.js';
+import { liveEscalation, liveItem } from '../items/conditions.js';
 
 export const ATTENDANCE_GROUPS = ['nursing', 'medical', 'allied', 'manager', 'other'] as const;
 export type AttendanceGroup = (typeof ATTENDANCE_GROUPS)[number];
@@ -99,6 +100,7 @@ export function itemCounts(db: Executor, scope: ReportScope, period: ReportPerio
              coalesce(${i.riskBand}, 'ungraded') AS band, count(*)::int AS count
       FROM ${tableAs(i)}
       WHERE ${inReportScope(i, scope)}
+        AND ${liveItem(i)}
         AND ${i.raisedOn} BETWEEN ${p.previousFrom} AND ${p.to}
       GROUP BY 1, 2, 3, 4, 5`,
   );
@@ -153,6 +155,7 @@ export function overdueNow(db: Executor, scope: ReportScope, period: ReportPerio
              count(*)::int AS count
       FROM ${tableAs(e)}
       WHERE ${inReportScope(e, scope)}
+        AND ${liveEscalation(e)}
         AND ${e.state} = 'open' AND ${e.dueAt} < ${p.now}
       GROUP BY GROUPING SETS ((), (${e.band}), (${e.level}))`,
   );
@@ -210,6 +213,7 @@ export function threadDetails(db: Executor, scope: ReportScope, period: ReportPe
         JOIN ${tableAs(threadItem)} ON ${threadItem.id} = ${e.itemId}
         WHERE ${e.organisationId} = ${scope.organisation.id}::uuid
           AND (${threadItem.id} = latest.thread_id OR ${threadItem.threadId} = latest.thread_id)
+          AND ${liveItem(threadItem)}
         ORDER BY ${e.createdAt} DESC, ${e.id} DESC
         LIMIT 1
       ) ${esc} ON true
@@ -257,6 +261,7 @@ export function priorityProgress(db: Executor, scope: ReportScope, period: Repor
       JOIN ${tableAs(s)} ON ${s.id} = ${pr.ownerStaffId}
       LEFT JOIN ${tableAs(ip)} ON ${ip.priorityId} = ${pr.id}
       LEFT JOIN ${tableAs(i)} ON ${i.id} = ${ip.itemId}
+        AND ${liveItem(i)}
         AND ${inScope(i.wardId, scope)}
         AND ${i.raisedOn} <= ${p.to}
       WHERE ${pr.organisationId} = ${scope.organisation.id}::uuid

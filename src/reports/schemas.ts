@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ALIGNMENT_STATES } from '../domain/alignment.js';
-import { OUTCOMES, STANCES } from '../domain/escalation.js';
+import { REPORTED_OUTCOMES, STANCES } from '../domain/escalation.js';
 import { RISK_BANDS } from '../domain/risk.js';
 import { ITEM_CATEGORIES, ITEM_KINDS } from '../domain/taxonomy.js';
 import { isoDate, timestamp } from '../http/schemas.js';
@@ -224,7 +224,7 @@ export const governancePackSchema = z
       overall: escalationStats,
       byBand: z.array(escalationStats.extend({ band: z.enum(RISK_BANDS) })),
       byLevel: z.array(escalationStats.extend({ level: z.number().int().min(1) })),
-      outcomes: z.array(z.object({ outcome: z.enum([...OUTCOMES, 'unresolved'] as const), count })),
+      outcomes: z.array(z.object({ outcome: z.enum([...REPORTED_OUTCOMES, 'unresolved'] as const), count })),
     }),
     alignment: z.object({
       items: count.describe('Problems and risks raised in the period and not fixed at the briefing'),

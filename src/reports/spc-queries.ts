@@ -5,6 +5,7 @@ import { rows, tableAs } from '../db/sql.js';
 import { inReportScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { escalationFactsSql, localDate, periodParams } from './sql.js';
 import { item as i } from './tables.js';
+import { liveItem } from '../items/conditions.js';
 
 export interface WeekValueRow {
   week: string;
@@ -21,6 +22,7 @@ export function itemsRaisedByWeek(db: Executor, scope: ReportScope, firstMonday:
       SELECT ${week(i.raisedOn)} AS week, count(*)::int AS value
       FROM ${tableAs(i)}
       WHERE ${inReportScope(i, scope)}
+        AND ${liveItem(i)}
         AND ${i.raisedOn} BETWEEN ${firstMonday}::date AND ${lastSunday}::date
       GROUP BY 1`,
   );
@@ -76,6 +78,7 @@ export function daysToResolutionByWeek(
              count(*)::int AS resolved
       FROM ${tableAs(i)}
       WHERE ${inReportScope(i, scope)}
+        AND ${liveItem(i)}
         AND ${i.kind} <> 'good_practice'
         AND NOT ${i.resolvedAtBriefing}
         AND ${i.resolvedAt} <= ${p.asOf}

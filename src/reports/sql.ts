@@ -11,6 +11,7 @@ import {
   type WardFilter,
 } from './scope.js';
 import { escalation, escalationEvent, item } from './tables.js';
+import { liveEscalation, liveItem } from '../items/conditions.js';
 
 /** The parameters every report statement shares, cast once so both drivers agree on types. */
 export function periodParams(period: ReportPeriod) {
@@ -54,12 +55,18 @@ export function escalationFactsSql(
   // Local dates as instants, so the range can use the (organisation_id, created_at) index.
   const openedFrom = startOfLocalDay(opened.from, period.timeZone).toISOString();
   const openedUntil = startOfLocalDay(addDays(opened.to, 1), period.timeZone).toISOString();
-  const chosen = (e: { organisationId: SQLWrapper; wardId: SQLWrapper; createdAt: SQLWrapper }) => sql`
+  const chosen = (e: {
+    organisationId: SQLWrapper;
+    wardId: SQLWrapper;
+    createdAt: SQLWrapper;
+    outcome: SQLWrapper;
+  }) => sql`
         ${e.organisationId} = ${organisationId}::uuid
         AND ${inScope(e.wardId, wards)}
         AND ${e.createdAt} >= ${openedFrom}::timestamptz
         AND ${e.createdAt} < ${openedUntil}::timestamptz
-        AND ${e.createdAt} <= ${p.asOf}`;
+        AND ${e.createdAt} <= ${p.asOf}
+        AND ${liveEscalation(e)}`;
   const e = escalation;
   const x = escalationEvent;
   return sql`
@@ -134,6 +141,7 @@ export function openThreadsSql(scope: ReportScope, period: ReportPeriod, options
              max(${i.riskScore})::int AS risk_score
       FROM ${tableAs(i)}
       WHERE ${inReportScope(i, scope)}
+        AND ${liveItem(i)}
         AND ${i.kind} <> 'good_practice'
         ${options.gradedOnly ? sql`AND ${i.consequence} IS NOT NULL` : sql``}
         AND ${i.raisedOn} <= ${p.to}
@@ -164,6 +172,7 @@ export function latestRaisingsSql(scope: ReportScope, period: ReportPeriod, thre
         FROM ${tableAs(i)}
         WHERE ${i.organisationId} = ${scope.organisation.id}::uuid
           AND (${i.id} = t.thread_id OR ${i.threadId} = t.thread_id)
+          AND ${liveItem(i)}
           AND ${i.raisedOn} <= ${p.to}
         ORDER BY ${i.raisedOn} DESC, ${i.createdAt} DESC, ${i.id} DESC
         LIMIT 1

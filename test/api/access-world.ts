@@ -79,6 +79,12 @@ export const BODIES: Record<string, unknown> = {
   'POST /v1/wards/{id}/close': { reason: 'Merged into another ward' },
   'POST /v1/wards/{id}/reopen': {},
   'POST /v1/escalations/{id}/take-over': { reason: 'Taking this on while the matron is away' },
+  'POST /v1/briefings/{id}/items': {
+    items: [{ kind: 'good_practice', category: 'communication', description: 'Remembered after the huddle' }],
+  },
+  'PATCH /v1/items/{id}': { likelihood: 1, reason: 'Graded in a hurry' },
+  'POST /v1/items/{id}/void': { reason: 'Entered in error' },
+  'POST /v1/items/{id}/redact': { fields: { description: 'A patient fell' }, reason: 'Named a patient' },
   // Filled in beforeAll, once the ids they name exist:
   // 'POST /v1/escalations/{id}/reassign', 'POST /v1/items/{id}/priorities', 'PUT /v1/wards/{id}/escalation-policy',
   // 'POST /v1/staff/{id}/cover'
@@ -151,6 +157,7 @@ export const ACCESS: Record<string, Role[]> = {
   listTokens: ['org_admin'],
   revokeToken: ['org_admin'],
   recordBriefing: ['ward_device', 'clinician'],
+  addBriefingItems: ['ward_device', 'clinician'],
   listBriefings: TENANT,
   getBriefing: TENANT,
   listItems: TENANT,
@@ -159,6 +166,10 @@ export const ACCESS: Record<string, Role[]> = {
   setClinicalPosition: ['ward_device', 'clinician'],
   unlinkRecurrence: ['ward_device', 'clinician'],
   itemTimeline: TENANT,
+  amendItem: ['ward_device', 'clinician', 'org_admin'],
+  voidItem: ['ward_device', 'clinician', 'org_admin'],
+  redactItem: ['org_admin'],
+  listItemCorrections: TENANT,
   escalateItem: ['ward_device', 'clinician'],
   putEscalationPolicy: ['org_admin'],
   getEscalationPolicy: TENANT,

@@ -2,7 +2,9 @@
  * The demo data behind `npm run demo`: seeded through the service's own functions, it must be
  * usable with the printed tokens, hold a verifiable audit trail, and be seeded only once.
  */
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { itemCorrections } from '../../src/db/schema.js';
 import { DEMO_TOKENS, seedDemo } from '../../src/demo/seed.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { get } from '../helpers/fixtures.js';
@@ -43,6 +45,26 @@ describe('the demo data', () => {
     expect(covered.map((e: { id: string }) => e.id).sort()).toEqual(
       medical.body.data.map((e: { id: string }) => e.id).sort(),
     );
+  });
+
+  it('holds an amended item and a voided one, each with its reason', async () => {
+    const [amended, voided] = await Promise.all(
+      ['amended', 'voided'].map(async (action) => {
+        const [row] = await ctx.database.db
+          .select()
+          .from(itemCorrections)
+          .where(eq(itemCorrections.action, action as 'amended'));
+        return row!;
+      }),
+    );
+    const corrections = await get(ctx.app, `/v1/items/${amended!.itemId}/corrections`, DEMO_TOKENS.governance);
+    expect(corrections.body.data).toEqual([
+      expect.objectContaining({ action: 'amended', reason: expect.stringContaining('Graded as unlikely') }),
+    ]);
+    expect((await get(ctx.app, `/v1/items/${amended!.itemId}`, DEMO_TOKENS.governance)).status).toBe(200);
+    expect((await get(ctx.app, `/v1/items/${voided!.itemId}`, DEMO_TOKENS.governance)).status).toBe(404);
+    const trail = await get(ctx.app, `/v1/items/${voided!.itemId}/timeline`, DEMO_TOKENS.governance);
+    expect(trail.body.data.map((e: { action: string }) => e.action)).toContain('voided');
   });
 
   it('holds an audit trail that verifies', async () => {

@@ -308,6 +308,7 @@ function expectedEscalations() {
       { outcome: 'mitigated', count: 1 }, // E6
       { outcome: 'risk_accepted', count: 1 }, // E5
       { outcome: 'not_actionable', count: 1 }, // E8
+      { outcome: 'downgraded', count: 0 }, // none: no item was regraded below the minimum
       { outcome: 'unresolved', count: 4 }, // E2, E3, E7, E9
     ],
   };

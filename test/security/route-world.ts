@@ -321,6 +321,20 @@ export function validBody(world: World, op: Operation): unknown {
     createPriority: () => ({ title: 'Fewer falls', level: 'organisation', ownerStaffId: org.seniorManager.id }),
     updatePriority: () => ({ title: 'Reliable equipment', active: true }),
     linkItemToPriority: () => ({ priorityId: world.priorityId }),
+    addBriefingItems: () => ({
+      items: [
+        {
+          kind: 'risk',
+          category: 'staffing',
+          description: 'No second checker at night',
+          consequence: 3,
+          likelihood: 3,
+        },
+      ],
+    }),
+    amendItem: () => ({ likelihood: 5, reason: 'Regraded with the nurse in charge' }),
+    voidItem: () => ({ reason: 'Entered in error' }),
+    redactItem: () => ({ fields: { description: 'A pump failed its check' }, reason: 'Named a patient' }),
   };
   const known = bodies[op.operationId];
   if (known) return known();

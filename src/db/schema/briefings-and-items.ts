@@ -1,11 +1,12 @@
 import { sql } from 'drizzle-orm';
-import { boolean, check, date, index, pgTable, smallint, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { boolean, check, date, index, jsonb, pgTable, smallint, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { STANCES } from '../../domain/escalation.js';
 import { RISK_BANDS } from '../../domain/risk.js';
 import { ALIGNMENT_STATES } from '../../domain/alignment.js';
 import { HARM_LEVELS, ITEM_CATEGORIES, ITEM_KINDS, ITEM_STATUSES, SHIFTS } from '../../domain/taxonomy.js';
 import { createdAt, id, timestamptz } from './columns.js';
-import { apiTokens, organisationRef, wardRef } from './organisations-and-people.js';
+import { apiTokens, organisationRef, staff, wardRef } from './organisations-and-people.js';
+import { CORRECTION_ACTIONS } from '../../domain/correction.js';
 
 // Capture: briefings and the items raised at them.
 
@@ -76,6 +77,11 @@ export const items = pgTable(
     resolutionNote: text('resolution_note'),
     resolvedAt: timestamptz('resolved_at'),
     resolvedByTokenId: uuid('resolved_by_token_id').references(() => apiTokens.id),
+    /**
+     * Set when the item was voided as entered in error: it then leaves every list and report
+     * (the condition liveItem in src/items/conditions.ts); the audit trail and its corrections keep it.
+     */
+    voidedAt: timestamptz('voided_at'),
     createdAt: createdAt(),
   },
   (t) => [
@@ -97,4 +103,30 @@ export const items = pgTable(
       sql`${t.kind} = 'good_practice' OR (${t.consequence} IS NOT NULL AND ${t.likelihood} IS NOT NULL)`,
     ),
   ],
+);
+
+/**
+ * Corrections of recorded items (amended, voided, redacted, added after the briefing), each
+ * with its reason. The audit trail records each one by its id and never copies free text, so the
+ * reason lives here, where a later redaction can still reach it.
+ */
+export const itemCorrections = pgTable(
+  'item_corrections',
+  {
+    id: id(),
+    organisationId: organisationRef(),
+    itemId: uuid('item_id')
+      .notNull()
+      .references(() => items.id),
+    action: text('action', { enum: CORRECTION_ACTIONS }).notNull(),
+    /** The fields it changed (names only for free text; { from, to } for grades and codes). */
+    changes: jsonb('changes').$type<Record<string, unknown>>().notNull(),
+    reason: text('reason').notNull(),
+    actorStaffId: uuid('actor_staff_id').references(() => staff.id),
+    actorTokenId: uuid('actor_token_id')
+      .notNull()
+      .references(() => apiTokens.id),
+    createdAt: createdAt(),
+  },
+  (t) => [index('item_corrections_item_idx').on(t.itemId, t.createdAt)],
 );

@@ -123,6 +123,10 @@ export const ESCALATION_EVENT_TYPES = [
   'snoozed',
   'comment',
   'taken_over',
+  /** A correction of the item changed its band (the deadline may have come forward). */
+  'rebanded',
+  /** A correction of the item closed it: its band fell below the minimum, or it was voided. */
+  'closed',
 ] as const;
 export type EscalationEventType = (typeof ESCALATION_EVENT_TYPES)[number];
 

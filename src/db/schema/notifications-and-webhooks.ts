@@ -4,12 +4,15 @@ import { createdAt, id, timestamptz } from './columns.js';
 import { staff, organisationRef } from './organisations-and-people.js';
 import { escalationActions, escalations } from './escalations.js';
 
-/** assigned and reminder: of the acknowledge deadline; taken_over: a senior manager took it from
- * the recipient; action_overdue: a planned action's due date passed while the escalation was open. */
-export const NOTIFICATION_TYPES = ['assigned', 'reminder', 'taken_over', 'action_overdue'] as const;
-export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
-
 // Notifications to managers, and their delivery to each organisation's webhook.
+
+/**
+ * assigned and reminder: of the acknowledge deadline; taken_over: a senior manager took it from
+ * the recipient; action_overdue: a planned action's due date passed while the escalation was open;
+ * closed: a correction of the item closed it.
+ */
+export const NOTIFICATION_TYPES = ['assigned', 'reminder', 'taken_over', 'action_overdue', 'closed'] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 export const notifications = pgTable(
   'notifications',

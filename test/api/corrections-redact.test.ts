@@ -1,0 +1,177 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rows } from '../../src/db/sql.js';
+import { startApiTest } from '../helpers/api-setup.js';
+import type { TestContext } from '../helpers/context.js';
+import { nextDate, raiseHighRiskItem } from '../helpers/escalation.js';
+import { call, expectProblem, get, newKey, post, type Organisation } from '../helpers/fixtures.js';
+
+let ctx: TestContext;
+let org: Organisation;
+let other: Organisation;
+
+beforeAll(async () => {
+  ({ ctx, org, other } = await startApiTest({
+    organisations: 2,
+    policy: (o) => ({ levels: [{ staffId: o.middleManager.id }] }),
+  }));
+});
+afterAll(() => ctx?.close());
+
+/** A name the identifier screening cannot know, typed where it should never have been. */
+const NAME = 'Zelphine Quarrington';
+const reason = 'A patient was named in the free text';
+
+/** Every table of the service's schema, and how many of its rows hold `text` anywhere. */
+async function rowsHolding(text: string) {
+  const tables = await rows<{ name: string }>(
+    ctx.database.db,
+    sql`select table_name as name from information_schema.tables where table_schema = 'public' and table_type = 'BASE TABLE'`,
+  );
+  const found: Record<string, number> = {};
+  for (const { name } of tables) {
+    const [row] = await rows<{ n: number }>(
+      ctx.database.db,
+      sql`select count(*)::int as n from ${sql.identifier(name)} t where t::text like ${`%${text}%`}`,
+    );
+    if (row!.n > 0) found[name] = row!.n;
+  }
+  return found;
+}
+
+describe('redacting free text that should never have been stored', () => {
+  it('replaces the text and every copy of it, and the audit trail records who and why, never the text', async () => {
+    const ward = org.wards[0]!;
+    const key = newKey();
+    const body = {
+      wardId: ward.id,
+      date: nextDate(),
+      items: [
+        {
+          kind: 'problem',
+          category: 'clinical_process',
+          description: `${NAME} fell twice overnight; bed rails not checked`,
+          consequence: 4,
+          likelihood: 3,
+          needsChange: true,
+          clinicalRationale: `Falls assessment for ${NAME} was not repeated`,
+        },
+      ],
+    };
+    const recorded = await call(ctx.app, {
+      method: 'POST',
+      url: '/v1/briefings',
+      token: ward.deviceToken,
+      payload: body,
+      headers: { 'idempotency-key': key },
+    });
+    expect(recorded.status, recorded.raw).toBe(201);
+    const item = recorded.body.items[0];
+    const escalationId = item.escalation.id;
+    expect(
+      (await post(ctx.app, `/v1/escalations/${escalationId}/acknowledge`, org.middleManager.token, {})).status,
+    ).toBe(200);
+    const resolved = await post(ctx.app, `/v1/escalations/${escalationId}/resolve`, org.middleManager.token, {
+      outcome: 'mitigated',
+      note: `Bed rails checked for ${NAME} on every round`,
+    });
+    expect(resolved.status, resolved.raw).toBe(200);
+    expect((await get(ctx.app, '/v1/audit/verify', org.adminToken)).body).toMatchObject({ ok: true });
+    const before = await rowsHolding(NAME);
+    expect(Object.keys(before).sort()).toEqual(['escalations', 'idempotency_keys', 'items', 'position_changes']);
+
+    const res = await post(ctx.app, `/v1/items/${item.id}/redact`, org.adminToken, {
+      fields: {
+        description: 'A patient fell twice overnight; bed rails not checked',
+        clinicalRationale: 'Falls assessment was not repeated',
+        resolutionNote: 'Bed rails checked on every round',
+      },
+      reason,
+    });
+    expect(res.status, res.raw).toBe(200);
+    expect(res.body).toEqual({
+      id: item.id,
+      fields: ['description', 'clinicalRationale', 'resolutionNote'],
+      correctionId: expect.any(String),
+      copies: { positions: 1, escalations: 1, storedAnswers: 1 },
+    });
+
+    expect(await rowsHolding(NAME)).toEqual({});
+    const read = await get(ctx.app, `/v1/items/${item.id}`, org.adminToken);
+    expect(read.body).toMatchObject({
+      description: 'A patient fell twice overnight; bed rails not checked',
+      clinicalPosition: { rationale: 'Falls assessment was not repeated' },
+      resolution: { note: 'Bed rails checked on every round' },
+    });
+    // A retry of the original request replays the stored answer, redacted.
+    const replay = await call(ctx.app, {
+      method: 'POST',
+      url: '/v1/briefings',
+      token: ward.deviceToken,
+      payload: body,
+      headers: { 'idempotency-key': key },
+    });
+    expect(replay.status).toBe(201);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.raw).not.toContain(NAME);
+    expect(replay.body.items[0].description).toBe('A patient fell twice overnight; bed rails not checked');
+
+    // The trail: who redacted what and why (by the correction), and the chain still verifies.
+    const timeline = await get(ctx.app, `/v1/items/${item.id}/timeline`, org.governance.token);
+    const redaction = timeline.body.data.find((e: { action: string }) => e.action === 'redacted');
+    expect(redaction).toMatchObject({
+      actor: { type: 'staff', role: 'org_admin' },
+      changes: {
+        fields: ['description', 'clinicalRationale', 'resolutionNote'],
+        correctionId: res.body.correctionId,
+        reason: { text: 'redacted', length: reason.length },
+      },
+    });
+    expect(timeline.raw).not.toContain(NAME);
+    const corrections = await get(ctx.app, `/v1/items/${item.id}/corrections`, org.governance.token);
+    expect(corrections.body.data).toEqual([expect.objectContaining({ action: 'redacted', reason })]);
+    expect((await get(ctx.app, '/v1/audit/verify', org.adminToken)).body).toMatchObject({ ok: true });
+  });
+
+  it('reaches a voided item too', async () => {
+    const item = await raiseHighRiskItem(ctx, org, { description: `Fall for ${NAME} in the bathroom` });
+    expect((await post(ctx.app, `/v1/items/${item.id}/void`, org.adminToken, { reason: 'Wrong ward' })).status).toBe(
+      200,
+    );
+    const res = await post(ctx.app, `/v1/items/${item.id}/redact`, org.adminToken, {
+      fields: { description: 'Fall in the bathroom' },
+      reason,
+    });
+    expect(res.status, res.raw).toBe(200);
+    expect(await rowsHolding(NAME)).toEqual({});
+  });
+
+  it('is for organisation administrators only, with a reason, for text the item holds, without identifiers', async () => {
+    const item = await raiseHighRiskItem(ctx, org);
+    const redact = (token: string, payload: unknown) => post(ctx.app, `/v1/items/${item.id}/redact`, token, payload);
+    const valid = { fields: { description: 'Pump fault' }, reason };
+    for (const token of [
+      org.clinician.token,
+      org.wards[0]!.deviceToken,
+      org.middleManager.token,
+      org.governance.token,
+    ]) {
+      expectProblem(await redact(token, valid), 403);
+    }
+    expectProblem(await redact(other.adminToken, valid), 404);
+    expectProblem(await redact(org.adminToken, { fields: { description: 'Pump fault' } }), 400);
+    expectProblem(await redact(org.adminToken, { fields: {}, reason }), 400);
+    const empty = expectProblem(await redact(org.adminToken, { fields: { actionTaken: 'Nothing' }, reason }), 400);
+    expect(empty.errors).toEqual([{ path: 'body.fields.actionTaken', message: 'the item has no such text' }]);
+    const identifier = expectProblem(
+      await redact(org.adminToken, { fields: { description: 'Pump fault, patient 943 476 5919' }, reason }),
+      422,
+    );
+    expect(identifier.errors).toEqual([
+      { path: 'body.fields.description', message: 'contains what looks like an NHS number' },
+    ]);
+    const unchanged = await get(ctx.app, `/v1/items/${item.id}`, org.adminToken);
+    expect(unchanged.body.description).toBe('Infusion pumps failing their safety check');
+    expect((await get(ctx.app, `/v1/items/${item.id}/corrections`, org.adminToken)).body.data).toEqual([]);
+  });
+});
