@@ -36,6 +36,9 @@ import { registerQueuesBoard } from './admin/queues-board.js';
 import { reportRoutes } from './reports/routes.js';
 import { exportRoutes } from './exports/routes.js';
 import { apiDocsPlugin } from './api-docs/plugin.js';
+import { httpMetricsPlugin, metricsRoutes } from './metrics/http.js';
+import { createScrape } from './metrics/scrape.js';
+import { metricSources } from './metric-sources.js';
 
 export type { RouteEntry } from './routing/route-table.js';
 
@@ -64,6 +67,7 @@ export async function buildApp(deps: AppDeps) {
   const { config, database, logger, queues } = deps;
   const app = Fastify(fastifyOptions(config, logger)).withTypeProvider<ZodTypeProvider>();
 
+  await app.register(httpMetricsPlugin);
   await app.register(jsonBodiesPlugin);
   await app.register(problemErrorsPlugin);
   // A refusal given before the body was read still reaches a client that sends its whole body.
@@ -88,6 +92,9 @@ export async function buildApp(deps: AppDeps) {
   await app.register(lastOnSendPlugin);
 
   await app.register(operationsRoutes, { database, queues });
+  if (config.metricsToken) {
+    await app.register(metricsRoutes, { token: config.metricsToken, scrape: createScrape(metricSources(database)) });
+  }
   await registerFeatureRoutes(app, deps);
   return app;
 }

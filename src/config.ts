@@ -50,6 +50,14 @@ const environmentSchema = z.object({
   REPEAT_SIMILARITY_THRESHOLD: decimal(0.05, 1).default(DEFAULT_TUNING.repeatSimilarity),
   PERSISTENT_MIN_RAISED: integer(2).default(DEFAULT_TUNING.persistentMinRaised),
   PERSISTENT_MIN_DAYS_OPEN: integer(1).default(DEFAULT_TUNING.persistentMinDays),
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]+$/, 'printable characters without blanks')
+    .min(24, 'METRICS_TOKEN must be at least 24 characters')
+    .optional(),
+  // Read by the tracing set-up before the service starts (src/tracing/register.ts); checked here
+  // so that a malformed address stops the process with a message naming it.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export type Config = {
@@ -80,6 +88,10 @@ export type Config = {
   writeLimitPerMinute: number;
   /** Browser origins allowed by CORS; empty: none. */
   corsOrigins: string[];
+  /** The bearer token of GET /metrics; unset: no process serves metrics. */
+  metricsToken: string | undefined;
+  /** Where traces are sent (OTLP over HTTP); unset: no traces. */
+  otlpEndpoint: string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -120,6 +132,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CORS_ORIGINS.split(',')
       .map((origin) => origin.trim())
       .filter(Boolean),
+    metricsToken: e.METRICS_TOKEN,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     tuning: {
       repeatSimilarity: e.REPEAT_SIMILARITY_THRESHOLD,
       persistentMinRaised: e.PERSISTENT_MIN_RAISED,

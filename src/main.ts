@@ -10,6 +10,8 @@ import { startIdempotencyPurge } from './http/idempotency.js';
 import { createQueues } from './queue/queues.js';
 import { waitForQueueRedis } from './queue/workers.js';
 import { startReconciler, startWorkers } from './jobs.js';
+import { createScrape } from './metrics/scrape.js';
+import { metricSources } from './metric-sources.js';
 
 export interface StartedService {
   /** The API's address, or a worker's health port (/health, /ready). */
@@ -96,6 +98,10 @@ function workerHealthServer(
     host: config.host,
     port: config.port,
     checks: { consumersRunning, pingDatabase: () => database.ping(), pingQueue: () => queues.ping() },
+    // A worker's metrics (timer lag, webhook failures, the gauges) are scraped here.
+    metrics: config.metricsToken
+      ? { token: config.metricsToken, scrape: createScrape(metricSources(database)) }
+      : undefined,
   });
 }
 

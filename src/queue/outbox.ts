@@ -82,6 +82,17 @@ export async function outboxBacklog(db: Database): Promise<number> {
   return row?.count ?? 0;
 }
 
+/** The outbox's rows and how long its oldest has waited (metrics). */
+export async function outboxStats(db: Database): Promise<{ backlog: number; oldestAgeSeconds: number }> {
+  const [row] = await db
+    .select({
+      backlog: sql<number>`count(*)::int`,
+      oldestAgeSeconds: sql<number>`coalesce(extract(epoch from now() - min(${outbox.createdAt})), 0)::float8`,
+    })
+    .from(outbox);
+  return { backlog: row?.backlog ?? 0, oldestAgeSeconds: Math.max(0, row?.oldestAgeSeconds ?? 0) };
+}
+
 export interface OutboxRelay {
   /** Ask for a relay soon (after a commit that wrote outbox rows); never waits, never throws. */
   nudge(): void;
