@@ -39,6 +39,7 @@ import { apiDocsPlugin } from './api-docs/plugin.js';
 import { httpMetricsPlugin, metricsRoutes } from './metrics/http.js';
 import { createScrape } from './metrics/scrape.js';
 import { metricSources } from './metric-sources.js';
+import { traceRoutesPlugin } from './tracing/http.js';
 
 export type { RouteEntry } from './routing/route-table.js';
 
@@ -68,6 +69,7 @@ export async function buildApp(deps: AppDeps) {
   const app = Fastify(fastifyOptions(config, logger)).withTypeProvider<ZodTypeProvider>();
 
   await app.register(httpMetricsPlugin);
+  await app.register(traceRoutesPlugin);
   await app.register(jsonBodiesPlugin);
   await app.register(problemErrorsPlugin);
   // A refusal given before the body was read still reaches a client that sends its whole body.

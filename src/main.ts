@@ -12,6 +12,7 @@ import { waitForQueueRedis } from './queue/workers.js';
 import { startReconciler, startWorkers } from './jobs.js';
 import { createScrape } from './metrics/scrape.js';
 import { metricSources } from './metric-sources.js';
+import { stopTracing } from './tracing/context.js';
 
 export interface StartedService {
   /** The API's address, or a worker's health port (/health, /ready). */
@@ -84,6 +85,7 @@ export async function startService(
       await purge?.stop();
       await queues.close();
       await database.close();
+      await stopTracing();
     })());
   return { url: apiUrl ?? health?.url ?? null, stop };
 }

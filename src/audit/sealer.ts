@@ -72,7 +72,10 @@ export async function sealPendingAudit(db: Database): Promise<number> {
 
 /** How many audit events wait to be sealed (metrics; a partial index holds exactly these). */
 export async function unsealedAuditCount(db: Database): Promise<number> {
-  const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(auditEvents).where(isNull(auditEvents.seq));
+  const [row] = await db
+    .select({ count: sql<number>`count(*)::int` })
+    .from(auditEvents)
+    .where(isNull(auditEvents.seq));
   return row?.count ?? 0;
 }
 

@@ -106,13 +106,7 @@ function serveMetrics(
 
 const PROBLEM_TYPES = { 401: 'unauthenticated', 404: 'not-found', 405: 'method-not-allowed' } as const;
 
-function problem(
-  response: ServerResponse,
-  instance: string,
-  status: 401 | 404 | 405,
-  title: string,
-  detail: string,
-) {
+function problem(response: ServerResponse, instance: string, status: 401 | 404 | 405, title: string, detail: string) {
   const requestId = newRequestId();
   response.writeHead(status, { 'content-type': PROBLEM_CONTENT_TYPE, 'x-request-id': requestId });
   const type = `https://safety-briefings.example/problems/${PROBLEM_TYPES[status]}`;
