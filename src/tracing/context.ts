@@ -25,6 +25,9 @@ export async function stopTracing() {
   await stop?.();
 }
 
+/** Whether startTracing() has run in this process. */
+export const tracingStarted = () => telemetry !== undefined;
+
 /** BullMQ's telemetry for a Queue or Worker; undefined while tracing is off. */
 export const queueTelemetry = (): Telemetry | undefined => telemetry;
 
