@@ -38,6 +38,10 @@ import { registerQueuesBoard } from './admin/queues-board.js';
 import { reportRoutes } from './reports/routes.js';
 import { exportRoutes } from './exports/routes.js';
 import { apiDocsPlugin } from './api-docs/plugin.js';
+import { httpMetricsPlugin, metricsRoutes } from './metrics/http.js';
+import { createScrape } from './metrics/scrape.js';
+import { metricSources } from './metric-sources.js';
+import { traceRoutesPlugin } from './tracing/http.js';
 
 export type { RouteEntry } from './routing/route-table.js';
 
@@ -66,6 +70,8 @@ export async function buildApp(deps: AppDeps) {
   const { config, database, logger, queues } = deps;
   const app = Fastify(fastifyOptions(config, logger)).withTypeProvider<ZodTypeProvider>();
 
+  await app.register(httpMetricsPlugin);
+  await app.register(traceRoutesPlugin);
   await app.register(jsonBodiesPlugin);
   await app.register(problemErrorsPlugin);
   // A refusal given before the body was read still reaches a client that sends its whole body.
@@ -90,6 +96,9 @@ export async function buildApp(deps: AppDeps) {
   await app.register(lastOnSendPlugin);
 
   await app.register(operationsRoutes, { database, queues });
+  if (config.metricsToken) {
+    await app.register(metricsRoutes, { token: config.metricsToken, scrape: createScrape(metricSources(database)) });
+  }
   await registerFeatureRoutes(app, deps);
   return app;
 }

@@ -62,6 +62,14 @@ const environmentSchema = z.object({
     .trim()
     .regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM (24-hour, UK time)')
     .default('07:00'),
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]+$/, 'printable characters without blanks')
+    .min(24, 'METRICS_TOKEN must be at least 24 characters')
+    .optional(),
+  // Read by the tracing set-up before the service starts (src/tracing/register.ts); checked here
+  // so that a malformed address stops the process with a message naming it.
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export type Config = {
@@ -94,6 +102,10 @@ export type Config = {
   corsOrigins: string[];
   /** Outgoing e-mail (the managers' daily digest); null when no SMTP server is configured. */
   mail: MailConfig | null;
+  /** The bearer token of GET /metrics; unset: no process serves metrics. */
+  metricsToken: string | undefined;
+  /** Where traces are sent (OTLP over HTTP); unset: no traces. */
+  otlpEndpoint: string | undefined;
 };
 
 export interface MailConfig {
@@ -173,6 +185,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((origin) => origin.trim())
       .filter(Boolean),
     mail: mailConfig(e),
+    metricsToken: e.METRICS_TOKEN,
+    otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
     tuning: {
       repeatSimilarity: e.REPEAT_SIMILARITY_THRESHOLD,
       persistentMinRaised: e.PERSISTENT_MIN_RAISED,

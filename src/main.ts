@@ -10,6 +10,9 @@ import { startIdempotencyPurge } from './http/idempotency.js';
 import { createQueues } from './queue/queues.js';
 import { waitForQueueRedis } from './queue/workers.js';
 import { startReconciler, startWorkers } from './jobs.js';
+import { createScrape } from './metrics/scrape.js';
+import { metricSources } from './metric-sources.js';
+import { stopTracing } from './tracing/context.js';
 
 export interface StartedService {
   /** The API's address, or a worker's health port (/health, /ready). */
@@ -82,6 +85,7 @@ export async function startService(
       await purge?.stop();
       await queues.close();
       await database.close();
+      await stopTracing();
     })());
   return { url: apiUrl ?? health?.url ?? null, stop };
 }
@@ -96,6 +100,10 @@ function workerHealthServer(
     host: config.host,
     port: config.port,
     checks: { consumersRunning, pingDatabase: () => database.ping(), pingQueue: () => queues.ping() },
+    // A worker's metrics (timer lag, webhook failures, the gauges) are scraped here.
+    metrics: config.metricsToken
+      ? { token: config.metricsToken, scrape: createScrape(metricSources(database)) }
+      : undefined,
   });
 }
 

@@ -70,6 +70,15 @@ export async function sealPendingAudit(db: Database): Promise<number> {
   return sealed;
 }
 
+/** How many audit events wait to be sealed (metrics; a partial index holds exactly these). */
+export async function unsealedAuditCount(db: Database): Promise<number> {
+  const [row] = await db
+    .select({ count: sql<number>`count(*)::int` })
+    .from(auditEvents)
+    .where(isNull(auditEvents.seq));
+  return row?.count ?? 0;
+}
+
 /** Runs in every process, every `intervalMs`: events are sealed about a second after commit. */
 export function startAuditSealer(db: Database, logger: Logger, intervalMs = 1_000) {
   return startPeriodic({

@@ -21,6 +21,8 @@ export type Executor = Database | Transaction;
 export interface DatabaseHandle {
   db: Database;
   kind: 'postgres' | 'embedded';
+  /** The pool's connections now (PostgreSQL only; the embedded database has no pool). */
+  poolUse?: () => { total: number; idle: number; waiting: number; max: number };
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -184,6 +186,7 @@ function openPostgres(
   return {
     db,
     kind: 'postgres',
+    poolUse: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: poolSize }),
     migrate: () => migrateUnderLock(pool, logger),
     ping: async () => {
       await pool.query('select 1');

@@ -11,6 +11,7 @@ import { notificationsInsert } from '../notifications/service.js';
 import { outboxInsert, writeOutbox, type OutboxMessage } from '../queue/outbox.js';
 import { jobIds, type QueueSet } from '../queue/queues.js';
 import type { QueueHandler } from '../queue/workers.js';
+import { observeTimerLag } from '../metrics/registry.js';
 import { hasWebhook } from '../webhooks/settings.js';
 import { assigneesInsert, escalationAudit, eventsInsert } from './history.js';
 import { inactiveStaffAmong } from './inactive-staff.js';
@@ -49,6 +50,7 @@ export async function runEscalationStep(
   payload: { escalationId: string; step: number },
   now = new Date(),
 ): Promise<StepOutcome | 'stale' | NotDue> {
+  let dueAt: Date | null = null;
   const outcome = await deps.db.transaction(async (tx): Promise<StepOutcome | 'stale' | NotDue> => {
     const [found] = await tx
       .select({ escalation: escalations, webhook: hasWebhook() })
@@ -61,9 +63,14 @@ export async function runEscalationStep(
     const plan = planStep(found.escalation, payload.step, now, inactive);
     if (plan.kind === 'stale') return 'stale';
     if (plan.kind === 'not_due') return { notDue: true, dueAt: plan.dueAt };
+    dueAt = found.escalation.nextStepAt;
     return (await writeStep(tx, found.escalation, plan, found.webhook, now)) ? plan.outcome : 'stale';
   });
-  if (typeof outcome === 'string' && outcome !== 'stale') deps.relay?.nudge();
+  if (typeof outcome === 'string' && outcome !== 'stale') {
+    // Timer lag: from the step's due time to the time it was applied at.
+    if (dueAt) observeTimerLag((now.getTime() - (dueAt as Date).getTime()) / 1000);
+    deps.relay?.nudge();
+  }
   return outcome;
 }
 
@@ -144,6 +151,18 @@ export function escalationStepHandler(deps: { db: Database; relay: Relay }): Que
       throw new DelayedError();
     },
   };
+}
+
+/** Escalations with a pending step: due in the future, and due but not yet applied (metrics). */
+export async function timerCounts(db: Database): Promise<{ pending: number; overdue: number }> {
+  const [row] = await db
+    .select({
+      pending: sql<number>`count(*) filter (where ${escalations.nextStepAt} > now())::int`,
+      overdue: sql<number>`count(*) filter (where ${escalations.nextStepAt} <= now())::int`,
+    })
+    .from(escalations)
+    .where(and(eq(escalations.state, 'open'), isNotNull(escalations.nextStepAt)));
+  return { pending: row?.pending ?? 0, overdue: row?.overdue ?? 0 };
 }
 
 export interface ReconcileReport {

@@ -1,6 +1,9 @@
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { newRequestId, PROBLEM_CONTENT_TYPE } from '../http/errors.js';
+import { METRICS_PATH } from '../metrics/http.js';
+import type { Scrape } from '../metrics/scrape.js';
+import { carriesMetricsToken } from '../metrics/token.js';
 import { probe } from './probe.js';
 
 export interface WorkerChecks {
@@ -25,17 +28,20 @@ export async function startWorkerHealthServer(options: {
   host: string;
   port: number;
   checks: WorkerChecks;
+  /** GET /metrics too, behind its token (METRICS_TOKEN); absent: not served. */
+  metrics?: { token: string; scrape: Scrape } | undefined;
 }): Promise<WorkerHealthServer> {
-  const { checks } = options;
+  const { checks, metrics } = options;
   const server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
-    if (path !== '/health' && path !== '/ready') {
+    const served = path === '/health' || path === '/ready' || (metrics !== undefined && path === METRICS_PATH);
+    if (!served) {
       return problem(
         response,
         path,
         404,
         'Not found',
-        `${path} is not served by a worker process; ask /health or /ready`,
+        `${path} is not served by a worker process; ask /health or /ready${metrics ? ' (or /metrics)' : ''}`,
       );
     }
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -43,6 +49,7 @@ export async function startWorkerHealthServer(options: {
       return problem(response, path, 405, 'Method not allowed', `${path} answers GET and HEAD only`);
     }
     if (path === '/health') return json(response, 200, { status: 'ok' });
+    if (path === METRICS_PATH && metrics) return serveMetrics(request.headers.authorization, response, metrics);
     void Promise.all([probe(() => checks.pingDatabase()), probe(() => checks.pingQueue())]).then(
       ([database, queue]) => {
         const consumers = checks.consumersRunning() ? 'running' : 'stopped';
@@ -76,9 +83,32 @@ function json(response: ServerResponse, status: number, body: unknown) {
   response.end(JSON.stringify(body));
 }
 
-function problem(response: ServerResponse, instance: string, status: 404 | 405, title: string, detail: string) {
+function serveMetrics(
+  authorization: string | undefined,
+  response: ServerResponse,
+  metrics: { token: string; scrape: Scrape },
+) {
+  if (!carriesMetricsToken(authorization, metrics.token)) {
+    response.setHeader('www-authenticate', 'Bearer realm="metrics"');
+    return problem(response, METRICS_PATH, 401, 'Authentication required', 'The metrics token is required');
+  }
+  metrics.scrape.text().then(
+    (text) => {
+      response.writeHead(200, { 'content-type': metrics.scrape.contentType, 'cache-control': 'no-store' });
+      response.end(text);
+    },
+    () => {
+      response.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      response.end('metrics could not be collected\n');
+    },
+  );
+}
+
+const PROBLEM_TYPES = { 401: 'unauthenticated', 404: 'not-found', 405: 'method-not-allowed' } as const;
+
+function problem(response: ServerResponse, instance: string, status: 401 | 404 | 405, title: string, detail: string) {
   const requestId = newRequestId();
   response.writeHead(status, { 'content-type': PROBLEM_CONTENT_TYPE, 'x-request-id': requestId });
-  const type = `https://safety-briefings.example/problems/${status === 404 ? 'not-found' : 'method-not-allowed'}`;
+  const type = `https://safety-briefings.example/problems/${PROBLEM_TYPES[status]}`;
   response.end(JSON.stringify({ type, title, status, detail, instance, requestId }));
 }

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Database, Executor } from '../db/client.js';
 import { outbox } from '../db/schema.js';
 import { rowsInsert } from '../db/together.js';
+import { currentTraceparent, jobTelemetry } from '../tracing/context.js';
 import type { JobPayloads, QueueName, QueueSet } from './queues.js';
 
 export interface OutboxMessage<Q extends QueueName = QueueName> {
@@ -20,6 +21,8 @@ export async function writeOutbox(tx: Executor, messages: OutboxMessage[]) {
 
 /** The insert of writeOutbox, to send with other inserts (insertTogether). */
 export function outboxInsert(messages: OutboxMessage[]) {
+  // The request or job writing the rows: their jobs' spans continue its trace.
+  const traceparent = currentTraceparent();
   return rowsInsert(
     outbox,
     messages.map((m) => ({
@@ -28,6 +31,7 @@ export function outboxInsert(messages: OutboxMessage[]) {
       jobId: m.jobId,
       payload: m.payload,
       runAt: m.runAt ?? new Date(),
+      traceparent,
     })),
   );
 }
@@ -63,7 +67,11 @@ export async function relayOutboxOnce(db: Database, queues: QueueSet): Promise<n
         queued.map((row) => ({
           name: row.jobName,
           data: row.payload as never,
-          opts: { jobId: row.jobId, delay: Math.max(0, row.runAt.getTime() - now) },
+          opts: {
+            jobId: row.jobId,
+            delay: Math.max(0, row.runAt.getTime() - now),
+            telemetry: jobTelemetry(row.traceparent),
+          },
         })),
       );
     }
@@ -80,6 +88,17 @@ export async function relayOutboxOnce(db: Database, queues: QueueSet): Promise<n
 export async function outboxBacklog(db: Database): Promise<number> {
   const [row] = await db.select({ count: sql<number>`count(*)::int` }).from(outbox);
   return row?.count ?? 0;
+}
+
+/** The outbox's rows and how long its oldest has waited (metrics). */
+export async function outboxStats(db: Database): Promise<{ backlog: number; oldestAgeSeconds: number }> {
+  const [row] = await db
+    .select({
+      backlog: sql<number>`count(*)::int`,
+      oldestAgeSeconds: sql<number>`coalesce(extract(epoch from now() - min(${outbox.createdAt})), 0)::float8`,
+    })
+    .from(outbox);
+  return { backlog: row?.backlog ?? 0, oldestAgeSeconds: Math.max(0, row?.oldestAgeSeconds ?? 0) };
 }
 
 export interface OutboxRelay {

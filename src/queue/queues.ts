@@ -1,5 +1,6 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
+import { queueTelemetry } from '../tracing/context.js';
 
 /** Every queue and the payload of its jobs: the one place that names them. */
 export interface JobPayloads {
@@ -76,7 +77,12 @@ export function createQueues(redisUrl: string, prefix: string): QueueSet {
   const connection = redisOptions(redisUrl, 'producer') as ConnectionOptions;
   const queues = new Map<QueueName, Queue>();
   for (const name of QUEUE_NAMES) {
-    const queue = new Queue(name, { connection, prefix, defaultJobOptions: JOB_DEFAULTS[name] });
+    const queue = new Queue(name, {
+      connection,
+      prefix,
+      defaultJobOptions: JOB_DEFAULTS[name],
+      telemetry: queueTelemetry(),
+    });
     // Connection errors surface on calls; without a listener they would also be thrown as events.
     queue.on('error', () => {});
     queues.set(name, queue);

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import type { Relay } from '../deps.js';
+import { queueTelemetry } from '../tracing/context.js';
 import { redisOptions, type JobPayloads, type QueueName, type QueueSet } from './queues.js';
 
 export class RedisEvictionError extends Error {
@@ -71,6 +72,8 @@ export async function runWorkers(deps: Pick<WorkerDeps, 'config' | 'queues' | 'l
       // A dead worker's jobs are taken over once its lock lapses; live workers renew theirs.
       lockDuration: Math.min(30_000, Math.max(5_000, 2 * deps.config.workerStalledIntervalMs)),
       maxStalledCount: 5,
+      // With tracing on, each job runs in a span that continues the trace of the work that queued it.
+      telemetry: queueTelemetry(),
     });
     worker.on('failed', (job, error) =>
       deps.logger.warn({ queue: name, jobId: job?.id, attempts: job?.attemptsMade, err: error }, 'job failed'),

@@ -7,6 +7,7 @@ import { insertTogether, rowsInsert } from '../db/together.js';
 import type { OutboxMessage } from '../queue/outbox.js';
 import { jobIds, type QueueSet } from '../queue/queues.js';
 import type { QueueHandler, WorkerDeps } from '../queue/workers.js';
+import { countWebhookFailure } from '../metrics/registry.js';
 import { sendNotificationEvent, type DeliveryOptions } from './deliver.js';
 
 /**
@@ -115,6 +116,7 @@ export async function drainWebhooks(db: Database, organisationId: string, option
     ]);
     result.failed++;
     if (attempt >= MAX_WEBHOOK_ATTEMPTS) result.gaveUp++;
+    countWebhookFailure({ abandoned: attempt >= MAX_WEBHOOK_ATTEMPTS });
     // The receiver is failing: the organisation waits for this attempt's backoff before its next.
     return { ...result, nextRunAt: new Date(Date.now() + pauseMs) };
   }

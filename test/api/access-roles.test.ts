@@ -6,7 +6,16 @@ import { QUEUE_NAMES } from '../../src/queue/queues.js';
 import { PLATFORM_TOKEN, type TestContext } from '../helpers/context.js';
 import { briefingBody, call, expectProblem, get, type CallOptions, type Organisation } from '../helpers/fixtures.js';
 import { fillHidden, hiddenRoutes, type HiddenRoute } from '../security/route-world.js';
-import { ACCESS, fill, hasBody, label, operations, startAccessWorld, tokensOf } from './access-world.js';
+import {
+  ACCESS,
+  ACCESS_METRICS_TOKEN,
+  fill,
+  hasBody,
+  label,
+  operations,
+  startAccessWorld,
+  tokensOf,
+} from './access-world.js';
 
 let ctx: TestContext;
 /** The organisation whose objects are probed. */
@@ -28,6 +37,8 @@ const HIDDEN_ACCESS: [prefix: string, access: 'public' | Role[]][] = [
   ['/admin/queues', ['platform_admin']],
   ['/docs', 'public'],
   ['/openapi.json', 'public'],
+  // Outside the API's tokens and roles: behind a token of its own (METRICS_TOKEN), checked below.
+  ['/metrics', 'public'],
 ];
 const writtenAccess = (route: HiddenRoute) =>
   HIDDEN_ACCESS.find(([prefix]) => route.url === prefix || route.url.startsWith(`${prefix}/`))?.[1];
@@ -50,6 +61,7 @@ describe('routes the OpenAPI document leaves out', () => {
         'PUT /admin/queues/api/queues/{queueName}/pause',
         'PUT /admin/queues/api/queues/{queueName}/{jobId}/retry',
         'GET /openapi.json',
+        'GET /metrics',
       ]),
     );
     for (const route of hidden) {
@@ -58,6 +70,14 @@ describe('routes the OpenAPI document leaves out', () => {
       expect(route.access, `${hiddenLabel(route)} declares other roles than HIDDEN_ACCESS`).toEqual(written);
     }
     expect(secured().length).toBeGreaterThan(30);
+  });
+
+  it("GET /metrics answers 401 to every API token, the platform administrator's included: only its own token opens it", async () => {
+    for (const token of [PLATFORM_TOKEN, ...tokensOf(a).map(([, , token]) => token)]) {
+      expectProblem(await call(ctx.app, { method: 'GET', url: '/metrics', token }), 401);
+    }
+    const scraped = await call(ctx.app, { method: 'GET', url: '/metrics', token: ACCESS_METRICS_TOKEN });
+    expect(scraped.status).toBe(200);
   });
 
   it('answer 401 without a token, with a malformed header or an unknown token', async () => {

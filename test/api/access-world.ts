@@ -217,9 +217,19 @@ export interface AccessWorld {
   idsOfSecondWard: Record<string, string>;
 }
 
+/** The token of GET /metrics in the access world, so that the route is there to be checked. */
+export const ACCESS_METRICS_TOKEN = 'access-world-metrics-token-0123456789';
+
 /** The test context and both organisations, with an object of every kind; for a file's beforeAll. */
 export async function startAccessWorld(): Promise<AccessWorld> {
-  const { ctx, org: a, other: b } = await startApiTest({ organisations: 2 });
+  const {
+    ctx,
+    org: a,
+    other: b,
+  } = await startApiTest({
+    organisations: 2,
+    env: { METRICS_TOKEN: ACCESS_METRICS_TOKEN },
+  });
 
   // Escalation policies first, so the briefings' high-risk items are escalated: ward 1 to its
   // middle manager, ward 2 to the senior manager (so ward 1's staff hold nothing on ward 2).

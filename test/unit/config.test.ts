@@ -88,9 +88,20 @@ describe('loadConfig', () => {
     ['BODY_LIMIT_BYTES', 'lots'],
     ['IDEMPOTENCY_RETENTION_DAYS', '6'],
     ['TRUST_PROXY', 'yes'],
+    ['METRICS_TOKEN', 'x'.repeat(23)],
+    ['METRICS_TOKEN', `${'x'.repeat(20)} ${'y'.repeat(20)}`],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'collector:4318'],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', 'grpc://collector:4317'],
   ])('refuses %s=%j with a ConfigError naming the variable', (name, value) => {
     const error = configError({ [name]: value });
     expect(error.message).toContain(name);
+  });
+
+  it('reads the metrics token and the traces endpoint, both unset by default', () => {
+    expect(loadConfig({})).toMatchObject({ metricsToken: undefined, otlpEndpoint: undefined });
+    expect(
+      loadConfig({ METRICS_TOKEN: 'm'.repeat(24), OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }),
+    ).toMatchObject({ metricsToken: 'm'.repeat(24), otlpEndpoint: 'http://collector:4318' });
   });
 
   it('takes a queue prefix as a plain name or as a Redis Cluster hash tag', () => {
@@ -110,6 +121,7 @@ describe('loadConfig', () => {
 
   it('never repeats a secret in the message', () => {
     expect(configError({ BOOTSTRAP_ADMIN_TOKEN: 'hunter2-secret' }).message).not.toContain('hunter2');
+    expect(configError({ METRICS_TOKEN: 'hunter2-metrics' }).message).not.toContain('hunter2');
     expect(configError({ DATABASE_URL: 'mysql://app:s3cr3t-pw@db/briefings' }).message).not.toContain('s3cr3t-pw');
   });
 

@@ -34,4 +34,6 @@ export const outbox = pgTable('outbox', {
   /** When the job should run; the relay turns the remainder into a BullMQ delay. */
   runAt: timestamptz('run_at').notNull().defaultNow(),
   createdAt: createdAt(),
+  /** The W3C traceparent of the work that wrote the row (null without tracing): its job continues that trace. */
+  traceparent: text('traceparent'),
 });
