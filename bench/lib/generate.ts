@@ -115,7 +115,7 @@ function steps(scale: Scale, period: GeneratedPeriod): [string, string][] {
        JOIN g_staff d ON d.org_id = o.id AND d.key = 'director'
        JOIN g_staff it ON it.org_id = o.id AND it.key = 'it';
        INSERT INTO wards (id, organisation_id, code, name, site, division)
-       SELECT id, org_id, 'W' || lpad(n::text, 2, '0'), 'Ward ' || n, 'Main site', division FROM g_ward ORDER BY org_id, n;
+       SELECT id, org_id, 'W' || lpad(n::text, ${Math.max(2, String(W).length)}, '0'), 'Ward ' || n, 'Main site', division FROM g_ward ORDER BY org_id, n;
        INSERT INTO staff_wards (staff_id, ward_id)
        SELECT matron_id, id FROM g_ward
        UNION ALL SELECT s.id, w.id FROM g_staff s JOIN g_ward w ON w.org_id = s.org_id AND w.n = s.ward_n;

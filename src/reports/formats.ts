@@ -1,6 +1,6 @@
 /** The board pack in the format asked for: the JSON structure, a tidy CSV, or printable HTML. */
 import type { TenantPrincipal } from '../auth/principal.js';
-import type { Database } from '../db/client.js';
+import type { ReportDatabases } from './context.js';
 import type { Tuning } from '../deps.js';
 import { governancePack } from './governance.js';
 import { renderPackCsv } from './render-csv.js';
@@ -12,7 +12,7 @@ export type PackResponse =
   | { format: 'csv' | 'html'; contentType: string; disposition: string; body: string };
 
 export async function governancePackAs(
-  deps: { db: Database; tuning?: Tuning | undefined },
+  deps: ReportDatabases & { tuning?: Tuning | undefined },
   principal: TenantPrincipal,
   request: GovernanceQuery,
   now = new Date(),

@@ -42,6 +42,7 @@ export function packRows(pack: GovernancePack): Row[] {
     now: pack.period.generatedAt,
   };
   return [
+    ...sourceRows(pack, periods),
     ...fidelityRows(pack, periods),
     ...itemRows(pack, periods),
     ...escalationRows(pack, periods),
@@ -49,6 +50,14 @@ export function packRows(pack: GovernancePack): Row[] {
     ...persistentIssueRows(pack, periods),
     ...priorityRows(pack, periods),
     ...spcRows(pack, periods),
+  ];
+}
+
+/** Where the figures were read (the primary or its replica), and how far behind the primary. */
+function sourceRows(pack: GovernancePack, { now }: Periods): Row[] {
+  return [
+    ['read_from', ALL, now, pack.period.readFrom],
+    ['replication_lag_seconds', ALL, now, pack.period.replicationLagSeconds],
   ];
 }
 

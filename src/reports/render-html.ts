@@ -83,8 +83,17 @@ function header(pack: GovernancePack): string {
 <h1>Ward safety briefings: governance board pack</h1>
 <p class="meta"><strong>${esc(pack.scope.organisation.name)}</strong> · ${esc(scope)}</p>
 <p class="meta">Period ${esc(pack.period.from)} to ${esc(pack.period.to)} (${pack.period.days} days), compared with ${esc(pack.period.previous.from)} to ${esc(pack.period.previous.to)}.
-Figures as at ${esc(pack.period.asOf)}; generated ${esc(pack.period.generatedAt)} (${esc(pack.period.timeZone)} dates).</p>
+Figures as at ${esc(pack.period.asOf)}; generated ${esc(pack.period.generatedAt)} (${esc(pack.period.timeZone)} dates).${replicaNote(pack)}</p>
 </header>`;
+}
+
+/** Said only of a pack read from the replica: how far behind the primary its figures may be. */
+function replicaNote(pack: GovernancePack): string {
+  if (pack.period.readFrom !== 'replica') return '';
+  const lag = pack.period.replicationLagSeconds;
+  return lag === 0
+    ? '\nRead from a replica that had replayed every change it had received.'
+    : `\nRead from a replica ${esc(lag.toFixed(3))} s behind the primary: changes committed in the last ${esc(lag.toFixed(3))} s are not in these figures.`;
 }
 
 function fidelitySection(pack: GovernancePack): string {

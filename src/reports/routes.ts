@@ -24,7 +24,6 @@ const READERS_NOTE =
   'Read-only. 400 for a period with from after to or longer than 2 years.';
 
 export const reportRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
-  const { db } = deps;
 
   app.get(
     '/v1/reports/governance',
@@ -70,7 +69,7 @@ export const reportRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps
         response: { 200: alignmentReportSchema, ...commonErrors },
       },
     },
-    async (request) => alignmentReport(db, tenantOf(request), request.query),
+    async (request) => alignmentReport(deps, tenantOf(request), request.query),
   );
 
   app.get(
@@ -86,7 +85,7 @@ export const reportRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps
         response: { 200: spcReportSchema, ...commonErrors },
       },
     },
-    async (request) => spcReport(db, tenantOf(request), request.query),
+    async (request) => spcReport(deps, tenantOf(request), request.query),
   );
 
   app.get(
@@ -102,6 +101,6 @@ export const reportRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps
         response: { 200: threatsReportSchema, ...commonErrors },
       },
     },
-    async (request) => threatsReport(db, tenantOf(request), request.query),
+    async (request) => threatsReport(deps, tenantOf(request), request.query),
   );
 };

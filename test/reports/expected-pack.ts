@@ -131,6 +131,8 @@ export function expectedPack(data: Dataset): GovernancePack {
       asOfDate: '2025-06-29',
       generatedAt: 'GENERATED',
       timeZone: 'Europe/London',
+      readFrom: 'primary',
+      replicationLagSeconds: 0,
     },
     fidelity: {
       // All wards: 3 x 20 ward-working-days; held 15 + 5 + 0; no record 2 + 15 + 19; 22 held briefings
