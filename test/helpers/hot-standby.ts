@@ -40,7 +40,7 @@ function run(command: string, args: string[], asPostgres: boolean) {
 
 /** The server's binaries (pg_basebackup, pg_ctl): Debian keeps them out of PATH. */
 async function binDir(adminUrl: string): Promise<string> {
-  const major = await asAdmin(adminUrl, async (c) => (await c.query<{ v: string }>(`SHOW server_version_num`)).rows[0]!.v);
+  const major = await asAdmin(adminUrl, async (c) => (await c.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v);
   return `/usr/lib/postgresql/${Math.floor(Number(major) / 10_000)}/bin`;
 }
 

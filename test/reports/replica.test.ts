@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { GovernancePack } from '../../src/reports/schemas.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
-import { nextDate, putPolicy } from '../helpers/escalation.js';
+import { putPolicy } from '../helpers/escalation.js';
 import { briefingBody, createOrganisation, get, post, type Organisation } from '../helpers/fixtures.js';
 import { startHotStandby, type HotStandby } from '../helpers/hot-standby.js';
 
@@ -29,9 +29,12 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-const PERIOD = 'from=2010-01-01&to=2010-12-31';
+// Escalations count in the period they were opened (now), so the period ends tomorrow.
+const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+const PERIOD = `from=${day(-30)}&to=${day(1)}`;
+const SHIFTS = ['day', 'night'];
 
-/** Records a briefing with one unresolved high-risk problem on ward 1 (escalated to the middle manager). */
+/** Records today's next briefing with one unresolved high-risk problem on ward 1 (escalated to the middle manager). */
 async function recordBriefing(description: string) {
   const ward = org.wards[0]!;
   const res = await post(
@@ -39,7 +42,8 @@ async function recordBriefing(description: string) {
     '/v1/briefings',
     ward.deviceToken,
     briefingBody(ward.id, {
-      date: nextDate(),
+      date: day(0),
+      shift: SHIFTS.shift(),
       items: [{ kind: 'problem', category: 'equipment', description, consequence: 4, likelihood: 3, needsChange: true }],
     }),
   );
