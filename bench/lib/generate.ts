@@ -69,7 +69,21 @@ const alignmentSql = (clinical: string, stance: string) => `CASE
   WHEN NOT ${clinical} AND ${stance} <> 'agree' THEN 'aligned_no_change'
   WHEN ${clinical} THEN 'clinical_only' ELSE 'managerial_only' END`;
 
-function steps(scale: Scale, period: GeneratedPeriod): [string, string][] {
+/** `reportsOnly`: leave out the notifications and position changes no report reads, and only ANALYZE (the large-pack test). */
+export interface GenerateOptions {
+  reportsOnly?: boolean;
+}
+
+function steps(scale: Scale, period: GeneratedPeriod, options: GenerateOptions = {}): [string, string][] {
+  const all = allSteps(scale, period);
+  if (!options.reportsOnly) return all;
+  return [
+    ...all.filter(([name]) => name !== 'notifications, position changes' && name !== 'vacuum analyze'),
+    ['analyze', 'ANALYZE'],
+  ];
+}
+
+function allSteps(scale: Scale, period: GeneratedPeriod): [string, string][] {
   const templates = ITEM_TEMPLATES.map(
     (tp, n) =>
       `(${n + 1}, ${q(tp.kind)}, ${q(tp.category)}, ${q(tp.description)}, ${tp.c ?? 'NULL'}::int, ${tp.l ?? 'NULL'}::int)`,
@@ -343,9 +357,10 @@ export async function generate(
   scale: Scale,
   period: GeneratedPeriod,
   log: (line: string) => void,
+  options: GenerateOptions = {},
 ): Promise<{ counts: GeneratedCounts; seconds: number }> {
   const started = performance.now();
-  for (const [name, statement] of steps(scale, period)) {
+  for (const [name, statement] of steps(scale, period, options)) {
     const stepStarted = performance.now();
     await client.query(statement);
     log(`  generated ${name} in ${((performance.now() - stepStarted) / 1000).toFixed(1)} s`);
