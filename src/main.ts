@@ -29,7 +29,9 @@ export async function startService(
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   logger.info({ database: database.kind, role: config.role }, 'database ready and migrated');
   await hooks.afterMigrate?.(database);
-  const reportsDatabase = config.reportsDatabaseUrl ? openReportsDatabase(config.reportsDatabaseUrl, logger) : undefined;
+  const reportsDatabase = config.reportsDatabaseUrl
+    ? openReportsDatabase(config.reportsDatabaseUrl, logger)
+    : undefined;
 
   const generated = await ensurePlatformAdmin(database.db, config.bootstrapAdminToken, logger);
   if (generated) {
@@ -43,7 +45,8 @@ export async function startService(
     config.role !== 'api' ? startIdempotencyPurge(database.db, logger, config.idempotencyRetentionDays) : null;
 
   // HTTP first: capture must work even while Redis is away.
-  const app = config.role !== 'worker' ? await buildApp({ config, database, reportsDatabase, logger, queues, relay }) : null;
+  const app =
+    config.role !== 'worker' ? await buildApp({ config, database, reportsDatabase, logger, queues, relay }) : null;
   const apiUrl = app ? await app.listen({ port: config.port, host: config.host }) : null;
 
   let workers: Awaited<ReturnType<typeof startWorkers>> | null = null;

@@ -5,7 +5,12 @@ import { fhirBundle } from './fhir.js';
 import { exportEscalations, exportItems } from './fhir-queries.js';
 
 /** GET /v1/exports/fhir: the window's wards, hazards, items and escalations as a FHIR R4 Bundle. */
-export function fhirExport(databases: ReportDatabases, principal: TenantPrincipal, request: ReportFilter, now = new Date()) {
+export function fhirExport(
+  databases: ReportDatabases,
+  principal: TenantPrincipal,
+  request: ReportFilter,
+  now = new Date(),
+) {
   return withReportContext(databases, principal, request, now, async ({ db, scope, period }) => {
     const items = await exportItems(db, scope, period);
     const escalations = await exportEscalations(db, scope, period);

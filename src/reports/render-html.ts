@@ -326,8 +326,9 @@ ${spcBlock(pack.spc.itemsRaised)}${spcBlock(pack.spc.ackWithinDeadline)}${spcBlo
 </section>`;
 }
 
-export function renderPackHtml(pack: GovernancePack): string {
-  return `<!DOCTYPE html>
+/** The page a section at a time, for a response written as it is made. */
+export function* packHtmlChunks(pack: GovernancePack): Generator<string> {
+  yield `<!DOCTYPE html>
 <html lang="en-GB">
 <head>
 <meta charset="utf-8">
@@ -337,14 +338,23 @@ export function renderPackHtml(pack: GovernancePack): string {
 </head>
 <body>
 ${header(pack)}
-${fidelitySection(pack)}
-${itemsSection(pack)}
-${escalationSection(pack)}
-${alignmentSection(pack)}
-${issuesSection(pack)}
-${spcSection(pack)}
-<footer class="note"><p>Definitions and methods: docs/reports.md. Working days are Monday to Friday; bank holidays are not excluded.</p></footer>
+`;
+  for (const section of [
+    fidelitySection,
+    itemsSection,
+    escalationSection,
+    alignmentSection,
+    issuesSection,
+    spcSection,
+  ]) {
+    yield `${section(pack)}\n`;
+  }
+  yield `<footer class="note"><p>Definitions and methods: docs/reports.md. Working days are Monday to Friday; bank holidays are not excluded.</p></footer>
 </body>
 </html>
 `;
+}
+
+export function renderPackHtml(pack: GovernancePack): string {
+  return [...packHtmlChunks(pack)].join('');
 }

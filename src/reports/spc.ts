@@ -143,8 +143,7 @@ export function describeAssurance(
 }
 
 /** GET /v1/reports/spc */
-export function spcReport(
-  databases: ReportDatabases, principal: TenantPrincipal, request: SpcQuery, now = new Date()) {
+export function spcReport(databases: ReportDatabases, principal: TenantPrincipal, request: SpcQuery, now = new Date()) {
   return withReportContext(databases, principal, request, now, async ({ db, scope, period }) => {
     const chart = await buildSpcChart(db, scope, period, request.metric, request.target);
     return { ...chart, scope: presentScope(scope), period: presentPeriod(period) };

@@ -33,14 +33,19 @@ function run(command: string, args: string[], asPostgres: boolean) {
   const [file, argv] = asPostgres ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
   const result = spawnSync(file, argv, { encoding: 'utf8', timeout: 180_000 });
   if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr || result.error?.message}`);
+    throw new Error(
+      `${command} ${args.join(' ')} failed (${result.status}): ${result.stderr || result.error?.message}`,
+    );
   }
   return result.stdout;
 }
 
 /** The server's binaries (pg_basebackup, pg_ctl): Debian keeps them out of PATH. */
 async function binDir(adminUrl: string): Promise<string> {
-  const major = await asAdmin(adminUrl, async (c) => (await c.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v);
+  const major = await asAdmin(
+    adminUrl,
+    async (c) => (await c.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v,
+  );
   return `/usr/lib/postgresql/${Math.floor(Number(major) / 10_000)}/bin`;
 }
 
@@ -69,7 +74,9 @@ export async function ensureReplicationAllowed(adminUrl: string): Promise<void> 
     try {
       accessSync(hba, constants.W_OK);
     } catch {
-      throw new Error(`${hba} allows no replication from 127.0.0.1 and cannot be changed here: add "${REPLICATION_LINE}"`);
+      throw new Error(
+        `${hba} allows no replication from 127.0.0.1 and cannot be changed here: add "${REPLICATION_LINE}"`,
+      );
     }
     appendFileSync(hba, `\n# A hot standby on this machine (the reports' replica tests)\n${REPLICATION_LINE}\n`);
     await client.query('SELECT pg_reload_conf()');
@@ -101,11 +108,32 @@ export async function startHotStandby(adminUrl: string): Promise<HotStandby> {
   try {
     run(
       `${bin}/pg_basebackup`,
-      ['-R', '-X', 'stream', '-c', 'fast', '-D', `${dir}/data`, '-h', admin.hostname, '-p', admin.port || '5432', '-U', 'postgres'],
+      [
+        '-R',
+        '-X',
+        'stream',
+        '-c',
+        'fast',
+        '-D',
+        `${dir}/data`,
+        '-h',
+        admin.hostname,
+        '-p',
+        admin.port || '5432',
+        '-U',
+        'postgres',
+      ],
       asPostgres,
     );
-    const primary = await asAdmin(adminUrl, async (c) =>
-      (await c.query<{ name: string; setting: string }>(`SELECT name, setting FROM pg_settings WHERE name = ANY($1)`, [AT_LEAST_PRIMARY])).rows,
+    const primary = await asAdmin(
+      adminUrl,
+      async (c) =>
+        (
+          await c.query<{ name: string; setting: string }>(
+            `SELECT name, setting FROM pg_settings WHERE name = ANY($1)`,
+            [AT_LEAST_PRIMARY],
+          )
+        ).rows,
     );
     // Debian keeps the configuration in /etc, so the copy has none: give it its own.
     const conf = [
@@ -150,7 +178,10 @@ export async function startHotStandby(adminUrl: string): Promise<HotStandby> {
     }
   };
   const primaryLsn = () =>
-    asAdmin(adminUrl, async (c) => (await c.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn);
+    asAdmin(
+      adminUrl,
+      async (c) => (await c.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn')).rows[0]!.lsn,
+    );
   return {
     port,
     urlOf,

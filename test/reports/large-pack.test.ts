@@ -69,7 +69,9 @@ function download(format: string): Promise<{ status: number; type: string; bytes
             if (head.length < 200) head += chunk.toString('utf8');
             bytes += chunk.length;
           });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), bytes, head }));
+          res.on('end', () =>
+            resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), bytes, head }),
+          );
         },
       )
       .on('error', reject);

@@ -44,7 +44,9 @@ async function recordBriefing(description: string) {
     briefingBody(ward.id, {
       date: day(0),
       shift: SHIFTS.shift(),
-      items: [{ kind: 'problem', category: 'equipment', description, consequence: 4, likelihood: 3, needsChange: true }],
+      items: [
+        { kind: 'problem', category: 'equipment', description, consequence: 4, likelihood: 3, needsChange: true },
+      ],
     }),
   );
   expect(res.status, res.raw).toBe(201);
@@ -62,7 +64,10 @@ const inboxIds = async () =>
 
 describe('reports on a read replica (REPORTS_DATABASE_URL)', () => {
   it('serve a briefing written through the API once the standby has replayed it, saying it read the replica', async () => {
-    const [inRecovery] = await standby.query<{ standby: boolean }>(databaseName, 'SELECT pg_is_in_recovery() AS standby');
+    const [inRecovery] = await standby.query<{ standby: boolean }>(
+      databaseName,
+      'SELECT pg_is_in_recovery() AS standby',
+    );
     expect(inRecovery?.standby).toBe(true);
     await recordBriefing('Infusion pumps failing their safety check');
     await standby.waitForReplay();
