@@ -1929,6 +1929,13 @@ export interface components {
             /** Format: date-time */
             generatedAt: string;
             timeZone: string;
+            /**
+             * @description Where the figures were read: the primary database, or its read replica (REPORTS_DATABASE_URL)
+             * @enum {string}
+             */
+            readFrom: "primary" | "replica";
+            /** @description How far behind the primary the figures may be: 0 on the primary and on a replica that has replayed all it received; otherwise seconds since the last change the replica replayed (changes committed since are not in the figures) */
+            replicationLagSeconds: number;
         };
         SpcChart: {
             /** @enum {string} */

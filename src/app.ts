@@ -52,6 +52,8 @@ export interface AppDeps {
   /** Any process may enqueue: through the outbox, relayed to these queues. */
   queues: QueueSet;
   relay: Relay;
+  /** The read replica reports and exports read (REPORTS_DATABASE_URL), when there is one. */
+  reportsDatabase?: DatabaseHandle | undefined;
 }
 
 /** What of a body nobody read is read (and discarded) before answering, at most. */
@@ -143,6 +145,8 @@ async function registerFeatureRoutes(app: App, deps: AppDeps) {
     db: transactionAware(deps.database.db),
     relay: relayAfterCommit(deps.relay),
     tuning: deps.config.tuning,
+    // Reports only read, in their own snapshot: never the request's transaction.
+    reportsDb: deps.reportsDatabase?.db,
   };
   await app.register(organisationRoutes, {
     ...services,

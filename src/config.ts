@@ -17,6 +17,7 @@ const decimal = (min: number, max: number) =>
 
 const environmentSchema = z.object({
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  REPORTS_DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   DATA_DIR: z.string().min(1).default('./.data'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
   PORT: integer(0, 65535).default(3000),
@@ -74,6 +75,8 @@ const environmentSchema = z.object({
 
 export type Config = {
   databaseUrl: string | undefined;
+  /** A read replica (hot standby) of DATABASE_URL that reports and exports read; unset: the primary. */
+  reportsDatabaseUrl: string | undefined;
   dataDir: string;
   redisUrl: string;
   port: number;
@@ -159,8 +162,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const e = parsed.data;
+  if (e.REPORTS_DATABASE_URL !== undefined && e.DATABASE_URL === undefined) {
+    throw new ConfigError(
+      'Invalid configuration:\n  REPORTS_DATABASE_URL: needs DATABASE_URL (a replica of the embedded database cannot exist)',
+    );
+  }
   return {
     databaseUrl: e.DATABASE_URL,
+    reportsDatabaseUrl: e.REPORTS_DATABASE_URL,
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
     port: e.PORT,

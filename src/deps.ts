@@ -18,6 +18,8 @@ export const DEFAULT_TUNING: Tuning = { repeatSimilarity: 0.5, persistentMinRais
 /** What services and routes need: the database, a way to hurry queued work along, tuning. */
 export interface ServiceDeps {
   db: Database;
+  /** The read replica reports and exports read (REPORTS_DATABASE_URL); absent: they read `db`. */
+  reportsDb?: Database | undefined;
   relay: Relay;
   tuning?: Tuning;
 }

@@ -1,7 +1,7 @@
 import { buildApp } from './app.js';
 import { ensurePlatformAdmin } from './tokens/service.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { openDatabase, openReportsDatabase, type DatabaseHandle } from './db/client.js';
 import { startWorkerHealthServer } from './health/worker-server.js';
 import { createLogger } from './logger.js';
 import { startOutboxRelay } from './queue/outbox.js';
@@ -32,6 +32,9 @@ export async function startService(
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   logger.info({ database: database.kind, role: config.role }, 'database ready and migrated');
   await hooks.afterMigrate?.(database);
+  const reportsDatabase = config.reportsDatabaseUrl
+    ? openReportsDatabase(config.reportsDatabaseUrl, logger)
+    : undefined;
 
   const generated = await ensurePlatformAdmin(database.db, config.bootstrapAdminToken, logger);
   if (generated) {
@@ -45,7 +48,8 @@ export async function startService(
     config.role !== 'api' ? startIdempotencyPurge(database.db, logger, config.idempotencyRetentionDays) : null;
 
   // HTTP first: capture must work even while Redis is away.
-  const app = config.role !== 'worker' ? await buildApp({ config, database, logger, queues, relay }) : null;
+  const app =
+    config.role !== 'worker' ? await buildApp({ config, database, reportsDatabase, logger, queues, relay }) : null;
   const apiUrl = app ? await app.listen({ port: config.port, host: config.host }) : null;
 
   let workers: Awaited<ReturnType<typeof startWorkers>> | null = null;
@@ -84,6 +88,7 @@ export async function startService(
       await sealer.stop();
       await purge?.stop();
       await queues.close();
+      await reportsDatabase?.close();
       await database.close();
       await stopTracing();
     })());

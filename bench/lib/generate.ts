@@ -69,7 +69,21 @@ const alignmentSql = (clinical: string, stance: string) => `CASE
   WHEN NOT ${clinical} AND ${stance} <> 'agree' THEN 'aligned_no_change'
   WHEN ${clinical} THEN 'clinical_only' ELSE 'managerial_only' END`;
 
-function steps(scale: Scale, period: GeneratedPeriod): [string, string][] {
+/** `reportsOnly`: leave out the notifications and position changes no report reads, and only ANALYZE (the large-pack test). */
+export interface GenerateOptions {
+  reportsOnly?: boolean;
+}
+
+function steps(scale: Scale, period: GeneratedPeriod, options: GenerateOptions = {}): [string, string][] {
+  const all = allSteps(scale, period);
+  if (!options.reportsOnly) return all;
+  return [
+    ...all.filter(([name]) => name !== 'notifications, position changes' && name !== 'vacuum analyze'),
+    ['analyze', 'ANALYZE'],
+  ];
+}
+
+function allSteps(scale: Scale, period: GeneratedPeriod): [string, string][] {
   const templates = ITEM_TEMPLATES.map(
     (tp, n) =>
       `(${n + 1}, ${q(tp.kind)}, ${q(tp.category)}, ${q(tp.description)}, ${tp.c ?? 'NULL'}::int, ${tp.l ?? 'NULL'}::int)`,
@@ -115,7 +129,7 @@ function steps(scale: Scale, period: GeneratedPeriod): [string, string][] {
        JOIN g_staff d ON d.org_id = o.id AND d.key = 'director'
        JOIN g_staff it ON it.org_id = o.id AND it.key = 'it';
        INSERT INTO wards (id, organisation_id, code, name, site, division)
-       SELECT id, org_id, 'W' || lpad(n::text, 2, '0'), 'Ward ' || n, 'Main site', division FROM g_ward ORDER BY org_id, n;
+       SELECT id, org_id, 'W' || lpad(n::text, ${Math.max(2, String(W).length)}, '0'), 'Ward ' || n, 'Main site', division FROM g_ward ORDER BY org_id, n;
        INSERT INTO staff_wards (staff_id, ward_id)
        SELECT matron_id, id FROM g_ward
        UNION ALL SELECT s.id, w.id FROM g_staff s JOIN g_ward w ON w.org_id = s.org_id AND w.n = s.ward_n;
@@ -343,9 +357,10 @@ export async function generate(
   scale: Scale,
   period: GeneratedPeriod,
   log: (line: string) => void,
+  options: GenerateOptions = {},
 ): Promise<{ counts: GeneratedCounts; seconds: number }> {
   const started = performance.now();
-  for (const [name, statement] of steps(scale, period)) {
+  for (const [name, statement] of steps(scale, period, options)) {
     const stepStarted = performance.now();
     await client.query(statement);
     log(`  generated ${name} in ${((performance.now() - stepStarted) / 1000).toFixed(1)} s`);

@@ -61,6 +61,17 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
 }
 
 /**
+ * The database reports and exports read (REPORTS_DATABASE_URL): a hot standby of the primary,
+ * never migrated (a standby replays the primary's migrations) and never written to. Its own pool,
+ * so a long board pack never takes a connection the writes need.
+ */
+export function openReportsDatabase(connectionString: string, logger: Logger, poolSize = 5): DatabaseHandle {
+  // Typed as a DatabaseHandle: nothing can ask it to migrate.
+  const handle: DatabaseHandle = openPostgres(connectionString, logger.child({ database: 'reports' }), poolSize);
+  return handle;
+}
+
+/**
  * Every process migrates at start. drizzle's migrator takes no lock, so processes started
  * together on an empty database collide (both create the `drizzle` schema: duplicate key on
  * pg_namespace). A session-level advisory lock, per database, makes one migrate while the

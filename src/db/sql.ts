@@ -29,6 +29,30 @@ export function tableAs(aliased: Table): SQL {
   return from;
 }
 
+let cursors = 0;
+
+/**
+ * Hands a statement's rows to `each` a batch at a time, read through a server-side cursor
+ * (DECLARE ... CURSOR, FETCH), so a statement of a hundred thousand rows never has more than
+ * `batchSize` of them in memory. SQL cursors live in a transaction: call it inside one (a
+ * readSnapshot). Plain SQL, so it works alike on PostgreSQL and on the embedded PGlite.
+ */
+export async function forEachRow<T>(
+  tx: Executor,
+  query: SQL,
+  each: (row: T) => void,
+  batchSize = 2_000,
+): Promise<void> {
+  const cursor = sql.raw(`rows_${++cursors}`);
+  await tx.execute(sql`DECLARE ${cursor} NO SCROLL CURSOR FOR ${query}`);
+  for (;;) {
+    const batch = await rows<T>(tx, sql`FETCH FORWARD ${sql.raw(String(batchSize))} FROM ${cursor}`);
+    for (const row of batch) each(row);
+    if (batch.length < batchSize) break;
+  }
+  await tx.execute(sql`CLOSE ${cursor}`);
+}
+
 /** Waits for the transaction-scoped advisory lock named `key`; it is released at commit or rollback. */
 export async function advisoryXactLock(tx: Executor, key: string): Promise<void> {
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
@@ -50,12 +74,15 @@ export async function tryAdvisoryXactLock(tx: Executor, key: string): Promise<bo
  * it: on these grouped statements PostgreSQL's cost-based JIT decision spends more time
  * compiling (about half a second on a year of 40 wards) than the statements take to run. A
  * larger work_mem keeps their sorts (tens of thousands of rows) in memory instead of on disk.
+ * Statements read through a cursor (forEachRow) are all read to the end, so they are planned for
+ * the whole result (cursor_tuple_fraction 1) exactly as they would be without one.
  */
 export function readSnapshot<T>(db: Database, work: (tx: Executor) => Promise<T>): Promise<T> {
   return db.transaction(
     async (tx) => {
       await tx.execute(sql`SET LOCAL jit = off`);
       await tx.execute(sql`SET LOCAL work_mem = '64MB'`);
+      await tx.execute(sql`SET LOCAL cursor_tuple_fraction = 1`);
       return work(tx);
     },
     { isolationLevel: 'repeatable read', accessMode: 'read only' },

@@ -28,7 +28,6 @@ export const fhirBundleSchema = z
   .meta({ id: 'FhirBundle' });
 
 export const exportRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
-  const { db } = deps;
   app.get(
     '/v1/exports/fhir',
     {
@@ -48,7 +47,7 @@ export const exportRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps
       },
     },
     async (request, reply) => {
-      const bundle = await fhirExport(db, tenantOf(request), request.query);
+      const bundle = await fhirExport(deps, tenantOf(request), request.query);
       return reply
         .type(`${FHIR_JSON}; fhirVersion=4.0; charset=utf-8`)
         .header('cache-control', 'private, no-store')

@@ -4,7 +4,6 @@
  * other answered states, and Kaplan-Meier time-to-resolution curves.
  */
 import type { TenantPrincipal } from '../auth/principal.js';
-import type { Database } from '../db/client.js';
 import { ALIGNMENT_STATES, type AlignmentState } from '../domain/alignment.js';
 import { RISK_BANDS, type RiskBand } from '../domain/risk.js';
 import {
@@ -16,7 +15,7 @@ import {
 } from '../domain/resolution.js';
 import type { SurvivalPoint } from '../domain/statistics.js';
 import { resolutionCells, type ResolutionCellRow } from './alignment-queries.js';
-import { withReportContext, type ReportContext } from './context.js';
+import { withReportContext, type ReportContext, type ReportDatabases } from './context.js';
 import { presentPeriod, presentScope, type ReportFilter } from './scope.js';
 
 /** States where both sides have answered; `pending` is left out of the comparison. */
@@ -95,12 +94,12 @@ const presentGroup = <K extends string>({ key: _key, curve, ...rest }: Resolutio
 
 /** GET /v1/reports/alignment */
 export function alignmentReport(
-  database: Database,
+  databases: ReportDatabases,
   principal: TenantPrincipal,
   request: ReportFilter,
   now = new Date(),
 ) {
-  return withReportContext(database, principal, request, now, async (context) => {
+  return withReportContext(databases, principal, request, now, async (context) => {
     const analysis = await alignmentAnalysis(context);
     return {
       scope: presentScope(context.scope),

@@ -37,6 +37,20 @@ export function csvCell(value: CsvValue): string {
   return quote(neutralise(value));
 }
 
+/**
+ * The same document as toCsv, a part at a time: BOM and header, then each group of rows as it is
+ * made, so a long table is written out without first being held whole.
+ */
+export function* csvChunks(
+  header: readonly string[],
+  groups: Iterable<readonly (readonly CsvValue[])[]>,
+): Generator<string> {
+  yield `${CSV_BOM}${header.map(csvCell).join(',')}\r\n`;
+  for (const rows of groups) {
+    if (rows.length > 0) yield `${rows.map((row) => row.map(csvCell).join(',')).join('\r\n')}\r\n`;
+  }
+}
+
 /** The whole document: BOM, header, rows, each line ended by CRLF. */
 export function toCsv(header: readonly string[], rows: readonly (readonly CsvValue[])[]): string {
   const lines = [header, ...rows].map((row) => row.map(csvCell).join(','));

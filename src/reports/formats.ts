@@ -1,18 +1,19 @@
 /** The board pack in the format asked for: the JSON structure, a tidy CSV, or printable HTML. */
 import type { TenantPrincipal } from '../auth/principal.js';
-import type { Database } from '../db/client.js';
+import type { ReportDatabases } from './context.js';
 import type { Tuning } from '../deps.js';
 import { governancePack } from './governance.js';
-import { renderPackCsv } from './render-csv.js';
-import { renderPackHtml } from './render-html.js';
+import { packCsvChunks } from './render-csv.js';
+import { packHtmlChunks } from './render-html.js';
 import type { GovernancePack, GovernanceQuery } from './schemas.js';
 
 export type PackResponse =
   | { format: 'json'; pack: GovernancePack }
-  | { format: 'csv' | 'html'; contentType: string; disposition: string; body: string };
+  /** The document a section at a time, written to the response as it is made. */
+  | { format: 'csv' | 'html'; contentType: string; disposition: string; body: Iterable<string> };
 
 export async function governancePackAs(
-  deps: { db: Database; tuning?: Tuning | undefined },
+  deps: ReportDatabases & { tuning?: Tuning | undefined },
   principal: TenantPrincipal,
   request: GovernanceQuery,
   now = new Date(),
@@ -25,12 +26,12 @@ export async function governancePackAs(
         format: 'csv',
         contentType: 'text/csv; charset=utf-8; header=present',
         disposition: `attachment; filename="${name}.csv"`,
-        body: renderPackCsv(pack),
+        body: packCsvChunks(pack),
       }
     : {
         format: 'html',
         contentType: 'text/html; charset=utf-8',
         disposition: `inline; filename="${name}.html"`,
-        body: renderPackHtml(pack),
+        body: packHtmlChunks(pack),
       };
 }

@@ -20,18 +20,26 @@ export function medianOf(values: readonly number[]): number | null {
 }
 type AckClass = EscalationFactRow['ack_class'];
 
-/** Counts and the values medians are taken of, for one group of escalations. */
+/**
+ * Counts and the values medians are taken of, for one group of escalations: two numbers per
+ * escalation (8 bytes each), not its row. A weekly tally keeps counts only.
+ */
 class EscalationTally {
   opened = 0;
   ack: Record<AckClass, number> = { within: 0, late: 0, missed: 0, pending: 0, closed_unacknowledged: 0 };
   outcomes = new Map<string, number>();
   hoursToAck: number[] = [];
   daysToResolve: number[] = [];
+  resolvedCount = 0;
+
+  constructor(private readonly keepValues = true) {}
 
   add(row: EscalationFactRow) {
     this.opened += 1;
     this.ack[row.ack_class] += 1;
     this.outcomes.set(row.outcome, (this.outcomes.get(row.outcome) ?? 0) + 1);
+    if (row.days_to_resolve !== null) this.resolvedCount += 1;
+    if (!this.keepValues) return;
     if (row.hours_to_ack !== null) this.hoursToAck.push(Number(row.hours_to_ack));
     if (row.days_to_resolve !== null) this.daysToResolve.push(Number(row.days_to_resolve));
   }
@@ -50,33 +58,50 @@ class EscalationTally {
       lower: interval.lower,
       upper: interval.upper,
       medianHoursToAcknowledge: medianOf(this.hoursToAck),
-      resolved: this.daysToResolve.length,
+      resolved: this.resolvedCount,
       medianDaysToResolve: medianOf(this.daysToResolve),
       overdueNow: overdue,
     };
   }
 }
 
+const tally = <K>(map: Map<K, EscalationTally>, key: K, keepValues = true) => {
+  let t = map.get(key);
+  if (!t) map.set(key, (t = new EscalationTally(keepValues)));
+  return t;
+};
+
+/**
+ * The escalation facts folded in one at a time, as they are read (overall, by band, by level
+ * reached, by week opened), so the pack never holds the facts themselves.
+ */
+export class EscalationFigures {
+  readonly overall = new EscalationTally();
+  readonly byBand = new Map<string, EscalationTally>();
+  readonly byLevel = new Map<number, EscalationTally>();
+  readonly byWeek = new Map<string, EscalationTally>();
+
+  add(row: EscalationFactRow) {
+    this.overall.add(row);
+    tally(this.byBand, row.band).add(row);
+    tally(this.byLevel, Number(row.level_reached)).add(row);
+    tally(this.byWeek, row.week, false).add(row);
+  }
+}
+
 /** Pure: the escalation section, and the weekly acknowledgement counts the SPC chart needs. */
 export function escalationSection(
-  facts: EscalationFactRow[],
+  facts: EscalationFigures | Iterable<EscalationFactRow>,
   overdue: OverdueRow[],
 ): { section: GovernancePack['escalations']; weeks: { week: string; within: number; decided: number }[] } {
-  const overall = new EscalationTally();
-  const byBand = new Map<string, EscalationTally>();
-  const byLevel = new Map<number, EscalationTally>();
-  const byWeek = new Map<string, EscalationTally>();
-  const tally = <K>(map: Map<K, EscalationTally>, key: K) => {
-    let t = map.get(key);
-    if (!t) map.set(key, (t = new EscalationTally()));
-    return t;
-  };
-  for (const row of facts) {
-    overall.add(row);
-    tally(byBand, row.band).add(row);
-    tally(byLevel, Number(row.level_reached)).add(row);
-    tally(byWeek, row.week).add(row);
+  let figures: EscalationFigures;
+  if (facts instanceof EscalationFigures) {
+    figures = facts;
+  } else {
+    figures = new EscalationFigures();
+    for (const row of facts) figures.add(row);
   }
+  const { overall, byBand, byLevel, byWeek } = figures;
   const overdueOf = (match: (r: (typeof overdue)[number]) => boolean) => overdue.find(match)?.count ?? 0;
   const levels = [
     ...new Set([...byLevel.keys(), ...overdue.filter((r) => r.by_level).map((r) => Number(r.level))]),

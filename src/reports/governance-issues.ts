@@ -9,7 +9,7 @@ import { wardOf, type ReportScope } from './scope.js';
 import type { OpenThreadRow } from './sql.js';
 import { screenedText } from './text.js';
 import { threadHeadline } from './threads.js';
-import { topN } from './top.js';
+import { TopN } from './top.js';
 
 export const PERSISTENT_ISSUES_SHOWN = 10;
 
@@ -30,25 +30,45 @@ const byPersistence = (a: Candidate, b: Candidate) =>
   b.daysOpen - a.daysOpen ||
   (a.row.thread_id < b.row.thread_id ? -1 : a.row.thread_id > b.row.thread_id ? 1 : 0);
 
+/**
+ * The open threads that are persistent by the service's rule (domain/persistence.ts), offered one
+ * at a time as they are read; only the most persistent `shown` are kept.
+ */
+export class PersistentRanking {
+  private readonly top: TopN<Candidate>;
+  private readonly thresholds: { minRaised: number; minDaysOpen: number };
+
+  constructor(tuning: Tuning, shown = PERSISTENT_ISSUES_SHOWN) {
+    this.top = new TopN(shown, byPersistence);
+    this.thresholds = { minRaised: tuning.persistentMinRaised, minDaysOpen: tuning.persistentMinDays };
+  }
+
+  offer(row: OpenThreadRow): void {
+    const stats = {
+      riskScore: Number(row.risk_score ?? 0),
+      timesRaised: Number(row.times_raised),
+      daysOpen: Number(row.days_open),
+    };
+    if (isPersistent(stats, this.thresholds)) {
+      this.top.offer({ row, daysOpen: stats.daysOpen, score: persistenceRank(stats) });
+    }
+  }
+
+  /** Most persistent first; only the few shown are copied. */
+  ranked(): RankedThread[] {
+    return this.top.items().map(({ row, daysOpen, score }) => ({ ...row, daysOpen, score }));
+  }
+}
+
 /** Open threads that are persistent by the service's rule (domain/persistence.ts), most persistent first. */
 export function topPersistent(
-  threads: OpenThreadRow[],
+  threads: Iterable<OpenThreadRow>,
   tuning: Tuning,
   shown = PERSISTENT_ISSUES_SHOWN,
 ): RankedThread[] {
-  const thresholds = { minRaised: tuning.persistentMinRaised, minDaysOpen: tuning.persistentMinDays };
-  function* persistent(): Generator<Candidate> {
-    for (const row of threads) {
-      const stats = {
-        riskScore: Number(row.risk_score ?? 0),
-        timesRaised: Number(row.times_raised),
-        daysOpen: Number(row.days_open),
-      };
-      if (isPersistent(stats, thresholds)) yield { row, daysOpen: stats.daysOpen, score: persistenceRank(stats) };
-    }
-  }
-  // Only the few shown are copied.
-  return topN(persistent(), shown, byPersistence).map(({ row, daysOpen, score }) => ({ ...row, daysOpen, score }));
+  const ranking = new PersistentRanking(tuning, shown);
+  for (const row of threads) ranking.offer(row);
+  return ranking.ranked();
 }
 
 export function persistentSection(

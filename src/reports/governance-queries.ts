@@ -5,7 +5,7 @@
 import { sql, type SQLWrapper } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { escalations, items } from '../db/schema.js';
-import { rows, statementAlias, tableAs } from '../db/sql.js';
+import { forEachRow, rows, statementAlias, tableAs } from '../db/sql.js';
 import { inReportScope, inScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { escalationFactsSql, latestRaisingsSql, openThreadsSql, periodParams, type OpenThreadRow } from './sql.js';
 import { briefing, escalation, escalationAction, item, itemPriority, priority, staffMember } from './tables.js';
@@ -119,19 +119,26 @@ export interface EscalationFactRow {
 }
 
 /**
- * One compact row per escalation opened in the period (see escalationFactsSql); the pack groups
- * them (overall, by band, by level reached, by week) and takes medians in one pass in JavaScript,
- * which is cheaper than four sorted grouping sets with ordered-set aggregates in the database.
+ * One compact row per escalation opened in the period (see escalationFactsSql), handed to `each`
+ * as read through a cursor: the pack groups them (overall, by band, by level reached, by week)
+ * and takes medians in one pass in JavaScript, which is cheaper than four sorted grouping sets
+ * with ordered-set aggregates in the database, without holding a year's rows at once.
  */
-export function escalationFacts(db: Executor, scope: ReportScope, period: ReportPeriod) {
+export function escalationFacts(
+  db: Executor,
+  scope: ReportScope,
+  period: ReportPeriod,
+  each: (row: EscalationFactRow) => void,
+) {
   const facts = escalationFactsSql(period, scope.organisation.id, scope, period);
-  return rows<EscalationFactRow>(
+  return forEachRow<EscalationFactRow>(
     db,
     sql`
       SELECT f.band, f.level_reached::int AS level_reached,
              (date_trunc('week', f.opened_on::timestamp))::date::text AS week,
              f.ack_class, f.outcome, f.hours_to_ack::float8 AS hours_to_ack, f.days_to_resolve::float8 AS days_to_resolve
       FROM (${facts}) f`,
+    each,
   );
 }
 
@@ -161,9 +168,14 @@ export function overdueNow(db: Executor, scope: ReportScope, period: ReportPerio
   );
 }
 
-/** Open threads of problems and risks (see openThreadsSql). */
-export function openThreads(db: Executor, scope: ReportScope, period: ReportPeriod) {
-  return rows<OpenThreadRow>(db, openThreadsSql(scope, period));
+/** Open threads of problems and risks (see openThreadsSql), handed to `each` as read through a cursor. */
+export function openThreads(
+  db: Executor,
+  scope: ReportScope,
+  period: ReportPeriod,
+  each: (row: OpenThreadRow) => void,
+) {
+  return forEachRow<OpenThreadRow>(db, openThreadsSql(scope, period), each);
 }
 
 export interface ThreadDetailRow {

@@ -3,14 +3,13 @@
  * whatever the number of wards or items), shaped by the pure presenters of governance-*.ts.
  */
 import type { TenantPrincipal } from '../auth/principal.js';
-import type { Database } from '../db/client.js';
 import { tuningOf, type Tuning } from '../deps.js';
 import { analyseAlignment, type ResolutionGroup } from './alignment.js';
 import { resolutionCells, type ResolutionCellRow } from './alignment-queries.js';
-import { withReportContext, type ReportContext } from './context.js';
-import { escalationSection } from './governance-escalations.js';
+import { withReportContext, type ReportContext, type ReportDatabases } from './context.js';
+import { EscalationFigures, escalationSection } from './governance-escalations.js';
 import { fidelitySection, itemsSection } from './governance-fidelity.js';
-import { persistentSection, prioritySection, topPersistent, type RankedThread } from './governance-issues.js';
+import { PersistentRanking, persistentSection, prioritySection, type RankedThread } from './governance-issues.js';
 import {
   briefingFidelity,
   escalationFacts,
@@ -20,7 +19,6 @@ import {
   overdueNow,
   priorityProgress,
   threadDetails,
-  type EscalationFactRow,
   type FidelityRow,
   type ItemCountRow,
   type NotHeldReasonRow,
@@ -38,13 +36,13 @@ export { medianOf } from './governance-escalations.js';
 export type GovernanceRequest = Omit<GovernanceQuery, 'format'>;
 
 export function governancePack(
-  deps: { db: Database; tuning?: Tuning | undefined },
+  deps: ReportDatabases & { tuning?: Tuning | undefined },
   principal: TenantPrincipal,
   request: GovernanceRequest,
   now = new Date(),
 ): Promise<GovernancePack> {
   const tuning = tuningOf(deps);
-  return withReportContext(deps.db, principal, request, now, async (context) =>
+  return withReportContext(deps, principal, request, now, async (context) =>
     presentPack(context.scope, context.period, await readPack(context, request, tuning), request),
   );
 }
@@ -54,7 +52,8 @@ export interface PackReading {
   fidelity: FidelityRow[];
   notHeldReasons: NotHeldReasonRow[];
   itemCounts: ItemCountRow[];
-  escalationFacts: EscalationFactRow[];
+  /** The escalations opened in the period, folded in as they were read. */
+  escalations: EscalationFigures;
   overdue: OverdueRow[];
   resolutionCells: ResolutionCellRow[];
   priorities: PriorityRow[];
@@ -70,17 +69,22 @@ async function readPack(
   tuning: Tuning,
 ): Promise<PackReading> {
   // One after another: they share one snapshot transaction, whose connection runs one query at a time.
+  // The two statements whose rows grow with the organisation's year (one per escalation, one per
+  // open thread) are read through cursors and folded in as they come, so only the grouped figures
+  // and the few threads shown are held, however large the organisation.
   const fidelity = await briefingFidelity(db, scope, period);
   const reasons = await notHeldReasons(db, scope, period);
   const counts = await itemCounts(db, scope, period);
-  const facts = await escalationFacts(db, scope, period);
+  const escalations = new EscalationFigures();
+  await escalationFacts(db, scope, period, (row) => escalations.add(row));
   const overdue = await overdueNow(db, scope, period);
   const cells = await resolutionCells(db, scope, period);
-  const threads = await openThreads(db, scope, period);
+  const ranking = new PersistentRanking(tuning);
+  await openThreads(db, scope, period, (row) => ranking.offer(row));
   const priorities = await priorityProgress(db, scope, period);
   const itemsRaised = await buildSpcChart(db, scope, period, 'items_raised');
   const daysToResolution = await buildSpcChart(db, scope, period, 'days_to_resolution', request.resolutionDaysTarget);
-  const persistent = topPersistent(threads, tuning);
+  const persistent = ranking.ranked();
   const details =
     persistent.length > 0
       ? await threadDetails(
@@ -94,7 +98,7 @@ async function readPack(
     fidelity,
     notHeldReasons: reasons,
     itemCounts: counts,
-    escalationFacts: facts,
+    escalations,
     overdue,
     resolutionCells: cells,
     priorities,
@@ -115,7 +119,7 @@ export function presentPack(
   request: Pick<GovernanceRequest, 'ackTarget'>,
 ): GovernancePack {
   const alignment = analyseAlignment(reading.resolutionCells);
-  const escalations = escalationSection(reading.escalationFacts, reading.overdue);
+  const escalations = escalationSection(reading.escalations, reading.overdue);
   return {
     scope: presentScope(scope),
     period: presentPeriod(period),

@@ -5,7 +5,7 @@
  * an ISO 8601 interval (from/to, both days included) or, for figures taken now, an instant.
  */
 import { addDays } from '../domain/calendar.js';
-import { toCsv, type CsvValue } from './csv.js';
+import { csvChunks, type CsvValue } from './csv.js';
 import type { GovernancePack } from './schemas.js';
 
 type Row = [metric: string, scope: string, period: string, value: CsvValue];
@@ -35,20 +35,36 @@ function collect(write: (add: Add) => void): Row[] {
 const ward = (w: { code: string }) => `ward:${w.code}`;
 const join = (...parts: string[]) => parts.filter((p) => p !== ALL).join(';') || ALL;
 
-export function packRows(pack: GovernancePack): Row[] {
+/** The rows of each section in turn, each made only when the one before has been used. */
+function* rowGroups(pack: GovernancePack): Generator<Row[]> {
   const periods: Periods = {
     current: `${pack.period.from}/${pack.period.to}`,
     previous: `${pack.period.previous.from}/${pack.period.previous.to}`,
     now: pack.period.generatedAt,
   };
+  for (const section of [
+    sourceRows,
+    fidelityRows,
+    itemRows,
+    escalationRows,
+    alignmentRows,
+    persistentIssueRows,
+    priorityRows,
+    spcRows,
+  ]) {
+    yield section(pack, periods);
+  }
+}
+
+export function packRows(pack: GovernancePack): Row[] {
+  return [...rowGroups(pack)].flat();
+}
+
+/** Where the figures were read (the primary or its replica), and how far behind the primary. */
+function sourceRows(pack: GovernancePack, { now }: Periods): Row[] {
   return [
-    ...fidelityRows(pack, periods),
-    ...itemRows(pack, periods),
-    ...escalationRows(pack, periods),
-    ...alignmentRows(pack, periods),
-    ...persistentIssueRows(pack, periods),
-    ...priorityRows(pack, periods),
-    ...spcRows(pack, periods),
+    ['read_from', ALL, now, pack.period.readFrom],
+    ['replication_lag_seconds', ALL, now, pack.period.replicationLagSeconds],
   ];
 }
 
@@ -214,6 +230,11 @@ function spcRows(pack: GovernancePack, { current }: Periods): Row[] {
   });
 }
 
+/** The CSV a section at a time, for a response written as it is made. */
+export function packCsvChunks(pack: GovernancePack): Generator<string> {
+  return csvChunks(CSV_HEADER, rowGroups(pack));
+}
+
 export function renderPackCsv(pack: GovernancePack): string {
-  return toCsv(CSV_HEADER, packRows(pack));
+  return [...packCsvChunks(pack)].join('');
 }

@@ -83,8 +83,17 @@ function header(pack: GovernancePack): string {
 <h1>Ward safety briefings: governance board pack</h1>
 <p class="meta"><strong>${esc(pack.scope.organisation.name)}</strong> · ${esc(scope)}</p>
 <p class="meta">Period ${esc(pack.period.from)} to ${esc(pack.period.to)} (${pack.period.days} days), compared with ${esc(pack.period.previous.from)} to ${esc(pack.period.previous.to)}.
-Figures as at ${esc(pack.period.asOf)}; generated ${esc(pack.period.generatedAt)} (${esc(pack.period.timeZone)} dates).</p>
+Figures as at ${esc(pack.period.asOf)}; generated ${esc(pack.period.generatedAt)} (${esc(pack.period.timeZone)} dates).${replicaNote(pack)}</p>
 </header>`;
+}
+
+/** Said only of a pack read from the replica: how far behind the primary its figures may be. */
+function replicaNote(pack: GovernancePack): string {
+  if (pack.period.readFrom !== 'replica') return '';
+  const lag = pack.period.replicationLagSeconds;
+  return lag === 0
+    ? '\nRead from a replica that had replayed every change it had received.'
+    : `\nRead from a replica ${esc(lag.toFixed(3))} s behind the primary: changes committed in the last ${esc(lag.toFixed(3))} s are not in these figures.`;
 }
 
 function fidelitySection(pack: GovernancePack): string {
@@ -317,8 +326,9 @@ ${spcBlock(pack.spc.itemsRaised)}${spcBlock(pack.spc.ackWithinDeadline)}${spcBlo
 </section>`;
 }
 
-export function renderPackHtml(pack: GovernancePack): string {
-  return `<!DOCTYPE html>
+/** The page a section at a time, for a response written as it is made. */
+export function* packHtmlChunks(pack: GovernancePack): Generator<string> {
+  yield `<!DOCTYPE html>
 <html lang="en-GB">
 <head>
 <meta charset="utf-8">
@@ -328,14 +338,23 @@ export function renderPackHtml(pack: GovernancePack): string {
 </head>
 <body>
 ${header(pack)}
-${fidelitySection(pack)}
-${itemsSection(pack)}
-${escalationSection(pack)}
-${alignmentSection(pack)}
-${issuesSection(pack)}
-${spcSection(pack)}
-<footer class="note"><p>Definitions and methods: docs/reports.md. Working days are Monday to Friday; bank holidays are not excluded.</p></footer>
+`;
+  for (const section of [
+    fidelitySection,
+    itemsSection,
+    escalationSection,
+    alignmentSection,
+    issuesSection,
+    spcSection,
+  ]) {
+    yield `${section(pack)}\n`;
+  }
+  yield `<footer class="note"><p>Definitions and methods: docs/reports.md. Working days are Monday to Friday; bank holidays are not excluded.</p></footer>
 </body>
 </html>
 `;
+}
+
+export function renderPackHtml(pack: GovernancePack): string {
+  return [...packHtmlChunks(pack)].join('');
 }

@@ -92,6 +92,16 @@ export const reportPeriodSchema = z
     asOfDate: isoDate,
     generatedAt: timestamp,
     timeZone: z.string(),
+    readFrom: z
+      .enum(['primary', 'replica'])
+      .describe('Where the figures were read: the primary database, or its read replica (REPORTS_DATABASE_URL)'),
+    replicationLagSeconds: z
+      .number()
+      .min(0)
+      .describe(
+        'How far behind the primary the figures may be: 0 on the primary and on a replica that has replayed all it received; ' +
+          'otherwise seconds since the last change the replica replayed (changes committed since are not in the figures)',
+      ),
   })
   .meta({ id: 'ReportPeriod' });
 

@@ -75,9 +75,20 @@ export interface ReportPeriod {
   asOfDate: string;
   generatedAt: Date;
   timeZone: string;
+  /** Where the figures were read: the primary, or a read replica that many seconds behind it. */
+  readFrom: 'primary' | 'replica';
+  replicationLagSeconds: number;
 }
 
-export function reportPeriod(from: string, to: string, now: Date): ReportPeriod {
+/** The primary: nothing it has committed is missing from a snapshot. */
+const PRIMARY = { readFrom: 'primary', lagSeconds: 0 } as const;
+
+export function reportPeriod(
+  from: string,
+  to: string,
+  now: Date,
+  source: { readFrom: 'primary' | 'replica'; lagSeconds: number } = PRIMARY,
+): ReportPeriod {
   const endOfTo = startOfLocalDay(addDays(to, 1), REPORT_TIME_ZONE);
   const asOf = endOfTo < now ? endOfTo : now;
   return {
@@ -89,6 +100,8 @@ export function reportPeriod(from: string, to: string, now: Date): ReportPeriod 
     asOfDate: minDate(to, localDateOf(now, REPORT_TIME_ZONE)),
     generatedAt: now,
     timeZone: REPORT_TIME_ZONE,
+    readFrom: source.readFrom,
+    replicationLagSeconds: source.lagSeconds,
   };
 }
 
@@ -191,5 +204,7 @@ export function presentPeriod(period: ReportPeriod) {
     asOfDate: period.asOfDate,
     generatedAt: period.generatedAt.toISOString(),
     timeZone: period.timeZone,
+    readFrom: period.readFrom,
+    replicationLagSeconds: period.replicationLagSeconds,
   };
 }

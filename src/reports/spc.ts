@@ -4,9 +4,9 @@
  */
 import { addDays, completeIsoWeeks, daysBetween } from '../domain/calendar.js';
 import { xmrChart, type ImprovementDirection, type XmrChart, type XmrInputPoint } from '../domain/spc.js';
-import type { Database, Executor } from '../db/client.js';
+import type { Executor } from '../db/client.js';
 import type { TenantPrincipal } from '../auth/principal.js';
-import { withReportContext } from './context.js';
+import { withReportContext, type ReportDatabases } from './context.js';
 import type { SpcMetric, SpcQuery } from './schemas.js';
 import { presentPeriod, presentScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { ackWithinDeadlineByWeek, daysToResolutionByWeek, itemsRaisedByWeek } from './spc-queries.js';
@@ -143,8 +143,8 @@ export function describeAssurance(
 }
 
 /** GET /v1/reports/spc */
-export function spcReport(database: Database, principal: TenantPrincipal, request: SpcQuery, now = new Date()) {
-  return withReportContext(database, principal, request, now, async ({ db, scope, period }) => {
+export function spcReport(databases: ReportDatabases, principal: TenantPrincipal, request: SpcQuery, now = new Date()) {
+  return withReportContext(databases, principal, request, now, async ({ db, scope, period }) => {
     const chart = await buildSpcChart(db, scope, period, request.metric, request.target);
     return { ...chart, scope: presentScope(scope), period: presentPeriod(period) };
   });

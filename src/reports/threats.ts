@@ -5,9 +5,8 @@
  */
 import type { z } from 'zod';
 import type { TenantPrincipal } from '../auth/principal.js';
-import type { Database } from '../db/client.js';
 import { assessHazard, compareThreats } from '../domain/hazard.js';
-import { withReportContext } from './context.js';
+import { withReportContext, type ReportDatabases } from './context.js';
 import type { ThreatsQuery, threatsReportSchema } from './schemas.js';
 import { presentPeriod, presentScope, type ReportPeriod, type ReportScope } from './scope.js';
 import type { LatestRaisingRow } from './sql.js';
@@ -38,12 +37,12 @@ export function rankThreats(threads: ThreatThreadRow[], period: ReportPeriod, li
 
 /** GET /v1/reports/threats */
 export function threatsReport(
-  database: Database,
+  databases: ReportDatabases,
   principal: TenantPrincipal,
   request: ThreatsQuery,
   now = new Date(),
 ): Promise<ThreatsReport> {
-  return withReportContext(database, principal, request, now, async ({ db, scope, period }) => {
+  return withReportContext(databases, principal, request, now, async ({ db, scope, period }) => {
     const threads = await openThreatThreads(db, scope, period);
     const shown = rankThreats(threads, period, request.limit);
     const latest =

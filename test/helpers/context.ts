@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import { buildApp, type App } from '../../src/app.js';
 import { ensurePlatformAdmin } from '../../src/tokens/service.js';
 import { loadConfig, type Config } from '../../src/config.js';
-import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { openDatabase, openReportsDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { createLogger } from '../../src/logger.js';
 import { startOutboxRelay, type OutboxRelay } from '../../src/queue/outbox.js';
 import { createQueues, QUEUE_NAMES, type QueueSet } from '../../src/queue/queues.js';
@@ -34,6 +34,8 @@ export interface TestContext {
 export interface TestContextOptions {
   /** Use the embedded database (PGlite) kept in this directory instead of a PostgreSQL clone. */
   embeddedDataDir?: string;
+  /** REPORTS_DATABASE_URL for the clone's URL: the same database on a read replica. */
+  reportsDatabaseUrl?: (databaseUrl: string) => string;
 }
 
 export async function createTestContext(
@@ -43,6 +45,7 @@ export async function createTestContext(
   const clone = options.embeddedDataDir ? null : await cloneTestDatabase();
   const config = loadConfig({
     ...(clone ? { DATABASE_URL: clone.url } : { DATA_DIR: options.embeddedDataDir }),
+    ...(clone && options.reportsDatabaseUrl ? { REPORTS_DATABASE_URL: options.reportsDatabaseUrl(clone.url) } : {}),
     REDIS_URL: inject('redisUrl'),
     LOG_LEVEL: 'info',
     BOOTSTRAP_ADMIN_TOKEN: PLATFORM_TOKEN,
@@ -66,9 +69,12 @@ export async function createTestContext(
   const logger = createLogger(config.logLevel, sink);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
   await ensurePlatformAdmin(database.db, PLATFORM_TOKEN, logger);
+  const reportsDatabase = config.reportsDatabaseUrl
+    ? openReportsDatabase(config.reportsDatabaseUrl, logger)
+    : undefined;
   const queues = createQueues(config.redisUrl, config.queuePrefix);
   const relay = startOutboxRelay(database.db, queues, logger, config.outboxRelayIntervalMs);
-  const app = await buildApp({ config, database, logger, queues, relay });
+  const app = await buildApp({ config, database, reportsDatabase, logger, queues, relay });
   await app.ready();
   checkAnswersAgainstContract(app);
   const running: { close(): Promise<void> }[] = [];
@@ -97,6 +103,7 @@ export async function createTestContext(
         ),
       );
       await queues.close();
+      await reportsDatabase?.close();
       await database.close();
       await clone?.drop();
     },

@@ -132,6 +132,8 @@ export function expectedPack(data: Dataset): GovernancePack {
       asOfDate: '2025-06-29',
       generatedAt: 'GENERATED',
       timeZone: 'Europe/London',
+      readFrom: 'primary',
+      replicationLagSeconds: 0,
     },
     fidelity: { overall: expectedFidelityOverall(), wards: expectedFidelityByWard(W1, W2, W3) },
     items: expectedItems(W1, W2, W3),

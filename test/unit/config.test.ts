@@ -104,6 +104,22 @@ describe('loadConfig', () => {
     ).toMatchObject({ metricsToken: 'm'.repeat(24), otlpEndpoint: 'http://collector:4318' });
   });
 
+  it('reads REPORTS_DATABASE_URL, the replica reports read, only beside DATABASE_URL', () => {
+    expect(loadConfig({}).reportsDatabaseUrl).toBeUndefined();
+    expect(
+      loadConfig({
+        DATABASE_URL: 'postgres://app@primary.internal/briefings',
+        REPORTS_DATABASE_URL: 'postgres://reader@replica.internal/briefings',
+      }).reportsDatabaseUrl,
+    ).toBe('postgres://reader@replica.internal/briefings');
+    expect(configError({ REPORTS_DATABASE_URL: 'postgres://reader@replica.internal/briefings' }).message).toContain(
+      'REPORTS_DATABASE_URL: needs DATABASE_URL',
+    );
+    expect(
+      configError({ DATABASE_URL: 'postgres://app@primary/x', REPORTS_DATABASE_URL: 'mysql://replica/x' }).message,
+    ).toContain('REPORTS_DATABASE_URL');
+  });
+
   it('takes a queue prefix as a plain name or as a Redis Cluster hash tag', () => {
     expect(loadConfig({}).queuePrefix).toBe('wsb');
     expect(loadConfig({ QUEUE_PREFIX: 'wsb-prod_2' }).queuePrefix).toBe('wsb-prod_2');

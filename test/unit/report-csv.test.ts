@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CSV_BOM, csvCell, neutralise, toCsv } from '../../src/reports/csv.js';
+import { CSV_BOM, csvCell, csvChunks, neutralise, toCsv } from '../../src/reports/csv.js';
 
 describe('CSV cells', () => {
   it('neutralises text that a spreadsheet would run as a formula', () => {
@@ -42,5 +42,19 @@ describe('CSV documents', () => {
     );
     expect(text).toBe(`${CSV_BOM}metric,value\r\na,1\r\n'=b,-2\r\n`);
     expect(Buffer.from(text, 'utf8').subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
+  });
+
+  it('are the same written a group of rows at a time, empty groups included', () => {
+    const header = ['metric', 'value'];
+    const rows = [
+      ['a', 1],
+      ['=b', -2],
+      ['c, d', null],
+      ['e', 0.5],
+    ] as const;
+    const chunks = [...csvChunks(header, [rows.slice(0, 1), [], rows.slice(1, 3), rows.slice(3)])];
+    expect(chunks).toHaveLength(4);
+    expect(chunks.join('')).toBe(toCsv(header, rows));
+    expect([...csvChunks(header, [])].join('')).toBe(toCsv(header, []));
   });
 });
