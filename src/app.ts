@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 // Modules register their named schemas as they load, in the order of the OpenAPI document's
 // components: keep this import order (`npm run openapi` shows any change).
 import { authPlugin } from './auth/plugin.js';
+import { createJwtSignIn } from './identity/sign-in.js';
 import { tokenRoutes } from './tokens/routes.js';
 import { briefingRoutes } from './briefings/routes.js';
 import type { Config } from './config.js';
@@ -83,6 +84,7 @@ export async function buildApp(deps: AppDeps) {
       authFailures: { limit: config.authFailureLimitPerMinute, windowSeconds: 60 },
       writes: { limit: config.writeLimitPerMinute, windowSeconds: 60 },
     },
+    signIn: createJwtSignIn(database.db, config.oidc, logger),
   });
   await app.register(idempotencyPlugin, { db: database.db });
   await app.register(lastOnSendPlugin);
@@ -130,10 +132,12 @@ async function registerFeatureRoutes(app: App, deps: AppDeps) {
     db: transactionAware(deps.database.db),
     relay: relayAfterCommit(deps.relay),
     tuning: deps.config.tuning,
+    tokenLifetimes: deps.config.tokenLifetimes,
   };
   await app.register(organisationRoutes, {
     ...services,
     webhookPolicy: { allowHttpLoopback: deps.config.webhookAllowHttpLoopback },
+    oidc: deps.config.oidc,
   });
   await registerQueuesBoard(app, deps.queues);
   for (const routes of FEATURE_ROUTES) await app.register(routes, services);

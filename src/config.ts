@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_TUNING, type Tuning } from './deps.js';
+import { DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, type TokenLifetimes } from './domain/token-lifetime.js';
 
 const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
@@ -50,6 +51,13 @@ const environmentSchema = z.object({
   REPEAT_SIMILARITY_THRESHOLD: decimal(0.05, 1).default(DEFAULT_TUNING.repeatSimilarity),
   PERSISTENT_MIN_RAISED: integer(2).default(DEFAULT_TUNING.persistentMinRaised),
   PERSISTENT_MIN_DAYS_OPEN: integer(1).default(DEFAULT_TUNING.persistentMinDays),
+  STAFF_TOKEN_DAYS: integer(1, MAX_TOKEN_DAYS.staff).default(DEFAULT_TOKEN_DAYS.staff),
+  WARD_DEVICE_TOKEN_DAYS: integer(1, MAX_TOKEN_DAYS.ward_device).default(DEFAULT_TOKEN_DAYS.ward_device),
+  PLATFORM_ADMIN_TOKEN_DAYS: integer(1, MAX_TOKEN_DAYS.platform_admin).default(DEFAULT_TOKEN_DAYS.platform_admin),
+  TOKEN_ROTATION_GRACE_SECONDS: integer(0, 7 * 24 * 3600).default(24 * 3600),
+  OIDC_ALLOW_HTTP_LOOPBACK: booleanFlag.default(false),
+  OIDC_JWKS_COOLDOWN_SECONDS: integer(1, 3600).default(30),
+  OIDC_FETCH_TIMEOUT_MS: integer(100, 60_000).default(5_000),
 });
 
 export type Config = {
@@ -80,7 +88,19 @@ export type Config = {
   writeLimitPerMinute: number;
   /** Browser origins allowed by CORS; empty: none. */
   corsOrigins: string[];
+  tokenLifetimes: TokenLifetimes;
+  oidc: OidcSettings;
 };
+
+/** How the service reaches organisations' identity providers. */
+export interface OidcSettings {
+  /** Tests only: also allow issuers on loopback addresses, over http or https. */
+  allowHttpLoopback: boolean;
+  /** After a refetch of a provider's keys, the least time before another (an unknown key id asks for one). */
+  jwksCooldownSeconds: number;
+  /** Timeout of each request for a discovery document or a key set. */
+  fetchTimeoutMs: number;
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -120,6 +140,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CORS_ORIGINS.split(',')
       .map((origin) => origin.trim())
       .filter(Boolean),
+    tokenLifetimes: {
+      days: {
+        staff: e.STAFF_TOKEN_DAYS,
+        ward_device: e.WARD_DEVICE_TOKEN_DAYS,
+        platform_admin: e.PLATFORM_ADMIN_TOKEN_DAYS,
+      },
+      rotationGraceSeconds: e.TOKEN_ROTATION_GRACE_SECONDS,
+    },
+    oidc: {
+      allowHttpLoopback: e.OIDC_ALLOW_HTTP_LOOPBACK,
+      jwksCooldownSeconds: e.OIDC_JWKS_COOLDOWN_SECONDS,
+      fetchTimeoutMs: e.OIDC_FETCH_TIMEOUT_MS,
+    },
     tuning: {
       repeatSimilarity: e.REPEAT_SIMILARITY_THRESHOLD,
       persistentMinRaised: e.PERSISTENT_MIN_RAISED,

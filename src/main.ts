@@ -30,7 +30,7 @@ export async function startService(
   logger.info({ database: database.kind, role: config.role }, 'database ready and migrated');
   await hooks.afterMigrate?.(database);
 
-  const generated = await ensurePlatformAdmin(database.db, config.bootstrapAdminToken, logger);
+  const generated = await ensurePlatformAdmin(database.db, config.bootstrapAdminToken, logger, config.tokenLifetimes);
   if (generated) {
     process.stdout.write(`\nPlatform administrator token (shown once, keep it safe):\n  ${generated}\n\n`);
   }

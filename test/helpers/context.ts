@@ -65,7 +65,7 @@ export async function createTestContext(
   });
   const logger = createLogger(config.logLevel, sink);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
-  await ensurePlatformAdmin(database.db, PLATFORM_TOKEN, logger);
+  await ensurePlatformAdmin(database.db, PLATFORM_TOKEN, logger, config.tokenLifetimes);
   const queues = createQueues(config.redisUrl, config.queuePrefix);
   const relay = startOutboxRelay(database.db, queues, logger, config.outboxRelayIntervalMs);
   const app = await buildApp({ config, database, logger, queues, relay });
