@@ -72,6 +72,8 @@ export const BODIES: Record<string, unknown> = {
   'POST /v1/escalations/{id}/snooze': { until: '2099-01-01T00:00:00Z', reason: 'Waiting for parts' },
   'POST /v1/escalations/{id}/comment': { text: 'Chased' },
   'PATCH /v1/priorities/{id}': { active: true },
+  'POST /v1/tokens/{id}/rotate': {},
+  'PUT /v1/staff/{id}/external-id': { externalId: 'SN-0001' },
   // Filled in beforeAll, once the ids they name exist:
   // 'POST /v1/escalations/{id}/reassign', 'POST /v1/items/{id}/priorities', 'PUT /v1/wards/{id}/escalation-policy'
 };
@@ -133,6 +135,7 @@ export const ACCESS: Record<string, Role[]> = {
   issueToken: ['org_admin'],
   listTokens: ['org_admin'],
   revokeToken: ['org_admin'],
+  rotateToken: ['org_admin'],
   recordBriefing: ['ward_device', 'clinician'],
   listBriefings: TENANT,
   getBriefing: TENANT,
@@ -168,6 +171,11 @@ export const ACCESS: Record<string, Role[]> = {
   setWebhook: ['org_admin'],
   removeWebhook: ['org_admin'],
   listWebhookDeliveries: ['org_admin'],
+  setIdentityProvider: ['platform_admin'],
+  getIdentityProvider: ['platform_admin'],
+  removeIdentityProvider: ['platform_admin'],
+  getOwnIdentityProvider: ['org_admin'],
+  setStaffExternalId: ['org_admin'],
   getGovernancePack: ['org_admin', 'governance', 'senior_manager', 'middle_manager'],
   getAlignmentReport: ['org_admin', 'governance', 'senior_manager', 'middle_manager'],
   getSpcChart: ['org_admin', 'governance', 'senior_manager', 'middle_manager'],
@@ -230,6 +238,7 @@ export async function startAccessWorld(): Promise<AccessWorld> {
   BODIES['POST /v1/items/{id}/priorities'] = { priorityId: priority.body.id };
   BODIES['PUT /v1/wards/{id}/escalation-policy'] = { levels: [{ staffId: a.seniorManager.id }] };
   const idsOfA = {
+    organisations: a.id,
     wards: a.wards[0]!.id,
     staff: a.clinician.id,
     tokens: spare.body.id,
