@@ -187,9 +187,7 @@ export const authPlugin = fp(
       const token = BEARER.exec(header)?.[1] ?? (basic ? basicPassword(header) : undefined);
       if (!token) return failed(request, reply, 'The Authorization header must be "Bearer <token>"');
       const resolved =
-        options.signIn && JWT_SHAPE.test(token)
-          ? await options.signIn(token)
-          : await resolveToken(options.db, token);
+        options.signIn && JWT_SHAPE.test(token) ? await options.signIn(token) : await resolveToken(options.db, token);
       if (!resolved) return failed(request, reply, 'The token is not valid or has been revoked');
       const principal = resolved.principal;
       if (!access.includes(principal.role)) {

@@ -32,12 +32,12 @@ export function issuerProblem(issuer: string, policy: IssuerUrlPolicy): string |
 }
 
 /** GET with the checks above; answers a fetch Response, as jose's key set expects. */
-export async function screenedGet(
-  raw: string,
-  settings: OidcSettings,
-  resolve?: ResolveHost,
-): Promise<Response> {
-  const { url, host, address, family } = await resolveDeliverable(raw, { allowHttpLoopback: settings.allowHttpLoopback }, resolve);
+export async function screenedGet(raw: string, settings: OidcSettings, resolve?: ResolveHost): Promise<Response> {
+  const { url, host, address, family } = await resolveDeliverable(
+    raw,
+    { allowHttpLoopback: settings.allowHttpLoopback },
+    resolve,
+  );
   const pinned: LookupFunction = (_hostname, options, callback) => {
     if (options.all) callback(null, [{ address, family }]);
     else callback(null, address, family);
@@ -63,9 +63,7 @@ export async function screenedGet(
           else chunks.push(chunk);
         });
         response.on('error', fail);
-        response.on('end', () =>
-          done(new Response(Buffer.concat(chunks), { status: response.statusCode ?? 502 })),
-        );
+        response.on('end', () => done(new Response(Buffer.concat(chunks), { status: response.statusCode ?? 502 })));
       },
     );
     request.on('error', fail);

@@ -25,14 +25,18 @@ const providerBody = z
       .trim()
       .min(1)
       .max(500)
-      .describe("The trust's client id at the provider (the ID token's `aud`), or the API's audience for access tokens"),
+      .describe(
+        "The trust's client id at the provider (the ID token's `aud`), or the API's audience for access tokens",
+      ),
     claim: z
       .string()
       .regex(/^[A-Za-z0-9_.:/-]{1,100}$/, 'must be a claim name')
       .describe('`email` matches the staff email; any other claim (a staff number) matches the staff external id'),
   })
   .meta({
-    examples: [{ issuer: 'https://login.trust.example/realms/staff', audience: 'ward-safety-briefings', claim: 'email' }],
+    examples: [
+      { issuer: 'https://login.trust.example/realms/staff', audience: 'ward-safety-briefings', claim: 'email' },
+    ],
   });
 
 /** An organisation's OpenID Connect provider, and the identifier a staff member has there. */

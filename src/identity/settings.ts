@@ -33,7 +33,10 @@ export async function getProvider(db: Database, organisationId: string) {
 }
 
 async function requireOrganisation(db: Database, organisationId: string) {
-  const [row] = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.id, organisationId));
+  const [row] = await db
+    .select({ id: organisations.id })
+    .from(organisations)
+    .where(eq(organisations.id, organisationId));
   if (!row) throw notFound('Organisation');
 }
 
@@ -41,7 +44,9 @@ async function requireOrganisation(db: Database, organisationId: string) {
 async function checkIssuer(issuer: string, settings: OidcSettings) {
   const problem = issuerProblem(issuer, settings);
   if (problem) {
-    throw new AppError('validation_failed', `issuer ${problem}`, { errors: [{ path: 'body.issuer', message: problem }] });
+    throw new AppError('validation_failed', `issuer ${problem}`, {
+      errors: [{ path: 'body.issuer', message: problem }],
+    });
   }
   try {
     await new ProviderKeys(settings).discover(issuer);

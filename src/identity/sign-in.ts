@@ -44,14 +44,15 @@ function configurationFor(candidates: Provider[], aud: JWTPayload['aud']): Provi
 }
 
 async function staffMember(db: Database, provider: Provider, value: string) {
-  const match =
-    provider.claim === 'email' ? sql`lower(${staff.email}) = lower(${value})` : eq(staff.externalId, value);
+  const match = provider.claim === 'email' ? sql`lower(${staff.email}) = lower(${value})` : eq(staff.externalId, value);
   const [row] = await db
     .select({
       id: staff.id,
       role: staff.role,
       deactivatedAt: staff.deactivatedAt,
-      wardIds: sql<string[]>`coalesce((select array_agg(${staffWards.wardId}::text) from ${staffWards} where ${staffWards.staffId} = ${staff.id}), '{}')`,
+      wardIds: sql<
+        string[]
+      >`coalesce((select array_agg(${staffWards.wardId}::text) from ${staffWards} where ${staffWards.staffId} = ${staff.id}), '{}')`,
       anchorId: apiTokens.id,
       lastUsedAt: apiTokens.lastUsedAt,
     })
@@ -85,7 +86,10 @@ async function anchorOf(db: Database, organisationId: string, staffId: string): 
 export function createJwtSignIn(db: Database, settings: OidcSettings, logger: Logger): JwtSignIn {
   const keys = new ProviderKeys(settings);
   const refuse = (reason: string, detail?: unknown): null => {
-    logger.info({ reason, detail: detail instanceof Error ? detail.message : detail }, 'identity provider token refused');
+    logger.info(
+      { reason, detail: detail instanceof Error ? detail.message : detail },
+      'identity provider token refused',
+    );
     return null;
   };
   return async (token: string): Promise<Resolved | null> => {

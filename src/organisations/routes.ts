@@ -62,9 +62,7 @@ export const organisationRoutes: FastifyPluginAsyncZod<
       },
     },
     async (request, reply) =>
-      reply
-        .status(201)
-        .send(await createOrganisation(db, principalOf(request), request.body, tokenLifetimesOf(deps))),
+      reply.status(201).send(await createOrganisation(db, principalOf(request), request.body, tokenLifetimesOf(deps))),
   );
 
   app.get(

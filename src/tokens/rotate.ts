@@ -12,7 +12,12 @@ import { auditToken, findToken, newSecret, presentToken } from './service.js';
  * expiry, if sooner), so a device can switch over without a gap. A revoked, expired or already
  * rotated token cannot be rotated (409): issue a new one instead.
  */
-export async function rotateToken(db: Database, principal: TenantPrincipal, tokenId: string, lifetimes: TokenLifetimes) {
+export async function rotateToken(
+  db: Database,
+  principal: TenantPrincipal,
+  tokenId: string,
+  lifetimes: TokenLifetimes,
+) {
   const { token, tokenHash, prefix } = newSecret();
   return db.transaction(async (tx) => {
     const old = await findToken(tx, principal.organisationId, tokenId, true);

@@ -14,7 +14,10 @@ const tokenSchema = z
     staffId: z.uuid().nullable(),
     wardId: z.uuid().nullable(),
     label: z.string().nullable(),
-    prefix: z.string().nullable().describe("The token's first characters, to tell tokens apart (null if issued before prefixes)"),
+    prefix: z
+      .string()
+      .nullable()
+      .describe("The token's first characters, to tell tokens apart (null if issued before prefixes)"),
     createdAt: timestamp,
     expiresAt: timestamp.nullable().describe('After this the token answers 401'),
     lastUsedAt: timestamp.nullable().describe('Last use, to the minute'),

@@ -54,10 +54,9 @@ export function presentToken(row: TokenRow) {
   };
 }
 
-export type TokenRequest = (
-  | { staffId: string; label?: string | undefined }
-  | { wardId: string; label: string }
-) & { expiresInDays?: number | undefined };
+export type TokenRequest = ({ staffId: string; label?: string | undefined } | { wardId: string; label: string }) & {
+  expiresInDays?: number | undefined;
+};
 
 /** A new token's secret and the columns that store it: the hash, and a prefix to tell it apart. */
 export function newSecret() {

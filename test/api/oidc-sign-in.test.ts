@@ -29,7 +29,11 @@ const emailOf = (role: string, org: Organisation) => `${role}.${org.code.toLower
 const put = (url: string, token: string, payload: unknown) => call(ctx.app, { method: 'PUT', url, token, payload });
 
 beforeAll(async () => {
-  ({ ctx, org: a, other: b } = await startApiTest({
+  ({
+    ctx,
+    org: a,
+    other: b,
+  } = await startApiTest({
     organisations: 2,
     env: { OIDC_ALLOW_HTTP_LOOPBACK: 'true', OIDC_JWKS_COOLDOWN_SECONDS: '2' },
   }));
@@ -40,7 +44,11 @@ beforeAll(async () => {
     'b-manager': { email: emailOf('middle_manager', a), staff_number: 'SN-0042' },
     stranger: { email: 'nobody@example.nhs.uk', staff_number: 'SN-9999' },
   };
-  const options = { clients: ['trust-a', 'trust-b', 'unconfigured'], accounts, idTokenTtl: () => (shortLived ? 1 : 3600) };
+  const options = {
+    clients: ['trust-a', 'trust-b', 'unconfigured'],
+    accounts,
+    idTokenTtl: () => (shortLived ? 1 : 3600),
+  };
   idp = await startProvider(options);
   otherIdp = await startProvider(options);
   const setA = await put(`/v1/organisations/${a.id}/identity-provider`, PLATFORM_TOKEN, {
@@ -86,7 +94,12 @@ describe('configuring the identity provider', () => {
   });
 
   it('refuses issuers that are not https, point inside the network, or publish no usable discovery document', async () => {
-    for (const issuer of ['http://login.trust.example', 'https://10.1.2.3/realms/staff', 'https://169.254.169.254', 'not a url']) {
+    for (const issuer of [
+      'http://login.trust.example',
+      'https://10.1.2.3/realms/staff',
+      'https://169.254.169.254',
+      'not a url',
+    ]) {
       const res = await put(`/v1/organisations/${b.id}/identity-provider`, PLATFORM_TOKEN, {
         issuer,
         audience: 'x',
@@ -224,7 +237,9 @@ describe("the provider's keys", () => {
     const before = idp.jwksRequests();
     const { privateKey } = await generateKeyPair('RS256');
     for (let attempt = 0; attempt < 5; attempt++) {
-      const forged = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: `made-up-${attempt}` }).sign(privateKey);
+      const forged = await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: `made-up-${attempt}` })
+        .sign(privateKey);
       expectProblem(await get(ctx.app, '/v1/wards', forged), 401);
     }
     expect(idp.jwksRequests() - before).toBe(1);
@@ -243,7 +258,11 @@ describe("the provider's keys", () => {
   it('removing the provider refuses its tokens at once', async () => {
     const token = await idp.idToken('trust-b', 'b-manager');
     expect((await get(ctx.app, '/v1/organisation', token)).status).toBe(200);
-    const removed = await call(ctx.app, { method: 'DELETE', url: `/v1/organisations/${b.id}/identity-provider`, token: PLATFORM_TOKEN });
+    const removed = await call(ctx.app, {
+      method: 'DELETE',
+      url: `/v1/organisations/${b.id}/identity-provider`,
+      token: PLATFORM_TOKEN,
+    });
     expect(removed.status, removed.raw).toBe(204);
     expectProblem(await get(ctx.app, '/v1/organisation', token), 401);
     expectProblem(await get(ctx.app, `/v1/organisations/${b.id}/identity-provider`, PLATFORM_TOKEN), 404);

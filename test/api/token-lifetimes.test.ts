@@ -34,7 +34,10 @@ describe('expiry', () => {
     const staffToken = await post(ctx.app, '/v1/tokens', org.adminToken, { staffId: org.clinician.id });
     expect(staffToken.status, staffToken.raw).toBe(201);
     expect(daysFromNow(staffToken.body.expiresAt)).toBeCloseTo(90, 1);
-    const device = await post(ctx.app, '/v1/tokens', org.adminToken, { wardId: org.wards[0]!.id, label: 'Spare tablet' });
+    const device = await post(ctx.app, '/v1/tokens', org.adminToken, {
+      wardId: org.wards[0]!.id,
+      label: 'Spare tablet',
+    });
     expect(daysFromNow(device.body.expiresAt)).toBeCloseTo(365, 1);
     const short = await post(ctx.app, '/v1/tokens', org.adminToken, { staffId: org.clinician.id, expiresInDays: 7 });
     expect(daysFromNow(short.body.expiresAt)).toBeCloseTo(7, 1);
@@ -133,8 +136,16 @@ describe('rotation', () => {
       .orderBy(asc(auditEvents.id));
     expect(events).toEqual([
       expect.objectContaining({ entityId: old.body.id, action: 'issued' }),
-      expect.objectContaining({ entityId: rotated.body.id, action: 'issued', changes: expect.objectContaining({ replaces: old.body.id }) }),
-      expect.objectContaining({ entityId: old.body.id, action: 'rotated', changes: expect.objectContaining({ replacedById: rotated.body.id }) }),
+      expect.objectContaining({
+        entityId: rotated.body.id,
+        action: 'issued',
+        changes: expect.objectContaining({ replaces: old.body.id }),
+      }),
+      expect.objectContaining({
+        entityId: old.body.id,
+        action: 'rotated',
+        changes: expect.objectContaining({ replacedById: rotated.body.id }),
+      }),
     ]);
     expect(JSON.stringify(events)).not.toContain(rotated.body.token);
   });
@@ -144,7 +155,15 @@ describe('the platform administrator token', () => {
   it('a configured BOOTSTRAP_ADMIN_TOKEN has no expiry; configuring another revokes the previous one', async () => {
     const [bootstrap] = await ctx.database.db.select().from(apiTokens).where(eq(apiTokens.kind, 'platform_admin'));
     expect(bootstrap!.expiresAt).toBeNull();
-    expect((await call(ctx.app, { method: 'GET', url: `/v1/organisations/${org.id}/identity-provider`, token: PLATFORM_TOKEN })).status).toBe(404);
+    expect(
+      (
+        await call(ctx.app, {
+          method: 'GET',
+          url: `/v1/organisations/${org.id}/identity-provider`,
+          token: PLATFORM_TOKEN,
+        })
+      ).status,
+    ).toBe(404);
     const next = 'the-next-bootstrap-token-0123456789';
     const logger = createLogger('silent');
     expect(await ensurePlatformAdmin(ctx.database.db, next, logger, ctx.config.tokenLifetimes)).toBeNull();
@@ -155,7 +174,10 @@ describe('the platform administrator token', () => {
     await ctx.database.db.update(apiTokens).set({ revokedAt: new Date() }).where(eq(apiTokens.kind, 'platform_admin'));
     const generated = await ensurePlatformAdmin(ctx.database.db, undefined, logger, ctx.config.tokenLifetimes);
     expect(generated).toMatch(/^wsb_/);
-    const [row] = await ctx.database.db.select().from(apiTokens).where(eq(apiTokens.prefix, generated!.slice(0, 8)));
+    const [row] = await ctx.database.db
+      .select()
+      .from(apiTokens)
+      .where(eq(apiTokens.prefix, generated!.slice(0, 8)));
     expect((row!.expiresAt!.getTime() - Date.now()) / DAY_MS).toBeCloseTo(30, 1);
     expectProblem(await get(ctx.app, `/v1/organisations/${org.id}/identity-provider`, generated!), 404);
   });

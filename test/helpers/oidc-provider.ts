@@ -60,7 +60,7 @@ function buildProvider(issuer: string, key: JWK, options: ProviderOptions) {
       grant_types: ['authorization_code'],
       response_types: ['code'],
     })),
-    jwks: { keys: [key as never] },
+    jwks: { keys: [key] },
     cookies: { keys: ['test-cookie-key-0123456789'] },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], staff: ['staff_number'] },
     conformIdTokenClaims: false,
@@ -99,7 +99,7 @@ function buildProvider(issuer: string, key: JWK, options: ProviderOptions) {
 async function authorizationCode(issuer: string, clientId: string, accountId: string, verifier: string) {
   const cookies = new Map<string, string>();
   const challenge = createHash('sha256').update(verifier).digest('base64url');
-  let url = `${issuer}/auth?${new URLSearchParams({
+  const query = new URLSearchParams({
     client_id: clientId,
     response_type: 'code',
     scope: 'openid email staff',
@@ -108,7 +108,8 @@ async function authorizationCode(issuer: string, clientId: string, accountId: st
     nonce: randomBytes(8).toString('hex'),
     code_challenge: challenge,
     code_challenge_method: 'S256',
-  })}`;
+  });
+  let url = `${issuer}/auth?${query.toString()}`;
   for (let hop = 0; hop < 10; hop++) {
     const response = await fetch(url, {
       redirect: 'manual',
@@ -138,7 +139,12 @@ async function exchange(issuer: string, clientId: string, code: string, verifier
       'content-type': 'application/x-www-form-urlencoded',
       authorization: `Basic ${Buffer.from(`${clientId}:${clientId}-secret`).toString('base64')}`,
     },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, code_verifier: verifier }),
+    body: new URLSearchParams({
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: REDIRECT_URI,
+      code_verifier: verifier,
+    }),
   });
   const body = (await response.json()) as { id_token?: string };
   if (!body.id_token) throw new Error(`no ID token: ${JSON.stringify(body)}`);
