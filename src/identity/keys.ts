@@ -83,10 +83,23 @@ export class ProviderKeys {
 
   constructor(private readonly settings: OidcSettings) {}
 
-  /** Reads `${issuer}/.well-known/openid-configuration` and checks that it names the same issuer. */
+  /**
+   * Reads `${issuer}/.well-known/openid-configuration` and checks that it names the same issuer.
+   * When a refresh fails, the key set's URL read before goes on being used, so a provider's
+   * brief outage does not sign everybody out while its keys are still cached.
+   */
   async discover(issuer: string): Promise<string> {
     const cached = this.discovered.get(issuer);
     if (cached && Date.now() - cached.fetchedAt < DISCOVERY_MAX_AGE_MS) return cached.jwksUri;
+    try {
+      return await this.fetchDiscovery(issuer);
+    } catch (error) {
+      if (cached) return cached.jwksUri;
+      throw error;
+    }
+  }
+
+  private async fetchDiscovery(issuer: string): Promise<string> {
     const response = await screenedGet(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, this.settings);
     if (response.status !== 200) throw new Error(`discovery answered ${response.status}`);
     const document = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
