@@ -4,7 +4,7 @@
  * authorization code flow with PKCE, driven over HTTP; the provider's own ID tokens are the
  * bearer tokens). Two trusts share the provider's issuer, as trusts share NHS CIS2, and are told
  * apart by audience (their client ids); the first names staff by email, the second by a staff
- * number. Forged tokens appear only where the refusal is about the forgery (alg none, HMAC with
+ * number. A JWT access token (resource indicators, audience the service's resource) is tested too. Forged tokens appear only where the refusal is about the forgery (alg none, HMAC with
  * the provider's public key, a bad signature, an unknown key id), made with jose from the
  * claims of a real token.
  */
@@ -15,8 +15,17 @@ import { apiTokens, staff } from '../../src/db/schema.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLATFORM_TOKEN, type TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
-import { briefingBody, call, expectProblem, get, newKey, post, type Organisation } from '../helpers/fixtures.js';
-import { startProvider, type TestProvider } from '../helpers/oidc-provider.js';
+import {
+  briefingBody,
+  call,
+  createOrganisation,
+  expectProblem,
+  get,
+  newKey,
+  post,
+  type Organisation,
+} from '../helpers/fixtures.js';
+import { startProvider, type Account, type TestProvider } from '../helpers/oidc-provider.js';
 
 let ctx: TestContext;
 let a: Organisation;
@@ -24,6 +33,7 @@ let b: Organisation;
 let idp: TestProvider;
 let otherIdp: TestProvider;
 let shortLived = false;
+const accounts: Record<string, Account> = {};
 
 const emailOf = (role: string, org: Organisation) => `${role}.${org.code.toLowerCase()}@example.nhs.uk`;
 const put = (url: string, token: string, payload: unknown) => call(ctx.app, { method: 'PUT', url, token, payload });
@@ -37,13 +47,13 @@ beforeAll(async () => {
     organisations: 2,
     env: { OIDC_ALLOW_HTTP_LOOPBACK: 'true', OIDC_JWKS_COOLDOWN_SECONDS: '2' },
   }));
-  const accounts = {
+  Object.assign(accounts, {
     'a-clinician': { email: emailOf('clinician', a).toUpperCase(), email_verified: true },
     'a-governance': { email: emailOf('governance', a) },
     'a-unverified': { email: emailOf('senior_manager', a), email_verified: false },
     'b-manager': { email: emailOf('middle_manager', a), staff_number: 'SN-0042' },
     stranger: { email: 'nobody@example.nhs.uk', staff_number: 'SN-9999' },
-  };
+  });
   const options = {
     clients: ['trust-a', 'trust-b', 'unconfigured'],
     accounts,
@@ -152,6 +162,27 @@ describe('signing in with the provider', () => {
     expect((await get(ctx.app, '/v1/organisation', forA)).body.id).toBe(a.id);
   });
 
+  it("accepts the provider's JWT access token for this service, whose audience is the service's resource", async () => {
+    const resource = 'https://briefings.test/api';
+    const token = await idp.accessToken('trust-a', 'a-clinician', resource);
+    expect(decodeProtectedHeader(token).typ).toBe('at+jwt');
+    expect(decodeJwt(token)).toMatchObject({ aud: resource, iss: idp.issuer });
+    // Trust A's configuration names its client as the audience: the access token is not for it.
+    expectProblem(await get(ctx.app, '/v1/wards', token), 401);
+    const c = await createOrganisation(ctx.app);
+    const set = await put(`/v1/organisations/${c.id}/identity-provider`, PLATFORM_TOKEN, {
+      issuer: idp.issuer,
+      audience: resource,
+      claim: 'email',
+    });
+    expect(set.status, set.raw).toBe(200);
+    accounts['c-clinician'] = { email: emailOf('clinician', c) };
+    const forC = await idp.accessToken('trust-a', 'c-clinician', resource);
+    const wards = await get(ctx.app, '/v1/wards', forC);
+    expect(wards.status, wards.raw).toBe(200);
+    expect(wards.body.data.map((w: { id: string }) => w.id)).toEqual([c.wards[0]!.id]);
+  });
+
   it('opaque API tokens and ward device tokens work as before', async () => {
     expect((await get(ctx.app, '/v1/wards', a.clinician.token)).status).toBe(200);
     expect((await get(ctx.app, '/v1/wards', a.wards[0]!.deviceToken)).status).toBe(200);
@@ -184,6 +215,11 @@ describe('refused with 401 and nothing more than "not valid"', () => {
     await refused(await idp.idToken('trust-a', 'stranger'), /no staff member has this identity/);
     await refused(await idp.idToken('trust-b', 'stranger'), /no staff member has this identity/);
     await refused(await idp.idToken('trust-a', 'a-unverified'), /the email is not verified/);
+  });
+
+  it('a bearer token longer than 8 KB, before any verification', async () => {
+    const res = await get(ctx.app, '/v1/wards', `eyJ${'a'.repeat(8_200)}.e30.`);
+    expect(expectProblem(res, 401).detail).toBe('The Authorization header must be "Bearer <token>"');
   });
 
   it('an inactive staff member', async () => {

@@ -9,7 +9,8 @@
  * `interactionResult` and `Grant` API. The code is then exchanged at the token endpoint, and the
  * provider's ID token (RS256, signed with the provider's key, claims from `findAccount`) is what
  * the service is given. `conformIdTokenClaims: false` puts the scope's claims (email, staff
- * number) in the ID token itself.
+ * number) in the ID token itself. With a `resource` (resource indicators) the same flow gives a
+ * JWT access token for that resource, with the person's claims added by `extraTokenClaims`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
@@ -31,6 +32,8 @@ export interface TestProvider {
   jwksRequests(): number;
   /** Signs `accountId` in through `clientId` and answers the provider's ID token. */
   idToken(clientId: string, accountId: string): Promise<string>;
+  /** Signs `accountId` in through `clientId` for the resource server `resource`: the JWT access token. */
+  accessToken(clientId: string, accountId: string, resource: string): Promise<string>;
   /** The provider's current signing key (private), for tests that forge tokens beside it. */
   signingKey: JWK;
   /** Stops and starts the provider on the same port with a new signing key (key rotation). */
@@ -64,7 +67,25 @@ function buildProvider(issuer: string, key: JWK, options: ProviderOptions) {
     cookies: { keys: ['test-cookie-key-0123456789'] },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], staff: ['staff_number'] },
     conformIdTokenClaims: false,
-    features: { devInteractions: { enabled: false } },
+    features: {
+      devInteractions: { enabled: false },
+      // Access tokens for this service as a resource server: JWTs whose audience is the resource,
+      // carrying the person's claims as a trust's provider is configured to add them.
+      resourceIndicators: {
+        enabled: true,
+        getResourceServerInfo: (_ctx, resource) => ({
+          audience: resource,
+          accessTokenFormat: 'jwt',
+          accessTokenTTL: 600,
+          scope: 'email staff',
+          jwt: { sign: { alg: 'RS256' } },
+        }),
+      },
+    },
+    extraTokenClaims: (_ctx, token) => {
+      const account = 'accountId' in token && token.accountId ? options.accounts[token.accountId] : undefined;
+      return account ? { ...account } : undefined;
+    },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     ttl: {
       IdToken: () => options.idTokenTtl?.() ?? 3600,
@@ -87,6 +108,7 @@ function buildProvider(issuer: string, key: JWK, options: ProviderOptions) {
     const accountId = String(details.params.login_hint);
     const grant = new provider.Grant({ accountId, clientId: String(details.params.client_id) });
     grant.addOIDCScope(String(details.params.scope));
+    if (typeof details.params.resource === 'string') grant.addResourceScope(details.params.resource, 'email staff');
     const grantId = await grant.save();
     const to = await provider.interactionResult(ctx.req, ctx.res, { login: { accountId }, consent: { grantId } });
     ctx.status = 303;
@@ -96,7 +118,13 @@ function buildProvider(issuer: string, key: JWK, options: ProviderOptions) {
 }
 
 /** Follows redirects as a browser would, keeping cookies, until one reaches the redirect URI. */
-async function authorizationCode(issuer: string, clientId: string, accountId: string, verifier: string) {
+async function authorizationCode(
+  issuer: string,
+  clientId: string,
+  accountId: string,
+  verifier: string,
+  resource: string | undefined,
+) {
   const cookies = new Map<string, string>();
   const challenge = createHash('sha256').update(verifier).digest('base64url');
   const query = new URLSearchParams({
@@ -108,6 +136,7 @@ async function authorizationCode(issuer: string, clientId: string, accountId: st
     nonce: randomBytes(8).toString('hex'),
     code_challenge: challenge,
     code_challenge_method: 'S256',
+    ...(resource ? { resource } : {}),
   });
   let url = `${issuer}/auth?${query.toString()}`;
   for (let hop = 0; hop < 10; hop++) {
@@ -132,7 +161,7 @@ async function authorizationCode(issuer: string, clientId: string, accountId: st
   throw new Error('too many redirects');
 }
 
-async function exchange(issuer: string, clientId: string, code: string, verifier: string) {
+async function exchange(issuer: string, clientId: string, code: string, verifier: string, resource?: string) {
   const response = await fetch(`${issuer}/token`, {
     method: 'POST',
     headers: {
@@ -144,11 +173,12 @@ async function exchange(issuer: string, clientId: string, code: string, verifier
       code,
       redirect_uri: REDIRECT_URI,
       code_verifier: verifier,
+      ...(resource ? { resource } : {}),
     }),
   });
-  const body = (await response.json()) as { id_token?: string };
-  if (!body.id_token) throw new Error(`no ID token: ${JSON.stringify(body)}`);
-  return body.id_token;
+  const body = (await response.json()) as { id_token?: string; access_token?: string };
+  if (!body.id_token || !body.access_token) throw new Error(`no tokens: ${JSON.stringify(body)}`);
+  return { idToken: body.id_token, accessToken: body.access_token };
 }
 
 function listen(server: Server, port: number) {
@@ -174,8 +204,13 @@ export async function startProvider(options: ProviderOptions): Promise<TestProvi
     signingKey: key,
     idToken: async (clientId, accountId) => {
       const verifier = randomBytes(32).toString('base64url');
-      const code = await authorizationCode(issuer, clientId, accountId, verifier);
-      return exchange(issuer, clientId, code, verifier);
+      const code = await authorizationCode(issuer, clientId, accountId, verifier, undefined);
+      return (await exchange(issuer, clientId, code, verifier)).idToken;
+    },
+    accessToken: async (clientId, accountId, resource) => {
+      const verifier = randomBytes(32).toString('base64url');
+      const code = await authorizationCode(issuer, clientId, accountId, verifier, resource);
+      return (await exchange(issuer, clientId, code, verifier, resource)).accessToken;
     },
     rotateKeys: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
