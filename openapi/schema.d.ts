@@ -193,7 +193,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Wards the caller can see */
+        /** Wards the caller can see, closed ones included (closedAt set); closed=true|false filters */
         get: operations["listWards"];
         put?: never;
         /** Add a ward */
@@ -218,6 +218,44 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
+        /** Rename a ward or change its site or division (null clears them); the code stays */
+        patch: operations["updateWard"];
+        trace?: never;
+    };
+    "/v1/wards/{id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close a ward: no new briefings, its device tokens revoked; its open items stay open until resolved
+         * @description POST /v1/briefings for a closed ward answers 409, and no device token can be issued for it. Its open items and escalations are untouched: managers act on them, clinicians on the ward may still resolve its items, and reports count them. 409 when already closed.
+         */
+        post: operations["closeWard"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/wards/{id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reopen a closed ward (issue it a new device token) */
+        post: operations["reopenWard"];
+        delete?: never;
+        options?: never;
+        head?: never;
         patch?: never;
         trace?: never;
     };
@@ -228,7 +266,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The organisation's staff, optionally of one role */
+        /** The organisation's staff, optionally of one role; active=true|false: only active or deactivated staff */
         get: operations["listStaff"];
         put?: never;
         /** Add a staff member; wardIds are the wards a clinician works on or a manager looks after */
@@ -250,6 +288,47 @@ export interface paths {
         get: operations["getStaff"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Edit a staff member: name, email, role, wards (wardIds replaces the list)
+         * @description A deactivated staff member cannot be edited (409). A manager named in an escalation policy or holding an open escalation keeps a manager role until those are changed (409); nobody changes their own role (409).
+         */
+        patch: operations["updateStaff"];
+        trace?: never;
+    };
+    "/v1/staff/{id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deactivate a staff member who left: tokens revoked, open escalations handed over, policies flagged
+         * @description In one transaction: every token of theirs is revoked; every escalation they hold and have not resolved opens again at once at the next active level of its chain (past its last level, at the most senior active manager of the ward's policy), with a `reassigned` event (reason `assignee_deactivated`), a notification and a fresh deadline; policies naming them are listed in `policiesNeedingAttention` (and by GET /v1/escalation-policies?needsAttention=true), and new escalations skip them. 409 when already deactivated, for oneself, or when an escalation they hold has nobody active to go to (nothing is then changed).
+         */
+        post: operations["deactivateStaff"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/staff/{id}/reactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reactivate a deactivated staff member (their old tokens stay revoked: issue new ones) */
+        post: operations["reactivateStaff"];
         delete?: never;
         options?: never;
         head?: never;
@@ -323,7 +402,7 @@ export interface paths {
         put?: never;
         /**
          * Record a ward's daily safety briefing with its items
-         * @description Send an `Idempotency-Key` header so a retry after a lost connection is applied once. A ward records one briefing per date and shift; a second one is 409 with `existingBriefingId`.
+         * @description Send an `Idempotency-Key` header so a retry after a lost connection is applied once. A ward records one briefing per date and shift; a second one is 409 with `existingBriefingId`. A closed ward takes no new briefings (409).
          */
         post: operations["recordBriefing"];
         delete?: never;
@@ -462,9 +541,26 @@ export interface paths {
         get: operations["getEscalationPolicy"];
         /**
          * Set the ward's escalation chain and deadlines
-         * @description Running escalations keep the chain they started with; the policy applies to new ones.
+         * @description Running escalations keep the chain they started with; the policy applies to new ones. Naming a deactivated manager is 422.
          */
         put: operations["putEscalationPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/escalation-policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The escalation policies of the caller's wards; needsAttention=true: those naming deactivated staff */
+        get: operations["listEscalationPolicies"];
+        put?: never;
         post?: never;
         delete?: never;
         options?: never;
@@ -1182,6 +1278,41 @@ export interface components {
             wardIds: string[];
             /** Format: date-time */
             createdAt: string;
+            /** @description When they were deactivated: no tokens, no open escalations, left out of new chains */
+            deactivatedAt: string | null;
+            deactivationReason: string | null;
+        };
+        StaffDeactivation: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            email: string;
+            /** @enum {string} */
+            role: "org_admin" | "clinician" | "middle_manager" | "senior_manager" | "governance";
+            wardIds: string[];
+            /** Format: date-time */
+            createdAt: string;
+            /** @description When they were deactivated: no tokens, no open escalations, left out of new chains */
+            deactivatedAt: string | null;
+            deactivationReason: string | null;
+            /** @description Their tokens, revoked at once */
+            revokedTokenIds: string[];
+            /** @description The open escalations they held, each moved on at once with a fresh deadline */
+            handedOver: {
+                /** Format: uuid */
+                escalationId: string;
+                /** Format: uuid */
+                assigneeStaffId: string;
+                /** @description The level it now stands at (1-based) */
+                level: number;
+                /**
+                 * @description chain: the next active level of the escalation's own chain; ward_policy: past its last level, the most senior active manager of the ward's current policy
+                 * @enum {string}
+                 */
+                via: "chain" | "ward_policy";
+            }[];
+            /** @description Wards whose escalation policy names them; new escalations skip them until the policy is saved without them */
+            policiesNeedingAttention: string[];
         };
         Ward: {
             /** Format: uuid */
@@ -1192,6 +1323,9 @@ export interface components {
             division: string | null;
             /** Format: date-time */
             createdAt: string;
+            /** @description When the ward was closed: it takes no new briefings; its open items stay open until resolved */
+            closedAt: string | null;
+            closureReason: string | null;
         };
         EscalationPolicy: {
             /** Format: uuid */
@@ -1213,6 +1347,15 @@ export interface components {
             categoryRoutes: {
                 [key: string]: string;
             };
+            /** @description People the policy names who have been deactivated. New escalations skip them until an org admin saves the policy without them; empty when nothing needs attention. */
+            needsAttention: {
+                /** @description Where the policy names them, e.g. levels.1.staffId or categoryRoutes.equipment */
+                path: string;
+                /** Format: uuid */
+                staffId: string;
+                /** @enum {string} */
+                reason: "deactivated";
+            }[];
             /** Format: date-time */
             updatedAt: string;
         };
@@ -2715,7 +2858,9 @@ export interface operations {
     };
     listWards: {
         parameters: {
-            query?: never;
+            query?: {
+                closed?: "true" | "false";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -2819,10 +2964,152 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    updateWard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Acute Medical Unit (AMU)",
+                 *       "division": "Urgent care"
+                 *     }
+                 */
+                "application/json": {
+                    name?: string;
+                    site?: string | null;
+                    division?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ward"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    closeWard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Merged into ward 7B"
+                 *     }
+                 */
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        code: string;
+                        name: string;
+                        site: string | null;
+                        division: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description When the ward was closed: it takes no new briefings; its open items stay open until resolved */
+                        closedAt: string | null;
+                        closureReason: string | null;
+                        /** @description The ward's device tokens, revoked */
+                        revokedTokenIds: string[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    reopenWard: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ward"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listStaff: {
         parameters: {
             query?: {
                 role?: "org_admin" | "clinician" | "middle_manager" | "senior_manager" | "governance";
+                active?: "true" | "false";
             };
             header?: never;
             path?: never;
@@ -2926,6 +3213,137 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateStaff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "role": "senior_manager",
+                 *       "wardIds": []
+                 *     }
+                 */
+                "application/json": {
+                    name?: string;
+                    /** Format: email */
+                    email?: string;
+                    /** @enum {string} */
+                    role?: "org_admin" | "clinician" | "middle_manager" | "senior_manager" | "governance";
+                    wardIds?: string[];
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffMember"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    deactivateStaff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "reason": "Left the trust on 30 November"
+                 *     }
+                 */
+                "application/json": {
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffDeactivation"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    reactivateStaff: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StaffMember"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];
@@ -3706,6 +4124,38 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listEscalationPolicies: {
+        parameters: {
+            query?: {
+                needsAttention?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["EscalationPolicy"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];

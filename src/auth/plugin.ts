@@ -93,6 +93,7 @@ export async function resolveToken(db: Database, token: string): Promise<Resolve
     const principal = { tokenId: row.tokenId, role: 'ward_device' as const, organisationId: row.organisationId };
     return { principal: { ...principal, staffId: null, wardIds }, lastUsedAt };
   }
+  // A deactivated person's tokens were revoked with them; one issued in a race is refused too.
   if (!row.staffId || !row.staffRole || row.staffDeactivatedAt) return null;
   const principal = { tokenId: row.tokenId, role: row.staffRole, organisationId: row.organisationId };
   return { principal: { ...principal, staffId: row.staffId, wardIds: row.staffWardIds }, lastUsedAt };

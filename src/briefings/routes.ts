@@ -22,7 +22,7 @@ export const briefingRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, de
         summary: "Record a ward's daily safety briefing with its items",
         description:
           'Send an `Idempotency-Key` header so a retry after a lost connection is applied once. ' +
-          'A ward records one briefing per date and shift; a second one is 409 with `existingBriefingId`.',
+          'A ward records one briefing per date and shift; a second one is 409 with `existingBriefingId`. A closed ward takes no new briefings (409).',
         headers: z.object({ 'idempotency-key': z.string().min(1).max(255).optional() }),
         body: newBriefingSchema.meta({
           examples: [

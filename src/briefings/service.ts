@@ -26,6 +26,8 @@ import {
   type Redacted,
 } from './plan.js';
 import type { NewBriefing } from './schemas.js';
+import { inactiveNamedInPolicy } from '../escalations/inactive-staff.js';
+import { activePolicy } from '../escalations/policy.js';
 
 type PresentedItem = ReturnType<typeof presentItem>;
 
@@ -67,11 +69,14 @@ const wardContext = preparedPer((db) =>
         select ${briefings.id} from ${briefings}
         where ${briefings.wardId} = ${wards.id} and ${briefings.date} = ${sql.placeholder('date')}::date
           and ${briefings.shift} = ${sql.placeholder('shift')})`,
+      // Every level: with a deactivated first manager, a later level is the first one engaged.
       firstLevelNames: sql<Record<string, string> | null>`(
         select jsonb_object_agg(${staff.id}, ${staff.name}) from ${staff}
         where ${staff.id} in (
-          select (${escalationPolicies.levels}->>0)::uuid
+          select value::uuid from jsonb_array_elements_text(${escalationPolicies.levels})
           union select value::uuid from jsonb_each_text(${escalationPolicies.categoryRoutes})))`,
+      inactiveNamed: inactiveNamedInPolicy(),
+      closedAt: wards.closedAt,
     })
     .from(wards)
     .innerJoin(organisations, eq(organisations.id, wards.organisationId))
@@ -100,6 +105,12 @@ export async function recordBriefing(
     shift: input.shift,
   });
   if (!ward) throw notFound('Ward');
+  if (ward.closedAt) {
+    throw conflict('The ward is closed and takes no new briefings', {
+      wardId: input.wardId,
+      closedAt: new Date(ward.closedAt).toISOString(),
+    });
+  }
   if (ward.existingBriefingId) throw duplicateBriefing(input, ward.existingBriefingId);
 
   const screen = screenFreeText(freeTextFields(input), ward.identifierPolicy);
@@ -110,7 +121,8 @@ export async function recordBriefing(
     staffId: principal.staffId,
     actor: actorOf(principal),
     bandThresholds: ward.bandThresholds,
-    policy: ward.policy,
+    // New escalations leave out staff deactivated since the policy was saved.
+    policy: ward.policy ? activePolicy(ward.policy, ward.inactiveNamed) : null,
     webhook: ward.webhook,
     now,
   };

@@ -2,7 +2,14 @@
  * What one run of an escalation's deadline timer does, decided from the escalation as it stands
  * (locked by the caller) and the time: free of I/O, so the caller's one write applies it.
  */
-import { decideTimer, type ChainSnapshot, type EscalationState, type TimerDecision } from './escalation.js';
+import {
+  addSeconds,
+  decideTimer,
+  nextActiveLevel,
+  type ChainSnapshot,
+  type EscalationState,
+  type TimerDecision,
+} from './escalation.js';
 
 /** The escalation as its timer reads it. Levels are 0-based. */
 export interface StepRow {
@@ -18,14 +25,24 @@ export interface StepRow {
   snoozedUntil: Date | null;
 }
 
-export type StepOutcome = 'climbed' | 'reminded' | 'postponed' | 'finished';
+export type StepOutcome = 'climbed' | 'reminded' | 'postponed' | 'finished' | 'handed_over';
 
 /** A step that applies: the row moves to `step` (its step + 1) and takes `set`. */
 export interface StepChange {
   kind: 'change';
   outcome: StepOutcome;
   step: number;
-  set: { level?: number; assigneeStaffId?: string; dueAt?: Date; nextStepAt: Date | null; repeatsSent?: number };
+  set: {
+    level?: number;
+    assigneeStaffId?: string;
+    dueAt?: Date;
+    nextStepAt: Date | null;
+    repeatsSent?: number;
+    /** A hand-over opens the escalation again at its new assignee. */
+    state?: 'open';
+    acknowledgedAt?: null;
+    snoozedUntil?: null;
+  };
   /** When the next step's timer falls due; null when none follows. */
   timerAt: Date | null;
   /** What a climb or a reminder records; nothing for a step that only waits or stops. */
@@ -33,11 +50,16 @@ export interface StepChange {
 }
 
 export interface StepRecord {
-  event: { type: 'climbed' | 'reminded'; level: number; assigneeStaffId: string; details: Record<string, unknown> };
+  event: {
+    type: 'climbed' | 'reminded' | 'reassigned';
+    level: number;
+    assigneeStaffId: string;
+    details: Record<string, unknown>;
+  };
   notice: { recipientStaffId: string; type: 'assigned' | 'reminder'; level: number; dueAt: Date };
   /** The manager a climb engages, kept among the escalation's assignees. */
   newAssignee: string | null;
-  audit: { action: 'climbed' | 'reminded'; changes: Record<string, unknown> };
+  audit: { action: 'climbed' | 'reminded' | 'reassigned'; changes: Record<string, unknown> };
 }
 
 /**
@@ -46,11 +68,11 @@ export interface StepRecord {
  */
 export type StepPlan = { kind: 'stale' } | { kind: 'not_due'; dueAt: Date } | StepChange;
 
-export function planStep(row: StepRow, step: number, now: Date): StepPlan {
+export function planStep(row: StepRow, step: number, now: Date, inactive: ReadonlySet<string> = new Set()): StepPlan {
   if (row.step !== step || row.state !== 'open' || !row.nextStepAt) return { kind: 'stale' };
   if (row.nextStepAt > now) return { kind: 'not_due', dueAt: row.nextStepAt };
   const next = row.step + 1;
-  const decision = decideTimer(row.chain, row, now);
+  const decision = decideTimer(row.chain, row, now, inactive);
   switch (decision.kind) {
     case 'none':
       return {
@@ -128,6 +150,75 @@ function remind(row: StepRow, decision: Extract<TimerDecision, { kind: 'remind' 
       notice: { recipientStaffId: row.assigneeStaffId, type: 'reminder', level: row.level, dueAt: row.dueAt },
       newAssignee: null,
       audit: { action: 'reminded', changes: { repeat: repeatNumber, of, assigneeStaffId: row.assigneeStaffId } },
+    },
+  };
+}
+
+/** Who takes an escalation over when its assignee is deactivated, and where that person came from. */
+export interface HandoverTarget {
+  level: number;
+  staffId: string;
+  /** chain: the next active level of its own chain; ward_policy: the most senior active manager of the ward's policy. */
+  via: 'chain' | 'ward_policy';
+}
+
+/**
+ * The next active level of the escalation's own chain; past its last level, the most senior
+ * active manager of the ward's current policy (the escalation stays at its level, as after a
+ * reassignment). Null when there is nobody active to hand it to.
+ */
+export function handoverTarget(
+  row: Pick<StepRow, 'chain' | 'level' | 'assigneeStaffId'>,
+  inactive: ReadonlySet<string>,
+  policyLevels: readonly string[],
+): HandoverTarget | null {
+  const level = nextActiveLevel(row.chain.levels, row.level, inactive);
+  if (level !== null) return { level, staffId: row.chain.levels[level]!, via: 'chain' };
+  const senior = [...policyLevels].reverse().find((id) => !inactive.has(id) && id !== row.assigneeStaffId);
+  return senior ? { level: row.level, staffId: senior, via: 'ward_policy' } : null;
+}
+
+/**
+ * Its assignee was deactivated: the escalation opens again at once at `target`, with a fresh
+ * deadline, whatever state it was in (the new manager must take it on), as a reassignment does.
+ */
+export function planHandover(row: StepRow, target: HandoverTarget, now: Date): StepChange {
+  const dueAt = addSeconds(now, row.chain.ackWithinSeconds);
+  const why = { reason: 'assignee_deactivated', via: target.via };
+  return {
+    kind: 'change',
+    outcome: 'handed_over',
+    step: row.step + 1,
+    set: {
+      level: target.level,
+      assigneeStaffId: target.staffId,
+      dueAt,
+      nextStepAt: dueAt,
+      repeatsSent: 0,
+      state: 'open',
+      acknowledgedAt: null,
+      snoozedUntil: null,
+    },
+    timerAt: dueAt,
+    record: {
+      event: {
+        type: 'reassigned',
+        level: target.level,
+        assigneeStaffId: target.staffId,
+        details: { ...why, fromLevel: row.level + 1, fromStaffId: row.assigneeStaffId, previousState: row.state },
+      },
+      notice: { recipientStaffId: target.staffId, type: 'assigned', level: target.level, dueAt },
+      newAssignee: target.staffId,
+      audit: {
+        action: 'reassigned',
+        changes: {
+          ...why,
+          level: { from: row.level + 1, to: target.level + 1 },
+          assigneeStaffId: { from: row.assigneeStaffId, to: target.staffId },
+          ...(row.state !== 'open' ? { state: { from: row.state, to: 'open' } } : {}),
+          dueAt: { from: row.dueAt.toISOString(), to: dueAt.toISOString() },
+        },
+      },
     },
   };
 }

@@ -89,11 +89,29 @@ export type TimerDecision =
   | { kind: 'postpone'; until: Date }
   | { kind: 'none' };
 
-export function decideTimer(chain: ChainSnapshot, current: TimerState, now: Date): TimerDecision {
+/**
+ * The first level above `from` whose manager is still active, or null when every later level
+ * names someone who has been deactivated (or there is none): a chain climbs past people who left.
+ */
+export function nextActiveLevel(levels: readonly string[], from: number, inactive: ReadonlySet<string>): number | null {
+  for (let level = from + 1; level < levels.length; level++) if (!inactive.has(levels[level]!)) return level;
+  return null;
+}
+
+/**
+ * `inactive`: staff deactivated since the chain was copied. A climb skips their levels; when no
+ * active level is left above, the current level is the last one and is reminded.
+ */
+export function decideTimer(
+  chain: ChainSnapshot,
+  current: TimerState,
+  now: Date,
+  inactive: ReadonlySet<string> = new Set(),
+): TimerDecision {
   if (current.state !== 'open') return { kind: 'none' };
-  const lastLevel = chain.levels.length - 1;
-  if (current.level < lastLevel) {
-    return { kind: 'climb', toLevel: current.level + 1, dueAt: addSeconds(now, chain.ackWithinSeconds) };
+  const toLevel = nextActiveLevel(chain.levels, current.level, inactive);
+  if (toLevel !== null) {
+    return { kind: 'climb', toLevel, dueAt: addSeconds(now, chain.ackWithinSeconds) };
   }
   if (current.repeatsSent >= chain.maxRepeats) return { kind: 'none' };
   // Snoozing pauses reminders (never climbing, which has already reached the last level).

@@ -7,7 +7,13 @@ import { escalationActions, escalations, items, organisations, staff } from '../
 import type { EscalationEventType } from '../db/schema.js';
 import { insertTogether } from '../db/together.js';
 import type { Relay } from '../deps.js';
-import { addSeconds, nextState, type EscalationAction, type EscalationState } from '../domain/escalation.js';
+import {
+  addSeconds,
+  nextActiveLevel,
+  nextState,
+  type EscalationAction,
+  type EscalationState,
+} from '../domain/escalation.js';
 import { AppError, conflict, notFound } from '../http/errors.js';
 import { screenFreeText, type ScreenedField } from '../screening/free-text.js';
 import { notificationsInsert } from '../notifications/service.js';
@@ -15,6 +21,7 @@ import { outboxInsert } from '../queue/outbox.js';
 import { hasWebhook } from '../webhooks/settings.js';
 import { canReadEscalation } from './access.js';
 import { assigneesInsert, escalationAudit, eventsInsert, recordEvents, type NewEscalationEvent } from './history.js';
+import { inactiveStaffAmong } from './inactive-staff.js';
 import type { ActionBodies } from './schemas.js';
 import { timerJob, type EscalationRow } from './timer.js';
 
@@ -197,12 +204,15 @@ async function reassign(context: ActionContext, body: ActionBodies['reassign']) 
   return { assigneeStaffId: { from: current.assigneeStaffId, to: body.staffId }, reason: textRef(body.reason) };
 }
 
-/** Engages the next level now, without waiting for the deadline. */
+/** Engages the next level now, without waiting for the deadline; levels of deactivated staff are skipped. */
 async function escalateNow(context: ActionContext, body: ActionBodies['escalate']) {
   const { current } = context;
-  const toLevel = current.level + 1;
-  const next = current.chain.levels[toLevel];
-  if (!next) throw conflict('The escalation is already at the last level of its chain');
+  const inactive = await inactiveStaffAmong(context.tx, current.chain.levels);
+  const toLevel = nextActiveLevel(current.chain.levels, current.level, inactive);
+  const next = toLevel === null ? undefined : current.chain.levels[toLevel];
+  if (toLevel === null || !next) {
+    throw conflict('The escalation is already at the last active level of its chain');
+  }
   await moveTo(context, toLevel, next, { reason: context.clean('reason', body.reason) });
   return {
     level: { from: current.level + 1, to: toLevel + 1 },
@@ -305,9 +315,10 @@ async function moveTo(context: ActionContext, level: number, staffId: string, de
   ]);
 }
 
+/** A reassignment goes to a manager of the organisation (400) who is still active (422). */
 async function assertManager(tx: Transaction, organisationId: string, staffId: string) {
   const [manager] = await tx
-    .select({ id: staff.id })
+    .select({ id: staff.id, deactivatedAt: staff.deactivatedAt })
     .from(staff)
     .where(
       and(
@@ -315,10 +326,16 @@ async function assertManager(tx: Transaction, organisationId: string, staffId: s
         eq(staff.organisationId, organisationId),
         inArray(staff.role, ['middle_manager', 'senior_manager']),
       ),
-    );
+    )
+    .for('share');
   if (!manager) {
     throw new AppError('validation_failed', 'staffId must be a middle or senior manager of this organisation', {
       errors: [{ path: 'body.staffId', message: 'must be a middle or senior manager of this organisation' }],
+    });
+  }
+  if (manager.deactivatedAt) {
+    throw new AppError('unprocessable', 'staffId names a manager who has been deactivated', {
+      errors: [{ path: 'body.staffId', message: 'has been deactivated; name an active manager' }],
     });
   }
 }

@@ -1,5 +1,5 @@
-import { and, eq, inArray } from 'drizzle-orm';
-import { assertWardReadable, type TenantPrincipal } from '../auth/principal.js';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { assertWardReadable, wardScope, type TenantPrincipal } from '../auth/principal.js';
 import type { Database, Executor } from '../db/client.js';
 import { escalationPolicies, staff, wards } from '../db/schema.js';
 import {
@@ -14,6 +14,7 @@ import type { RiskBand } from '../domain/risk.js';
 import type { ItemCategory } from '../domain/taxonomy.js';
 import { AppError, notFound } from '../http/errors.js';
 import { actorOf, diff, recordAudit } from '../audit/record.js';
+import { inactiveNamedInPolicy } from './inactive-staff.js';
 
 export type PolicyRow = typeof escalationPolicies.$inferSelect;
 
@@ -26,7 +27,18 @@ export interface PolicyInput {
   categoryRoutes?: Partial<Record<ItemCategory, string>> | undefined;
 }
 
-export function presentPolicy(row: PolicyRow) {
+/** Where a policy names someone who has been deactivated: the path of each mention. */
+export function needsAttention(row: PolicyRow, inactive: readonly string[]) {
+  const gone = new Set(inactive);
+  return [
+    ...row.levels.flatMap((staffId, i) => (gone.has(staffId) ? [{ path: `levels.${i}.staffId`, staffId }] : [])),
+    ...Object.entries(row.categoryRoutes).flatMap(([category, staffId]) =>
+      staffId && gone.has(staffId) ? [{ path: `categoryRoutes.${category}`, staffId }] : [],
+    ),
+  ].map((mention) => ({ ...mention, reason: 'deactivated' as const }));
+}
+
+export function presentPolicy(row: PolicyRow, inactive: readonly string[] = []) {
   return {
     wardId: row.wardId,
     levels: row.levels.map((staffId) => ({ staffId })),
@@ -35,11 +47,15 @@ export function presentPolicy(row: PolicyRow) {
     maxRepeats: row.maxRepeats,
     minBandToEscalate: row.minBandToEscalate,
     categoryRoutes: row.categoryRoutes,
+    needsAttention: needsAttention(row, inactive),
     updatedAt: row.updatedAt.toISOString(),
   };
 }
 
-/** Every person named in a policy must be a middle or senior manager of the organisation. */
+/**
+ * Every person named in a policy must be a middle or senior manager of the organisation (400),
+ * and still active (422: a deactivated manager would never answer).
+ */
 async function assertManagers(db: Executor, organisationId: string, input: PolicyInput) {
   const named = [
     ...input.levels.map((level, i) => ({ id: level.staffId, path: `body.levels.${i}.staffId` })),
@@ -50,7 +66,7 @@ async function assertManagers(db: Executor, organisationId: string, input: Polic
   ];
   const ids = [...new Set(named.map((n) => n.id))];
   const managers = await db
-    .select({ id: staff.id })
+    .select({ id: staff.id, deactivatedAt: staff.deactivatedAt })
     .from(staff)
     .where(
       and(
@@ -58,13 +74,20 @@ async function assertManagers(db: Executor, organisationId: string, input: Polic
         inArray(staff.id, ids),
         inArray(staff.role, ['middle_manager', 'senior_manager']),
       ),
-    );
-  const known = new Set(managers.map((m) => m.id));
+    )
+    .for('share');
+  const known = new Map(managers.map((m) => [m.id, m.deactivatedAt]));
   const errors = named
     .filter((n) => !known.has(n.id))
     .map((n) => ({ path: n.path, message: 'must be a middle or senior manager of this organisation' }));
   if (errors.length > 0) {
     throw new AppError('validation_failed', 'The policy names someone who is not a manager here', { errors });
+  }
+  const inactive = named
+    .filter((n) => known.get(n.id))
+    .map((n) => ({ path: n.path, message: 'has been deactivated; name an active manager' }));
+  if (inactive.length > 0) {
+    throw new AppError('unprocessable', 'The policy names a manager who has been deactivated', { errors: inactive });
   }
 }
 
@@ -74,7 +97,6 @@ export async function putPolicy(db: Database, principal: TenantPrincipal, wardId
     .from(wards)
     .where(and(eq(wards.id, wardId), eq(wards.organisationId, principal.organisationId)));
   if (!ward) throw notFound('Ward');
-  await assertManagers(db, principal.organisationId, input);
   const values = {
     wardId,
     organisationId: principal.organisationId,
@@ -87,7 +109,10 @@ export async function putPolicy(db: Database, principal: TenantPrincipal, wardId
     updatedAt: new Date(),
   };
   const row = await db.transaction(async (tx) => {
-    const before = await loadPolicy(tx, wardId);
+    // In the transaction, the managers' rows held (FOR SHARE) until it commits: a deactivation
+    // running meanwhile waits, and then finds this policy among those needing attention.
+    await assertManagers(tx, principal.organisationId, input);
+    const before = (await loadSavedPolicy(tx, wardId))?.policy;
     const [saved] = await tx
       .insert(escalationPolicies)
       .values(values)
@@ -113,16 +138,63 @@ export async function putPolicy(db: Database, principal: TenantPrincipal, wardId
   return presentPolicy(row);
 }
 
+/** The policy as saved, with the deactivated staff it names. */
+export async function loadSavedPolicy(db: Executor, wardId: string) {
+  const [found] = await db
+    .select({ policy: escalationPolicies, inactive: inactiveNamedInPolicy() })
+    .from(escalationPolicies)
+    .where(eq(escalationPolicies.wardId, wardId));
+  return found ?? null;
+}
+
+/**
+ * The policy new escalations start from: the saved one without the staff deactivated since it
+ * was saved (their levels are skipped; a category route to them falls back to level 1). Null
+ * when the ward has no policy, or nobody it names is still active: its items then wait as
+ * unrouted, listed for the ward and its managers (GET /v1/wards/{id}/unrouted).
+ */
+export function activePolicy(row: PolicyRow, inactive: readonly string[]): PolicyRow | null {
+  if (inactive.length === 0) return row;
+  const gone = new Set(inactive);
+  const levels = row.levels.filter((id) => !gone.has(id));
+  if (levels.length === 0) return null;
+  const categoryRoutes = Object.fromEntries(
+    Object.entries(row.categoryRoutes).filter(([, id]) => id !== undefined && !gone.has(id)),
+  );
+  return { ...row, levels, categoryRoutes };
+}
+
+/** The ward's policy as new escalations use it (activePolicy), or null. */
 export async function loadPolicy(db: Executor, wardId: string): Promise<PolicyRow | null> {
-  const [row] = await db.select().from(escalationPolicies).where(eq(escalationPolicies.wardId, wardId));
-  return row ?? null;
+  const found = await loadSavedPolicy(db, wardId);
+  return found ? activePolicy(found.policy, found.inactive) : null;
 }
 
 export async function getPolicy(db: Database, principal: TenantPrincipal, wardId: string) {
   assertWardReadable(principal, wardId, 'Ward');
-  const row = await loadPolicy(db, wardId);
-  if (!row || row.organisationId !== principal.organisationId) throw notFound('Escalation policy');
-  return presentPolicy(row);
+  const found = await loadSavedPolicy(db, wardId);
+  if (!found || found.policy.organisationId !== principal.organisationId) throw notFound('Escalation policy');
+  return presentPolicy(found.policy, found.inactive);
+}
+
+/** The policies of the wards the caller can see; with needsAttention, only those naming deactivated staff. */
+export async function listPolicies(db: Executor, principal: TenantPrincipal, filter: { needsAttention?: boolean }) {
+  const scope = wardScope(principal);
+  if (scope !== 'all' && scope.length === 0) return [];
+  const inactive = inactiveNamedInPolicy();
+  const rows = await db
+    .select({ policy: escalationPolicies, inactive })
+    .from(escalationPolicies)
+    .innerJoin(wards, eq(wards.id, escalationPolicies.wardId))
+    .where(
+      and(
+        eq(escalationPolicies.organisationId, principal.organisationId),
+        scope === 'all' ? undefined : inArray(escalationPolicies.wardId, scope),
+        filter.needsAttention ? sql`cardinality(${inactive}) > 0` : undefined,
+      ),
+    )
+    .orderBy(asc(wards.code));
+  return rows.map((r) => presentPolicy(r.policy, r.inactive));
 }
 
 /** The chain for one item, copied onto its escalation: a category route replaces level 1. */

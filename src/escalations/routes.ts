@@ -10,7 +10,7 @@ import { commonErrors, freeText, idParams, problemSchema } from '../http/schemas
 import { presentItems } from '../items/present.js';
 import { itemSchema } from '../items/schemas.js';
 import { actOnEscalation } from './actions.js';
-import { getPolicy, putPolicy } from './policy.js';
+import { getPolicy, listPolicies, putPolicy } from './policy.js';
 import { escalateItemManually } from './engine.js';
 import { resolveItemAtWard } from './ward-resolution.js';
 import { getEscalation, inbox, unroutedItems } from './queries.js';
@@ -53,7 +53,8 @@ const policyRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { db }) => 
         operationId: 'putEscalationPolicy',
         tags: ['escalation'],
         summary: "Set the ward's escalation chain and deadlines",
-        description: 'Running escalations keep the chain they started with; the policy applies to new ones.',
+        description:
+          'Running escalations keep the chain they started with; the policy applies to new ones. Naming a deactivated manager is 422.',
         params: idParams,
         body: policyInputSchema.meta({
           examples: [
@@ -64,7 +65,7 @@ const policyRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { db }) => 
             },
           ],
         }),
-        response: { 200: policySchema, ...commonErrors },
+        response: { 200: policySchema, 422: problemSchema, ...commonErrors },
       },
     },
     async (request) => putPolicy(db, tenantOf(request), request.params.id, request.body),
@@ -83,6 +84,26 @@ const policyRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { db }) => 
       },
     },
     async (request) => getPolicy(db, tenantOf(request), request.params.id),
+  );
+
+  app.get(
+    '/v1/escalation-policies',
+    {
+      config: { access: TENANT_ROLES },
+      schema: {
+        operationId: 'listEscalationPolicies',
+        tags: ['escalation'],
+        summary: "The escalation policies of the caller's wards; needsAttention=true: those naming deactivated staff",
+        querystring: z.strictObject({
+          needsAttention: z
+            .enum(['true', 'false'])
+            .transform((v) => v === 'true')
+            .optional(),
+        }),
+        response: { 200: z.object({ data: z.array(policySchema) }), ...commonErrors },
+      },
+    },
+    async (request) => ({ data: await listPolicies(db, tenantOf(request), request.query) }),
   );
 
   app.get(

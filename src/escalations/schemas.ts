@@ -39,6 +39,17 @@ export const policySchema = z
     maxRepeats: z.number().int(),
     minBandToEscalate: z.enum(RISK_BANDS),
     categoryRoutes: z.partialRecord(z.enum(ITEM_CATEGORIES), z.uuid()),
+    needsAttention: z
+      .array(
+        z.object({
+          path: z.string().describe('Where the policy names them, e.g. levels.1.staffId or categoryRoutes.equipment'),
+          staffId: z.uuid(),
+          reason: z.enum(['deactivated']),
+        }),
+      )
+      .describe(
+        'People the policy names who have been deactivated. New escalations skip them until an org admin saves the policy without them; empty when nothing needs attention.',
+      ),
     updatedAt: timestamp,
   })
   .meta({ id: 'EscalationPolicy' });

@@ -1,6 +1,6 @@
 import { DelayedError } from 'bullmq';
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
-import { auditInsert, SYSTEM_ACTOR } from '../audit/record.js';
+import { auditInsert, SYSTEM_ACTOR, type AuditActor } from '../audit/record.js';
 import type { Database, Executor, Transaction } from '../db/client.js';
 import { tryAdvisoryXactLock } from '../db/sql.js';
 import { escalations, organisations } from '../db/schema.js';
@@ -13,6 +13,7 @@ import { jobIds, type QueueSet } from '../queue/queues.js';
 import type { QueueHandler } from '../queue/workers.js';
 import { hasWebhook } from '../webhooks/settings.js';
 import { assigneesInsert, escalationAudit, eventsInsert } from './history.js';
+import { inactiveStaffAmong } from './inactive-staff.js';
 
 /**
  * The acknowledge-deadline timer of escalations: one job per step (a deterministic id), its
@@ -56,7 +57,8 @@ export async function runEscalationStep(
       .where(eq(escalations.id, payload.escalationId))
       .for('update', { of: escalations });
     if (!found) return 'stale';
-    const plan = planStep(found.escalation, payload.step, now);
+    const inactive = await inactiveStaffAmong(tx, found.escalation.chain.levels);
+    const plan = planStep(found.escalation, payload.step, now, inactive);
     if (plan.kind === 'stale') return 'stale';
     if (plan.kind === 'not_due') return { notDue: true, dueAt: plan.dueAt };
     return (await writeStep(tx, found.escalation, plan, found.webhook, now)) ? plan.outcome : 'stale';
@@ -65,12 +67,27 @@ export async function runEscalationStep(
   return outcome;
 }
 
+/** Who a step is recorded as done by: the system (a timer), unless a person's act caused it. */
+export interface StepActor {
+  audit: AuditActor;
+  staffId: string | null;
+  tokenId: string | null;
+}
+const TIMER: StepActor = { audit: SYSTEM_ACTOR, staffId: null, tokenId: null };
+
 /**
  * The step's writes: the compare-and-set on the row, then everything else in one statement (its
  * event, notification and webhook delivery, the next timer, the audit entry). False when the
- * row had moved on.
+ * row had moved on. A timer's climb and a hand-over (./handover.ts) both write through here.
  */
-async function writeStep(tx: Transaction, current: EscalationRow, change: StepChange, webhook: boolean, now: Date) {
+export async function writeStep(
+  tx: Transaction,
+  current: EscalationRow,
+  change: StepChange,
+  webhook: boolean,
+  now: Date,
+  actor: StepActor = TIMER,
+) {
   const updated = await tx
     .update(escalations)
     .set({ ...change.set, step: sql`${escalations.step} + 1` })
@@ -98,10 +115,19 @@ async function writeStep(tx: Transaction, current: EscalationRow, change: StepCh
   const jobs = [...timers, ...notice.webhooks];
   await insertTogether(tx, [
     ...(record.newAssignee ? [assigneesInsert([{ escalationId: current.id, staffId: record.newAssignee }])] : []),
-    eventsInsert([{ ...record.event, escalationId: current.id, step: change.step, at: now }]),
+    eventsInsert([
+      {
+        ...record.event,
+        escalationId: current.id,
+        step: change.step,
+        actorStaffId: actor.staffId,
+        actorTokenId: actor.tokenId,
+        at: now,
+      },
+    ]),
     ...notice.inserts,
     ...(jobs.length > 0 ? [outboxInsert(jobs)] : []),
-    auditInsert([escalationAudit(current, SYSTEM_ACTOR, record.audit.action, record.audit.changes, now)]),
+    auditInsert([escalationAudit(current, actor.audit, record.audit.action, record.audit.changes, now)]),
   ]);
   return true;
 }

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { wardScope, type TenantPrincipal } from '../auth/principal.js';
 import type { Database, Executor } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
@@ -18,10 +18,12 @@ export function presentStaff(row: StaffRow, wardIds: string[]) {
     role: row.role,
     wardIds,
     createdAt: row.createdAt.toISOString(),
+    deactivatedAt: row.deactivatedAt?.toISOString() ?? null,
+    deactivationReason: row.deactivationReason,
   };
 }
 
-async function assertWardsInOrganisation(db: Executor, organisationId: string, wardIds: string[]) {
+export async function assertWardsInOrganisation(db: Executor, organisationId: string, wardIds: string[]) {
   if (wardIds.length === 0) return;
   const found = await db
     .select({ id: wards.id })
@@ -70,7 +72,7 @@ export async function createStaff(
   }
 }
 
-async function wardIdsByStaff(db: Executor, staffIds: string[]) {
+export async function wardIdsByStaff(db: Executor, staffIds: string[]) {
   const byStaff = new Map<string, string[]>();
   if (staffIds.length === 0) return byStaff;
   const rows = await db.select().from(staffWards).where(inArray(staffWards.staffId, staffIds));
@@ -93,11 +95,21 @@ function visibleStaff(principal: TenantPrincipal) {
   );
 }
 
-export async function listStaff(db: Executor, principal: TenantPrincipal, filter: { role?: StaffRole | undefined }) {
+export async function listStaff(
+  db: Executor,
+  principal: TenantPrincipal,
+  filter: { role?: StaffRole | undefined; active?: boolean | undefined },
+) {
+  const active =
+    filter.active === undefined
+      ? undefined
+      : filter.active
+        ? isNull(staff.deactivatedAt)
+        : isNotNull(staff.deactivatedAt);
   const rows = await db
     .select()
     .from(staff)
-    .where(and(visibleStaff(principal), filter.role ? eq(staff.role, filter.role) : undefined))
+    .where(and(visibleStaff(principal), filter.role ? eq(staff.role, filter.role) : undefined, active))
     .orderBy(asc(staff.name), asc(staff.id));
   const wardsOf = await wardIdsByStaff(
     db,

@@ -81,14 +81,15 @@ async function bindingOf(db: Database, organisationId: string, input: TokenReque
       .from(staff)
       .where(and(eq(staff.id, input.staffId), eq(staff.organisationId, organisationId)));
     if (!member) throw notFound('Staff member');
-    if (member.deactivatedAt) throw conflict('The staff member is deactivated');
+    if (member.deactivatedAt) throw conflict('The staff member is deactivated; reactivate them first');
     return { kind: 'staff' as const, staffId: member.id, wardId: null };
   }
   const [ward] = await db
-    .select({ id: wards.id })
+    .select({ id: wards.id, closedAt: wards.closedAt })
     .from(wards)
     .where(and(eq(wards.id, input.wardId), eq(wards.organisationId, organisationId)));
   if (!ward) throw notFound('Ward');
+  if (ward.closedAt) throw conflict('The ward is closed; reopen it first');
   return { kind: 'ward_device' as const, staffId: null, wardId: ward.id };
 }
 

@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull } from 'drizzle-orm';
 import { wardScope, assertWardReadable, type TenantPrincipal } from '../auth/principal.js';
 import type { Database, Executor } from '../db/client.js';
 import { actorOf, recordAudit } from '../audit/record.js';
@@ -17,6 +17,8 @@ export function presentWard(row: WardRow) {
     site: row.site,
     division: row.division,
     createdAt: row.createdAt.toISOString(),
+    closedAt: row.closedAt?.toISOString() ?? null,
+    closureReason: row.closureReason,
   };
 }
 
@@ -54,14 +56,24 @@ export async function createWard(
   }
 }
 
-export async function listWards(db: Executor, principal: TenantPrincipal) {
+export async function listWards(
+  db: Executor,
+  principal: TenantPrincipal,
+  filter: { closed?: boolean | undefined } = {},
+) {
   const scope = wardScope(principal);
   if (scope !== 'all' && scope.length === 0) return [];
+  const closed =
+    filter.closed === undefined ? undefined : filter.closed ? isNotNull(wards.closedAt) : isNull(wards.closedAt);
   return db
     .select()
     .from(wards)
     .where(
-      and(eq(wards.organisationId, principal.organisationId), scope === 'all' ? undefined : inArray(wards.id, scope)),
+      and(
+        eq(wards.organisationId, principal.organisationId),
+        scope === 'all' ? undefined : inArray(wards.id, scope),
+        closed,
+      ),
     )
     .orderBy(asc(wards.code));
 }

@@ -30,6 +30,9 @@ export const wards = pgTable(
     site: text('site'),
     division: text('division'),
     createdAt: createdAt(),
+    /** A closed ward takes no new briefings; its open items stay open until resolved. */
+    closedAt: timestamp('closed_at', { withTimezone: true }),
+    closureReason: text('closure_reason'),
   },
   (t) => [uniqueIndex('wards_organisation_code_key').on(t.organisationId, t.code)],
 );
@@ -46,9 +49,10 @@ export const staff = pgTable(
     role: text('role', { enum: STAFF_ROLES }).notNull(),
     /** The person's identifier at the trust's identity provider when it is not their email (a staff number). */
     externalId: text('external_id'),
-    /** Set when the person left or was deactivated: no sign-in and no token works for them. */
-    deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
     createdAt: createdAt(),
+    /** A deactivated person has no tokens, holds no open escalation and is left out of new chains. */
+    deactivatedAt: timestamp('deactivated_at', { withTimezone: true }),
+    deactivationReason: text('deactivation_reason'),
   },
   (t) => [
     uniqueIndex('staff_organisation_email_key').on(t.organisationId, sql`lower(${t.email})`),

@@ -13,7 +13,6 @@ ALTER TABLE "api_tokens" ADD COLUMN "expires_at" timestamp with time zone;--> st
 ALTER TABLE "api_tokens" ADD COLUMN "last_used_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "api_tokens" ADD COLUMN "replaced_by_id" uuid;--> statement-breakpoint
 ALTER TABLE "staff" ADD COLUMN "external_id" text;--> statement-breakpoint
-ALTER TABLE "staff" ADD COLUMN IF NOT EXISTS "deactivated_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "identity_providers" ADD CONSTRAINT "identity_providers_organisation_id_organisations_id_fk" FOREIGN KEY ("organisation_id") REFERENCES "public"."organisations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE UNIQUE INDEX "identity_providers_issuer_audience_key" ON "identity_providers" USING btree ("issuer","audience");--> statement-breakpoint
 CREATE UNIQUE INDEX "api_tokens_identity_provider_staff_key" ON "api_tokens" USING btree ("staff_id") WHERE "api_tokens"."kind" = 'identity_provider';--> statement-breakpoint
