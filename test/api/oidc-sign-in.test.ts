@@ -11,7 +11,7 @@
 import { createPublicKey } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { eq } from 'drizzle-orm';
-import { apiTokens, staff } from '../../src/db/schema.js';
+import { apiTokens } from '../../src/db/schema.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PLATFORM_TOKEN, type TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
@@ -225,15 +225,17 @@ describe('refused with 401 and nothing more than "not valid"', () => {
   it('an inactive staff member', async () => {
     const token = await idp.idToken('trust-a', 'a-governance');
     expect((await get(ctx.app, '/v1/wards', token)).status).toBe(200);
-    const deactivate = (at: Date | null) =>
-      ctx.database.db.update(staff).set({ deactivatedAt: at }).where(eq(staff.id, a.governance.id));
-    await deactivate(new Date());
-    try {
-      await refused(token, /deactivated/);
-      await refused(a.governance.token);
-    } finally {
-      await deactivate(null);
-    }
+    const deactivated = await post(ctx.app, `/v1/staff/${a.governance.id}/deactivate`, a.adminToken, {
+      reason: 'Left the trust',
+    });
+    expect(deactivated.status, deactivated.raw).toBe(200);
+    await refused(token, /deactivated/);
+    await refused(a.governance.token);
+    const reactivated = await post(ctx.app, `/v1/staff/${a.governance.id}/reactivate`, a.adminToken, {});
+    expect(reactivated.status, reactivated.raw).toBe(200);
+    // Sign-in works again at once; the revoked API token stays revoked.
+    expect((await get(ctx.app, '/v1/wards', token)).status).toBe(200);
+    await refused(a.governance.token);
   });
 
   it('alg none, HMAC with the provider public key as the secret, a bad signature, an unknown key id', async () => {
