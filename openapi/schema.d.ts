@@ -130,6 +130,62 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/organisations/{id}/identity-provider": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An organisation's identity provider */
+        get: operations["getIdentityProvider"];
+        /**
+         * Connect an organisation's OpenID Connect provider: its staff then sign in with the provider's tokens
+         * @description The issuer's discovery document is read to check it (422 when it cannot be). Two organisations may share an issuer (NHS CIS2) but not an issuer and an audience (409).
+         */
+        put: operations["setIdentityProvider"];
+        post?: never;
+        /** Disconnect an organisation's identity provider: its tokens are refused at once */
+        delete: operations["removeIdentityProvider"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organisation/identity-provider": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's organisation's identity provider (set by the platform administrator) */
+        get: operations["getOwnIdentityProvider"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/staff/{id}/external-id": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** A staff member's identifier at the identity provider, when its claim is not email (a staff number) */
+        put: operations["setStaffExternalId"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/wards": {
         parameters: {
             query?: never;
@@ -347,6 +403,26 @@ export interface paths {
         post?: never;
         /** Revoke a token; it stops working at once */
         delete: operations["revokeToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tokens/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue a replacement token; the old one keeps working for the rotation grace period only
+         * @description The new token has the same staff member or ward and label, and a full lifetime. The old token expires at the end of TOKEN_ROTATION_GRACE_SECONDS (default 24 h) or its own expiry, if sooner. A revoked, expired or already rotated token answers 409.
+         */
+        post: operations["rotateToken"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1145,9 +1221,17 @@ export interface components {
             staffId: string | null;
             wardId: string | null;
             label: string | null;
+            /** @description The token's first characters, to tell tokens apart (null if issued before prefixes) */
+            prefix: string | null;
             /** Format: date-time */
             createdAt: string;
+            /** @description After this the token answers 401 */
+            expiresAt: string | null;
+            /** @description Last use, to the minute */
+            lastUsedAt: string | null;
             revokedAt: string | null;
+            /** @description The token that replaced this one by rotation */
+            replacedById: string | null;
         };
         EscalationSummary: {
             /** Format: uuid */
@@ -1431,6 +1515,15 @@ export interface components {
             };
             /** Format: date-time */
             at: string;
+        };
+        IdentityProvider: {
+            /** Format: uuid */
+            organisationId: string;
+            issuer: string;
+            audience: string;
+            claim: string;
+            /** Format: date-time */
+            updatedAt: string;
         };
         Organisation: {
             /** Format: uuid */
@@ -2928,6 +3021,184 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    getIdentityProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityProvider"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    setIdentityProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "issuer": "https://login.trust.example/realms/staff",
+                 *       "audience": "ward-safety-briefings",
+                 *       "claim": "email"
+                 *     }
+                 */
+                "application/json": {
+                    /** @description The provider's issuer URL, exactly as its tokens' `iss` (https) */
+                    issuer: string;
+                    /** @description The trust's client id at the provider (the ID token's `aud`), or the API's audience for access tokens */
+                    audience: string;
+                    /** @description `email` matches the staff email; any other claim (a staff number) matches the staff external id */
+                    claim: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityProvider"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    removeIdentityProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getOwnIdentityProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IdentityProvider"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    setStaffExternalId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    externalId: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        staffId: string;
+                        externalId: string | null;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     listWards: {
         parameters: {
             query?: {
@@ -3581,10 +3852,14 @@ export interface operations {
                     /** Format: uuid */
                     staffId: string;
                     label?: string;
+                    /** @description Fewer days than the kind's default lifetime (STAFF_TOKEN_DAYS, WARD_DEVICE_TOKEN_DAYS), never more */
+                    expiresInDays?: number;
                 } | {
                     /** Format: uuid */
                     wardId: string;
                     label: string;
+                    /** @description Fewer days than the kind's default lifetime (STAFF_TOKEN_DAYS, WARD_DEVICE_TOKEN_DAYS), never more */
+                    expiresInDays?: number;
                 };
             };
         };
@@ -3603,9 +3878,17 @@ export interface operations {
                         staffId: string | null;
                         wardId: string | null;
                         label: string | null;
+                        /** @description The token's first characters, to tell tokens apart (null if issued before prefixes) */
+                        prefix: string | null;
                         /** Format: date-time */
                         createdAt: string;
+                        /** @description After this the token answers 401 */
+                        expiresAt: string | null;
+                        /** @description Last use, to the minute */
+                        lastUsedAt: string | null;
                         revokedAt: string | null;
+                        /** @description The token that replaced this one by rotation */
+                        replacedById: string | null;
                         /** @description Shown only once */
                         token: string;
                     };
@@ -3650,6 +3933,61 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    rotateToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** @enum {string} */
+                        kind: "staff" | "ward_device";
+                        staffId: string | null;
+                        wardId: string | null;
+                        label: string | null;
+                        /** @description The token's first characters, to tell tokens apart (null if issued before prefixes) */
+                        prefix: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description After this the token answers 401 */
+                        expiresAt: string | null;
+                        /** @description Last use, to the minute */
+                        lastUsedAt: string | null;
+                        revokedAt: string | null;
+                        /** @description The token that replaced this one by rotation */
+                        replacedById: string | null;
+                        /** @description Shown only once */
+                        token: string;
+                        replaced: components["schemas"]["Token"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];

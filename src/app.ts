@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 // Modules register their named schemas as they load, in the order of the OpenAPI document's
 // components: keep this import order (`npm run openapi` shows any change).
 import { authPlugin } from './auth/plugin.js';
+import { createJwtSignIn } from './identity/sign-in.js';
 import { tokenRoutes } from './tokens/routes.js';
 import { briefingRoutes } from './briefings/routes.js';
 import type { Config } from './config.js';
@@ -93,6 +94,7 @@ export async function buildApp(deps: AppDeps) {
       authFailures: { limit: config.authFailureLimitPerMinute, windowSeconds: 60 },
       writes: { limit: config.writeLimitPerMinute, windowSeconds: 60 },
     },
+    signIn: createJwtSignIn(database.db, config.oidc, logger),
   });
   await app.register(idempotencyPlugin, { db: database.db });
   await app.register(lastOnSendPlugin);
@@ -147,10 +149,12 @@ async function registerFeatureRoutes(app: App, deps: AppDeps) {
     tuning: deps.config.tuning,
     // Reports only read, in their own snapshot: never the request's transaction.
     reportsDb: deps.reportsDatabase?.db,
+    tokenLifetimes: deps.config.tokenLifetimes,
   };
   await app.register(organisationRoutes, {
     ...services,
     webhookPolicy: { allowHttpLoopback: deps.config.webhookAllowHttpLoopback },
+    oidc: deps.config.oidc,
   });
   await registerQueuesBoard(app, deps.queues);
   for (const routes of FEATURE_ROUTES) await app.register(routes, services);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_TUNING, type Tuning } from './deps.js';
+import { DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, type TokenLifetimes } from './domain/token-lifetime.js';
 
 const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
@@ -71,6 +72,13 @@ const environmentSchema = z.object({
   // Read by the tracing set-up before the service starts (src/tracing/register.ts); checked here
   // so that a malformed address stops the process with a message naming it.
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  STAFF_TOKEN_DAYS: integer(1, MAX_TOKEN_DAYS.staff).default(DEFAULT_TOKEN_DAYS.staff),
+  WARD_DEVICE_TOKEN_DAYS: integer(1, MAX_TOKEN_DAYS.ward_device).default(DEFAULT_TOKEN_DAYS.ward_device),
+  PLATFORM_ADMIN_TOKEN_DAYS: integer(1, MAX_TOKEN_DAYS.platform_admin).default(DEFAULT_TOKEN_DAYS.platform_admin),
+  TOKEN_ROTATION_GRACE_SECONDS: integer(0, 7 * 24 * 3600).default(24 * 3600),
+  OIDC_ALLOW_HTTP_LOOPBACK: booleanFlag.default(false),
+  OIDC_JWKS_COOLDOWN_SECONDS: integer(1, 3600).default(30),
+  OIDC_FETCH_TIMEOUT_MS: integer(100, 60_000).default(5_000),
 });
 
 export type Config = {
@@ -109,6 +117,8 @@ export type Config = {
   metricsToken: string | undefined;
   /** Where traces are sent (OTLP over HTTP); unset: no traces. */
   otlpEndpoint: string | undefined;
+  tokenLifetimes: TokenLifetimes;
+  oidc: OidcSettings;
 };
 
 export interface MailConfig {
@@ -147,6 +157,16 @@ function mailConfig(e: z.infer<typeof environmentSchema>): MailConfig | null {
     from: e.SMTP_FROM,
     digestAt: { hour, minute },
   };
+}
+
+/** How the service reaches organisations' identity providers. */
+export interface OidcSettings {
+  /** Tests only: also allow issuers on loopback addresses, over http or https. */
+  allowHttpLoopback: boolean;
+  /** After a refetch of a provider's keys, the least time before another (an unknown key id asks for one). */
+  jwksCooldownSeconds: number;
+  /** Timeout of each request for a discovery document or a key set. */
+  fetchTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -196,6 +216,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mail: mailConfig(e),
     metricsToken: e.METRICS_TOKEN,
     otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+    tokenLifetimes: {
+      days: {
+        staff: e.STAFF_TOKEN_DAYS,
+        ward_device: e.WARD_DEVICE_TOKEN_DAYS,
+        platform_admin: e.PLATFORM_ADMIN_TOKEN_DAYS,
+      },
+      rotationGraceSeconds: e.TOKEN_ROTATION_GRACE_SECONDS,
+    },
+    oidc: {
+      allowHttpLoopback: e.OIDC_ALLOW_HTTP_LOOPBACK,
+      jwksCooldownSeconds: e.OIDC_JWKS_COOLDOWN_SECONDS,
+      fetchTimeoutMs: e.OIDC_FETCH_TIMEOUT_MS,
+    },
     tuning: {
       repeatSimilarity: e.REPEAT_SIMILARITY_THRESHOLD,
       persistentMinRaised: e.PERSISTENT_MIN_RAISED,

@@ -1,5 +1,6 @@
 import type { Database } from './db/client.js';
 import type { Relay } from './db/request-transaction.js';
+import { DEFAULT_TOKEN_LIFETIMES, type TokenLifetimes } from './domain/token-lifetime.js';
 
 // Declared next to the request transaction that defers it (src/db imports no feature).
 export type { Relay };
@@ -22,6 +23,11 @@ export interface ServiceDeps {
   reportsDb?: Database | undefined;
   relay: Relay;
   tuning?: Tuning;
+  /** How long API tokens live (STAFF_TOKEN_DAYS and the others in src/config.ts). */
+  tokenLifetimes?: TokenLifetimes;
 }
 
 export const tuningOf = (deps: { tuning?: Tuning | undefined }): Tuning => deps.tuning ?? DEFAULT_TUNING;
+
+export const tokenLifetimesOf = (deps: { tokenLifetimes?: TokenLifetimes | undefined }): TokenLifetimes =>
+  deps.tokenLifetimes ?? DEFAULT_TOKEN_LIFETIMES;

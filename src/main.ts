@@ -36,7 +36,7 @@ export async function startService(
     ? openReportsDatabase(config.reportsDatabaseUrl, logger)
     : undefined;
 
-  const generated = await ensurePlatformAdmin(database.db, config.bootstrapAdminToken, logger);
+  const generated = await ensurePlatformAdmin(database.db, config.bootstrapAdminToken, logger, config.tokenLifetimes);
   if (generated) {
     process.stdout.write(`\nPlatform administrator token (shown once, keep it safe):\n  ${generated}\n\n`);
   }

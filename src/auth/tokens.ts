@@ -11,3 +11,8 @@ export function generateToken(): string {
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
+
+/** What lists show of a token: its scheme prefix and four characters, never enough to use it. */
+export function tokenPrefix(token: string): string {
+  return token.slice(0, TOKEN_PREFIX.length + 4);
+}

@@ -2,11 +2,13 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { principalOf, tenantOf } from '../auth/plugin.js';
 import { ORG_ADMIN, PLATFORM_ADMIN, TENANT_ROLES } from '../auth/roles.js';
-import type { ServiceDeps } from '../deps.js';
+import { tokenLifetimesOf, type ServiceDeps } from '../deps.js';
 import { IDENTIFIER_POLICIES } from '../domain/taxonomy.js';
 import { commonErrors, problemSchema, timestamp } from '../http/schemas.js';
 import { createOrganisation, getOrganisation, presentOrganisation, updateSettings } from './service.js';
 import { webhookRoutes } from '../webhooks/routes.js';
+import { identityRoutes } from '../identity/routes.js';
+import type { OidcSettings } from '../config.js';
 import type { WebhookUrlPolicy } from '../webhooks/url.js';
 
 const riskBands = z
@@ -31,10 +33,9 @@ const organisationSchema = z
   })
   .meta({ id: 'Organisation' });
 
-export const organisationRoutes: FastifyPluginAsyncZod<ServiceDeps & { webhookPolicy: WebhookUrlPolicy }> = async (
-  app,
-  deps,
-) => {
+export const organisationRoutes: FastifyPluginAsyncZod<
+  ServiceDeps & { webhookPolicy: WebhookUrlPolicy; oidc: OidcSettings }
+> = async (app, deps) => {
   const { db } = deps;
   app.post(
     '/v1/organisations',
@@ -60,7 +61,8 @@ export const organisationRoutes: FastifyPluginAsyncZod<ServiceDeps & { webhookPo
         },
       },
     },
-    async (request, reply) => reply.status(201).send(await createOrganisation(db, principalOf(request), request.body)),
+    async (request, reply) =>
+      reply.status(201).send(await createOrganisation(db, principalOf(request), request.body, tokenLifetimesOf(deps))),
   );
 
   app.get(
@@ -97,4 +99,6 @@ export const organisationRoutes: FastifyPluginAsyncZod<ServiceDeps & { webhookPo
 
   // The organisation's webhook setting and its delivery record: routes of the webhooks feature.
   await app.register(webhookRoutes, deps);
+  // The organisation's identity provider (OpenID Connect sign-in): routes of the identity feature.
+  await app.register(identityRoutes, deps);
 };

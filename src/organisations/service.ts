@@ -3,7 +3,8 @@ import type { Database } from '../db/client.js';
 import { apiTokens, organisations, staff } from '../db/schema.js';
 import { DEFAULT_BAND_THRESHOLDS, validateBandThresholds, type BandThresholds } from '../domain/risk.js';
 import type { IdentifierPolicy } from '../domain/taxonomy.js';
-import { generateToken, hashToken } from '../auth/tokens.js';
+import { generateToken, hashToken, tokenPrefix } from '../auth/tokens.js';
+import { expiryOf, type TokenLifetimes } from '../domain/token-lifetime.js';
 import { AppError, conflict, notFound } from '../http/errors.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { actorOf, diff, recordAudit } from '../audit/record.js';
@@ -22,7 +23,12 @@ export function presentOrganisation(row: OrganisationRow) {
 }
 
 /** Creates the trust with its first administrator, whose token is returned once. */
-export async function createOrganisation(db: Database, principal: Principal, input: { name: string; code: string }) {
+export async function createOrganisation(
+  db: Database,
+  principal: Principal,
+  input: { name: string; code: string },
+  lifetimes: TokenLifetimes,
+) {
   const adminToken = generateToken();
   try {
     return await db.transaction(async (tx) => {
@@ -49,6 +55,8 @@ export async function createOrganisation(db: Database, principal: Principal, inp
           staffId: admin.id,
           label: 'initial administrator',
           tokenHash: hashToken(adminToken),
+          prefix: tokenPrefix(adminToken),
+          expiresAt: expiryOf('staff', new Date(), lifetimes),
         })
         .returning({ id: apiTokens.id });
       const actor = actorOf(principal);

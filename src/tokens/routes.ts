@@ -2,9 +2,10 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ORG_ADMIN } from '../auth/roles.js';
 import { tenantOf } from '../auth/plugin.js';
-import type { ServiceDeps } from '../deps.js';
-import { commonErrors, idParams, timestamp } from '../http/schemas.js';
+import { tokenLifetimesOf, type ServiceDeps } from '../deps.js';
+import { commonErrors, idParams, problemSchema, timestamp } from '../http/schemas.js';
 import { issueToken, listTokens, revokeToken } from './service.js';
+import { rotateToken } from './rotate.js';
 
 const tokenSchema = z
   .object({
@@ -13,12 +14,25 @@ const tokenSchema = z
     staffId: z.uuid().nullable(),
     wardId: z.uuid().nullable(),
     label: z.string().nullable(),
+    prefix: z
+      .string()
+      .nullable()
+      .describe("The token's first characters, to tell tokens apart (null if issued before prefixes)"),
     createdAt: timestamp,
+    expiresAt: timestamp.nullable().describe('After this the token answers 401'),
+    lastUsedAt: timestamp.nullable().describe('Last use, to the minute'),
     revokedAt: timestamp.nullable(),
+    replacedById: z.uuid().nullable().describe('The token that replaced this one by rotation'),
   })
   .meta({ id: 'Token' });
 
 const label = z.string().trim().min(1).max(100);
+const expiresInDays = z
+  .number()
+  .int()
+  .min(1)
+  .optional()
+  .describe("Fewer days than the kind's default lifetime (STAFF_TOKEN_DAYS, WARD_DEVICE_TOKEN_DAYS), never more");
 
 export const tokenRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
   const { db } = deps;
@@ -32,8 +46,8 @@ export const tokenRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps)
         summary: 'Issue a bearer token for a staff member, or for a ward device (shared tablet)',
         body: z
           .union([
-            z.strictObject({ staffId: z.uuid(), label: label.optional() }),
-            z.strictObject({ wardId: z.uuid(), label }),
+            z.strictObject({ staffId: z.uuid(), label: label.optional(), expiresInDays }),
+            z.strictObject({ wardId: z.uuid(), label, expiresInDays }),
           ])
           .meta({
             examples: [
@@ -47,7 +61,8 @@ export const tokenRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps)
         },
       },
     },
-    async (request, reply) => reply.status(201).send(await issueToken(db, tenantOf(request), request.body)),
+    async (request, reply) =>
+      reply.status(201).send(await issueToken(db, tenantOf(request), request.body, tokenLifetimesOf(deps))),
   );
 
   app.get(
@@ -77,5 +92,32 @@ export const tokenRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps)
       },
     },
     async (request) => revokeToken(db, tenantOf(request), request.params.id),
+  );
+
+  app.post(
+    '/v1/tokens/:id/rotate',
+    {
+      config: { access: ORG_ADMIN },
+      schema: {
+        operationId: 'rotateToken',
+        tags: ['tokens'],
+        summary: 'Issue a replacement token; the old one keeps working for the rotation grace period only',
+        description:
+          'The new token has the same staff member or ward and label, and a full lifetime. The old token ' +
+          'expires at the end of TOKEN_ROTATION_GRACE_SECONDS (default 24 h) or its own expiry, if sooner. ' +
+          'A revoked, expired or already rotated token answers 409.',
+        params: idParams,
+        response: {
+          201: tokenSchema.extend({
+            token: z.string().describe('Shown only once'),
+            replaced: tokenSchema.describe('The old token, with its new expiry'),
+          }),
+          409: problemSchema,
+          ...commonErrors,
+        },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await rotateToken(db, tenantOf(request), request.params.id, tokenLifetimesOf(deps))),
   );
 };

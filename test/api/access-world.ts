@@ -85,6 +85,8 @@ export const BODIES: Record<string, unknown> = {
   'PATCH /v1/items/{id}': { likelihood: 1, reason: 'Graded in a hurry' },
   'POST /v1/items/{id}/void': { reason: 'Entered in error' },
   'POST /v1/items/{id}/redact': { fields: { description: 'A patient fell' }, reason: 'Named a patient' },
+  'POST /v1/tokens/{id}/rotate': {},
+  'PUT /v1/staff/{id}/external-id': { externalId: 'SN-0001' },
   // Filled in beforeAll, once the ids they name exist:
   // 'POST /v1/escalations/{id}/reassign', 'POST /v1/items/{id}/priorities', 'PUT /v1/wards/{id}/escalation-policy',
   // 'POST /v1/staff/{id}/cover'
@@ -156,6 +158,7 @@ export const ACCESS: Record<string, Role[]> = {
   issueToken: ['org_admin'],
   listTokens: ['org_admin'],
   revokeToken: ['org_admin'],
+  rotateToken: ['org_admin'],
   recordBriefing: ['ward_device', 'clinician'],
   addBriefingItems: ['ward_device', 'clinician'],
   listBriefings: TENANT,
@@ -198,6 +201,11 @@ export const ACCESS: Record<string, Role[]> = {
   setWebhook: ['org_admin'],
   removeWebhook: ['org_admin'],
   listWebhookDeliveries: ['org_admin'],
+  setIdentityProvider: ['platform_admin'],
+  getIdentityProvider: ['platform_admin'],
+  removeIdentityProvider: ['platform_admin'],
+  getOwnIdentityProvider: ['org_admin'],
+  setStaffExternalId: ['org_admin'],
   getGovernancePack: ['org_admin', 'governance', 'senior_manager', 'middle_manager'],
   getAlignmentReport: ['org_admin', 'governance', 'senior_manager', 'middle_manager'],
   getSpcChart: ['org_admin', 'governance', 'senior_manager', 'middle_manager'],
@@ -276,6 +284,7 @@ export async function startAccessWorld(): Promise<AccessWorld> {
     to: '2099-01-07',
   };
   const idsOfA = {
+    organisations: a.id,
     wards: a.wards[0]!.id,
     staff: a.clinician.id,
     tokens: spare.body.id,

@@ -7,7 +7,7 @@ import { request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../helpers/context.js';
+import { createTestContext, PLATFORM_TOKEN, type TestContext } from '../helpers/context.js';
 import { createOrganisation, type Organisation } from '../helpers/fixtures.js';
 import { putPolicy, raiseHighRiskItem } from '../helpers/escalation.js';
 
@@ -113,7 +113,9 @@ describe('every write whose body is optional', () => {
           ? org.middleManager.token
           : op.operationId.includes('Priorit') || op.operationId.includes('Recurrence')
             ? org.wards[0]!.deviceToken
-            : org.adminToken;
+            : op.operationId === 'removeIdentityProvider'
+              ? PLATFORM_TOKEN
+              : org.adminToken;
       const answers = [];
       for (const variant of NOTHING) {
         const res = await send(op.method, path, token, variant);

@@ -68,7 +68,7 @@ export async function createTestContext(
   });
   const logger = createLogger(config.logLevel, sink);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
-  await ensurePlatformAdmin(database.db, PLATFORM_TOKEN, logger);
+  await ensurePlatformAdmin(database.db, PLATFORM_TOKEN, logger, config.tokenLifetimes);
   const reportsDatabase = config.reportsDatabaseUrl
     ? openReportsDatabase(config.reportsDatabaseUrl, logger)
     : undefined;

@@ -121,11 +121,15 @@ function knownFields(schema: JsonSchema | null, path: string[]): Set<string> {
   return new Set(variants.flatMap((v) => Object.keys(v.properties ?? {})));
 }
 
+/** Columns the service writes on every use, not from a body: a token's last use (at most once a minute). */
+const USE_COLUMNS: Record<string, string> = { api_tokens: "- 'last_used_at'" };
+
 async function snapshot() {
   const out: Record<string, string> = {};
   for (const table of TABLES) {
+    const row = `(to_jsonb(t) ${USE_COLUMNS[table] ?? ''})`;
     const result = await ctx.database.db.execute(
-      sql.raw(`select coalesce(jsonb_agg(to_jsonb(t) order by to_jsonb(t)::text), '[]') as rows from ${table} t`),
+      sql.raw(`select coalesce(jsonb_agg(${row} order by ${row}::text), '[]') as rows from ${table} t`),
     );
     out[table] = JSON.stringify((result as { rows: { rows: unknown }[] }).rows[0]?.rows);
   }
