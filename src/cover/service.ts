@@ -5,7 +5,7 @@ import type { Database, Executor, Transaction } from '../db/client.js';
 import { staff, staffCover } from '../db/schema.js';
 import { coverInForce, coverRangeProblem, type DayRange } from '../domain/cover.js';
 import { AppError, conflict, forbidden, notFound } from '../http/errors.js';
-import { getStaff } from '../staff/service.js';
+import { visibleStaff } from '../auth/staff-scope.js';
 import { coverDay } from './queries.js';
 
 /**
@@ -42,11 +42,15 @@ async function present(db: Executor, rows: CoverRow[], now: Date) {
 
 /** The staff member whose cover is asked about, if the caller may see them (404 otherwise). */
 async function visibleStaffMember(db: Executor, principal: TenantPrincipal, staffId: string) {
-  if (principal.staffId !== staffId) await getStaff(db, principal, staffId);
   const [row] = await db
     .select({ id: staff.id, role: staff.role })
     .from(staff)
-    .where(and(eq(staff.id, staffId), eq(staff.organisationId, principal.organisationId)));
+    .where(
+      and(
+        eq(staff.id, staffId),
+        principal.staffId === staffId ? eq(staff.organisationId, principal.organisationId) : visibleStaff(principal),
+      ),
+    );
   if (!row) throw notFound('Staff member');
   return row;
 }

@@ -1,5 +1,6 @@
-import { and, asc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
-import { wardScope, type TenantPrincipal } from '../auth/principal.js';
+import { and, asc, eq, inArray, isNotNull, isNull } from 'drizzle-orm';
+import type { TenantPrincipal } from '../auth/principal.js';
+import { visibleStaff } from '../auth/staff-scope.js';
 import type { Database, Executor } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { refuseIdentifiers, textFields } from '../screening/free-text.js';
@@ -84,17 +85,6 @@ export async function wardIdsByStaff(db: Executor, staffIds: string[]) {
  * Staff the caller may see: everyone of the organisation for organisation-wide roles; for a
  * middle manager, the staff of their wards only (the staff record's wards).
  */
-function visibleStaff(principal: TenantPrincipal) {
-  const scope = wardScope(principal);
-  if (scope === 'all') return eq(staff.organisationId, principal.organisationId);
-  return and(
-    eq(staff.organisationId, principal.organisationId),
-    scope.length === 0
-      ? sql`false`
-      : sql`exists (select 1 from ${staffWards} where ${staffWards.staffId} = ${staff.id} and ${inArray(staffWards.wardId, scope)})`,
-  );
-}
-
 export async function listStaff(
   db: Executor,
   principal: TenantPrincipal,
