@@ -4,7 +4,7 @@ import { tenantOf } from '../auth/plugin.js';
 import { TENANT_ROLES, WARD_STAFF } from '../auth/roles.js';
 import type { ServiceDeps } from '../deps.js';
 import { pageOf, pageQuery } from '../http/pagination.js';
-import { commonErrors, idParams, isoDate, problemSchema } from '../http/schemas.js';
+import { commonErrors, idParams, isoDate, problemSchema, type RouteApp } from '../http/schemas.js';
 import { addItems } from './add-items.js';
 import {
   briefingCreatedSchema,
@@ -17,8 +17,8 @@ import { getBriefing, listBriefings, recordBriefing } from './service.js';
 
 const READERS = TENANT_ROLES;
 
-export const briefingRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
-  const { db } = deps;
+/** Recording a briefing, and adding items to it afterwards. */
+function briefingWriteRoutes(app: RouteApp, deps: ServiceDeps) {
   app.post(
     '/v1/briefings',
     {
@@ -96,7 +96,10 @@ export const briefingRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, de
     async (request, reply) =>
       reply.status(201).send(await addItems(deps, tenantOf(request), request.params.id, request.body)),
   );
+}
 
+/** Listing briefings and reading one. */
+function briefingReadRoutes(app: RouteApp, { db }: ServiceDeps) {
   app.get(
     '/v1/briefings',
     {
@@ -131,4 +134,9 @@ export const briefingRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, de
     },
     async (request) => getBriefing(db, tenantOf(request), request.params.id),
   );
+}
+
+export const briefingRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
+  briefingWriteRoutes(app, deps);
+  briefingReadRoutes(app, deps);
 };

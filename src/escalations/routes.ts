@@ -6,7 +6,7 @@ import type { ServiceDeps } from '../deps.js';
 import { ESCALATION_ACTIONS, ESCALATION_STATES, type EscalationAction } from '../domain/escalation.js';
 import { RISK_BANDS } from '../domain/risk.js';
 import { pageOf, pageQuery } from '../http/pagination.js';
-import { commonErrors, freeText, idParams, problemSchema } from '../http/schemas.js';
+import { commonErrors, freeText, idParams, problemSchema, type RouteApp } from '../http/schemas.js';
 import { presentItems } from '../items/present.js';
 import { itemSchema } from '../items/schemas.js';
 import { actOnEscalation } from './actions.js';
@@ -44,8 +44,8 @@ const ESCALATION_READERS = [
   'clinician',
 ] as const;
 
-/** A ward's escalation policy, and the items it leaves without an escalation. */
-const policyRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { db }) => {
+/** A ward's escalation policy: set, read, and listed across the caller's wards. */
+function policyRoutes(app: RouteApp, { db }: ServiceDeps) {
   app.put(
     '/v1/wards/:id/escalation-policy',
     {
@@ -106,7 +106,10 @@ const policyRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { db }) => 
     },
     async (request) => ({ data: await listPolicies(db, tenantOf(request), request.query) }),
   );
+}
 
+/** The items a ward's policy leaves without an escalation. */
+function unroutedRoutes(app: RouteApp, { db }: ServiceDeps) {
   app.get(
     '/v1/wards/:id/unrouted',
     {
@@ -131,7 +134,7 @@ const policyRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { db }) => 
       return { ...result, items: await presentItems(db, result.items) };
     },
   );
-};
+}
 
 /** Escalations: started by hand, listed in the manager's inbox, read, and acted on. */
 export const escalationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
@@ -157,7 +160,8 @@ export const escalationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, 
       )[0]!,
   );
 
-  await app.register(policyRoutes, deps);
+  policyRoutes(app, deps);
+  unroutedRoutes(app, deps);
 
   app.post(
     '/v1/items/:id/escalate',

@@ -1,4 +1,8 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+
+/** The Fastify instance a route plugin registers on, typed for zod schemas: for functions that register a group of routes. */
+export type RouteApp = Parameters<FastifyPluginAsyncZod>[0];
 
 export const idParams = z.object({ id: z.uuid() });
 

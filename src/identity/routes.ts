@@ -4,7 +4,7 @@ import { principalOf, tenantOf } from '../auth/plugin.js';
 import { ORG_ADMIN, PLATFORM_ADMIN } from '../auth/roles.js';
 import type { OidcSettings } from '../config.js';
 import type { ServiceDeps } from '../deps.js';
-import { commonErrors, idParams, problemSchema, timestamp } from '../http/schemas.js';
+import { commonErrors, idParams, problemSchema, type RouteApp, timestamp } from '../http/schemas.js';
 import { getProvider, removeProvider, setExternalId, setProvider } from './settings.js';
 
 const providerSchema = z
@@ -39,8 +39,8 @@ const providerBody = z
     ],
   });
 
-/** An organisation's OpenID Connect provider, and the identifier a staff member has there. */
-export const identityRoutes: FastifyPluginAsyncZod<ServiceDeps & { oidc: OidcSettings }> = async (app, deps) => {
+/** An organisation's provider: set, read and removed by the platform administrator; read by the organisation. */
+function providerRoutes(app: RouteApp, deps: ServiceDeps & { oidc: OidcSettings }) {
   const { db } = deps;
   app.put(
     '/v1/organisations/:id/identity-provider',
@@ -107,7 +107,10 @@ export const identityRoutes: FastifyPluginAsyncZod<ServiceDeps & { oidc: OidcSet
     },
     async (request) => getProvider(db, tenantOf(request).organisationId),
   );
+}
 
+/** A staff member's identifier at the provider. */
+function externalIdRoutes(app: RouteApp, { db }: ServiceDeps) {
   app.put(
     '/v1/staff/:id/external-id',
     {
@@ -127,4 +130,10 @@ export const identityRoutes: FastifyPluginAsyncZod<ServiceDeps & { oidc: OidcSet
     },
     async (request) => setExternalId(db, tenantOf(request), request.params.id, request.body.externalId),
   );
+}
+
+/** An organisation's OpenID Connect provider, and the identifier a staff member has there. */
+export const identityRoutes: FastifyPluginAsyncZod<ServiceDeps & { oidc: OidcSettings }> = async (app, deps) => {
+  providerRoutes(app, deps);
+  externalIdRoutes(app, deps);
 };

@@ -4,7 +4,7 @@ import { tenantOf } from '../auth/plugin.js';
 import { ORG_ADMIN } from '../auth/roles.js';
 import type { ServiceDeps } from '../deps.js';
 import { STAFF_ROLES } from '../domain/taxonomy.js';
-import { commonErrors, freeText, idParams, problemSchema, timestamp } from '../http/schemas.js';
+import { commonErrors, freeText, idParams, problemSchema, type RouteApp, timestamp } from '../http/schemas.js';
 import { deactivateStaff, reactivateStaff, updateStaff } from './lifecycle.js';
 import { createStaff, getStaff, listStaff } from './service.js';
 
@@ -57,8 +57,8 @@ const staffFields = {
   wardIds: z.array(z.uuid()).max(200),
 };
 
-export const staffRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
-  const { db } = deps;
+/** Adding staff members and reading their records. */
+function staffRecordRoutes(app: RouteApp, { db }: ServiceDeps) {
   app.post(
     '/v1/staff',
     {
@@ -119,7 +119,11 @@ export const staffRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps)
     },
     async (request) => getStaff(db, tenantOf(request), request.params.id),
   );
+}
 
+/** Editing a staff member, and deactivating and reactivating them. */
+function staffLifecycleRoutes(app: RouteApp, deps: ServiceDeps) {
+  const { db } = deps;
   app.patch(
     '/v1/staff/:id',
     {
@@ -181,4 +185,9 @@ export const staffRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps)
     },
     async (request) => reactivateStaff(db, tenantOf(request), request.params.id),
   );
+}
+
+export const staffRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
+  staffRecordRoutes(app, deps);
+  staffLifecycleRoutes(app, deps);
 };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ORG_ADMIN } from '../auth/roles.js';
 import { tenantOf } from '../auth/plugin.js';
 import { tokenLifetimesOf, type ServiceDeps } from '../deps.js';
-import { commonErrors, idParams, problemSchema, timestamp } from '../http/schemas.js';
+import { commonErrors, idParams, problemSchema, type RouteApp, timestamp } from '../http/schemas.js';
 import { issueToken, listTokens, revokeToken } from './service.js';
 import { rotateToken } from './rotate.js';
 
@@ -34,7 +34,8 @@ const expiresInDays = z
   .optional()
   .describe("Fewer days than the kind's default lifetime (STAFF_TOKEN_DAYS, WARD_DEVICE_TOKEN_DAYS), never more");
 
-export const tokenRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
+/** Issuing tokens and listing them. */
+function tokenIssueRoutes(app: RouteApp, deps: ServiceDeps) {
   const { db } = deps;
   app.post(
     '/v1/tokens',
@@ -78,7 +79,11 @@ export const tokenRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps)
     },
     async (request) => ({ data: await listTokens(db, tenantOf(request)) }),
   );
+}
 
+/** Revoking and rotating a token. */
+function tokenLifecycleRoutes(app: RouteApp, deps: ServiceDeps) {
+  const { db } = deps;
   app.delete(
     '/v1/tokens/:id',
     {
@@ -120,4 +125,9 @@ export const tokenRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps)
     async (request, reply) =>
       reply.status(201).send(await rotateToken(db, tenantOf(request), request.params.id, tokenLifetimesOf(deps))),
   );
+}
+
+export const tokenRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
+  tokenIssueRoutes(app, deps);
+  tokenLifecycleRoutes(app, deps);
 };

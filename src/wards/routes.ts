@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { tenantOf } from '../auth/plugin.js';
 import { ORG_ADMIN, TENANT_ROLES } from '../auth/roles.js';
 import type { ServiceDeps } from '../deps.js';
-import { commonErrors, freeText, idParams, problemSchema, timestamp } from '../http/schemas.js';
+import { commonErrors, freeText, idParams, problemSchema, type RouteApp, timestamp } from '../http/schemas.js';
 import { closeWard, reopenWard, updateWard } from './lifecycle.js';
 import { createWard, getWard, listWards, presentWard } from './service.js';
 
@@ -24,8 +24,8 @@ export const wardSchema = z
 
 const wardText = z.string().trim().min(1).max(200);
 
-export const wardRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
-  const { db } = deps;
+/** Adding wards and reading them. */
+function wardRecordRoutes(app: RouteApp, { db }: ServiceDeps) {
   app.post(
     '/v1/wards',
     {
@@ -83,7 +83,10 @@ export const wardRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) 
     },
     async (request) => presentWard(await getWard(db, tenantOf(request), request.params.id)),
   );
+}
 
+/** Editing a ward, and closing and reopening it. */
+function wardLifecycleRoutes(app: RouteApp, { db }: ServiceDeps) {
   app.patch(
     '/v1/wards/:id',
     {
@@ -147,4 +150,9 @@ export const wardRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) 
     },
     async (request) => presentWard(await reopenWard(db, tenantOf(request), request.params.id)),
   );
+}
+
+export const wardRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
+  wardRecordRoutes(app, deps);
+  wardLifecycleRoutes(app, deps);
 };

@@ -39,43 +39,68 @@ async function rowsHolding(text: string) {
   return found;
 }
 
+/** A briefing whose item names the patient in its description and in the clinical rationale. */
+function briefingNamingThePatient(wardId: string) {
+  return {
+    wardId,
+    date: nextDate(),
+    items: [
+      {
+        kind: 'problem',
+        category: 'clinical_process',
+        description: `${NAME} fell twice overnight; bed rails not checked`,
+        consequence: 4,
+        likelihood: 3,
+        needsChange: true,
+        clinicalRationale: `Falls assessment for ${NAME} was not repeated`,
+      },
+    ],
+  };
+}
+
+/** POST /v1/briefings with an Idempotency-Key: a second call with the same key replays the stored answer. */
+const recordWithKey = (token: string, body: object, key: string) =>
+  call(ctx.app, { method: 'POST', url: '/v1/briefings', token, payload: body, headers: { 'idempotency-key': key } });
+
+/** The manager acknowledges the escalation and resolves it with a note that names the patient too. */
+async function resolveNamingThePatient(escalationId: string) {
+  expect((await post(ctx.app, `/v1/escalations/${escalationId}/acknowledge`, org.middleManager.token, {})).status).toBe(
+    200,
+  );
+  const resolved = await post(ctx.app, `/v1/escalations/${escalationId}/resolve`, org.middleManager.token, {
+    outcome: 'mitigated',
+    note: `Bed rails checked for ${NAME} on every round`,
+  });
+  expect(resolved.status, resolved.raw).toBe(200);
+}
+
+/** The trail: who redacted what and why (by the correction), never the text, and the chain still verifies. */
+async function expectRedactionAudited(itemId: string, correctionId: string) {
+  const timeline = await get(ctx.app, `/v1/items/${itemId}/timeline`, org.governance.token);
+  const redaction = timeline.body.data.find((e: { action: string }) => e.action === 'redacted');
+  expect(redaction).toMatchObject({
+    actor: { type: 'staff', role: 'org_admin' },
+    changes: {
+      fields: ['description', 'clinicalRationale', 'resolutionNote'],
+      correctionId,
+      reason: { text: 'redacted', length: reason.length },
+    },
+  });
+  expect(timeline.raw).not.toContain(NAME);
+  const corrections = await get(ctx.app, `/v1/items/${itemId}/corrections`, org.governance.token);
+  expect(corrections.body.data).toEqual([expect.objectContaining({ action: 'redacted', reason })]);
+  expect((await get(ctx.app, '/v1/audit/verify', org.adminToken)).body).toMatchObject({ ok: true });
+}
+
 describe('redacting free text that should never have been stored', () => {
   it('replaces the text and every copy of it, and the audit trail records who and why, never the text', async () => {
     const ward = org.wards[0]!;
     const key = newKey();
-    const body = {
-      wardId: ward.id,
-      date: nextDate(),
-      items: [
-        {
-          kind: 'problem',
-          category: 'clinical_process',
-          description: `${NAME} fell twice overnight; bed rails not checked`,
-          consequence: 4,
-          likelihood: 3,
-          needsChange: true,
-          clinicalRationale: `Falls assessment for ${NAME} was not repeated`,
-        },
-      ],
-    };
-    const recorded = await call(ctx.app, {
-      method: 'POST',
-      url: '/v1/briefings',
-      token: ward.deviceToken,
-      payload: body,
-      headers: { 'idempotency-key': key },
-    });
+    const body = briefingNamingThePatient(ward.id);
+    const recorded = await recordWithKey(ward.deviceToken, body, key);
     expect(recorded.status, recorded.raw).toBe(201);
     const item = recorded.body.items[0];
-    const escalationId = item.escalation.id;
-    expect(
-      (await post(ctx.app, `/v1/escalations/${escalationId}/acknowledge`, org.middleManager.token, {})).status,
-    ).toBe(200);
-    const resolved = await post(ctx.app, `/v1/escalations/${escalationId}/resolve`, org.middleManager.token, {
-      outcome: 'mitigated',
-      note: `Bed rails checked for ${NAME} on every round`,
-    });
-    expect(resolved.status, resolved.raw).toBe(200);
+    await resolveNamingThePatient(item.escalation.id);
     expect((await get(ctx.app, '/v1/audit/verify', org.adminToken)).body).toMatchObject({ ok: true });
     const before = await rowsHolding(NAME);
     expect(Object.keys(before).sort()).toEqual(['escalations', 'idempotency_keys', 'items', 'position_changes']);
@@ -104,33 +129,13 @@ describe('redacting free text that should never have been stored', () => {
       resolution: { note: 'Bed rails checked on every round' },
     });
     // A retry of the original request replays the stored answer, redacted.
-    const replay = await call(ctx.app, {
-      method: 'POST',
-      url: '/v1/briefings',
-      token: ward.deviceToken,
-      payload: body,
-      headers: { 'idempotency-key': key },
-    });
+    const replay = await recordWithKey(ward.deviceToken, body, key);
     expect(replay.status).toBe(201);
     expect(replay.headers['idempotent-replayed']).toBe('true');
     expect(replay.raw).not.toContain(NAME);
     expect(replay.body.items[0].description).toBe('A patient fell twice overnight; bed rails not checked');
 
-    // The trail: who redacted what and why (by the correction), and the chain still verifies.
-    const timeline = await get(ctx.app, `/v1/items/${item.id}/timeline`, org.governance.token);
-    const redaction = timeline.body.data.find((e: { action: string }) => e.action === 'redacted');
-    expect(redaction).toMatchObject({
-      actor: { type: 'staff', role: 'org_admin' },
-      changes: {
-        fields: ['description', 'clinicalRationale', 'resolutionNote'],
-        correctionId: res.body.correctionId,
-        reason: { text: 'redacted', length: reason.length },
-      },
-    });
-    expect(timeline.raw).not.toContain(NAME);
-    const corrections = await get(ctx.app, `/v1/items/${item.id}/corrections`, org.governance.token);
-    expect(corrections.body.data).toEqual([expect.objectContaining({ action: 'redacted', reason })]);
-    expect((await get(ctx.app, '/v1/audit/verify', org.adminToken)).body).toMatchObject({ ok: true });
+    await expectRedactionAudited(item.id, res.body.correctionId);
   });
 
   it('reaches a voided item too', async () => {

@@ -94,74 +94,97 @@ const AT_LEAST_PRIMARY = [
   'max_locks_per_transaction',
 ];
 
-export async function startHotStandby(adminUrl: string): Promise<HotStandby> {
-  await ensureReplicationAllowed(adminUrl);
+/** Where a standby lives and who runs it: the postgres OS user (`owner`) when the tests run as root. */
+interface StandbyPlace {
+  bin: string;
+  dir: string;
+  port: number;
+  asPostgres: boolean;
+  owner: { uid: number; gid: number } | null;
+}
+
+/** The server's binaries, a temporary directory the standby's user owns, and a free port. */
+async function prepareStandby(adminUrl: string): Promise<StandbyPlace> {
   const bin = await binDir(adminUrl);
   const asPostgres = userInfo().uid === 0;
   const dir = mkdtempSync(path.join(tmpdir(), 'wsb-standby-'));
-  const postgresUser = asPostgres ? Number(run('id', ['-u', 'postgres'], false).trim()) : -1;
-  const postgresGroup = asPostgres ? Number(run('id', ['-g', 'postgres'], false).trim()) : -1;
-  if (asPostgres) chownSync(dir, postgresUser, postgresGroup);
-  const admin = new URL(adminUrl);
+  const owner = asPostgres
+    ? {
+        uid: Number(run('id', ['-u', 'postgres'], false).trim()),
+        gid: Number(run('id', ['-g', 'postgres'], false).trim()),
+      }
+    : null;
+  if (owner) chownSync(dir, owner.uid, owner.gid);
   const port = await freePort();
-  let started = false;
-  try {
-    run(
-      `${bin}/pg_basebackup`,
-      [
-        '-R',
-        '-X',
-        'stream',
-        '-c',
-        'fast',
-        '-D',
-        `${dir}/data`,
-        '-h',
-        admin.hostname,
-        '-p',
-        admin.port || '5432',
-        '-U',
-        'postgres',
-      ],
-      asPostgres,
-    );
-    const primary = await asAdmin(
-      adminUrl,
-      async (c) =>
-        (
-          await c.query<{ name: string; setting: string }>(
-            `SELECT name, setting FROM pg_settings WHERE name = ANY($1)`,
-            [AT_LEAST_PRIMARY],
-          )
-        ).rows,
-    );
-    // Debian keeps the configuration in /etc, so the copy has none: give it its own.
-    const conf = [
-      `listen_addresses = '127.0.0.1'`,
-      `port = ${port}`,
-      `unix_socket_directories = '${dir}'`,
-      `hot_standby = on`,
-      `shared_buffers = '32MB'`,
-      `fsync = off`,
-      ...primary.map((r) => `${r.name} = ${r.setting}`),
-    ];
-    const files: [string, string][] = [
-      ['postgresql.conf', `${conf.join('\n')}\n`],
-      ['pg_hba.conf', 'local all all trust\nhost all all 127.0.0.1/32 trust\n'],
-      ['pg_ident.conf', ''],
-    ];
-    for (const [name, text] of files) {
-      writeFileSync(`${dir}/data/${name}`, text);
-      if (asPostgres) chownSync(`${dir}/data/${name}`, postgresUser, postgresGroup);
-    }
-    run(`${bin}/pg_ctl`, ['-D', `${dir}/data`, '-l', `${dir}/server.log`, '-w', '-t', '60', 'start'], asPostgres);
-    started = true;
-  } catch (error) {
-    if (started) run(`${bin}/pg_ctl`, ['-D', `${dir}/data`, '-m', 'immediate', 'stop'], asPostgres);
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
+  return { bin, dir, port, asPostgres, owner };
+}
 
+/** `pg_ctl -D <the standby's data directory>` with the given arguments. */
+function pgCtl(place: StandbyPlace, args: string[]) {
+  run(`${place.bin}/pg_ctl`, ['-D', `${place.dir}/data`, ...args], place.asPostgres);
+}
+
+/** `pg_basebackup -R` of the primary's whole cluster, streaming its WAL, into the standby's data directory. */
+function copyPrimary(place: StandbyPlace, adminUrl: string) {
+  const admin = new URL(adminUrl);
+  run(
+    `${place.bin}/pg_basebackup`,
+    [
+      '-R',
+      '-X',
+      'stream',
+      '-c',
+      'fast',
+      '-D',
+      `${place.dir}/data`,
+      '-h',
+      admin.hostname,
+      '-p',
+      admin.port || '5432',
+      '-U',
+      'postgres',
+    ],
+    place.asPostgres,
+  );
+}
+
+/**
+ * The copy's own configuration: Debian keeps the primary's in /etc, so the copy has none. It
+ * listens on its own port and socket directory, with the settings it may not have lower than the primary's.
+ */
+async function configureStandby(place: StandbyPlace, adminUrl: string) {
+  const primary = await asAdmin(
+    adminUrl,
+    async (c) =>
+      (
+        await c.query<{ name: string; setting: string }>(`SELECT name, setting FROM pg_settings WHERE name = ANY($1)`, [
+          AT_LEAST_PRIMARY,
+        ])
+      ).rows,
+  );
+  const conf = [
+    `listen_addresses = '127.0.0.1'`,
+    `port = ${place.port}`,
+    `unix_socket_directories = '${place.dir}'`,
+    `hot_standby = on`,
+    `shared_buffers = '32MB'`,
+    `fsync = off`,
+    ...primary.map((r) => `${r.name} = ${r.setting}`),
+  ];
+  const files: [string, string][] = [
+    ['postgresql.conf', `${conf.join('\n')}\n`],
+    ['pg_hba.conf', 'local all all trust\nhost all all 127.0.0.1/32 trust\n'],
+    ['pg_ident.conf', ''],
+  ];
+  for (const [name, text] of files) {
+    writeFileSync(`${place.dir}/data/${name}`, text);
+    if (place.owner) chownSync(`${place.dir}/data/${name}`, place.owner.uid, place.owner.gid);
+  }
+}
+
+/** What the tests hold of a running standby: its URLs, queries on it, waiting for replay, and stopping it. */
+function standbyHandle(place: StandbyPlace, adminUrl: string): HotStandby {
+  const { port } = place;
   const urlOf = (primaryUrl: string) => {
     const url = new URL(primaryUrl);
     url.hostname = '127.0.0.1';
@@ -199,10 +222,28 @@ export async function startHotStandby(adminUrl: string): Promise<HotStandby> {
     },
     async stop() {
       try {
-        run(`${bin}/pg_ctl`, ['-D', `${dir}/data`, '-m', 'fast', '-w', 'stop'], asPostgres);
+        pgCtl(place, ['-m', 'fast', '-w', 'stop']);
       } finally {
-        rmSync(dir, { recursive: true, force: true });
+        rmSync(place.dir, { recursive: true, force: true });
       }
     },
   };
+}
+
+/** A running hot standby of the server at `adminUrl`; when it cannot be started, nothing is left behind. */
+export async function startHotStandby(adminUrl: string): Promise<HotStandby> {
+  await ensureReplicationAllowed(adminUrl);
+  const place = await prepareStandby(adminUrl);
+  let started = false;
+  try {
+    copyPrimary(place, adminUrl);
+    await configureStandby(place, adminUrl);
+    pgCtl(place, ['-l', `${place.dir}/server.log`, '-w', '-t', '60', 'start']);
+    started = true;
+  } catch (error) {
+    if (started) pgCtl(place, ['-m', 'immediate', 'stop']);
+    rmSync(place.dir, { recursive: true, force: true });
+    throw error;
+  }
+  return standbyHandle(place, adminUrl);
 }
