@@ -3,14 +3,19 @@
  *
  *   tsx bench/run.ts [--scale large-trust|region] [--only plans,inbox,pack,timers,capture]
  *                    [--capture-seconds 15] [--rounds 2] [--timers 10000] [--quick] [--keep]
+ *                    [--reference ../other-checkout]
  *
  * Creates a throw-away database (wsb_bench_*), migrates it with the service's migrations,
  * generates the scale's data in SQL, starts the service as deployed (ROLE=api child process) and
  * runs each scenario against it, then writes the run's record to bench/results/runs/ (ignored by
  * git), the latest figures of the scale to bench/results/latest-<scale>.json, updates
- * docs/performance.md and drops the database. Traffic goes to 127.0.0.1 only.
+ * docs/performance.md and drops the database. Traffic goes to 127.0.0.1 only. `--reference DIR`
+ * runs another checkout's build (DIR/dist/main.js, built beforehand) beside the service in the
+ * capture rounds, e.g. an earlier commit, to compare the two in one run.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Queue, type ConnectionOptions } from 'bullmq';
@@ -21,7 +26,7 @@ import { freePort, REPO_ROOT, waitHealthy } from '../test/helpers/processes.js';
 import { buildService, rssSampler, startApi, stopChild, type Target } from './lib/children.js';
 import { findPeople, type BenchContext } from './lib/context.js';
 import { ADMIN_URL, createBenchDatabase, databaseUrl as databaseUrl_, dropBenchDatabase } from './lib/database.js';
-import { generate, periodFor, SCALES } from './lib/generate.js';
+import { generate, periodFor, SCALES, type GeneratedPeriod } from './lib/generate.js';
 import { evaluateGoals, markdown, updateDoc, writeResults, type Results } from './lib/report.js';
 import { runCapture } from './scenarios/capture.js';
 import { runInbox } from './scenarios/inbox.js';
@@ -42,6 +47,7 @@ const { values: args } = parseArgs({
     keep: { type: 'boolean', default: false },
     /** Reuse a database a --keep run left (skips generation; for working on the bench itself). */
     reuse: { type: 'string' },
+    reference: { type: 'string' },
   },
 });
 
@@ -103,6 +109,72 @@ async function scenario<T>(name: string, run: () => Promise<T>): Promise<T | { e
   }
 }
 
+/** A checkout to compare with, named by its commit. */
+function referenceOf(dir: string | undefined) {
+  if (!dir) return undefined;
+  const absolute = path.resolve(dir);
+  const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: absolute, encoding: 'utf8' }).trim();
+  return { dir: absolute, label: `${commit} (${absolute})` };
+}
+
+async function generateData(databaseUrl: string, period: GeneratedPeriod) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    log(`generating ${scale!.trusts} trust(s) x ${scale!.wardsPerTrust} wards, ${period.from} .. ${period.to}`);
+    const generation = await generate(client, scale!, period, log);
+    log(`generated ${JSON.stringify(generation.counts)} in ${generation.seconds.toFixed(0)} s`);
+    return generation;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every scenario asked for, in order, against the running API. */
+async function runScenarios(ctx: BenchContext) {
+  ctx.phase('plans');
+  const plans = await scenario('plans', () => runPlans(ctx));
+  ctx.phase('inbox');
+  const inbox = await scenario('inbox', () => runInbox(ctx));
+  ctx.phase('pack');
+  const pack = await scenario('pack', () => runPack(ctx));
+  ctx.phase('timers');
+  const timers = await scenario('timers', () => runTimers(ctx, Number(args.timers)));
+  ctx.phase('capture warm-up');
+  const capture = await scenario('capture', () =>
+    runCapture(ctx, {
+      seconds: args.quick ? 5 : Number(args['capture-seconds']),
+      rounds: args.quick ? 1 : Number(args.rounds),
+      connections: [50, 10],
+      reference: referenceOf(args.reference),
+    }),
+  );
+  return { plans, inbox, pack, timers, capture };
+}
+
+/**
+ * The run's record in bench/results/runs/ (git ignores it); the committed files are only the
+ * latest per scale: latest-<scale>.json for a complete run on fresh data, partial-<scale>.json
+ * for a subset that was asked to update the doc (BENCH_UPDATE_DOC=1). The doc cites the committed file.
+ */
+function publish(results: Results) {
+  const complete = only.size === SCENARIOS.length && !args.reuse && !args.quick;
+  mkdirSync(`${REPO_ROOT}bench/results/runs`, { recursive: true });
+  const stampOf = results.finishedAt.replace(/[:.]/g, '-');
+  const file = `${REPO_ROOT}bench/results/runs/${complete ? '' : 'partial-'}${scale!.name}-${stampOf}.json`;
+  writeResults(file, results);
+  log(`wrote ${file}`);
+  if (complete || process.env.BENCH_UPDATE_DOC === '1') {
+    const cited = `bench/results/${complete ? 'latest' : 'partial'}-${scale!.name}.json`;
+    writeResults(`${REPO_ROOT}${cited}`, results);
+    // A complete run supersedes a subset's figures for the scale.
+    if (complete) rmSync(`${REPO_ROOT}bench/results/partial-${scale!.name}.json`, { force: true });
+    updateDoc(`${REPO_ROOT}docs/performance.md`, scale!.name, markdown(results, cited));
+    log(`wrote ${cited} and updated docs/performance.md`);
+  }
+  for (const goal of results.goals) log(`  ${goal.status.padEnd(12)} ${goal.goal}: ${goal.measured}`);
+}
+
 async function main() {
   log(`scale ${scale!.name}: ${args.reuse ? 'reusing' : 'creating'} ${databaseName}`);
   const databaseUrl = args.reuse ? databaseUrl_(databaseName) : await createBenchDatabase(databaseName);
@@ -111,22 +183,15 @@ async function main() {
   let api: Awaited<ReturnType<typeof startApi>> | null = null;
   let sampler: ReturnType<typeof rssSampler> | null = null;
   try {
-    let generation: Results['generation'] = null;
-    if (!args.reuse) {
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      log(`generating ${scale!.trusts} trust(s) x ${scale!.wardsPerTrust} wards, ${period.from} .. ${period.to}`);
-      generation = await generate(client, scale!, period, log);
-      await client.end();
-      log(`generated ${JSON.stringify(generation.counts)} in ${generation.seconds.toFixed(0)} s`);
-    }
-
+    const generation = args.reuse ? null : await generateData(databaseUrl, period);
     log('compiling the service (npm run build), as deployed');
     buildService();
     const apiPort = await freePort();
     api = startApi(target, apiPort);
     await waitHealthy(api, apiPort, 60_000);
     sampler = rssSampler(api.pid);
+    const people = await findPeople(databaseUrl);
+    const phase = (name: string) => sampler?.phase(name);
     const ctx: BenchContext = {
       scale: scale!,
       period,
@@ -135,30 +200,13 @@ async function main() {
       target,
       api,
       apiPort,
-      people: await findPeople(databaseUrl),
+      people,
       log,
       quick: args.quick,
-      phase: (name) => sampler?.phase(name),
+      phase,
     };
-
-    ctx.phase('plans');
-    const plans = await scenario('plans', () => runPlans(ctx));
-    ctx.phase('inbox');
-    const inbox = await scenario('inbox', () => runInbox(ctx));
-    ctx.phase('pack');
-    const pack = await scenario('pack', () => runPack(ctx));
-    ctx.phase('timers');
-    const timers = await scenario('timers', () => runTimers(ctx, Number(args.timers)));
-    ctx.phase('capture warm-up');
-    const capture = await scenario('capture', () =>
-      runCapture(ctx, {
-        seconds: args.quick ? 5 : Number(args['capture-seconds']),
-        rounds: args.quick ? 1 : Number(args.rounds),
-        connections: [50, 10],
-      }),
-    );
+    const figures = await runScenarios(ctx);
     sampler.stop();
-
     const finished = new Date();
     const partial: Omit<Results, 'goals'> = {
       scale: scale!,
@@ -168,33 +216,11 @@ async function main() {
       totalSeconds: (finished.getTime() - started.getTime()) / 1000,
       machine: await machine(databaseUrl),
       generation,
-      plans,
-      inbox,
-      pack,
-      timers,
-      capture,
+      ...figures,
       rss: sampler.summary(),
       load,
     };
-    const results: Results = { ...partial, goals: evaluateGoals(partial) };
-    // Only a complete run on freshly generated data stands for the scale (latest-*.json and the doc).
-    const complete = only.size === SCENARIOS.length && !args.reuse && !args.quick;
-    // Every run keeps a dated record in bench/results/runs/ (git ignores it); the committed files
-    // are only the latest per scale: latest-<scale>.json for a complete run, partial-<scale>.json
-    // for a subset that was asked to update the doc. The doc cites the committed file.
-    mkdirSync(`${REPO_ROOT}bench/results/runs`, { recursive: true });
-    const file = `${REPO_ROOT}bench/results/runs/${complete ? '' : 'partial-'}${scale!.name}-${finished.toISOString().replace(/[:.]/g, '-')}.json`;
-    writeResults(file, results);
-    log(`wrote ${file}`);
-    if (complete || process.env.BENCH_UPDATE_DOC === '1') {
-      const cited = `bench/results/${complete ? 'latest' : 'partial'}-${scale!.name}.json`;
-      writeResults(`${REPO_ROOT}${cited}`, results);
-      // A complete run supersedes a subset's figures for the scale.
-      if (complete) rmSync(`${REPO_ROOT}bench/results/partial-${scale!.name}.json`, { force: true });
-      updateDoc(`${REPO_ROOT}docs/performance.md`, scale!.name, markdown(results, cited));
-      log(`wrote ${cited} and updated docs/performance.md`);
-    }
-    for (const goal of results.goals) log(`  ${goal.status.padEnd(12)} ${goal.goal}: ${goal.measured}`);
+    publish({ ...partial, goals: evaluateGoals(partial) });
   } finally {
     sampler?.stop();
     if (api) await stopChild(api);

@@ -29,6 +29,7 @@ const environmentSchema = z.object({
   IDEMPOTENCY_RETENTION_DAYS: integer(7).default(7),
   TRUST_PROXY: booleanFlag.default(false),
   ROLE: z.enum(['api', 'worker', 'all']).default('all'),
+  API_PROCESSES: integer(1, 64).default(1),
   // A name, or a name in one pair of braces: a Redis Cluster hash tag such as {wsb}, so that all
   // keys of a queue hash to one slot (BullMQ's scripts use several of them at once). Never ':'
   // (BullMQ's key separator), blanks, glob characters or unbalanced braces.
@@ -96,6 +97,8 @@ export type Config = {
   trustProxy: boolean;
   /** api serves HTTP, worker consumes jobs, all does both. Every role may enqueue. */
   role: 'api' | 'worker' | 'all';
+  /** With ROLE=api: how many processes serve HTTP on the one port (Node's cluster module). */
+  apiProcesses: number;
   queuePrefix: string;
   workerConcurrency: number;
   workerStalledIntervalMs: number;
@@ -200,6 +203,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     idempotencyRetentionDays: e.IDEMPOTENCY_RETENTION_DAYS,
     trustProxy: e.TRUST_PROXY,
     role: e.ROLE,
+    apiProcesses: e.API_PROCESSES,
     queuePrefix: e.QUEUE_PREFIX,
     workerConcurrency: e.WORKER_CONCURRENCY,
     workerStalledIntervalMs: e.WORKER_STALLED_INTERVAL_MS,

@@ -10,6 +10,7 @@ import { startIdempotencyPurge } from './http/idempotency.js';
 import { createQueues } from './queue/queues.js';
 import { waitForQueueRedis } from './queue/workers.js';
 import { startReconciler, startWorkers } from './jobs.js';
+import { forkApiProcesses } from './api-cluster.js';
 import { createScrape } from './metrics/scrape.js';
 import { metricSources } from './metric-sources.js';
 import { stopTracing } from './tracing/context.js';
@@ -137,6 +138,7 @@ async function main() {
     }
     throw error;
   }
+  if (forkApiProcesses(config)) return;
   exitOnSignals(await startService(config));
 }
 

@@ -1,6 +1,6 @@
 /** The processes under test: the service (as deployed), the baseline server, worker processes. */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import {
   REPO_ROOT,
   spawnChild,
@@ -21,7 +21,7 @@ export function buildService() {
 }
 
 /** `node dist/main.js` as `npm start` runs it (see buildService), with only the environment given (plus PATH and HOME). */
-export function startService(target: Target, env: Record<string, string>): ChildHandle {
+export function startService(target: Target, env: Record<string, string>, cwd?: string): ChildHandle {
   // Node's options as `npm start` gives them (the heap limit); then, for profiling under the
   // bench's load, e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = [...startNodeArgs(), ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
@@ -30,6 +30,7 @@ export function startService(target: Target, env: Record<string, string>): Child
     entry: 'compiled',
     nodeArgs,
     env: { ...targetEnv(target, BENCH_ADMIN_TOKEN), ...env },
+    ...(cwd ? { cwd } : {}),
   });
 }
 
@@ -41,24 +42,37 @@ function startNodeArgs(): string[] {
   return args;
 }
 
-export function startApi(target: Target, port: number): ChildHandle {
-  return startService(target, {
-    ROLE: 'api',
-    PORT: String(port),
-    // Raised for the run through their documented settings (README, "Running it for real").
-    WRITE_LIMIT_PER_MINUTE: '0',
-    AUTH_FAILURE_LIMIT_PER_MINUTE: '0',
-  });
+/** The API as deployed; `cwd` runs another checkout's build (dist/main.js) instead of this one's. */
+export function startApi(target: Target, port: number, cwd?: string): ChildHandle {
+  return startService(
+    target,
+    {
+      // The service's own setting (README), e.g. BENCH_API_PROCESSES=2 for one process per core here.
+      ...(process.env.BENCH_API_PROCESSES ? { API_PROCESSES: process.env.BENCH_API_PROCESSES } : {}),
+      ROLE: 'api',
+      PORT: String(port),
+      // Raised for the run through their documented settings (README, "Running it for real").
+      WRITE_LIMIT_PER_MINUTE: '0',
+      AUTH_FAILURE_LIMIT_PER_MINUTE: '0',
+    },
+    cwd,
+  );
 }
 
 export function startWorker(target: Target): ChildHandle {
   return startService(target, { ROLE: 'worker', PORT: '0' }); // its health port, on any free port
 }
 
-export function startBaseline(databaseUrl: string, port: number): ChildHandle {
-  return spawnChild('baseline', process.execPath, ['--import', 'tsx', 'bench/baseline-server.ts'], {
+export function startBaseline(databaseUrl: string, port: number, kind: 'bare' | 'equal-work'): ChildHandle {
+  return spawnChild(`baseline ${kind}`, process.execPath, ['--import', 'tsx', 'bench/baseline-server.ts'], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: databaseUrl, PORT: String(port) },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      DATABASE_URL: databaseUrl,
+      PORT: String(port),
+      BASELINE: kind,
+    },
   });
 }
 
@@ -81,6 +95,23 @@ export function cpuMs(pid: number): number | null {
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
   } catch {
     return null;
+  }
+}
+
+/** The CPU time of a process and all its descendants (e.g. a cluster's workers), in ms. */
+export function treeCpuMs(pid: number): number {
+  let total = cpuMs(pid) ?? 0;
+  for (const child of childrenOf(pid)) total += treeCpuMs(child);
+  return total;
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+      readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
   }
 }
 

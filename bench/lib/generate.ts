@@ -27,35 +27,13 @@ import {
 import { DEFAULT_BAND_THRESHOLDS } from '../../src/domain/risk.js';
 import { DEMO_ODDS, ITEM_TEMPLATES } from '../../src/demo/templates.js';
 import { DESCRIPTION_SUFFIXES } from './demo-mix.js';
+import { CLINICIANS_PER_WARD, WARDS_PER_MATRON, type GeneratedPeriod, type Scale } from './scales.js';
 
-export interface Scale {
-  name: string;
-  trusts: number;
-  wardsPerTrust: number;
-  days: number;
-}
+export { CLINICIANS_PER_WARD, periodFor, SCALES, tokenFor, WARDS_PER_MATRON } from './scales.js';
+export type { GeneratedPeriod, Scale } from './scales.js';
 
-export const SCALES: Record<string, Scale> = {
-  'large-trust': { name: 'large-trust', trusts: 1, wardsPerTrust: 40, days: 365 },
-  region: { name: 'region', trusts: 20, wardsPerTrust: 40, days: 365 },
-};
-
-export const CLINICIANS_PER_WARD = 10;
-export const WARDS_PER_MATRON = 5;
-/** Bench tokens are derived from row ids, so the bench knows them without storing them. */
-export const tokenFor = (id: string) => `wsb_bench_${id}`;
+/** The token hash the service stores for tokenFor(id), in SQL. */
 const tokenHashSql = (idColumn: string) => `encode(sha256(convert_to('wsb_bench_' || ${idColumn}, 'UTF8')), 'hex')`;
-
-export interface GeneratedPeriod {
-  from: string;
-  to: string;
-}
-
-export function periodFor(scale: Scale, today = new Date()): GeneratedPeriod {
-  const end = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate()) - 7 * 86_400_000);
-  const start = new Date(end.getTime() - (scale.days - 1) * 86_400_000);
-  return { from: start.toISOString().slice(0, 10), to: end.toISOString().slice(0, 10) };
-}
 
 const q = (text: string) => `'${text.replaceAll("'", "''")}'`;
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -69,27 +47,19 @@ const alignmentSql = (clinical: string, stance: string) => `CASE
   WHEN NOT ${clinical} AND ${stance} <> 'agree' THEN 'aligned_no_change'
   WHEN ${clinical} THEN 'clinical_only' ELSE 'managerial_only' END`;
 
-/** `reportsOnly`: leave out the notifications and position changes no report reads, and only ANALYZE (the large-pack test). */
-export interface GenerateOptions {
-  reportsOnly?: boolean;
+/** What the generation steps share: the scale, the period and the demo's templates and suffixes as SQL. */
+interface StepContext {
+  scale: Scale;
+  period: GeneratedPeriod;
+  /** VALUES rows of src/demo/templates.ts: (n, kind, category, description, c, l). */
+  templates: string;
+  /** ARRAY[...] of the description suffixes. */
+  suffixes: string;
+  /** Wards per trust. */
+  W: number;
 }
 
-function steps(scale: Scale, period: GeneratedPeriod, options: GenerateOptions = {}): [string, string][] {
-  const all = allSteps(scale, period);
-  if (!options.reportsOnly) return all;
-  return [
-    ...all.filter(([name]) => name !== 'notifications, position changes' && name !== 'vacuum analyze'),
-    ['analyze', 'ANALYZE'],
-  ];
-}
-
-function allSteps(scale: Scale, period: GeneratedPeriod): [string, string][] {
-  const templates = ITEM_TEMPLATES.map(
-    (tp, n) =>
-      `(${n + 1}, ${q(tp.kind)}, ${q(tp.category)}, ${q(tp.description)}, ${tp.c ?? 'NULL'}::int, ${tp.l ?? 'NULL'}::int)`,
-  ).join(',\n');
-  const suffixes = `ARRAY[${DESCRIPTION_SUFFIXES.map(q).join(', ')}]`;
-  const W = scale.wardsPerTrust;
+function peopleSteps({ scale, period, W }: StepContext): [string, string][] {
   return [
     [
       'organisations',
@@ -146,6 +116,11 @@ function allSteps(scale: Scale, period: GeneratedPeriod): [string, string][] {
               jsonb_build_object('it_information', it_id), ${q(period.from)}::timestamptz - interval '30 days'
        FROM g_ward;`,
     ],
+  ];
+}
+
+function briefingSteps({ period, templates, suffixes }: StepContext): [string, string][] {
+  return [
     [
       'briefings',
       `CREATE TEMP TABLE g_brief AS
@@ -190,6 +165,11 @@ function allSteps(scale: Scale, period: GeneratedPeriod): [string, string][] {
          WHERE b.held
        ) x JOIN g_template tp ON tp.n = x.template;`,
     ],
+  ];
+}
+
+function escalationPlanSteps(): [string, string][] {
+  return [
     [
       'escalation plan',
       // One row per escalation with every draw and instant it needs; the inserts below read it.
@@ -225,6 +205,11 @@ function allSteps(scale: Scale, period: GeneratedPeriod): [string, string][] {
        CREATE INDEX ON g_esc (item_id);
        ANALYZE g_esc;`,
     ],
+  ];
+}
+
+function rowSteps(): [string, string][] {
+  return [
     [
       'items',
       `INSERT INTO items (id, organisation_id, ward_id, briefing_id, raised_on, position, kind, category, description,
@@ -276,6 +261,11 @@ function allSteps(scale: Scale, period: GeneratedPeriod): [string, string][] {
        SELECT id, 'Raised with the service lead; funding request submitted', action_due, first_id, action_at
        FROM g_esc WHERE action_at IS NOT NULL ORDER BY action_at;`,
     ],
+  ];
+}
+
+function historySteps(): [string, string][] {
+  return [
     [
       'escalation events',
       `INSERT INTO escalation_events (escalation_id, type, step, actor_staff_id, actor_token_id, level, assignee_staff_id, details, created_at)
@@ -334,6 +324,36 @@ function allSteps(scale: Scale, period: GeneratedPeriod): [string, string][] {
          FROM g_esc WHERE stance IS NOT NULL
        ) p ORDER BY at;`,
     ],
+  ];
+}
+
+/** `reportsOnly`: leave out the notifications and position changes no report reads, and only ANALYZE (the large-pack test). */
+export interface GenerateOptions {
+  reportsOnly?: boolean;
+}
+
+function steps(scale: Scale, period: GeneratedPeriod, options: GenerateOptions = {}): [string, string][] {
+  const all = allSteps(scale, period);
+  if (!options.reportsOnly) return all;
+  return [
+    ...all.filter(([name]) => name !== 'notifications, position changes' && name !== 'vacuum analyze'),
+    ['analyze', 'ANALYZE'],
+  ];
+}
+
+function allSteps(scale: Scale, period: GeneratedPeriod): [string, string][] {
+  const templates = ITEM_TEMPLATES.map(
+    (tp, n) =>
+      `(${n + 1}, ${q(tp.kind)}, ${q(tp.category)}, ${q(tp.description)}, ${tp.c ?? 'NULL'}::int, ${tp.l ?? 'NULL'}::int)`,
+  ).join(',\n');
+  const suffixes = `ARRAY[${DESCRIPTION_SUFFIXES.map(q).join(', ')}]`;
+  const context: StepContext = { scale, period, templates, suffixes, W: scale.wardsPerTrust };
+  return [
+    ...peopleSteps(context),
+    ...briefingSteps(context),
+    ...escalationPlanSteps(),
+    ...rowSteps(),
+    ...historySteps(),
     ['vacuum analyze', 'VACUUM ANALYZE'],
   ];
 }

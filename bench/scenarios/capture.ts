@@ -1,25 +1,28 @@
 /**
- * POST /v1/briefings with five items under load (autocannon), against the baseline server on the
- * same database in the same run. Every request is a new briefing: its own ward and date (dates go
+ * POST /v1/briefings with five items under load (autocannon), against two baselines on the same
+ * database in the same run: the bare one (briefing and items only) and the equal-work one
+ * (every row the service writes), and, when asked, another build of the service (a reference,
+ * e.g. an earlier commit's). Every request is a new briefing: its own ward and date (dates go
  * back from the day before the generated year, as an import of paper proformas would), its own
- * Idempotency-Key. Rounds alternate the order of baseline and service to cancel drift.
+ * Idempotency-Key. Rounds alternate the order of the servers to cancel drift.
  */
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { resolvePrincipal } from '../../src/auth/plugin.js';
-import type { TenantPrincipal } from '../../src/auth/principal.js';
-import { newBriefingSchema } from '../../src/briefings/schemas.js';
-import { recordBriefing } from '../../src/briefings/service.js';
-import { freePort, waitHealthy } from '../../test/helpers/processes.js';
-import { cpuMs, machineCpuMs, startBaseline, stopChild } from '../lib/children.js';
+import { freePort, waitHealthy, type ChildHandle } from '../../test/helpers/processes.js';
+import { machineCpuMs, startApi, startBaseline, stopChild, treeCpuMs } from '../lib/children.js';
 import { daysBefore, type BenchContext } from '../lib/context.js';
-import { recordingDatabase, type RecordedStatement } from '../lib/database.js';
 import { captureBody, ITEMS_PER_CAPTURE } from '../lib/demo-mix.js';
 import { tokenFor } from '../lib/generate.js';
-import { median, ratio } from '../lib/stats.js';
+import { compare, type CaptureComparison } from './capture-compare.js';
+import { recordOne, type Census } from './capture-census.js';
+
+export type { Census } from './capture-census.js';
+export type { CaptureComparison } from './capture-compare.js';
+
+export type ServerName = 'service' | 'bare' | 'equal-work' | 'reference';
 
 export interface CannonRun {
-  server: 'service' | 'baseline';
+  server: ServerName;
   connections: number;
   round: number;
   seconds: number;
@@ -32,39 +35,34 @@ export interface CannonRun {
   statusCodes: Record<string, number>;
   transactionsPerRequest: number;
   rowsInsertedPerRequest: number;
-  /** CPU time the server process used per 2xx answer, and how busy the whole machine was (both cores). */
+  /** CPU time the server's processes used per 2xx answer, and how busy the whole machine was (both cores). */
   serverCpuMsPerRequest: number;
   machineBusyPercent: number;
   /** Service runs: audit events still unsealed when the load stopped, and when the sealer had caught up. */
   auditSealing?: { pendingAtEnd: number; sealedAfterMs: number | null };
 }
 
-export interface CaptureComparison {
-  connections: number;
-  service: { throughput: number; p50: number; p99: number };
-  baseline: { throughput: number; p50: number; p99: number };
-  throughputRatio: number;
-  p99Ratio: number;
-}
-
-export interface Census {
-  statements: number;
-  inTransaction: number;
-  totalMs: number;
-  /** From taking an audit lock to the end of the commit (0: the request takes none; events are sealed in the background). */
-  auditLockHeldMs: number;
-  byKind: Record<string, { count: number; ms: number }>;
-  escalationsStarted: number;
+export interface CaptureOptions {
+  seconds: number;
+  rounds: number;
+  connections: number[];
+  /** Another checkout whose build (dist/main.js) runs beside the service as `reference`. */
+  reference?: { dir: string; label: string } | undefined;
 }
 
 export interface CaptureResult {
   itemsPerRequest: number;
   seconds: number;
   rounds: number;
+  /** What the reference server was (e.g. a commit), when one ran. */
+  reference?: string;
   runs: CannonRun[];
   comparisons: CaptureComparison[];
   census: Census;
 }
+
+/** Capture's dates go back from the generated year, never as far as this (the timers' briefings are older). */
+const CAPTURE_DATES_FROM = '2010-01-01';
 
 /** Every request across every run gets the next index: its own ward, date and key. */
 let nextIndex = 0;
@@ -142,180 +140,162 @@ async function cannon(ctx: BenchContext, port: number, connections: number, seco
   });
 }
 
-const KIND_OF: [RegExp, string][] = [
-  [/^(begin|commit|rollback)/i, 'transaction'],
-  [/pg_advisory_xact_lock|"audit_events"/, 'audit chain'],
-  [/similarity\(/, 'repeat detection'],
-  [/"api_tokens"|"staff_wards"/, 'authentication'],
-  [
-    /"escalation_policies"|"escalations"|"escalation_events"|"escalation_assignees"|"notifications"|"outbox"|"webhook_url"/,
-    'escalation',
-  ],
-  [/"item_priorities"|coalesce\("items"."thread_id"/, 'presenting items'],
-];
+interface Server {
+  name: ServerName;
+  port: number;
+  pid: number;
+  /** Whether it seals audit events (the service's builds): the run then waits for the sealer. */
+  seals: boolean;
+}
 
-function census(statements: RecordedStatement[], escalationsStarted: number): Census {
-  const byKind: Census['byKind'] = {};
-  for (const s of statements) {
-    const kind = KIND_OF.find(([pattern]) => pattern.test(s.text))?.[1] ?? 'briefing and items';
-    const entry = (byKind[kind] ??= { count: 0, ms: 0 });
-    entry.count++;
-    entry.ms += s.doneAt - s.sentAt;
-  }
-  for (const entry of Object.values(byKind)) entry.ms = Math.round(entry.ms * 100) / 100;
-  const begin = statements.findIndex((s) => /^begin/i.test(s.text));
-  const commit = statements.findIndex((s) => /^commit/i.test(s.text));
-  const lock = statements.find((s) => s.text.includes('pg_advisory_xact_lock'));
+type Cannon = Awaited<ReturnType<typeof cannon>>;
+const round1 = (n: number) => Math.round(n * 10) / 10;
+
+function entryOf(
+  server: Server,
+  c: number,
+  round: number,
+  result: Cannon,
+  cpu: { server: number; machineBusy: number; machineTotal: number },
+  db: { commits: number; inserted: number },
+  sealing: CannonRun['auditSealing'] | null,
+): CannonRun {
+  const ok = result['2xx'];
   return {
-    statements: statements.length,
-    inTransaction: begin === -1 ? 0 : commit - begin + 1,
-    totalMs: Math.round((statements[statements.length - 1]!.doneAt - statements[0]!.sentAt) * 100) / 100,
-    auditLockHeldMs: lock ? Math.round((statements[commit]!.doneAt - lock.doneAt) * 100) / 100 : 0,
-    byKind,
-    escalationsStarted,
+    server: server.name,
+    connections: c,
+    round,
+    seconds: result.duration,
+    ok,
+    throughput: round1(ok / result.duration),
+    latencyMs: {
+      p50: result.latency.p50,
+      p90: result.latency.p90,
+      p99: result.latency.p99,
+      max: result.latency.max,
+      mean: result.latency.average,
+    },
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, v?.count ?? 0])),
+    transactionsPerRequest: round1(db.commits / Math.max(1, ok)),
+    rowsInsertedPerRequest: round1(db.inserted / Math.max(1, ok)),
+    serverCpuMsPerRequest: Math.round((cpu.server / Math.max(1, ok)) * 1000) / 1000,
+    machineBusyPercent: Math.round((100 * cpu.machineBusy) / Math.max(1, cpu.machineTotal)),
+    ...(sealing ? { auditSealing: sealing } : {}),
   };
 }
 
-/** One request recorded in-process (the service's own code, no HTTP): what it asks of PostgreSQL. */
-async function recordOne(ctx: BenchContext): Promise<Census> {
-  const rec = recordingDatabase(ctx.databaseUrl);
-  try {
-    // Warm the connections first so the census times statements, not connecting.
-    for (let i = 0; i < 3; i++) {
-      const { ward, body } = requestFor(ctx, nextIndex++, 'census');
-      const principal = (await resolvePrincipal(rec.db, tokenFor(ward.id))) as TenantPrincipal;
-      await recordBriefing({ db: rec.db, relay: { nudge() {} } }, principal, newBriefingSchema.parse(body));
-    }
-    const { ward, body } = requestFor(ctx, nextIndex++, 'census');
-    const { result, statements } = await rec.record(async () => {
-      const principal = (await resolvePrincipal(rec.db, tokenFor(ward.id))) as TenantPrincipal;
-      return recordBriefing({ db: rec.db, relay: { nudge() {} } }, principal, newBriefingSchema.parse(body));
-    });
-    return census(statements, result.items.filter((item) => item.escalation !== null).length);
-  } finally {
-    await rec.close();
-  }
+/** A run had refusals: one more request of the same kind, its answer in the log, to say why. */
+async function sampleRefusal(ctx: BenchContext, server: Server) {
+  const { body, headers } = requestFor(ctx, nextIndex++, `${server.name}-sample-${Date.now().toString(36)}`);
+  const answer = await fetch(`http://127.0.0.1:${server.port}/v1/briefings`, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+  }).then(
+    async (res) => `${res.status} ${(await res.text()).slice(0, 500)}`,
+    (error: unknown) => String(error),
+  );
+  ctx.log(`  ${server.name} refused requests; one more answered: ${answer}`);
 }
 
-export async function runCapture(
+/** One measured run of one server at one concurrency, after a warm-up, on a quiet database. */
+async function measure(
   ctx: BenchContext,
-  options: { seconds: number; rounds: number; connections: number[] },
-): Promise<CaptureResult> {
-  const baselinePort = await freePort();
-  const baseline = startBaseline(ctx.databaseUrl, baselinePort);
+  client: pg.Client,
+  server: Server,
+  c: number,
+  round: number,
+  seconds: number,
+) {
+  const run = `${server.name}-${c}-${round}-${Date.now().toString(36)}`;
+  await settle(client);
+  await cannon(ctx, server.port, c, 3, `${run}-warm`);
+  await settle(client);
+  ctx.phase(`capture ${server.name} ${c}`);
+  const before = await databaseCounters(client);
+  const [cpuBefore, machineBefore] = [treeCpuMs(server.pid), machineCpuMs()];
+  const result = await cannon(ctx, server.port, c, seconds, run);
+  const [cpuAfter, machineAfter] = [treeCpuMs(server.pid), machineCpuMs()];
+  ctx.phase('between runs');
+  const sealing = server.seals ? await sealingBacklog(client) : null;
+  const after = await databaseCounters(client);
+  const cpu = {
+    server: cpuAfter - cpuBefore,
+    machineBusy: machineAfter.busy - machineBefore.busy,
+    machineTotal: machineAfter.total - machineBefore.total,
+  };
+  const db = { commits: after.commits - before.commits, inserted: after.inserted - before.inserted };
+  const entry = entryOf(server, c, round, result, cpu, db, sealing);
+  if (entry.non2xx > 0) await sampleRefusal(ctx, server);
+  ctx.log(
+    `  capture ${server.name} c=${c} round ${round}: ${entry.throughput} req/s, p50 ${entry.latencyMs.p50} ms, ` +
+      `p99 ${entry.latencyMs.p99} ms, non-2xx ${entry.non2xx}, errors ${entry.errors}, ` +
+      `${entry.serverCpuMsPerRequest} ms of server CPU a request, ${entry.rowsInsertedPerRequest} rows inserted a request, ` +
+      `machine ${entry.machineBusyPercent}% busy` +
+      (sealing
+        ? `; audit events unsealed at the end ${sealing.pendingAtEnd}, all sealed ${sealing.sealedAfterMs} ms later`
+        : ''),
+  );
+  return entry;
+}
+
+/** The baselines (and the reference build), started beside the service for this scenario. */
+async function startServers(ctx: BenchContext, reference: CaptureOptions['reference']) {
+  const children: ChildHandle[] = [];
+  const servers: Server[] = [{ name: 'service', port: ctx.apiPort, pid: ctx.api.pid, seals: true }];
+  const start = async (name: ServerName, spawn: (port: number) => ChildHandle, seals: boolean) => {
+    const port = await freePort();
+    const child = spawn(port);
+    children.push(child);
+    await waitHealthy(child, port, 60_000);
+    servers.push({ name, port, pid: child.pid, seals });
+  };
+  await start('bare', (port) => startBaseline(ctx.databaseUrl, port, 'bare'), false);
+  await start('equal-work', (port) => startBaseline(ctx.databaseUrl, port, 'equal-work'), false);
+  if (reference) await start('reference', (port) => startApi(ctx.target, port, reference.dir), true);
+  return { servers, stop: () => Promise.all(children.map((child) => stopChild(child))) };
+}
+
+export async function runCapture(ctx: BenchContext, options: CaptureOptions): Promise<CaptureResult> {
   const client = new pg.Client({ connectionString: ctx.databaseUrl });
   await client.connect();
-  const runs: CannonRun[] = [];
-  let censusResult: Census;
-  // Start past the dates an earlier run on this database used (--reuse).
+  // Start past the dates an earlier capture run on this database used (--reuse). Only capture's
+  // own dates count: the timers scenario writes its briefings from 2001 on, and starting below
+  // them would send dates the service refuses (before EARLIEST_BRIEFING_DATE).
   const used = await client.query<{ days: number }>(
-    `SELECT coalesce($1::date - min(date), 0)::int AS days FROM briefings WHERE date < $1::date`,
-    [ctx.period.from],
+    `SELECT coalesce($1::date - min(date), 0)::int AS days FROM briefings WHERE date < $1::date AND date >= $2::date`,
+    [ctx.period.from, CAPTURE_DATES_FROM],
   );
   nextIndex = Math.max(nextIndex, used.rows[0]!.days * ctx.people.wards.length);
+  const { servers, stop } = await startServers(ctx, options.reference);
+  const runs: CannonRun[] = [];
   try {
-    await waitHealthy(baseline, baselinePort, 60_000);
-    censusResult = await recordOne(ctx);
+    const census = await recordOne(ctx.databaseUrl, () => requestFor(ctx, nextIndex++, 'census'));
     ctx.log(
-      `  census: ${censusResult.statements} statements per request (${censusResult.inTransaction} in an explicit transaction), ` +
-        `audit lock held ${censusResult.auditLockHeldMs} ms of ${censusResult.totalMs} ms`,
+      `  census: ${census.statements} statements per request (${census.inTransaction} in an explicit transaction), ` +
+        `audit lock held ${census.auditLockHeldMs} ms of ${census.totalMs} ms`,
     );
+    const order = options.connections.flatMap((c) => servers.map((server) => ({ server, c })));
     for (let round = 1; round <= options.rounds; round++) {
-      // Odd rounds: baseline first at each concurrency; even rounds: the same runs in reverse order.
-      const order = options.connections.flatMap((c) =>
-        (['baseline', 'service'] as const).map((server) => ({ server, c })),
-      );
-      for (const { server, c } of round % 2 === 1 ? order : order.reverse()) {
-        const port = server === 'service' ? ctx.apiPort : baselinePort;
-        const run = `${server}-${c}-${round}-${Date.now().toString(36)}`;
-        await settle(client);
-        await cannon(ctx, port, c, 3, `${run}-warm`);
-        await settle(client);
-        ctx.phase(`capture ${server} ${c}`);
-        const before = await databaseCounters(client);
-        const serverPid = server === 'service' ? ctx.api.pid : baseline.pid;
-        const [cpuBefore, machineBefore] = [cpuMs(serverPid) ?? 0, machineCpuMs()];
-        const result = await cannon(ctx, port, c, options.seconds, run);
-        const [cpuAfter, machineAfter] = [cpuMs(serverPid) ?? 0, machineCpuMs()];
-        ctx.phase('between runs');
-        const sealing = server === 'service' ? await sealingBacklog(client) : null;
-        const after = await databaseCounters(client);
-        const ok = result['2xx'];
-        const entry: CannonRun = {
-          server,
-          connections: c,
-          round,
-          seconds: result.duration,
-          ok,
-          throughput: Math.round((ok / result.duration) * 10) / 10,
-          latencyMs: {
-            p50: result.latency.p50,
-            p90: result.latency.p90,
-            p99: result.latency.p99,
-            max: result.latency.max,
-            mean: result.latency.average,
-          },
-          non2xx: result.non2xx,
-          errors: result.errors,
-          timeouts: result.timeouts,
-          statusCodes: Object.fromEntries(
-            Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, v?.count ?? 0]),
-          ),
-          transactionsPerRequest: Math.round(((after.commits - before.commits) / Math.max(1, ok)) * 10) / 10,
-          rowsInsertedPerRequest: Math.round(((after.inserted - before.inserted) / Math.max(1, ok)) * 10) / 10,
-          serverCpuMsPerRequest: Math.round(((cpuAfter - cpuBefore) / Math.max(1, ok)) * 100) / 100,
-          machineBusyPercent: Math.round(
-            (100 * (machineAfter.busy - machineBefore.busy)) / Math.max(1, machineAfter.total - machineBefore.total),
-          ),
-          ...(sealing ? { auditSealing: sealing } : {}),
-        };
-        runs.push(entry);
-        ctx.log(
-          `  capture ${server} c=${c} round ${round}: ${entry.throughput} req/s, p50 ${entry.latencyMs.p50} ms, ` +
-            `p99 ${entry.latencyMs.p99} ms, non-2xx ${entry.non2xx}, errors ${entry.errors}, ` +
-            `${entry.serverCpuMsPerRequest} ms of server CPU a request, machine ${entry.machineBusyPercent}% busy` +
-            (sealing
-              ? `; audit events unsealed at the end ${sealing.pendingAtEnd}, all sealed ${sealing.sealedAfterMs} ms later`
-              : ''),
-        );
+      // Odd rounds in one order, even rounds in the reverse.
+      for (const { server, c } of round % 2 === 1 ? order : [...order].reverse()) {
+        runs.push(await measure(ctx, client, server, c, round, options.seconds));
       }
     }
+    return {
+      itemsPerRequest: ITEMS_PER_CAPTURE,
+      seconds: options.seconds,
+      rounds: options.rounds,
+      ...(options.reference ? { reference: options.reference.label } : {}),
+      runs,
+      comparisons: compare(runs, options.connections),
+      census,
+    };
   } finally {
-    await stopChild(baseline);
+    await stop();
     await client.end();
   }
-  const comparisons = compare(runs, options.connections);
-  const result: CaptureResult = {
-    itemsPerRequest: ITEMS_PER_CAPTURE,
-    seconds: options.seconds,
-    rounds: options.rounds,
-    runs,
-    comparisons,
-    census: censusResult,
-  };
-  return result;
-}
-
-/** Per concurrency: medians over rounds of each server's throughput and latency, and their ratios. */
-export function compare(runs: CannonRun[], connections: number[]): CaptureComparison[] {
-  return connections.map((c): CaptureComparison => {
-    const of = (server: 'service' | 'baseline') => {
-      const mine = runs.filter((r) => r.server === server && r.connections === c);
-      const round = (n: number) => Math.round(n * 10) / 10;
-      return {
-        throughput: round(median(mine.map((r) => r.throughput))),
-        p50: round(median(mine.map((r) => r.latencyMs.p50))),
-        p99: round(median(mine.map((r) => r.latencyMs.p99))),
-      };
-    };
-    const service = of('service');
-    const baselineFigures = of('baseline');
-    return {
-      connections: c,
-      service,
-      baseline: baselineFigures,
-      throughputRatio: ratio(service.throughput, baselineFigures.throughput),
-      p99Ratio: ratio(service.p99, baselineFigures.p99),
-    };
-  });
 }
