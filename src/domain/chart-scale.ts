@@ -44,7 +44,11 @@ export function stepDecimals(step: number): number {
  * An axis over [lo, hi] widened to whole round steps: its ends and every tick between them,
  * each rounded to the step's decimals so no 0.30000000000000004 is drawn.
  */
-export function niceAxis(lo: number, hi: number, maxTicks = 5): { lo: number; hi: number; step: number; ticks: number[] } {
+export function niceAxis(
+  lo: number,
+  hi: number,
+  maxTicks = 5,
+): { lo: number; hi: number; step: number; ticks: number[] } {
   const step = niceStep(hi - lo, maxTicks);
   const decimals = stepDecimals(step);
   const fix = (v: number) => Number(v.toFixed(decimals));

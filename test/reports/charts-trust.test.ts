@@ -35,7 +35,9 @@ async function packHtml(query = ''): Promise<string> {
 
 /** The XmR chart whose accessible label starts with `title`. */
 function chartSvg(html: string, title: string): string {
-  const start = html.indexOf(`<svg xmlns="http://www.w3.org/2000/svg" class="chart spc" role="img" aria-label="${title}`);
+  const start = html.indexOf(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="chart spc" role="img" aria-label="${title}`,
+  );
   expect(start, title).toBeGreaterThan(0);
   return html.slice(start, html.indexOf('</svg>', start));
 }
@@ -119,7 +121,9 @@ describe('an unfinished week', () => {
 /** Every row of the pack's escalation tables: [row name, opened, the five mutually exclusive columns]. */
 function escalationRows(html: string): { name: string; opened: number; parts: number[] }[] {
   const section = html.slice(html.indexOf('<h2>3. Escalations</h2>'), html.indexOf('<h2>4.'));
-  const tables = [...section.matchAll(/<table>(.*?)<\/table>/gs)].map((m) => m[1]!).filter((t) => t.includes('>Opened<'));
+  const tables = [...section.matchAll(/<table>(.*?)<\/table>/gs)]
+    .map((m) => m[1]!)
+    .filter((t) => t.includes('>Opened<'));
   expect(tables).toHaveLength(2);
   return tables.flatMap((t) => {
     const headers = [...t.matchAll(/<th scope="col"[^>]*>([^<]*)<\/th>/g)].map((m) => m[1]);
@@ -144,9 +148,17 @@ describe('the escalation table of the board pack', () => {
       for (const row of rows) expect(sum(row.parts), `${ward.code} ${row.name}`).toBe(row.opened);
       openedAcrossWards += rows[0]!.opened;
       const json = await get<GovernancePack>(ctx.app, `${PACK_URL}&wardId=${ward.id}`, data.org.governance.token);
-      for (const s of [json.body.escalations.overall, ...json.body.escalations.byBand, ...json.body.escalations.byLevel]) {
+      for (const s of [
+        json.body.escalations.overall,
+        ...json.body.escalations.byBand,
+        ...json.body.escalations.byLevel,
+      ]) {
         expect(
-          s.acknowledgedWithinDeadline + s.acknowledgedLate + s.missedDeadline + s.pending + s.closedWithoutAcknowledgement,
+          s.acknowledgedWithinDeadline +
+            s.acknowledgedLate +
+            s.missedDeadline +
+            s.pending +
+            s.closedWithoutAcknowledgement,
         ).toBe(s.opened);
       }
     }
@@ -161,7 +173,10 @@ describe("a ward's own trends", () => {
   ];
 
   it("are read by the ward's clinicians and its device: the same charts and alignment figures as a manager sees of that ward", async () => {
-    const strip = (body: { period: { generatedAt: string } }) => ({ ...body, period: { ...body.period, generatedAt: '' } });
+    const strip = (body: { period: { generatedAt: string } }) => ({
+      ...body,
+      period: { ...body.period, generatedAt: '' },
+    });
     const w1 = `&wardId=${data.wards.W1.id}`;
     const managerSpc = await get(ctx.app, spcUrl('items_raised', w1), data.org.governance.token);
     const alignmentUrl = `/v1/reports/alignment?from=${PERIOD.from}&to=${PERIOD.to}`;
@@ -180,7 +195,10 @@ describe("a ward's own trends", () => {
       // Without a ward: their own wards only.
       const mine = await get<{ scope: { wards: { code: string }[] } }>(ctx.app, spcUrl('days_to_resolution'), token!);
       expect(mine.status).toBe(200);
-      expect(mine.body.scope.wards.map((w) => w.code), who).toEqual(['W1']);
+      expect(
+        mine.body.scope.wards.map((w) => w.code),
+        who,
+      ).toEqual(['W1']);
     }
   });
 
@@ -188,11 +206,18 @@ describe("a ward's own trends", () => {
     for (const [, token] of wardTokens()) {
       expectProblem(await get(ctx.app, spcUrl('items_raised', `&wardId=${data.wards.W2.id}`), token!), 404);
       expectProblem(
-        await get(ctx.app, `/v1/reports/alignment?from=${PERIOD.from}&to=${PERIOD.to}&wardId=${data.wards.W3.id}`, token!),
+        await get(
+          ctx.app,
+          `/v1/reports/alignment?from=${PERIOD.from}&to=${PERIOD.to}&wardId=${data.wards.W3.id}`,
+          token!,
+        ),
         404,
       );
       expectProblem(await get(ctx.app, PACK_URL, token!), 403);
     }
-    expectProblem(await get(ctx.app, spcUrl('items_raised', `&wardId=${data.wards.W1.id}`), data.other.governance.token), 404);
+    expectProblem(
+      await get(ctx.app, spcUrl('items_raised', `&wardId=${data.wards.W1.id}`), data.other.governance.token),
+      404,
+    );
   });
 });
