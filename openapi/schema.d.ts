@@ -1107,7 +1107,7 @@ export interface paths {
         };
         /**
          * Resolution by alignment state against risk band: odds ratio, Fisher exact test, Kaplan-Meier curves
-         * @description Governance, senior managers and org admins read every ward; middle managers their own wards. Read-only. 400 for a period with from after to or longer than 2 years.
+         * @description Governance, senior managers and org admins read every ward; middle managers, clinicians and ward devices their own wards (another ward answers 404). Read-only. 400 for a period with from after to or longer than 2 years.
          */
         get: operations["getAlignmentReport"];
         put?: never;
@@ -1127,7 +1127,7 @@ export interface paths {
         };
         /**
          * Weekly XmR chart of one measure, with special causes, variation and assurance
-         * @description Governance, senior managers and org admins read every ward; middle managers their own wards. Read-only. 400 for a period with from after to or longer than 2 years.
+         * @description Governance, senior managers and org admins read every ward; middle managers, clinicians and ward devices their own wards (another ward answers 404). Read-only. 400 for a period with from after to or longer than 2 years.
          */
         get: operations["getSpcChart"];
         put?: never;

@@ -138,3 +138,43 @@ export function startOfLocalDay(date: string, timeZone: string = REPORT_TIME_ZON
   instant = wallMidnight - timeZoneOffsetMs(new Date(instant), timeZone);
   return new Date(instant);
 }
+
+/** An instant as ISO 8601 local time with its offset in `timeZone`: 2025-06-30T00:00:00+01:00. */
+export function localDateTimeIso(instant: Date, timeZone: string = REPORT_TIME_ZONE): string {
+  const offsetMs = timeZoneOffsetMs(instant, timeZone);
+  const wall = new Date(Math.floor(instant.getTime() / 1000) * 1000 + offsetMs).toISOString().slice(0, 19);
+  const minutes = Math.round(Math.abs(offsetMs) / 60_000);
+  const hh = String(Math.floor(minutes / 60)).padStart(2, '0');
+  const mm = String(minutes % 60).padStart(2, '0');
+  return `${wall}${offsetMs < 0 ? '-' : '+'}${hh}:${mm}`;
+}
+
+/** A calendar date as people write it: "Sunday 29 June 2025" (or "29 Jun" short, "29 Jun 2025" with year). */
+export function humanDate(date: string, style: 'long' | 'short' | 'shortYear' = 'long'): string {
+  const at = new Date(dayNumber(date) * DAY_MS);
+  const options: Intl.DateTimeFormatOptions =
+    style === 'long'
+      ? { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' }
+      : { day: 'numeric', month: 'short', ...(style === 'shortYear' ? { year: 'numeric' } : {}) };
+  return new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' }).format(at).replace(',', '');
+}
+
+/**
+ * An instant as people write it in `timeZone`, with the clock's name: "14:05 on Monday 7 December
+ * 2026 (GMT)"; local midnight reads as the end of the day before: "the end of Sunday 29 June 2025".
+ */
+export function humanDateTime(instant: Date, timeZone: string = REPORT_TIME_ZONE): string {
+  const date = localDateOf(instant, timeZone);
+  if (startOfLocalDay(date, timeZone).getTime() === instant.getTime()) {
+    return `the end of ${humanDate(addDays(date, -1))}`;
+  }
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hourCycle: 'h23',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  }).formatToParts(instant);
+  const get = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${get('hour')}:${get('minute')} on ${humanDate(date)} (${get('timeZoneName')})`;
+}

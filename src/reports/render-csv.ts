@@ -2,9 +2,10 @@
  * The board pack as one tidy table: metric, scope, period, value. Every figure of the JSON
  * pack appears once. `metric` names the measure, `scope` the slice it is measured on
  * (`all` = every ward of the report; otherwise `key:value` pairs joined by `;`), and `period`
- * an ISO 8601 interval (from/to, both days included) or, for figures taken now, an instant.
+ * an ISO 8601 interval (from/to, both days included) or, for figures taken now, an instant
+ * (local time in the trust's time zone, with its offset).
  */
-import { addDays } from '../domain/calendar.js';
+import { addDays, localDateTimeIso } from '../domain/calendar.js';
 import { csvChunks, type CsvValue } from './csv.js';
 import type { GovernancePack } from './schemas.js';
 
@@ -40,7 +41,8 @@ function* rowGroups(pack: GovernancePack): Generator<Row[]> {
   const periods: Periods = {
     current: `${pack.period.from}/${pack.period.to}`,
     previous: `${pack.period.previous.from}/${pack.period.previous.to}`,
-    now: pack.period.generatedAt,
+    // People read these files in the trust's own clock: ISO 8601 local time with its offset.
+    now: localDateTimeIso(new Date(pack.period.generatedAt), pack.period.timeZone),
   };
   for (const section of [
     sourceRows,
@@ -60,9 +62,10 @@ export function packRows(pack: GovernancePack): Row[] {
   return [...rowGroups(pack)].flat();
 }
 
-/** Where the figures were read (the primary or its replica), and how far behind the primary. */
-function sourceRows(pack: GovernancePack, { now }: Periods): Row[] {
+/** When the figures are as at, where they were read (the primary or its replica), and how far behind the primary. */
+function sourceRows(pack: GovernancePack, { current, now }: Periods): Row[] {
   return [
+    ['figures_as_at', ALL, current, localDateTimeIso(new Date(pack.period.asOf), pack.period.timeZone)],
     ['read_from', ALL, now, pack.period.readFrom],
     ['replication_lag_seconds', ALL, now, pack.period.replicationLagSeconds],
   ];

@@ -3,6 +3,7 @@
  * script, no font, image or stylesheet fetched from anywhere, every text escaped. A board
  * secretary prints it to PDF from the browser (A4 landscape).
  */
+import { humanDate, humanDateTime } from '../domain/calendar.js';
 import type { GovernancePack } from './schemas.js';
 import type { SpcChart } from './spc.js';
 import { barsSvg, xmrSvg } from './svg.js';
@@ -83,7 +84,7 @@ function header(pack: GovernancePack): string {
 <h1>Ward safety briefings: governance board pack</h1>
 <p class="meta"><strong>${esc(pack.scope.organisation.name)}</strong> · ${esc(scope)}</p>
 <p class="meta">Period ${esc(pack.period.from)} to ${esc(pack.period.to)} (${pack.period.days} days), compared with ${esc(pack.period.previous.from)} to ${esc(pack.period.previous.to)}.
-Figures as at ${esc(pack.period.asOf)}; generated ${esc(pack.period.generatedAt)} (${esc(pack.period.timeZone)} dates).${replicaNote(pack)}</p>
+Figures as at ${esc(humanDateTime(new Date(pack.period.asOf), pack.period.timeZone))}; generated at ${esc(humanDateTime(new Date(pack.period.generatedAt), pack.period.timeZone))} (UK time, ${esc(pack.period.timeZone)}).${replicaNote(pack)}</p>
 </header>`;
 }
 
@@ -199,6 +200,7 @@ function escalationSection(pack: GovernancePack): string {
     'Late',
     'Missed',
     'Pending',
+    'Closed before ack',
     'In-time share',
     '95% CI',
     'Median hours to ack',
@@ -213,6 +215,7 @@ function escalationSection(pack: GovernancePack): string {
     String(s.acknowledgedLate),
     String(s.missedDeadline),
     String(s.pending),
+    String(s.closedWithoutAcknowledgement),
     pct(s.ackWithinDeadlineShare),
     ci(s.lower, s.upper),
     num(s.medianHoursToAcknowledge),
@@ -232,7 +235,7 @@ ${table(
   e.outcomes.map((o) => [esc(label(o.outcome)), String(o.count)]),
   { caption: 'Outcomes' },
 )}
-<p class="note">In time: the first acknowledgement came before any deadline passed. Overdue now counts open escalations past their deadline when the pack was generated, whenever opened.</p>
+<p class="note">Each escalation opened is counted in exactly one of Ack in time, Late, Missed, Pending and Closed before ack, so they add up to Opened. In time: the first acknowledgement came before any deadline passed. Closed before ack: resolved (for example fixed by the ward itself) before anyone acknowledged it and before any deadline passed. Overdue now counts open escalations past their deadline when the pack was generated, whenever opened.</p>
 </section>`;
 }
 
@@ -314,7 +317,7 @@ function spcBlock(chart: SpcChart): string {
 ${xmrSvg(chart)}
 <p class="summary"><strong>Variation:</strong> ${esc(chart.summary.variation)}</p>
 <p class="summary"><strong>Assurance:</strong> ${esc(chart.summary.assurance)}</p>
-${specials.length ? `<p class="note">Special-cause points: ${specials.map((p) => `${esc(p.period)} ${esc(p.special!.kind)} (${esc(label(p.special!.rule))})`).join('; ')}.</p>` : ''}
+${specials.length ? `<p class="note">Special-cause points: ${specials.map((p) => `week of ${esc(humanDate(p.period, 'shortYear'))} ${esc(p.special!.kind)} (${esc(label(p.special!.rule))})`).join('; ')}.</p>` : ''}
 </div>`;
 }
 
@@ -322,7 +325,7 @@ function spcSection(pack: GovernancePack): string {
   return `<section class="page"><h2>6. Statistical process control (XmR, weekly)</h2>
 <p class="legend"><span><i style="background:#7f7f7f"></i>common cause</span><span><i style="background:#289de0"></i>improvement</span><span><i style="background:#ed8b00"></i>concern</span><span><i style="background:#490092"></i>special cause, no better direction</span></p>
 ${spcBlock(pack.spc.itemsRaised)}${spcBlock(pack.spc.ackWithinDeadline)}${spcBlock(pack.spc.daysToResolution)}
-<p class="note">Process limits are the mean ± 2.66 × the average moving range; near limits at two thirds of that. Fewer than 12 points make the limits trial limits. Only complete ISO weeks are charted.</p>
+<p class="note">Process limits are the mean ± 2.66 × the average moving range; near limits at two thirds of that. Fewer than 12 points make the limits trial limits. A limit below zero, or a share's above 100%, is drawn at that bound (the CSV and JSON keep the computed limit). Only finished ISO weeks wholly inside the period are charted.</p>
 </section>`;
 }
 

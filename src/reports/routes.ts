@@ -16,9 +16,13 @@ import {
   threatsQuery,
   threatsReportSchema,
 } from './schemas.js';
-import { REPORT_READERS } from './scope.js';
+import { REPORT_READERS, TREND_READERS } from './scope.js';
 import { spcReport } from './spc.js';
 import { threatsReport } from './threats.js';
+
+const TREND_NOTE =
+  'Governance, senior managers and org admins read every ward; middle managers, clinicians and ward devices their own wards ' +
+  '(another ward answers 404). Read-only. 400 for a period with from after to or longer than 2 years.';
 
 const READERS_NOTE =
   'Governance, senior managers and org admins read every ward; middle managers their own wards. ' +
@@ -61,12 +65,12 @@ export const reportRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps
   app.get(
     '/v1/reports/alignment',
     {
-      config: { access: REPORT_READERS },
+      config: { access: TREND_READERS },
       schema: {
         operationId: 'getAlignmentReport',
         tags: ['reports'],
         summary: 'Resolution by alignment state against risk band: odds ratio, Fisher exact test, Kaplan-Meier curves',
-        description: READERS_NOTE,
+        description: TREND_NOTE,
         querystring: alignmentQuery,
         response: { 200: alignmentReportSchema, ...commonErrors },
       },
@@ -77,12 +81,12 @@ export const reportRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps
   app.get(
     '/v1/reports/spc',
     {
-      config: { access: REPORT_READERS },
+      config: { access: TREND_READERS },
       schema: {
         operationId: 'getSpcChart',
         tags: ['reports'],
         summary: 'Weekly XmR chart of one measure, with special causes, variation and assurance',
-        description: READERS_NOTE,
+        description: TREND_NOTE,
         querystring: spcQuery,
         response: { 200: spcReportSchema, ...commonErrors },
       },

@@ -20,6 +20,12 @@ import { isoDate } from '../http/schemas.js';
 /** Who may read reports: organisation-wide readers, and middle managers for their own wards. */
 export const REPORT_READERS = ['governance', 'senior_manager', 'org_admin', 'middle_manager'] as const;
 
+/**
+ * Who may read a ward's trends (SPC charts, alignment figures): the report readers, and ward staff
+ * (clinicians and ward devices) for their own wards, so a ward sees its own charts.
+ */
+export const TREND_READERS = [...REPORT_READERS, 'clinician', 'ward_device'] as const;
+
 export const MAX_PERIOD_YEARS = 2;
 
 /** `from` and `to` (both included), checked: from <= to, and at most two years. */

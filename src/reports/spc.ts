@@ -2,7 +2,14 @@
  * Weekly XmR charts (NHS "Making Data Count") of the three board measures: items raised,
  * share of escalations acknowledged within deadline, median days to resolution.
  */
-import { addDays, completeIsoWeeks, daysBetween } from '../domain/calendar.js';
+import {
+  REPORT_TIME_ZONE,
+  addDays,
+  completeIsoWeeks,
+  daysBetween,
+  minDate,
+  startOfLocalDay,
+} from '../domain/calendar.js';
 import { xmrChart, type ImprovementDirection, type XmrChart, type XmrInputPoint } from '../domain/spc.js';
 import type { Executor } from '../db/client.js';
 import type { TenantPrincipal } from '../auth/principal.js';
@@ -34,9 +41,23 @@ export interface SpcChart extends XmrChart {
   summary: { variation: string; assurance: string };
 }
 
-/** Weeks the charts cover: complete ISO weeks from `from` up to the as-at date. */
+/**
+ * The last day that is over as at `asOf`: the as-at date when the period has ended (asOf is the
+ * midnight after it), else the day before it (today is still going on).
+ */
+export function lastFinishedDay(period: Pick<ReportPeriod, 'asOf' | 'asOfDate'>): string {
+  const endOfAsOfDate = startOfLocalDay(addDays(period.asOfDate, 1), REPORT_TIME_ZONE);
+  return period.asOf.getTime() >= endOfAsOfDate.getTime() ? period.asOfDate : addDays(period.asOfDate, -1);
+}
+
+/**
+ * Weeks the charts cover: ISO weeks lying wholly inside the period and finished as at `asOf`.
+ * An unfinished week (the current one, or the period's last when it ends before the week does)
+ * is left out: its part-count would look like a fall and raise a false signal.
+ */
 export function chartWeeks(period: ReportPeriod): { weeks: string[]; lastSunday: string | null } {
-  const weeks = daysBetween(period.from, period.asOfDate) >= 0 ? completeIsoWeeks(period.from, period.asOfDate) : [];
+  const lastDay = minDate(period.to, lastFinishedDay(period));
+  const weeks = daysBetween(period.from, lastDay) >= 0 ? completeIsoWeeks(period.from, lastDay) : [];
   const last = weeks.at(-1);
   return { weeks, lastSunday: last === undefined ? null : addDays(last, 6) };
 }

@@ -4,6 +4,8 @@
  * purple a signal on a measure with no better direction.
  */
 import type { SpcChart } from './spc.js';
+import { clampToBounds, measureBounds, niceAxis, stepDecimals } from '../domain/chart-scale.js';
+import { humanDate } from '../domain/calendar.js';
 import { escapeXml } from './text.js';
 
 export const SPC_COLOURS = {
@@ -25,7 +27,7 @@ export function formatValue(value: number, unit: string): string {
   return value.toFixed(1);
 }
 
-/** Where an XmR chart draws: its box, value range and the scales from data to pixels. */
+/** Where an XmR chart draws: its box, value axis and the scales from data to pixels. */
 interface XmrPlot {
   chart: SpcChart;
   height: number;
@@ -34,12 +36,23 @@ interface XmrPlot {
   plotH: number;
   lo: number;
   hi: number;
+  ticks: number[];
+  step: number;
   x: (i: number) => number;
   y: (v: number) => number;
 }
 
-/** The value range shown: every point and line, padded by 8%. */
-function xmrValueRange(chart: SpcChart): { lo: number; hi: number } {
+/**
+ * A chart line as drawn: limits past what the measure can take (below 0, a share above 100%) are
+ * drawn at that bound. The computed limits stay in the figures (JSON, CSV) and the rules.
+ */
+export function drawnLine(chart: Pick<SpcChart, 'unit'>, v: number | null): number | null {
+  return clampToBounds(v, measureBounds(chart.unit));
+}
+
+/** The value axis: every point and drawn line, padded by 5%, widened to round ticks, within the measure's bounds. */
+export function xmrValueAxis(chart: SpcChart): { lo: number; hi: number; ticks: number[]; step: number } {
+  const bounds = measureBounds(chart.unit);
   const values = chart.points.map((p) => p.value);
   const lines = [
     chart.mean,
@@ -48,42 +61,50 @@ function xmrValueRange(chart: SpcChart): { lo: number; hi: number } {
     chart.upperNearLimit,
     chart.lowerNearLimit,
     chart.target,
-  ].filter((v): v is number => v !== null);
-  // Display only: every measure here is non-negative, and a share cannot pass 100%.
-  let lo = Math.max(0, Math.min(...values, ...lines));
+  ]
+    .map((v) => drawnLine(chart, v))
+    .filter((v): v is number => v !== null);
+  let lo = Math.min(...values, ...lines);
   let hi = Math.max(...values, ...lines);
-  if (chart.unit === 'share') hi = Math.min(1, hi);
-  if (hi - lo < 1e-9) {
-    hi = lo + (chart.unit === 'share' ? 0.1 : 1);
-  }
-  const pad = (hi - lo) * 0.08;
-  lo = Math.max(0, lo - pad);
-  hi = chart.unit === 'share' ? Math.min(1, hi + pad) : hi + pad;
-  return { lo, hi };
+  if (hi - lo < 1e-9) hi = lo + (chart.unit === 'share' ? 0.1 : 1);
+  const pad = (hi - lo) * 0.05;
+  lo = clampToBounds(lo - pad, bounds)!;
+  hi = clampToBounds(hi + pad, bounds)!;
+  const axis = niceAxis(lo, hi);
+  // The bounds are whole steps (0, and 1 for a share), so clamping keeps the ends on ticks.
+  const ticks = axis.ticks.filter((t) => clampToBounds(t, bounds) === t);
+  return { lo: ticks[0]!, hi: ticks.at(-1)!, ticks, step: axis.step };
 }
 
 function xmrPlot(chart: SpcChart, width: number, height: number): XmrPlot {
   const margin = { top: 28, right: 120, bottom: 44, left: 56 };
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
-  const { lo, hi } = xmrValueRange(chart);
+  const { lo, hi, ticks, step } = xmrValueAxis(chart);
   const x = (i: number) =>
     margin.left + (chart.points.length === 1 ? plotW / 2 : (i * plotW) / (chart.points.length - 1));
   const y = (v: number) => margin.top + plotH - ((Math.min(hi, Math.max(lo, v)) - lo) / (hi - lo)) * plotH;
-  return { chart, height, margin, plotW, plotH, lo, hi, x, y };
+  return { chart, height, margin, plotW, plotH, lo, hi, ticks, step, x, y };
 }
 
-/** The plot box and five value ticks on the y axis. */
-function xmrAxes({ chart, margin, plotW, plotH, lo, hi, y }: XmrPlot): string[] {
+/** A tick's label, with as many decimals as the step needs (a share in percent). */
+export function tickLabel(v: number, unit: string, step: number): string {
+  if (unit === 'share') return `${(v * 100).toFixed(stepDecimals(step * 100))}%`;
+  return v.toFixed(stepDecimals(step));
+}
+
+/** The plot box and the value ticks, at round numbers, on the y axis. */
+function xmrAxes({ chart, margin, plotW, plotH, ticks, step, y }: XmrPlot): string[] {
   const parts = [
     `<rect x="${margin.left}" y="${margin.top}" width="${plotW}" height="${plotH}" fill="#fff" stroke="#d8dde0"/>`,
   ];
-  for (let t = 0; t <= 4; t++) {
-    const v = lo + ((hi - lo) * t) / 4;
+  for (const v of ticks) {
     const ty = round(y(v));
-    parts.push(`<line x1="${margin.left - 4}" x2="${margin.left}" y1="${ty}" y2="${ty}" stroke="#425563"/>`);
     parts.push(
-      `<text x="${margin.left - 6}" y="${ty + 4}" text-anchor="end" font-size="10">${escapeXml(formatValue(v, chart.unit))}</text>`,
+      `<line class="tick" x1="${margin.left - 4}" x2="${margin.left}" y1="${ty}" y2="${ty}" stroke="#425563"/>`,
+    );
+    parts.push(
+      `<text class="tick-label" x="${margin.left - 6}" y="${ty + 4}" text-anchor="end" font-size="10">${escapeXml(tickLabel(v, chart.unit, step))}</text>`,
     );
   }
   return parts;
@@ -105,25 +126,13 @@ function xmrLimits(plot: XmrPlot): string[] {
   const { chart } = plot;
   const trial = chart.trial ? ' (trial)' : '';
   const shown = (v: number | null) => (v === null ? '' : formatValue(v, chart.unit));
+  const upper = drawnLine(chart, chart.upperProcessLimit);
+  const lower = drawnLine(chart, chart.lowerProcessLimit);
   return [
-    ...xmrLine(plot, chart.upperNearLimit, 'near-limit', SPC_COLOURS.near, '2 3', ''),
-    ...xmrLine(plot, chart.lowerNearLimit, 'near-limit', SPC_COLOURS.near, '2 3', ''),
-    ...xmrLine(
-      plot,
-      chart.upperProcessLimit,
-      'process-limit',
-      SPC_COLOURS.limit,
-      '6 4',
-      `UPL${trial} ${shown(chart.upperProcessLimit)}`,
-    ),
-    ...xmrLine(
-      plot,
-      chart.lowerProcessLimit,
-      'process-limit',
-      SPC_COLOURS.limit,
-      '6 4',
-      `LPL${trial} ${shown(chart.lowerProcessLimit)}`,
-    ),
+    ...xmrLine(plot, drawnLine(chart, chart.upperNearLimit), 'near-limit', SPC_COLOURS.near, '2 3', ''),
+    ...xmrLine(plot, drawnLine(chart, chart.lowerNearLimit), 'near-limit', SPC_COLOURS.near, '2 3', ''),
+    ...xmrLine(plot, upper, 'process-limit', SPC_COLOURS.limit, '6 4', `UPL${trial} ${shown(upper)}`),
+    ...xmrLine(plot, lower, 'process-limit', SPC_COLOURS.limit, '6 4', `LPL${trial} ${shown(lower)}`),
     ...xmrLine(plot, chart.mean, 'mean', SPC_COLOURS.mean, '', `Mean ${shown(chart.mean)}`),
     ...xmrLine(plot, chart.target, 'target', SPC_COLOURS.target, '1 2', `Target ${shown(chart.target)}`),
   ];
@@ -136,7 +145,7 @@ function xmrPoints({ chart, x, y }: XmrPlot): string[] {
   chart.points.forEach((p, i) => {
     const kind = p.special?.kind ?? 'common';
     const colour = SPC_COLOURS[kind];
-    const tip = `${p.period}: ${formatValue(p.value, chart.unit)}${p.special ? ` (special cause, ${p.special.kind}: ${p.special.rule.replaceAll('_', ' ')})` : ''}`;
+    const tip = `Week starting ${humanDate(p.period)}: ${formatValue(p.value, chart.unit)}${p.special ? ` (special cause, ${p.special.kind}: ${p.special.rule.replaceAll('_', ' ')})` : ''}`;
     parts.push(
       `<circle class="point ${kind}" cx="${round(x(i))}" cy="${round(y(p.value))}" r="4" fill="${colour}" stroke="#fff" stroke-width="1"><title>${escapeXml(tip)}</title></circle>`,
     );
@@ -144,18 +153,20 @@ function xmrPoints({ chart, x, y }: XmrPlot): string[] {
   return parts;
 }
 
-/** At most 8 week labels under the x axis (always the last), and the footnote on the limits. */
+/** At most 8 week labels under the x axis (always the last), as people write dates, and the footnote on the limits. */
 function xmrLabels({ chart, height, margin, plotH, x }: XmrPlot): string[] {
   const parts: string[] = [];
   const step = Math.max(1, Math.ceil(chart.points.length / 8));
+  const years = new Set(chart.points.map((p) => p.period.slice(0, 4)));
+  const style = years.size > 1 ? 'shortYear' : 'short';
   chart.points.forEach((p, i) => {
     if (i % step !== 0 && i !== chart.points.length - 1) return;
     parts.push(
-      `<text x="${round(x(i))}" y="${margin.top + plotH + 14}" text-anchor="middle" font-size="9">${escapeXml(p.period.slice(5))}</text>`,
+      `<text x="${round(x(i))}" y="${margin.top + plotH + 14}" text-anchor="middle" font-size="9">${escapeXml(humanDate(p.period, style))}</text>`,
     );
   });
   parts.push(
-    `<text x="${margin.left}" y="${height - 8}" font-size="9">Week starting (MM-DD). ${chart.trial ? 'Trial limits: fewer than 12 points.' : 'Limits from all points.'}</text>`,
+    `<text x="${margin.left}" y="${height - 8}" font-size="9">Week starting Monday${years.size === 1 ? ` (${[...years][0]})` : ''}. ${chart.trial ? 'Trial limits: fewer than 12 points.' : 'Limits from all points.'}</text>`,
   );
   return parts;
 }

@@ -207,8 +207,8 @@ export const ACCESS: Record<string, Role[]> = {
   getOwnIdentityProvider: ['org_admin'],
   setStaffExternalId: ['org_admin'],
   getGovernancePack: ['org_admin', 'governance', 'senior_manager', 'middle_manager'],
-  getAlignmentReport: ['org_admin', 'governance', 'senior_manager', 'middle_manager'],
-  getSpcChart: ['org_admin', 'governance', 'senior_manager', 'middle_manager'],
+  getAlignmentReport: ['org_admin', 'governance', 'senior_manager', 'middle_manager', 'clinician', 'ward_device'],
+  getSpcChart: ['org_admin', 'governance', 'senior_manager', 'middle_manager', 'clinician', 'ward_device'],
   getThreatRanking: ['org_admin', 'governance', 'senior_manager', 'middle_manager'],
   exportFhir: ['org_admin', 'governance', 'senior_manager', 'middle_manager'],
 };

@@ -108,8 +108,10 @@ describe('the pack as CSV', () => {
     );
     expect(res.rawPayload.subarray(0, 3)).toEqual(Buffer.from([0xef, 0xbb, 0xbf]));
     const text = res.rawPayload.toString('utf8');
-    const generated = /,(\d{4}-\d\d-\d\dT[\d:.]+Z),/.exec(text)?.[1];
+    // Figures taken now carry the instant the pack was made, in UK local time with its offset.
+    const generated = /,(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d),/.exec(text)?.[1];
     expect(generated).toBeDefined();
+    expect(Date.parse(generated!)).toBe(Math.floor(Date.parse(json.body.period.generatedAt) / 1000) * 1000);
     // The CSV is exactly the flattening of the (fully checked) JSON pack generated at the same moment.
     const sameMoment = { ...json.body, period: { ...json.body.period, generatedAt: generated! } };
     expect(text).toBe(renderPackCsv(sameMoment));
@@ -119,6 +121,8 @@ describe('the pack as CSV', () => {
     const rows = lines.slice(1, -1);
     // Hand-checked rows, each a figure of the expectations above.
     for (const row of [
+      // As at the midnight after 29 June, written in BST (UTC+1) as people in England read it.
+      'figures_as_at,all,2025-06-02/2025-06-29,2025-06-30T00:00:00+01:00',
       'working_days,all,2025-06-02/2025-06-29,60',
       'briefing_held_share,ward:W1,2025-06-02/2025-06-29,0.75',
       `not_held_reason,ward:W3;reason:1,2025-06-02/2025-06-29,'=1+2 <b>Short staffed</b>`,
