@@ -5,7 +5,8 @@
  * test, a Cox model of time to resolution and the log-rank test. A model whose guards fire
  * (src/domain/inference/guards.ts) gives no figures, only its warnings. Pure, no I/O.
  */
-import { coxRegression } from './inference/cox.js';
+import { coxGuards, coxRegression } from './inference/cox.js';
+import { binaryColumnWarnings, DEFAULT_MIN_GROUP_SIZE } from './inference/guards.js';
 import { designMatrix, dropColumns, numericColumn, treatmentColumns, type Design } from './inference/design.js';
 import { logRankTest } from './inference/log-rank.js';
 import { clusterRobustEstimates, likelihoodRatioTest, logisticRegression } from './inference/logistic.js';
@@ -113,11 +114,15 @@ const bandColumns = (design: Design) => design.names.filter((name) => name.start
 
 function fitLogistic(rows: Usable[], design: Design, referenceBand: RiskBand | null): AlignmentModels['logistic'] {
   const outcome = rows.map((r) => (r.resolved ? 1 : 0));
+  const none = { terms: [], agreementTest: null, bandTest: null };
+  // Too small or one-sided for the model: the guards' reasons, and no fit at all.
+  const guards = binaryColumnWarnings(design, outcome, DEFAULT_MIN_GROUP_SIZE);
+  if (guards.length > 0) return { status: 'not_estimated', warnings: guards, reading: notEstimatedReading(guards), ...none };
   const fit = logisticRegression(design, outcome);
   const robust = fit.warnings.length === 0 ? clusterRobustEstimates(fit, design, outcome, rows.map((r) => r.thread)) : null;
   if (robust === null) {
     const warnings = fit.warnings.length > 0 ? fit.warnings : [{ code: 'small_group' as const, message: 'Fewer than two threads of repeats: no clustered standard errors.' }];
-    return { status: 'not_estimated', warnings, reading: notEstimatedReading(warnings), terms: [], agreementTest: null, bandTest: null };
+    return { status: 'not_estimated', warnings, reading: notEstimatedReading(warnings), ...none };
   }
   const byName = new Map(fit.estimates.map((e) => [e.name, e]));
   const adjusters = design.names.filter((n) => n !== 'intercept');
@@ -162,6 +167,11 @@ function fitMantelHaenszel(rows: Usable[], bands: RiskBand[]): AlignmentModels['
     [count(band, false, true), count(band, false, false)],
   ]);
   const mh = mantelHaenszel(tables);
+  // The strata are the bands: name them so, not by their index.
+  mh.warnings = mh.warnings.map((w) => ({
+    ...w,
+    message: w.message.replace(/^Stratum (\d+)/, (_, k: string) => `The ${bands[Number(k)]} band`),
+  }));
   const none = { strata: bands.length, oddsRatio: null, lower: null, upper: null, test: null, breslowDay: null };
   if (mh.warnings.length > 0 || mh.pooledOddsRatio === null || mh.test === null) {
     return { status: 'not_estimated', warnings: mh.warnings, reading: notEstimatedReading(mh.warnings), ...none };
@@ -182,6 +192,9 @@ function fitMantelHaenszel(rows: Usable[], bands: RiskBand[]): AlignmentModels['
 
 function fitCox(rows: Usable[], design: Design, referenceBand: RiskBand | null): AlignmentModels['cox'] {
   const survival = rows.map((r) => ({ time: r.days, event: r.resolved }));
+  const events = survival.filter((o) => o.event).length;
+  const guards = coxGuards(design, survival, DEFAULT_MIN_GROUP_SIZE);
+  if (guards.length > 0) return { status: 'not_estimated', warnings: guards, reading: notEstimatedReading(guards), events, terms: [] };
   const fit = coxRegression(design, survival);
   if (fit.warnings.length > 0) {
     return { status: 'not_estimated', warnings: fit.warnings, reading: notEstimatedReading(fit.warnings), events: fit.events, terms: [] };
