@@ -75,7 +75,11 @@ export interface AlignmentModels {
   bands: RiskBand[];
   referenceBand: RiskBand | null;
   omittedTerms: { term: string; reason: string }[];
-  logistic: ModelBase & { terms: LogisticTerm[]; agreementTest: ChiSquareFigure | null; bandTest: ChiSquareFigure | null };
+  logistic: ModelBase & {
+    terms: LogisticTerm[];
+    agreementTest: ChiSquareFigure | null;
+    bandTest: ChiSquareFigure | null;
+  };
   mantelHaenszel: ModelBase & {
     strata: number;
     oddsRatio: number | null;
@@ -102,7 +106,8 @@ function designOf(rows: Usable[]) {
   if (bands.length > 1) columns.push(...treatmentColumns<Usable>(BAND, (r) => r.band, bands, bands[0] as string));
   else if (rows.length > 0) omittedTerms.push({ term: BAND, reason: 'Every issue is in the same risk band.' });
   const linked = rows.filter((r) => r.priorityAligned).length;
-  if (linked > 0 && linked < rows.length) columns.push(numericColumn<Usable>(PRIORITY, (r) => (r.priorityAligned ? 1 : 0)));
+  if (linked > 0 && linked < rows.length)
+    columns.push(numericColumn<Usable>(PRIORITY, (r) => (r.priorityAligned ? 1 : 0)));
   else if (rows.length > 0) {
     const reason = `${linked === 0 ? 'No' : 'Every'} issue is linked to an active QI priority.`;
     omittedTerms.push({ term: PRIORITY, reason });
@@ -117,11 +122,28 @@ function fitLogistic(rows: Usable[], design: Design, referenceBand: RiskBand | n
   const none = { terms: [], agreementTest: null, bandTest: null };
   // Too small or one-sided for the model: the guards' reasons, and no fit at all.
   const guards = binaryColumnWarnings(design, outcome, DEFAULT_MIN_GROUP_SIZE);
-  if (guards.length > 0) return { status: 'not_estimated', warnings: guards, reading: notEstimatedReading(guards), ...none };
+  if (guards.length > 0)
+    return { status: 'not_estimated', warnings: guards, reading: notEstimatedReading(guards), ...none };
   const fit = logisticRegression(design, outcome);
-  const robust = fit.warnings.length === 0 ? clusterRobustEstimates(fit, design, outcome, rows.map((r) => r.thread)) : null;
+  const robust =
+    fit.warnings.length === 0
+      ? clusterRobustEstimates(
+          fit,
+          design,
+          outcome,
+          rows.map((r) => r.thread),
+        )
+      : null;
   if (robust === null) {
-    const warnings = fit.warnings.length > 0 ? fit.warnings : [{ code: 'small_group' as const, message: 'Fewer than two threads of repeats: no clustered standard errors.' }];
+    const warnings =
+      fit.warnings.length > 0
+        ? fit.warnings
+        : [
+            {
+              code: 'small_group' as const,
+              message: 'Fewer than two threads of repeats: no clustered standard errors.',
+            },
+          ];
     return { status: 'not_estimated', warnings, reading: notEstimatedReading(warnings), ...none };
   }
   const byName = new Map(fit.estimates.map((e) => [e.name, e]));
@@ -194,10 +216,17 @@ function fitCox(rows: Usable[], design: Design, referenceBand: RiskBand | null):
   const survival = rows.map((r) => ({ time: r.days, event: r.resolved }));
   const events = survival.filter((o) => o.event).length;
   const guards = coxGuards(design, survival, DEFAULT_MIN_GROUP_SIZE);
-  if (guards.length > 0) return { status: 'not_estimated', warnings: guards, reading: notEstimatedReading(guards), events, terms: [] };
+  if (guards.length > 0)
+    return { status: 'not_estimated', warnings: guards, reading: notEstimatedReading(guards), events, terms: [] };
   const fit = coxRegression(design, survival);
   if (fit.warnings.length > 0) {
-    return { status: 'not_estimated', warnings: fit.warnings, reading: notEstimatedReading(fit.warnings), events: fit.events, terms: [] };
+    return {
+      status: 'not_estimated',
+      warnings: fit.warnings,
+      reading: notEstimatedReading(fit.warnings),
+      events: fit.events,
+      terms: [],
+    };
   }
   const terms = fit.estimates.map((e) => ({ ...ratioOf(e), reading: coxReading(e, design.names, referenceBand) }));
   return { status: 'estimated', warnings: [], reading: terms[0]?.reading ?? '', events: fit.events, terms };
@@ -207,11 +236,25 @@ function fitLogRank(rows: Usable[]): AlignmentModels['logRank'] {
   const result = logRankTest(rows.map((r) => ({ time: r.days, event: r.resolved, inGroup: r.agreement })));
   if (result.warnings.length > 0 || result.chi2 === null || result.p === null) {
     const { warnings } = result;
-    return { status: 'not_estimated', warnings, reading: notEstimatedReading(warnings), observed: result.observed, expected: null, test: null };
+    return {
+      status: 'not_estimated',
+      warnings,
+      reading: notEstimatedReading(warnings),
+      observed: result.observed,
+      expected: null,
+      test: null,
+    };
   }
   const test = { chi2: result.chi2, df: result.df, p: result.p };
   const reading = logRankReading(result.observed, result.expected, test);
-  return { status: 'estimated', warnings: [], reading, observed: result.observed, expected: result.expected, test: { ...test, reading } };
+  return {
+    status: 'estimated',
+    warnings: [],
+    reading,
+    observed: result.observed,
+    expected: result.expected,
+    test: { ...test, reading },
+  };
 }
 
 export function alignmentModels(observations: readonly ModelObservation[]): AlignmentModels {

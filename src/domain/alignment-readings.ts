@@ -34,7 +34,9 @@ function termLabel(term: string, referenceBand: string | null): { group: string;
 }
 
 function allowingFor(term: string, names: readonly string[]): string {
-  const others = new Set(names.filter((n) => n !== term && n !== 'intercept').map((n) => (n.startsWith('band_') ? 'band' : n)));
+  const others = new Set(
+    names.filter((n) => n !== term && n !== 'intercept').map((n) => (n.startsWith('band_') ? 'band' : n)),
+  );
   if (term.startsWith('band_')) others.delete('band');
   const words = [...others].map((n) =>
     n === 'agreement' ? 'agreement' : n === 'band' ? 'risk band' : 'priority alignment',

@@ -7,9 +7,14 @@ type Models = GovernancePack['alignment']['adjusted'];
 
 const DASH = '—';
 const two = (v: number | null | undefined) => (v === null || v === undefined ? DASH : v.toFixed(2));
-const p = (v: number | null | undefined) => (v === null || v === undefined ? DASH : v < 0.001 ? '< 0.001' : v.toFixed(3));
+const p = (v: number | null | undefined) =>
+  v === null || v === undefined ? DASH : v < 0.001 ? '< 0.001' : v.toFixed(3);
 const label = (term: string) =>
-  term === 'agreement' ? 'Aligned for change' : term === 'priority_aligned' ? 'Linked to a QI priority' : `Band ${term.replace(/^band_/, '')}`;
+  term === 'agreement'
+    ? 'Aligned for change'
+    : term === 'priority_aligned'
+      ? 'Linked to a QI priority'
+      : `Band ${term.replace(/^band_/, '')}`;
 
 function termsTable(caption: string, ratioName: string, terms: Models['cox']['terms']): string {
   const rows = terms
@@ -63,7 +68,9 @@ export function adjustedCsv(m: Models, add: Add, period: string): void {
     ['log_rank', m.logRank],
   ] as const) {
     add('model_status', `model:${name}`, period, model.status);
-    model.warnings.forEach((w, i) => add(`model_warning_${w.code}`, `model:${name};warning:${i + 1}`, period, w.message));
+    model.warnings.forEach((w, i) =>
+      add(`model_warning_${w.code}`, `model:${name};warning:${i + 1}`, period, w.message),
+    );
   }
   for (const [name, terms] of [
     ['logistic', m.logistic.terms],
