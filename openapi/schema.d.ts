@@ -1983,6 +1983,153 @@ export interface components {
                 persistent: number;
             };
         };
+        AlignmentModels: {
+            /**
+             * @description Agreement is read just after the manager's first answer (agree or disagree)
+             * @constant
+             */
+            measuredAt: "first_manager_response";
+            /** @description Issues in the models: answered at first response, with a risk band */
+            observations: number;
+            /** @description Of those, aligned for change at first response */
+            agreed: number;
+            excluded: {
+                noAnswer: number;
+                noBand: number;
+            };
+            /** @description Threads of repeats (the clusters) */
+            threads: number;
+            bands: ("low" | "moderate" | "high" | "extreme")[];
+            referenceBand: ("low" | "moderate" | "high" | "extreme") | null;
+            omittedTerms: {
+                term: string;
+                reason: string;
+            }[];
+            logistic: {
+                /**
+                 * @description not_estimated: a guard fired (too few issues, an empty stratum, separation); the figures are null
+                 * @enum {string}
+                 */
+                status: "estimated" | "not_estimated";
+                warnings: {
+                    /** @enum {string} */
+                    code: "not_converged" | "separation" | "singular" | "small_group" | "few_events" | "stratum_skipped";
+                    message: string;
+                }[];
+                /** @description The figure in plain language */
+                reading: string;
+                terms: {
+                    /** @description agreement, band_<band> (against referenceBand) or priority_aligned */
+                    term: string;
+                    ratio: number;
+                    standardError: number;
+                    lower: number;
+                    upper: number;
+                    p: number;
+                    /** @description The figure in plain language */
+                    reading: string;
+                    modelStandardError: number;
+                    modelLower: number;
+                    modelUpper: number;
+                    modelP: number;
+                }[];
+                agreementTest: {
+                    chi2: number;
+                    df: number;
+                    p: number;
+                    /** @description The figure in plain language */
+                    reading: string;
+                } | null;
+                bandTest: {
+                    chi2: number;
+                    df: number;
+                    p: number;
+                    /** @description The figure in plain language */
+                    reading: string;
+                } | null;
+            };
+            mantelHaenszel: {
+                /**
+                 * @description not_estimated: a guard fired (too few issues, an empty stratum, separation); the figures are null
+                 * @enum {string}
+                 */
+                status: "estimated" | "not_estimated";
+                warnings: {
+                    /** @enum {string} */
+                    code: "not_converged" | "separation" | "singular" | "small_group" | "few_events" | "stratum_skipped";
+                    message: string;
+                }[];
+                /** @description The figure in plain language */
+                reading: string;
+                strata: number;
+                oddsRatio: number | null;
+                lower: number | null;
+                upper: number | null;
+                test: {
+                    chi2: number;
+                    df: number;
+                    p: number;
+                    /** @description The figure in plain language */
+                    reading: string;
+                } | null;
+                breslowDay: {
+                    chi2: number;
+                    df: number;
+                    p: number;
+                    /** @description The figure in plain language */
+                    reading: string;
+                } | null;
+            };
+            cox: {
+                /**
+                 * @description not_estimated: a guard fired (too few issues, an empty stratum, separation); the figures are null
+                 * @enum {string}
+                 */
+                status: "estimated" | "not_estimated";
+                warnings: {
+                    /** @enum {string} */
+                    code: "not_converged" | "separation" | "singular" | "small_group" | "few_events" | "stratum_skipped";
+                    message: string;
+                }[];
+                /** @description The figure in plain language */
+                reading: string;
+                events: number;
+                terms: {
+                    /** @description agreement, band_<band> (against referenceBand) or priority_aligned */
+                    term: string;
+                    ratio: number;
+                    standardError: number;
+                    lower: number;
+                    upper: number;
+                    p: number;
+                    /** @description The figure in plain language */
+                    reading: string;
+                }[];
+            };
+            logRank: {
+                /**
+                 * @description not_estimated: a guard fired (too few issues, an empty stratum, separation); the figures are null
+                 * @enum {string}
+                 */
+                status: "estimated" | "not_estimated";
+                warnings: {
+                    /** @enum {string} */
+                    code: "not_converged" | "separation" | "singular" | "small_group" | "few_events" | "stratum_skipped";
+                    message: string;
+                }[];
+                /** @description The figure in plain language */
+                reading: string;
+                observed: number;
+                expected: number | null;
+                test: {
+                    chi2: number;
+                    df: number;
+                    p: number;
+                    /** @description The figure in plain language */
+                    reading: string;
+                } | null;
+            };
+        };
         ReportScope: {
             organisation: {
                 /** Format: uuid */
@@ -2318,6 +2465,8 @@ export interface components {
                     fisherP: number;
                     smallCounts: boolean;
                 };
+                /** @description Models of resolution with agreement at the manager's first response, allowing for band and priority */
+                adjusted: components["schemas"]["AlignmentModels"];
             };
             persistentIssues: {
                 rank: number;
@@ -2480,6 +2629,8 @@ export interface components {
                 fisherP: number;
                 smallCounts: boolean;
             };
+            /** @description Agreement at the manager's first response, allowing for risk band and priority alignment */
+            models: components["schemas"]["AlignmentModels"];
         };
         SpcReport: {
             /** @enum {string} */

@@ -4,7 +4,7 @@ import type { Executor } from '../db/client.js';
 import { rows, tableAs } from '../db/sql.js';
 import { inReportScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { localDate, periodParams } from './sql.js';
-import { item as i } from './tables.js';
+import { item as i, itemPriority as ip, positionChange as pc, priority as pr } from './tables.js';
 import { liveItem } from '../items/conditions.js';
 
 export interface ResolutionCellRow {
@@ -37,5 +37,53 @@ export function resolutionCells(db: Executor, scope: ReportScope, period: Report
         AND NOT ${i.resolvedAtBriefing}
         AND ${i.raisedOn} BETWEEN ${p.from} AND ${p.to}
       GROUP BY 1, 2, 3, 4`,
+  );
+}
+
+export interface ModelRow {
+  /** Alignment just after the manager's first answer (agree or disagree) by asOf; pending if none. */
+  alignment: string;
+  /** The alignment as it stands now (the ward's view), for comparison. */
+  current_alignment: string;
+  band: string | null;
+  priority_aligned: boolean;
+  resolved: boolean;
+  days: number;
+  /** The thread of repeats the item belongs to (its own id for a first raising). */
+  thread: string;
+}
+
+/**
+ * One row per problem or risk of resolutionCells, for the models: alignment measured at the
+ * manager's first response (the position_changes row of that answer keeps the alignment it
+ * made, the team's position as it stood then), priority alignment and the thread of repeats.
+ * `needs_information` is not an answer, so the first agree or disagree counts.
+ */
+export function modelRows(db: Executor, scope: ReportScope, period: ReportPeriod) {
+  const p = periodParams(period);
+  const resolved = sql`(${i.resolvedAt} IS NOT NULL AND ${i.resolvedAt} <= ${p.asOf})`;
+  return rows<ModelRow>(
+    db,
+    sql`
+      SELECT coalesce((
+               SELECT ${pc.alignmentAfter} FROM ${tableAs(pc)}
+               WHERE ${pc.itemId} = ${i.id} AND ${pc.side} = 'managerial'
+                 AND ${pc.stance} IN ('agree', 'disagree') AND ${pc.createdAt} <= ${p.asOf}
+               ORDER BY ${pc.createdAt}, ${pc.id} LIMIT 1), 'pending') AS alignment,
+             ${i.alignment} AS current_alignment,
+             ${i.riskBand} AS band,
+             EXISTS (SELECT 1 FROM ${tableAs(ip)} JOIN ${tableAs(pr)} ON ${pr.id} = ${ip.priorityId}
+                     WHERE ${ip.itemId} = ${i.id} AND ${pr.active}) AS priority_aligned,
+             ${resolved} AS resolved,
+             greatest(0, CASE WHEN ${resolved} THEN ${localDate(i.resolvedAt, period)} - ${i.raisedOn}
+                              ELSE ${p.asOfDate} - ${i.raisedOn} END)::int AS days,
+             coalesce(${i.threadId}, ${i.id})::text AS thread
+      FROM ${tableAs(i)}
+      WHERE ${inReportScope(i, scope)}
+        AND ${liveItem(i)}
+        AND ${i.kind} <> 'good_practice'
+        AND NOT ${i.resolvedAtBriefing}
+        AND ${i.raisedOn} BETWEEN ${p.from} AND ${p.to}
+      ORDER BY ${i.raisedOn}, ${i.id}`,
   );
 }

@@ -14,7 +14,8 @@ import {
   type ResolutionSummary,
 } from '../domain/resolution.js';
 import type { SurvivalPoint } from '../domain/statistics.js';
-import { resolutionCells, type ResolutionCellRow } from './alignment-queries.js';
+import { alignmentModels, type ModelObservation } from '../domain/alignment-models.js';
+import { modelRows, resolutionCells, type ModelRow, type ResolutionCellRow } from './alignment-queries.js';
 import { withReportContext, type ReportContext, type ReportDatabases } from './context.js';
 import { presentPeriod, presentScope, type ReportFilter } from './scope.js';
 
@@ -87,6 +88,23 @@ export async function alignmentAnalysis({ db, scope, period }: ReportContext) {
   return analyseAlignment(await resolutionCells(db, scope, period));
 }
 
+/** The models' observations: agreement is aligned_for_change at first response, null when unanswered. */
+export function modelObservations(rows: readonly ModelRow[]): ModelObservation[] {
+  return rows.map((r) => ({
+    agreement: r.alignment === 'pending' ? null : r.alignment === 'aligned_for_change',
+    band: r.band as RiskBand | null,
+    priorityAligned: r.priority_aligned,
+    resolved: r.resolved,
+    days: r.days,
+    thread: r.thread,
+  }));
+}
+
+/** The adjusted analysis (agreement at the manager's first response) of the report's scope and period. */
+export async function adjustedAnalysis({ db, scope, period }: ReportContext) {
+  return alignmentModels(modelObservations(await modelRows(db, scope, period)));
+}
+
 const presentGroup = <K extends string>({ key: _key, curve, ...rest }: ResolutionGroup<K>) => ({
   ...rest,
   survival: curve,
@@ -101,6 +119,7 @@ export function alignmentReport(
 ) {
   return withReportContext(databases, principal, request, now, async (context) => {
     const analysis = await alignmentAnalysis(context);
+    const models = await adjustedAnalysis(context);
     return {
       scope: presentScope(context.scope),
       period: presentPeriod(context.period),
@@ -109,6 +128,7 @@ export function alignmentReport(
       byRiskBand: analysis.byRiskBand.map((g) => ({ band: g.key, ...presentGroup(g) })),
       alignedForChange: analysis.alignedForChange,
       highRisk: analysis.highRisk,
+      models,
     };
   });
 }

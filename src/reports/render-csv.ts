@@ -7,6 +7,7 @@
  */
 import { addDays, localDateTimeIso } from '../domain/calendar.js';
 import { csvChunks, type CsvValue } from './csv.js';
+import { adjustedCsv } from './render-models.js';
 import type { GovernancePack } from './schemas.js';
 
 type Row = [metric: string, scope: string, period: string, value: CsvValue];
@@ -172,6 +173,7 @@ function alignmentRows(pack: GovernancePack, { current }: Periods): Row[] {
       add('reference_resolved', s, current, or.table.referenceResolved);
       add('reference_unresolved', s, current, or.table.referenceUnresolved);
     }
+    adjustedCsv(pack.alignment.adjusted, add, current);
   });
 }
 

@@ -6,6 +6,7 @@
 import { humanDate, humanDateTime } from '../domain/calendar.js';
 import type { GovernancePack } from './schemas.js';
 import type { SpcChart } from './spc.js';
+import { adjustedHtml } from './render-models.js';
 import { barsSvg, xmrSvg } from './svg.js';
 import { escapeXml as esc } from './text.js';
 
@@ -267,6 +268,7 @@ ${table(
 )}
 </div>
 <ul>${or('Aligned for change against the other answered states', a.alignedForChange)}${or('High and extreme risk against low and moderate', a.highRisk)}</ul>
+${adjustedHtml(a.adjusted)}
 </section>`;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ALIGNMENT_STATES } from '../domain/alignment.js';
+import { alignmentModelsSchema } from './models-schema.js';
 import { REPORTED_OUTCOMES, STANCES } from '../domain/escalation.js';
 import { RISK_BANDS } from '../domain/risk.js';
 import { ITEM_CATEGORIES, ITEM_KINDS } from '../domain/taxonomy.js';
@@ -242,6 +243,9 @@ export const governancePackSchema = z
       byRiskBand: z.array(z.object({ band: z.enum(RISK_BANDS), ...resolutionSummary })),
       alignedForChange: oddsRatioSchema,
       highRisk: oddsRatioSchema,
+      adjusted: alignmentModelsSchema.describe(
+        "Models of resolution with agreement at the manager's first response, allowing for band and priority",
+      ),
     }),
     persistentIssues: z.array(
       z.object({
@@ -305,6 +309,9 @@ export const alignmentReportSchema = z
       'Odds of resolution, aligned_for_change against the other answered states',
     ),
     highRisk: oddsRatioSchema.describe('Odds of resolution, high and extreme against low and moderate'),
+    models: alignmentModelsSchema.describe(
+      "Agreement at the manager's first response, allowing for risk band and priority alignment",
+    ),
   })
   .meta({ id: 'AlignmentReport' });
 

@@ -9,6 +9,7 @@ import {
   escalations,
   itemPriorities,
   items,
+  positionChanges,
   priorities,
   staff,
 } from '../db/schema.js';
@@ -22,3 +23,4 @@ export const briefing = statementAlias(briefings, 'b');
 export const staffMember = statementAlias(staff, 's');
 export const priority = statementAlias(priorities, 'pr');
 export const itemPriority = statementAlias(itemPriorities, 'ip');
+export const positionChange = statementAlias(positionChanges, 'pc');

@@ -177,6 +177,12 @@ async function retime(ctx: TestContext, items: Items, id: string, t: Times) {
         UPDATE escalation_events SET details = jsonb_set(details, '{withinDeadline}', to_jsonb(${t.withinDeadline}::boolean))
         WHERE escalation_id = ${id} AND type = 'acknowledged'`);
   }
+  // The manager's answer, as the alignment history keeps it (the models read alignment there).
+  if (t.stance) {
+    await db.execute(sql`
+        UPDATE position_changes SET created_at = ${ts(t.stance)}
+        WHERE item_id = ${items[t.itemKey]} AND side = 'managerial'`);
+  }
   if (t.action)
     await db.execute(sql`UPDATE escalation_actions SET created_at = ${ts(t.action)} WHERE escalation_id = ${id}`);
   if (t.resolved)

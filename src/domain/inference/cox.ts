@@ -71,7 +71,8 @@ function partialLikelihood(
   return { value, gradient, information };
 }
 
-function coxGuards(design: Design, observations: readonly TimeToEvent[], minGroupSize: number): ModelWarning[] {
+/** The checks made before fitting (exported so a caller can decline to fit when they fire). */
+export function coxGuards(design: Design, observations: readonly TimeToEvent[], minGroupSize: number): ModelWarning[] {
   const warnings: ModelWarning[] = [];
   const events = observations.filter((o) => o.event).length;
   if (events < MIN_EVENTS_PER_COEFFICIENT * design.names.length) {
