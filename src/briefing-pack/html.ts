@@ -34,7 +34,9 @@ export function renderBriefingPackHtml(pack: BriefingPack): string {
       .map(
         (item) => `<tr>
   <td>${escapeHtml(item.description)}<div class="muted">${item.category.replace('_', ' ')} &middot; raised ${item.raisedOn}${
-    item.recurrence.timesRaised > 1 ? ` &middot; raised ${item.recurrence.timesRaised} times` : ''
+    item.recurrence.timesRaised > 1
+      ? ` &middot; raised ${item.recurrence.timesRaised} times since ${item.recurrence.firstRaisedOn}`
+      : ''
   }</div></td>
   <td class="band ${item.riskBand ?? ''}">${item.riskBand ?? ''} ${item.riskScore ?? ''}</td>
   <td>${managerLine(item, overdueActions)}</td>

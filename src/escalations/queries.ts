@@ -46,6 +46,7 @@ export async function inbox(db: Database, principal: TenantPrincipal, filter: In
         repeatsSent: escalations.repeatsSent,
         maxRepeats: sql<number>`(${escalations.chain}->>'maxRepeats')::int`.mapWith(Number),
         snoozedUntil: escalations.snoozedUntil,
+        ...threadColumns(),
       },
       item: {
         id: items.id,
@@ -106,9 +107,23 @@ export async function inbox(db: Database, principal: TenantPrincipal, filter: In
       clinicalPosition: { needsChange: item.needsChange },
       managerPosition: e.stance,
       cover: coverOf.get(e.assigneeStaffId) ?? null,
+      threadId: e.threadId,
+      raisedCount: e.raisedCount,
+      firstRaisedOn: e.firstRaisedOn,
       createdAt: e.createdAt.toISOString(),
     })),
     nextCursor: page.nextCursor,
+  };
+}
+
+/** The escalation's thread, and how often and since when it has been raised (voided items left out). */
+function threadColumns() {
+  const thread = sql<string>`coalesce(${escalations.threadId}, ${escalations.itemId})`;
+  const ofThread = sql`(t.id = ${thread} or t.thread_id = ${thread}) and t.voided_at is null`;
+  return {
+    threadId: thread,
+    raisedCount: sql<number>`(select count(*) from ${items} t where ${ofThread})`.mapWith(Number),
+    firstRaisedOn: sql<string>`(select min(t.raised_on)::text from ${items} t where ${ofThread})`,
   };
 }
 
@@ -121,11 +136,17 @@ function presentNextStep(step: UpcomingStep) {
 
 /** One escalation with its item, chain, planned actions and full history. */
 export async function getEscalation(db: Database, principal: TenantPrincipal, escalationId: string, now = new Date()) {
-  const [row] = await db
-    .select()
+  const [found] = await db
+    .select({ row: escalations, thread: threadColumns() })
     .from(escalations)
     .where(and(eq(escalations.id, escalationId), eq(escalations.organisationId, principal.organisationId)));
-  if (!row || !(await canReadEscalation(db, principal, row))) throw notFound('Escalation');
+  const row = found?.row;
+  if (!found || !row || !(await canReadEscalation(db, principal, row))) throw notFound('Escalation');
+  const earlier = await db
+    .select()
+    .from(escalations)
+    .where(and(eq(escalations.threadId, found.thread.threadId), lt(escalations.createdAt, row.createdAt)))
+    .orderBy(asc(escalations.createdAt), asc(escalations.id));
   const item = await db.select().from(items).where(eq(items.id, row.itemId));
   const history = await db
     .select()
@@ -185,6 +206,15 @@ export async function getEscalation(db: Database, principal: TenantPrincipal, es
       raisedOn: i.raisedOn,
       status: i.status,
     },
+    ...found.thread,
+    mergedInto: row.mergedIntoId,
+    earlierEscalations: earlier.map((e) => ({
+      id: e.id,
+      state: e.state,
+      outcome: e.outcome,
+      createdAt: e.createdAt.toISOString(),
+      resolvedAt: e.resolvedAt?.toISOString() ?? null,
+    })),
     plannedActions: actions.map((a) => ({
       description: a.description,
       dueDate: a.dueDate,
