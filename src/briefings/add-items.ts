@@ -9,7 +9,7 @@ import { presentRecordedItems } from '../items/present.js';
 import { screenFreeText } from '../screening/free-text.js';
 import { freeTextFields, itemInserts, planAddedItems, type PlanContext } from './plan.js';
 import type { NewItems } from './schemas.js';
-import { recurrenceLinks, startedSummaries, threadsOf, wardContext } from './service.js';
+import { recordedEscalations, recurrenceLinks, threadsOf, wardContext } from './service.js';
 import { joinThreads, lockOpenThreadEscalations } from '../escalations/threads.js';
 
 /**
@@ -69,7 +69,7 @@ export async function addItems(deps: ServiceDeps, principal: TenantPrincipal, br
   deps.relay.nudge();
   return {
     briefingId,
-    items: await presentRecordedItems(db, plan.items, startedSummaries(plan.escalations.planned, ward.firstLevelNames)),
+    items: await presentRecordedItems(db, plan.items, await recordedEscalations(db, plan.escalations, ward.firstLevelNames)),
     redactions: screen.redactions,
     unroutedItemIds: plan.unroutedItemIds,
   };

@@ -9,7 +9,7 @@ import { outsideRequestTransaction } from '../db/request-transaction.js';
 import { conflict, notFound } from '../http/errors.js';
 import { decodeCursor, paginate } from '../http/pagination.js';
 import { presentItem, presentItems, presentRecordedItems } from '../items/present.js';
-import { startedSummary } from '../items/escalation-summary.js';
+import { escalationSummaries, startedSummary } from '../items/escalation-summary.js';
 import type { ServiceDeps } from '../deps.js';
 import { actorOf } from '../audit/record.js';
 import { insertTogether } from '../db/together.js';
@@ -22,6 +22,7 @@ import {
   planBriefing,
   planInserts,
   repeatCandidates,
+  type BriefingPlan,
   type BriefingRow,
   type PlanContext,
   type Redacted,
@@ -138,7 +139,7 @@ export async function recordBriefing(
   });
   deps.relay.nudge();
 
-  const escalationOf = startedSummaries(plan.escalations.planned, ward.firstLevelNames);
+  const escalationOf = await recordedEscalations(db, plan.escalations, ward.firstLevelNames);
   return {
     ...presentBriefing(plan.briefing, await presentRecordedItems(db, plan.items, escalationOf)),
     redactions: screen.redactions,
@@ -154,6 +155,20 @@ export function startedSummaries(
   return new Map(
     planned.map((e) => [e.item.id, startedSummary(e.id, { id: e.assignee, name: names?.[e.assignee] ?? '' }, e.dueAt)]),
   );
+}
+
+/** The escalations a recording started, and for the repeats that joined one, their thread's. */
+export async function recordedEscalations(
+  db: Executor,
+  written: Pick<BriefingPlan['escalations'], 'planned' | 'joins'>,
+  names: Record<string, string> | null,
+) {
+  const summaries = startedSummaries(written.planned, names);
+  const joined = written.joins.flatMap((join) =>
+    join.items.map((item) => ({ id: item.id, threadId: join.escalation.threadId })),
+  );
+  for (const [itemId, summary] of await escalationSummaries(db, joined)) summaries.set(itemId, summary);
+  return summaries;
 }
 
 /** Repeats: named by the ward, or else found by similarity to an open item of the ward. */
