@@ -26,23 +26,21 @@ function managerLine(item: BriefingPack['openItems'][number], overdueActions: Se
   return parts.join('<br>');
 }
 
+/** An open item's row: what it is, how often and since when it has been raised, its band, the manager's answer. */
+function itemRow(item: BriefingPack['openItems'][number], overdueActions: Set<string>) {
+  const { timesRaised, firstRaisedOn } = item.recurrence;
+  const raised = timesRaised > 1 ? ` &middot; raised ${timesRaised} times since ${firstRaisedOn}` : '';
+  return `<tr>
+  <td>${escapeHtml(item.description)}<div class="muted">${item.category.replace('_', ' ')} &middot; raised ${item.raisedOn}${raised}</div></td>
+  <td class="band ${item.riskBand ?? ''}">${item.riskBand ?? ''} ${item.riskScore ?? ''}</td>
+  <td>${managerLine(item, overdueActions)}</td>
+</tr>`;
+}
+
 /** One printable page for the start of the briefing; no scripts, no external requests. */
 export function renderBriefingPackHtml(pack: BriefingPack): string {
   const overdueActions = new Set(pack.overdueActions.map((a) => `${a.escalationId} ${a.dueDate} ${a.description}`));
-  const rows = (list: BriefingPack['openItems']) =>
-    list
-      .map(
-        (item) => `<tr>
-  <td>${escapeHtml(item.description)}<div class="muted">${item.category.replace('_', ' ')} &middot; raised ${item.raisedOn}${
-    item.recurrence.timesRaised > 1
-      ? ` &middot; raised ${item.recurrence.timesRaised} times since ${item.recurrence.firstRaisedOn}`
-      : ''
-  }</div></td>
-  <td class="band ${item.riskBand ?? ''}">${item.riskBand ?? ''} ${item.riskScore ?? ''}</td>
-  <td>${managerLine(item, overdueActions)}</td>
-</tr>`,
-      )
-      .join('\n');
+  const rows = (list: BriefingPack['openItems']) => list.map((item) => itemRow(item, overdueActions)).join('\n');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Briefing pack: ward ${escapeHtml(pack.ward.code)}, ${pack.date}</title>

@@ -69,7 +69,11 @@ export async function addItems(deps: ServiceDeps, principal: TenantPrincipal, br
   deps.relay.nudge();
   return {
     briefingId,
-    items: await presentRecordedItems(db, plan.items, await recordedEscalations(db, plan.escalations, ward.firstLevelNames)),
+    items: await presentRecordedItems(
+      db,
+      plan.items,
+      await recordedEscalations(db, plan.escalations, ward.firstLevelNames),
+    ),
     redactions: screen.redactions,
     unroutedItemIds: plan.unroutedItemIds,
   };

@@ -30,35 +30,7 @@ export async function inbox(db: Database, principal: TenantPrincipal, filter: In
   const coverOf = new Map(covered.map((c) => [c.managerStaffId, { forStaffId: c.managerStaffId, name: c.name }]));
   const assignees = [principal.staffId!, ...coverOf.keys()];
   const rows = await db
-    // Only the columns the inbox shows: a manager's inbox is read often.
-    .select({
-      escalation: {
-        id: escalations.id,
-        state: escalations.state,
-        band: escalations.band,
-        level: escalations.level,
-        levels: sql<number>`jsonb_array_length(${escalations.chain}->'levels')`.mapWith(Number),
-        dueAt: escalations.dueAt,
-        stance: escalations.stance,
-        assigneeStaffId: escalations.assigneeStaffId,
-        createdAt: escalations.createdAt,
-        nextStepAt: escalations.nextStepAt,
-        repeatsSent: escalations.repeatsSent,
-        maxRepeats: sql<number>`(${escalations.chain}->>'maxRepeats')::int`.mapWith(Number),
-        snoozedUntil: escalations.snoozedUntil,
-        ...threadColumns(),
-      },
-      item: {
-        id: items.id,
-        kind: items.kind,
-        category: items.category,
-        description: items.description,
-        riskScore: items.riskScore,
-        raisedOn: items.raisedOn,
-        needsChange: items.needsChange,
-      },
-      ward: { id: wards.id, code: wards.code, name: wards.name },
-    })
+    .select(inboxColumns())
     .from(escalations)
     .innerJoin(items, eq(items.id, escalations.itemId))
     .innerJoin(wards, eq(wards.id, escalations.wardId))
@@ -116,6 +88,38 @@ export async function inbox(db: Database, principal: TenantPrincipal, filter: In
   };
 }
 
+/** Only the columns the inbox shows: a manager's inbox is read often. */
+function inboxColumns() {
+  return {
+    escalation: {
+      id: escalations.id,
+      state: escalations.state,
+      band: escalations.band,
+      level: escalations.level,
+      levels: sql<number>`jsonb_array_length(${escalations.chain}->'levels')`.mapWith(Number),
+      dueAt: escalations.dueAt,
+      stance: escalations.stance,
+      assigneeStaffId: escalations.assigneeStaffId,
+      createdAt: escalations.createdAt,
+      nextStepAt: escalations.nextStepAt,
+      repeatsSent: escalations.repeatsSent,
+      maxRepeats: sql<number>`(${escalations.chain}->>'maxRepeats')::int`.mapWith(Number),
+      snoozedUntil: escalations.snoozedUntil,
+      ...threadColumns(),
+    },
+    item: {
+      id: items.id,
+      kind: items.kind,
+      category: items.category,
+      description: items.description,
+      riskScore: items.riskScore,
+      raisedOn: items.raisedOn,
+      needsChange: items.needsChange,
+    },
+    ward: { id: wards.id, code: wards.code, name: wards.name },
+  };
+}
+
 /** The escalation's thread, and how often and since when it has been raised (voided items left out). */
 function threadColumns() {
   const thread = sql<string>`coalesce(${escalations.threadId}, ${escalations.itemId})`;
@@ -142,11 +146,6 @@ export async function getEscalation(db: Database, principal: TenantPrincipal, es
     .where(and(eq(escalations.id, escalationId), eq(escalations.organisationId, principal.organisationId)));
   const row = found?.row;
   if (!found || !row || !(await canReadEscalation(db, principal, row))) throw notFound('Escalation');
-  const earlier = await db
-    .select()
-    .from(escalations)
-    .where(and(eq(escalations.threadId, found.thread.threadId), lt(escalations.createdAt, row.createdAt)))
-    .orderBy(asc(escalations.createdAt), asc(escalations.id));
   const item = await db.select().from(items).where(eq(items.id, row.itemId));
   const history = await db
     .select()
@@ -158,18 +157,7 @@ export async function getEscalation(db: Database, principal: TenantPrincipal, es
     .from(escalationActions)
     .where(eq(escalationActions.escalationId, row.id))
     .orderBy(asc(escalationActions.createdAt));
-  const people = new Set([...row.chain.levels, row.assigneeStaffId]);
-  for (const event of history) {
-    people.add(event.assigneeStaffId);
-    if (event.actorStaffId) people.add(event.actorStaffId);
-    const behalf = onBehalfOf(event.details);
-    if (behalf) people.add(behalf);
-  }
-  const chainStaff = await db
-    .select({ id: staff.id, name: staff.name })
-    .from(staff)
-    .where(inArray(staff.id, [...people]));
-  const nameOf = new Map(chainStaff.map((s) => [s.id, s.name]));
+  const nameOf = await namesOf(db, row, history);
   const i = item[0]!;
   return {
     id: row.id,
@@ -208,13 +196,7 @@ export async function getEscalation(db: Database, principal: TenantPrincipal, es
     },
     ...found.thread,
     mergedInto: row.mergedIntoId,
-    earlierEscalations: earlier.map((e) => ({
-      id: e.id,
-      state: e.state,
-      outcome: e.outcome,
-      createdAt: e.createdAt.toISOString(),
-      resolvedAt: e.resolvedAt?.toISOString() ?? null,
-    })),
+    earlierEscalations: await earlierOfThread(db, found.thread.threadId, row.createdAt),
     plannedActions: actions.map((a) => ({
       description: a.description,
       dueDate: a.dueDate,
@@ -231,6 +213,42 @@ export async function getEscalation(db: Database, principal: TenantPrincipal, es
     })),
     createdAt: row.createdAt.toISOString(),
   };
+}
+
+/** The names of everyone the escalation's chain and history mention. */
+async function namesOf(
+  db: Database,
+  row: { chain: { levels: string[] }; assigneeStaffId: string },
+  history: { assigneeStaffId: string; actorStaffId: string | null; details: Record<string, unknown> }[],
+) {
+  const people = new Set([...row.chain.levels, row.assigneeStaffId]);
+  for (const event of history) {
+    people.add(event.assigneeStaffId);
+    if (event.actorStaffId) people.add(event.actorStaffId);
+    const behalf = onBehalfOf(event.details);
+    if (behalf) people.add(behalf);
+  }
+  const chainStaff = await db
+    .select({ id: staff.id, name: staff.name })
+    .from(staff)
+    .where(inArray(staff.id, [...people]));
+  return new Map(chainStaff.map((s) => [s.id, s.name]));
+}
+
+/** The thread's escalations opened before `before`, oldest first. */
+async function earlierOfThread(db: Database, threadId: string, before: Date) {
+  const earlier = await db
+    .select()
+    .from(escalations)
+    .where(and(eq(escalations.threadId, threadId), lt(escalations.createdAt, before)))
+    .orderBy(asc(escalations.createdAt), asc(escalations.id));
+  return earlier.map((e) => ({
+    id: e.id,
+    state: e.state,
+    outcome: e.outcome,
+    createdAt: e.createdAt.toISOString(),
+    resolvedAt: e.resolvedAt?.toISOString() ?? null,
+  }));
 }
 
 /** The manager a deputy acted for, as the event's details record it. */

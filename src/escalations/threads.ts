@@ -59,12 +59,20 @@ export async function joinThreads(tx: Transaction, joins: ThreadJoin[], policy: 
   for (const join of joins) await joinThread(tx, join, policy, who);
 }
 
-async function joinThread(tx: Transaction, { escalation: current, items: repeats }: ThreadJoin, policy: PolicyRow, who: Corrector) {
+async function joinThread(
+  tx: Transaction,
+  { escalation: current, items: repeats }: ThreadJoin,
+  policy: PolicyRow,
+  who: Corrector,
+) {
   const raisedCount = await timesRaised(tx, current.threadId!);
   const decision = joinRepeat(
     current,
     repeats.flatMap((r) => (r.riskBand ? [r.riskBand] : [])),
-    { minBand: policy.minBandToEscalate, ackWithinSeconds: { ...DEFAULT_ACK_WITHIN_SECONDS, ...policy.ackWithinSeconds } },
+    {
+      minBand: policy.minBandToEscalate,
+      ackWithinSeconds: { ...DEFAULT_ACK_WITHIN_SECONDS, ...policy.ackWithinSeconds },
+    },
     who.now,
   );
   const changes: Record<string, unknown> = { itemIds: repeats.map((r) => r.id), raisedCount };

@@ -85,9 +85,33 @@ describe('grouping open duplicates into one escalation per thread', () => {
       );
       const thread = '00000000-0000-4000-8000-00000000000a';
       expect(rows).toEqual([
-        { id: id('a'), state: 'open', outcome: null, merged_into_id: null, thread_id: thread, step: 1, no_timer: false },
-        { id: id('b'), state: 'resolved', outcome: 'merged', merged_into_id: id('a'), thread_id: thread, step: 2, no_timer: true },
-        { id: id('c'), state: 'resolved', outcome: 'merged', merged_into_id: id('a'), thread_id: thread, step: 2, no_timer: true },
+        {
+          id: id('a'),
+          state: 'open',
+          outcome: null,
+          merged_into_id: null,
+          thread_id: thread,
+          step: 1,
+          no_timer: false,
+        },
+        {
+          id: id('b'),
+          state: 'resolved',
+          outcome: 'merged',
+          merged_into_id: id('a'),
+          thread_id: thread,
+          step: 2,
+          no_timer: true,
+        },
+        {
+          id: id('c'),
+          state: 'resolved',
+          outcome: 'merged',
+          merged_into_id: id('a'),
+          thread_id: thread,
+          step: 2,
+          no_timer: true,
+        },
         {
           id: id('d'),
           state: 'resolved',
@@ -116,7 +140,9 @@ describe('grouping open duplicates into one escalation per thread', () => {
         { entity_id: id('b'), action: 'merged', actor_type: 'system' },
         { entity_id: id('c'), action: 'merged', actor_type: 'system' },
       ]);
-      const items = await pool.query(`select count(*)::int as n, count(*) filter (where status = 'open')::int as open from items`);
+      const items = await pool.query(
+        `select count(*)::int as n, count(*) filter (where status = 'open')::int as open from items`,
+      );
       expect(items.rows[0]).toEqual({ n: 4, open: 3 });
       // From now on the database holds one open escalation per thread.
       await expect(

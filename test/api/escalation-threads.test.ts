@@ -84,7 +84,9 @@ describe('a repeat joins its thread', () => {
     const after = await escalationRow(first.escalation.id);
     expect(after).toMatchObject({ state: 'open', step: before.step, dueAt: before.dueAt, band: 'high' });
     expect(after.nextStepAt).toEqual(before.nextStepAt);
-    expect(await ctx.queues.get('escalation-steps').getJob(jobIds.escalationStep(after.id, after.step + 1))).toBeFalsy();
+    expect(
+      await ctx.queues.get('escalation-steps').getJob(jobIds.escalationStep(after.id, after.step + 1)),
+    ).toBeFalsy();
 
     const events = await eventsOf(ctx, after.id);
     expect(events.map((e) => [e.type, e.step, e.details.raisedCount])).toEqual([
@@ -152,7 +154,10 @@ describe('a repeat joins its thread', () => {
     const id = first.escalation.id;
     const m = org.middleManager.token;
     expect((await post(ctx.app, `/v1/escalations/${id}/acknowledge`, m, {})).status).toBe(200);
-    const resolved = await post(ctx.app, `/v1/escalations/${id}/resolve`, m, { outcome: 'fixed', note: 'Scanner repaired' });
+    const resolved = await post(ctx.app, `/v1/escalations/${id}/resolve`, m, {
+      outcome: 'fixed',
+      note: 'Scanner repaired',
+    });
     expect(resolved.status, JSON.stringify(resolved.body)).toBe(200);
 
     const again = await raise({ ...newIssue(4, 3), recurrenceOf: first.id });

@@ -12,7 +12,14 @@ import { escalationActions, escalations } from './escalations.js';
  * closed: a correction of the item closed it; raised_again: the issue was raised again while the
  * escalation was open (`raised_count` says how often the thread has been raised).
  */
-export const NOTIFICATION_TYPES = ['assigned', 'reminder', 'taken_over', 'action_overdue', 'closed', 'raised_again'] as const;
+export const NOTIFICATION_TYPES = [
+  'assigned',
+  'reminder',
+  'taken_over',
+  'action_overdue',
+  'closed',
+  'raised_again',
+] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 export const notifications = pgTable(
