@@ -1260,7 +1260,7 @@ export interface components {
                 /** Format: date */
                 dueDate: string;
             }[];
-            outcome: ("fixed" | "mitigated" | "risk_accepted" | "not_actionable" | "downgraded" | "voided") | null;
+            outcome: ("fixed" | "mitigated" | "risk_accepted" | "not_actionable" | "downgraded" | "voided" | "merged") | null;
             outcomeNote: string | null;
             resolvedAt: string | null;
         };
@@ -1716,6 +1716,18 @@ export interface components {
                 forStaffId: string;
                 name: string;
             } | null;
+            /**
+             * Format: uuid
+             * @description The first item of the thread of repeats the escalation is for
+             */
+            threadId: string;
+            /** @description How often the issue has been raised (every item of its thread) */
+            raisedCount: number;
+            /**
+             * Format: date
+             * @description When the issue was first raised
+             */
+            firstRaisedOn: string;
             /** Format: date-time */
             createdAt: string;
         };
@@ -1760,7 +1772,7 @@ export interface components {
             clinicalPosition: {
                 needsChange: boolean | null;
             };
-            outcome: ("fixed" | "mitigated" | "risk_accepted" | "not_actionable" | "downgraded" | "voided") | null;
+            outcome: ("fixed" | "mitigated" | "risk_accepted" | "not_actionable" | "downgraded" | "voided" | "merged") | null;
             outcomeNote: string | null;
             resolvedAt: string | null;
             item: {
@@ -1786,6 +1798,31 @@ export interface components {
                 dueDate: string;
                 /** Format: date-time */
                 createdAt: string;
+            }[];
+            /**
+             * Format: uuid
+             * @description The first item of the thread of repeats the escalation is for
+             */
+            threadId: string;
+            /** @description How often the issue has been raised (every item of its thread) */
+            raisedCount: number;
+            /**
+             * Format: date
+             * @description When the issue was first raised
+             */
+            firstRaisedOn: string;
+            /** @description Outcome merged: the open escalation of the same thread it joined */
+            mergedInto: string | null;
+            /** @description The thread's escalations opened before this one, oldest first */
+            earlierEscalations: {
+                /** Format: uuid */
+                id: string;
+                /** @enum {string} */
+                state: "open" | "acknowledged" | "in_progress" | "resolved";
+                outcome: ("fixed" | "mitigated" | "risk_accepted" | "not_actionable" | "downgraded" | "voided" | "merged") | null;
+                /** Format: date-time */
+                createdAt: string;
+                resolvedAt: string | null;
             }[];
             history: {
                 /** Format: date-time */
@@ -1819,14 +1856,18 @@ export interface components {
             /** Format: uuid */
             id: string;
             /**
-             * @description assigned or reminder: the acknowledge deadline; taken_over: a senior manager took the escalation from me; action_overdue: a planned action's due date passed while the escalation is open; closed: a correction of the item closed the escalation
+             * @description assigned or reminder: the acknowledge deadline; taken_over: a senior manager took the escalation from me; action_overdue: a planned action's due date passed while the escalation is open; closed: a correction of the item closed the escalation; raised_again: the issue was raised again while the escalation was open (see raisedCount)
              * @enum {string}
              */
-            type: "assigned" | "reminder" | "taken_over" | "action_overdue" | "closed";
+            type: "assigned" | "reminder" | "taken_over" | "action_overdue" | "closed" | "raised_again";
             /** Format: uuid */
             escalationId: string;
             /** @description The planned action (action_overdue only) */
             actionId: string | null;
+            /** @description raised_again: how often the issue has now been raised */
+            raisedCount: number | null;
+            /** @description raised_again: "Raised again (n times)" */
+            message: string | null;
             /** Format: date-time */
             createdAt: string;
             readAt: string | null;

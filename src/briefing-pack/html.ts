@@ -105,7 +105,9 @@ function itemRows(list: Item[], overdueActions: Set<string>): string {
     .map(
       (item) => `<tr>
   <td>${escapeHtml(shorten(item.description, 90))}<div class="muted">${item.category.replace('_', ' ')} &middot; raised ${item.raisedOn}${
-    item.recurrence.timesRaised > 1 ? ` &middot; raised ${item.recurrence.timesRaised} times` : ''
+    item.recurrence.timesRaised > 1
+      ? ` &middot; raised ${item.recurrence.timesRaised} times since ${item.recurrence.firstRaisedOn}`
+      : ''
   }</div></td>
   <td class="band ${item.riskBand ?? ''}">${item.riskBand ?? ''} ${item.riskScore ?? ''}</td>
   <td>${managerLine(item, overdueActions)}</td>

@@ -43,6 +43,7 @@ interface BriefingPackReading {
   previous: { id: string; date: string } | undefined;
   /** The first day looked back over: the previous held briefing's, or a week back when there was none. */
   since: string;
+  /** Open problems and risks, one per thread of repeats. */
   openItems: PresentedItem[];
   resolvedItems: PresentedItem[];
   overdue: OverdueEscalationRow[];
@@ -80,13 +81,26 @@ async function readBriefingPack(
   return {
     previous,
     since,
-    openItems: await presentItems(db, open),
+    openItems: oncePerThread(await presentItems(db, open)),
     resolvedItems: await presentItems(db, resolved),
     overdue,
     overdueActions,
     persistent: persistentPresented.map((item, i) => ({ item, rank: persistent[i]!.rank })),
     priorities,
   };
+}
+
+/**
+ * Each open thread of repeats once: its most urgent open item (the list is in that order), which
+ * carries how often and since when the issue has been raised (`recurrence`).
+ */
+export function oncePerThread(list: PresentedItem[]) {
+  const seen = new Set<string>();
+  return list.filter((item) => {
+    if (seen.has(item.recurrence.threadId)) return false;
+    seen.add(item.recurrence.threadId);
+    return true;
+  });
 }
 
 /** Pure: the pack from what was read. */

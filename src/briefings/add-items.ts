@@ -9,7 +9,8 @@ import { presentRecordedItems } from '../items/present.js';
 import { screenFreeText } from '../screening/free-text.js';
 import { freeTextFields, itemInserts, planAddedItems, type PlanContext } from './plan.js';
 import type { NewItems } from './schemas.js';
-import { recurrenceLinks, startedSummaries, wardContext } from './service.js';
+import { recordedEscalations, recurrenceLinks, threadsOf, wardContext } from './service.js';
+import { joinThreads, lockOpenThreadEscalations } from '../escalations/threads.js';
 
 /**
  * Adds items to a briefing after it was recorded (a problem remembered after the huddle): the
@@ -59,14 +60,20 @@ export async function addItems(deps: ServiceDeps, principal: TenantPrincipal, br
       .from(items)
       .where(eq(items.briefingId, briefingId));
     const first = (last?.position ?? -1) + 1;
-    const planned = planAddedItems(input, briefing, context, screen.redactedText, links, first);
+    const openThreads = await lockOpenThreadEscalations(tx, threadsOf(links));
+    const planned = planAddedItems(input, briefing, { ...context, openThreads }, screen.redactedText, links, first);
     await insertTogether(tx, itemInserts(planned, context));
+    if (context.policy) await joinThreads(tx, planned.escalations.joins, context.policy, context);
     return planned;
   });
   deps.relay.nudge();
   return {
     briefingId,
-    items: await presentRecordedItems(db, plan.items, startedSummaries(plan.escalations.planned, ward.firstLevelNames)),
+    items: await presentRecordedItems(
+      db,
+      plan.items,
+      await recordedEscalations(db, plan.escalations, ward.firstLevelNames),
+    ),
     redactions: screen.redactions,
     unroutedItemIds: plan.unroutedItemIds,
   };

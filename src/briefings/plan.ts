@@ -13,8 +13,10 @@ import { rowsInsert } from '../db/together.js';
 import { alignmentOf } from '../domain/alignment.js';
 import { DEFAULT_MIN_BAND } from '../domain/escalation.js';
 import { riskBand, riskScore, type BandThresholds } from '../domain/risk.js';
-import { isAutomaticCandidate, startEscalations } from '../escalations/engine.js';
+import { isAutomaticCandidate, startEscalations, threadOf } from '../escalations/engine.js';
 import type { PolicyRow } from '../escalations/policy.js';
+import type { ThreadJoin } from '../escalations/threads.js';
+import type { EscalationRow } from '../escalations/timer.js';
 import type { RecurrenceLink } from '../recurrence/detect.js';
 import type { ScreenedField } from '../screening/free-text.js';
 import type { NewBriefing, NewItem, NewItems } from './schemas.js';
@@ -36,6 +38,8 @@ export interface PlanContext {
   policy: PolicyRow | null;
   webhook: boolean;
   now: Date;
+  /** The open escalations of the threads the items repeat, by thread (read locked). */
+  openThreads?: Map<string, EscalationRow>;
 }
 
 export type BriefingPlan = ReturnType<typeof planBriefing>;
@@ -122,8 +126,9 @@ function planItems(
   const { policy } = context;
   const minBand = policy?.minBandToEscalate ?? DEFAULT_MIN_BAND;
   const candidates = itemRows.filter((item) => isAutomaticCandidate(item, minBand));
+  const { starting, joins } = byThread(candidates, context.openThreads);
   const started = policy
-    ? startEscalations(candidates, {
+    ? startEscalations(starting, {
         policy,
         trigger: 'automatic',
         actorTokenId: context.tokenId,
@@ -135,9 +140,33 @@ function planItems(
   return {
     items: itemRows,
     audit: [...raisedAudit(briefing, itemRows, context), ...started.audit],
-    escalations: started,
+    escalations: { ...started, joins: policy ? joins : [] },
     unroutedItemIds: policy ? [] : candidates.map((item) => item.id),
   };
+}
+
+/**
+ * One escalation per thread of repeats: an item whose thread has an open escalation joins it;
+ * of the rest, the first item of each thread starts one, and any later item of the same thread
+ * in this recording is part of that one.
+ */
+function byThread(candidates: ItemRow[], openThreads: Map<string, EscalationRow> | undefined) {
+  const joins = new Map<string, ThreadJoin>();
+  const starting: ItemRow[] = [];
+  const starts = new Set<string>();
+  for (const item of candidates) {
+    const thread = threadOf(item);
+    const open = openThreads?.get(thread);
+    if (open) {
+      const join = joins.get(open.id) ?? { escalation: open, items: [] };
+      join.items.push({ id: item.id, riskBand: item.riskBand });
+      joins.set(open.id, join);
+    } else if (!starts.has(thread)) {
+      starts.add(thread);
+      starting.push(item);
+    }
+  }
+  return { starting, joins: [...joins.values()] };
 }
 
 /** The items' inserts (items, first positions, escalations, audit) as one statement's parts. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql, type SQLWrapper } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
 import { assertWardReadable, isWardStaff, wardScope, type TenantPrincipal } from '../auth/principal.js';
-import type { Database, Executor } from '../db/client.js';
+import type { Database, Executor, Transaction } from '../db/client.js';
 import { briefings, escalationPolicies, items, organisations, staff, wards } from '../db/schema.js';
 import { constraintOf } from '../db/errors.js';
 import { preparedPer } from '../db/prepared.js';
@@ -9,18 +9,20 @@ import { outsideRequestTransaction } from '../db/request-transaction.js';
 import { conflict, notFound } from '../http/errors.js';
 import { decodeCursor, paginate } from '../http/pagination.js';
 import { presentItem, presentItems, presentRecordedItems } from '../items/present.js';
-import { startedSummary } from '../items/escalation-summary.js';
+import { escalationSummaries, startedSummary } from '../items/escalation-summary.js';
 import type { ServiceDeps } from '../deps.js';
 import { actorOf } from '../audit/record.js';
 import { insertTogether } from '../db/together.js';
 import { tuningOf } from '../deps.js';
-import { detectRecurrences, namedRecurrences } from '../recurrence/detect.js';
+import { detectRecurrences, namedRecurrences, type RecurrenceLink } from '../recurrence/detect.js';
+import { joinThreads, lockOpenThreadEscalations } from '../escalations/threads.js';
 import { screenFreeText } from '../screening/free-text.js';
 import {
   freeTextFields,
   planBriefing,
   planInserts,
   repeatCandidates,
+  type BriefingPlan,
   type BriefingRow,
   type PlanContext,
   type Redacted,
@@ -128,11 +130,16 @@ export async function recordBriefing(
     now,
   };
   const links = await recurrenceLinks(deps, input, context.briefingId, screen.redactedText);
-  const plan = planBriefing(input, context, screen.redactedText, links);
-  await writeBriefing(db, input, planInserts(plan, context));
+  const plan = await writeBriefing(db, input, async (tx) => {
+    const openThreads = await lockOpenThreadEscalations(tx, threadsOf(links));
+    const planned = planBriefing(input, { ...context, openThreads }, screen.redactedText, links);
+    await insertTogether(tx, planInserts(planned, context));
+    if (context.policy) await joinThreads(tx, planned.escalations.joins, context.policy, context);
+    return planned;
+  });
   deps.relay.nudge();
 
-  const escalationOf = startedSummaries(plan.escalations.planned, ward.firstLevelNames);
+  const escalationOf = await recordedEscalations(db, plan.escalations, ward.firstLevelNames);
   return {
     ...presentBriefing(plan.briefing, await presentRecordedItems(db, plan.items, escalationOf)),
     redactions: screen.redactions,
@@ -148,6 +155,20 @@ export function startedSummaries(
   return new Map(
     planned.map((e) => [e.item.id, startedSummary(e.id, { id: e.assignee, name: names?.[e.assignee] ?? '' }, e.dueAt)]),
   );
+}
+
+/** The escalations a recording started, and for the repeats that joined one, their thread's. */
+export async function recordedEscalations(
+  db: Executor,
+  written: Pick<BriefingPlan['escalations'], 'planned' | 'joins'>,
+  names: Record<string, string> | null,
+) {
+  const summaries = startedSummaries(written.planned, names);
+  const joined = written.joins.flatMap((join) =>
+    join.items.map((item) => ({ id: item.id, threadId: join.escalation.threadId })),
+  );
+  for (const [itemId, summary] of await escalationSummaries(db, joined)) summaries.set(itemId, summary);
+  return summaries;
 }
 
 /** Repeats: named by the ward, or else found by similarity to an open item of the ward. */
@@ -172,10 +193,13 @@ export async function recurrenceLinks(
   return links;
 }
 
-/** The plan's inserts as one statement; a briefing recorded meanwhile answers 409. */
-async function writeBriefing(db: Database, input: NewBriefing, inserts: SQLWrapper[]) {
+/** The threads the recording's repeats belong to. */
+export const threadsOf = (links: Map<number, RecurrenceLink>) => [...links.values()].map((link) => link.threadId);
+
+/** Writes the plan in one transaction; a briefing recorded meanwhile answers 409. */
+async function writeBriefing<T>(db: Database, input: NewBriefing, write: (tx: Transaction) => Promise<T>) {
   try {
-    await insertTogether(db, inserts);
+    return await db.transaction(write);
   } catch (error) {
     if (constraintOf(error) !== 'briefings_ward_date_shift_key') throw error;
     // Recorded meanwhile by another request. Inside a request's transaction the failed insert

@@ -32,7 +32,11 @@ export const MANAGER_OUTCOMES = ['fixed', 'mitigated', 'risk_accepted', 'not_act
  * ward's minimum before anyone acknowledged, `voided` when the item was entered in error.
  */
 export const CORRECTION_OUTCOMES = ['downgraded', 'voided'] as const;
-export const OUTCOMES = [...MANAGER_OUTCOMES, ...CORRECTION_OUTCOMES] as const;
+/**
+ * `merged`: a duplicate open escalation of a thread of repeats, closed into the thread's oldest
+ * open one (`merged_into_id`) when escalations were grouped by thread.
+ */
+export const OUTCOMES = [...MANAGER_OUTCOMES, ...CORRECTION_OUTCOMES, 'merged'] as const;
 export type Outcome = (typeof OUTCOMES)[number];
 /** The outcomes reports count: a voided item's escalation leaves every report with its item. */
 export const REPORTED_OUTCOMES = [...MANAGER_OUTCOMES, 'downgraded'] as const;

@@ -36,7 +36,12 @@ export interface EscalatableItem {
   category: ItemCategory;
   riskBand: RiskBand | null;
   status: 'open' | 'resolved';
+  /** The first item of the thread of repeats it belongs to; null when it is the first. */
+  threadId?: string | null;
 }
+
+/** The thread an item's escalation belongs to: the first item of its thread of repeats. */
+export const threadOf = (item: Pick<EscalatableItem, 'id' | 'threadId'>) => item.threadId ?? item.id;
 
 /** Problems and risks the ward left open, at or above the policy's minimum band. */
 export function isAutomaticCandidate(item: EscalatableItem, minBand: RiskBand): boolean {
@@ -108,6 +113,7 @@ export function startEscalations(startItems: EscalatableItem[], start: Escalatio
         organisationId: item.organisationId,
         wardId: item.wardId,
         itemId: item.id,
+        threadId: threadOf(item),
         trigger: start.trigger,
         reason: start.reason ?? null,
         band,
@@ -200,7 +206,7 @@ export async function escalateItemManually(
     try {
       await insertTogether(tx, [...started.inserts, auditInsert(started.audit)]);
     } catch (error) {
-      if (isUniqueViolation(error)) throw conflict('The item already has an open escalation');
+      if (isUniqueViolation(error)) throw conflict('The item, or the issue it repeats, already has an open escalation');
       throw error;
     }
     return started.planned[0]!.id;

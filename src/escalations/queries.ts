@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, lt, ne, notExists, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, ne, notExists, or, sql } from 'drizzle-orm';
 import { assertWardReadable, type TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
 import { escalationActions, escalationEvents, escalations, items, staff, wards } from '../db/schema.js';
@@ -6,7 +6,7 @@ import { DEFAULT_MIN_BAND, upcomingStep, type EscalationState, type UpcomingStep
 import { RISK_BANDS, bandRank, type RiskBand } from '../domain/risk.js';
 import { notFound } from '../http/errors.js';
 import { liveItem, openIssuesOfWard } from '../items/conditions.js';
-import { decodeCursor, paginate, type Cursor } from '../http/pagination.js';
+import { decodeCursor, paginate } from '../http/pagination.js';
 import { managersCoveredBy } from '../cover/queries.js';
 import { canReadEscalation } from './access.js';
 import { loadPolicy } from './policy.js';
@@ -29,110 +29,105 @@ export async function inbox(db: Database, principal: TenantPrincipal, filter: In
   const covered = await managersCoveredBy(db, principal.organisationId, principal.staffId!, now);
   const coverOf = new Map(covered.map((c) => [c.managerStaffId, { forStaffId: c.managerStaffId, name: c.name }]));
   const assignees = [principal.staffId!, ...coverOf.keys()];
-  const rows = await inboxRows(db, inboxConditions(principal, assignees, filter, cursor, now), filter.limit + 1);
+  const rows = await db
+    .select(inboxColumns())
+    .from(escalations)
+    .innerJoin(items, eq(items.id, escalations.itemId))
+    .innerJoin(wards, eq(wards.id, escalations.wardId))
+    .where(
+      and(
+        eq(escalations.organisationId, principal.organisationId),
+        assignees.length === 1
+          ? eq(escalations.assigneeStaffId, principal.staffId!)
+          : inArray(escalations.assigneeStaffId, assignees),
+        liveItem(),
+        filter.state ? eq(escalations.state, filter.state) : ne(escalations.state, 'resolved'),
+        filter.band ? eq(escalations.band, filter.band) : undefined,
+        filter.wardId ? eq(escalations.wardId, filter.wardId) : undefined,
+        filter.overdue === true ? and(eq(escalations.state, 'open'), lt(escalations.dueAt, now)) : undefined,
+        filter.overdue === false ? or(ne(escalations.state, 'open'), sql`${escalations.dueAt} >= ${now}`) : undefined,
+        cursor
+          ? or(
+              gt(escalations.dueAt, new Date(cursor.after)),
+              and(eq(escalations.dueAt, new Date(cursor.after)), gt(escalations.id, cursor.id)),
+            )
+          : undefined,
+      ),
+    )
+    .orderBy(asc(escalations.dueAt), asc(escalations.id))
+    .limit(filter.limit + 1);
   const page = paginate(rows, filter.limit, (r) => ({ after: r.escalation.dueAt.toISOString(), id: r.escalation.id }));
   return {
-    data: page.data.map((row) => presentInboxEntry(row, coverOf.get(row.escalation.assigneeStaffId) ?? null, now)),
+    data: page.data.map(({ escalation: e, item, ward }) => ({
+      id: e.id,
+      state: e.state,
+      band: e.band,
+      level: e.level + 1,
+      levels: e.levels,
+      dueAt: e.dueAt.toISOString(),
+      overdue: e.state === 'open' && e.dueAt < now,
+      nextStep: presentNextStep(upcomingStep(e, e)),
+      ward,
+      item: {
+        id: item.id,
+        kind: item.kind,
+        category: item.category,
+        description: item.description,
+        riskScore: item.riskScore,
+        raisedOn: item.raisedOn,
+      },
+      clinicalPosition: { needsChange: item.needsChange },
+      managerPosition: e.stance,
+      cover: coverOf.get(e.assigneeStaffId) ?? null,
+      threadId: e.threadId,
+      raisedCount: e.raisedCount,
+      firstRaisedOn: e.firstRaisedOn,
+      createdAt: e.createdAt.toISOString(),
+    })),
     nextCursor: page.nextCursor,
   };
 }
 
-/** Which escalations the inbox lists: the assignees', live items only, the filter's, after the cursor. */
-function inboxConditions(
-  principal: TenantPrincipal,
-  assignees: string[],
-  filter: InboxFilter,
-  cursor: Cursor | null,
-  now: Date,
-) {
-  return and(
-    eq(escalations.organisationId, principal.organisationId),
-    assignees.length === 1
-      ? eq(escalations.assigneeStaffId, principal.staffId!)
-      : inArray(escalations.assigneeStaffId, assignees),
-    liveItem(),
-    filter.state ? eq(escalations.state, filter.state) : ne(escalations.state, 'resolved'),
-    filter.band ? eq(escalations.band, filter.band) : undefined,
-    filter.wardId ? eq(escalations.wardId, filter.wardId) : undefined,
-    filter.overdue === true ? and(eq(escalations.state, 'open'), lt(escalations.dueAt, now)) : undefined,
-    filter.overdue === false ? or(ne(escalations.state, 'open'), sql`${escalations.dueAt} >= ${now}`) : undefined,
-    cursor
-      ? or(
-          gt(escalations.dueAt, new Date(cursor.after)),
-          and(eq(escalations.dueAt, new Date(cursor.after)), gt(escalations.id, cursor.id)),
-        )
-      : undefined,
-  );
-}
-
-/** The inbox's rows in due-time order, with only the columns it shows: a manager's inbox is read often. */
-function inboxRows(db: Database, where: SQL | undefined, limit: number) {
-  return db
-    .select({
-      escalation: {
-        id: escalations.id,
-        state: escalations.state,
-        band: escalations.band,
-        level: escalations.level,
-        levels: sql<number>`jsonb_array_length(${escalations.chain}->'levels')`.mapWith(Number),
-        dueAt: escalations.dueAt,
-        stance: escalations.stance,
-        assigneeStaffId: escalations.assigneeStaffId,
-        createdAt: escalations.createdAt,
-        nextStepAt: escalations.nextStepAt,
-        repeatsSent: escalations.repeatsSent,
-        maxRepeats: sql<number>`(${escalations.chain}->>'maxRepeats')::int`.mapWith(Number),
-        snoozedUntil: escalations.snoozedUntil,
-      },
-      item: {
-        id: items.id,
-        kind: items.kind,
-        category: items.category,
-        description: items.description,
-        riskScore: items.riskScore,
-        raisedOn: items.raisedOn,
-        needsChange: items.needsChange,
-      },
-      ward: { id: wards.id, code: wards.code, name: wards.name },
-    })
-    .from(escalations)
-    .innerJoin(items, eq(items.id, escalations.itemId))
-    .innerJoin(wards, eq(wards.id, escalations.wardId))
-    .where(where)
-    .orderBy(asc(escalations.dueAt), asc(escalations.id))
-    .limit(limit);
-}
-
-type InboxRow = Awaited<ReturnType<typeof inboxRows>>[number];
-
-/** One inbox entry as the API shows it; `cover` names the manager the caller covers for, if any. */
-function presentInboxEntry(
-  { escalation: e, item, ward }: InboxRow,
-  cover: { forStaffId: string; name: string } | null,
-  now: Date,
-) {
+/** Only the columns the inbox shows: a manager's inbox is read often. */
+function inboxColumns() {
   return {
-    id: e.id,
-    state: e.state,
-    band: e.band,
-    level: e.level + 1,
-    levels: e.levels,
-    dueAt: e.dueAt.toISOString(),
-    overdue: e.state === 'open' && e.dueAt < now,
-    nextStep: presentNextStep(upcomingStep(e, e)),
-    ward,
-    item: {
-      id: item.id,
-      kind: item.kind,
-      category: item.category,
-      description: item.description,
-      riskScore: item.riskScore,
-      raisedOn: item.raisedOn,
+    escalation: {
+      id: escalations.id,
+      state: escalations.state,
+      band: escalations.band,
+      level: escalations.level,
+      levels: sql<number>`jsonb_array_length(${escalations.chain}->'levels')`.mapWith(Number),
+      dueAt: escalations.dueAt,
+      stance: escalations.stance,
+      assigneeStaffId: escalations.assigneeStaffId,
+      createdAt: escalations.createdAt,
+      nextStepAt: escalations.nextStepAt,
+      repeatsSent: escalations.repeatsSent,
+      maxRepeats: sql<number>`(${escalations.chain}->>'maxRepeats')::int`.mapWith(Number),
+      snoozedUntil: escalations.snoozedUntil,
+      ...threadColumns(),
     },
-    clinicalPosition: { needsChange: item.needsChange },
-    managerPosition: e.stance,
-    cover,
-    createdAt: e.createdAt.toISOString(),
+    item: {
+      id: items.id,
+      kind: items.kind,
+      category: items.category,
+      description: items.description,
+      riskScore: items.riskScore,
+      raisedOn: items.raisedOn,
+      needsChange: items.needsChange,
+    },
+    ward: { id: wards.id, code: wards.code, name: wards.name },
+  };
+}
+
+/** The escalation's thread, and how often and since when it has been raised (voided items left out). */
+function threadColumns() {
+  const thread = sql<string>`coalesce(${escalations.threadId}, ${escalations.itemId})`;
+  const ofThread = sql`(t.id = ${thread} or t.thread_id = ${thread}) and t.voided_at is null`;
+  return {
+    threadId: thread,
+    raisedCount: sql<number>`(select count(*) from ${items} t where ${ofThread})`.mapWith(Number),
+    firstRaisedOn: sql<string>`(select min(t.raised_on)::text from ${items} t where ${ofThread})`,
   };
 }
 
@@ -145,11 +140,12 @@ function presentNextStep(step: UpcomingStep) {
 
 /** One escalation with its item, chain, planned actions and full history. */
 export async function getEscalation(db: Database, principal: TenantPrincipal, escalationId: string, now = new Date()) {
-  const [row] = await db
-    .select()
+  const [found] = await db
+    .select({ row: escalations, thread: threadColumns() })
     .from(escalations)
     .where(and(eq(escalations.id, escalationId), eq(escalations.organisationId, principal.organisationId)));
-  if (!row || !(await canReadEscalation(db, principal, row))) throw notFound('Escalation');
+  const row = found?.row;
+  if (!found || !row || !(await canReadEscalation(db, principal, row))) throw notFound('Escalation');
   const item = await db.select().from(items).where(eq(items.id, row.itemId));
   const history = await db
     .select()
@@ -161,36 +157,8 @@ export async function getEscalation(db: Database, principal: TenantPrincipal, es
     .from(escalationActions)
     .where(eq(escalationActions.escalationId, row.id))
     .orderBy(asc(escalationActions.createdAt));
-  const chainStaff = await db
-    .select({ id: staff.id, name: staff.name })
-    .from(staff)
-    .where(inArray(staff.id, [...peopleNamed(row, history)]));
-  const nameOf = new Map(chainStaff.map((s) => [s.id, s.name]));
-  return presentEscalation({ row, item: item[0]!, actions, history, nameOf }, now);
-}
-
-/** Everyone an escalation names: its chain, its assignee, each event's assignee and actor, and whom a deputy acted for. */
-function peopleNamed(row: typeof escalations.$inferSelect, history: (typeof escalationEvents.$inferSelect)[]) {
-  const people = new Set([...row.chain.levels, row.assigneeStaffId]);
-  for (const event of history) {
-    people.add(event.assigneeStaffId);
-    if (event.actorStaffId) people.add(event.actorStaffId);
-    const behalf = onBehalfOf(event.details);
-    if (behalf) people.add(behalf);
-  }
-  return people;
-}
-
-interface EscalationRecord {
-  row: typeof escalations.$inferSelect;
-  item: typeof items.$inferSelect;
-  actions: (typeof escalationActions.$inferSelect)[];
-  history: (typeof escalationEvents.$inferSelect)[];
-  nameOf: Map<string, string>;
-}
-
-/** An escalation as the API shows it (levels 1-based), with the names of the people it names. */
-function presentEscalation({ row, item: i, actions, history, nameOf }: EscalationRecord, now: Date) {
+  const nameOf = await namesOf(db, row, history);
+  const i = item[0]!;
   return {
     id: row.id,
     state: row.state,
@@ -226,6 +194,9 @@ function presentEscalation({ row, item: i, actions, history, nameOf }: Escalatio
       raisedOn: i.raisedOn,
       status: i.status,
     },
+    ...found.thread,
+    mergedInto: row.mergedIntoId,
+    earlierEscalations: await earlierOfThread(db, found.thread.threadId, row.createdAt),
     plannedActions: actions.map((a) => ({
       description: a.description,
       dueDate: a.dueDate,
@@ -242,6 +213,42 @@ function presentEscalation({ row, item: i, actions, history, nameOf }: Escalatio
     })),
     createdAt: row.createdAt.toISOString(),
   };
+}
+
+/** The names of everyone the escalation's chain and history mention. */
+async function namesOf(
+  db: Database,
+  row: { chain: { levels: string[] }; assigneeStaffId: string },
+  history: { assigneeStaffId: string; actorStaffId: string | null; details: Record<string, unknown> }[],
+) {
+  const people = new Set([...row.chain.levels, row.assigneeStaffId]);
+  for (const event of history) {
+    people.add(event.assigneeStaffId);
+    if (event.actorStaffId) people.add(event.actorStaffId);
+    const behalf = onBehalfOf(event.details);
+    if (behalf) people.add(behalf);
+  }
+  const chainStaff = await db
+    .select({ id: staff.id, name: staff.name })
+    .from(staff)
+    .where(inArray(staff.id, [...people]));
+  return new Map(chainStaff.map((s) => [s.id, s.name]));
+}
+
+/** The thread's escalations opened before `before`, oldest first. */
+async function earlierOfThread(db: Database, threadId: string, before: Date) {
+  const earlier = await db
+    .select()
+    .from(escalations)
+    .where(and(eq(escalations.threadId, threadId), lt(escalations.createdAt, before)))
+    .orderBy(asc(escalations.createdAt), asc(escalations.id));
+  return earlier.map((e) => ({
+    id: e.id,
+    state: e.state,
+    outcome: e.outcome,
+    createdAt: e.createdAt.toISOString(),
+    resolvedAt: e.resolvedAt?.toISOString() ?? null,
+  }));
 }
 
 /** The manager a deputy acted for, as the event's details record it. */

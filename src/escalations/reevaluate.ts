@@ -104,7 +104,29 @@ async function rebandEscalation(
     ]);
     return;
   }
-  const ackWithinSeconds = Math.round((dueAt.getTime() - who.now.getTime()) / 1000);
+  await bringDeadlineForward(tx, current, band, dueAt, who.now);
+  changes.dueAt = { from: current.dueAt.toISOString(), to: dueAt.toISOString() };
+  const notice = noticeOf(current, 'reminder', step, dueAt, who);
+  await insertTogether(tx, [
+    eventsInsert([eventOf(current, 'rebanded', step, changes, who)]),
+    ...notice.inserts,
+    outboxInsert([timerJob(current.id, step, dueAt), ...notice.webhooks]),
+    auditInsert([escalationAudit(current, who.actor, 'rebanded', changes, who.now)]),
+  ]);
+}
+
+/**
+ * Moves the escalation to its next step with a sooner deadline (and band): the pending timer
+ * finds itself stale; the caller writes the next timer's outbox row for `current.step + 1`.
+ */
+export async function bringDeadlineForward(
+  tx: Transaction,
+  current: EscalationRow,
+  band: RiskBand,
+  dueAt: Date,
+  now: Date,
+) {
+  const ackWithinSeconds = Math.round((dueAt.getTime() - now.getTime()) / 1000);
   await tx
     .update(escalations)
     .set({
@@ -115,14 +137,6 @@ async function rebandEscalation(
       step: sql`${escalations.step} + 1`,
     })
     .where(eq(escalations.id, current.id));
-  changes.dueAt = { from: current.dueAt.toISOString(), to: dueAt.toISOString() };
-  const notice = noticeOf(current, 'reminder', step, dueAt, who);
-  await insertTogether(tx, [
-    eventsInsert([eventOf(current, 'rebanded', step, changes, who)]),
-    ...notice.inserts,
-    outboxInsert([timerJob(current.id, step, dueAt), ...notice.webhooks]),
-    auditInsert([escalationAudit(current, who.actor, 'rebanded', changes, who.now)]),
-  ]);
 }
 
 /**
@@ -153,7 +167,7 @@ export async function closeEscalation(
   await insertTogether(tx, writes);
 }
 
-function eventOf(
+export function eventOf(
   current: EscalationRow,
   type: EscalationEventType,
   step: number | null,
@@ -174,10 +188,18 @@ function eventOf(
 }
 
 /** The assignee's notification of the change (and its webhook delivery). */
-function noticeOf(current: EscalationRow, type: NewNotification['type'], step: number, dueAt: Date, who: Corrector) {
+export function noticeOf(
+  current: EscalationRow,
+  type: NewNotification['type'],
+  step: number,
+  dueAt: Date,
+  who: Corrector,
+  raisedCount?: number,
+) {
   return notificationsInsert(
     [
       {
+        ...(raisedCount === undefined ? {} : { raisedCount }),
         organisationId: current.organisationId,
         escalationId: current.id,
         recipientStaffId: current.assigneeStaffId,

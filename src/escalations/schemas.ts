@@ -74,6 +74,13 @@ const itemBrief = z.object({
   raisedOn: isoDate,
 });
 
+/** How often the escalation's thread of repeats has been raised, and since when. */
+const threadFields = {
+  threadId: z.uuid().describe('The first item of the thread of repeats the escalation is for'),
+  raisedCount: z.number().int().describe('How often the issue has been raised (every item of its thread)'),
+  firstRaisedOn: isoDate.describe('When the issue was first raised'),
+};
+
 export const inboxEntrySchema = z
   .object({
     id: z.uuid(),
@@ -92,6 +99,7 @@ export const inboxEntrySchema = z
       .object({ forStaffId: z.uuid(), name: z.string() })
       .nullable()
       .describe('Set when the escalation is in my inbox because I cover its assignee today'),
+    ...threadFields,
     createdAt: timestamp,
   })
   .meta({ id: 'InboxEntry' });
@@ -126,6 +134,19 @@ export const escalationSchema = z
       status: z.enum(['open', 'resolved']),
     }),
     plannedActions: z.array(z.object({ description: z.string(), dueDate: isoDate, createdAt: timestamp })),
+    ...threadFields,
+    mergedInto: z.uuid().nullable().describe('Outcome merged: the open escalation of the same thread it joined'),
+    earlierEscalations: z
+      .array(
+        z.object({
+          id: z.uuid(),
+          state: z.enum(ESCALATION_STATES),
+          outcome: z.enum(OUTCOMES).nullable(),
+          createdAt: timestamp,
+          resolvedAt: timestamp.nullable(),
+        }),
+      )
+      .describe("The thread's escalations opened before this one, oldest first"),
     history: z.array(
       z.object({
         at: timestamp,

@@ -12,10 +12,11 @@ export function liveItem(table: { voidedAt: SQLWrapper } = items): SQL {
 
 /**
  * An escalation as every report reads it: not closed because its item was voided (its item has
- * left the reports, so it leaves them too).
+ * left the reports, so it leaves them too), nor a duplicate merged into its thread's escalation
+ * (the thread is counted once, by the escalation it was merged into).
  */
 export function liveEscalation(table: { outcome: SQLWrapper }): SQL {
-  return sql`${table.outcome} IS DISTINCT FROM 'voided'`;
+  return sql`coalesce(${table.outcome}, '') NOT IN ('voided', 'merged')`;
 }
 
 /** A ward's open problems and risks (good practice is never open work). */

@@ -1,4 +1,4 @@
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, ne, or } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { escalationActions, escalations, staff } from '../db/schema.js';
 import type { EscalationState, Outcome, Stance } from '../domain/escalation.js';
@@ -35,18 +35,45 @@ export function startedSummary(id: string, assignee: { id: string; name: string 
   };
 }
 
-/** The latest escalation of each item (the open one if any), in one query per table. */
-export async function escalationSummaries(db: Executor, itemIds: string[], now = new Date()) {
+/**
+ * The latest escalation of each item (the open one if any); an item with none of its own that
+ * repeats an issue shows its thread's open escalation, which it joined. One query per table.
+ */
+export async function escalationSummaries(
+  db: Executor,
+  itemRows: { id: string; threadId: string | null }[],
+  now = new Date(),
+) {
   const result = new Map<string, EscalationSummary>();
-  if (itemIds.length === 0) return result;
+  if (itemRows.length === 0) return result;
+  const threadIds = [...new Set(itemRows.flatMap((r) => (r.threadId ? [r.threadId] : [])))];
   const rows = await db
     .select({ escalation: escalations, assigneeName: staff.name })
     .from(escalations)
     .innerJoin(staff, eq(staff.id, escalations.assigneeStaffId))
-    .where(inArray(escalations.itemId, itemIds))
+    .where(
+      or(
+        inArray(
+          escalations.itemId,
+          itemRows.map((r) => r.id),
+        ),
+        threadIds.length > 0
+          ? and(inArray(escalations.threadId, threadIds), ne(escalations.state, 'resolved'))
+          : undefined,
+      ),
+    )
     .orderBy(desc(escalations.createdAt));
+  const own = new Map<string, (typeof rows)[number]>();
+  const openOfThread = new Map<string, (typeof rows)[number]>();
+  for (const row of rows) {
+    if (!own.has(row.escalation.itemId)) own.set(row.escalation.itemId, row);
+    if (row.escalation.threadId && row.escalation.state !== 'resolved') openOfThread.set(row.escalation.threadId, row);
+  }
   const latest = new Map<string, (typeof rows)[number]>();
-  for (const row of rows) if (!latest.has(row.escalation.itemId)) latest.set(row.escalation.itemId, row);
+  for (const item of itemRows) {
+    const row = own.get(item.id) ?? (item.threadId ? openOfThread.get(item.threadId) : undefined);
+    if (row) latest.set(item.id, row);
+  }
   const escalationIds = [...latest.values()].map((r) => r.escalation.id);
   const actions = escalationIds.length
     ? await db

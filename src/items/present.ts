@@ -139,7 +139,7 @@ const threadOfOne = (row: ItemRow, today: Date) =>
 /** Items as the API shows them: with their escalation, priority links and thread of repeats. */
 export async function presentItems(db: Executor, rows: ItemRow[]) {
   const ids = rows.map((r) => r.id);
-  const summaries = await escalationSummaries(db, ids, new Date());
+  const summaries = await escalationSummaries(db, rows, new Date());
   const links = ids.length
     ? await db
         .select({

@@ -15,10 +15,13 @@ const notificationSchema = z
       .describe(
         'assigned or reminder: the acknowledge deadline; taken_over: a senior manager took the escalation from me; ' +
           "action_overdue: a planned action's due date passed while the escalation is open; " +
-          'closed: a correction of the item closed the escalation',
+          'closed: a correction of the item closed the escalation; ' +
+          'raised_again: the issue was raised again while the escalation was open (see raisedCount)',
       ),
     escalationId: z.uuid(),
     actionId: z.uuid().nullable().describe('The planned action (action_overdue only)'),
+    raisedCount: z.number().int().nullable().describe('raised_again: how often the issue has now been raised'),
+    message: z.string().nullable().describe('raised_again: "Raised again (n times)"'),
     createdAt: timestamp,
     readAt: timestamp.nullable(),
   })

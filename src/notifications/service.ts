@@ -5,6 +5,7 @@ import type { Database } from '../db/client.js';
 import { notifications, type NotificationType } from '../db/schema.js';
 import { rowsInsert } from '../db/together.js';
 import { notFound } from '../http/errors.js';
+import { raisedAgainMessage } from '../domain/escalation-thread.js';
 import type { OutboxMessage } from '../queue/outbox.js';
 import { webhookQueueWrites } from '../webhooks/queue.js';
 
@@ -22,6 +23,8 @@ export interface NewNotification {
   /** The level (0-based) and acknowledge deadline the notification announces. */
   level: number;
   dueAt: Date;
+  /** raised_again: how often the thread has been raised. */
+  raisedCount?: number;
   createdAt?: Date;
 }
 
@@ -45,6 +48,8 @@ const present = (n: NotificationRow) => ({
   type: n.type,
   escalationId: n.escalationId,
   actionId: n.actionId,
+  raisedCount: n.raisedCount,
+  message: n.type === 'raised_again' && n.raisedCount !== null ? raisedAgainMessage(n.raisedCount) : null,
   createdAt: n.createdAt.toISOString(),
   readAt: n.readAt?.toISOString() ?? null,
 });

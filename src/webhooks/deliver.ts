@@ -4,6 +4,7 @@ import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
+import { raisedAgainMessage } from '../domain/escalation-thread.js';
 import { escalations, notifications, organisations, staff, wards } from '../db/schema.js';
 import { resolveDeliverable, type CheckedTarget, type ResolveHost, type WebhookUrlPolicy } from './url.js';
 
@@ -114,6 +115,13 @@ export async function sendNotificationEvent(
       level: row.notification.level + 1,
       dueAt: row.notification.dueAt.toISOString(),
       recipient: row.recipient,
+      ...(row.notification.type === 'raised_again' && row.notification.raisedCount !== null
+        ? {
+            threadId: row.escalation.threadId,
+            raisedCount: row.notification.raisedCount,
+            message: raisedAgainMessage(row.notification.raisedCount),
+          }
+        : {}),
     },
   });
   const timestamp = Math.floor(Date.now() / 1000).toString();

@@ -121,7 +121,12 @@ describe('recording a briefing', () => {
       assignee: { id: other.middleManager.id, name: expect.any(String) },
     });
     expect(staffing.escalation.assignee.name.length).toBeGreaterThan(0);
-    expect(repeat.escalation).toMatchObject({ level: 1, assignee: { id: other.seniorManager.id } });
+    // The repeat joined its thread's open escalation rather than opening another.
+    expect(repeat.escalation).toMatchObject({
+      id: first.body.items[0].escalation.id,
+      level: 1,
+      assignee: { id: other.seniorManager.id },
+    });
     expect(repeat.recurrence).toMatchObject({
       recurrenceOf: first.body.items[0].id,
       source: 'named',

@@ -2,9 +2,9 @@
  * The demo data behind `npm run demo`: seeded through the service's own functions, it must be
  * usable with the printed tokens, hold a verifiable audit trail, and be seeded only once.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull, ne, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { itemCorrections } from '../../src/db/schema.js';
+import { escalations, itemCorrections, items } from '../../src/db/schema.js';
 import { DEMO_TOKENS, seedDemo } from '../../src/demo/seed.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
 import { get } from '../helpers/fixtures.js';
@@ -65,6 +65,25 @@ describe('the demo data', () => {
     expect((await get(ctx.app, `/v1/items/${voided!.itemId}`, DEMO_TOKENS.governance)).status).toBe(404);
     const trail = await get(ctx.app, `/v1/items/${voided!.itemId}/timeline`, DEMO_TOKENS.governance);
     expect(trail.body.data.map((e: { action: string }) => e.action)).toContain('voided');
+  });
+
+  it('shows an issue raised again as one escalation, with how often it was raised', async () => {
+    const open = await ctx.database.db
+      .select({ id: escalations.id, threadId: escalations.threadId })
+      .from(escalations)
+      .where(ne(escalations.state, 'resolved'));
+    expect(open.length, 'open escalations').toBeGreaterThan(0);
+    expect(new Set(open.map((row) => row.threadId)).size, 'one open escalation per thread').toBe(open.length);
+    const repeats = await ctx.database.db
+      .select({ id: escalations.id, raised: sql<number>`count(${items.id})::int` })
+      .from(escalations)
+      .innerJoin(items, eq(items.threadId, escalations.threadId))
+      .where(and(ne(escalations.state, 'resolved'), isNull(items.voidedAt)))
+      .groupBy(escalations.id);
+    expect(repeats.length, 'a thread raised again while its escalation is open').toBeGreaterThan(0);
+    const shown = await get(ctx.app, `/v1/escalations/${repeats[0]!.id}`, DEMO_TOKENS.directorOfNursing);
+    expect(shown.status, shown.raw).toBe(200);
+    expect(shown.body.raisedCount).toBe(repeats[0]!.raised + 1);
   });
 
   it('holds an audit trail that verifies', async () => {

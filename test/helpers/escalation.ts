@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { escalationEvents, notifications } from '../../src/db/schema.js';
@@ -23,6 +24,15 @@ export async function putPolicy(ctx: TestContext, org: Organisation, wardId: str
   return response.json();
 }
 
+/**
+ * A description no earlier one resembles (a reference of random letters), so repeat detection
+ * never joins one test's item to another's escalation.
+ */
+export function distinctDescription(text = 'Infusion pumps failing their safety check') {
+  const letters = Array.from(randomBytes(40), (b) => String.fromCharCode(97 + (b % 26))).join('');
+  return `${text}, reference ${letters}`;
+}
+
 /** Records a briefing with one unresolved high-risk problem (4 x 3 = 12) and returns the item. */
 export async function raiseHighRiskItem(
   ctx: TestContext,
@@ -41,7 +51,7 @@ export async function raiseHighRiskItem(
         {
           kind: 'problem',
           category: 'equipment',
-          description: 'Infusion pumps failing their safety check',
+          description: distinctDescription(),
           consequence: 4,
           likelihood: 3,
           needsChange: true,

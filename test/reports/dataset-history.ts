@@ -327,7 +327,10 @@ export async function pinAlignmentAndThreads(ctx: TestContext, org: Organisation
   const thread: Record<string, string> = { a5: items.p1!, a8: items.p1!, b1: items.p4!, b2: items.p4! };
   for (const [key, id] of Object.entries(items)) {
     await db.execute(sql`
-      UPDATE items SET alignment = ${ALIGNMENT[key] ?? 'pending'}, thread_id = ${thread[key] ?? null}::uuid WHERE id = ${id}`);
+      UPDATE items SET alignment = ${ALIGNMENT[key] ?? 'pending'}, thread_id = ${thread[key] ?? null}::uuid,
+        recurrence_of = coalesce(recurrence_of, ${thread[key] ?? null}::uuid),
+        recurrence_source = coalesce(recurrence_source, ${thread[key] ? 'named' : null})
+      WHERE id = ${id}`);
   }
   // Every resolved problem or risk now carries a 2025 resolution time.
   const [stray] = rowsOf(

@@ -16,6 +16,12 @@ export interface ItemSpec {
   rab?: boolean;
   nc?: boolean;
   repeatOf?: string;
+  /**
+   * Recorded unlinked, and linked to `repeatOf` in the database afterwards: the design gives this
+   * repeat an escalation of its own while its thread's is open, which the API no longer opens
+   * (a repeat joins its thread's open escalation).
+   */
+  linkedAfter?: boolean;
 }
 
 export interface BriefingSpec {
@@ -70,6 +76,7 @@ const W1_ITEMS_ON: Record<string, ItemSpec[]> = {
       l: 2,
       nc: false,
       repeatOf: 'p1',
+      linkedAfter: true,
     }),
   ],
   '10': [
@@ -82,6 +89,7 @@ const W1_ITEMS_ON: Record<string, ItemSpec[]> = {
       l: 2,
       nc: true,
       repeatOf: 'p1',
+      linkedAfter: true,
     }),
   ],
   '17': [

@@ -132,7 +132,7 @@ function briefingBody(b: BriefingSpec, wardId: string, items: Record<string, str
       ...(i.c ? { consequence: i.c, likelihood: i.l } : {}),
       ...(i.rab ? { resolvedAtBriefing: true } : {}),
       ...(i.nc === undefined ? {} : { needsChange: i.nc }),
-      ...(i.repeatOf ? { recurrenceOf: items[i.repeatOf] } : {}),
+      ...(i.repeatOf && !i.linkedAfter ? { recurrenceOf: items[i.repeatOf] } : {}),
     }));
   }
   return body;

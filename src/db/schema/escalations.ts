@@ -6,6 +6,7 @@ import {
   integer,
   jsonb,
   pgTable,
+  type AnyPgColumn,
   primaryKey,
   smallint,
   text,
@@ -49,6 +50,10 @@ export const escalations = pgTable(
     itemId: uuid('item_id')
       .notNull()
       .references(() => items.id),
+    /** The thread of repeats the escalation is for: coalesce(item.thread_id, item.id). */
+    threadId: uuid('thread_id'),
+    /** For outcome `merged`: the thread's escalation this one was merged into. */
+    mergedIntoId: uuid('merged_into_id').references((): AnyPgColumn => escalations.id),
     trigger: text('trigger', { enum: ['automatic', 'manual'] }).notNull(),
     reason: text('reason'),
     band: text('band', { enum: RISK_BANDS }).notNull(),
@@ -80,6 +85,11 @@ export const escalations = pgTable(
     uniqueIndex('escalations_one_open_per_item')
       .on(t.itemId)
       .where(sql`${t.state} <> 'resolved'`),
+    // And at most one per thread of repeats: a repeat joins the open one.
+    uniqueIndex('escalations_one_open_per_thread')
+      .on(t.threadId)
+      .where(sql`${t.state} <> 'resolved'`),
+    index('escalations_thread_idx').on(t.threadId, t.createdAt),
     index('escalations_assignee_due_idx')
       .on(t.assigneeStaffId, t.dueAt, t.id)
       .where(sql`${t.state} <> 'resolved'`),
@@ -127,6 +137,10 @@ export const ESCALATION_EVENT_TYPES = [
   'rebanded',
   /** A correction of the item closed it: its band fell below the minimum, or it was voided. */
   'closed',
+  /** The issue was raised again while this escalation was open (the repeat joined it). */
+  'raised_again',
+  /** Closed by the upgrade that grouped a thread's open escalations into its oldest one. */
+  'merged',
 ] as const;
 export type EscalationEventType = (typeof ESCALATION_EVENT_TYPES)[number];
 

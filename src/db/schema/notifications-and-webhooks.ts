@@ -9,9 +9,17 @@ import { escalationActions, escalations } from './escalations.js';
 /**
  * assigned and reminder: of the acknowledge deadline; taken_over: a senior manager took it from
  * the recipient; action_overdue: a planned action's due date passed while the escalation was open;
- * closed: a correction of the item closed it.
+ * closed: a correction of the item closed it; raised_again: the issue was raised again while the
+ * escalation was open (`raised_count` says how often the thread has been raised).
  */
-export const NOTIFICATION_TYPES = ['assigned', 'reminder', 'taken_over', 'action_overdue', 'closed'] as const;
+export const NOTIFICATION_TYPES = [
+  'assigned',
+  'reminder',
+  'taken_over',
+  'action_overdue',
+  'closed',
+  'raised_again',
+] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 
 export const notifications = pgTable(
@@ -32,13 +40,19 @@ export const notifications = pgTable(
     /** What it announced, as it was then: the level (0-based, as escalations.level) and deadline. */
     level: smallint('level').notNull(),
     dueAt: timestamptz('due_at').notNull(),
+    /** raised_again: how often the thread had been raised. */
+    raisedCount: integer('raised_count'),
     createdAt: createdAt(),
     readAt: timestamptz('read_at'),
   },
   (t) => [
     uniqueIndex('notifications_once_per_step')
       .on(t.escalationId, t.step, t.recipientStaffId)
-      .where(sql`${t.actionId} IS NULL`),
+      .where(sql`${t.actionId} IS NULL AND ${t.type} <> 'raised_again'`),
+    // A repeat tells the assignee once per count of the thread.
+    uniqueIndex('notifications_once_per_raising')
+      .on(t.escalationId, t.raisedCount, t.recipientStaffId)
+      .where(sql`${t.type} = 'raised_again'`),
     // An overdue action reminds its assignee once, whatever step the escalation is at.
     uniqueIndex('notifications_once_per_action')
       .on(t.actionId)

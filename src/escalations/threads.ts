@@ -1,0 +1,103 @@
+import { and, asc, eq, inArray, ne, or, sql, type SQLWrapper } from 'drizzle-orm';
+import { auditInsert } from '../audit/record.js';
+import type { Executor, Transaction } from '../db/client.js';
+import { escalations, items } from '../db/schema.js';
+import { insertTogether } from '../db/together.js';
+import { DEFAULT_ACK_WITHIN_SECONDS } from '../domain/escalation.js';
+import { joinRepeat } from '../domain/escalation-thread.js';
+import type { RiskBand } from '../domain/risk.js';
+import { liveItem } from '../items/conditions.js';
+import { outboxInsert } from '../queue/outbox.js';
+import { escalationAudit, eventsInsert } from './history.js';
+import type { PolicyRow } from './policy.js';
+import { bringDeadlineForward, eventOf, noticeOf, type Corrector } from './reevaluate.js';
+import { timerJob, type EscalationRow } from './timer.js';
+
+/**
+ * One escalation per thread of repeats: a repeat of an issue whose thread has an open escalation
+ * joins it (the assignee is told how often it has now been raised, and a higher band brings the
+ * deadline forward) instead of opening another. The database holds it: at most one open
+ * escalation per thread (`escalations_one_open_per_thread`).
+ */
+
+/** The open escalations of the given threads, locked for the recording's transaction, by thread. */
+export async function lockOpenThreadEscalations(tx: Executor, threadIds: string[]) {
+  const open = new Map<string, EscalationRow>();
+  if (threadIds.length === 0) return open;
+  const rows = await tx
+    .select()
+    .from(escalations)
+    .where(and(inArray(escalations.threadId, [...new Set(threadIds)]), ne(escalations.state, 'resolved')))
+    .orderBy(asc(escalations.id))
+    .for('update');
+  for (const row of rows) open.set(row.threadId!, row);
+  return open;
+}
+
+/** How often the thread has been raised: its items (voided ones left out). */
+export async function timesRaised(tx: Executor, threadId: string) {
+  const [row] = await tx
+    .select({ count: sql<number>`count(*)::int` })
+    .from(items)
+    .where(and(or(eq(items.id, threadId), eq(items.threadId, threadId)), liveItem()));
+  return row?.count ?? 0;
+}
+
+/** Repeats that joined one open escalation, with their bands. */
+export interface ThreadJoin {
+  escalation: EscalationRow;
+  items: { id: string; riskBand: RiskBand | null }[];
+}
+
+/**
+ * Writes what the repeats (already inserted) do to their threads' open escalations: a
+ * `raised_again` event and notification with the thread's count, and, when a higher band brings
+ * the deadline forward, the next step with its timer. Runs in the caller's transaction, the
+ * escalations locked by lockOpenThreadEscalations.
+ */
+export async function joinThreads(tx: Transaction, joins: ThreadJoin[], policy: PolicyRow, who: Corrector) {
+  for (const join of joins) await joinThread(tx, join, policy, who);
+}
+
+async function joinThread(
+  tx: Transaction,
+  { escalation: current, items: repeats }: ThreadJoin,
+  policy: PolicyRow,
+  who: Corrector,
+) {
+  const raisedCount = await timesRaised(tx, current.threadId!);
+  const decision = joinRepeat(
+    current,
+    repeats.flatMap((r) => (r.riskBand ? [r.riskBand] : [])),
+    {
+      minBand: policy.minBandToEscalate,
+      ackWithinSeconds: { ...DEFAULT_ACK_WITHIN_SECONDS, ...policy.ackWithinSeconds },
+    },
+    who.now,
+  );
+  const changes: Record<string, unknown> = { itemIds: repeats.map((r) => r.id), raisedCount };
+  if (decision.band !== current.band) changes.band = { from: current.band, to: decision.band };
+  const writes: SQLWrapper[] = [];
+  let step: number | null = null;
+  let notice;
+  if (decision.dueAt) {
+    step = current.step + 1;
+    await bringDeadlineForward(tx, current, decision.band, decision.dueAt, who.now);
+    changes.dueAt = { from: current.dueAt.toISOString(), to: decision.dueAt.toISOString() };
+    notice = noticeOf(current, 'raised_again', step, decision.dueAt, who, raisedCount);
+    writes.push(outboxInsert([timerJob(current.id, step, decision.dueAt), ...notice.webhooks]));
+  } else {
+    if (decision.band !== current.band) {
+      await tx.update(escalations).set({ band: decision.band }).where(eq(escalations.id, current.id));
+    }
+    // No new step: the pending timer stays as it is.
+    notice = noticeOf(current, 'raised_again', current.step, current.dueAt, who, raisedCount);
+    if (notice.webhooks.length > 0) writes.push(outboxInsert(notice.webhooks));
+  }
+  await insertTogether(tx, [
+    eventsInsert([eventOf(current, 'raised_again', step, changes, who)]),
+    ...notice.inserts,
+    ...writes,
+    auditInsert([escalationAudit(current, who.actor, 'raised_again', changes, who.now)]),
+  ]);
+}

@@ -1,0 +1,204 @@
+/**
+ * One escalation per issue, however often it comes back: a repeat (named or detected) joins its
+ * thread's open escalation, a higher band brings its deadline forward (never later), a repeat
+ * after resolution starts a new escalation linked to the earlier ones, and the inbox and the
+ * briefing pack show the thread once with how often and since when it has been raised.
+ */
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { escalations } from '../../src/db/schema.js';
+import { jobIds } from '../../src/queue/queues.js';
+import { startApiTest } from '../helpers/api-setup.js';
+import type { TestContext } from '../helpers/context.js';
+import { eventsOf, nextDate, notificationsOf, waitFor } from '../helpers/escalation.js';
+import { briefingBody, get, post, type Organisation } from '../helpers/fixtures.js';
+
+let ctx: TestContext;
+let org: Organisation;
+
+beforeAll(async () => {
+  ({ ctx, org } = await startApiTest({
+    organisations: 1,
+    policy: (o) => ({ levels: [{ staffId: o.middleManager.id }, { staffId: o.seniorManager.id }] }),
+  }));
+});
+afterAll(() => ctx?.close());
+
+let issue = 0;
+
+/** Records one problem at a briefing of its own; answers the recorded item and its date. */
+async function raise(item: Record<string, unknown>) {
+  const ward = org.wards[0]!;
+  const date = nextDate();
+  const res = await post(
+    ctx.app,
+    '/v1/briefings',
+    ward.deviceToken,
+    briefingBody(ward.id, { date, items: [{ kind: 'problem', category: 'equipment', needsChange: true, ...item }] }),
+  );
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return { ...res.body.items[0], date };
+}
+
+/** Descriptions unlike each other, so detection never links two tests' issues. */
+const ISSUES = [
+  'Bladder scanner out of action with no replacement',
+  'Oxygen cylinders missing from the resuscitation trolley',
+  'Hoist slings torn and unsafe for transfers',
+  'Blood glucose meters not calibrated this week',
+  'Suction units failing daily checks in bay four',
+  'Pressure relieving mattresses in short supply',
+  'Thermometers reading wrongly on the night shift',
+  'Drug fridge temperature log alarm keeps sounding',
+  'Call bells broken in the side rooms',
+  'Weighing chair scales unreliable for fluid balance',
+  'Commodes without lids stored in the sluice',
+  'Syringe drivers booked out and never returned',
+  'Defibrillator pads past their expiry date',
+];
+
+/** A new issue; its repeats in the same test reuse or name it. */
+function newIssue(consequence: number, likelihood: number) {
+  return { description: ISSUES[issue++]!, consequence, likelihood };
+}
+
+async function escalationRow(id: string) {
+  const [row] = await ctx.database.db.select().from(escalations).where(eq(escalations.id, id));
+  return row!;
+}
+
+const threadEscalations = (threadId: string) =>
+  ctx.database.db.select().from(escalations).where(eq(escalations.threadId, threadId));
+
+describe('a repeat joins its thread', () => {
+  it('joins the open escalation: the count goes up, the assignee is told, no new escalation and no new timer', async () => {
+    const first = await raise(newIssue(4, 3)); // high
+    const before = await escalationRow(first.escalation.id);
+    const named = await raise({ ...newIssue(4, 3), description: first.description, recurrenceOf: first.id });
+    expect(named.recurrence).toMatchObject({ threadId: first.id, source: 'named', timesRaised: 2 });
+    // Detected by similarity: the same words, not named.
+    const detected = await raise({ description: first.description, consequence: 4, likelihood: 3 });
+    expect(detected.recurrence).toMatchObject({ threadId: first.id, source: 'detected', timesRaised: 3 });
+
+    expect(await threadEscalations(first.id)).toHaveLength(1);
+    const after = await escalationRow(first.escalation.id);
+    expect(after).toMatchObject({ state: 'open', step: before.step, dueAt: before.dueAt, band: 'high' });
+    expect(after.nextStepAt).toEqual(before.nextStepAt);
+    expect(
+      await ctx.queues.get('escalation-steps').getJob(jobIds.escalationStep(after.id, after.step + 1)),
+    ).toBeFalsy();
+
+    const events = await eventsOf(ctx, after.id);
+    expect(events.map((e) => [e.type, e.step, e.details.raisedCount])).toEqual([
+      ['started', 1, undefined],
+      ['raised_again', null, 2],
+      ['raised_again', null, 3],
+    ]);
+    const notices = (await notificationsOf(ctx, after.id)).filter((n) => n.type === 'raised_again');
+    expect(notices.map((n) => [n.recipientStaffId, n.raisedCount])).toEqual([
+      [org.middleManager.id, 2],
+      [org.middleManager.id, 3],
+    ]);
+    const inbox = await get(ctx.app, '/v1/notifications', org.middleManager.token);
+    const messages = inbox.body.data
+      .filter((n: { escalationId: string }) => n.escalationId === after.id)
+      .map((n: { type: string; message: string | null }) => [n.type, n.message]);
+    expect(messages).toEqual([
+      ['raised_again', 'Raised again (3 times)'],
+      ['raised_again', 'Raised again (2 times)'],
+      ['assigned', null],
+    ]);
+    // The ward sees the thread's escalation on the repeat.
+    const repeat = await get(ctx.app, `/v1/items/${detected.id}`, org.wards[0]!.deviceToken);
+    expect(repeat.body.escalation).toMatchObject({ id: after.id, state: 'open' });
+  });
+
+  it('a higher band brings the deadline forward from now, with a new timer', async () => {
+    const first = await raise(newIssue(4, 3)); // high: 4 h
+    const before = await escalationRow(first.escalation.id);
+    const started = Date.now();
+    await raise({ ...newIssue(5, 5), recurrenceOf: first.id }); // extreme: 1 h
+    const after = await escalationRow(first.escalation.id);
+    expect(after).toMatchObject({ band: 'extreme', state: 'open', step: before.step + 1 });
+    expect(after.dueAt.getTime()).toBeLessThan(before.dueAt.getTime());
+    expect(after.dueAt.getTime()).toBeGreaterThanOrEqual(started + 3_600_000 - 1000);
+    expect(after.dueAt.getTime()).toBeLessThanOrEqual(Date.now() + 3_600_000 + 1000);
+    expect(after.nextStepAt).toEqual(after.dueAt);
+    const job = await waitFor(
+      () => ctx.queues.get('escalation-steps').getJob(jobIds.escalationStep(after.id, after.step)),
+      10_000,
+      'the new timer',
+    );
+    expect(job.data).toEqual({ escalationId: after.id, step: after.step });
+    const events = await eventsOf(ctx, after.id);
+    expect(events.at(-1)).toMatchObject({ type: 'raised_again', step: after.step });
+    expect(events.at(-1)!.details).toMatchObject({ band: { from: 'high', to: 'extreme' }, raisedCount: 2 });
+    expect(await threadEscalations(first.id)).toHaveLength(1);
+  });
+
+  it('a lower band does not lengthen the deadline', async () => {
+    const first = await raise(newIssue(5, 4)); // extreme: 1 h
+    const before = await escalationRow(first.escalation.id);
+    await raise({ ...newIssue(4, 3), recurrenceOf: first.id }); // high: 4 h
+    const after = await escalationRow(first.escalation.id);
+    expect(after).toMatchObject({ band: 'extreme', step: before.step, dueAt: before.dueAt });
+    const notices = await notificationsOf(ctx, after.id);
+    expect(notices.map((n) => [n.type, n.raisedCount])).toEqual([
+      ['assigned', null],
+      ['raised_again', 2],
+    ]);
+  });
+
+  it('a repeat after resolution starts a new escalation linked to the earlier one', async () => {
+    const first = await raise(newIssue(4, 3));
+    const id = first.escalation.id;
+    const m = org.middleManager.token;
+    expect((await post(ctx.app, `/v1/escalations/${id}/acknowledge`, m, {})).status).toBe(200);
+    const resolved = await post(ctx.app, `/v1/escalations/${id}/resolve`, m, {
+      outcome: 'fixed',
+      note: 'Scanner repaired',
+    });
+    expect(resolved.status, JSON.stringify(resolved.body)).toBe(200);
+
+    const again = await raise({ ...newIssue(4, 3), recurrenceOf: first.id });
+    expect(again.escalation.id).not.toBe(id);
+    const res = await get(ctx.app, `/v1/escalations/${again.escalation.id}`, m);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      state: 'open',
+      threadId: first.id,
+      raisedCount: 2,
+      firstRaisedOn: first.date,
+      mergedInto: null,
+      earlierEscalations: [{ id, state: 'resolved', outcome: 'fixed' }],
+    });
+    expect(await threadEscalations(first.id)).toHaveLength(2);
+  });
+});
+
+describe('a thread shows once', () => {
+  it('in the inbox and in the ward briefing pack, with how often and since when it was raised', async () => {
+    const first = await raise(newIssue(4, 3));
+    await raise({ ...newIssue(4, 3), recurrenceOf: first.id });
+    const last = await raise({ ...newIssue(4, 3), recurrenceOf: first.id });
+
+    const inbox = await get(ctx.app, `/v1/inbox?wardId=${org.wards[0]!.id}&limit=100`, org.middleManager.token);
+    expect(inbox.status).toBe(200);
+    const entries = inbox.body.data.filter((e: { threadId: string }) => e.threadId === first.id);
+    expect(entries).toHaveLength(1);
+    expect(entries[0]).toMatchObject({ id: first.escalation.id, raisedCount: 3, firstRaisedOn: first.date });
+
+    const pack = await get(
+      ctx.app,
+      `/v1/wards/${org.wards[0]!.id}/briefing-pack?date=${last.date}`,
+      org.wards[0]!.deviceToken,
+    );
+    expect(pack.status).toBe(200);
+    const shown = pack.body.openItems.filter(
+      (i: { recurrence: { threadId: string } }) => i.recurrence.threadId === first.id,
+    );
+    expect(shown).toHaveLength(1);
+    expect(shown[0].recurrence).toMatchObject({ timesRaised: 3, firstRaisedOn: first.date });
+    expect(shown[0].escalation).toMatchObject({ id: first.escalation.id });
+  });
+});
