@@ -97,10 +97,25 @@ const AT_LEAST_PRIMARY = [
 /** Where a standby lives and who runs it: the postgres OS user (`owner`) when the tests run as root. */
 interface StandbyPlace {
   bin: string;
+  /** The primary's replication slot for this standby: it keeps the WAL the standby has not yet received. */
+  slot: string;
   dir: string;
   port: number;
   asPostgres: boolean;
   owner: { uid: number; gid: number } | null;
+}
+
+const SLOT_PREFIX = 'wsb_standby_';
+
+/** Drops this standby's slot, and any slot a killed test run left behind (inactive, with the prefix). */
+async function dropSlots(adminUrl: string, slot: string | null) {
+  await asAdmin(adminUrl, (c) =>
+    c.query(
+      `SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots
+        WHERE slot_name LIKE $1 AND (slot_name = $2 OR NOT active)`,
+      [`${SLOT_PREFIX}%`, slot ?? ''],
+    ),
+  );
 }
 
 /** The server's binaries, a temporary directory the standby's user owns, and a free port. */
@@ -116,7 +131,7 @@ async function prepareStandby(adminUrl: string): Promise<StandbyPlace> {
     : null;
   if (owner) chownSync(dir, owner.uid, owner.gid);
   const port = await freePort();
-  return { bin, dir, port, asPostgres, owner };
+  return { bin, slot: `${SLOT_PREFIX}${port}`, dir, port, asPostgres, owner };
 }
 
 /** `pg_ctl -D <the standby's data directory>` with the given arguments. */
@@ -131,6 +146,9 @@ function copyPrimary(place: StandbyPlace, adminUrl: string) {
     `${place.bin}/pg_basebackup`,
     [
       '-R',
+      '-C',
+      '-S',
+      place.slot,
       '-X',
       'stream',
       '-c',
@@ -209,7 +227,7 @@ function standbyHandle(place: StandbyPlace, adminUrl: string): HotStandby {
     port,
     urlOf,
     query,
-    async waitForReplay({ receivedOnly = false, timeoutMs = 30_000 } = {}) {
+    async waitForReplay({ receivedOnly = false, timeoutMs = 120_000 } = {}) {
       const target = await primaryLsn();
       const column = receivedOnly ? 'pg_last_wal_receive_lsn()' : 'pg_last_wal_replay_lsn()';
       const deadline = Date.now() + timeoutMs;
@@ -225,6 +243,7 @@ function standbyHandle(place: StandbyPlace, adminUrl: string): HotStandby {
         pgCtl(place, ['-m', 'fast', '-w', 'stop']);
       } finally {
         rmSync(place.dir, { recursive: true, force: true });
+        await dropSlots(adminUrl, place.slot);
       }
     },
   };
@@ -233,6 +252,7 @@ function standbyHandle(place: StandbyPlace, adminUrl: string): HotStandby {
 /** A running hot standby of the server at `adminUrl`; when it cannot be started, nothing is left behind. */
 export async function startHotStandby(adminUrl: string): Promise<HotStandby> {
   await ensureReplicationAllowed(adminUrl);
+  await dropSlots(adminUrl, null);
   const place = await prepareStandby(adminUrl);
   let started = false;
   try {
@@ -243,6 +263,7 @@ export async function startHotStandby(adminUrl: string): Promise<HotStandby> {
   } catch (error) {
     if (started) pgCtl(place, ['-m', 'immediate', 'stop']);
     rmSync(place.dir, { recursive: true, force: true });
+    await dropSlots(adminUrl, place.slot);
     throw error;
   }
   return standbyHandle(place, adminUrl);

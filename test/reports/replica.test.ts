@@ -23,7 +23,9 @@ beforeAll(async () => {
   databaseName = new URL(ctx.config.databaseUrl!).pathname.slice(1);
   org = await createOrganisation(ctx.app);
   await putPolicy(ctx, org, org.wards[0]!.id, { levels: [{ staffId: org.middleManager.id }] });
-}, 180_000);
+  // This file's database was created after the copy: the standby has it once it has replayed that far.
+  await standby.waitForReplay();
+}, 300_000);
 afterAll(async () => {
   await standby?.stop();
   await ctx?.close();

@@ -132,6 +132,8 @@ export interface World {
   priorityId: string;
   notificationId: string;
   spareTokenId: string;
+  /** A clinician of no other use, whom the staff lifecycle routes edit, deactivate and reactivate. */
+  spareStaffId: string;
 }
 
 const HIGH_RISK = (description: string) => ({
@@ -212,6 +214,13 @@ export async function buildWorld(ctx: TestContext, escalations = 16): Promise<Wo
 
   const spare = await post(ctx.app, '/v1/tokens', org.adminToken, { wardId: org.wards[1]!.id, label: 'spare tablet' });
   expect(spare.status, spare.raw).toBe(201);
+  const spareStaff = await post(ctx.app, '/v1/staff', org.adminToken, {
+    name: 'Spare Clinician',
+    email: 'spare.clinician@example.nhs.uk',
+    role: 'clinician',
+    wardIds: [org.wards[1]!.id],
+  });
+  expect(spareStaff.status, spareStaff.raw).toBe(201);
 
   return {
     org,
@@ -222,6 +231,7 @@ export async function buildWorld(ctx: TestContext, escalations = 16): Promise<Wo
     priorityId,
     notificationId,
     spareTokenId: spare.body.id,
+    spareStaffId: spareStaff.body.id,
   };
 }
 
@@ -240,6 +250,9 @@ async function createLinkedPriority(ctx: TestContext, org: Organisation, itemId:
   return priority.body.id as string;
 }
 
+const WARD_LIFECYCLE = new Set(['updateWard', 'closeWard', 'reopenWard']);
+const STAFF_LIFECYCLE = new Set(['updateStaff', 'deactivateStaff', 'reactivateStaff']);
+
 /**
  * The object a route is aimed at. Routes that change an item or an escalation each get one of
  * their own, so one route's fuzzing (resolving, reassigning...) leaves the others' targets open.
@@ -248,10 +261,15 @@ export function pathFor(world: World, op: Operation, index: number): string {
   const resource = op.path.split('/')[2];
   const own = world.escalatedItems[index % world.escalatedItems.length]!;
   const ids: Record<string, string> = {
-    wards: world.org.wards[0]!.id,
+    // Closing a ward revokes its device token, which other routes use: the lifecycle routes get the second ward.
+    wards: WARD_LIFECYCLE.has(op.operationId) ? world.org.wards[1]!.id : world.org.wards[0]!.id,
     // A manager's cover is named by the manager (the token chosen for those routes) for themself.
     staff:
-      op.path.endsWith('/cover') || op.path.includes('/cover/') ? world.org.middleManager.id : world.org.clinician.id,
+      op.path.endsWith('/cover') || op.path.includes('/cover/')
+        ? world.org.middleManager.id
+        : STAFF_LIFECYCLE.has(op.operationId)
+          ? world.spareStaffId
+          : world.org.clinician.id,
     tokens: world.spareTokenId,
     briefings: world.briefingId,
     items:
@@ -296,6 +314,8 @@ export function validBody(world: World, op: Operation): unknown {
       wardIds: [ward.id],
     }),
     issueToken: () => ({ wardId: ward.id, label: 'fuzz tablet' }),
+    updateWard: () => ({ name: 'Renamed by the fuzzer' }),
+    updateStaff: () => ({ name: 'Renamed Clinician' }),
     recordBriefing: () => briefingBody(ward.id, { date: '2026-06-01' }),
     setClinicalPosition: () => ({ needsChange: true, rationale: 'Needs estates to act' }),
     resolveItem: () => ({ note: 'Fixed on the ward' }),
