@@ -51,7 +51,7 @@ export default defineConfig(
     },
   },
   {
-    files: ['src/**/*.ts', 'test/**/*.ts'],
+    files: ['src/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
     plugins: { size: functionLength },
     rules: {
       'size/max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],

@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { and, asc, desc, eq, gte, inArray, lt, lte, or, sql } from 'drizzle-orm';
-import { assertWardReadable, isWardStaff, wardScope, type TenantPrincipal } from '../auth/principal.js';
+import { and, asc, desc, eq, gte, inArray, lte, sql } from 'drizzle-orm';
+import { assertWardReadable, isWardStaff, type TenantPrincipal } from '../auth/principal.js';
 import type { Database, Executor, Transaction } from '../db/client.js';
 import { briefings, escalationPolicies, items, organisations, staff, wards } from '../db/schema.js';
 import { constraintOf } from '../db/errors.js';
 import { preparedPer } from '../db/prepared.js';
 import { outsideRequestTransaction } from '../db/request-transaction.js';
 import { conflict, notFound } from '../http/errors.js';
-import { decodeCursor, paginate } from '../http/pagination.js';
+import { afterCursorNewestFirst, decodeCursor, paginate } from '../http/pagination.js';
+import { listedWards } from '../auth/staff-scope.js';
 import { presentItem, presentItems, presentRecordedItems } from '../items/present.js';
 import { escalationSummaries, startedSummary } from '../items/escalation-summary.js';
 import type { ServiceDeps } from '../deps.js';
@@ -246,26 +247,18 @@ export interface BriefingFilter {
 }
 
 export async function listBriefings(db: Database, principal: TenantPrincipal, filter: BriefingFilter) {
-  const scope = wardScope(principal);
-  if (filter.wardId) assertWardReadable(principal, filter.wardId, 'Ward');
-  else if (scope !== 'all' && scope.length === 0) return { data: [], nextCursor: null };
-  const cursor = decodeCursor(filter.cursor);
+  const wardsListed = listedWards(principal, filter.wardId, briefings.wardId);
+  if (wardsListed === null) return { data: [], nextCursor: null };
   const rows = await db
     .select()
     .from(briefings)
     .where(
       and(
         eq(briefings.organisationId, principal.organisationId),
-        filter.wardId
-          ? eq(briefings.wardId, filter.wardId)
-          : scope === 'all'
-            ? undefined
-            : inArray(briefings.wardId, scope),
+        wardsListed,
         filter.from ? gte(briefings.date, filter.from) : undefined,
         filter.to ? lte(briefings.date, filter.to) : undefined,
-        cursor
-          ? or(lt(briefings.date, cursor.after), and(eq(briefings.date, cursor.after), lt(briefings.id, cursor.id)))
-          : undefined,
+        afterCursorNewestFirst(briefings.date, briefings.id, decodeCursor(filter.cursor)),
       ),
     )
     .orderBy(desc(briefings.date), desc(briefings.id))

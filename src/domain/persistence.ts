@@ -31,5 +31,24 @@ export function persistenceRank(thread: ThreadStats): number {
   return thread.riskScore * (1 + Math.log(raised)) * (1 + Math.max(0, thread.daysOpen) / 30);
 }
 
+/** A ranked thread: its statistics, its rank and its id (the last tie-break, so the order is total). */
+export interface RankedThread extends ThreadStats {
+  rank: number;
+  threadId: string;
+}
+
+/**
+ * The one order of persistent issues, wherever they are listed: highest rank first, then more
+ * often raised, then longer open, then by thread id, so equal ranks never swap between lists.
+ */
+export function byPersistence(a: RankedThread, b: RankedThread): number {
+  return (
+    b.rank - a.rank ||
+    b.timesRaised - a.timesRaised ||
+    b.daysOpen - a.daysOpen ||
+    (a.threadId < b.threadId ? -1 : a.threadId > b.threadId ? 1 : 0)
+  );
+}
+
 /** Thread ages are whole calendar days (b - a), as the reports count them. */
 export { daysBetween } from './calendar.js';

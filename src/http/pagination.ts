@@ -1,3 +1,4 @@
+import { and, eq, lt, or, type AnyColumn, type SQL } from 'drizzle-orm';
 import { z } from 'zod';
 import { AppError } from './errors.js';
 
@@ -30,6 +31,11 @@ export function decodeCursor(raw: string | undefined): Cursor | null {
       errors: [{ path: 'querystring.cursor', message: 'is not a cursor returned by this API' }],
     });
   }
+}
+
+/** A list newest first by (date, id): the rows that come after the cursor's row. */
+export function afterCursorNewestFirst(date: AnyColumn, id: AnyColumn, cursor: Cursor | null): SQL | undefined {
+  return cursor ? or(lt(date, cursor.after), and(eq(date, cursor.after), lt(id, cursor.id))) : undefined;
 }
 
 /** Fetch limit + 1 rows, then call this to split off the page and compute the next cursor. */

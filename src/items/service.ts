@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, inArray, lte, or, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { assertWardReadable, canReadWard, isWardStaff, wardScope, type TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
 import { escalationAssignees, escalations, items, organisations } from '../db/schema.js';
@@ -7,12 +7,13 @@ import type { ServiceDeps } from '../deps.js';
 import { recordPosition } from '../alignment/positions.js';
 import { tuningOf, type Tuning } from '../deps.js';
 import { addDays, localDateOf } from '../domain/calendar.js';
-import { daysBetween, isPersistent, persistenceRank } from '../domain/persistence.js';
+import { byPersistence, daysBetween, isPersistent, persistenceRank } from '../domain/persistence.js';
 import { actorOf, recordAudit } from '../audit/record.js';
 import type { RiskBand } from '../domain/risk.js';
 import type { ItemCategory, ItemStatus } from '../domain/taxonomy.js';
 import { conflict, notFound } from '../http/errors.js';
-import { decodeCursor, paginate } from '../http/pagination.js';
+import { afterCursorNewestFirst, decodeCursor, paginate } from '../http/pagination.js';
+import { listedWards } from '../auth/staff-scope.js';
 import { screenFreeText } from '../screening/free-text.js';
 import { liveItem } from './conditions.js';
 
@@ -62,10 +63,8 @@ export interface ItemFilter {
 
 /** Newest first by the date raised; keyset pagination on (raised_on, id). */
 export async function listItems(db: Database, principal: TenantPrincipal, filter: ItemFilter) {
-  const scope = wardScope(principal);
-  if (filter.wardId) assertWardReadable(principal, filter.wardId, 'Ward');
-  else if (scope !== 'all' && scope.length === 0) return { data: [], nextCursor: null };
-  const cursor = decodeCursor(filter.cursor);
+  const wardsListed = listedWards(principal, filter.wardId, items.wardId);
+  if (wardsListed === null) return { data: [], nextCursor: null };
   const rows = await db
     .select()
     .from(items)
@@ -73,15 +72,13 @@ export async function listItems(db: Database, principal: TenantPrincipal, filter
       and(
         eq(items.organisationId, principal.organisationId),
         liveItem(),
-        filter.wardId ? eq(items.wardId, filter.wardId) : scope === 'all' ? undefined : inArray(items.wardId, scope),
+        wardsListed,
         filter.status ? eq(items.status, filter.status) : undefined,
         filter.band ? eq(items.riskBand, filter.band) : undefined,
         filter.category ? eq(items.category, filter.category) : undefined,
         filter.from ? gte(items.raisedOn, filter.from) : undefined,
         filter.to ? lte(items.raisedOn, filter.to) : undefined,
-        cursor
-          ? or(lt(items.raisedOn, cursor.after), and(eq(items.raisedOn, cursor.after), lt(items.id, cursor.id)))
-          : undefined,
+        afterCursorNewestFirst(items.raisedOn, items.id, decodeCursor(filter.cursor)),
       ),
     )
     .orderBy(desc(items.raisedOn), desc(items.id))
@@ -229,6 +226,8 @@ function rankThreads(threads: ThreadStats[], tuning: Tuning, todayIso: string, l
       };
       return {
         ...t,
+        daysOpen: stats.daysOpen,
+        riskScore: stats.riskScore,
         rank: persistenceRank(stats),
         persistent: isPersistent(stats, {
           minRaised: tuning.persistentMinRaised,
@@ -237,7 +236,7 @@ function rankThreads(threads: ThreadStats[], tuning: Tuning, todayIso: string, l
       };
     })
     .filter((t) => t.persistent)
-    .sort((a, b) => b.rank - a.rank)
+    .sort(byPersistence)
     .slice(0, limit);
 }
 

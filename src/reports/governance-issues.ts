@@ -1,7 +1,7 @@
 /** The board pack's persistent issues and priorities: pure, from the grouped rows. */
 import type { Tuning } from '../deps.js';
 import type { Stance } from '../domain/escalation.js';
-import { isPersistent, persistenceRank } from '../domain/persistence.js';
+import { byPersistence, isPersistent, persistenceRank, type RankedThread as Ranked } from '../domain/persistence.js';
 import { ratio } from './governance-fidelity.js';
 import type { PriorityRow, ThreadDetailRow } from './governance-queries.js';
 import type { GovernancePack } from './schemas.js';
@@ -18,17 +18,9 @@ export interface RankedThread extends OpenThreadRow {
   score: number;
 }
 
-interface Candidate {
+interface Candidate extends Ranked {
   row: OpenThreadRow;
-  daysOpen: number;
-  score: number;
 }
-
-const byPersistence = (a: Candidate, b: Candidate) =>
-  b.score - a.score ||
-  b.row.times_raised - a.row.times_raised ||
-  b.daysOpen - a.daysOpen ||
-  (a.row.thread_id < b.row.thread_id ? -1 : a.row.thread_id > b.row.thread_id ? 1 : 0);
 
 /**
  * The open threads that are persistent by the service's rule (domain/persistence.ts), offered one
@@ -39,7 +31,7 @@ export class PersistentRanking {
   private readonly thresholds: { minRaised: number; minDaysOpen: number };
 
   constructor(tuning: Tuning, shown = PERSISTENT_ISSUES_SHOWN) {
-    this.top = new TopN(shown, byPersistence);
+    this.top = new TopN<Candidate>(shown, byPersistence);
     this.thresholds = { minRaised: tuning.persistentMinRaised, minDaysOpen: tuning.persistentMinDays };
   }
 
@@ -50,13 +42,13 @@ export class PersistentRanking {
       daysOpen: Number(row.days_open),
     };
     if (isPersistent(stats, this.thresholds)) {
-      this.top.offer({ row, daysOpen: stats.daysOpen, score: persistenceRank(stats) });
+      this.top.offer({ row, ...stats, rank: persistenceRank(stats), threadId: row.thread_id });
     }
   }
 
   /** Most persistent first; only the few shown are copied. */
   ranked(): RankedThread[] {
-    return this.top.items().map(({ row, daysOpen, score }) => ({ ...row, daysOpen, score }));
+    return this.top.items().map(({ row, daysOpen, rank }) => ({ ...row, daysOpen, score: rank }));
   }
 }
 

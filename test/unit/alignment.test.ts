@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { alignmentOf, isAgreement } from '../../src/domain/alignment.js';
-import { daysBetween, isPersistent, persistenceRank } from '../../src/domain/persistence.js';
+import { byPersistence, daysBetween, isPersistent, persistenceRank } from '../../src/domain/persistence.js';
 import { eventHash, GENESIS_HASH } from '../../src/audit/chain.js';
 import { canonicalJson } from '../../src/domain/canonical-json.js';
 
@@ -51,6 +51,29 @@ describe('persistent issue ranking', () => {
     expect(isPersistent({ riskScore: 1, timesRaised: 3, daysOpen: 0 })).toBe(true);
     expect(isPersistent({ riskScore: 1, timesRaised: 2, daysOpen: 14 })).toBe(false);
     expect(isPersistent({ riskScore: 1, timesRaised: 2, daysOpen: 15 })).toBe(true);
+  });
+  it('lists equal ranks in one order everywhere: more raised, then longer open, then by thread id', () => {
+    const thread = (threadId: string, timesRaised: number, daysOpen: number, rank = 20) => ({
+      threadId,
+      riskScore: 8,
+      timesRaised,
+      daysOpen,
+      rank,
+    });
+    const threads = [
+      thread('c', 3, 10),
+      thread('b', 3, 10),
+      thread('d', 3, 12),
+      thread('e', 4, 1),
+      thread('a', 1, 1, 30),
+    ];
+    expect([...threads].sort(byPersistence).map((t) => t.threadId)).toEqual(['a', 'e', 'd', 'b', 'c']);
+    expect(
+      [...threads]
+        .reverse()
+        .sort(byPersistence)
+        .map((t) => t.threadId),
+    ).toEqual(['a', 'e', 'd', 'b', 'c']);
   });
   it('counts days between dates', () => {
     expect(daysBetween('2026-02-27', '2026-03-01')).toBe(2);
