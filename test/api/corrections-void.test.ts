@@ -29,12 +29,17 @@ afterAll(() => ctx?.close());
 const reason = 'Recorded on the wrong ward: this happened on the ward next door';
 const SCANNER = 'Bladder scanner out of action again on the ward';
 
-/** Three briefings on consecutive dates, each repeating the same problem (detected as one thread). */
+/**
+ * Three briefings on consecutive dates, each repeating the same problem (detected as one thread).
+ * The second joins the first's escalation; the manager then resolves it, so the third, raised
+ * again after that, opens an escalation of its own.
+ */
 async function threeRaisings() {
   const ward = org.wards[0]!;
   const dates = [nextDate(), nextDate(), nextDate()];
   const raised = [];
   for (const date of dates) {
+    if (raised.length === 2) await resolveEscalation(raised[0].escalation.id as string);
     const res = await post(ctx.app, '/v1/briefings', ward.deviceToken, {
       wardId: ward.id,
       date,
@@ -53,6 +58,16 @@ async function threeRaisings() {
     raised.push(res.body.items[0]);
   }
   return { dates, raised };
+}
+
+async function resolveEscalation(id: string) {
+  const token = org.middleManager.token;
+  expect((await post(ctx.app, `/v1/escalations/${id}/acknowledge`, token, {})).status).toBe(200);
+  const resolved = await post(ctx.app, `/v1/escalations/${id}/resolve`, token, {
+    outcome: 'mitigated',
+    note: 'A loan scanner until the repair',
+  });
+  expect(resolved.status, resolved.raw).toBe(200);
 }
 
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);

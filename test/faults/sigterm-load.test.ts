@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { SHUTDOWN_RETRY_AFTER_SECONDS } from '../../src/http/shutdown.js';
-import { nextDate, sleep, waitFor } from '../helpers/escalation.js';
+import { newHighRiskProblem, nextDate, sleep, waitFor } from '../helpers/escalation.js';
 import type { TestContext } from '../helpers/context.js';
 import { briefingBody, type Organisation } from '../helpers/fixtures.js';
 import { storedBriefings, storedIdempotencyKeys } from '../helpers/stored-rows.js';
@@ -110,7 +110,7 @@ function startLoad(baseUrl: string, org: Organisation) {
               'POST',
               '/v1/briefings',
               ward.deviceToken,
-              briefingBody(ward.id, { date: nextDate() }),
+              briefingBody(ward.id, { date: nextDate(), items: [newHighRiskProblem()] }),
               {
                 fresh: true,
                 timeoutMs: 20_000,

@@ -33,6 +33,16 @@ export function distinctDescription(text = 'Infusion pumps failing their safety 
   return `${text}, reference ${letters}`;
 }
 
+/** An unresolved high-risk problem (4 x 3 = 12) that is no repeat of another: it opens its own escalation. */
+export const newHighRiskProblem = () => ({
+  kind: 'problem',
+  category: 'equipment',
+  description: distinctDescription(),
+  consequence: 4,
+  likelihood: 3,
+  needsChange: true,
+});
+
 /** Records a briefing with one unresolved high-risk problem (4 x 3 = 12) and returns the item. */
 export async function raiseHighRiskItem(
   ctx: TestContext,

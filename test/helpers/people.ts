@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { auditEvents } from '../../src/db/schema.js';
 import type { TestContext } from './context.js';
-import { nextDate } from './escalation.js';
+import { distinctDescription, nextDate } from './escalation.js';
 import { briefingBody, post, type Organisation } from './fixtures.js';
 
 export interface Person {
@@ -57,7 +57,7 @@ export function people(ctx: TestContext, org: Organisation) {
           {
             kind: 'problem',
             category,
-            description: 'Pressure mattresses failing their checks',
+            description: distinctDescription('Pressure mattresses failing their checks'),
             consequence: 4,
             likelihood: 3,
           },
