@@ -1,7 +1,7 @@
 /** SQL of the alignment analysis (also the board pack's alignment table). Read-only, set-based. */
 import { sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import { rows, tableAs } from '../db/sql.js';
+import { forEachRow, rows, tableAs } from '../db/sql.js';
 import { inReportScope, type ReportPeriod, type ReportScope } from './scope.js';
 import { localDate, periodParams } from './sql.js';
 import { item as i, itemPriority as ip, positionChange as pc, priority as pr } from './tables.js';
@@ -59,10 +59,16 @@ export interface ModelRow {
  * made, the team's position as it stood then), priority alignment and the thread of repeats.
  * `needs_information` is not an answer, so the first agree or disagree counts.
  */
-export function modelRows(db: Executor, scope: ReportScope, period: ReportPeriod) {
+export function forEachModelRow(
+  db: Executor,
+  scope: ReportScope,
+  period: ReportPeriod,
+  each: (row: ModelRow) => void,
+): Promise<void> {
   const p = periodParams(period);
   const resolved = sql`(${i.resolvedAt} IS NOT NULL AND ${i.resolvedAt} <= ${p.asOf})`;
-  return rows<ModelRow>(
+  // Read through a cursor: a large trust's year has hundreds of thousands of issues.
+  return forEachRow<ModelRow>(
     db,
     sql`
       SELECT coalesce((
@@ -85,5 +91,6 @@ export function modelRows(db: Executor, scope: ReportScope, period: ReportPeriod
         AND NOT ${i.resolvedAtBriefing}
         AND ${i.raisedOn} BETWEEN ${p.from} AND ${p.to}
       ORDER BY ${i.raisedOn}, ${i.id}`,
+    each,
   );
 }

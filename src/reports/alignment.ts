@@ -15,7 +15,7 @@ import {
 } from '../domain/resolution.js';
 import type { SurvivalPoint } from '../domain/statistics.js';
 import { alignmentModels, type ModelObservation } from '../domain/alignment-models.js';
-import { modelRows, resolutionCells, type ModelRow, type ResolutionCellRow } from './alignment-queries.js';
+import { forEachModelRow, resolutionCells, type ModelRow, type ResolutionCellRow } from './alignment-queries.js';
 import { withReportContext, type ReportContext, type ReportDatabases } from './context.js';
 import { presentPeriod, presentScope, type ReportFilter } from './scope.js';
 
@@ -89,20 +89,25 @@ export async function alignmentAnalysis({ db, scope, period }: ReportContext) {
 }
 
 /** The models' observations: agreement is aligned_for_change at first response, null when unanswered. */
-export function modelObservations(rows: readonly ModelRow[]): ModelObservation[] {
-  return rows.map((r) => ({
+export function modelObservation(r: ModelRow): ModelObservation {
+  return {
     agreement: r.alignment === 'pending' ? null : r.alignment === 'aligned_for_change',
     band: r.band as RiskBand | null,
     priorityAligned: r.priority_aligned,
     resolved: r.resolved,
     days: r.days,
     thread: r.thread,
-  }));
+  };
 }
 
-/** The adjusted analysis (agreement at the manager's first response) of the report's scope and period. */
-export async function adjustedAnalysis({ db, scope, period }: ReportContext) {
-  return alignmentModels(modelObservations(await modelRows(db, scope, period)));
+/**
+ * The adjusted analysis (agreement at the manager's first response) of the report's scope and
+ * period, each issue read as one observation as it arrives (only those are held while fitting).
+ */
+export async function adjustedAnalysis({ db, scope, period }: Pick<ReportContext, 'db' | 'scope' | 'period'>) {
+  const observations: ModelObservation[] = [];
+  await forEachModelRow(db, scope, period, (row) => observations.push(modelObservation(row)));
+  return alignmentModels(observations);
 }
 
 const presentGroup = <K extends string>({ key: _key, curve, ...rest }: ResolutionGroup<K>) => ({

@@ -4,9 +4,9 @@
  */
 import type { TenantPrincipal } from '../auth/principal.js';
 import { tuningOf, type Tuning } from '../deps.js';
-import { analyseAlignment, modelObservations, type ResolutionGroup } from './alignment.js';
-import { modelRows, resolutionCells, type ModelRow, type ResolutionCellRow } from './alignment-queries.js';
-import { alignmentModels } from '../domain/alignment-models.js';
+import { adjustedAnalysis, analyseAlignment, type ResolutionGroup } from './alignment.js';
+import { resolutionCells, type ResolutionCellRow } from './alignment-queries.js';
+import type { AlignmentModels } from '../domain/alignment-models.js';
 import { withReportContext, type ReportContext, type ReportDatabases } from './context.js';
 import { EscalationFigures, escalationSection } from './governance-escalations.js';
 import { fidelitySection, itemsSection } from './governance-fidelity.js';
@@ -57,8 +57,8 @@ export interface PackReading {
   escalations: EscalationFigures;
   overdue: OverdueRow[];
   resolutionCells: ResolutionCellRow[];
-  /** One row per problem or risk of the alignment table, for the adjusted models. */
-  modelRows: ModelRow[];
+  /** The adjusted models, fitted as soon as their rows were read (the rows are not kept). */
+  adjusted: AlignmentModels;
   priorities: PriorityRow[];
   /** The weekly charts with a series of their own; acknowledgement within deadline comes from escalationFacts. */
   spc: { itemsRaised: SpcChart; daysToResolution: SpcChart };
@@ -82,7 +82,7 @@ async function readPack(
   await escalationFacts(db, scope, period, (row) => escalations.add(row));
   const overdue = await overdueNow(db, scope, period);
   const cells = await resolutionCells(db, scope, period);
-  const models = await modelRows(db, scope, period);
+  const adjusted = await adjustedAnalysis({ db, scope, period });
   const ranking = new PersistentRanking(tuning);
   await openThreads(db, scope, period, (row) => ranking.offer(row));
   const priorities = await priorityProgress(db, scope, period);
@@ -105,7 +105,7 @@ async function readPack(
     escalations,
     overdue,
     resolutionCells: cells,
-    modelRows: models,
+    adjusted,
     priorities,
     spc: { itemsRaised, daysToResolution },
     persistent,
@@ -137,7 +137,7 @@ export function presentPack(
       byRiskBand: alignment.byRiskBand.map((g) => ({ band: g.key, ...withoutCurve(g) })),
       alignedForChange: alignment.alignedForChange,
       highRisk: alignment.highRisk,
-      adjusted: alignmentModels(modelObservations(reading.modelRows)),
+      adjusted: reading.adjusted,
     },
     persistentIssues: persistentSection(scope, reading.persistent, reading.persistentDetails),
     priorities: prioritySection(scope, reading.priorities),

@@ -5,7 +5,7 @@
  * process started with Redis up relays every timer, and every escalation climbs exactly once.
  */
 import { describe, expect, it } from 'vitest';
-import { nextDate, waitFor } from '../helpers/escalation.js';
+import { newHighRiskProblem, nextDate, waitFor } from '../helpers/escalation.js';
 import { briefingBody } from '../helpers/fixtures.js';
 import {
   escalationsOfOrganisation,
@@ -33,7 +33,11 @@ describe('the API process killed before relaying its outbox', () => {
     const ids: string[] = [];
     for (let i = 0; i < BRIEFINGS; i++) {
       ids.push(
-        ...(await postEscalatingBriefing(first.baseUrl, ward.deviceToken, briefingBody(ward.id, { date: nextDate() }))),
+        ...(await postEscalatingBriefing(
+          first.baseUrl,
+          ward.deviceToken,
+          briefingBody(ward.id, { date: nextDate(), items: [newHighRiskProblem()] }),
+        )),
       );
     }
     // Committed: every escalation is in PostgreSQL, its timer in the outbox, nothing in Redis.

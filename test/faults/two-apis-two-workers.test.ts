@@ -9,7 +9,7 @@
 import { sql } from 'drizzle-orm';
 import { rows as rowsOf } from '../../src/db/sql.js';
 import { describe, expect, it } from 'vitest';
-import { nextDate, sleep } from '../helpers/escalation.js';
+import { distinctDescription, nextDate, sleep } from '../helpers/escalation.js';
 import { briefingBody } from '../helpers/fixtures.js';
 import { waitForChildren } from '../helpers/processes.js';
 import { expectEachClimbedOnce, outboxCount, waitUntilSettled } from './chain-checks.js';
@@ -62,7 +62,9 @@ describe('two API processes and two worker processes', () => {
             items: Array.from({ length: ITEMS_PER_BRIEFING }, (_, i) => ({
               kind: 'problem',
               category: i % 2 ? 'staffing' : 'equipment',
-              description: `Briefing ${n} issue ${i}: ${['suction', 'monitor', 'pump', 'hoist'][i % 4]} failing`,
+              description: distinctDescription(
+                `Briefing ${n} issue ${i}: ${['suction', 'monitor', 'pump', 'hoist'][i % 4]} failing`,
+              ),
               consequence: 4,
               likelihood: 3,
             })),
