@@ -106,9 +106,23 @@ export function modelObservation(r: ModelRow): ModelObservation {
  */
 export async function adjustedAnalysis({ db, scope, period }: Pick<ReportContext, 'db' | 'scope' | 'period'>) {
   const observations: ModelObservation[] = [];
-  await forEachModelRow(db, scope, period, (row) => observations.push(modelObservation(row)));
+  await forEachModelRow(db, scope, period, (row) => {
+    const observation = modelObservation(row);
+    // The models only count issues without an answer or a band: one shared stand-in holds their place.
+    observations.push(observation.agreement === null ? NO_ANSWER : observation.band === null ? NO_BAND : observation);
+  });
   return alignmentModels(observations);
 }
+
+const NO_ANSWER: ModelObservation = {
+  agreement: null,
+  band: null,
+  priorityAligned: false,
+  resolved: false,
+  days: 0,
+  thread: '',
+};
+const NO_BAND: ModelObservation = { ...NO_ANSWER, agreement: false };
 
 const presentGroup = <K extends string>({ key: _key, curve, ...rest }: ResolutionGroup<K>) => ({
   ...rest,

@@ -16,6 +16,17 @@ import { expectEachClimbedOnce, outboxCount, waitUntilSettled } from './chain-ch
 import { postEscalatingBriefing, spawnApiService, useFaultSetup, type RunningService } from './service-harness.js';
 
 const BRIEFINGS = 40;
+
+/** Issue i of briefing n: high risk, and no repeat of another (each opens its own escalation). */
+const newIssue = (n: number, i: number) => ({
+  kind: 'problem',
+  category: i % 2 ? 'staffing' : 'equipment',
+  description: distinctDescription(
+    `Briefing ${n} issue ${i}: ${['suction', 'monitor', 'pump', 'hoist'][i % 4]} failing`,
+  ),
+  consequence: 4,
+  likelihood: 3,
+});
 const ITEMS_PER_BRIEFING = 2;
 const ACK_SECONDS = 2;
 const CONCURRENT_POSTS = 8;
@@ -59,15 +70,7 @@ describe('two API processes and two worker processes', () => {
           const api = apis[n % 2]!;
           const body = briefingBody(ward.id, {
             date: nextDate(),
-            items: Array.from({ length: ITEMS_PER_BRIEFING }, (_, i) => ({
-              kind: 'problem',
-              category: i % 2 ? 'staffing' : 'equipment',
-              description: distinctDescription(
-                `Briefing ${n} issue ${i}: ${['suction', 'monitor', 'pump', 'hoist'][i % 4]} failing`,
-              ),
-              consequence: 4,
-              likelihood: 3,
-            })),
+            items: Array.from({ length: ITEMS_PER_BRIEFING }, (_, i) => newIssue(n, i)),
           });
           ids.push(...(await postEscalatingBriefing(api.baseUrl, ward.deviceToken, body)));
           perApi[n % 2]!++;
