@@ -24,7 +24,7 @@ export function buildService() {
 export function startService(target: Target, env: Record<string, string>, cwd?: string): ChildHandle {
   // Node's options as `npm start` gives them (the heap limit); then, for profiling under the
   // bench's load, e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const nodeArgs = [...startNodeArgs(), ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+  const nodeArgs = [...startNodeArgs(cwd), ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   return spawnService({
     kind: env.ROLE ?? 'service',
     entry: 'compiled',
@@ -34,9 +34,10 @@ export function startService(target: Target, env: Record<string, string>, cwd?: 
   });
 }
 
-/** The options between `node` and `dist/main.js` in package.json's start script. */
-function startNodeArgs(): string[] {
-  const start: string = JSON.parse(readFileSync(`${REPO_ROOT}package.json`, 'utf8')).scripts.start;
+/** The options between `node` and `dist/main.js` in the start script of this checkout, or of `cwd`'s (a reference build). */
+function startNodeArgs(cwd?: string): string[] {
+  const root = cwd ? `${cwd.replace(/\/$/, '')}/` : REPO_ROOT;
+  const start: string = JSON.parse(readFileSync(`${root}package.json`, 'utf8')).scripts.start;
   const [node, ...args] = start.split(' ');
   if (node !== 'node' || args.pop() !== 'dist/main.js') throw new Error(`unexpected start script: ${start}`);
   return args;
