@@ -1766,6 +1766,9 @@ export interface components {
                 /** @enum {string} */
                 stance: "agree" | "disagree" | "needs_information";
                 rationale: string | null;
+                /** @description What the manager said stands in the way of the change */
+                barriers: ("funding" | "workforce" | "estates" | "equipment_supply" | "it" | "another_department" | "policy_or_regulation" | "competing_priorities" | "other")[];
+                barrierNote: string | null;
                 /** Format: date-time */
                 at: string;
             } | null;
@@ -2508,6 +2511,19 @@ export interface components {
                 };
                 /** @description Models of resolution with agreement at the manager's first response, allowing for band and priority */
                 adjusted: components["schemas"]["AlignmentModels"];
+                /** @description What managers who disagree or are undecided say stands in the way of the change */
+                barriers: {
+                    /** @description Escalations opened in the period whose manager disagrees that change is needed */
+                    disagreeing: number;
+                    /** @description Escalations opened in the period whose manager needs more information */
+                    undecided: number;
+                    barriers: {
+                        /** @enum {string} */
+                        barrier: "funding" | "workforce" | "estates" | "equipment_supply" | "it" | "another_department" | "policy_or_regulation" | "competing_priorities" | "other";
+                        disagreeing: number;
+                        undecided: number;
+                    }[];
+                };
             };
             persistentIssues: {
                 rank: number;
@@ -5266,6 +5282,10 @@ export interface operations {
                     /** @enum {string} */
                     stance: "agree" | "disagree" | "needs_information";
                     rationale: string;
+                    /** @description What stands in the way of the change (each named once); none when omitted */
+                    barriers?: ("funding" | "workforce" | "estates" | "equipment_supply" | "it" | "another_department" | "policy_or_regulation" | "competing_priorities" | "other")[];
+                    /** @description The barriers in the manager's words */
+                    barrierNote?: string;
                 };
             };
         };

@@ -1,6 +1,7 @@
 import { bigserial, boolean, index, pgTable, primaryKey, text, uuid } from 'drizzle-orm/pg-core';
 import { STANCES } from '../../domain/escalation.js';
 import { ALIGNMENT_STATES } from '../../domain/alignment.js';
+import { BARRIERS } from '../../domain/taxonomy.js';
 import { createdAt, id, timestamptz } from './columns.js';
 import { wards, staff, apiTokens, organisationRef } from './organisations-and-people.js';
 import { items } from './briefings-and-items.js';
@@ -19,6 +20,9 @@ export const positionChanges = pgTable(
     needsChange: boolean('needs_change'),
     stance: text('stance', { enum: STANCES }),
     rationale: text('rationale'),
+    /** A manager's barriers with this position; null for the team's positions and earlier rows. */
+    barriers: text('barriers', { enum: BARRIERS }).array(),
+    barrierNote: text('barrier_note'),
     alignmentAfter: text('alignment_after', { enum: ALIGNMENT_STATES }).notNull(),
     actorStaffId: uuid('actor_staff_id').references(() => staff.id),
     actorTokenId: uuid('actor_token_id').references(() => apiTokens.id),
