@@ -1038,6 +1038,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/senior-review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open issues for a senior decision: persistent threads, and high or extreme issues where the team and the manager disagree */
+        get: operations["listSeniorReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/items/{id}/senior-decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Adopt the issue as a QI target, accept the risk until a review date, or send it back */
+        post: operations["decideSeniorReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit/verify": {
         parameters: {
             query?: never;
@@ -1862,7 +1896,7 @@ export interface components {
              * @description assigned or reminder: the acknowledge deadline; taken_over: a senior manager took the escalation from me; action_overdue: a planned action's due date passed while the escalation is open; closed: a correction of the item closed the escalation; raised_again: the issue was raised again while the escalation was open (see raisedCount)
              * @enum {string}
              */
-            type: "assigned" | "reminder" | "taken_over" | "action_overdue" | "closed" | "raised_again";
+            type: "assigned" | "reminder" | "taken_over" | "action_overdue" | "closed" | "raised_again" | "sent_back";
             /** Format: uuid */
             escalationId: string;
             /** @description The planned action (action_overdue only) */
@@ -1893,6 +1927,56 @@ export interface components {
             createdAt: string;
             /** Format: date-time */
             updatedAt: string;
+        };
+        SeniorDecision: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            itemId: string;
+            /** Format: uuid */
+            threadId: string;
+            /** @enum {string} */
+            decision: "adopt_as_qi_target" | "accept_risk" | "send_back";
+            priorityId: string | null;
+            reason: string | null;
+            reviewDate: string | null;
+            /** @description send_back: the middle manager told */
+            sentBackTo: string | null;
+            /** Format: uuid */
+            decidedBy: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        SeniorReviewQueue: {
+            data: {
+                /**
+                 * Format: uuid
+                 * @description The thread's latest open raising, the item a decision is recorded on
+                 */
+                itemId: string;
+                /** Format: uuid */
+                threadId: string;
+                ward: {
+                    /** Format: uuid */
+                    id: string;
+                    code: string;
+                    name: string;
+                };
+                description: string;
+                /** @enum {string} */
+                category: "staffing" | "equipment" | "medication" | "communication" | "patient_flow" | "it_information" | "estates_environment" | "infection_prevention" | "diagnostics" | "clinical_process" | "governance_admin" | "other";
+                /** @description Highest risk score of the thread */
+                riskScore: number | null;
+                /** @description Band of the latest open raising */
+                riskBand: ("low" | "moderate" | "high" | "extreme") | null;
+                /** @enum {string} */
+                alignment: "aligned_for_change" | "aligned_no_change" | "clinical_only" | "managerial_only" | "pending";
+                raisedCount: number;
+                /** Format: date */
+                firstRaisedOn: string;
+                daysOpen: number;
+                reasons: ("persistent" | "high_risk_disagreement")[];
+            }[];
         };
         BriefingPack: {
             ward: {
@@ -5860,6 +5944,94 @@ export interface operations {
             404: components["responses"]["NotFound"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listSeniorReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeniorReviewQueue"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    decideSeniorReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    decision: "adopt_as_qi_target";
+                    /**
+                     * Format: uuid
+                     * @description An existing priority of the organisation to link the issue to
+                     */
+                    priorityId?: string;
+                    /** @description Or the title of a new organisation-wide priority */
+                    title?: string;
+                    reason?: string;
+                } | {
+                    /** @enum {string} */
+                    decision: "accept_risk";
+                    reason: string;
+                    /**
+                     * Format: date
+                     * @description When the accepted risk comes back to senior review
+                     */
+                    reviewDate: string;
+                } | {
+                    /** @enum {string} */
+                    decision: "send_back";
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeniorDecision"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalServerError"];
             503: components["responses"]["ServiceUnavailable"];

@@ -31,6 +31,7 @@ import type { Relay, ServiceDeps } from './deps.js';
 import { escalationRoutes } from './escalations/routes.js';
 import { notificationRoutes } from './notifications/routes.js';
 import { priorityRoutes } from './priorities/routes.js';
+import { seniorReviewRoutes } from './alignment/senior-review-routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { briefingPackRoutes } from './briefing-pack/routes.js';
 import { operationsRoutes } from './health/routes.js';
@@ -134,6 +135,7 @@ const FEATURE_ROUTES = [
   escalationRoutes,
   notificationRoutes,
   priorityRoutes,
+  seniorReviewRoutes,
   auditRoutes,
   briefingPackRoutes,
   reportRoutes,
