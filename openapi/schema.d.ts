@@ -1192,6 +1192,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/alignment-by-level": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Agreement between the team and the middle manager, and between the middle manager and the senior decision; where issues stall
+         * @description Governance, senior managers and org admins read every ward; middle managers their own wards. Read-only. 400 for a period with from after to or longer than 2 years.
+         */
+        get: operations["getAlignmentByLevel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/exports/fhir": {
         parameters: {
             query?: never;
@@ -1978,139 +1998,6 @@ export interface components {
                 reasons: ("persistent" | "high_risk_disagreement")[];
             }[];
         };
-        BriefingPack: {
-            ward: {
-                /** Format: uuid */
-                id: string;
-                code: string;
-                name: string;
-            };
-            /** Format: date */
-            date: string;
-            previousBriefing: {
-                /** Format: uuid */
-                id: string;
-                /** Format: date */
-                date: string;
-            } | null;
-            /** Format: date */
-            since: string;
-            openItems: components["schemas"]["Item"][];
-            resolvedSincePreviousBriefing: components["schemas"]["Item"][];
-            overdueEscalations: {
-                /** Format: uuid */
-                id: string;
-                /** Format: uuid */
-                itemId: string;
-                description: string;
-                band: string;
-                level: number;
-                assignee: string;
-                dueAt: string;
-            }[];
-            /** @description Managers' planned actions whose due date has passed while the escalation is unresolved */
-            overdueActions: {
-                /** Format: uuid */
-                id: string;
-                /** Format: uuid */
-                escalationId: string;
-                /** Format: uuid */
-                itemId: string;
-                description: string;
-                /** Format: date */
-                dueDate: string;
-                assignee: string;
-            }[];
-            persistentIssues: {
-                /** Format: uuid */
-                id: string;
-                /** Format: uuid */
-                briefingId: string;
-                /** Format: uuid */
-                wardId: string;
-                /** Format: date */
-                raisedOn: string;
-                /** @enum {string} */
-                kind: "problem" | "risk" | "good_practice";
-                /** @enum {string} */
-                category: "staffing" | "equipment" | "medication" | "communication" | "patient_flow" | "it_information" | "estates_environment" | "infection_prevention" | "diagnostics" | "clinical_process" | "governance_admin" | "other";
-                description: string;
-                consequence: number | null;
-                likelihood: number | null;
-                /** @description consequence x likelihood on the NHS 5x5 matrix */
-                riskScore: number | null;
-                /** @description Band from the organisation's cut-offs */
-                riskBand: ("low" | "moderate" | "high" | "extreme") | null;
-                harm: ("none" | "low" | "moderate" | "severe" | "fatal") | null;
-                /** @enum {string} */
-                status: "open" | "resolved";
-                resolvedAtBriefing: boolean;
-                actionTaken: string | null;
-                /** @description The team's view: is change needed beyond the ward? */
-                needsChange: boolean | null;
-                clinicalPosition: {
-                    needsChange: boolean;
-                    rationale: string | null;
-                    at: string | null;
-                } | null;
-                /** @description The responsible manager's latest stance */
-                managerialPosition: ("agree" | "disagree" | "needs_information") | null;
-                alignment: {
-                    /** @enum {string} */
-                    state: "aligned_for_change" | "aligned_no_change" | "clinical_only" | "managerial_only" | "pending";
-                    /** @description When both sides first agreed */
-                    agreementReachedAt: string | null;
-                    /** @description Linked to an active organisational priority */
-                    priorityAligned: boolean;
-                };
-                priorities: {
-                    /** Format: uuid */
-                    id: string;
-                    title: string;
-                    active: boolean;
-                }[];
-                recurrence: {
-                    /** @description The earlier item this one repeats */
-                    recurrenceOf: string | null;
-                    source: ("named" | "detected") | null;
-                    /**
-                     * Format: uuid
-                     * @description The first item of the thread of repeats
-                     */
-                    threadId: string;
-                    timesRaised: number;
-                    /** Format: date */
-                    firstRaisedOn: string;
-                    daysOpen: number;
-                };
-                resolution: {
-                    note: string | null;
-                    /** Format: date-time */
-                    resolvedAt: string;
-                } | null;
-                /** @description The item's latest escalation, with the manager's answers */
-                escalation: components["schemas"]["EscalationSummary"] | null;
-                /** Format: date-time */
-                createdAt: string;
-                rank: number;
-            }[];
-            priorities: {
-                /** Format: uuid */
-                id: string;
-                title: string;
-                level: string;
-                active: boolean;
-                items: number;
-                openItems: number;
-            }[];
-            counts: {
-                open: number;
-                resolvedSincePreviousBriefing: number;
-                overdueEscalations: number;
-                overdueActions: number;
-                persistent: number;
-            };
-        };
         AlignmentModels: {
             /**
              * @description Agreement is read just after the manager's first answer (agree or disagree)
@@ -2854,6 +2741,180 @@ export interface components {
             }[];
             /** @description Open threats before the limit */
             total: number;
+        };
+        AlignmentByLevelReport: {
+            scope: components["schemas"]["ReportScope"];
+            period: components["schemas"]["ReportPeriod"];
+            overall: {
+                escalations: number;
+                teamManagerAnswered: number;
+                teamManagerAgreed: number;
+                managerSeniorDecided: number;
+                managerSeniorAgreed: number;
+                neverAnswered: number;
+                disagreed: number;
+                returned: number;
+            };
+            byDivision: {
+                escalations: number;
+                teamManagerAnswered: number;
+                teamManagerAgreed: number;
+                managerSeniorDecided: number;
+                managerSeniorAgreed: number;
+                neverAnswered: number;
+                disagreed: number;
+                returned: number;
+                division: string | null;
+            }[];
+            byWard: {
+                escalations: number;
+                teamManagerAnswered: number;
+                teamManagerAgreed: number;
+                managerSeniorDecided: number;
+                managerSeniorAgreed: number;
+                neverAnswered: number;
+                disagreed: number;
+                returned: number;
+                ward: {
+                    /** Format: uuid */
+                    id: string;
+                    code: string;
+                    name: string;
+                };
+            }[];
+        };
+        BriefingPack: {
+            ward: {
+                /** Format: uuid */
+                id: string;
+                code: string;
+                name: string;
+            };
+            /** Format: date */
+            date: string;
+            previousBriefing: {
+                /** Format: uuid */
+                id: string;
+                /** Format: date */
+                date: string;
+            } | null;
+            /** Format: date */
+            since: string;
+            openItems: components["schemas"]["Item"][];
+            resolvedSincePreviousBriefing: components["schemas"]["Item"][];
+            overdueEscalations: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                itemId: string;
+                description: string;
+                band: string;
+                level: number;
+                assignee: string;
+                dueAt: string;
+            }[];
+            /** @description Managers' planned actions whose due date has passed while the escalation is unresolved */
+            overdueActions: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                escalationId: string;
+                /** Format: uuid */
+                itemId: string;
+                description: string;
+                /** Format: date */
+                dueDate: string;
+                assignee: string;
+            }[];
+            persistentIssues: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                briefingId: string;
+                /** Format: uuid */
+                wardId: string;
+                /** Format: date */
+                raisedOn: string;
+                /** @enum {string} */
+                kind: "problem" | "risk" | "good_practice";
+                /** @enum {string} */
+                category: "staffing" | "equipment" | "medication" | "communication" | "patient_flow" | "it_information" | "estates_environment" | "infection_prevention" | "diagnostics" | "clinical_process" | "governance_admin" | "other";
+                description: string;
+                consequence: number | null;
+                likelihood: number | null;
+                /** @description consequence x likelihood on the NHS 5x5 matrix */
+                riskScore: number | null;
+                /** @description Band from the organisation's cut-offs */
+                riskBand: ("low" | "moderate" | "high" | "extreme") | null;
+                harm: ("none" | "low" | "moderate" | "severe" | "fatal") | null;
+                /** @enum {string} */
+                status: "open" | "resolved";
+                resolvedAtBriefing: boolean;
+                actionTaken: string | null;
+                /** @description The team's view: is change needed beyond the ward? */
+                needsChange: boolean | null;
+                clinicalPosition: {
+                    needsChange: boolean;
+                    rationale: string | null;
+                    at: string | null;
+                } | null;
+                /** @description The responsible manager's latest stance */
+                managerialPosition: ("agree" | "disagree" | "needs_information") | null;
+                alignment: {
+                    /** @enum {string} */
+                    state: "aligned_for_change" | "aligned_no_change" | "clinical_only" | "managerial_only" | "pending";
+                    /** @description When both sides first agreed */
+                    agreementReachedAt: string | null;
+                    /** @description Linked to an active organisational priority */
+                    priorityAligned: boolean;
+                };
+                priorities: {
+                    /** Format: uuid */
+                    id: string;
+                    title: string;
+                    active: boolean;
+                }[];
+                recurrence: {
+                    /** @description The earlier item this one repeats */
+                    recurrenceOf: string | null;
+                    source: ("named" | "detected") | null;
+                    /**
+                     * Format: uuid
+                     * @description The first item of the thread of repeats
+                     */
+                    threadId: string;
+                    timesRaised: number;
+                    /** Format: date */
+                    firstRaisedOn: string;
+                    daysOpen: number;
+                };
+                resolution: {
+                    note: string | null;
+                    /** Format: date-time */
+                    resolvedAt: string;
+                } | null;
+                /** @description The item's latest escalation, with the manager's answers */
+                escalation: components["schemas"]["EscalationSummary"] | null;
+                /** Format: date-time */
+                createdAt: string;
+                rank: number;
+            }[];
+            priorities: {
+                /** Format: uuid */
+                id: string;
+                title: string;
+                level: string;
+                active: boolean;
+                items: number;
+                openItems: number;
+            }[];
+            counts: {
+                open: number;
+                resolvedSincePreviousBriefing: number;
+                overdueEscalations: number;
+                overdueActions: number;
+                persistent: number;
+            };
         };
         /** @description FHIR R4 Bundle (type collection): Organization, Location and Group per ward, Flag, AdverseEvent, Task, Practitioner */
         FhirBundle: {
@@ -6256,6 +6317,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ThreatsReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAlignmentByLevel: {
+        parameters: {
+            query: {
+                /** @description First day of the period (YYYY-MM-DD, included) */
+                from: string;
+                /** @description Last day of the period (YYYY-MM-DD, included); at most 2 years after from */
+                to: string;
+                /** @description Only this ward (404 when outside your reach) */
+                wardId?: string;
+                /** @description Only the wards of this division */
+                division?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlignmentByLevelReport"];
                 };
             };
             400: components["responses"]["BadRequest"];

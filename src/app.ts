@@ -32,6 +32,7 @@ import { escalationRoutes } from './escalations/routes.js';
 import { notificationRoutes } from './notifications/routes.js';
 import { priorityRoutes } from './priorities/routes.js';
 import { seniorReviewRoutes } from './alignment/senior-review-routes.js';
+import { levelsRoutes } from './reports/levels-routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { briefingPackRoutes } from './briefing-pack/routes.js';
 import { operationsRoutes } from './health/routes.js';
@@ -139,6 +140,7 @@ const FEATURE_ROUTES = [
   auditRoutes,
   briefingPackRoutes,
   reportRoutes,
+  levelsRoutes,
   exportRoutes,
 ];
 

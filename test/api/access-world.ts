@@ -217,6 +217,7 @@ export const ACCESS: Record<string, Role[]> = {
   getAlignmentReport: ['org_admin', 'governance', 'senior_manager', 'middle_manager', 'clinician', 'ward_device'],
   getSpcChart: ['org_admin', 'governance', 'senior_manager', 'middle_manager', 'clinician', 'ward_device'],
   getThreatRanking: ['org_admin', 'governance', 'senior_manager', 'middle_manager'],
+  getAlignmentByLevel: ['org_admin', 'governance', 'senior_manager', 'middle_manager'],
   exportFhir: ['org_admin', 'governance', 'senior_manager', 'middle_manager'],
 };
 
