@@ -1038,6 +1038,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/senior-review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Open issues for a senior decision: persistent threads, and high or extreme issues where the team and the manager disagree */
+        get: operations["listSeniorReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/items/{id}/senior-decision": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Adopt the issue as a QI target, accept the risk until a review date, or send it back */
+        post: operations["decideSeniorReview"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit/verify": {
         parameters: {
             query?: never;
@@ -1150,6 +1184,26 @@ export interface paths {
          * @description Governance, senior managers and org admins read every ward; middle managers their own wards. Read-only. 400 for a period with from after to or longer than 2 years.
          */
         get: operations["getThreatRanking"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/alignment-by-level": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Agreement between the team and the middle manager, and between the middle manager and the senior decision; where issues stall
+         * @description Governance, senior managers and org admins read every ward; middle managers their own wards. Read-only. 400 for a period with from after to or longer than 2 years.
+         */
+        get: operations["getAlignmentByLevel"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1766,6 +1820,9 @@ export interface components {
                 /** @enum {string} */
                 stance: "agree" | "disagree" | "needs_information";
                 rationale: string | null;
+                /** @description What the manager said stands in the way of the change */
+                barriers: ("funding" | "workforce" | "estates" | "equipment_supply" | "it" | "another_department" | "policy_or_regulation" | "competing_priorities" | "other")[];
+                barrierNote: string | null;
                 /** Format: date-time */
                 at: string;
             } | null;
@@ -1859,7 +1916,7 @@ export interface components {
              * @description assigned or reminder: the acknowledge deadline; taken_over: a senior manager took the escalation from me; action_overdue: a planned action's due date passed while the escalation is open; closed: a correction of the item closed the escalation; raised_again: the issue was raised again while the escalation was open (see raisedCount)
              * @enum {string}
              */
-            type: "assigned" | "reminder" | "taken_over" | "action_overdue" | "closed" | "raised_again";
+            type: "assigned" | "reminder" | "taken_over" | "action_overdue" | "closed" | "raised_again" | "sent_back";
             /** Format: uuid */
             escalationId: string;
             /** @description The planned action (action_overdue only) */
@@ -1891,138 +1948,55 @@ export interface components {
             /** Format: date-time */
             updatedAt: string;
         };
-        BriefingPack: {
-            ward: {
-                /** Format: uuid */
-                id: string;
-                code: string;
-                name: string;
-            };
-            /** Format: date */
-            date: string;
-            previousBriefing: {
-                /** Format: uuid */
-                id: string;
-                /** Format: date */
-                date: string;
-            } | null;
-            /** Format: date */
-            since: string;
-            openItems: components["schemas"]["Item"][];
-            resolvedSincePreviousBriefing: components["schemas"]["Item"][];
-            overdueEscalations: {
-                /** Format: uuid */
-                id: string;
-                /** Format: uuid */
+        SeniorDecision: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            itemId: string;
+            /** Format: uuid */
+            threadId: string;
+            /** @enum {string} */
+            decision: "adopt_as_qi_target" | "accept_risk" | "send_back";
+            priorityId: string | null;
+            reason: string | null;
+            reviewDate: string | null;
+            /** @description send_back: the middle manager told */
+            sentBackTo: string | null;
+            /** Format: uuid */
+            decidedBy: string;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        SeniorReviewQueue: {
+            data: {
+                /**
+                 * Format: uuid
+                 * @description The thread's latest open raising, the item a decision is recorded on
+                 */
                 itemId: string;
-                description: string;
-                band: string;
-                level: number;
-                assignee: string;
-                dueAt: string;
-            }[];
-            /** @description Managers' planned actions whose due date has passed while the escalation is unresolved */
-            overdueActions: {
                 /** Format: uuid */
-                id: string;
-                /** Format: uuid */
-                escalationId: string;
-                /** Format: uuid */
-                itemId: string;
-                description: string;
-                /** Format: date */
-                dueDate: string;
-                assignee: string;
-            }[];
-            persistentIssues: {
-                /** Format: uuid */
-                id: string;
-                /** Format: uuid */
-                briefingId: string;
-                /** Format: uuid */
-                wardId: string;
-                /** Format: date */
-                raisedOn: string;
-                /** @enum {string} */
-                kind: "problem" | "risk" | "good_practice";
-                /** @enum {string} */
-                category: "staffing" | "equipment" | "medication" | "communication" | "patient_flow" | "it_information" | "estates_environment" | "infection_prevention" | "diagnostics" | "clinical_process" | "governance_admin" | "other";
-                description: string;
-                consequence: number | null;
-                likelihood: number | null;
-                /** @description consequence x likelihood on the NHS 5x5 matrix */
-                riskScore: number | null;
-                /** @description Band from the organisation's cut-offs */
-                riskBand: ("low" | "moderate" | "high" | "extreme") | null;
-                harm: ("none" | "low" | "moderate" | "severe" | "fatal") | null;
-                /** @enum {string} */
-                status: "open" | "resolved";
-                resolvedAtBriefing: boolean;
-                actionTaken: string | null;
-                /** @description The team's view: is change needed beyond the ward? */
-                needsChange: boolean | null;
-                clinicalPosition: {
-                    needsChange: boolean;
-                    rationale: string | null;
-                    at: string | null;
-                } | null;
-                /** @description The responsible manager's latest stance */
-                managerialPosition: ("agree" | "disagree" | "needs_information") | null;
-                alignment: {
-                    /** @enum {string} */
-                    state: "aligned_for_change" | "aligned_no_change" | "clinical_only" | "managerial_only" | "pending";
-                    /** @description When both sides first agreed */
-                    agreementReachedAt: string | null;
-                    /** @description Linked to an active organisational priority */
-                    priorityAligned: boolean;
-                };
-                priorities: {
+                threadId: string;
+                ward: {
                     /** Format: uuid */
                     id: string;
-                    title: string;
-                    active: boolean;
-                }[];
-                recurrence: {
-                    /** @description The earlier item this one repeats */
-                    recurrenceOf: string | null;
-                    source: ("named" | "detected") | null;
-                    /**
-                     * Format: uuid
-                     * @description The first item of the thread of repeats
-                     */
-                    threadId: string;
-                    timesRaised: number;
-                    /** Format: date */
-                    firstRaisedOn: string;
-                    daysOpen: number;
+                    code: string;
+                    name: string;
                 };
-                resolution: {
-                    note: string | null;
-                    /** Format: date-time */
-                    resolvedAt: string;
-                } | null;
-                /** @description The item's latest escalation, with the manager's answers */
-                escalation: components["schemas"]["EscalationSummary"] | null;
-                /** Format: date-time */
-                createdAt: string;
-                rank: number;
+                description: string;
+                /** @enum {string} */
+                category: "staffing" | "equipment" | "medication" | "communication" | "patient_flow" | "it_information" | "estates_environment" | "infection_prevention" | "diagnostics" | "clinical_process" | "governance_admin" | "other";
+                /** @description Highest risk score of the thread */
+                riskScore: number | null;
+                /** @description Band of the latest open raising */
+                riskBand: ("low" | "moderate" | "high" | "extreme") | null;
+                /** @enum {string} */
+                alignment: "aligned_for_change" | "aligned_no_change" | "clinical_only" | "managerial_only" | "pending";
+                raisedCount: number;
+                /** Format: date */
+                firstRaisedOn: string;
+                daysOpen: number;
+                reasons: ("persistent" | "high_risk_disagreement")[];
             }[];
-            priorities: {
-                /** Format: uuid */
-                id: string;
-                title: string;
-                level: string;
-                active: boolean;
-                items: number;
-                openItems: number;
-            }[];
-            counts: {
-                open: number;
-                resolvedSincePreviousBriefing: number;
-                overdueEscalations: number;
-                overdueActions: number;
-                persistent: number;
-            };
         };
         AlignmentModels: {
             /**
@@ -2508,6 +2482,19 @@ export interface components {
                 };
                 /** @description Models of resolution with agreement at the manager's first response, allowing for band and priority */
                 adjusted: components["schemas"]["AlignmentModels"];
+                /** @description What managers who disagree or are undecided say stands in the way of the change */
+                barriers: {
+                    /** @description Escalations opened in the period whose manager disagrees that change is needed */
+                    disagreeing: number;
+                    /** @description Escalations opened in the period whose manager needs more information */
+                    undecided: number;
+                    barriers: {
+                        /** @enum {string} */
+                        barrier: "funding" | "workforce" | "estates" | "equipment_supply" | "it" | "another_department" | "policy_or_regulation" | "competing_priorities" | "other";
+                        disagreeing: number;
+                        undecided: number;
+                    }[];
+                };
             };
             persistentIssues: {
                 rank: number;
@@ -2754,6 +2741,180 @@ export interface components {
             }[];
             /** @description Open threats before the limit */
             total: number;
+        };
+        AlignmentByLevelReport: {
+            scope: components["schemas"]["ReportScope"];
+            period: components["schemas"]["ReportPeriod"];
+            overall: {
+                escalations: number;
+                teamManagerAnswered: number;
+                teamManagerAgreed: number;
+                managerSeniorDecided: number;
+                managerSeniorAgreed: number;
+                neverAnswered: number;
+                disagreed: number;
+                returned: number;
+            };
+            byDivision: {
+                escalations: number;
+                teamManagerAnswered: number;
+                teamManagerAgreed: number;
+                managerSeniorDecided: number;
+                managerSeniorAgreed: number;
+                neverAnswered: number;
+                disagreed: number;
+                returned: number;
+                division: string | null;
+            }[];
+            byWard: {
+                escalations: number;
+                teamManagerAnswered: number;
+                teamManagerAgreed: number;
+                managerSeniorDecided: number;
+                managerSeniorAgreed: number;
+                neverAnswered: number;
+                disagreed: number;
+                returned: number;
+                ward: {
+                    /** Format: uuid */
+                    id: string;
+                    code: string;
+                    name: string;
+                };
+            }[];
+        };
+        BriefingPack: {
+            ward: {
+                /** Format: uuid */
+                id: string;
+                code: string;
+                name: string;
+            };
+            /** Format: date */
+            date: string;
+            previousBriefing: {
+                /** Format: uuid */
+                id: string;
+                /** Format: date */
+                date: string;
+            } | null;
+            /** Format: date */
+            since: string;
+            openItems: components["schemas"]["Item"][];
+            resolvedSincePreviousBriefing: components["schemas"]["Item"][];
+            overdueEscalations: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                itemId: string;
+                description: string;
+                band: string;
+                level: number;
+                assignee: string;
+                dueAt: string;
+            }[];
+            /** @description Managers' planned actions whose due date has passed while the escalation is unresolved */
+            overdueActions: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                escalationId: string;
+                /** Format: uuid */
+                itemId: string;
+                description: string;
+                /** Format: date */
+                dueDate: string;
+                assignee: string;
+            }[];
+            persistentIssues: {
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                briefingId: string;
+                /** Format: uuid */
+                wardId: string;
+                /** Format: date */
+                raisedOn: string;
+                /** @enum {string} */
+                kind: "problem" | "risk" | "good_practice";
+                /** @enum {string} */
+                category: "staffing" | "equipment" | "medication" | "communication" | "patient_flow" | "it_information" | "estates_environment" | "infection_prevention" | "diagnostics" | "clinical_process" | "governance_admin" | "other";
+                description: string;
+                consequence: number | null;
+                likelihood: number | null;
+                /** @description consequence x likelihood on the NHS 5x5 matrix */
+                riskScore: number | null;
+                /** @description Band from the organisation's cut-offs */
+                riskBand: ("low" | "moderate" | "high" | "extreme") | null;
+                harm: ("none" | "low" | "moderate" | "severe" | "fatal") | null;
+                /** @enum {string} */
+                status: "open" | "resolved";
+                resolvedAtBriefing: boolean;
+                actionTaken: string | null;
+                /** @description The team's view: is change needed beyond the ward? */
+                needsChange: boolean | null;
+                clinicalPosition: {
+                    needsChange: boolean;
+                    rationale: string | null;
+                    at: string | null;
+                } | null;
+                /** @description The responsible manager's latest stance */
+                managerialPosition: ("agree" | "disagree" | "needs_information") | null;
+                alignment: {
+                    /** @enum {string} */
+                    state: "aligned_for_change" | "aligned_no_change" | "clinical_only" | "managerial_only" | "pending";
+                    /** @description When both sides first agreed */
+                    agreementReachedAt: string | null;
+                    /** @description Linked to an active organisational priority */
+                    priorityAligned: boolean;
+                };
+                priorities: {
+                    /** Format: uuid */
+                    id: string;
+                    title: string;
+                    active: boolean;
+                }[];
+                recurrence: {
+                    /** @description The earlier item this one repeats */
+                    recurrenceOf: string | null;
+                    source: ("named" | "detected") | null;
+                    /**
+                     * Format: uuid
+                     * @description The first item of the thread of repeats
+                     */
+                    threadId: string;
+                    timesRaised: number;
+                    /** Format: date */
+                    firstRaisedOn: string;
+                    daysOpen: number;
+                };
+                resolution: {
+                    note: string | null;
+                    /** Format: date-time */
+                    resolvedAt: string;
+                } | null;
+                /** @description The item's latest escalation, with the manager's answers */
+                escalation: components["schemas"]["EscalationSummary"] | null;
+                /** Format: date-time */
+                createdAt: string;
+                rank: number;
+            }[];
+            priorities: {
+                /** Format: uuid */
+                id: string;
+                title: string;
+                level: string;
+                active: boolean;
+                items: number;
+                openItems: number;
+            }[];
+            counts: {
+                open: number;
+                resolvedSincePreviousBriefing: number;
+                overdueEscalations: number;
+                overdueActions: number;
+                persistent: number;
+            };
         };
         /** @description FHIR R4 Bundle (type collection): Organization, Location and Group per ward, Flag, AdverseEvent, Task, Practitioner */
         FhirBundle: {
@@ -5266,6 +5427,10 @@ export interface operations {
                     /** @enum {string} */
                     stance: "agree" | "disagree" | "needs_information";
                     rationale: string;
+                    /** @description What stands in the way of the change (each named once); none when omitted */
+                    barriers?: ("funding" | "workforce" | "estates" | "equipment_supply" | "it" | "another_department" | "policy_or_regulation" | "competing_priorities" | "other")[];
+                    /** @description The barriers in the manager's words */
+                    barrierNote?: string;
                 };
             };
         };
@@ -5845,6 +6010,94 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listSeniorReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeniorReviewQueue"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    decideSeniorReview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    decision: "adopt_as_qi_target";
+                    /**
+                     * Format: uuid
+                     * @description An existing priority of the organisation to link the issue to
+                     */
+                    priorityId?: string;
+                    /** @description Or the title of a new organisation-wide priority */
+                    title?: string;
+                    reason?: string;
+                } | {
+                    /** @enum {string} */
+                    decision: "accept_risk";
+                    reason: string;
+                    /**
+                     * Format: date
+                     * @description When the accepted risk comes back to senior review
+                     */
+                    reviewDate: string;
+                } | {
+                    /** @enum {string} */
+                    decision: "send_back";
+                    reason: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeniorDecision"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     verifyAuditTrail: {
         parameters: {
             query?: never;
@@ -6064,6 +6317,42 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ThreatsReport"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalServerError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getAlignmentByLevel: {
+        parameters: {
+            query: {
+                /** @description First day of the period (YYYY-MM-DD, included) */
+                from: string;
+                /** @description Last day of the period (YYYY-MM-DD, included); at most 2 years after from */
+                to: string;
+                /** @description Only this ward (404 when outside your reach) */
+                wardId?: string;
+                /** @description Only the wards of this division */
+                division?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlignmentByLevelReport"];
                 };
             };
             400: components["responses"]["BadRequest"];

@@ -31,6 +31,8 @@ import type { Relay, ServiceDeps } from './deps.js';
 import { escalationRoutes } from './escalations/routes.js';
 import { notificationRoutes } from './notifications/routes.js';
 import { priorityRoutes } from './priorities/routes.js';
+import { seniorReviewRoutes } from './alignment/senior-review-routes.js';
+import { levelsRoutes } from './reports/levels-routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { briefingPackRoutes } from './briefing-pack/routes.js';
 import { operationsRoutes } from './health/routes.js';
@@ -134,9 +136,11 @@ const FEATURE_ROUTES = [
   escalationRoutes,
   notificationRoutes,
   priorityRoutes,
+  seniorReviewRoutes,
   auditRoutes,
   briefingPackRoutes,
   reportRoutes,
+  levelsRoutes,
   exportRoutes,
 ];
 

@@ -5,11 +5,19 @@ import { items, positionChanges } from '../db/schema.js';
 import { rowsInsert } from '../db/together.js';
 import { alignmentOf, isAgreement } from '../domain/alignment.js';
 import type { Stance } from '../domain/escalation.js';
+import type { Barrier } from '../domain/taxonomy.js';
 import type { ItemRow } from '../db/rows.js';
 
 export type PositionChange =
   | { side: 'clinical'; needsChange: boolean; rationale: string | null }
-  | { side: 'managerial'; stance: Stance; rationale: string | null };
+  | {
+      side: 'managerial';
+      stance: Stance;
+      rationale: string | null;
+      /** What the manager said stands in the way of the change. */
+      barriers: Barrier[];
+      barrierNote: string | null;
+    };
 
 /**
  * Records one side's position on an item: the item's alignment is recomputed, the change is
@@ -44,6 +52,8 @@ export async function recordPosition(
     needsChange: change.side === 'clinical' ? change.needsChange : null,
     stance: change.side === 'managerial' ? change.stance : null,
     rationale: change.rationale,
+    barriers: change.side === 'managerial' ? change.barriers : null,
+    barrierNote: change.side === 'managerial' ? change.barrierNote : null,
     alignmentAfter: alignment,
     actorStaffId: who.staffId,
     actorTokenId: who.tokenId,

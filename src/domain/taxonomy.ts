@@ -46,3 +46,20 @@ export type StaffRole = (typeof STAFF_ROLES)[number];
 
 export const IDENTIFIER_POLICIES = ['reject', 'redact'] as const;
 export type IdentifierPolicy = (typeof IDENTIFIER_POLICIES)[number];
+
+/**
+ * What stands in the way of a change a manager is asked for (the research's barriers): stated
+ * with a manager's position, so the board can see why agreement fails.
+ */
+export const BARRIERS = [
+  'funding',
+  'workforce',
+  'estates',
+  'equipment_supply',
+  'it',
+  'another_department',
+  'policy_or_regulation',
+  'competing_priorities',
+  'other',
+] as const;
+export type Barrier = (typeof BARRIERS)[number];

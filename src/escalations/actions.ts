@@ -68,7 +68,13 @@ const reason = (body: { reason: string }): ScreenedField[] => [{ path: 'reason',
 
 const ACTION_HANDLERS: { [A in EscalationAction]: ActionHandler<A> } = {
   acknowledge: { freeText: () => [], apply: acknowledge },
-  position: { freeText: (body) => [{ path: 'rationale', text: body.rationale }], apply: recordStance },
+  position: {
+    freeText: (body) => [
+      { path: 'rationale', text: body.rationale },
+      ...(body.barrierNote === undefined ? [] : [{ path: 'barrierNote', text: body.barrierNote }]),
+    ],
+    apply: recordStance,
+  },
   actions: { freeText: (body) => [{ path: 'description', text: body.description }], apply: planAction },
   resolve: { freeText: (body) => [{ path: 'note', text: body.note }], apply: resolve },
   reassign: { freeText: reason, apply: reassign },
@@ -154,17 +160,34 @@ async function acknowledge(context: ActionContext) {
 async function recordStance(context: ActionContext, body: ActionBodies['position']) {
   const { tx, principal, current, now } = context;
   const rationale = context.clean('rationale', body.rationale);
-  await updateRow(context, { stance: body.stance, stanceRationale: rationale, stanceAt: now }, false);
-  await recordEvent(context, { stance: body.stance, previousStance: current.stance }, false);
+  const barriers = [...new Set(body.barriers ?? [])];
+  const barrierNote = body.barrierNote === undefined ? null : context.clean('barrierNote', body.barrierNote);
+  await updateRow(
+    context,
+    {
+      stance: body.stance,
+      stanceRationale: rationale,
+      stanceAt: now,
+      stanceBarriers: barriers,
+      stanceBarrierNote: barrierNote,
+    },
+    false,
+  );
+  await recordEvent(context, { stance: body.stance, previousStance: current.stance, barriers }, false);
   const [item] = await tx.select().from(items).where(eq(items.id, current.itemId));
   await recordPosition(
     tx,
     item!,
-    { side: 'managerial', stance: body.stance, rationale },
+    { side: 'managerial', stance: body.stance, rationale, barriers, barrierNote },
     { actor: actorOf(principal), staffId: principal.staffId, tokenId: principal.tokenId },
     now,
   );
-  return { stance: { from: current.stance, to: body.stance }, rationale: textRef(rationale) };
+  return {
+    stance: { from: current.stance, to: body.stance },
+    rationale: textRef(rationale),
+    barriers,
+    barrierNote: textRef(barrierNote),
+  };
 }
 
 async function planAction(context: ActionContext, body: ActionBodies['actions']) {

@@ -138,6 +138,18 @@ function presentNextStep(step: UpcomingStep) {
     : { kind: step.kind, level: step.level + 1, dueAt: step.dueAt.toISOString() };
 }
 
+/** The manager's current position, with the barriers they named; null before they answer. */
+function presentStance(row: typeof escalations.$inferSelect) {
+  if (!row.stance || !row.stanceAt) return null;
+  return {
+    stance: row.stance,
+    rationale: row.stanceRationale,
+    barriers: row.stanceBarriers,
+    barrierNote: row.stanceBarrierNote,
+    at: row.stanceAt.toISOString(),
+  };
+}
+
 /** One escalation with its item, chain, planned actions and full history. */
 export async function getEscalation(db: Database, principal: TenantPrincipal, escalationId: string, now = new Date()) {
   const [found] = await db
@@ -175,10 +187,7 @@ export async function getEscalation(db: Database, principal: TenantPrincipal, es
     nextStep: presentNextStep(upcomingStep({ levels: row.chain.levels.length, maxRepeats: row.chain.maxRepeats }, row)),
     snoozedUntil: row.snoozedUntil?.toISOString() ?? null,
     acknowledgedAt: row.acknowledgedAt?.toISOString() ?? null,
-    managerPosition:
-      row.stance && row.stanceAt
-        ? { stance: row.stance, rationale: row.stanceRationale, at: row.stanceAt.toISOString() }
-        : null,
+    managerPosition: presentStance(row),
     clinicalPosition: { needsChange: i.needsChange },
     outcome: row.outcome,
     outcomeNote: row.outcomeNote,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ESCALATION_STATES, MANAGER_OUTCOMES, OUTCOMES, STANCES, type EscalationAction } from '../domain/escalation.js';
 import { RISK_BANDS } from '../domain/risk.js';
-import { ITEM_CATEGORIES, ITEM_KINDS } from '../domain/taxonomy.js';
+import { BARRIERS, ITEM_CATEGORIES, ITEM_KINDS } from '../domain/taxonomy.js';
 import { freeText, isoDate, timestamp } from '../http/schemas.js';
 
 const seconds = z
@@ -123,7 +123,15 @@ export const escalationSchema = z
     nextStep: nextStepSchema,
     snoozedUntil: timestamp.nullable(),
     acknowledgedAt: timestamp.nullable(),
-    managerPosition: z.object({ stance: z.enum(STANCES), rationale: z.string().nullable(), at: timestamp }).nullable(),
+    managerPosition: z
+      .object({
+        stance: z.enum(STANCES),
+        rationale: z.string().nullable(),
+        barriers: z.array(z.enum(BARRIERS)).describe('What the manager said stands in the way of the change'),
+        barrierNote: z.string().nullable(),
+        at: timestamp,
+      })
+      .nullable(),
     clinicalPosition: z.object({ needsChange: z.boolean().nullable() }),
     outcome: z.enum(OUTCOMES).nullable(),
     outcomeNote: z.string().nullable(),
@@ -169,7 +177,16 @@ const text = escalationText;
 /** The body each manager action takes. */
 export const ACTION_BODIES = {
   acknowledge: z.strictObject({}).optional(),
-  position: z.strictObject({ stance: z.enum(STANCES), rationale: text }),
+  position: z.strictObject({
+    stance: z.enum(STANCES),
+    rationale: text,
+    barriers: z
+      .array(z.enum(BARRIERS))
+      .max(BARRIERS.length)
+      .optional()
+      .describe('What stands in the way of the change (each named once); none when omitted'),
+    barrierNote: text.optional().describe("The barriers in the manager's words"),
+  }),
   actions: z.strictObject({ description: text, dueDate: isoDate }),
   resolve: z
     .strictObject({ outcome: z.enum(MANAGER_OUTCOMES), note: text })

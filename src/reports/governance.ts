@@ -8,6 +8,7 @@ import { adjustedAnalysis, analyseAlignment, type ResolutionGroup } from './alig
 import { resolutionCells, type ResolutionCellRow } from './alignment-queries.js';
 import type { AlignmentModels } from '../domain/alignment-models.js';
 import { withReportContext, type ReportContext, type ReportDatabases } from './context.js';
+import { barrierCounts, barrierSection, type BarrierRow } from './governance-barriers.js';
 import { EscalationFigures, escalationSection } from './governance-escalations.js';
 import { fidelitySection, itemsSection } from './governance-fidelity.js';
 import { PersistentRanking, persistentSection, prioritySection, type RankedThread } from './governance-issues.js';
@@ -57,6 +58,8 @@ export interface PackReading {
   escalations: EscalationFigures;
   overdue: OverdueRow[];
   resolutionCells: ResolutionCellRow[];
+  /** Barriers named by managers who disagree or are undecided. */
+  barriers: BarrierRow[];
   /** The adjusted models, fitted as soon as their rows were read (the rows are not kept). */
   adjusted: AlignmentModels;
   priorities: PriorityRow[];
@@ -82,6 +85,7 @@ async function readPack(
   await escalationFacts(db, scope, period, (row) => escalations.add(row));
   const overdue = await overdueNow(db, scope, period);
   const cells = await resolutionCells(db, scope, period);
+  const barriers = await barrierCounts(db, scope, period);
   const adjusted = await adjustedAnalysis({ db, scope, period });
   const ranking = new PersistentRanking(tuning);
   await openThreads(db, scope, period, (row) => ranking.offer(row));
@@ -105,6 +109,7 @@ async function readPack(
     escalations,
     overdue,
     resolutionCells: cells,
+    barriers,
     adjusted,
     priorities,
     spc: { itemsRaised, daysToResolution },
@@ -138,6 +143,7 @@ export function presentPack(
       alignedForChange: alignment.alignedForChange,
       highRisk: alignment.highRisk,
       adjusted: reading.adjusted,
+      barriers: barrierSection(reading.barriers),
     },
     persistentIssues: persistentSection(scope, reading.persistent, reading.persistentDetails),
     priorities: prioritySection(scope, reading.priorities),

@@ -269,7 +269,17 @@ ${table(
 </div>
 <ul>${or('Aligned for change against the other answered states', a.alignedForChange)}${or('High and extreme risk against low and moderate', a.highRisk)}</ul>
 ${adjustedHtml(a.adjusted)}
+${barriersHtml(a.barriers)}
 </section>`;
+}
+
+/** What managers who disagree or are undecided say stands in the way. */
+function barriersHtml(b: GovernancePack['alignment']['barriers']): string {
+  return table(
+    ['Barrier', `Disagreeing (${b.disagreeing})`, `Undecided (${b.undecided})`],
+    b.barriers.map((r) => [esc(label(r.barrier)), String(r.disagreeing), String(r.undecided)]),
+    { caption: 'Barriers named by managers who disagree or need more information' },
+  );
 }
 
 function issuesSection(pack: GovernancePack): string {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ALIGNMENT_STATES } from '../domain/alignment.js';
+import { BARRIERS } from '../domain/taxonomy.js';
 import { alignmentModelsSchema } from './models-schema.js';
 import { REPORTED_OUTCOMES, STANCES } from '../domain/escalation.js';
 import { RISK_BANDS } from '../domain/risk.js';
@@ -246,6 +247,17 @@ export const governancePackSchema = z
       adjusted: alignmentModelsSchema.describe(
         "Models of resolution with agreement at the manager's first response, allowing for band and priority",
       ),
+      barriers: z
+        .object({
+          disagreeing: count.describe('Escalations opened in the period whose manager disagrees that change is needed'),
+          undecided: count.describe('Escalations opened in the period whose manager needs more information'),
+          barriers: z.array(
+            z
+              .object({ barrier: z.enum(BARRIERS), disagreeing: count, undecided: count })
+              .describe('How many of those managers name the barrier (a manager may name several)'),
+          ),
+        })
+        .describe('What managers who disagree or are undecided say stands in the way of the change'),
     }),
     persistentIssues: z.array(
       z.object({

@@ -72,6 +72,11 @@ export const BODIES: Record<string, unknown> = {
   'POST /v1/escalations/{id}/snooze': { until: '2099-01-01T00:00:00Z', reason: 'Waiting for parts' },
   'POST /v1/escalations/{id}/comment': { text: 'Chased' },
   'PATCH /v1/priorities/{id}': { active: true },
+  'POST /v1/items/{id}/senior-decision': {
+    decision: 'accept_risk',
+    reason: 'Tolerable for now',
+    reviewDate: '2099-01-01',
+  },
   'PATCH /v1/staff/{id}': { name: 'Renamed person' },
   'POST /v1/staff/{id}/deactivate': { reason: 'Left the trust' },
   'POST /v1/staff/{id}/reactivate': {},
@@ -195,6 +200,8 @@ export const ACCESS: Record<string, Role[]> = {
   listPriorities: TENANT,
   updatePriority: ['org_admin', 'senior_manager'],
   linkItemToPriority: ['ward_device', 'clinician', 'middle_manager', 'senior_manager'],
+  listSeniorReview: ['senior_manager'],
+  decideSeniorReview: ['senior_manager'],
   unlinkItemFromPriority: ['ward_device', 'clinician', 'middle_manager', 'senior_manager'],
   verifyAuditTrail: ['org_admin', 'governance'],
   briefingPack: TENANT,
@@ -210,6 +217,7 @@ export const ACCESS: Record<string, Role[]> = {
   getAlignmentReport: ['org_admin', 'governance', 'senior_manager', 'middle_manager', 'clinician', 'ward_device'],
   getSpcChart: ['org_admin', 'governance', 'senior_manager', 'middle_manager', 'clinician', 'ward_device'],
   getThreatRanking: ['org_admin', 'governance', 'senior_manager', 'middle_manager'],
+  getAlignmentByLevel: ['org_admin', 'governance', 'senior_manager', 'middle_manager'],
   exportFhir: ['org_admin', 'governance', 'senior_manager', 'middle_manager'],
 };
 

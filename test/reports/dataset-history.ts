@@ -63,6 +63,8 @@ export async function actOnEscalations(
   await act(mm, E.E5, 'position', {
     stance: 'disagree',
     rationale: 'Within tolerance: a second scanner is available on the next ward',
+    barriers: ['funding', 'equipment_supply'],
+    barrierNote: 'No capital this year for a second scanner',
   });
   await act(mm, E.E5, 'resolve', { outcome: 'risk_accepted', note: 'Sharing the scanner with the next ward' });
   // E6: acknowledged, agrees, plans an action, mitigated.
@@ -72,7 +74,11 @@ export async function actOnEscalations(
   await act(mm, E.E6, 'resolve', { outcome: 'mitigated', note: 'Weekly audit in place' });
   // E8: acknowledged, disagrees, not actionable.
   await act(mm, E.E8, 'acknowledge');
-  await act(mm, E.E8, 'position', { stance: 'disagree', rationale: 'Changeover handover is already protected' });
+  await act(mm, E.E8, 'position', {
+    stance: 'disagree',
+    rationale: 'Changeover handover is already protected',
+    barriers: ['workforce', 'funding'],
+  });
   await act(mm, E.E8, 'resolve', { outcome: 'not_actionable', note: 'No change needed' });
   // E9: acknowledged, agrees, still open.
   await act(mm, E.E9, 'acknowledge');

@@ -364,5 +364,21 @@ function expectedAlignment() {
       smallCounts: true,
     },
     adjusted: expectedAdjusted(), // expected-pack-models.ts: too small for every model
+    // E5 (funding, equipment supply) and E8 (workforce, funding) disagree; no manager is undecided.
+    barriers: {
+      disagreeing: 2,
+      undecided: 0,
+      barriers: [
+        { barrier: 'funding', disagreeing: 2, undecided: 0 },
+        { barrier: 'workforce', disagreeing: 1, undecided: 0 },
+        { barrier: 'estates', disagreeing: 0, undecided: 0 },
+        { barrier: 'equipment_supply', disagreeing: 1, undecided: 0 },
+        { barrier: 'it', disagreeing: 0, undecided: 0 },
+        { barrier: 'another_department', disagreeing: 0, undecided: 0 },
+        { barrier: 'policy_or_regulation', disagreeing: 0, undecided: 0 },
+        { barrier: 'competing_priorities', disagreeing: 0, undecided: 0 },
+        { barrier: 'other', disagreeing: 0, undecided: 0 },
+      ],
+    },
   };
 }

@@ -166,6 +166,8 @@ describe('the pack as HTML', () => {
     expect(html.match(/<svg /g)).toHaveLength(4); // fidelity bars and three XmR charts
     expect(html).toContain('@media print');
     expect(html).toContain('@page { size: A4 landscape');
+    expect(html).toContain('Barriers named by managers who disagree or need more information');
+    expect(html).toMatch(/Disagreeing \(2\)[\s\S]*<th scope="row">funding<\/th><td class="n">2<\/td>/);
     // Nothing fetched from anywhere: no scripts, links, images, imports or URLs other than the SVG namespace.
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\(|src=|href=/i);
     expect(html.replaceAll('http://www.w3.org/2000/svg', '')).not.toMatch(/https?:\/\//);

@@ -21,6 +21,7 @@ import {
   type ChainSnapshot,
 } from '../../domain/escalation.js';
 import { RISK_BANDS } from '../../domain/risk.js';
+import { BARRIERS } from '../../domain/taxonomy.js';
 import { createdAt, id, timestamptz } from './columns.js';
 import { wards, staff, apiTokens, organisationRef, wardRef } from './organisations-and-people.js';
 import { items } from './briefings-and-items.js';
@@ -74,6 +75,12 @@ export const escalations = pgTable(
     stance: text('stance', { enum: STANCES }),
     stanceRationale: text('stance_rationale'),
     stanceAt: timestamptz('stance_at'),
+    /** The barriers the manager named with their current position (empty when none). */
+    stanceBarriers: text('stance_barriers', { enum: BARRIERS })
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    stanceBarrierNote: text('stance_barrier_note'),
     acknowledgedAt: timestamptz('acknowledged_at'),
     resolvedAt: timestamptz('resolved_at'),
     outcome: text('outcome', { enum: OUTCOMES }),

@@ -10,7 +10,8 @@ import { escalationActions, escalations } from './escalations.js';
  * assigned and reminder: of the acknowledge deadline; taken_over: a senior manager took it from
  * the recipient; action_overdue: a planned action's due date passed while the escalation was open;
  * closed: a correction of the item closed it; raised_again: the issue was raised again while the
- * escalation was open (`raised_count` says how often the thread has been raised).
+ * escalation was open (`raised_count` says how often the thread has been raised); sent_back: a
+ * senior manager sent the issue back to the recipient, the middle manager, with a reason.
  */
 export const NOTIFICATION_TYPES = [
   'assigned',
@@ -19,6 +20,7 @@ export const NOTIFICATION_TYPES = [
   'action_overdue',
   'closed',
   'raised_again',
+  'sent_back',
 ] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
 

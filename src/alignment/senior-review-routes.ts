@@ -1,0 +1,44 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { tenantOf } from '../auth/plugin.js';
+import type { ServiceDeps } from '../deps.js';
+import { commonErrors, idParams, problemSchema } from '../http/schemas.js';
+import { decideSeniorReview, seniorReviewQueue } from './senior-review.js';
+import { seniorDecisionBody, seniorDecisionSchema, seniorReviewQueueSchema } from './senior-review-schemas.js';
+
+const SENIOR = ['senior_manager'] as const;
+
+/** Senior review: the queue of issues for a senior decision, and the decision itself. */
+export const seniorReviewRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { db }) => {
+  app.get(
+    '/v1/senior-review',
+    {
+      config: { access: SENIOR },
+      schema: {
+        operationId: 'listSeniorReview',
+        tags: ['alignment'],
+        summary:
+          'Open issues for a senior decision: persistent threads, and high or extreme issues where the team and the manager disagree',
+        response: { 200: seniorReviewQueueSchema, ...commonErrors },
+      },
+    },
+    async (request) => seniorReviewQueue(db, tenantOf(request)),
+  );
+
+  app.post(
+    '/v1/items/:id/senior-decision',
+    {
+      config: { access: SENIOR },
+      schema: {
+        operationId: 'decideSeniorReview',
+        tags: ['alignment'],
+        summary: 'Adopt the issue as a QI target, accept the risk until a review date, or send it back',
+        params: idParams,
+        body: seniorDecisionBody,
+        // 409: the item is not open, the priority is inactive, or nothing to send back to; 422: an identifier.
+        response: { 201: seniorDecisionSchema, 409: problemSchema, 422: problemSchema, ...commonErrors },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(await decideSeniorReview(db, tenantOf(request), request.params.id, request.body)),
+  );
+};
