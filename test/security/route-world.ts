@@ -315,6 +315,7 @@ export function validBody(world: World, op: Operation): unknown {
     }),
     issueToken: () => ({ wardId: ward.id, label: 'fuzz tablet' }),
     updateWard: () => ({ name: 'Renamed by the fuzzer' }),
+    decideSeniorReview: () => ({ decision: 'accept_risk', reason: 'Reviewed at the board', reviewDate: '2099-01-01' }),
     updateStaff: () => ({ name: 'Renamed Clinician' }),
     recordBriefing: () => briefingBody(ward.id, { date: '2026-06-01' }),
     setClinicalPosition: () => ({ needsChange: true, rationale: 'Needs estates to act' }),
