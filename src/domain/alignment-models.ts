@@ -262,8 +262,8 @@ export function alignmentModels(observations: readonly ModelObservation[]): Alig
   const rows = answered.filter((o): o is Usable => o.band !== null);
   const { bands, omittedTerms, columns } = designOf(rows);
   const referenceBand = bands.length > 1 ? (bands[0] as RiskBand) : null;
-  const withIntercept = designMatrix(rows, columns);
-  const withoutIntercept = designMatrix(rows, columns, false);
+  // Each model builds its own design matrix, so only one is held at a time (a large trust has
+  // hundreds of thousands of rows).
   return {
     measuredAt: 'first_manager_response',
     observations: rows.length,
@@ -273,9 +273,9 @@ export function alignmentModels(observations: readonly ModelObservation[]): Alig
     bands,
     referenceBand,
     omittedTerms,
-    logistic: fitLogistic(rows, withIntercept, referenceBand),
+    logistic: fitLogistic(rows, designMatrix(rows, columns), referenceBand),
     mantelHaenszel: fitMantelHaenszel(rows, bands),
-    cox: fitCox(rows, withoutIntercept, referenceBand),
+    cox: fitCox(rows, designMatrix(rows, columns, false), referenceBand),
     logRank: fitLogRank(rows),
   };
 }
