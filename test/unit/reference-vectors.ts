@@ -3,11 +3,31 @@
  * the statistical domain functions are checked against. They live beside the clone, in
  * ../shared/reference/stats-vectors, on development machines and in CI alike.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { REPO_ROOT } from '../helpers/processes.js';
 
-export const STATS_VECTORS_DIR = path.resolve(REPO_ROOT, '../shared/reference/stats-vectors');
+const VECTORS = 'shared/reference/stats-vectors';
+
+/**
+ * Beside this checkout; or, for a throw-away clone of a local checkout (`git clone . /tmp/x`),
+ * beside the checkout it was cloned from.
+ */
+function vectorsDir(): string {
+  const beside = path.resolve(REPO_ROOT, '..', VECTORS);
+  if (existsSync(beside)) return beside;
+  try {
+    const origin = execFileSync('git', ['-C', REPO_ROOT, 'remote', 'get-url', 'origin'], { encoding: 'utf8' }).trim();
+    const besideOrigin = path.resolve(origin, '..', VECTORS);
+    if (path.isAbsolute(origin) && existsSync(besideOrigin)) return besideOrigin;
+  } catch {
+    // No git or no origin: the path beside the checkout is the one named in the error below.
+  }
+  return beside;
+}
+
+export const STATS_VECTORS_DIR = vectorsDir();
 
 export function readVector(name: string): string {
   return readFileSync(path.join(STATS_VECTORS_DIR, name), 'utf8');
