@@ -3,6 +3,7 @@ import { actorOf } from '../audit/record.js';
 import { isWardStaff, type TenantPrincipal } from '../auth/principal.js';
 import { briefings, items } from '../db/schema.js';
 import { insertTogether } from '../db/together.js';
+import { withinTransaction } from '../db/request-transaction.js';
 import type { ServiceDeps } from '../deps.js';
 import { conflict, notFound } from '../http/errors.js';
 import { presentRecordedItems } from '../items/present.js';
@@ -53,7 +54,7 @@ export async function addItems(deps: ServiceDeps, principal: TenantPrincipal, br
     briefingId,
     screen.redactedText,
   );
-  const plan = await db.transaction(async (tx) => {
+  const plan = await withinTransaction(db, async (tx) => {
     await tx.select({ id: briefings.id }).from(briefings).where(eq(briefings.id, briefingId)).for('update');
     const [last] = await tx
       .select({ position: sql<number | null>`max(${items.position})` })

@@ -5,7 +5,7 @@ import type { Database, Executor, Transaction } from '../db/client.js';
 import { briefings, escalationPolicies, items, organisations, staff, wards } from '../db/schema.js';
 import { constraintOf } from '../db/errors.js';
 import { preparedPer } from '../db/prepared.js';
-import { outsideRequestTransaction } from '../db/request-transaction.js';
+import { outsideRequestTransaction, withinTransaction } from '../db/request-transaction.js';
 import { conflict, notFound } from '../http/errors.js';
 import { afterCursorNewestFirst, decodeCursor, paginate } from '../http/pagination.js';
 import { listedWards } from '../auth/staff-scope.js';
@@ -200,7 +200,7 @@ export const threadsOf = (links: Map<number, RecurrenceLink>) => [...links.value
 /** Writes the plan in one transaction; a briefing recorded meanwhile answers 409. */
 async function writeBriefing<T>(db: Database, input: NewBriefing, write: (tx: Transaction) => Promise<T>) {
   try {
-    return await db.transaction(write);
+    return await withinTransaction(db, write);
   } catch (error) {
     if (constraintOf(error) !== 'briefings_ward_date_shift_key') throw error;
     // Recorded meanwhile by another request. Inside a request's transaction the failed insert

@@ -60,6 +60,17 @@ export function outsideRequestTransaction(db: Database): Database {
   return rootOf.get(db) ?? db;
 }
 
+/**
+ * Runs `fn` in a transaction: inside a request that holds one, in that transaction itself;
+ * elsewhere in a new one on `db`. For writes whose failure fails the request (which then rolls
+ * everything back), where a savepoint would only cost two more round trips. A caller that
+ * catches a failure to carry on writing needs `db.transaction` (a savepoint) instead.
+ */
+export function withinTransaction<T>(db: Database, fn: (tx: Transaction) => Promise<T>): Promise<T> {
+  const tx = held.getStore()?.tx;
+  return tx ? fn(tx) : db.transaction(fn);
+}
+
 export const inRequestTransaction = () => (held.getStore()?.tx ?? null) !== null;
 
 /** The relay the services get: inside a request's transaction, it is nudged once that commits. */
