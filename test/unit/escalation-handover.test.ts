@@ -1,25 +1,8 @@
 /** Deactivated managers in a chain: climbs skip them, and what they hold is handed over. */
 import { describe, expect, it } from 'vitest';
-import { handoverTarget, planHandover, planStep, type StepRow } from '../../src/domain/escalation-step.js';
+import { due, now, stepRow as row } from '../helpers/step-row.js';
+import { handoverTarget, planHandover, planStep } from '../../src/domain/escalation-step.js';
 import { decideTimer, nextActiveLevel } from '../../src/domain/escalation.js';
-
-const at = (iso: string) => new Date(iso);
-const due = at('2026-03-02T09:00:00Z');
-const now = at('2026-03-02T09:00:05Z');
-
-const row = (overrides: Partial<StepRow> = {}): StepRow => ({
-  id: 'e1',
-  state: 'open',
-  step: 1,
-  level: 0,
-  chain: { levels: ['m1', 'm2', 'm3'], ackWithinSeconds: 3_600, repeatEverySeconds: 4 * 3_600, maxRepeats: 2 },
-  assigneeStaffId: 'm1',
-  dueAt: due,
-  nextStepAt: due,
-  repeatsSent: 0,
-  snoozedUntil: null,
-  ...overrides,
-});
 
 describe('a chain with deactivated managers', () => {
   it('finds the next active level, skipping every deactivated one, or none', () => {

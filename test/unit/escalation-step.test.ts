@@ -1,24 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { planStep, type StepRow } from '../../src/domain/escalation-step.js';
-
-const at = (iso: string) => new Date(iso);
-const due = at('2026-03-02T09:00:00Z');
-const now = at('2026-03-02T09:00:05Z');
-
-/** Step 1 of a three-level chain, due at 09:00, acknowledge within 1 h, 2 reminders every 4 h. */
-const row = (overrides: Partial<StepRow> = {}): StepRow => ({
-  id: 'e1',
-  state: 'open',
-  step: 1,
-  level: 0,
-  chain: { levels: ['m1', 'm2', 'm3'], ackWithinSeconds: 3_600, repeatEverySeconds: 4 * 3_600, maxRepeats: 2 },
-  assigneeStaffId: 'm1',
-  dueAt: due,
-  nextStepAt: due,
-  repeatsSent: 0,
-  snoozedUntil: null,
-  ...overrides,
-});
+import { at, due, now, stepRow as row } from '../helpers/step-row.js';
+import { planStep } from '../../src/domain/escalation-step.js';
 
 describe('planning one step of the deadline timer', () => {
   it('does nothing for a step the escalation is no longer at, or once it is not open', () => {
