@@ -12,7 +12,7 @@ async function main() {
   const service = await startService(config, {
     afterMigrate: async (database) => {
       const started = Date.now();
-      console.log('Preparing demo data (about a minute on first start)...');
+      console.log('Preparing demo data (up to a minute on first start)...');
       const result = await seedDemo(database.db, { nudge: () => {} });
       if (result.seeded) console.log(`Demo data created in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
     },
@@ -32,6 +32,7 @@ ${Object.entries(DEMO_TOKENS)
 Try:
   curl -s ${url}/v1/wards -H 'Authorization: Bearer ${DEMO_TOKENS.matronMedicine}'
   curl -s '${url}/v1/items?status=open&band=high' -H 'Authorization: Bearer ${DEMO_TOKENS.directorOfNursing}'
+  curl -s ${url}/v1/senior-review -H 'Authorization: Bearer ${DEMO_TOKENS.directorOfNursing}'
 
 Press Ctrl+C to stop.`);
 }

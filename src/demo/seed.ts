@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { resolvePrincipal } from '../auth/plugin.js';
 import type { TenantPrincipal } from '../auth/principal.js';
 import { hashToken } from '../auth/tokens.js';
@@ -6,33 +6,18 @@ import { recordBriefing } from '../briefings/service.js';
 import type { NewBriefing } from '../briefings/schemas.js';
 import type { Database, Transaction } from '../db/client.js';
 import type { Relay } from '../deps.js';
-import {
-  apiTokens,
-  escalationPolicies,
-  escalations,
-  items,
-  organisations,
-  outbox,
-  staff,
-  staffWards,
-  wards,
-} from '../db/schema.js';
+import { apiTokens, escalationPolicies, organisations, outbox, staff, staffWards, wards } from '../db/schema.js';
 import { nameCover } from '../cover/service.js';
 import { addDays, localDateOf } from '../domain/calendar.js';
-import { createPriority, linkPriority } from '../priorities/service.js';
-import {
-  DEFAULT_ACK_WITHIN_SECONDS,
-  DEFAULT_MAX_REPEATS,
-  DEFAULT_REPEAT_EVERY_SECONDS,
-  type EscalationAction,
-} from '../domain/escalation.js';
-import { actOnEscalation } from '../escalations/actions.js';
-import type { ActionBodies } from '../escalations/schemas.js';
-import { runEscalationStep } from '../escalations/timer.js';
+import { createPriority } from '../priorities/service.js';
+import { DEFAULT_ACK_WITHIN_SECONDS, DEFAULT_MAX_REPEATS, DEFAULT_REPEAT_EVERY_SECONDS } from '../domain/escalation.js';
 import { DEFAULT_BAND_THRESHOLDS } from '../domain/risk.js';
 import type { StaffRole } from '../domain/taxonomy.js';
 import { seedCorrections } from './corrections.js';
+import { ManagersPlay, type PriorityOf } from './managers.js';
+import { seedSeniorReview } from './senior.js';
 import { DEMO_ODDS, heldBriefing, prng } from './templates.js';
+import { demoWording, gradedAsWorded } from './wordings.js';
 
 /**
  * Demo organisation with FIXED tokens so the README's examples work as written.
@@ -108,85 +93,22 @@ const PEOPLE: { name: string; email: string; role: StaffRole; wards: string[]; t
 /** Short deadlines for new demo escalations, so a climb can be watched within a minute. */
 const DEMO_ACK_WITHIN_SECONDS = { extreme: 20, high: 30, moderate: 45, low: 60 };
 
-/**
- * Plays the managers' part for the seeded weeks: most acknowledge in time and answer; some
- * plan actions and resolve; the rest let the deadline pass, so the chain climbs.
- */
-async function simulateManagers(db: Database, relay: Relay, random: () => number, seedNow: Date) {
-  const tokensByStaff = new Map<string, TenantPrincipal>();
+/** The managers, by staff id, as their demo tokens sign them in. */
+async function demoManagers(db: Database) {
+  const managers = new Map<string, TenantPrincipal>();
   for (const token of Object.values(DEMO_TOKENS)) {
     const principal = await resolvePrincipal(db, token);
-    if (principal?.staffId) tokensByStaff.set(principal.staffId, principal as TenantPrincipal);
+    if (principal?.staffId) managers.set(principal.staffId, principal as TenantPrincipal);
   }
-  const all = await db.select().from(escalations).orderBy(escalations.createdAt);
-  for (const escalation of all) {
-    const current = escalation;
-    const act = <A extends EscalationAction>(action: A, body: ActionBodies[A], at: Date) =>
-      actOnEscalation({ db, relay }, tokensByStaff.get(current.assigneeStaffId)!, current.id, action, body, at);
-    const ackWindow = current.dueAt.getTime() - current.createdAt.getTime();
-    if (random() < 0.25) {
-      // Nobody acknowledged in time: let the timers run up to now.
-      for (let guard = 0; guard < 10; guard++) {
-        const [row] = await db.select().from(escalations).where(eq(escalations.id, current.id));
-        if (!row || row.state !== 'open' || !row.nextStepAt || row.nextStepAt > seedNow) break;
-        await runEscalationStep({ db }, { escalationId: row.id, step: row.step }, row.nextStepAt);
-      }
-      // Left open and overdue at the top of the chain: it shows in the director's inbox.
-      continue;
-    } else {
-      await act('acknowledge', undefined, new Date(current.createdAt.getTime() + ackWindow * random() * 0.9));
-    }
-    const [acknowledged] = await db.select().from(escalations).where(eq(escalations.id, current.id));
-    const base = (acknowledged!.acknowledgedAt ?? seedNow).getTime();
-    const later = (hours: number) => new Date(Math.min(seedNow.getTime() - 1_000, base + hours * 3_600_000));
-    const roll = random();
-    const stance = roll < 0.65 ? 'agree' : roll < 0.9 ? 'disagree' : 'needs_information';
-    await act(
-      'position',
-      {
-        stance,
-        rationale:
-          stance === 'agree'
-            ? 'Agreed: this needs fixing beyond the ward'
-            : stance === 'disagree'
-              ? 'Within current tolerance; the ward can manage this locally'
-              : 'Please send numbers for the last fortnight',
-      },
-      later(2),
-    );
-    const resolveChance = stance === 'agree' ? 0.7 : stance === 'disagree' ? 0.25 : 0.15;
-    if (stance === 'agree' && random() < 0.6) {
-      await act(
-        'actions',
-        {
-          description: 'Raised with the service lead; funding request submitted',
-          dueDate: later(24 * 14)
-            .toISOString()
-            .slice(0, 10),
-        },
-        later(6),
-      );
-    }
-    if (random() < resolveChance) {
-      const outcome =
-        stance === 'agree'
-          ? random() < 0.7
-            ? 'fixed'
-            : 'mitigated'
-          : random() < 0.5
-            ? 'risk_accepted'
-            : 'not_actionable';
-      await act(
-        'resolve',
-        { outcome, note: 'Outcome fed back to the ward at the briefing' },
-        later(24 * (1 + Math.floor(random() * 12))),
-      );
-    }
-  }
+  return managers;
 }
 
-/** A small QI register, with the open equipment and staffing issues linked to it. */
-async function seedPriorities(db: Database, organisationId: string) {
+/**
+ * A small QI register: medical devices for every ward, and safe staffing on the medical wards.
+ * Answers the priority a manager who agrees links an issue to (equipment anywhere, staffing on a
+ * medical ward).
+ */
+async function createDemoPriorities(db: Database, wardIds: Map<string, string>): Promise<PriorityOf> {
   const director = (await resolvePrincipal(db, DEMO_TOKENS.directorOfNursing)) as TenantPrincipal;
   const equipment = await createPriority(db, director, {
     title: 'Medical devices available and safe on every ward',
@@ -199,20 +121,9 @@ async function seedPriorities(db: Database, organisationId: string) {
     division: 'Medicine',
     ownerStaffId: director.staffId!,
   });
-  const candidates = await db
-    .select({ id: items.id, category: items.category })
-    .from(items)
-    .where(
-      and(
-        eq(items.organisationId, organisationId),
-        eq(items.status, 'open'),
-        inArray(items.category, ['equipment', 'staffing']),
-      ),
-    )
-    .limit(12);
-  for (const item of candidates) {
-    await linkPriority(db, director, item.id, item.category === 'equipment' ? equipment.id : staffing.id);
-  }
+  const medical = new Set(WARDS.filter((w) => w.division === 'Medicine').map((w) => wardIds.get(w.code)));
+  return (category, wardId) =>
+    category === 'equipment' ? equipment.id : category === 'staffing' && medical.has(wardId) ? staffing.id : undefined;
 }
 
 /**
@@ -317,7 +228,7 @@ async function createDemoPolicies(
 }
 
 /** The organisation, its wards, people, tokens and escalation policies, in one transaction. */
-async function createDemoOrganisation(db: Database): Promise<string> {
+async function createDemoOrganisation(db: Database) {
   return db.transaction(async (tx) => {
     const [org] = await tx
       .insert(organisations)
@@ -326,45 +237,65 @@ async function createDemoOrganisation(db: Database): Promise<string> {
     const wardIds = await createDemoWards(tx, org!.id);
     const staffIds = await createDemoPeople(tx, org!.id, wardIds);
     await createDemoPolicies(tx, org!.id, wardIds, staffIds);
-    return org!.id;
+    return { organisationId: org!.id, wardIds };
   });
 }
 
-/** A day-shift briefing on every ward each working day, recorded through the ward tablet. */
-async function recordDemoBriefings(db: Database, relay: Relay, random: () => number, days: string[]) {
-  for (const ward of WARDS) {
-    const device = (await resolvePrincipal(db, ward.device)) as TenantPrincipal;
-    for (const date of days) {
-      const held = random() < DEMO_ODDS.held;
-      const at = new Date(`${date}T08:30:00Z`);
-      const briefing: NewBriefing = held
-        ? { wardId: device.wardIds[0]!, date, shift: 'day', ...heldBriefing(random, 1 + Math.floor(random() * 4)) }
-        : {
-            wardId: device.wardIds[0]!,
-            date,
-            shift: 'day',
-            held: false,
-            notHeldReason: random() < 0.5 ? 'Ward too busy: two emergency admissions' : 'No facilitator available',
-            items: [],
-          };
-      await recordBriefing({ db, relay }, device, briefing, at);
+/**
+ * A day-shift briefing on every ward each working day, recorded through the ward tablet, with
+ * the managers' steps taken in time order between them.
+ */
+async function recordDemoWeeks(
+  deps: { db: Database; relay: Relay },
+  random: () => number,
+  days: string[],
+  managers: ManagersPlay,
+) {
+  const devices = await Promise.all(
+    WARDS.map(async (ward) => (await resolvePrincipal(deps.db, ward.device)) as TenantPrincipal),
+  );
+  for (const date of days) {
+    const at = new Date(`${date}T08:30:00Z`);
+    await managers.runUntil(at);
+    for (const device of devices) {
+      await recordBriefing(deps, device, demoBriefing(random, device.wardIds[0]!, date), at);
     }
+    await managers.plan(at);
   }
+}
+
+/** One ward's day-shift briefing: held most days, with two to six issues in the ward's words. */
+function demoBriefing(random: () => number, wardId: string, date: string): NewBriefing {
+  if (random() >= DEMO_ODDS.held) {
+    return {
+      wardId,
+      date,
+      shift: 'day',
+      held: false,
+      notHeldReason: random() < 0.5 ? 'Ward too busy: two emergency admissions' : 'No facilitator available',
+      items: [],
+    };
+  }
+  const held = heldBriefing(random, 3 + Math.floor(random() * 4), demoWording(random));
+  return { wardId, date, shift: 'day', ...held, items: held.items.map(gradedAsWorded) };
 }
 
 export async function seedDemo(db: Database, relay: Relay, options: { today?: Date; weeks?: number } = {}) {
   const existing = await db.select({ id: organisations.id }).from(organisations).where(eq(organisations.code, 'DEMO'));
   if (existing[0]) return { organisationId: existing[0].id, seeded: false };
 
-  const organisationId = await createDemoOrganisation(db);
+  const { organisationId, wardIds } = await createDemoOrganisation(db);
   const random = prng(20261130);
   const seedNow = options.today ?? new Date();
   const days = workingDaysBefore(seedNow, (options.weeks ?? 6) * 5);
-  await recordDemoBriefings(db, relay, random, days);
-  await simulateManagers(db, relay, random, seedNow);
-  await seedPriorities(db, organisationId);
+  const priorityOf = await createDemoPriorities(db, wardIds);
+  const managers = new ManagersPlay({ db, relay }, organisationId, random, await demoManagers(db), priorityOf);
+  await recordDemoWeeks({ db, relay }, random, days, managers);
+  await managers.runUntil(seedNow);
   await seedCover(db, seedNow);
   await seedCorrections(db, relay, DEMO_TOKENS.clinician7A, seedNow);
+  const director = (await resolvePrincipal(db, DEMO_TOKENS.directorOfNursing)) as TenantPrincipal;
+  await seedSeniorReview(db, director, priorityOf, seedNow);
   // Timers for what is still open are rebuilt from the database by the reconciler at start.
   await db.delete(outbox);
   await db

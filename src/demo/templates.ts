@@ -3,7 +3,8 @@ import type { ItemCategory, ItemKind } from '../domain/taxonomy.js';
 /**
  * The demo's item mix: what a ward raises at its briefing, and how often. The demo seed
  * (src/demo/seed.ts) and the benchmark's data generator and capture requests
- * (bench/lib/demo-mix.ts) both draw from here, so benchmark data looks like the demo's.
+ * (bench/lib/demo-mix.ts) both draw from here, so benchmark data looks like the demo's (the demo
+ * words half of the issues its own way, src/demo/wordings.ts, so it has more distinct issues).
  */
 
 export interface ItemTemplate {

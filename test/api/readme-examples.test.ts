@@ -119,6 +119,11 @@ describe('the README examples', () => {
         placeholders.id = item.escalation.id;
         placeholders['item id'] = item.id;
       }
+      if (command.includes('/v1/senior-review')) {
+        const queued = JSON.parse(body).data[0];
+        expect(queued, 'the senior review queue lists an issue').toBeDefined();
+        placeholders['queued item id'] = queued.itemId;
+      }
     }
     expect(placeholders.id, 'the examples record a briefing').toBeDefined();
 
