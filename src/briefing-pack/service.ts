@@ -2,7 +2,7 @@ import type { TenantPrincipal } from '../auth/principal.js';
 import type { ServiceDeps } from '../deps.js';
 import { addDays, localDateOf } from '../domain/calendar.js';
 import { presentItems } from '../items/present.js';
-import { persistentItems } from '../items/service.js';
+import { persistentItems } from '../items/persistent.js';
 import { getWard } from '../wards/service.js';
 import {
   linkedPrioritiesOf,

@@ -1,4 +1,5 @@
-import { and, eq, gte, isNull, lte } from 'drizzle-orm';
+import { and, eq, gte, isNull, lte, sql, type Placeholder } from 'drizzle-orm';
+import { preparedPer } from '../db/prepared.js';
 import type { Executor } from '../db/client.js';
 import { staff, staffCover } from '../db/schema.js';
 import { localDateOf } from '../domain/calendar.js';
@@ -7,22 +8,28 @@ import { localDateOf } from '../domain/calendar.js';
 export const coverDay = (now: Date) => localDateOf(now);
 
 /** The covers in force on `day` (not cancelled, the day within their range). */
-const inForceOn = (day: string) =>
+const inForceOn = (day: string | Placeholder) =>
   and(isNull(staffCover.cancelledAt), lte(staffCover.fromDate, day), gte(staffCover.toDate, day));
 
-/** The managers `deputyStaffId` covers on the day of `now`, with their names. */
-export function managersCoveredBy(db: Executor, organisationId: string, deputyStaffId: string, now = new Date()) {
-  return db
+/** The managers a deputy covers on a day, with their names: read on every inbox visit, so prepared. */
+const coveredOn = preparedPer((db) =>
+  db
     .select({ managerStaffId: staffCover.managerStaffId, name: staff.name })
     .from(staffCover)
     .innerJoin(staff, eq(staff.id, staffCover.managerStaffId))
     .where(
       and(
-        eq(staffCover.organisationId, organisationId),
-        eq(staffCover.deputyStaffId, deputyStaffId),
-        inForceOn(coverDay(now)),
+        eq(staffCover.organisationId, sql.placeholder('organisationId')),
+        eq(staffCover.deputyStaffId, sql.placeholder('deputyStaffId')),
+        inForceOn(sql.placeholder('day')),
       ),
-    );
+    )
+    .prepare('cover_managers_covered_by'),
+);
+
+/** The managers `deputyStaffId` covers on the day of `now`, with their names. */
+export function managersCoveredBy(db: Executor, organisationId: string, deputyStaffId: string, now = new Date()) {
+  return coveredOn(db).execute({ organisationId, deputyStaffId, day: coverDay(now) });
 }
 
 /** Whether `deputyStaffId` covers `managerStaffId` on the day of `now`. */

@@ -1,6 +1,7 @@
-import { and, asc, desc, eq, gt, inArray, lt, ne, notExists, or, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, inArray, lt, ne, notExists, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { assertWardReadable, type TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
+import { preparedPer } from '../db/prepared.js';
 import { escalationActions, escalationEvents, escalations, items, staff, wards } from '../db/schema.js';
 import { DEFAULT_MIN_BAND, upcomingStep, type EscalationState, type UpcomingStep } from '../domain/escalation.js';
 import { RISK_BANDS, bandRank, type RiskBand } from '../domain/risk.js';
@@ -20,42 +21,91 @@ export interface InboxFilter {
   limit: number;
 }
 
+/** The inbox's rows: escalations with their item and ward, most urgent due time first. */
+function inboxRows(db: Database, where: SQL | undefined, limit: number | Placeholder) {
+  return db
+    .select(inboxColumns())
+    .from(escalations)
+    .innerJoin(items, eq(items.id, escalations.itemId))
+    .innerJoin(wards, eq(wards.id, escalations.wardId))
+    .where(where)
+    .orderBy(asc(escalations.dueAt), asc(escalations.id))
+    .limit(limit);
+}
+
+/** Unresolved escalations of one assignee in the organisation, as `filter` narrows them. */
+function inboxWhere(
+  organisationId: string | Placeholder,
+  assignee: SQL,
+  filter: Omit<InboxFilter, 'limit'>,
+  now: Date,
+) {
+  const cursor = decodeCursor(filter.cursor);
+  return and(
+    eq(escalations.organisationId, organisationId),
+    assignee,
+    liveItem(),
+    filter.state ? eq(escalations.state, filter.state) : ne(escalations.state, 'resolved'),
+    filter.band ? eq(escalations.band, filter.band) : undefined,
+    filter.wardId ? eq(escalations.wardId, filter.wardId) : undefined,
+    filter.overdue === true ? and(eq(escalations.state, 'open'), lt(escalations.dueAt, now)) : undefined,
+    filter.overdue === false ? or(ne(escalations.state, 'open'), sql`${escalations.dueAt} >= ${now}`) : undefined,
+    cursor
+      ? or(
+          gt(escalations.dueAt, new Date(cursor.after)),
+          and(eq(escalations.dueAt, new Date(cursor.after)), gt(escalations.id, cursor.id)),
+        )
+      : undefined,
+  );
+}
+
+/**
+ * The inbox as most managers open it (their own escalations, no filter, the first page),
+ * prepared once per connection: built and planned once, as it is read on every visit.
+ */
+const firstPage = preparedPer((db) =>
+  inboxRows(
+    db,
+    inboxWhere(
+      sql.placeholder('organisationId'),
+      eq(escalations.assigneeStaffId, sql.placeholder('staffId')),
+      {},
+      new Date(0),
+    ),
+    sql.placeholder('limit'),
+  ).prepare('inbox_first_page'),
+);
+
+const unfiltered = (filter: InboxFilter) =>
+  !filter.state && !filter.band && !filter.wardId && filter.overdue === undefined && !filter.cursor;
+
 /**
  * The caller's escalations, most urgent due time first, with those of the managers the caller
  * covers today (marked `cover`). Resolved ones only when asked for.
  */
 export async function inbox(db: Database, principal: TenantPrincipal, filter: InboxFilter, now = new Date()) {
-  const cursor = decodeCursor(filter.cursor);
   const covered = await managersCoveredBy(db, principal.organisationId, principal.staffId!, now);
   const coverOf = new Map(covered.map((c) => [c.managerStaffId, { forStaffId: c.managerStaffId, name: c.name }]));
   const assignees = [principal.staffId!, ...coverOf.keys()];
-  const rows = await db
-    .select(inboxColumns())
-    .from(escalations)
-    .innerJoin(items, eq(items.id, escalations.itemId))
-    .innerJoin(wards, eq(wards.id, escalations.wardId))
-    .where(
-      and(
-        eq(escalations.organisationId, principal.organisationId),
-        assignees.length === 1
-          ? eq(escalations.assigneeStaffId, principal.staffId!)
-          : inArray(escalations.assigneeStaffId, assignees),
-        liveItem(),
-        filter.state ? eq(escalations.state, filter.state) : ne(escalations.state, 'resolved'),
-        filter.band ? eq(escalations.band, filter.band) : undefined,
-        filter.wardId ? eq(escalations.wardId, filter.wardId) : undefined,
-        filter.overdue === true ? and(eq(escalations.state, 'open'), lt(escalations.dueAt, now)) : undefined,
-        filter.overdue === false ? or(ne(escalations.state, 'open'), sql`${escalations.dueAt} >= ${now}`) : undefined,
-        cursor
-          ? or(
-              gt(escalations.dueAt, new Date(cursor.after)),
-              and(eq(escalations.dueAt, new Date(cursor.after)), gt(escalations.id, cursor.id)),
-            )
-          : undefined,
-      ),
-    )
-    .orderBy(asc(escalations.dueAt), asc(escalations.id))
-    .limit(filter.limit + 1);
+  const rows =
+    assignees.length === 1 && unfiltered(filter)
+      ? await firstPage(db).execute({
+          organisationId: principal.organisationId,
+          staffId: principal.staffId!,
+          limit: filter.limit + 1,
+        })
+      : await inboxRows(
+          db,
+          inboxWhere(
+            principal.organisationId,
+            assignees.length === 1
+              ? eq(escalations.assigneeStaffId, principal.staffId!)
+              : inArray(escalations.assigneeStaffId, assignees),
+            filter,
+            now,
+          ),
+          filter.limit + 1,
+        );
   const page = paginate(rows, filter.limit, (r) => ({ after: r.escalation.dueAt.toISOString(), id: r.escalation.id }));
   return {
     data: page.data.map(({ escalation: e, item, ward }) => ({

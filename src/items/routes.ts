@@ -10,7 +10,8 @@ import { pageOf } from '../http/pagination.js';
 import { commonErrors, freeText, idParams, problemSchema } from '../http/schemas.js';
 import { presentItems } from './present.js';
 import { itemListQuery, itemSchema, rankedItemSchema, type ItemListQuery } from './schemas.js';
-import { getItem, listItems, persistentItems, setClinicalPosition, unlinkRecurrence } from './service.js';
+import { persistentItems } from './persistent.js';
+import { getItem, listItems, setClinicalPosition, unlinkRecurrence } from './service.js';
 import { itemTimeline } from './timeline.js';
 import { auditEventSchema } from '../audit/schemas.js';
 

@@ -1,13 +1,9 @@
-import { and, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
-import { assertWardReadable, canReadWard, isWardStaff, wardScope, type TenantPrincipal } from '../auth/principal.js';
+import { and, desc, eq, gte, lte, sql } from 'drizzle-orm';
+import { canReadWard, isWardStaff, type TenantPrincipal } from '../auth/principal.js';
 import type { Database } from '../db/client.js';
 import { escalationAssignees, escalations, items, organisations } from '../db/schema.js';
-import { rows as statementRows, statementAlias } from '../db/sql.js';
 import type { ServiceDeps } from '../deps.js';
 import { recordPosition } from '../alignment/positions.js';
-import { tuningOf, type Tuning } from '../deps.js';
-import { addDays, localDateOf } from '../domain/calendar.js';
-import { byPersistence, daysBetween, isPersistent, persistenceRank } from '../domain/persistence.js';
 import { actorOf, recordAudit } from '../audit/record.js';
 import type { RiskBand } from '../domain/risk.js';
 import type { ItemCategory, ItemStatus } from '../domain/taxonomy.js';
@@ -155,123 +151,4 @@ export async function unlinkRecurrence(deps: ServiceDeps, principal: TenantPrinc
     });
     return updated!;
   });
-}
-
-interface ThreadStats {
-  threadId: string;
-  timesRaised: number;
-  firstRaisedOn: string;
-  maxRiskScore: number;
-  latestItemId: string;
-}
-
-/** Which wards' items count: the one asked for, or every ward the principal reads. */
-function wardCondition(scope: 'all' | string[], wardId: string | undefined) {
-  if (wardId) return sql`and i.ward_id = ${wardId}::uuid`;
-  if (scope === 'all') return sql``;
-  return sql`and i.ward_id in (${sql.join(
-    scope.map((id) => sql`${id}::uuid`),
-    sql`, `,
-  )})`;
-}
-
-/** The statements' name for items (`items i`), for the shared conditions. */
-const i = statementAlias(items, 'i');
-
-/** Threads with an open item that were raised often enough, or first raised before `since`. */
-async function candidateThreads(
-  db: Database,
-  organisationId: string,
-  wardFilter: SQL,
-  minRaised: number,
-  since: string,
-): Promise<ThreadStats[]> {
-  // Only threads with an open item can be persistent: find those first (partial index on open
-  // items), then aggregate just their items (a thread is its first item and those naming it).
-  return statementRows<ThreadStats>(
-    db,
-    sql`
-    with open_threads as materialized (
-      select distinct coalesce(i.thread_id, i.id) as thread_id
-      from items i
-      where i.organisation_id = ${organisationId}::uuid and i.status = 'open'
-        and i.kind <> 'good_practice' and ${liveItem(i)} ${wardFilter}
-    ),
-    members as (
-      select i.* from items i join open_threads t on i.id = t.thread_id
-      union all
-      select i.* from items i join open_threads t on i.thread_id = t.thread_id and i.id <> t.thread_id
-    )
-    select coalesce(i.thread_id, i.id) as "threadId",
-      count(*)::int as "timesRaised",
-      min(i.raised_on)::text as "firstRaisedOn",
-      coalesce(max(i.risk_score), 0)::int as "maxRiskScore",
-      (array_agg(i.id order by i.raised_on desc, i.created_at desc))[1] as "latestItemId"
-    from members i
-    where i.kind <> 'good_practice' and ${liveItem(i)} ${wardFilter}
-    group by 1
-    having count(*) >= ${minRaised} or min(i.raised_on) < ${since}::date
-  `,
-  );
-}
-
-/** The persistent threads, highest rank first, at most `limit`. */
-function rankThreads(threads: ThreadStats[], tuning: Tuning, todayIso: string, limit: number) {
-  return threads
-    .map((t) => {
-      const stats = {
-        riskScore: t.maxRiskScore,
-        timesRaised: t.timesRaised,
-        daysOpen: daysBetween(t.firstRaisedOn, todayIso),
-      };
-      return {
-        ...t,
-        daysOpen: stats.daysOpen,
-        riskScore: stats.riskScore,
-        rank: persistenceRank(stats),
-        persistent: isPersistent(stats, {
-          minRaised: tuning.persistentMinRaised,
-          minDaysOpen: tuning.persistentMinDays,
-        }),
-      };
-    })
-    .filter((t) => t.persistent)
-    .sort(byPersistence)
-    .slice(0, limit);
-}
-
-/**
- * Persistent issues: threads with an open item, raised at least `minRaised` times or open
- * longer than `minDays`, ranked by persistenceRank (src/domain/persistence.ts). Each thread is
- * represented by its latest item.
- */
-export async function persistentItems(
-  deps: ServiceDeps,
-  principal: TenantPrincipal,
-  filter: { wardId?: string | undefined; limit: number },
-  today = new Date(),
-) {
-  const { db } = deps;
-  const tuning = tuningOf(deps);
-  const scope = wardScope(principal);
-  if (filter.wardId) assertWardReadable(principal, filter.wardId, 'Ward');
-  else if (scope !== 'all' && scope.length === 0) return [];
-  // Days are the trust's calendar days, not UTC's.
-  const todayIso = localDateOf(today);
-  const since = addDays(todayIso, -tuning.persistentMinDays);
-  const wardFilter = wardCondition(scope, filter.wardId);
-  const threads = await candidateThreads(db, principal.organisationId, wardFilter, tuning.persistentMinRaised, since);
-  const ranked = rankThreads(threads, tuning, todayIso, filter.limit);
-  if (ranked.length === 0) return [];
-  const rows = await db
-    .select()
-    .from(items)
-    .where(
-      inArray(
-        items.id,
-        ranked.map((t) => t.latestItemId),
-      ),
-    );
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return ranked.map((t) => ({ item: byId.get(t.latestItemId)!, rank: Math.round(t.rank * 100) / 100 }));
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { threadSummaries } from '../../src/items/present.js';
-import { persistentItems } from '../../src/items/service.js';
+import { persistentItems } from '../../src/items/persistent.js';
 import type { TenantPrincipal } from '../../src/auth/principal.js';
 import { startApiTest } from '../helpers/api-setup.js';
 import type { TestContext } from '../helpers/context.js';

@@ -98,6 +98,21 @@ export const items = pgTable(
     index('items_ward_raised_idx').on(t.wardId, t.raisedOn, t.id),
     index('items_org_ward_raised_idx').on(t.organisationId, t.wardId, t.raisedOn, t.id),
     index('items_organisation_raised_idx').on(t.organisationId, t.raisedOn, t.id),
+    // Persistent issues of a whole trust (src/items/persistent.ts): open first raisings by risk
+    // and age; the items that repeat a thread, and the open ones among them, by organisation.
+    index('items_open_first_raising_rank_idx')
+      .on(t.organisationId, sql`coalesce(${t.riskScore}, 0)`, t.raisedOn, t.id)
+      .where(
+        sql`${t.status} = 'open' AND ${t.kind} <> 'good_practice' AND ${t.voidedAt} IS NULL AND ${t.threadId} IS NULL`,
+      ),
+    index('items_org_thread_idx')
+      .on(t.organisationId, t.threadId)
+      .where(sql`${t.threadId} IS NOT NULL`),
+    index('items_open_repeat_idx')
+      .on(t.organisationId, t.threadId)
+      .where(
+        sql`${t.status} = 'open' AND ${t.kind} <> 'good_practice' AND ${t.voidedAt} IS NULL AND ${t.threadId} IS NOT NULL`,
+      ),
     check(
       'items_graded_check',
       sql`${t.kind} = 'good_practice' OR (${t.consequence} IS NOT NULL AND ${t.likelihood} IS NOT NULL)`,

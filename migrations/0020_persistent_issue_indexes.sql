@@ -1,0 +1,3 @@
+CREATE INDEX "items_open_first_raising_rank_idx" ON "items" USING btree ("organisation_id",coalesce("risk_score", 0),"raised_on","id") WHERE "items"."status" = 'open' AND "items"."kind" <> 'good_practice' AND "items"."voided_at" IS NULL AND "items"."thread_id" IS NULL;--> statement-breakpoint
+CREATE INDEX "items_org_thread_idx" ON "items" USING btree ("organisation_id","thread_id") WHERE "items"."thread_id" IS NOT NULL;--> statement-breakpoint
+CREATE INDEX "items_open_repeat_idx" ON "items" USING btree ("organisation_id","thread_id") WHERE "items"."status" = 'open' AND "items"."kind" <> 'good_practice' AND "items"."voided_at" IS NULL AND "items"."thread_id" IS NOT NULL;
