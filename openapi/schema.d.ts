@@ -1539,15 +1539,17 @@ export interface components {
         RedactedItem: {
             /** Format: uuid */
             id: string;
-            fields: ("description" | "actionTaken" | "clinicalRationale" | "resolutionNote")[];
+            fields: ("description" | "actionTaken" | "clinicalRationale" | "resolutionNote" | "managerRationale" | "barrierNote" | "seniorDecisionReason")[];
             /** Format: uuid */
             correctionId: string;
             /** @description Copies of the old text replaced beside the item */
             copies: {
-                /** @description Clinical positions that held the old rationale */
+                /** @description Positions that held the old text: the team's rationale, or a manager's rationale or barrier note */
                 positions: number;
-                /** @description Escalation outcome notes that held the old resolution note */
+                /** @description Escalations that held it: the outcome note, or the manager's rationale or barrier note */
                 escalations: number;
+                /** @description Senior decisions whose reason was replaced */
+                seniorDecisions: number;
                 /** @description Stored Idempotency-Key answers that held the old text */
                 storedAnswers: number;
             };
@@ -4994,12 +4996,18 @@ export interface operations {
                  *     }
                  */
                 "application/json": {
-                    /** @description Each field to redact, with the text that replaces it */
+                    /** @description Each field to redact, with the text that replaces it: the item's own text, and what managers and senior managers wrote about it (every copy of that kind is replaced by the one text given) */
                     fields: {
                         description?: string;
                         actionTaken?: string;
                         clinicalRationale?: string;
                         resolutionNote?: string;
+                        /** @description The rationale of every manager's position on the item */
+                        managerRationale?: string;
+                        /** @description The barrier note of every manager's position on the item */
+                        barrierNote?: string;
+                        /** @description The reason of every senior decision on the item */
+                        seniorDecisionReason?: string;
                     };
                     /** @description Why the record is corrected (kept with the correction) */
                     reason: string;

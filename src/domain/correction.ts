@@ -12,6 +12,13 @@ export type CorrectionAction = (typeof CORRECTION_ACTIONS)[number];
 export const REDACTABLE_FIELDS = ['description', 'actionTaken', 'clinicalRationale', 'resolutionNote'] as const;
 export type RedactableField = (typeof REDACTABLE_FIELDS)[number];
 
+/**
+ * Free text others wrote about an item that a redaction of the item reaches too: the rationale and
+ * barrier note of every manager's position on it, and the reason of every senior decision on it.
+ */
+export const RELATED_REDACTABLE_FIELDS = ['managerRationale', 'barrierNote', 'seniorDecisionReason'] as const;
+export type RelatedRedactableField = (typeof RELATED_REDACTABLE_FIELDS)[number];
+
 /** The escalation as re-evaluation needs it. */
 export interface EscalationStatus {
   state: EscalationState;

@@ -118,7 +118,7 @@ describe('redacting free text that should never have been stored', () => {
       id: item.id,
       fields: ['description', 'clinicalRationale', 'resolutionNote'],
       correctionId: expect.any(String),
-      copies: { positions: 1, escalations: 1, storedAnswers: 1 },
+      copies: { positions: 1, escalations: 1, seniorDecisions: 0, storedAnswers: 1 },
     });
 
     expect(await rowsHolding(NAME)).toEqual({});
@@ -136,6 +136,73 @@ describe('redacting free text that should never have been stored', () => {
     expect(replay.body.items[0].description).toBe('A patient fell twice overnight; bed rails not checked');
 
     await expectRedactionAudited(item.id, res.body.correctionId);
+  });
+
+  it("reaches what managers wrote about the item: positions' rationale and barrier notes, senior decisions' reasons", async () => {
+    // Another name, so what this test leaves (if it fails) cannot fail the others.
+    const MANAGERS_NAME = 'Ottoline Brackenbury';
+    const item = await raiseHighRiskItem(ctx, org, { needsChange: true });
+    const escalationId: string = item.escalation.id;
+    const m = org.middleManager.token;
+    expect((await post(ctx.app, `/v1/escalations/${escalationId}/acknowledge`, m, {})).status).toBe(200);
+    const keyed = (url: string, token: string, payload: object) =>
+      call(ctx.app, { method: 'POST', url, token, payload, headers: { 'idempotency-key': newKey() } });
+    const stance = await keyed(`/v1/escalations/${escalationId}/position`, m, {
+      stance: 'disagree',
+      rationale: `Spoke to ${MANAGERS_NAME}'s daughter; not a priority`,
+      barriers: ['funding'],
+      barrierNote: `Capital bid refused after ${MANAGERS_NAME} complained`,
+    });
+    expect(stance.status, stance.raw).toBe(200);
+    const decided = await keyed(`/v1/items/${item.id}/senior-decision`, org.seniorManager.token, {
+      decision: 'accept_risk',
+      reason: `Accepted after meeting ${MANAGERS_NAME}`,
+      reviewDate: '2099-01-01',
+    });
+    expect(decided.status, decided.raw).toBe(201);
+    const before = await rowsHolding(MANAGERS_NAME);
+    expect(Object.keys(before).sort()).toEqual([
+      'escalations',
+      'idempotency_keys',
+      'position_changes',
+      'senior_decisions',
+    ]);
+
+    const res = await post(ctx.app, `/v1/items/${item.id}/redact`, org.adminToken, {
+      fields: {
+        managerRationale: 'Not a priority',
+        barrierNote: 'Capital bid refused',
+        seniorDecisionReason: 'Accepted after review',
+      },
+      reason,
+    });
+    expect(res.status, res.raw).toBe(200);
+    expect(res.body).toEqual({
+      id: item.id,
+      fields: ['managerRationale', 'barrierNote', 'seniorDecisionReason'],
+      correctionId: expect.any(String),
+      copies: { positions: 1, escalations: 1, seniorDecisions: 1, storedAnswers: 2 },
+    });
+    expect(await rowsHolding(MANAGERS_NAME)).toEqual({});
+    const shown = await get(ctx.app, `/v1/escalations/${escalationId}`, org.seniorManager.token);
+    expect(shown.body.managerPosition).toMatchObject({
+      rationale: 'Not a priority',
+      barrierNote: 'Capital bid refused',
+    });
+    expect((await get(ctx.app, '/v1/audit/verify', org.adminToken)).body).toMatchObject({ ok: true });
+    // An item no manager has written about holds no such text to redact.
+    const bare = await raiseHighRiskItem(ctx, org);
+    const none = expectProblem(
+      await post(ctx.app, `/v1/items/${bare.id}/redact`, org.adminToken, {
+        fields: { barrierNote: 'Nothing', seniorDecisionReason: 'Nothing' },
+        reason,
+      }),
+      400,
+    );
+    expect(none.errors).toEqual([
+      { path: 'body.fields.barrierNote', message: 'the item has no such text' },
+      { path: 'body.fields.seniorDecisionReason', message: 'the item has no such text' },
+    ]);
   });
 
   it('reaches a voided item too', async () => {
