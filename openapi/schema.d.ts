@@ -102,7 +102,7 @@ export interface paths {
         get?: never;
         /**
          * Receive escalation events at an https URL, signed with HMAC-SHA256
-         * @description Each event is POSTed as JSON with headers x-briefings-event-id, x-briefings-timestamp and x-briefings-signature: v1=hex(HMAC-SHA256(secret, "<timestamp>.<body>")). Delivery is at least once, retried with backoff; deduplicate on the event id.
+         * @description Each event is POSTed as JSON with headers x-briefings-event-id, x-briefings-timestamp and x-briefings-signature: v1=hex(HMAC-SHA256(secret, "<timestamp>.<body>")). Delivery is at least once, retried with backoff; deduplicate on the event id. The event types (`type`, one per notification type): escalation.assigned, escalation.reminder, escalation.taken_over, escalation.action_overdue, escalation.closed, escalation.raised_again, escalation.sent_back.
          */
         put: operations["setWebhook"];
         post?: never;
@@ -1915,7 +1915,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /**
-             * @description assigned or reminder: the acknowledge deadline; taken_over: a senior manager took the escalation from me; action_overdue: a planned action's due date passed while the escalation is open; closed: a correction of the item closed the escalation; raised_again: the issue was raised again while the escalation was open (see raisedCount)
+             * @description assigned or reminder: the acknowledge deadline; taken_over: a senior manager took the escalation from me; action_overdue: a planned action's due date passed while the escalation is open; closed: a correction of the item closed the escalation; raised_again: the issue was raised again while the escalation was open (see raisedCount); sent_back: a senior manager sent the issue back to me (the middle manager) at senior review
              * @enum {string}
              */
             type: "assigned" | "reminder" | "taken_over" | "action_overdue" | "closed" | "raised_again" | "sent_back";

@@ -8,7 +8,8 @@ import { seniorDecisionBody, seniorDecisionSchema, seniorReviewQueueSchema } fro
 const SENIOR = ['senior_manager'] as const;
 
 /** Senior review: the queue of issues for a senior decision, and the decision itself. */
-export const seniorReviewRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { db }) => {
+export const seniorReviewRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
+  const { db } = deps;
   app.get(
     '/v1/senior-review',
     {
@@ -39,6 +40,6 @@ export const seniorReviewRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await decideSeniorReview(db, tenantOf(request), request.params.id, request.body)),
+      reply.status(201).send(await decideSeniorReview(deps, tenantOf(request), request.params.id, request.body)),
   );
 };

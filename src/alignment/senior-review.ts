@@ -2,7 +2,7 @@ import { and, desc, eq, isNull, ne, or, sql } from 'drizzle-orm';
 import { actorOf, recordAudit, textRef } from '../audit/record.js';
 import type { TenantPrincipal } from '../auth/principal.js';
 import type { Database, Transaction } from '../db/client.js';
-import { escalations, itemPriorities, items, priorities, seniorDecisions, wards } from '../db/schema.js';
+import { escalations, itemPriorities, items, organisations, priorities, seniorDecisions, wards } from '../db/schema.js';
 import { rows } from '../db/sql.js';
 import { insertTogether } from '../db/together.js';
 import type { AlignmentState } from '../domain/alignment.js';
@@ -11,7 +11,10 @@ import type { ItemCategory } from '../domain/taxonomy.js';
 import { reviewReasons } from '../domain/senior-review.js';
 import { conflict, notFound } from '../http/errors.js';
 import { notificationsInsert } from '../notifications/service.js';
-import { identifierPolicyOf, refuseIdentifiers, screenFreeText, textFields } from '../screening/free-text.js';
+import { outboxInsert } from '../queue/outbox.js';
+import type { Relay } from '../deps.js';
+import { refuseIdentifiers, screenFreeText, textFields } from '../screening/free-text.js';
+import { hasWebhook } from '../webhooks/settings.js';
 import type { SeniorDecisionBody } from './senior-review-schemas.js';
 
 interface OpenThreadRow {
@@ -103,18 +106,34 @@ export async function seniorReviewQueue(db: Database, principal: TenantPrincipal
  * A senior manager's decision on an open item of their organisation: recorded, on the item's
  * timeline and in the audit chain. Adopting links the item to a priority (an existing one, or one
  * created here, owned by the senior manager); sending back tells the middle manager of the
- * thread's open escalation (the first level of its chain).
+ * thread's open escalation (the first level of its chain), in their inbox and through the
+ * organisation's webhook (`escalation.sent_back`).
  */
 export async function decideSeniorReview(
-  db: Database,
+  deps: { db: Database; relay: Relay },
   principal: TenantPrincipal,
   itemId: string,
   body: SeniorDecisionBody,
   now = new Date(),
 ) {
-  const policy = await identifierPolicyOf(db, principal.organisationId);
+  const decided = await recordSeniorDecision(deps.db, principal, itemId, body, now);
+  if (decided.sentBackTo) deps.relay.nudge();
+  return decided;
+}
+
+async function recordSeniorDecision(
+  db: Database,
+  principal: TenantPrincipal,
+  itemId: string,
+  body: SeniorDecisionBody,
+  now: Date,
+) {
+  const [organisation] = await db
+    .select({ identifierPolicy: organisations.identifierPolicy, webhook: hasWebhook() })
+    .from(organisations)
+    .where(eq(organisations.id, principal.organisationId));
   const reason = 'reason' in body ? body.reason : undefined;
-  const screen = screenFreeText(textFields({ reason }), policy);
+  const screen = screenFreeText(textFields({ reason }), organisation?.identifierPolicy ?? 'reject');
   const cleanReason = reason === undefined ? null : screen.redactedText('reason', reason);
   if (body.decision === 'adopt_as_qi_target' && body.title) refuseIdentifiers([{ path: 'title', text: body.title }]);
   return db.transaction(async (tx) => {
@@ -130,7 +149,8 @@ export async function decideSeniorReview(
     const threadId = item.threadId ?? item.id;
     const priorityId =
       body.decision === 'adopt_as_qi_target' ? await adoptPriority(tx, principal, body, item.id, now) : null;
-    const notified = body.decision === 'send_back' ? await sendBack(tx, threadId, now) : null;
+    const notified =
+      body.decision === 'send_back' ? await sendBack(tx, threadId, organisation?.webhook ?? false, now) : null;
     const [decision] = await tx
       .insert(seniorDecisions)
       .values({
@@ -219,10 +239,10 @@ async function adoptPriority(
 
 /**
  * Tells the middle manager (the first level of the chain) of the thread's open escalation that
- * the issue is back with them; answers their staff id. Without an open escalation there is no
- * middle manager to send it to: 409.
+ * the issue is back with them, through the webhook too when the organisation has one; answers
+ * their staff id. Without an open escalation there is no middle manager to send it to: 409.
  */
-async function sendBack(tx: Transaction, threadId: string, now: Date) {
+async function sendBack(tx: Transaction, threadId: string, webhook: boolean, now: Date) {
   const [open] = await tx
     .select()
     .from(escalations)
@@ -251,8 +271,8 @@ async function sendBack(tx: Transaction, threadId: string, now: Date) {
         createdAt: now,
       },
     ],
-    false,
+    webhook,
   );
-  await insertTogether(tx, notice.inserts);
+  await insertTogether(tx, [...notice.inserts, ...(webhook ? [outboxInsert(notice.webhooks)] : [])]);
   return manager;
 }
