@@ -1045,7 +1045,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Open issues for a senior decision: persistent threads, and high or extreme issues where the team and the manager disagree */
+        /**
+         * Open issues for a senior decision: persistent threads, and high or extreme issues where the team and the manager disagree
+         * @description Ordered by the thread's highest risk score, then the longest open, then thread id; a page at a time (`limit`, and `cursor` from the previous page's `nextCursor`).
+         */
         get: operations["listSeniorReview"];
         put?: never;
         post?: never;
@@ -1999,6 +2002,8 @@ export interface components {
                 daysOpen: number;
                 reasons: ("persistent" | "high_risk_disagreement")[];
             }[];
+            /** @description The cursor of the next page; null on the last page */
+            nextCursor: string | null;
         };
         AlignmentModels: {
             /**
@@ -6020,7 +6025,11 @@ export interface operations {
     };
     listSeniorReview: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Opaque cursor from the previous page's nextCursor */
+                cursor?: string;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -12,7 +12,9 @@ import { reviewReasons } from '../domain/senior-review.js';
 import { conflict, notFound } from '../http/errors.js';
 import { notificationsInsert } from '../notifications/service.js';
 import { outboxInsert } from '../queue/outbox.js';
-import type { Relay } from '../deps.js';
+import { tuningOf, type Relay, type ServiceDeps } from '../deps.js';
+import { localDateOf } from '../domain/calendar.js';
+import { byRank, paginateRanked, type RankCursor } from '../http/pagination.js';
 import { refuseIdentifiers, screenFreeText, textFields } from '../screening/free-text.js';
 import { hasWebhook } from '../webhooks/settings.js';
 import type { SeniorDecisionBody } from './senior-review-schemas.js';
@@ -33,16 +35,17 @@ interface OpenThreadRow {
 
 /**
  * The open threads of problems and risks with the latest open raising of each, leaving out those
- * with a standing senior decision (any but a risk accepted whose review date has come).
+ * with a standing senior decision (any but a risk accepted whose review date has come). Days are
+ * the trust's calendar days (`today`), not the database's.
  */
-function openThreads(db: Database, organisationId: string) {
+function openThreads(db: Database, organisationId: string, today: string) {
   const thread = sql`coalesce(${items.threadId}, ${items.id})`;
   return rows<OpenThreadRow>(
     db,
     sql`
       WITH t AS (
         SELECT ${thread} AS thread_id, count(*)::int AS times_raised, min(${items.raisedOn})::text AS first_raised_on,
-               greatest(0, current_date - min(${items.raisedOn}))::int AS days_open,
+               greatest(0, ${today}::date - min(${items.raisedOn}))::int AS days_open,
                max(${items.riskScore})::int AS risk_score
         FROM ${items}
         WHERE ${items.organisationId} = ${organisationId}::uuid AND ${items.voidedAt} IS NULL AND ${items.kind} <> 'good_practice'
@@ -61,31 +64,57 @@ function openThreads(db: Database, organisationId: string) {
       WHERE NOT EXISTS (
         SELECT 1 FROM ${seniorDecisions} d
         WHERE d.organisation_id = ${organisationId}::uuid AND d.thread_id = t.thread_id
-          AND (d.decision <> 'accept_risk' OR d.review_date > current_date)
+          AND (d.decision <> 'accept_risk' OR d.review_date > ${today}::date)
       )`,
   );
 }
 
-/** The senior review queue of the caller's organisation: most urgent (highest risk) first. */
-export async function seniorReviewQueue(db: Database, principal: TenantPrincipal) {
-  const threads = await openThreads(db, principal.organisationId);
+/** A queued thread's place in the queue: highest risk first, then longest open, then thread id. */
+const rankOf = (t: OpenThreadRow): RankCursor => ({
+  score: t.risk_score ?? 0,
+  date: t.first_raised_on,
+  id: t.thread_id,
+});
+
+/**
+ * The senior review queue of the caller's organisation, a page at a time: most urgent (highest
+ * risk) first. Persistence is the service's rule with its configured thresholds (PERSISTENT_MIN_*),
+ * counted in the trust's calendar days.
+ */
+export async function seniorReviewQueue(
+  deps: Pick<ServiceDeps, 'db' | 'tuning'>,
+  principal: TenantPrincipal,
+  page: { limit: number; cursor?: string | undefined },
+  now = new Date(),
+) {
+  const { db } = deps;
+  const tuning = tuningOf(deps);
+  const thresholds = { minRaised: tuning.persistentMinRaised, minDaysOpen: tuning.persistentMinDays };
+  const threads = await openThreads(db, principal.organisationId, localDateOf(now));
   const queued = threads
     .map((t) => ({
       t,
-      reasons: reviewReasons({
-        riskScore: t.risk_score ?? 0,
-        timesRaised: t.times_raised,
-        daysOpen: t.days_open,
-        band: t.risk_band,
-        alignment: t.alignment,
-      }),
+      reasons: reviewReasons(
+        {
+          riskScore: t.risk_score ?? 0,
+          timesRaised: t.times_raised,
+          daysOpen: t.days_open,
+          band: t.risk_band,
+          alignment: t.alignment,
+        },
+        thresholds,
+      ),
     }))
     .filter((q) => q.reasons.length > 0)
-    .sort((a, b) => (b.t.risk_score ?? 0) - (a.t.risk_score ?? 0) || b.t.days_open - a.t.days_open);
-  const wardRows = await db.select({ id: wards.id, code: wards.code, name: wards.name }).from(wards);
+    .sort((a, b) => byRank(rankOf(a.t), rankOf(b.t)));
+  const paged = paginateRanked(queued, page.limit, (q) => rankOf(q.t), page.cursor);
+  const wardRows = await db
+    .select({ id: wards.id, code: wards.code, name: wards.name })
+    .from(wards)
+    .where(eq(wards.organisationId, principal.organisationId));
   const wardOf = new Map(wardRows.map((w) => [w.id, w]));
   return {
-    data: queued.map(({ t, reasons }) => ({
+    data: paged.data.map(({ t, reasons }) => ({
       itemId: t.item_id,
       threadId: t.thread_id,
       ward: wardOf.get(t.ward_id)!,
@@ -99,6 +128,7 @@ export async function seniorReviewQueue(db: Database, principal: TenantPrincipal
       daysOpen: t.days_open,
       reasons,
     })),
+    nextCursor: paged.nextCursor,
   };
 }
 
