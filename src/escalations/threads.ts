@@ -2,6 +2,7 @@ import { and, asc, eq, inArray, ne, or, sql, type SQLWrapper } from 'drizzle-orm
 import { auditInsert } from '../audit/record.js';
 import type { Executor, Transaction } from '../db/client.js';
 import { escalations, items } from '../db/schema.js';
+import { advisoryXactLock } from '../db/sql.js';
 import { insertTogether } from '../db/together.js';
 import { DEFAULT_ACK_WITHIN_SECONDS } from '../domain/escalation.js';
 import { joinRepeat } from '../domain/escalation-thread.js';
@@ -20,10 +21,17 @@ import { timerJob, type EscalationRow } from './timer.js';
  * escalation per thread (`escalations_one_open_per_thread`).
  */
 
-/** The open escalations of the given threads, locked for the recording's transaction, by thread. */
+/**
+ * The open escalations of the given threads, locked for the recording's transaction, by thread.
+ * Each thread is locked first (a transaction-scoped advisory lock, in thread order so two
+ * recordings never wait on each other in a circle), so repeats of one thread recorded at the same
+ * moment take turns: a thread without an open escalation cannot get two, and the later one sees
+ * (and joins) the escalation the earlier one started or joined.
+ */
 export async function lockOpenThreadEscalations(tx: Executor, threadIds: string[]) {
   const open = new Map<string, EscalationRow>();
   if (threadIds.length === 0) return open;
+  for (const threadId of [...new Set(threadIds)].sort()) await advisoryXactLock(tx, `escalation-thread:${threadId}`);
   const rows = await tx
     .select()
     .from(escalations)
