@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, ne, or, sql, type SQLWrapper } from 'drizzle-orm';
 import { auditInsert } from '../audit/record.js';
 import type { Executor, Transaction } from '../db/client.js';
-import { escalations, items } from '../db/schema.js';
+import { escalationEvents, escalations, items } from '../db/schema.js';
 import { advisoryXactLock } from '../db/sql.js';
 import { insertTogether } from '../db/together.js';
 import { DEFAULT_ACK_WITHIN_SECONDS } from '../domain/escalation.js';
@@ -108,4 +108,57 @@ async function joinThread(
     ...writes,
     auditInsert([escalationAudit(current, who.actor, 'raised_again', changes, who.now)]),
   ]);
+}
+
+/**
+ * The items joined to the escalation `escalationId` (a column or a value): the item it was opened
+ * for, the repeats that joined it (its `raised_again` events name them) and the items of the
+ * escalations merged into it. As a subquery of item ids.
+ */
+export function joinedItemIds(escalationId: SQLWrapper) {
+  return sql`(
+    SELECT je.item_id FROM ${escalations} je WHERE je.id = ${escalationId} OR je.merged_into_id = ${escalationId}
+    UNION
+    SELECT jsonb_array_elements_text(ev.details -> 'itemIds')::uuid FROM ${escalationEvents} ev
+    WHERE ev.escalation_id = ${escalationId} AND ev.type = 'raised_again')`;
+}
+
+/**
+ * The open escalation the item is joined to, locked: its own, or its thread's that it joined as a
+ * repeat (an item unlinked from the thread since has left it); null when none.
+ */
+export async function lockJoinedEscalation(tx: Executor, item: { id: string; threadId: string | null }) {
+  const [row] = await tx
+    .select()
+    .from(escalations)
+    .where(
+      and(
+        ne(escalations.state, 'resolved'),
+        or(
+          eq(escalations.itemId, item.id),
+          and(
+            eq(escalations.threadId, item.threadId ?? item.id),
+            sql`${item.id}::uuid IN ${joinedItemIds(escalations.id)}`,
+          ),
+        ),
+      ),
+    )
+    .for('update');
+  return row ?? null;
+}
+
+/** How many items joined to the escalation, and still of its thread, are open (voided ones left out). */
+export async function openJoinedItems(tx: Executor, escalation: Pick<EscalationRow, 'id' | 'itemId' | 'threadId'>) {
+  const [row] = await tx
+    .select({ count: sql<number>`count(*)::int` })
+    .from(items)
+    .where(
+      and(
+        sql`${items.id} IN ${joinedItemIds(sql`${escalation.id}::uuid`)}`,
+        or(eq(items.id, escalation.itemId), sql`coalesce(${items.threadId}, ${items.id}) = ${escalation.threadId}`),
+        eq(items.status, 'open'),
+        liveItem(),
+      ),
+    );
+  return row?.count ?? 0;
 }
