@@ -2429,6 +2429,7 @@ export interface components {
             alignment: {
                 /** @description Problems and risks raised in the period and not fixed at the briefing */
                 items: number;
+                /** @description By alignment at the manager's first response: the state the first agree or disagree recorded by the as-at time made (pending when none); the item itself shows its alignment as it is now */
                 byAlignment: {
                     /** @enum {string} */
                     state: "aligned_for_change" | "aligned_no_change" | "clinical_only" | "managerial_only" | "pending";
@@ -2584,6 +2585,7 @@ export interface components {
             scope: components["schemas"]["ReportScope"];
             period: components["schemas"]["ReportPeriod"];
             items: number;
+            /** @description By alignment at the manager's first response: the state the first agree or disagree recorded by the as-at time made (pending when none); the item itself shows its alignment as it is now */
             byAlignment: {
                 /** @enum {string} */
                 state: "aligned_for_change" | "aligned_no_change" | "clinical_only" | "managerial_only" | "pending";
