@@ -1542,17 +1542,23 @@ export interface components {
         RedactedItem: {
             /** Format: uuid */
             id: string;
-            fields: ("description" | "actionTaken" | "clinicalRationale" | "resolutionNote" | "managerRationale" | "barrierNote" | "seniorDecisionReason")[];
+            fields: ("description" | "actionTaken" | "clinicalRationale" | "resolutionNote" | "managerRationale" | "barrierNote" | "seniorDecisionReason" | "plannedActions" | "comments" | "escalationReasons" | "correctionReasons")[];
             /** Format: uuid */
             correctionId: string;
             /** @description Copies of the old text replaced beside the item */
             copies: {
                 /** @description Positions that held the old text: the team's rationale, or a manager's rationale or barrier note */
                 positions: number;
-                /** @description Escalations that held it: the outcome note, or the manager's rationale or barrier note */
+                /** @description Escalations that held it: the outcome note, the manager's rationale or barrier note, or the reason it was started by hand */
                 escalations: number;
                 /** @description Senior decisions whose reason was replaced */
                 seniorDecisions: number;
+                /** @description Planned actions replaced */
+                plannedActions: number;
+                /** @description Escalation history events whose comment or reason was replaced */
+                escalationEvents: number;
+                /** @description Earlier corrections whose reason was replaced */
+                corrections: number;
                 /** @description Stored Idempotency-Key answers that held the old text */
                 storedAnswers: number;
             };
@@ -5015,6 +5021,14 @@ export interface operations {
                         barrierNote?: string;
                         /** @description The reason of every senior decision on the item */
                         seniorDecisionReason?: string;
+                        /** @description Every planned action on the item's escalations */
+                        plannedActions?: string;
+                        /** @description Every comment on the item's escalations */
+                        comments?: string;
+                        /** @description The reason of every hand escalation of the item, and of every reassignment, escalation, snooze and take-over of its escalations */
+                        escalationReasons?: string;
+                        /** @description The reason of every earlier correction of the item */
+                        correctionReasons?: string;
                     };
                     /** @description Why the record is corrected (kept with the correction) */
                     reason: string;

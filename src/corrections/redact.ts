@@ -13,7 +13,7 @@ import {
 import type { ServiceDeps } from '../deps.js';
 import { AppError } from '../http/errors.js';
 import { screenFreeText, textFields } from '../screening/free-text.js';
-import { redactRelated, relatedWithoutText, type ReplacedCopy } from './redact-related.js';
+import { redactRelated, relatedWithoutText, type CopyKind, type ReplacedCopy } from './redact-related.js';
 import type { RedactItem } from './schemas.js';
 import { correctorOf, lockItem, recordCorrection, settingsOf } from './shared.js';
 
@@ -113,10 +113,14 @@ async function redactCopies(tx: Transaction, item: ItemRow, set: Partial<ItemRow
   for (const [old, replacement] of replaced) {
     for (const key of await redactStoredAnswers(tx, item.organisationId, old, replacement)) storedAnswers.add(key);
   }
+  const counted = (kind: CopyKind) => new Set(others.filter((c) => c.kind === kind).map((c) => c.id)).size;
   return {
     positions: positions.size,
     escalations: escalationIds.size,
-    seniorDecisions: others.filter((c) => c.kind === 'seniorDecisions').length,
+    seniorDecisions: counted('seniorDecisions'),
+    plannedActions: counted('plannedActions'),
+    escalationEvents: counted('escalationEvents'),
+    corrections: counted('corrections'),
     storedAnswers: storedAnswers.size,
   };
 }

@@ -71,6 +71,17 @@ export const redactItemSchema = z
         managerRationale: managerText.optional().describe("The rationale of every manager's position on the item"),
         barrierNote: managerText.optional().describe("The barrier note of every manager's position on the item"),
         seniorDecisionReason: managerText.optional().describe('The reason of every senior decision on the item'),
+        plannedActions: managerText.optional().describe("Every planned action on the item's escalations"),
+        comments: managerText.optional().describe("Every comment on the item's escalations"),
+        escalationReasons: managerText
+          .optional()
+          .describe(
+            'The reason of every hand escalation of the item, and of every reassignment, escalation, snooze ' +
+              'and take-over of its escalations',
+          ),
+        correctionReasons: freeText(REASON_LIMIT)
+          .optional()
+          .describe('The reason of every earlier correction of the item'),
       })
       .refine((fields) => Object.keys(fields).length > 0, { message: 'must name at least one field' })
       .describe(
@@ -103,8 +114,14 @@ export const redactedItemSchema = z
         escalations: z
           .number()
           .int()
-          .describe("Escalations that held it: the outcome note, or the manager's rationale or barrier note"),
+          .describe(
+            "Escalations that held it: the outcome note, the manager's rationale or barrier note, or the reason " +
+              'it was started by hand',
+          ),
         seniorDecisions: z.number().int().describe('Senior decisions whose reason was replaced'),
+        plannedActions: z.number().int().describe('Planned actions replaced'),
+        escalationEvents: z.number().int().describe('Escalation history events whose comment or reason was replaced'),
+        corrections: z.number().int().describe('Earlier corrections whose reason was replaced'),
         storedAnswers: z.number().int().describe('Stored Idempotency-Key answers that held the old text'),
       })
       .describe('Copies of the old text replaced beside the item'),

@@ -14,9 +14,19 @@ export type RedactableField = (typeof REDACTABLE_FIELDS)[number];
 
 /**
  * Free text others wrote about an item that a redaction of the item reaches too: the rationale and
- * barrier note of every manager's position on it, and the reason of every senior decision on it.
+ * barrier note of every manager's position on it, the reason of every senior decision on it, the
+ * planned actions and comments on its escalations, the reasons its escalations were started by
+ * hand, moved or snoozed, and the reasons of its earlier corrections.
  */
-export const RELATED_REDACTABLE_FIELDS = ['managerRationale', 'barrierNote', 'seniorDecisionReason'] as const;
+export const RELATED_REDACTABLE_FIELDS = [
+  'managerRationale',
+  'barrierNote',
+  'seniorDecisionReason',
+  'plannedActions',
+  'comments',
+  'escalationReasons',
+  'correctionReasons',
+] as const;
 export type RelatedRedactableField = (typeof RELATED_REDACTABLE_FIELDS)[number];
 
 /** The escalation as re-evaluation needs it. */
