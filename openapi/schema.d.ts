@@ -102,7 +102,7 @@ export interface paths {
         get?: never;
         /**
          * Receive escalation events at an https URL, signed with HMAC-SHA256
-         * @description Each event is POSTed as JSON with headers x-briefings-event-id, x-briefings-timestamp and x-briefings-signature: v1=hex(HMAC-SHA256(secret, "<timestamp>.<body>")). Delivery is at least once, retried with backoff; deduplicate on the event id.
+         * @description Each event is POSTed as JSON with headers x-briefings-event-id, x-briefings-timestamp and x-briefings-signature: v1=hex(HMAC-SHA256(secret, "<timestamp>.<body>")). Delivery is at least once, retried with backoff; deduplicate on the event id. The event types (`type`, one per notification type): escalation.assigned, escalation.reminder, escalation.taken_over, escalation.action_overdue, escalation.closed, escalation.raised_again, escalation.sent_back.
          */
         put: operations["setWebhook"];
         post?: never;
@@ -1045,7 +1045,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Open issues for a senior decision: persistent threads, and high or extreme issues where the team and the manager disagree */
+        /**
+         * Open issues for a senior decision: persistent threads, and high or extreme issues where the team and the manager disagree
+         * @description Ordered by the thread's highest risk score, then the longest open, then thread id; a page at a time (`limit`, and `cursor` from the previous page's `nextCursor`).
+         */
         get: operations["listSeniorReview"];
         put?: never;
         post?: never;
@@ -1539,15 +1542,23 @@ export interface components {
         RedactedItem: {
             /** Format: uuid */
             id: string;
-            fields: ("description" | "actionTaken" | "clinicalRationale" | "resolutionNote")[];
+            fields: ("description" | "actionTaken" | "clinicalRationale" | "resolutionNote" | "managerRationale" | "barrierNote" | "seniorDecisionReason" | "plannedActions" | "comments" | "escalationReasons" | "correctionReasons")[];
             /** Format: uuid */
             correctionId: string;
             /** @description Copies of the old text replaced beside the item */
             copies: {
-                /** @description Clinical positions that held the old rationale */
+                /** @description Positions that held the old text: the team's rationale, or a manager's rationale or barrier note */
                 positions: number;
-                /** @description Escalation outcome notes that held the old resolution note */
+                /** @description Escalations that held it: the outcome note, the manager's rationale or barrier note, or the reason it was started by hand */
                 escalations: number;
+                /** @description Senior decisions whose reason was replaced */
+                seniorDecisions: number;
+                /** @description Planned actions replaced */
+                plannedActions: number;
+                /** @description Escalation history events whose comment or reason was replaced */
+                escalationEvents: number;
+                /** @description Earlier corrections whose reason was replaced */
+                corrections: number;
                 /** @description Stored Idempotency-Key answers that held the old text */
                 storedAnswers: number;
             };
@@ -1913,7 +1924,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /**
-             * @description assigned or reminder: the acknowledge deadline; taken_over: a senior manager took the escalation from me; action_overdue: a planned action's due date passed while the escalation is open; closed: a correction of the item closed the escalation; raised_again: the issue was raised again while the escalation was open (see raisedCount)
+             * @description assigned or reminder: the acknowledge deadline; taken_over: a senior manager took the escalation from me; action_overdue: a planned action's due date passed while the escalation is open; closed: a correction of the item closed the escalation; raised_again: the issue was raised again while the escalation was open (see raisedCount); sent_back: a senior manager sent the issue back to me (the middle manager) at senior review
              * @enum {string}
              */
             type: "assigned" | "reminder" | "taken_over" | "action_overdue" | "closed" | "raised_again" | "sent_back";
@@ -1997,6 +2008,8 @@ export interface components {
                 daysOpen: number;
                 reasons: ("persistent" | "high_risk_disagreement")[];
             }[];
+            /** @description The cursor of the next page; null on the last page */
+            nextCursor: string | null;
         };
         AlignmentModels: {
             /**
@@ -2422,6 +2435,7 @@ export interface components {
             alignment: {
                 /** @description Problems and risks raised in the period and not fixed at the briefing */
                 items: number;
+                /** @description By alignment at the manager's first response: the state the first agree or disagree recorded by the as-at time made (pending when none); the item itself shows its alignment as it is now */
                 byAlignment: {
                     /** @enum {string} */
                     state: "aligned_for_change" | "aligned_no_change" | "clinical_only" | "managerial_only" | "pending";
@@ -2577,6 +2591,7 @@ export interface components {
             scope: components["schemas"]["ReportScope"];
             period: components["schemas"]["ReportPeriod"];
             items: number;
+            /** @description By alignment at the manager's first response: the state the first agree or disagree recorded by the as-at time made (pending when none); the item itself shows its alignment as it is now */
             byAlignment: {
                 /** @enum {string} */
                 state: "aligned_for_change" | "aligned_no_change" | "clinical_only" | "managerial_only" | "pending";
@@ -4994,12 +5009,26 @@ export interface operations {
                  *     }
                  */
                 "application/json": {
-                    /** @description Each field to redact, with the text that replaces it */
+                    /** @description Each field to redact, with the text that replaces it: the item's own text, and what managers and senior managers wrote about it (every copy of that kind is replaced by the one text given) */
                     fields: {
                         description?: string;
                         actionTaken?: string;
                         clinicalRationale?: string;
                         resolutionNote?: string;
+                        /** @description The rationale of every manager's position on the item */
+                        managerRationale?: string;
+                        /** @description The barrier note of every manager's position on the item */
+                        barrierNote?: string;
+                        /** @description The reason of every senior decision on the item */
+                        seniorDecisionReason?: string;
+                        /** @description Every planned action on the item's escalations */
+                        plannedActions?: string;
+                        /** @description Every comment on the item's escalations */
+                        comments?: string;
+                        /** @description The reason of every hand escalation of the item, and of every reassignment, escalation, snooze and take-over of its escalations */
+                        escalationReasons?: string;
+                        /** @description The reason of every earlier correction of the item */
+                        correctionReasons?: string;
                     };
                     /** @description Why the record is corrected (kept with the correction) */
                     reason: string;
@@ -6012,7 +6041,11 @@ export interface operations {
     };
     listSeniorReview: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Opaque cursor from the previous page's nextCursor */
+                cursor?: string;
+                limit?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { tenantOf } from '../auth/plugin.js';
 import type { ServiceDeps } from '../deps.js';
+import { pageQuery } from '../http/pagination.js';
 import { commonErrors, idParams, problemSchema } from '../http/schemas.js';
 import { decideSeniorReview, seniorReviewQueue } from './senior-review.js';
 import { seniorDecisionBody, seniorDecisionSchema, seniorReviewQueueSchema } from './senior-review-schemas.js';
@@ -8,7 +10,7 @@ import { seniorDecisionBody, seniorDecisionSchema, seniorReviewQueueSchema } fro
 const SENIOR = ['senior_manager'] as const;
 
 /** Senior review: the queue of issues for a senior decision, and the decision itself. */
-export const seniorReviewRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { db }) => {
+export const seniorReviewRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, deps) => {
   app.get(
     '/v1/senior-review',
     {
@@ -18,10 +20,14 @@ export const seniorReviewRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app
         tags: ['alignment'],
         summary:
           'Open issues for a senior decision: persistent threads, and high or extreme issues where the team and the manager disagree',
+        description:
+          "Ordered by the thread's highest risk score, then the longest open, then thread id; a page at a " +
+          "time (`limit`, and `cursor` from the previous page's `nextCursor`).",
+        querystring: z.strictObject(pageQuery),
         response: { 200: seniorReviewQueueSchema, ...commonErrors },
       },
     },
-    async (request) => seniorReviewQueue(db, tenantOf(request)),
+    async (request) => seniorReviewQueue(deps, tenantOf(request), request.query),
   );
 
   app.post(
@@ -39,6 +45,6 @@ export const seniorReviewRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app
       },
     },
     async (request, reply) =>
-      reply.status(201).send(await decideSeniorReview(db, tenantOf(request), request.params.id, request.body)),
+      reply.status(201).send(await decideSeniorReview(deps, tenantOf(request), request.params.id, request.body)),
   );
 };

@@ -61,5 +61,6 @@ export const seniorReviewQueueSchema = z
         reasons: z.array(z.enum(REVIEW_REASONS)),
       }),
     ),
+    nextCursor: z.string().nullable().describe('The cursor of the next page; null on the last page'),
   })
   .meta({ id: 'SeniorReviewQueue' });

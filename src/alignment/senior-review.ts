@@ -2,7 +2,7 @@ import { and, desc, eq, isNull, ne, or, sql } from 'drizzle-orm';
 import { actorOf, recordAudit, textRef } from '../audit/record.js';
 import type { TenantPrincipal } from '../auth/principal.js';
 import type { Database, Transaction } from '../db/client.js';
-import { escalations, itemPriorities, items, priorities, seniorDecisions, wards } from '../db/schema.js';
+import { escalations, itemPriorities, items, organisations, priorities, seniorDecisions, wards } from '../db/schema.js';
 import { rows } from '../db/sql.js';
 import { insertTogether } from '../db/together.js';
 import type { AlignmentState } from '../domain/alignment.js';
@@ -11,7 +11,12 @@ import type { ItemCategory } from '../domain/taxonomy.js';
 import { reviewReasons } from '../domain/senior-review.js';
 import { conflict, notFound } from '../http/errors.js';
 import { notificationsInsert } from '../notifications/service.js';
-import { identifierPolicyOf, refuseIdentifiers, screenFreeText, textFields } from '../screening/free-text.js';
+import { outboxInsert } from '../queue/outbox.js';
+import { tuningOf, type Relay, type ServiceDeps } from '../deps.js';
+import { localDateOf } from '../domain/calendar.js';
+import { byRank, paginateRanked, type RankCursor } from '../http/pagination.js';
+import { refuseIdentifiers, screenFreeText, textFields } from '../screening/free-text.js';
+import { hasWebhook } from '../webhooks/settings.js';
 import type { SeniorDecisionBody } from './senior-review-schemas.js';
 
 interface OpenThreadRow {
@@ -30,16 +35,17 @@ interface OpenThreadRow {
 
 /**
  * The open threads of problems and risks with the latest open raising of each, leaving out those
- * with a standing senior decision (any but a risk accepted whose review date has come).
+ * with a standing senior decision (any but a risk accepted whose review date has come). Days are
+ * the trust's calendar days (`today`), not the database's.
  */
-function openThreads(db: Database, organisationId: string) {
+function openThreads(db: Database, organisationId: string, today: string) {
   const thread = sql`coalesce(${items.threadId}, ${items.id})`;
   return rows<OpenThreadRow>(
     db,
     sql`
       WITH t AS (
         SELECT ${thread} AS thread_id, count(*)::int AS times_raised, min(${items.raisedOn})::text AS first_raised_on,
-               greatest(0, current_date - min(${items.raisedOn}))::int AS days_open,
+               greatest(0, ${today}::date - min(${items.raisedOn}))::int AS days_open,
                max(${items.riskScore})::int AS risk_score
         FROM ${items}
         WHERE ${items.organisationId} = ${organisationId}::uuid AND ${items.voidedAt} IS NULL AND ${items.kind} <> 'good_practice'
@@ -58,31 +64,57 @@ function openThreads(db: Database, organisationId: string) {
       WHERE NOT EXISTS (
         SELECT 1 FROM ${seniorDecisions} d
         WHERE d.organisation_id = ${organisationId}::uuid AND d.thread_id = t.thread_id
-          AND (d.decision <> 'accept_risk' OR d.review_date > current_date)
+          AND (d.decision <> 'accept_risk' OR d.review_date > ${today}::date)
       )`,
   );
 }
 
-/** The senior review queue of the caller's organisation: most urgent (highest risk) first. */
-export async function seniorReviewQueue(db: Database, principal: TenantPrincipal) {
-  const threads = await openThreads(db, principal.organisationId);
+/** A queued thread's place in the queue: highest risk first, then longest open, then thread id. */
+const rankOf = (t: OpenThreadRow): RankCursor => ({
+  score: t.risk_score ?? 0,
+  date: t.first_raised_on,
+  id: t.thread_id,
+});
+
+/**
+ * The senior review queue of the caller's organisation, a page at a time: most urgent (highest
+ * risk) first. Persistence is the service's rule with its configured thresholds (PERSISTENT_MIN_*),
+ * counted in the trust's calendar days.
+ */
+export async function seniorReviewQueue(
+  deps: Pick<ServiceDeps, 'db' | 'tuning'>,
+  principal: TenantPrincipal,
+  page: { limit: number; cursor?: string | undefined },
+  now = new Date(),
+) {
+  const { db } = deps;
+  const tuning = tuningOf(deps);
+  const thresholds = { minRaised: tuning.persistentMinRaised, minDaysOpen: tuning.persistentMinDays };
+  const threads = await openThreads(db, principal.organisationId, localDateOf(now));
   const queued = threads
     .map((t) => ({
       t,
-      reasons: reviewReasons({
-        riskScore: t.risk_score ?? 0,
-        timesRaised: t.times_raised,
-        daysOpen: t.days_open,
-        band: t.risk_band,
-        alignment: t.alignment,
-      }),
+      reasons: reviewReasons(
+        {
+          riskScore: t.risk_score ?? 0,
+          timesRaised: t.times_raised,
+          daysOpen: t.days_open,
+          band: t.risk_band,
+          alignment: t.alignment,
+        },
+        thresholds,
+      ),
     }))
     .filter((q) => q.reasons.length > 0)
-    .sort((a, b) => (b.t.risk_score ?? 0) - (a.t.risk_score ?? 0) || b.t.days_open - a.t.days_open);
-  const wardRows = await db.select({ id: wards.id, code: wards.code, name: wards.name }).from(wards);
+    .sort((a, b) => byRank(rankOf(a.t), rankOf(b.t)));
+  const paged = paginateRanked(queued, page.limit, (q) => rankOf(q.t), page.cursor);
+  const wardRows = await db
+    .select({ id: wards.id, code: wards.code, name: wards.name })
+    .from(wards)
+    .where(eq(wards.organisationId, principal.organisationId));
   const wardOf = new Map(wardRows.map((w) => [w.id, w]));
   return {
-    data: queued.map(({ t, reasons }) => ({
+    data: paged.data.map(({ t, reasons }) => ({
       itemId: t.item_id,
       threadId: t.thread_id,
       ward: wardOf.get(t.ward_id)!,
@@ -96,6 +128,7 @@ export async function seniorReviewQueue(db: Database, principal: TenantPrincipal
       daysOpen: t.days_open,
       reasons,
     })),
+    nextCursor: paged.nextCursor,
   };
 }
 
@@ -103,18 +136,34 @@ export async function seniorReviewQueue(db: Database, principal: TenantPrincipal
  * A senior manager's decision on an open item of their organisation: recorded, on the item's
  * timeline and in the audit chain. Adopting links the item to a priority (an existing one, or one
  * created here, owned by the senior manager); sending back tells the middle manager of the
- * thread's open escalation (the first level of its chain).
+ * thread's open escalation (the first level of its chain), in their inbox and through the
+ * organisation's webhook (`escalation.sent_back`).
  */
 export async function decideSeniorReview(
-  db: Database,
+  deps: { db: Database; relay: Relay },
   principal: TenantPrincipal,
   itemId: string,
   body: SeniorDecisionBody,
   now = new Date(),
 ) {
-  const policy = await identifierPolicyOf(db, principal.organisationId);
+  const decided = await recordSeniorDecision(deps.db, principal, itemId, body, now);
+  if (decided.sentBackTo) deps.relay.nudge();
+  return decided;
+}
+
+async function recordSeniorDecision(
+  db: Database,
+  principal: TenantPrincipal,
+  itemId: string,
+  body: SeniorDecisionBody,
+  now: Date,
+) {
+  const [organisation] = await db
+    .select({ identifierPolicy: organisations.identifierPolicy, webhook: hasWebhook() })
+    .from(organisations)
+    .where(eq(organisations.id, principal.organisationId));
   const reason = 'reason' in body ? body.reason : undefined;
-  const screen = screenFreeText(textFields({ reason }), policy);
+  const screen = screenFreeText(textFields({ reason }), organisation?.identifierPolicy ?? 'reject');
   const cleanReason = reason === undefined ? null : screen.redactedText('reason', reason);
   if (body.decision === 'adopt_as_qi_target' && body.title) refuseIdentifiers([{ path: 'title', text: body.title }]);
   return db.transaction(async (tx) => {
@@ -130,7 +179,8 @@ export async function decideSeniorReview(
     const threadId = item.threadId ?? item.id;
     const priorityId =
       body.decision === 'adopt_as_qi_target' ? await adoptPriority(tx, principal, body, item.id, now) : null;
-    const notified = body.decision === 'send_back' ? await sendBack(tx, threadId, now) : null;
+    const notified =
+      body.decision === 'send_back' ? await sendBack(tx, threadId, organisation?.webhook ?? false, now) : null;
     const [decision] = await tx
       .insert(seniorDecisions)
       .values({
@@ -219,10 +269,10 @@ async function adoptPriority(
 
 /**
  * Tells the middle manager (the first level of the chain) of the thread's open escalation that
- * the issue is back with them; answers their staff id. Without an open escalation there is no
- * middle manager to send it to: 409.
+ * the issue is back with them, through the webhook too when the organisation has one; answers
+ * their staff id. Without an open escalation there is no middle manager to send it to: 409.
  */
-async function sendBack(tx: Transaction, threadId: string, now: Date) {
+async function sendBack(tx: Transaction, threadId: string, webhook: boolean, now: Date) {
   const [open] = await tx
     .select()
     .from(escalations)
@@ -251,8 +301,8 @@ async function sendBack(tx: Transaction, threadId: string, now: Date) {
         createdAt: now,
       },
     ],
-    false,
+    webhook,
   );
-  await insertTogether(tx, notice.inserts);
+  await insertTogether(tx, [...notice.inserts, ...(webhook ? [outboxInsert(notice.webhooks)] : [])]);
   return manager;
 }

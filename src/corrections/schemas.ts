@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TEXT_LIMITS } from '../briefings/schemas.js';
-import { REDACTABLE_FIELDS } from '../domain/correction.js';
+import { REDACTABLE_FIELDS, RELATED_REDACTABLE_FIELDS } from '../domain/correction.js';
 import { HARM_LEVELS, ITEM_CATEGORIES } from '../domain/taxonomy.js';
 import { freeText, timestamp } from '../http/schemas.js';
 import { itemSchema } from '../items/schemas.js';
@@ -58,6 +58,8 @@ export const voidedItemSchema = z
   })
   .meta({ id: 'VoidedItem' });
 
+const managerText = freeText(2000);
+
 export const redactItemSchema = z
   .strictObject({
     fields: z
@@ -66,9 +68,26 @@ export const redactItemSchema = z
         actionTaken: freeText(TEXT_LIMITS.actionTaken).optional(),
         clinicalRationale: freeText(TEXT_LIMITS.actionTaken).optional(),
         resolutionNote: freeText(TEXT_LIMITS.actionTaken).optional(),
+        managerRationale: managerText.optional().describe("The rationale of every manager's position on the item"),
+        barrierNote: managerText.optional().describe("The barrier note of every manager's position on the item"),
+        seniorDecisionReason: managerText.optional().describe('The reason of every senior decision on the item'),
+        plannedActions: managerText.optional().describe("Every planned action on the item's escalations"),
+        comments: managerText.optional().describe("Every comment on the item's escalations"),
+        escalationReasons: managerText
+          .optional()
+          .describe(
+            'The reason of every hand escalation of the item, and of every reassignment, escalation, snooze ' +
+              'and take-over of its escalations',
+          ),
+        correctionReasons: freeText(REASON_LIMIT)
+          .optional()
+          .describe('The reason of every earlier correction of the item'),
       })
       .refine((fields) => Object.keys(fields).length > 0, { message: 'must name at least one field' })
-      .describe('Each field to redact, with the text that replaces it'),
+      .describe(
+        "Each field to redact, with the text that replaces it: the item's own text, and what managers " +
+          'and senior managers wrote about it (every copy of that kind is replaced by the one text given)',
+      ),
     reason,
   })
   .meta({
@@ -84,12 +103,25 @@ export type RedactItem = z.infer<typeof redactItemSchema>;
 export const redactedItemSchema = z
   .object({
     id: z.uuid(),
-    fields: z.array(z.enum(REDACTABLE_FIELDS)),
+    fields: z.array(z.enum([...REDACTABLE_FIELDS, ...RELATED_REDACTABLE_FIELDS])),
     correctionId: z.uuid(),
     copies: z
       .object({
-        positions: z.number().int().describe('Clinical positions that held the old rationale'),
-        escalations: z.number().int().describe('Escalation outcome notes that held the old resolution note'),
+        positions: z
+          .number()
+          .int()
+          .describe("Positions that held the old text: the team's rationale, or a manager's rationale or barrier note"),
+        escalations: z
+          .number()
+          .int()
+          .describe(
+            "Escalations that held it: the outcome note, the manager's rationale or barrier note, or the reason " +
+              'it was started by hand',
+          ),
+        seniorDecisions: z.number().int().describe('Senior decisions whose reason was replaced'),
+        plannedActions: z.number().int().describe('Planned actions replaced'),
+        escalationEvents: z.number().int().describe('Escalation history events whose comment or reason was replaced'),
+        corrections: z.number().int().describe('Earlier corrections whose reason was replaced'),
         storedAnswers: z.number().int().describe('Stored Idempotency-Key answers that held the old text'),
       })
       .describe('Copies of the old text replaced beside the item'),

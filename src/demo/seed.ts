@@ -295,7 +295,7 @@ export async function seedDemo(db: Database, relay: Relay, options: { today?: Da
   await seedCover(db, seedNow);
   await seedCorrections(db, relay, DEMO_TOKENS.clinician7A, seedNow);
   const director = (await resolvePrincipal(db, DEMO_TOKENS.directorOfNursing)) as TenantPrincipal;
-  await seedSeniorReview(db, director, priorityOf, seedNow);
+  await seedSeniorReview({ db, relay }, director, priorityOf, seedNow);
   // Timers for what is still open are rebuilt from the database by the reconciler at start.
   await db.delete(outbox);
   await db

@@ -2,6 +2,8 @@ import { and, eq, ne } from 'drizzle-orm';
 import type { TenantPrincipal } from '../auth/principal.js';
 import { decideSeniorReview, seniorReviewQueue } from '../alignment/senior-review.js';
 import type { Database } from '../db/client.js';
+import type { Relay } from '../deps.js';
+import { MAX_PAGE_SIZE } from '../http/pagination.js';
 import { escalations } from '../db/schema.js';
 import { addDays, localDateOf } from '../domain/calendar.js';
 import type { PriorityOf } from './managers.js';
@@ -10,6 +12,18 @@ type Entry = Awaited<ReturnType<typeof seniorReviewQueue>>['data'][number];
 type OpenEscalation = Pick<typeof escalations.$inferSelect, 'stance' | 'level' | 'assigneeStaffId' | 'chain'>;
 
 const MINUTE = 60_000;
+
+/** Every page of the senior review queue as the director sees it on the demo's day. */
+async function wholeQueue(db: Database, director: TenantPrincipal, seedNow: Date) {
+  const entries: Entry[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await seniorReviewQueue({ db }, director, { limit: MAX_PAGE_SIZE, cursor }, seedNow);
+    entries.push(...page.data);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return entries;
+}
 
 /** Most urgent first, then by ward and words, so the same issues are picked on every run. */
 const byUrgency = (a: Entry, b: Entry) =>
@@ -25,8 +39,14 @@ const byUrgency = (a: Entry, b: Entry) =>
  * review date eight weeks on, and one still with its matron is sent back to her or him. The rest
  * wait in the queue. Each decision is on its item's timeline.
  */
-export async function seedSeniorReview(db: Database, director: TenantPrincipal, priorityOf: PriorityOf, seedNow: Date) {
-  const queue = (await seniorReviewQueue(db, director)).data.slice().sort(byUrgency);
+export async function seedSeniorReview(
+  deps: { db: Database; relay: Relay },
+  director: TenantPrincipal,
+  priorityOf: PriorityOf,
+  seedNow: Date,
+) {
+  const { db } = deps;
+  const queue = (await wholeQueue(db, director, seedNow)).sort(byUrgency);
   const open = new Map<string, OpenEscalation>();
   const rows = await db
     .select({
@@ -53,7 +73,7 @@ export async function seedSeniorReview(db: Database, director: TenantPrincipal, 
   if (adopted) {
     const priorityId = priorityOf(adopted.category, adopted.ward.id);
     await decideSeniorReview(
-      db,
+      deps,
       director,
       adopted.itemId,
       {
@@ -69,7 +89,7 @@ export async function seedSeniorReview(db: Database, director: TenantPrincipal, 
     pick((_, esc) => esc?.stance === 'disagree');
   if (accepted) {
     await decideSeniorReview(
-      db,
+      deps,
       director,
       accepted.itemId,
       {
@@ -87,7 +107,7 @@ export async function seedSeniorReview(db: Database, director: TenantPrincipal, 
     pick((_, esc) => withMatron(esc));
   if (returned) {
     await decideSeniorReview(
-      db,
+      deps,
       director,
       returned.itemId,
       { decision: 'send_back', reason: 'Please meet the ward team and give them your answer before it comes back' },

@@ -12,6 +12,23 @@ export type CorrectionAction = (typeof CORRECTION_ACTIONS)[number];
 export const REDACTABLE_FIELDS = ['description', 'actionTaken', 'clinicalRationale', 'resolutionNote'] as const;
 export type RedactableField = (typeof REDACTABLE_FIELDS)[number];
 
+/**
+ * Free text others wrote about an item that a redaction of the item reaches too: the rationale and
+ * barrier note of every manager's position on it, the reason of every senior decision on it, the
+ * planned actions and comments on its escalations, the reasons its escalations were started by
+ * hand, moved or snoozed, and the reasons of its earlier corrections.
+ */
+export const RELATED_REDACTABLE_FIELDS = [
+  'managerRationale',
+  'barrierNote',
+  'seniorDecisionReason',
+  'plannedActions',
+  'comments',
+  'escalationReasons',
+  'correctionReasons',
+] as const;
+export type RelatedRedactableField = (typeof RELATED_REDACTABLE_FIELDS)[number];
+
 /** The escalation as re-evaluation needs it. */
 export interface EscalationStatus {
   state: EscalationState;

@@ -1,7 +1,8 @@
 import { and, asc, eq, inArray, ne, or, sql, type SQLWrapper } from 'drizzle-orm';
 import { auditInsert } from '../audit/record.js';
 import type { Executor, Transaction } from '../db/client.js';
-import { escalations, items } from '../db/schema.js';
+import { escalationEvents, escalations, items } from '../db/schema.js';
+import { advisoryXactLock } from '../db/sql.js';
 import { insertTogether } from '../db/together.js';
 import { DEFAULT_ACK_WITHIN_SECONDS } from '../domain/escalation.js';
 import { joinRepeat } from '../domain/escalation-thread.js';
@@ -20,10 +21,17 @@ import { timerJob, type EscalationRow } from './timer.js';
  * escalation per thread (`escalations_one_open_per_thread`).
  */
 
-/** The open escalations of the given threads, locked for the recording's transaction, by thread. */
+/**
+ * The open escalations of the given threads, locked for the recording's transaction, by thread.
+ * Each thread is locked first (a transaction-scoped advisory lock, in thread order so two
+ * recordings never wait on each other in a circle), so repeats of one thread recorded at the same
+ * moment take turns: a thread without an open escalation cannot get two, and the later one sees
+ * (and joins) the escalation the earlier one started or joined.
+ */
 export async function lockOpenThreadEscalations(tx: Executor, threadIds: string[]) {
   const open = new Map<string, EscalationRow>();
   if (threadIds.length === 0) return open;
+  for (const threadId of [...new Set(threadIds)].sort()) await advisoryXactLock(tx, `escalation-thread:${threadId}`);
   const rows = await tx
     .select()
     .from(escalations)
@@ -100,4 +108,57 @@ async function joinThread(
     ...writes,
     auditInsert([escalationAudit(current, who.actor, 'raised_again', changes, who.now)]),
   ]);
+}
+
+/**
+ * The items joined to the escalation `escalationId` (a column or a value): the item it was opened
+ * for, the repeats that joined it (its `raised_again` events name them) and the items of the
+ * escalations merged into it. As a subquery of item ids.
+ */
+export function joinedItemIds(escalationId: SQLWrapper) {
+  return sql`(
+    SELECT je.item_id FROM ${escalations} je WHERE je.id = ${escalationId} OR je.merged_into_id = ${escalationId}
+    UNION
+    SELECT jsonb_array_elements_text(ev.details -> 'itemIds')::uuid FROM ${escalationEvents} ev
+    WHERE ev.escalation_id = ${escalationId} AND ev.type = 'raised_again')`;
+}
+
+/**
+ * The open escalation the item is joined to, locked: its own, or its thread's that it joined as a
+ * repeat (an item unlinked from the thread since has left it); null when none.
+ */
+export async function lockJoinedEscalation(tx: Executor, item: { id: string; threadId: string | null }) {
+  const [row] = await tx
+    .select()
+    .from(escalations)
+    .where(
+      and(
+        ne(escalations.state, 'resolved'),
+        or(
+          eq(escalations.itemId, item.id),
+          and(
+            eq(escalations.threadId, item.threadId ?? item.id),
+            sql`${item.id}::uuid IN ${joinedItemIds(escalations.id)}`,
+          ),
+        ),
+      ),
+    )
+    .for('update');
+  return row ?? null;
+}
+
+/** How many items joined to the escalation, and still of its thread, are open (voided ones left out). */
+export async function openJoinedItems(tx: Executor, escalation: Pick<EscalationRow, 'id' | 'itemId' | 'threadId'>) {
+  const [row] = await tx
+    .select({ count: sql<number>`count(*)::int` })
+    .from(items)
+    .where(
+      and(
+        sql`${items.id} IN ${joinedItemIds(sql`${escalation.id}::uuid`)}`,
+        or(eq(items.id, escalation.itemId), sql`coalesce(${items.threadId}, ${items.id}) = ${escalation.threadId}`),
+        eq(items.status, 'open'),
+        liveItem(),
+      ),
+    );
+  return row?.count ?? 0;
 }

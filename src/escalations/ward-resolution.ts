@@ -1,4 +1,4 @@
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { actorOf, recordAudits, textRef, type AuditEntry } from '../audit/record.js';
 import { isWardStaff, type TenantPrincipal } from '../auth/principal.js';
 import { escalations, items, organisations } from '../db/schema.js';
@@ -7,10 +7,13 @@ import { conflict, notFound } from '../http/errors.js';
 import { getItem } from '../items/service.js';
 import { screenFreeText } from '../screening/free-text.js';
 import { recordEvents } from './history.js';
+import { lockJoinedEscalation, openJoinedItems } from './threads.js';
 
 /**
- * The ward resolved the item itself. An open escalation of the item ends with it (outcome
- * `fixed`, recorded as done by the ward), so the manager's chain stops.
+ * The ward resolved the item itself. The open escalation the item is joined to (its own, or its
+ * thread's that it joined as a repeat) ends with it when no other item joined to it is still open
+ * (outcome `fixed`, recorded as done by the ward), so the manager's chain stops; while a repeat is
+ * open, the escalation stays with the manager.
  */
 export async function resolveItemAtWard(deps: ServiceDeps, principal: TenantPrincipal, itemId: string, note: string) {
   const { db } = deps;
@@ -40,6 +43,11 @@ export async function resolveItemAtWard(deps: ServiceDeps, principal: TenantPrin
       changes: { status: { from: 'open', to: 'resolved' }, note: textRef(cleanNote), by: 'ward' },
       at: now,
     });
+    const joined = await lockJoinedEscalation(tx, updated);
+    if (!joined || (await openJoinedItems(tx, joined)) > 0) {
+      await recordAudits(tx, audit);
+      return updated;
+    }
     const [open] = await tx
       .update(escalations)
       .set({
@@ -50,7 +58,7 @@ export async function resolveItemAtWard(deps: ServiceDeps, principal: TenantPrin
         nextStepAt: null,
         step: sql`${escalations.step} + 1`,
       })
-      .where(and(eq(escalations.itemId, itemId), ne(escalations.state, 'resolved')))
+      .where(eq(escalations.id, joined.id))
       .returning();
     if (open) {
       await recordEvents(tx, [
@@ -62,7 +70,7 @@ export async function resolveItemAtWard(deps: ServiceDeps, principal: TenantPrin
           assigneeStaffId: open.assigneeStaffId,
           actorStaffId: principal.staffId,
           actorTokenId: principal.tokenId,
-          details: { outcome: 'fixed', by: 'ward' },
+          details: { outcome: 'fixed', by: 'ward', itemId: updated.id },
           at: now,
         },
       ]);
@@ -72,7 +80,7 @@ export async function resolveItemAtWard(deps: ServiceDeps, principal: TenantPrin
         entityType: 'escalation',
         entityId: open.id,
         action: 'resolved',
-        changes: { state: { from: 'open', to: 'resolved' }, outcome: 'fixed', by: 'ward' },
+        changes: { state: { from: joined.state, to: 'resolved' }, outcome: 'fixed', by: 'ward', itemId: updated.id },
         at: now,
       });
     }

@@ -48,5 +48,48 @@ export function paginate<T>(rows: T[], limit: number, cursorOf: (row: T) => Curs
   };
 }
 
+/**
+ * A keyset position in a ranked list (a score, highest first; then a date, oldest first; then an
+ * id), for lists ranked in memory such as the senior review queue.
+ */
+export interface RankCursor {
+  score: number;
+  date: string;
+  id: string;
+}
+
+export function encodeRankCursor(cursor: RankCursor): string {
+  return Buffer.from(JSON.stringify([cursor.score, cursor.date, cursor.id]), 'utf8').toString('base64url');
+}
+
+export function decodeRankCursor(raw: string | undefined): RankCursor | null {
+  if (!raw) return null;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    const [score, date, id] = z.tuple([z.number().int(), z.iso.date(), z.uuid()]).parse(value);
+    return { score, date, id };
+  } catch {
+    throw new AppError('validation_failed', 'cursor is not valid', {
+      errors: [{ path: 'querystring.cursor', message: 'is not a cursor returned by this API' }],
+    });
+  }
+}
+
+/** The ranked order: score highest first, then date oldest first, then id. */
+export function byRank(a: RankCursor, b: RankCursor): number {
+  return (
+    b.score - a.score || (a.date < b.date ? -1 : a.date > b.date ? 1 : 0) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+  );
+}
+
+/** A page of a list sorted byRank: the rows after the cursor's, at most `limit`, and the next cursor. */
+export function paginateRanked<T>(sorted: T[], limit: number, rankOf: (row: T) => RankCursor, raw: string | undefined) {
+  const cursor = decodeRankCursor(raw);
+  const rest = cursor ? sorted.filter((row) => byRank(rankOf(row), cursor) > 0) : sorted;
+  const page = rest.slice(0, limit);
+  const last = page[page.length - 1];
+  return { data: page, nextCursor: rest.length > limit && last ? encodeRankCursor(rankOf(last)) : null };
+}
+
 export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), nextCursor: z.string().nullable() });

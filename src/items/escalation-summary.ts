@@ -1,6 +1,6 @@
-import { and, desc, eq, inArray, ne, or } from 'drizzle-orm';
+import { and, desc, eq, inArray, or } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
-import { escalationActions, escalations, staff } from '../db/schema.js';
+import { escalationActions, escalationEvents, escalations, staff } from '../db/schema.js';
 import type { EscalationState, Outcome, Stance } from '../domain/escalation.js';
 
 /** What ward staff see of an item's escalation: where it is and what the manager said. */
@@ -37,7 +37,8 @@ export function startedSummary(id: string, assignee: { id: string; name: string 
 
 /**
  * The latest escalation of each item (the open one if any); an item with none of its own that
- * repeats an issue shows its thread's open escalation, which it joined. One query per table.
+ * repeats an issue shows its thread's open escalation, or else the escalation it joined when it
+ * was raised (resolved since). One query per table.
  */
 export async function escalationSummaries(
   db: Executor,
@@ -57,9 +58,7 @@ export async function escalationSummaries(
           escalations.itemId,
           itemRows.map((r) => r.id),
         ),
-        threadIds.length > 0
-          ? and(inArray(escalations.threadId, threadIds), ne(escalations.state, 'resolved'))
-          : undefined,
+        threadIds.length > 0 ? inArray(escalations.threadId, threadIds) : undefined,
       ),
     )
     .orderBy(desc(escalations.createdAt));
@@ -69,9 +68,11 @@ export async function escalationSummaries(
     if (!own.has(row.escalation.itemId)) own.set(row.escalation.itemId, row);
     if (row.escalation.threadId && row.escalation.state !== 'resolved') openOfThread.set(row.escalation.threadId, row);
   }
+  const joined = await joinedEscalations(db, rows);
   const latest = new Map<string, (typeof rows)[number]>();
   for (const item of itemRows) {
-    const row = own.get(item.id) ?? (item.threadId ? openOfThread.get(item.threadId) : undefined);
+    const row =
+      own.get(item.id) ?? (item.threadId ? (openOfThread.get(item.threadId) ?? joined.get(item.id)) : undefined);
     if (row) latest.set(item.id, row);
   }
   const escalationIds = [...latest.values()].map((r) => r.escalation.id);
@@ -103,4 +104,23 @@ export async function escalationSummaries(
     });
   }
   return result;
+}
+
+/** Which of the escalations each repeat joined (their `raised_again` events name it), the latest first. */
+async function joinedEscalations<R extends { escalation: { id: string } }>(db: Executor, rows: R[]) {
+  const joined = new Map<string, R>();
+  if (rows.length === 0) return joined;
+  const byId = new Map(rows.map((r) => [r.escalation.id, r]));
+  const events = await db
+    .select({ escalationId: escalationEvents.escalationId, details: escalationEvents.details })
+    .from(escalationEvents)
+    .where(and(inArray(escalationEvents.escalationId, [...byId.keys()]), eq(escalationEvents.type, 'raised_again')));
+  // rows are newest first: the first escalation found for an item is the latest it joined.
+  const order = new Map(rows.map((r, index) => [r.escalation.id, index]));
+  events.sort((a, b) => order.get(a.escalationId)! - order.get(b.escalationId)!);
+  for (const event of events) {
+    const itemIds = Array.isArray(event.details.itemIds) ? (event.details.itemIds as string[]) : [];
+    for (const itemId of itemIds) if (!joined.has(itemId)) joined.set(itemId, byId.get(event.escalationId)!);
+  }
+  return joined;
 }

@@ -16,7 +16,8 @@ const notificationSchema = z
         'assigned or reminder: the acknowledge deadline; taken_over: a senior manager took the escalation from me; ' +
           "action_overdue: a planned action's due date passed while the escalation is open; " +
           'closed: a correction of the item closed the escalation; ' +
-          'raised_again: the issue was raised again while the escalation was open (see raisedCount)',
+          'raised_again: the issue was raised again while the escalation was open (see raisedCount); ' +
+          'sent_back: a senior manager sent the issue back to me (the middle manager) at senior review',
       ),
     escalationId: z.uuid(),
     actionId: z.uuid().nullable().describe('The planned action (action_overdue only)'),
@@ -27,7 +28,7 @@ const notificationSchema = z
   })
   .meta({ id: 'Notification' });
 
-/** The manager's notifications: assignments, reminders, take-overs and overdue planned actions. */
+/** The manager's notifications: assignments, reminders, take-overs, overdue planned actions, repeats, sent back. */
 export const notificationRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { db }) => {
   app.get(
     '/v1/notifications',

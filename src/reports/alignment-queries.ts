@@ -1,5 +1,5 @@
 /** SQL of the alignment analysis (also the board pack's alignment table). Read-only, set-based. */
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { forEachRow, rows, tableAs } from '../db/sql.js';
 import { inReportScope, type ReportPeriod, type ReportScope } from './scope.js';
@@ -16,9 +16,21 @@ export interface ResolutionCellRow {
 }
 
 /**
+ * The item's alignment at the manager's first response: the alignment the first `agree` or
+ * `disagree` recorded by `asOf` made (its position_changes row keeps it, with the team's position
+ * as it stood then); `pending` when the manager had not answered by then. `needs_information` is
+ * not an answer. One definition for the unadjusted tables and the models.
+ */
+const alignmentAtFirstResponse = (asOf: SQL) => sql`coalesce((
+  SELECT ${pc.alignmentAfter} FROM ${tableAs(pc)}
+  WHERE ${pc.itemId} = ${i.id} AND ${pc.side} = 'managerial'
+    AND ${pc.stance} IN ('agree', 'disagree') AND ${pc.createdAt} <= ${asOf}
+  ORDER BY ${pc.createdAt}, ${pc.id} LIMIT 1), 'pending')`;
+
+/**
  * Problems and risks raised in the period that the ward did not fix at the briefing, grouped
- * by alignment state, risk band, outcome at `asOf` and whole days to resolution (or, for those
- * still open at `asOf`, days to the as-at date: censored).
+ * by alignment at the manager's first response, risk band, outcome at `asOf` and whole days to
+ * resolution (or, for those still open at `asOf`, days to the as-at date: censored).
  */
 export function resolutionCells(db: Executor, scope: ReportScope, period: ReportPeriod) {
   const p = periodParams(period);
@@ -26,7 +38,7 @@ export function resolutionCells(db: Executor, scope: ReportScope, period: Report
   return rows<ResolutionCellRow>(
     db,
     sql`
-      SELECT ${i.alignment} AS alignment, ${i.riskBand} AS band, ${resolved} AS resolved,
+      SELECT ${alignmentAtFirstResponse(p.asOf)} AS alignment, ${i.riskBand} AS band, ${resolved} AS resolved,
              greatest(0, CASE WHEN ${resolved} THEN ${localDate(i.resolvedAt, period)} - ${i.raisedOn}
                               ELSE ${p.asOfDate} - ${i.raisedOn} END)::int AS days,
              count(*)::int AS count
@@ -71,11 +83,7 @@ export function forEachModelRow(
   return forEachRow<ModelRow>(
     db,
     sql`
-      SELECT coalesce((
-               SELECT ${pc.alignmentAfter} FROM ${tableAs(pc)}
-               WHERE ${pc.itemId} = ${i.id} AND ${pc.side} = 'managerial'
-                 AND ${pc.stance} IN ('agree', 'disagree') AND ${pc.createdAt} <= ${p.asOf}
-               ORDER BY ${pc.createdAt}, ${pc.id} LIMIT 1), 'pending') AS alignment,
+      SELECT ${alignmentAtFirstResponse(p.asOf)} AS alignment,
              ${i.alignment} AS current_alignment,
              ${i.riskBand} AS band,
              EXISTS (SELECT 1 FROM ${tableAs(ip)} JOIN ${tableAs(pr)} ON ${pr.id} = ${ip.priorityId}

@@ -259,7 +259,7 @@ function alignmentSection(pack: GovernancePack): string {
 ${table(
   headers('Alignment'),
   a.byAlignment.map((r) => row(r.state, r)),
-  { caption: 'By clinical-managerial alignment' },
+  { caption: "By clinical-managerial alignment at the manager's first response" },
 )}
 ${table(
   headers('Risk band'),

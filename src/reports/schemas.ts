@@ -12,6 +12,12 @@ import { checkPeriod, reportFilterFields, reportFilterQuery } from './scope.js';
 // Query strings
 
 /** The board measures charted by src/reports/spc.ts. */
+
+/** How the unadjusted tables read an issue's alignment (as the models do). */
+const FIRST_RESPONSE =
+  "By alignment at the manager's first response: the state the first agree or disagree recorded by the as-at " +
+  'time made (pending when none); the item itself shows its alignment as it is now';
+
 export const SPC_METRICS = ['items_raised', 'ack_within_deadline', 'days_to_resolution'] as const;
 export type SpcMetric = (typeof SPC_METRICS)[number];
 
@@ -240,7 +246,9 @@ export const governancePackSchema = z
     }),
     alignment: z.object({
       items: count.describe('Problems and risks raised in the period and not fixed at the briefing'),
-      byAlignment: z.array(z.object({ state: z.enum(ALIGNMENT_STATES), ...resolutionSummary })),
+      byAlignment: z
+        .array(z.object({ state: z.enum(ALIGNMENT_STATES), ...resolutionSummary }))
+        .describe(FIRST_RESPONSE),
       byRiskBand: z.array(z.object({ band: z.enum(RISK_BANDS), ...resolutionSummary })),
       alignedForChange: oddsRatioSchema,
       highRisk: oddsRatioSchema,
@@ -315,7 +323,9 @@ export const alignmentReportSchema = z
     scope: reportScopeSchema,
     period: reportPeriodSchema,
     items: count,
-    byAlignment: z.array(z.object({ state: z.enum(ALIGNMENT_STATES), ...resolutionSummary, survival: survivalCurve })),
+    byAlignment: z
+      .array(z.object({ state: z.enum(ALIGNMENT_STATES), ...resolutionSummary, survival: survivalCurve }))
+      .describe(FIRST_RESPONSE),
     byRiskBand: z.array(z.object({ band: z.enum(RISK_BANDS), ...resolutionSummary, survival: survivalCurve })),
     alignedForChange: oddsRatioSchema.describe(
       'Odds of resolution, aligned_for_change against the other answered states',

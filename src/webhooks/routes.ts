@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { tenantOf } from '../auth/plugin.js';
 import { ORG_ADMIN } from '../auth/roles.js';
+import { NOTIFICATION_TYPES } from '../db/schema.js';
 import type { ServiceDeps } from '../deps.js';
 import { commonErrors, timestamp } from '../http/schemas.js';
 import { listWebhookDeliveries, removeWebhook, setWebhook } from './settings.js';
@@ -24,7 +25,8 @@ export const webhookRoutes: FastifyPluginAsyncZod<ServiceDeps & { webhookPolicy:
         description:
           'Each event is POSTed as JSON with headers x-briefings-event-id, x-briefings-timestamp and ' +
           'x-briefings-signature: v1=hex(HMAC-SHA256(secret, "<timestamp>.<body>")). Delivery is at least once, ' +
-          'retried with backoff; deduplicate on the event id.',
+          'retried with backoff; deduplicate on the event id. The event types (`type`, one per notification ' +
+          `type): ${NOTIFICATION_TYPES.map((type) => `escalation.${type}`).join(', ')}.`,
         body: z.strictObject({ url: z.string().max(2000) }),
         response: {
           200: z.object({ url: z.string(), secret: z.string().describe('Shown only here; store it safely') }),

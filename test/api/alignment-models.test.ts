@@ -354,8 +354,13 @@ describe('agreement at the manager’s first response, and too small a group', (
       org.governance.token,
     );
     expect(res.status, res.raw).toBe(200);
-    // The ward's view is the state now; the models read the first answer.
-    expect(res.body.byAlignment.find((g: UntypedJson) => g.state === 'aligned_for_change').items).toBe(1);
+    // The tables read the first answer as the models do; the ward's view (the item) is the state now.
+    const itemsIn = (state: string) => res.body.byAlignment.find((g: UntypedJson) => g.state === state).items;
+    expect(itemsIn('aligned_for_change')).toBe(0);
+    expect(itemsIn('clinical_only')).toBe(1);
+    expect(res.body.alignedForChange.table).toMatchObject({ exposedResolved: 0, exposedUnresolved: 0 });
+    const shown = await get(ctx.app, `/v1/items/${item.id}`, ward.deviceToken);
+    expect(shown.body.alignment.state).toBe('aligned_for_change');
     expect(res.body.models).toMatchObject({ observations: 1, agreed: 0, excluded: { noAnswer: 0, noBand: 0 } });
     const { logistic, mantelHaenszel: mh, cox, logRank } = res.body.models;
     for (const model of [logistic, mh, cox, logRank]) {

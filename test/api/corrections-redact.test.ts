@@ -21,6 +21,15 @@ afterAll(() => ctx?.close());
 /** A name the identifier screening cannot know, typed where it should never have been. */
 const NAME = 'Zelphine Quarrington';
 const reason = 'A patient was named in the free text';
+const noCopies = {
+  positions: 0,
+  escalations: 0,
+  seniorDecisions: 0,
+  plannedActions: 0,
+  escalationEvents: 0,
+  corrections: 0,
+  storedAnswers: 0,
+};
 
 /** Every table of the service's schema, and how many of its rows hold `text` anywhere. */
 async function rowsHolding(text: string) {
@@ -118,7 +127,7 @@ describe('redacting free text that should never have been stored', () => {
       id: item.id,
       fields: ['description', 'clinicalRationale', 'resolutionNote'],
       correctionId: expect.any(String),
-      copies: { positions: 1, escalations: 1, storedAnswers: 1 },
+      copies: { ...noCopies, positions: 1, escalations: 1, storedAnswers: 1 },
     });
 
     expect(await rowsHolding(NAME)).toEqual({});
@@ -136,6 +145,131 @@ describe('redacting free text that should never have been stored', () => {
     expect(replay.body.items[0].description).toBe('A patient fell twice overnight; bed rails not checked');
 
     await expectRedactionAudited(item.id, res.body.correctionId);
+  });
+
+  it("reaches what managers wrote about the item: positions' rationale and barrier notes, senior decisions' reasons", async () => {
+    // Another name, so what this test leaves (if it fails) cannot fail the others.
+    const MANAGERS_NAME = 'Ottoline Brackenbury';
+    const item = await raiseHighRiskItem(ctx, org, { needsChange: true });
+    const escalationId: string = item.escalation.id;
+    const m = org.middleManager.token;
+    expect((await post(ctx.app, `/v1/escalations/${escalationId}/acknowledge`, m, {})).status).toBe(200);
+    const keyed = (url: string, token: string, payload: object) =>
+      call(ctx.app, { method: 'POST', url, token, payload, headers: { 'idempotency-key': newKey() } });
+    const stance = await keyed(`/v1/escalations/${escalationId}/position`, m, {
+      stance: 'disagree',
+      rationale: `Spoke to ${MANAGERS_NAME}'s daughter; not a priority`,
+      barriers: ['funding'],
+      barrierNote: `Capital bid refused after ${MANAGERS_NAME} complained`,
+    });
+    expect(stance.status, stance.raw).toBe(200);
+    const decided = await keyed(`/v1/items/${item.id}/senior-decision`, org.seniorManager.token, {
+      decision: 'accept_risk',
+      reason: `Accepted after meeting ${MANAGERS_NAME}`,
+      reviewDate: '2099-01-01',
+    });
+    expect(decided.status, decided.raw).toBe(201);
+    const before = await rowsHolding(MANAGERS_NAME);
+    expect(Object.keys(before).sort()).toEqual([
+      'escalations',
+      'idempotency_keys',
+      'position_changes',
+      'senior_decisions',
+    ]);
+
+    const res = await post(ctx.app, `/v1/items/${item.id}/redact`, org.adminToken, {
+      fields: {
+        managerRationale: 'Not a priority',
+        barrierNote: 'Capital bid refused',
+        seniorDecisionReason: 'Accepted after review',
+      },
+      reason,
+    });
+    expect(res.status, res.raw).toBe(200);
+    expect(res.body).toEqual({
+      id: item.id,
+      fields: ['managerRationale', 'barrierNote', 'seniorDecisionReason'],
+      correctionId: expect.any(String),
+      copies: { ...noCopies, positions: 1, escalations: 1, seniorDecisions: 1, storedAnswers: 2 },
+    });
+    expect(await rowsHolding(MANAGERS_NAME)).toEqual({});
+    const shown = await get(ctx.app, `/v1/escalations/${escalationId}`, org.seniorManager.token);
+    expect(shown.body.managerPosition).toMatchObject({
+      rationale: 'Not a priority',
+      barrierNote: 'Capital bid refused',
+    });
+    expect((await get(ctx.app, '/v1/audit/verify', org.adminToken)).body).toMatchObject({ ok: true });
+    // An item no manager has written about holds no such text to redact.
+    const bare = await raiseHighRiskItem(ctx, org);
+    const none = expectProblem(
+      await post(ctx.app, `/v1/items/${bare.id}/redact`, org.adminToken, {
+        fields: { barrierNote: 'Nothing', seniorDecisionReason: 'Nothing' },
+        reason,
+      }),
+      400,
+    );
+    expect(none.errors).toEqual([
+      { path: 'body.fields.barrierNote', message: 'the item has no such text' },
+      { path: 'body.fields.seniorDecisionReason', message: 'the item has no such text' },
+    ]);
+  });
+
+  it("reaches the escalation's planned actions, comments and reasons, and earlier corrections' reasons", async () => {
+    const N = 'Perpetua Hollingdrake';
+    const item = await raiseHighRiskItem(ctx, org);
+    const escalationId: string = item.escalation.id;
+    const act = async (action: string, body: object) => {
+      const res = await post(ctx.app, `/v1/escalations/${escalationId}/${action}`, org.middleManager.token, body);
+      expect(res.status, res.raw).toBe(200);
+    };
+    await act('acknowledge', {});
+    await act('actions', { description: `Call ${N} about the pumps`, dueDate: '2099-01-01' });
+    await act('comment', { text: `${N} phoned again` });
+    await act('snooze', { until: new Date(Date.now() + 3_600_000).toISOString(), reason: `Waiting for ${N}` });
+    await act('reassign', { staffId: org.seniorManager.id, reason: `${N} asked for the matron` });
+    const amended = await call(ctx.app, {
+      method: 'PATCH',
+      url: `/v1/items/${item.id}`,
+      token: org.adminToken,
+      payload: { likelihood: 4, reason: `Regraded after ${N} called` },
+    });
+    expect(amended.status, amended.raw).toBe(200);
+    // A low-risk item the ward escalates by hand, giving a reason.
+    const low = await raiseHighRiskItem(ctx, org, { consequence: 1, likelihood: 2 });
+    const byHand = await post(ctx.app, `/v1/items/${low.id}/escalate`, org.wards[0]!.deviceToken, {
+      reason: `${N} is at risk of falling`,
+    });
+    expect(byHand.status, byHand.raw).toBe(201);
+    expect(Object.keys(await rowsHolding(N)).sort()).toEqual([
+      'escalation_actions',
+      'escalation_events',
+      'escalations',
+      'item_corrections',
+    ]);
+
+    const res = await post(ctx.app, `/v1/items/${item.id}/redact`, org.adminToken, {
+      fields: {
+        plannedActions: 'Call the family about the pumps',
+        comments: 'The family phoned again',
+        escalationReasons: 'Waiting for the family',
+        correctionReasons: 'Regraded after a call',
+      },
+      reason,
+    });
+    expect(res.status, res.raw).toBe(200);
+    expect(res.body.copies).toEqual({ ...noCopies, plannedActions: 1, escalationEvents: 3, corrections: 1 });
+    const handRedacted = await post(ctx.app, `/v1/items/${low.id}/redact`, org.adminToken, {
+      fields: { escalationReasons: 'A patient is at risk of falling' },
+      reason,
+    });
+    expect(handRedacted.status, handRedacted.raw).toBe(200);
+    expect(handRedacted.body.copies).toEqual({ ...noCopies, escalations: 1 });
+
+    expect(await rowsHolding(N)).toEqual({});
+    const shown = await get(ctx.app, `/v1/escalations/${escalationId}`, org.seniorManager.token);
+    const comment = shown.body.history.find((e: { type: string }) => e.type === 'comment');
+    expect(comment.details).toMatchObject({ text: 'The family phoned again' });
+    expect((await get(ctx.app, '/v1/audit/verify', org.adminToken)).body).toMatchObject({ ok: true });
   });
 
   it('reaches a voided item too', async () => {

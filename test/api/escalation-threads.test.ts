@@ -55,6 +55,9 @@ const ISSUES = [
   'Commodes without lids stored in the sluice',
   'Syringe drivers booked out and never returned',
   'Defibrillator pads past their expiry date',
+  'Bed rails jammed on the electric profiling beds',
+  'Infusion stands missing wheels on the day unit',
+  'Portable suction chargers left unplugged overnight',
 ];
 
 /** A new issue; its repeats in the same test reuse or name it. */
@@ -200,5 +203,55 @@ describe('a thread shows once', () => {
     expect(shown).toHaveLength(1);
     expect(shown[0].recurrence).toMatchObject({ timesRaised: 3, firstRaisedOn: first.date });
     expect(shown[0].escalation).toMatchObject({ id: first.escalation.id });
+  });
+});
+
+describe('the ward resolving the items of a thread', () => {
+  it('keeps the escalation open while any item joined to it is open; the last one resolves it', async () => {
+    const first = await raise(newIssue(4, 3));
+    const escalationId: string = first.escalation.id;
+    const second = await raise({ ...newIssue(4, 3), recurrenceOf: first.id });
+    const third = await raise({ ...newIssue(4, 3), recurrenceOf: first.id });
+    const device = org.wards[0]!.deviceToken;
+    const resolveAtWard = async (itemId: string, note: string) => {
+      const res = await post(ctx.app, `/v1/items/${itemId}/resolve`, device, { note });
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      return res.body;
+    };
+    const inboxIds = async () => {
+      const inbox = await get(ctx.app, `/v1/inbox?wardId=${org.wards[0]!.id}&limit=200`, org.middleManager.token);
+      return inbox.body.data.map((e: { id: string }) => e.id);
+    };
+
+    // The first item, which the escalation was opened for: the repeats are still open.
+    const resolvedFirst = await resolveAtWard(first.id, 'Scanner borrowed from the next ward');
+    expect(resolvedFirst).toMatchObject({ status: 'resolved', escalation: { id: escalationId, state: 'open' } });
+    expect(await escalationRow(escalationId)).toMatchObject({ state: 'open', outcome: null, resolvedAt: null });
+    expect(await inboxIds()).toContain(escalationId);
+    const open = await get(ctx.app, `/v1/items/${third.id}`, device);
+    expect(open.body).toMatchObject({ status: 'open', escalation: { id: escalationId, state: 'open' } });
+
+    await resolveAtWard(second.id, 'Scanner repaired');
+    expect(await escalationRow(escalationId)).toMatchObject({ state: 'open', outcome: null });
+
+    // The last open item joined to it: the escalation ends as the ward resolved it.
+    const last = await resolveAtWard(third.id, 'New scanner delivered');
+    expect(last.escalation).toMatchObject({ id: escalationId, state: 'resolved', outcome: 'fixed' });
+    expect(await escalationRow(escalationId)).toMatchObject({
+      state: 'resolved',
+      outcome: 'fixed',
+      outcomeNote: 'New scanner delivered',
+    });
+    expect(await inboxIds()).not.toContain(escalationId);
+    const events = await eventsOf(ctx, escalationId);
+    expect(events.filter((e) => e.type === 'resolved').map((e) => e.details)).toEqual([
+      { outcome: 'fixed', by: 'ward', itemId: third.id },
+    ]);
+    for (const item of [first, second, third]) {
+      const shown = await get(ctx.app, `/v1/items/${item.id}`, device);
+      expect(shown.body).toMatchObject({ status: 'resolved', escalation: { id: escalationId, state: 'resolved' } });
+    }
+    const resolvedInbox = await get(ctx.app, `/v1/inbox?state=resolved&limit=200`, org.middleManager.token);
+    expect(resolvedInbox.body.data.map((e: { id: string }) => e.id)).toContain(escalationId);
   });
 });

@@ -27,7 +27,7 @@ interface QueueEntry {
 }
 
 const queue = async (token = org.seniorManager.token) => {
-  const res = await get<{ data: QueueEntry[] }>(ctx.app, '/v1/senior-review', token);
+  const res = await get<{ data: QueueEntry[] }>(ctx.app, '/v1/senior-review?limit=200', token);
   expect(res.status, res.raw).toBe(200);
   return res.body.data;
 };

@@ -48,9 +48,10 @@ export const notifications = pgTable(
     readAt: timestamptz('read_at'),
   },
   (t) => [
+    // A senior decision sending the issue back tells the manager once per decision, whatever the step.
     uniqueIndex('notifications_once_per_step')
       .on(t.escalationId, t.step, t.recipientStaffId)
-      .where(sql`${t.actionId} IS NULL AND ${t.type} <> 'raised_again'`),
+      .where(sql`${t.actionId} IS NULL AND ${t.type} NOT IN ('raised_again', 'sent_back')`),
     // A repeat tells the assignee once per count of the thread.
     uniqueIndex('notifications_once_per_raising')
       .on(t.escalationId, t.raisedCount, t.recipientStaffId)

@@ -1,0 +1,2 @@
+DROP INDEX "notifications_once_per_step";--> statement-breakpoint
+CREATE UNIQUE INDEX "notifications_once_per_step" ON "notifications" USING btree ("escalation_id","step","recipient_staff_id") WHERE "notifications"."action_id" IS NULL AND "notifications"."type" NOT IN ('raised_again', 'sent_back');
