@@ -37,7 +37,7 @@ export const seniorDecisionSchema = z
     priorityId: z.uuid().nullable(),
     reason: z.string().nullable(),
     reviewDate: isoDate.nullable(),
-    sentBackTo: z.uuid().nullable().describe('send_back: the middle manager told'),
+    sentBackTo: z.uuid().nullable().describe('send_back: the manager told (who holds the escalation now)'),
     decidedBy: z.uuid(),
     createdAt: timestamp,
   })

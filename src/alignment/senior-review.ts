@@ -136,7 +136,7 @@ export async function seniorReviewQueue(
  * A senior manager's decision on an open item of their organisation: recorded, on the item's
  * timeline and in the audit chain. Adopting links the item to a priority (an existing one, or one
  * created here, owned by the senior manager); sending back tells the middle manager of the
- * thread's open escalation (the first level of its chain), in their inbox and through the
+ * thread's open escalation (its current assignee), in their inbox and through the
  * organisation's webhook (`escalation.sent_back`).
  */
 export async function decideSeniorReview(
@@ -268,9 +268,9 @@ async function adoptPriority(
 }
 
 /**
- * Tells the middle manager (the first level of the chain) of the thread's open escalation that
- * the issue is back with them, through the webhook too when the organisation has one; answers
- * their staff id. Without an open escalation there is no middle manager to send it to: 409.
+ * Tells the manager who holds the thread's open escalation now (its current assignee, however far
+ * it has climbed) that the issue is back with them, through the webhook too when the organisation
+ * has one; answers their staff id. Without an open escalation there is no manager to send it to: 409.
  */
 async function sendBack(tx: Transaction, threadId: string, webhook: boolean, now: Date) {
   const [open] = await tx
@@ -284,10 +284,8 @@ async function sendBack(tx: Transaction, threadId: string, webhook: boolean, now
     )
     .orderBy(desc(escalations.createdAt))
     .limit(1);
-  const manager = open?.chain.levels[0];
-  if (!open || !manager) {
-    throw conflict('The issue has no open escalation, so no middle manager to send it back to');
-  }
+  if (!open) throw conflict('The issue has no open escalation, so no manager to send it back to');
+  const manager = open.assigneeStaffId;
   const notice = notificationsInsert(
     [
       {

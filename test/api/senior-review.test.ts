@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq } from 'drizzle-orm';
-import { auditEvents, itemPriorities, priorities, seniorDecisions } from '../../src/db/schema.js';
+import { auditEvents, itemPriorities, notifications, priorities, seniorDecisions } from '../../src/db/schema.js';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
 import { raiseHighRiskItem } from '../helpers/escalation.js';
@@ -108,6 +108,22 @@ describe('a senior decision', () => {
     const entry = timeline.body.data.find((e: { action: string }) => e.action === 'senior_decision');
     expect(entry).toMatchObject({ actor: { role: 'senior_manager' }, changes: { decision: 'send_back' } });
     expect(JSON.stringify(entry.changes)).not.toContain('Talk to the ward');
+  });
+
+  it('sends the issue back to the manager who holds the escalation now, once it has climbed', async () => {
+    const { itemId, escalationId } = await disagreement();
+    const climbed = await post(ctx.app, `/v1/escalations/${escalationId}/escalate`, org.middleManager.token, {
+      reason: 'Needs a budget decision',
+    });
+    expect(climbed.status, climbed.raw).toBe(200);
+    const res = await decide(itemId, { decision: 'send_back', reason: 'Decide this with the ward first' });
+    expect(res.status, res.raw).toBe(201);
+    expect(res.body).toMatchObject({ decision: 'send_back', sentBackTo: org.seniorManager.id });
+    const sent = await ctx.database.db
+      .select()
+      .from(notifications)
+      .where(and(eq(notifications.escalationId, escalationId), eq(notifications.type, 'sent_back')));
+    expect(sent.map((n) => n.recipientStaffId)).toEqual([org.seniorManager.id]);
   });
 
   it('adopts the issue as a QI target: linked to an existing priority, or to a new one', async () => {
