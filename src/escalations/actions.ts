@@ -1,6 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { recordPosition } from '../alignment/positions.js';
-import { actorOf, recordAudit, textRef } from '../audit/record.js';
+import { actorOf, recordAudit, recordAudits, textRef } from '../audit/record.js';
 import type { TenantPrincipal } from '../auth/principal.js';
 import type { Database, Transaction } from '../db/client.js';
 import { escalationActions, escalations, items, organisations, staff } from '../db/schema.js';
@@ -22,6 +22,7 @@ import { hasWebhook } from '../webhooks/settings.js';
 import { actingFor, canReadEscalation } from './access.js';
 import { assigneesInsert, escalationAudit, eventsInsert, recordEvents, type NewEscalationEvent } from './history.js';
 import { inactiveStaffAmong } from './inactive-staff.js';
+import { resolveJoinedItems } from './threads.js';
 import type { ActionBodies } from './schemas.js';
 import { timerJob, type EscalationRow } from './timer.js';
 
@@ -204,30 +205,37 @@ async function planAction(context: ActionContext, body: ActionBodies['actions'])
   return { action: textRef(body.description), dueDate: body.dueDate };
 }
 
-/** Resolving the escalation resolves its item too (when the ward has not already). */
+/**
+ * Resolving the escalation resolves every open item joined to it too (the item it was opened for
+ * and the repeats that joined it), each with the same time, note and outcome, and each audited.
+ */
 async function resolve(context: ActionContext, body: ActionBodies['resolve']) {
   const { tx, principal, current, now } = context;
   const note = context.clean('note', body.note);
   await updateRow(context, { resolvedAt: now, outcome: body.outcome, outcomeNote: note, nextStepAt: null }, true);
-  await tx
-    .update(items)
-    .set({ status: 'resolved', resolvedAt: now, resolutionNote: note, resolvedByTokenId: principal.tokenId })
-    .where(and(eq(items.id, current.itemId), eq(items.status, 'open')));
-  await recordEvent(context, { outcome: body.outcome }, true);
-  await recordAudit(tx, {
-    organisationId: current.organisationId,
-    actor: actorOf(principal),
-    entityType: 'item',
-    entityId: current.itemId,
-    action: 'resolved',
-    changes: {
-      status: { from: 'open', to: 'resolved' },
-      outcome: body.outcome,
-      note: textRef(note),
-      escalationId: current.id,
-    },
-    at: now,
+  const resolved = await resolveJoinedItems(tx, current, {
+    resolvedAt: now,
+    resolutionNote: note,
+    resolvedByTokenId: principal.tokenId,
   });
+  await recordEvent(context, { outcome: body.outcome }, true);
+  await recordAudits(
+    tx,
+    resolved.map((itemId) => ({
+      organisationId: current.organisationId,
+      actor: actorOf(principal),
+      entityType: 'item',
+      entityId: itemId,
+      action: 'resolved',
+      changes: {
+        status: { from: 'open', to: 'resolved' },
+        outcome: body.outcome,
+        note: textRef(note),
+        escalationId: current.id,
+      },
+      at: now,
+    })),
+  );
   return { outcome: body.outcome, note: textRef(note) };
 }
 

@@ -147,18 +147,42 @@ export async function lockJoinedEscalation(tx: Executor, item: { id: string; thr
   return row ?? null;
 }
 
+type JoinedTo = Pick<EscalationRow, 'id' | 'itemId' | 'threadId'>;
+
+/** The items joined to the escalation, and still of its thread, that are open (voided ones left out). */
+function openJoined(escalation: JoinedTo) {
+  return and(
+    sql`${items.id} IN ${joinedItemIds(sql`${escalation.id}::uuid`)}`,
+    or(eq(items.id, escalation.itemId), sql`coalesce(${items.threadId}, ${items.id}) = ${escalation.threadId}`),
+    eq(items.status, 'open'),
+    liveItem(),
+  );
+}
+
 /** How many items joined to the escalation, and still of its thread, are open (voided ones left out). */
-export async function openJoinedItems(tx: Executor, escalation: Pick<EscalationRow, 'id' | 'itemId' | 'threadId'>) {
+export async function openJoinedItems(tx: Executor, escalation: JoinedTo) {
   const [row] = await tx
     .select({ count: sql<number>`count(*)::int` })
     .from(items)
-    .where(
-      and(
-        sql`${items.id} IN ${joinedItemIds(sql`${escalation.id}::uuid`)}`,
-        or(eq(items.id, escalation.itemId), sql`coalesce(${items.threadId}, ${items.id}) = ${escalation.threadId}`),
-        eq(items.status, 'open'),
-        liveItem(),
-      ),
-    );
+    .where(openJoined(escalation));
   return row?.count ?? 0;
+}
+
+/**
+ * Resolves every open item joined to the escalation (the item it was opened for and its joined
+ * repeats, voided ones left out) as the escalation is resolved; answers their ids, the item it was
+ * opened for first. Items the ward resolved already keep their own resolution.
+ */
+export async function resolveJoinedItems(
+  tx: Executor,
+  escalation: JoinedTo,
+  resolution: { resolvedAt: Date; resolutionNote: string; resolvedByTokenId: string },
+) {
+  const rows = await tx
+    .update(items)
+    .set({ status: 'resolved', ...resolution })
+    .where(openJoined(escalation))
+    .returning({ id: items.id });
+  const ids = rows.map((r) => r.id).sort();
+  return [...ids.filter((id) => id === escalation.itemId), ...ids.filter((id) => id !== escalation.itemId)];
 }
