@@ -1523,10 +1523,10 @@ export interface components {
                 /** Format: uuid */
                 id: string;
                 /**
-                 * @description What the new band did to the item's escalation: shorten (deadline brought forward), close (downgraded below the ward minimum before anyone acknowledged), rebanded, start, unrouted (it qualifies but the ward has no policy), none
+                 * @description What the new band did to the item's escalation: shorten (deadline brought forward), close (downgraded below the ward minimum before anyone acknowledged), rebanded, start, joined (a repeat that now qualifies joined its thread's open escalation), unrouted (it qualifies but the ward has no policy), none
                  * @enum {string}
                  */
-                escalation: "shorten" | "close" | "rebanded" | "start" | "unrouted" | "none";
+                escalation: "shorten" | "close" | "rebanded" | "start" | "joined" | "unrouted" | "none";
             };
         };
         VoidedItem: {
@@ -1971,7 +1971,7 @@ export interface components {
             priorityId: string | null;
             reason: string | null;
             reviewDate: string | null;
-            /** @description send_back: the middle manager told */
+            /** @description send_back: the manager told (who holds the escalation now) */
             sentBackTo: string | null;
             /** Format: uuid */
             decidedBy: string;

@@ -4,7 +4,7 @@ import type { TenantPrincipal } from '../auth/principal.js';
 import type { ItemRow } from '../db/rows.js';
 import { items } from '../db/schema.js';
 import { riskBand, riskScore, type BandThresholds } from '../domain/risk.js';
-import { reevaluateAfterAmendment, type EscalationEffect } from '../escalations/reevaluate.js';
+import { reevaluateAmendedItem, type AmendmentEffect } from '../escalations/reevaluate-thread.js';
 import type { ServiceDeps } from '../deps.js';
 import { AppError, conflict } from '../http/errors.js';
 import { screenFreeText, textFields } from '../screening/free-text.js';
@@ -15,8 +15,8 @@ type Amended = Pick<ItemRow, 'kind' | 'category' | 'description' | 'consequence'
 
 /**
  * Amends an item's grading or wording, with a reason. The score and band follow a new
- * consequence or likelihood, and a new band re-evaluates the item's escalation (src/escalations/
- * reevaluate.ts): all in one transaction with the item locked. Free text is screened as at the
+ * consequence or likelihood, and a new band re-evaluates the item's escalation, or its thread's
+ * (src/escalations/reevaluate-thread.ts): all in one transaction with the item locked. Free text is screened as at the
  * briefing.
  */
 export async function amendItem(
@@ -25,7 +25,7 @@ export async function amendItem(
   itemId: string,
   input: AmendItem,
   now = new Date(),
-): Promise<{ item: ItemRow; correctionId: string; escalation: EscalationEffect }> {
+): Promise<{ item: ItemRow; correctionId: string; escalation: AmendmentEffect }> {
   const settings = await settingsOf(deps.db, principal.organisationId);
   const screen = screenFreeText(
     textFields({ description: input.description, reason: input.reason }),
@@ -46,7 +46,7 @@ export async function amendItem(
     const who = correctorOf(principal, settings.webhook, now);
     const correction = await recordCorrection(tx, current, { action: 'amended', changes, reason }, who);
     await tx.execute(auditInsert([correction.audit]));
-    const escalation = await reevaluateAfterAmendment(tx, item!, current.riskBand, who);
+    const escalation = await reevaluateAmendedItem(tx, item!, current.riskBand, who);
     return { item: item!, correctionId: correction.id, escalation };
   });
   deps.relay.nudge();

@@ -30,7 +30,7 @@ export const amendItemSchema = z
   });
 export type AmendItem = z.infer<typeof amendItemSchema>;
 
-export const ESCALATION_EFFECTS = ['shorten', 'close', 'rebanded', 'start', 'unrouted', 'none'] as const;
+export const ESCALATION_EFFECTS = ['shorten', 'close', 'rebanded', 'start', 'joined', 'unrouted', 'none'] as const;
 
 export const correctedItemSchema = itemSchema
   .extend({
@@ -40,7 +40,8 @@ export const correctedItemSchema = itemSchema
         .enum(ESCALATION_EFFECTS)
         .describe(
           "What the new band did to the item's escalation: shorten (deadline brought forward), close " +
-            '(downgraded below the ward minimum before anyone acknowledged), rebanded, start, unrouted ' +
+            '(downgraded below the ward minimum before anyone acknowledged), rebanded, start, joined (a ' +
+            "repeat that now qualifies joined its thread's open escalation), unrouted " +
             '(it qualifies but the ward has no policy), none',
         ),
     }),

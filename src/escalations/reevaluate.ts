@@ -87,7 +87,7 @@ export async function reevaluateAfterAmendment(
  * Records the escalation's new band; with `dueAt` the deadline comes forward to it (never later),
  * the pending timer is replaced by one at the new deadline, and the assignee is told.
  */
-async function rebandEscalation(
+export async function rebandEscalation(
   tx: Transaction,
   current: EscalationRow,
   band: RiskBand,
