@@ -11,6 +11,7 @@ import { decodeCursor, paginate } from '../http/pagination.js';
 import { managersCoveredBy } from '../cover/queries.js';
 import { canReadEscalation } from './access.js';
 import { loadPolicy } from './policy.js';
+import { joinedItemIds } from './threads.js';
 
 export interface InboxFilter {
   state?: EscalationState | undefined;
@@ -33,6 +34,19 @@ function inboxRows(db: Database, where: SQL | undefined, limit: number | Placeho
     .limit(limit);
 }
 
+/**
+ * An escalation the inbox shows: its item is not voided, or (its item voided while repeats of the
+ * thread joined to it stayed live, so it was not closed as voided) it is carried by those repeats.
+ */
+const carried = () =>
+  or(
+    liveItem(),
+    and(
+      sql`coalesce(${escalations.outcome}, '') <> 'voided'`,
+      sql`exists (select 1 from ${items} ji where ji.voided_at is null and ji.id in ${joinedItemIds(escalations.id)})`,
+    ),
+  );
+
 /** Unresolved escalations of one assignee in the organisation, as `filter` narrows them. */
 function inboxWhere(
   organisationId: string | Placeholder,
@@ -44,7 +58,7 @@ function inboxWhere(
   return and(
     eq(escalations.organisationId, organisationId),
     assignee,
-    liveItem(),
+    carried(),
     filter.state ? eq(escalations.state, filter.state) : ne(escalations.state, 'resolved'),
     filter.band ? eq(escalations.band, filter.band) : undefined,
     filter.wardId ? eq(escalations.wardId, filter.wardId) : undefined,

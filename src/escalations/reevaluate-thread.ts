@@ -6,12 +6,7 @@ import { joinRepeat } from '../domain/escalation-thread.js';
 import { bandRank, type RiskBand } from '../domain/risk.js';
 import { threadOf } from './engine.js';
 import { loadPolicy, type PolicyRow } from './policy.js';
-import {
-  rebandEscalation,
-  reevaluateAfterAmendment,
-  type Corrector,
-  type EscalationEffect,
-} from './reevaluate.js';
+import { rebandEscalation, reevaluateAfterAmendment, type Corrector, type EscalationEffect } from './reevaluate.js';
 import { joinThreads, lockJoinedEscalation, lockOpenThreadEscalations } from './threads.js';
 import type { EscalationRow } from './timer.js';
 

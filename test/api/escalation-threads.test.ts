@@ -4,14 +4,14 @@
  * after resolution starts a new escalation linked to the earlier ones, and the inbox and the
  * briefing pack show the thread once with how often and since when it has been raised.
  */
-import { eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { escalations } from '../../src/db/schema.js';
+import { auditEvents, escalations, items } from '../../src/db/schema.js';
 import { jobIds } from '../../src/queue/queues.js';
 import { startApiTest } from '../helpers/api-setup.js';
 import type { TestContext } from '../helpers/context.js';
 import { eventsOf, nextDate, notificationsOf, waitFor } from '../helpers/escalation.js';
-import { briefingBody, get, post, type Organisation } from '../helpers/fixtures.js';
+import { briefingBody, get, patch, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 let org: Organisation;
@@ -58,6 +58,18 @@ const ISSUES = [
   'Bed rails jammed on the electric profiling beds',
   'Infusion stands missing wheels on the day unit',
   'Portable suction chargers left unplugged overnight',
+  'Nurse call pagers dropping messages at handover',
+  'Sharps bins overfilled in the treatment room',
+  'Patient warming blankets unavailable for theatre returns',
+  'Wheelchair footplates missing across the department',
+  'Ear thermometer probe covers out of stock',
+  'Cardiac monitor leads frayed at the connector',
+  'Linen cupboard empty before the morning washes',
+  'Bedside lockers with broken hinges in bay two',
+  'Feeding pumps alarming without any occlusion',
+  'Emergency buzzer silent when tested on Sunday',
+  'Stand aid batteries failing halfway through transfers',
+  'Walking frames left unchecked since the audit',
 ];
 
 /** A new issue; its repeats in the same test reuse or name it. */
@@ -253,5 +265,151 @@ describe('the ward resolving the items of a thread', () => {
     }
     const resolvedInbox = await get(ctx.app, `/v1/inbox?state=resolved&limit=200`, org.middleManager.token);
     expect(resolvedInbox.body.data.map((e: { id: string }) => e.id)).toContain(escalationId);
+  });
+});
+
+describe('a manager resolving the escalation of a thread', () => {
+  it('resolves every open item joined to it, at the same time and with the same outcome, each audited', async () => {
+    const first = await raise(newIssue(4, 3));
+    const escalationId: string = first.escalation.id;
+    const second = await raise({ ...newIssue(4, 3), recurrenceOf: first.id });
+    const third = await raise({ ...newIssue(4, 3), recurrenceOf: first.id });
+    const m = org.middleManager.token;
+    expect((await post(ctx.app, `/v1/escalations/${escalationId}/acknowledge`, m, {})).status).toBe(200);
+    const res = await post(ctx.app, `/v1/escalations/${escalationId}/resolve`, m, {
+      outcome: 'fixed',
+      note: 'Pagers replaced across the ward',
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+
+    const escalation = await escalationRow(escalationId);
+    expect(escalation).toMatchObject({ state: 'resolved', outcome: 'fixed' });
+    const ids = [first.id as string, second.id as string, third.id as string];
+    const rows = await ctx.database.db.select().from(items).where(inArray(items.id, ids));
+    expect(rows).toHaveLength(3);
+    for (const row of rows) {
+      expect(row).toMatchObject({ status: 'resolved', resolutionNote: 'Pagers replaced across the ward' });
+      expect(row.resolvedAt).toEqual(escalation.resolvedAt);
+    }
+    const audited = await ctx.database.db
+      .select()
+      .from(auditEvents)
+      .where(
+        and(eq(auditEvents.entityType, 'item'), inArray(auditEvents.entityId, ids), eq(auditEvents.action, 'resolved')),
+      );
+    expect(audited.map((a) => a.entityId).sort()).toEqual([...ids].sort());
+    for (const entry of audited) {
+      expect(entry.changes).toMatchObject({ status: { from: 'open', to: 'resolved' }, outcome: 'fixed', escalationId });
+    }
+    // The thread leaves the ward's open issues and the senior review queue.
+    const queue = await get(ctx.app, '/v1/senior-review?limit=200', org.seniorManager.token);
+    expect(queue.status).toBe(200);
+    expect(queue.body.data.map((e: { threadId: string }) => e.threadId)).not.toContain(first.id);
+  });
+
+  it('leaves an item the ward resolved earlier as the ward resolved it', async () => {
+    const first = await raise(newIssue(4, 3));
+    const escalationId: string = first.escalation.id;
+    const second = await raise({ ...newIssue(4, 3), recurrenceOf: first.id });
+    const device = org.wards[0]!.deviceToken;
+    expect((await post(ctx.app, `/v1/items/${first.id}/resolve`, device, { note: 'Bin emptied' })).status).toBe(200);
+    const m = org.middleManager.token;
+    expect((await post(ctx.app, `/v1/escalations/${escalationId}/acknowledge`, m, {})).status).toBe(200);
+    const res = await post(ctx.app, `/v1/escalations/${escalationId}/resolve`, m, {
+      outcome: 'fixed',
+      note: 'Larger bins ordered',
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    const [firstRow] = await ctx.database.db.select().from(items).where(eq(items.id, first.id));
+    const [secondRow] = await ctx.database.db.select().from(items).where(eq(items.id, second.id));
+    expect(firstRow).toMatchObject({ status: 'resolved', resolutionNote: 'Bin emptied' });
+    expect(secondRow).toMatchObject({ status: 'resolved', resolutionNote: 'Larger bins ordered' });
+  });
+});
+
+describe('amending a repeat of a thread with an open escalation', () => {
+  const amend = (itemId: string, body: Record<string, unknown>) =>
+    patch(ctx.app, `/v1/items/${itemId}`, org.wards[0]!.deviceToken, { reason: 'Graded wrongly', ...body });
+
+  it('joins the open escalation when a repeat below the minimum rises to it, bringing the deadline forward', async () => {
+    const first = await raise(newIssue(4, 3)); // high: 4 h
+    const escalationId: string = first.escalation.id;
+    const repeat = await raise({ ...newIssue(1, 2), description: first.description, recurrenceOf: first.id }); // low
+    expect(repeat.escalation).toBeNull();
+    const before = await escalationRow(escalationId);
+    const res = await amend(repeat.id, { consequence: 5, likelihood: 5 }); // extreme: 1 h
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.correction.escalation).toBe('joined');
+    expect(await threadEscalations(first.id)).toHaveLength(1);
+    const after = await escalationRow(escalationId);
+    expect(after).toMatchObject({ state: 'open', band: 'extreme', step: before.step + 1 });
+    expect(after.dueAt.getTime()).toBeLessThan(before.dueAt.getTime());
+    const events = await eventsOf(ctx, escalationId);
+    expect(events.at(-1)).toMatchObject({ type: 'raised_again' });
+    expect(events.at(-1)!.details).toMatchObject({ itemIds: [repeat.id], raisedCount: 2 });
+    const shown = await get(ctx.app, `/v1/items/${repeat.id}`, org.wards[0]!.deviceToken);
+    expect(shown.body.escalation).toMatchObject({ id: escalationId, state: 'open' });
+  });
+
+  it('joins without moving the deadline when the repeat rises to a band no higher than the escalation', async () => {
+    const first = await raise(newIssue(5, 4)); // extreme
+    const escalationId: string = first.escalation.id;
+    const repeat = await raise({ ...newIssue(1, 2), description: first.description, recurrenceOf: first.id });
+    const before = await escalationRow(escalationId);
+    const res = await amend(repeat.id, { consequence: 4, likelihood: 3 }); // high
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(await threadEscalations(first.id)).toHaveLength(1);
+    expect(await escalationRow(escalationId)).toMatchObject({
+      band: 'extreme',
+      step: before.step,
+      dueAt: before.dueAt,
+    });
+  });
+
+  it('brings the deadline of the escalation a joined repeat belongs to forward on a higher band', async () => {
+    const first = await raise(newIssue(4, 3)); // high
+    const escalationId: string = first.escalation.id;
+    const repeat = await raise({ ...newIssue(4, 3), recurrenceOf: first.id });
+    const before = await escalationRow(escalationId);
+    const res = await amend(repeat.id, { consequence: 5, likelihood: 5 });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.correction.escalation).toBe('shorten');
+    expect(await threadEscalations(first.id)).toHaveLength(1);
+    const after = await escalationRow(escalationId);
+    expect(after).toMatchObject({ state: 'open', band: 'extreme', step: before.step + 1 });
+    expect(after.dueAt.getTime()).toBeLessThan(before.dueAt.getTime());
+    // A joined repeat graded lower again never lengthens the deadline nor closes the thread's escalation.
+    const lower = await amend(repeat.id, { consequence: 1, likelihood: 2 });
+    expect(lower.status, JSON.stringify(lower.body)).toBe(200);
+    expect(await escalationRow(escalationId)).toMatchObject({ state: 'open', band: 'extreme', dueAt: after.dueAt });
+  });
+});
+
+describe('voiding an item of a thread', () => {
+  const voidItem = (itemId: string) =>
+    post(ctx.app, `/v1/items/${itemId}/void`, org.wards[0]!.deviceToken, { reason: 'Recorded in error' });
+
+  it('keeps the escalation open while a joined repeat is open; voiding the last open item closes it', async () => {
+    const first = await raise(newIssue(4, 3));
+    const escalationId: string = first.escalation.id;
+    const repeat = await raise({ ...newIssue(4, 3), recurrenceOf: first.id });
+    const voided = await voidItem(first.id);
+    expect(voided.status, JSON.stringify(voided.body)).toBe(200);
+    expect(voided.body.closedEscalationId).toBeNull();
+    expect(await escalationRow(escalationId)).toMatchObject({ state: 'open', outcome: null });
+    const shown = await get(ctx.app, `/v1/items/${repeat.id}`, org.wards[0]!.deviceToken);
+    expect(shown.body.escalation).toMatchObject({ id: escalationId, state: 'open' });
+    const inbox = await get(ctx.app, `/v1/inbox?wardId=${org.wards[0]!.id}&limit=200`, org.middleManager.token);
+    expect(inbox.body.data.map((e: { id: string }) => e.id)).toContain(escalationId);
+    const detail = await get(ctx.app, `/v1/escalations/${escalationId}`, org.middleManager.token);
+    expect(detail.status).toBe(200);
+    expect(detail.body).toMatchObject({ state: 'open', raisedCount: 1 });
+
+    const last = await voidItem(repeat.id);
+    expect(last.status, JSON.stringify(last.body)).toBe(200);
+    expect(last.body.closedEscalationId).toBe(escalationId);
+    expect(await escalationRow(escalationId)).toMatchObject({ state: 'resolved', outcome: 'voided' });
+    const resolvedInbox = await get(ctx.app, `/v1/inbox?state=resolved&limit=200`, org.middleManager.token);
+    expect(resolvedInbox.body.data.map((e: { id: string }) => e.id)).not.toContain(escalationId);
   });
 });
