@@ -30,14 +30,14 @@ const reason = 'Recorded on the wrong ward: this happened on the ward next door'
 const SCANNER = 'Bladder scanner out of action again on the ward';
 
 /**
- * Three briefings on consecutive dates, each repeating the same problem (detected as one thread).
- * The second joins the first's escalation; the manager then resolves it, so the third, raised
- * again after that, opens an escalation of its own.
+ * Three briefings on consecutive dates, each repeating the same problem (one thread). The second
+ * (detected) joins the first's escalation; the manager then resolves it, which resolves both, so
+ * the third names the first (detection matches open items only) and opens an escalation of its own.
  */
 async function threeRaisings() {
   const ward = org.wards[0]!;
   const dates = [nextDate(), nextDate(), nextDate()];
-  const raised = [];
+  const raised: UntypedJson[] = [];
   for (const date of dates) {
     if (raised.length === 2) await resolveEscalation(raised[0].escalation.id as string);
     const res = await post(ctx.app, '/v1/briefings', ward.deviceToken, {
@@ -51,6 +51,7 @@ async function threeRaisings() {
           consequence: 4,
           likelihood: 4,
           needsChange: true,
+          ...(raised.length === 2 ? { recurrenceOf: raised[0].id } : {}),
         },
       ],
     });
@@ -163,11 +164,14 @@ describe('voiding an item entered in error', () => {
     const priorityOf = (r: typeof before) =>
       r.priorities!.body.data.find((p: { id: string }) => p.id === priority.body.id);
     expect([priorityOf(before).linkedItems, priorityOf(after).linkedItems]).toEqual([1, 0]);
-    // Its thread: the repeats before it, raised twice now; the latest live raising represents it.
+    // Its thread: the repeats before it, raised twice now. Both were resolved with the manager's
+    // resolution, so with the voided raising gone no open item of the thread is persistent.
     const thread = (await get(ctx.app, `/v1/items/${second.id}`, org.adminToken)).body;
     expect(thread.recurrence).toMatchObject({ threadId: first.id, timesRaised: 2 });
+    expect(thread.status).toBe('resolved');
     const persistent = after['persistent issues']!.body.data.map((i: { id: string }) => i.id);
-    expect(persistent).toContain(second.id);
+    expect(persistent).not.toContain(first.id);
+    expect(persistent).not.toContain(second.id);
 
     // Read by id it is gone too; the audit trail and its corrections keep it.
     expectProblem(await get(ctx.app, `/v1/items/${voided.id}`, org.adminToken), 404);
