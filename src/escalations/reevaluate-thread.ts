@@ -7,7 +7,7 @@ import { bandRank, type RiskBand } from '../domain/risk.js';
 import { threadOf } from './engine.js';
 import { loadPolicy, type PolicyRow } from './policy.js';
 import { rebandEscalation, reevaluateAfterAmendment, type Corrector, type EscalationEffect } from './reevaluate.js';
-import { joinThreads, lockJoinedEscalation, lockOpenThreadEscalations } from './threads.js';
+import { joinThreads, lockJoinedEscalation, lockOpenThreadEscalations, openJoinedItems } from './threads.js';
 import type { EscalationRow } from './timer.js';
 
 /** What an amended band did to the item's escalation: as for any item, or `joined` its thread's. */
@@ -38,6 +38,9 @@ export async function reevaluateAmendedItem(
   const threadOpen = (await lockOpenThreadEscalations(tx, [thread])).get(thread) ?? null;
   const joined = await lockJoinedEscalation(tx, item);
   if (joined && joined.itemId !== item.id) return rebandJoinedRepeat(tx, joined, item, who);
+  // The thread's escalation is carried by its other open items too: a lower band for the item it
+  // was opened for never weakens it while one of them is open.
+  if (joined && lowered(from, item.riskBand) && (await otherOpenJoinedItems(tx, joined, item)) > 0) return 'none';
   if (joined || !threadOpen) return reevaluateAfterAmendment(tx, item, from, who);
   const policy = await loadPolicy(tx, item.wardId);
   const decision = reevaluateEscalation({
@@ -51,6 +54,14 @@ export async function reevaluateAmendedItem(
   if (decision.kind !== 'start' || !policy) return decision.kind;
   await joinThreads(tx, [{ escalation: threadOpen, items: [{ id: item.id, riskBand: item.riskBand }] }], policy, who);
   return 'joined';
+}
+
+const lowered = (from: RiskBand | null, to: RiskBand | null) =>
+  from !== null && (to === null || bandRank(to) < bandRank(from));
+
+async function otherOpenJoinedItems(tx: Transaction, escalation: EscalationRow, item: ItemRow) {
+  const open = await openJoinedItems(tx, escalation);
+  return item.status === 'open' && item.voidedAt === null ? open - 1 : open;
 }
 
 /** A joined repeat graded higher than its escalation raises the escalation's band (and may shorten it). */

@@ -70,6 +70,10 @@ const ISSUES = [
   'Emergency buzzer silent when tested on Sunday',
   'Stand aid batteries failing halfway through transfers',
   'Walking frames left unchecked since the audit',
+  'Oxygen flow meters cracked on the bays by the window',
+  'Catheter packs missing from the clean utility',
+  'Pulse oximeters losing charge within an hour',
+  'Blanket warmer cabinet tripping the electrics',
 ];
 
 /** A new issue; its repeats in the same test reuse or name it. */
@@ -382,6 +386,22 @@ describe('amending a repeat of a thread with an open escalation', () => {
     const lower = await amend(repeat.id, { consequence: 1, likelihood: 2 });
     expect(lower.status, JSON.stringify(lower.body)).toBe(200);
     expect(await escalationRow(escalationId)).toMatchObject({ state: 'open', band: 'extreme', dueAt: after.dueAt });
+  });
+
+  it('keeps the escalation while a joined repeat is open when the item it was opened for falls below the minimum', async () => {
+    const first = await raise(newIssue(4, 3)); // high
+    const escalationId: string = first.escalation.id;
+    await raise({ ...newIssue(4, 3), recurrenceOf: first.id });
+    const before = await escalationRow(escalationId);
+    const res = await amend(first.id, { consequence: 1, likelihood: 2 }); // low: below the minimum
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.correction.escalation).toBe('none');
+    expect(await escalationRow(escalationId)).toMatchObject({
+      state: 'open',
+      outcome: null,
+      band: 'high',
+      dueAt: before.dueAt,
+    });
   });
 });
 
