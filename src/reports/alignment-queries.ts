@@ -21,11 +21,17 @@ export interface ResolutionCellRow {
  * as it stood then); `pending` when the manager had not answered by then. `needs_information` is
  * not an answer. One definition for the unadjusted tables and the models.
  */
-const alignmentAtFirstResponse = (asOf: SQL) => sql`coalesce((
-  SELECT ${pc.alignmentAfter} FROM ${tableAs(pc)}
-  WHERE ${pc.itemId} = ${i.id} AND ${pc.side} = 'managerial'
+const firstResponses = (scope: ReportScope, asOf: SQL) => sql`(
+  SELECT DISTINCT ON (${pc.itemId}) ${pc.itemId} AS item_id, ${pc.alignmentAfter} AS alignment
+  FROM ${tableAs(pc)}
+  WHERE ${pc.organisationId} = ${scope.organisation.id}::uuid AND ${pc.side} = 'managerial'
     AND ${pc.stance} IN ('agree', 'disagree') AND ${pc.createdAt} <= ${asOf}
-  ORDER BY ${pc.createdAt}, ${pc.id} LIMIT 1), 'pending')`;
+  ORDER BY ${pc.itemId}, ${pc.createdAt}, ${pc.id})`;
+
+/** The issues a statement reads, each with its alignment at the first response (one pass over the answers, joined). */
+const withFirstResponse = (scope: ReportScope, asOf: SQL) =>
+  sql`${tableAs(i)} LEFT JOIN ${firstResponses(scope, asOf)} AS first_response ON first_response.item_id = ${i.id}`;
+const alignmentAtFirstResponse = sql`coalesce(first_response.alignment, 'pending')`;
 
 /**
  * Problems and risks raised in the period that the ward did not fix at the briefing, grouped
@@ -38,11 +44,11 @@ export function resolutionCells(db: Executor, scope: ReportScope, period: Report
   return rows<ResolutionCellRow>(
     db,
     sql`
-      SELECT ${alignmentAtFirstResponse(p.asOf)} AS alignment, ${i.riskBand} AS band, ${resolved} AS resolved,
+      SELECT ${alignmentAtFirstResponse} AS alignment, ${i.riskBand} AS band, ${resolved} AS resolved,
              greatest(0, CASE WHEN ${resolved} THEN ${localDate(i.resolvedAt, period)} - ${i.raisedOn}
                               ELSE ${p.asOfDate} - ${i.raisedOn} END)::int AS days,
              count(*)::int AS count
-      FROM ${tableAs(i)}
+      FROM ${withFirstResponse(scope, p.asOf)}
       WHERE ${inReportScope(i, scope)}
         AND ${liveItem(i)}
         AND ${i.kind} <> 'good_practice'
@@ -83,7 +89,7 @@ export function forEachModelRow(
   return forEachRow<ModelRow>(
     db,
     sql`
-      SELECT ${alignmentAtFirstResponse(p.asOf)} AS alignment,
+      SELECT ${alignmentAtFirstResponse} AS alignment,
              ${i.alignment} AS current_alignment,
              ${i.riskBand} AS band,
              EXISTS (SELECT 1 FROM ${tableAs(ip)} JOIN ${tableAs(pr)} ON ${pr.id} = ${ip.priorityId}
@@ -92,7 +98,7 @@ export function forEachModelRow(
              greatest(0, CASE WHEN ${resolved} THEN ${localDate(i.resolvedAt, period)} - ${i.raisedOn}
                               ELSE ${p.asOfDate} - ${i.raisedOn} END)::int AS days,
              coalesce(${i.threadId}, ${i.id})::text AS thread
-      FROM ${tableAs(i)}
+      FROM ${withFirstResponse(scope, p.asOf)}
       WHERE ${inReportScope(i, scope)}
         AND ${liveItem(i)}
         AND ${i.kind} <> 'good_practice'
