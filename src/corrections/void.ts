@@ -4,7 +4,7 @@ import type { TenantPrincipal } from '../auth/principal.js';
 import { items } from '../db/schema.js';
 import type { ServiceDeps } from '../deps.js';
 import { closeEscalation } from '../escalations/reevaluate.js';
-import { lockJoinedEscalation, openJoinedItems } from '../escalations/threads.js';
+import { carryByOpenRepeat, lockJoinedEscalation, openJoinedItems } from '../escalations/threads.js';
 import { screenFreeText } from '../screening/free-text.js';
 import { correctorOf, lockItem, mayCorrect, recordCorrection, settingsOf } from './shared.js';
 
@@ -33,7 +33,13 @@ export async function voidItem(
     const who = correctorOf(principal, settings.webhook, now);
     const joined = await lockJoinedEscalation(tx, item);
     const escalation = joined && (await openJoinedItems(tx, joined)) === 0 ? joined : null;
-    const changes = { voided: true, status: item.status, ...(escalation ? { escalationId: escalation.id } : {}) };
+    const carriedBy = joined && !escalation && joined.itemId === item.id ? await carryByOpenRepeat(tx, joined) : null;
+    const changes = {
+      voided: true,
+      status: item.status,
+      ...(escalation ? { escalationId: escalation.id } : {}),
+      ...(carriedBy ? { escalationId: joined!.id, escalationCarriedBy: carriedBy } : {}),
+    };
     const correction = await recordCorrection(tx, item, { action: 'voided', changes, reason }, who);
     await tx.execute(auditInsert([correction.audit]));
     if (escalation) await closeEscalation(tx, escalation, 'voided', who);

@@ -169,6 +169,23 @@ export async function openJoinedItems(tx: Executor, escalation: JoinedTo) {
 }
 
 /**
+ * An escalation whose own item was voided while repeats joined to it are still open now stands
+ * for the earliest of them, so every list that shows an escalation's item shows a live one.
+ * Answers that item's id.
+ */
+export async function carryByOpenRepeat(tx: Executor, escalation: JoinedTo): Promise<string | null> {
+  const [row] = await tx
+    .select({ id: items.id })
+    .from(items)
+    .where(openJoined(escalation))
+    .orderBy(asc(items.raisedOn), asc(items.id))
+    .limit(1);
+  if (!row) return null;
+  await tx.update(escalations).set({ itemId: row.id }).where(eq(escalations.id, escalation.id));
+  return row.id;
+}
+
+/**
  * Resolves every open item joined to the escalation (the item it was opened for and its joined
  * repeats, voided ones left out) as the escalation is resolved; answers their ids, the item it was
  * opened for first. Items the ward resolved already keep their own resolution.

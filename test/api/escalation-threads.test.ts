@@ -420,7 +420,9 @@ describe('voiding an item of a thread', () => {
     const shown = await get(ctx.app, `/v1/items/${repeat.id}`, org.wards[0]!.deviceToken);
     expect(shown.body.escalation).toMatchObject({ id: escalationId, state: 'open' });
     const inbox = await get(ctx.app, `/v1/inbox?wardId=${org.wards[0]!.id}&limit=200`, org.middleManager.token);
-    expect(inbox.body.data.map((e: { id: string }) => e.id)).toContain(escalationId);
+    const carried = inbox.body.data.find((e: { id: string }) => e.id === escalationId);
+    expect(carried, 'the escalation, carried by the open repeat').toBeDefined();
+    expect(carried.item.id, 'shown with its live repeat, never the voided item').toBe(repeat.id);
     const detail = await get(ctx.app, `/v1/escalations/${escalationId}`, org.middleManager.token);
     expect(detail.status).toBe(200);
     expect(detail.body).toMatchObject({ state: 'open', raisedCount: 1 });
