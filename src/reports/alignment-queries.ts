@@ -33,6 +33,24 @@ const withFirstResponse = (scope: ReportScope, asOf: SQL) =>
   sql`${tableAs(i)} LEFT JOIN ${firstResponses(scope, asOf)} AS first_response ON first_response.item_id = ${i.id}`;
 const alignmentAtFirstResponse = sql`coalesce(first_response.alignment, 'pending')`;
 
+/** Whether the issue was resolved by `asOf`, and whole days to that (or, still open, to the as-at date: censored). */
+function outcomeColumns(period: ReportPeriod, p: ReturnType<typeof periodParams>) {
+  const resolved = sql`(${i.resolvedAt} IS NOT NULL AND ${i.resolvedAt} <= ${p.asOf})`;
+  return sql`${resolved} AS resolved,
+             greatest(0, CASE WHEN ${resolved} THEN ${localDate(i.resolvedAt, period)} - ${i.raisedOn}
+                              ELSE ${p.asOfDate} - ${i.raisedOn} END)::int AS days`;
+}
+
+/** The problems and risks raised in the period that the ward did not fix at the briefing. */
+function issuesOfPeriod(scope: ReportScope, p: ReturnType<typeof periodParams>) {
+  return sql`FROM ${withFirstResponse(scope, p.asOf)}
+      WHERE ${inReportScope(i, scope)}
+        AND ${liveItem(i)}
+        AND ${i.kind} <> 'good_practice'
+        AND NOT ${i.resolvedAtBriefing}
+        AND ${i.raisedOn} BETWEEN ${p.from} AND ${p.to}`;
+}
+
 /**
  * Problems and risks raised in the period that the ward did not fix at the briefing, grouped
  * by alignment at the manager's first response, risk band, outcome at `asOf` and whole days to
@@ -40,20 +58,12 @@ const alignmentAtFirstResponse = sql`coalesce(first_response.alignment, 'pending
  */
 export function resolutionCells(db: Executor, scope: ReportScope, period: ReportPeriod) {
   const p = periodParams(period);
-  const resolved = sql`(${i.resolvedAt} IS NOT NULL AND ${i.resolvedAt} <= ${p.asOf})`;
   return rows<ResolutionCellRow>(
     db,
     sql`
-      SELECT ${alignmentAtFirstResponse} AS alignment, ${i.riskBand} AS band, ${resolved} AS resolved,
-             greatest(0, CASE WHEN ${resolved} THEN ${localDate(i.resolvedAt, period)} - ${i.raisedOn}
-                              ELSE ${p.asOfDate} - ${i.raisedOn} END)::int AS days,
+      SELECT ${alignmentAtFirstResponse} AS alignment, ${i.riskBand} AS band, ${outcomeColumns(period, p)},
              count(*)::int AS count
-      FROM ${withFirstResponse(scope, p.asOf)}
-      WHERE ${inReportScope(i, scope)}
-        AND ${liveItem(i)}
-        AND ${i.kind} <> 'good_practice'
-        AND NOT ${i.resolvedAtBriefing}
-        AND ${i.raisedOn} BETWEEN ${p.from} AND ${p.to}
+      ${issuesOfPeriod(scope, p)}
       GROUP BY 1, 2, 3, 4`,
   );
 }
@@ -61,8 +71,6 @@ export function resolutionCells(db: Executor, scope: ReportScope, period: Report
 export interface ModelRow {
   /** Alignment just after the manager's first answer (agree or disagree) by asOf; pending if none. */
   alignment: string;
-  /** The alignment as it stands now (the ward's view), for comparison. */
-  current_alignment: string;
   band: string | null;
   priority_aligned: boolean;
   resolved: boolean;
@@ -84,26 +92,17 @@ export function forEachModelRow(
   each: (row: ModelRow) => void,
 ): Promise<void> {
   const p = periodParams(period);
-  const resolved = sql`(${i.resolvedAt} IS NOT NULL AND ${i.resolvedAt} <= ${p.asOf})`;
   // Read through a cursor: a large trust's year has hundreds of thousands of issues.
   return forEachRow<ModelRow>(
     db,
     sql`
       SELECT ${alignmentAtFirstResponse} AS alignment,
-             ${i.alignment} AS current_alignment,
              ${i.riskBand} AS band,
              EXISTS (SELECT 1 FROM ${tableAs(ip)} JOIN ${tableAs(pr)} ON ${pr.id} = ${ip.priorityId}
                      WHERE ${ip.itemId} = ${i.id} AND ${pr.active}) AS priority_aligned,
-             ${resolved} AS resolved,
-             greatest(0, CASE WHEN ${resolved} THEN ${localDate(i.resolvedAt, period)} - ${i.raisedOn}
-                              ELSE ${p.asOfDate} - ${i.raisedOn} END)::int AS days,
+             ${outcomeColumns(period, p)},
              coalesce(${i.threadId}, ${i.id})::text AS thread
-      FROM ${withFirstResponse(scope, p.asOf)}
-      WHERE ${inReportScope(i, scope)}
-        AND ${liveItem(i)}
-        AND ${i.kind} <> 'good_practice'
-        AND NOT ${i.resolvedAtBriefing}
-        AND ${i.raisedOn} BETWEEN ${p.from} AND ${p.to}
+      ${issuesOfPeriod(scope, p)}
       ORDER BY ${i.raisedOn}, ${i.id}`,
     each,
   );
