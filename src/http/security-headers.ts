@@ -1,7 +1,21 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import helmet from 'helmet';
+
+// Helmet's middleware, built once: building it parses the policy, which @fastify/helmet did again
+// on every request.
+const setSecurityHeaders = helmet({
+  contentSecurityPolicy: {
+    directives: {
+      defaultSrc: ["'self'"],
+      // Swagger UI and the printable reports inline their styles and images.
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:'],
+      scriptSrc: ["'self'"],
+    },
+  },
+});
 
 /**
  * Security headers (helmet) and CORS on every answer. After the request id, so that answers given
@@ -9,17 +23,8 @@ import fp from 'fastify-plugin';
  */
 export const securityHeadersPlugin = fp(
   async (app: FastifyInstance, options: { corsOrigins: string[] }) => {
-    await app.register(helmet, {
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          // Swagger UI and the printable reports inline their styles and images.
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:'],
-          scriptSrc: ["'self'"],
-        },
-      },
-    });
+    // Helmet 8 throws a bad policy at start-up instead of passing an error on.
+    app.addHook('onRequest', (request, reply, done) => setSecurityHeaders(request.raw, reply.raw, () => done()));
     await app.register(cors, { origin: options.corsOrigins.length > 0 ? options.corsOrigins : false });
   },
   { name: 'security-headers', dependencies: ['request-guards'] },
