@@ -91,16 +91,22 @@ const unfiltered = (filter: InboxFilter) =>
  * covers today (marked `cover`). Resolved ones only when asked for.
  */
 export async function inbox(db: Database, principal: TenantPrincipal, filter: InboxFilter, now = new Date()) {
+  // Most managers cover nobody, so their first page is read alongside the cover lookup rather
+  // than after it, and used unless the lookup finds someone covered.
+  const ownFirstPage = unfiltered(filter)
+    ? firstPage(db).execute({
+        organisationId: principal.organisationId,
+        staffId: principal.staffId!,
+        limit: filter.limit + 1,
+      })
+    : null;
+  ownFirstPage?.catch(() => undefined); // unused when someone is covered; awaited below otherwise
   const covered = await managersCoveredBy(db, principal.organisationId, principal.staffId!, now);
   const coverOf = new Map(covered.map((c) => [c.managerStaffId, { forStaffId: c.managerStaffId, name: c.name }]));
   const assignees = [principal.staffId!, ...coverOf.keys()];
   const rows =
-    assignees.length === 1 && unfiltered(filter)
-      ? await firstPage(db).execute({
-          organisationId: principal.organisationId,
-          staffId: principal.staffId!,
-          limit: filter.limit + 1,
-        })
+    ownFirstPage && assignees.length === 1
+      ? await ownFirstPage
       : await inboxRows(
           db,
           inboxWhere(
