@@ -58,6 +58,19 @@ export async function advisoryXactLock(tx: Executor, key: string): Promise<void>
   await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
 }
 
+/**
+ * Waits for the transaction-scoped advisory locks named `keys`, in one statement, taken in sorted
+ * order so two transactions locking overlapping sets never wait on each other in a circle.
+ */
+export async function advisoryXactLocks(tx: Executor, keys: string[]): Promise<void> {
+  const sorted = [...new Set(keys)].sort();
+  if (sorted.length === 0) return;
+  // unnest yields the array's elements in order, so the locks are taken in that order.
+  await tx.execute(
+    sql`select pg_advisory_xact_lock(hashtextextended(key, 0)) from unnest(${sql.param(sorted)}::text[]) as key`,
+  );
+}
+
 /** Takes the transaction-scoped advisory lock named `key` if no one holds it; false when someone does. */
 export async function tryAdvisoryXactLock(tx: Executor, key: string): Promise<boolean> {
   const [row] = await rows<{ locked: boolean }>(

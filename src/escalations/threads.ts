@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, ne, or, sql, type SQLWrapper } from 'drizzle-orm
 import { auditInsert } from '../audit/record.js';
 import type { Executor, Transaction } from '../db/client.js';
 import { escalationEvents, escalations, items } from '../db/schema.js';
-import { advisoryXactLock } from '../db/sql.js';
+import { advisoryXactLocks } from '../db/sql.js';
 import { insertTogether } from '../db/together.js';
 import { DEFAULT_ACK_WITHIN_SECONDS } from '../domain/escalation.js';
 import { joinRepeat } from '../domain/escalation-thread.js';
@@ -31,7 +31,10 @@ import { timerJob, type EscalationRow } from './timer.js';
 export async function lockOpenThreadEscalations(tx: Executor, threadIds: string[]) {
   const open = new Map<string, EscalationRow>();
   if (threadIds.length === 0) return open;
-  for (const threadId of [...new Set(threadIds)].sort()) await advisoryXactLock(tx, `escalation-thread:${threadId}`);
+  await advisoryXactLocks(
+    tx,
+    threadIds.map((threadId) => `escalation-thread:${threadId}`),
+  );
   const rows = await tx
     .select()
     .from(escalations)
