@@ -2,7 +2,7 @@ import { and, asc, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import { startPeriodic } from '../background.js';
 import type { Database } from '../db/client.js';
-import { advisoryXactLock, tryAdvisoryXactLock } from '../db/sql.js';
+import { advisoryXactLocks, tryAdvisoryXactLock } from '../db/sql.js';
 import { auditEvents } from '../db/schema.js';
 import { contentOf, eventHash, GENESIS_HASH } from './chain.js';
 
@@ -23,7 +23,7 @@ export async function sealAuditTrail(
   for (;;) {
     const count = await db.transaction(async (tx) => {
       const key = `audit:${organisationId}`;
-      if (wait) await advisoryXactLock(tx, key);
+      if (wait) await advisoryXactLocks(tx, [key]);
       else if (!(await tryAdvisoryXactLock(tx, key))) return 0;
       // Read after the lock is held, so the tail is the last event any sealer committed.
       const [tail] = await tx

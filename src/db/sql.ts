@@ -53,11 +53,6 @@ export async function forEachRow<T>(
   await tx.execute(sql`CLOSE ${cursor}`);
 }
 
-/** Waits for the transaction-scoped advisory lock named `key`; it is released at commit or rollback. */
-export async function advisoryXactLock(tx: Executor, key: string): Promise<void> {
-  await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`);
-}
-
 /**
  * Waits for the transaction-scoped advisory locks named `keys`, in one statement, taken in sorted
  * order so two transactions locking overlapping sets never wait on each other in a circle.

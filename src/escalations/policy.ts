@@ -164,6 +164,12 @@ export function activePolicy(row: PolicyRow, inactive: readonly string[]): Polic
   return { ...row, levels, categoryRoutes };
 }
 
+/** The rules a saved policy sets for re-grading and repeats: its minimum band and deadlines (defaults filled in). */
+export const escalationRules = (policy: PolicyRow) => ({
+  minBand: policy.minBandToEscalate,
+  ackWithinSeconds: { ...DEFAULT_ACK_WITHIN_SECONDS, ...policy.ackWithinSeconds },
+});
+
 /** The ward's policy as new escalations use it (activePolicy), or null. */
 export async function loadPolicy(db: Executor, wardId: string): Promise<PolicyRow | null> {
   const found = await loadSavedPolicy(db, wardId);

@@ -1,22 +1,16 @@
 import type { Transaction } from '../db/client.js';
 import type { ItemRow } from '../db/rows.js';
 import { reevaluateEscalation } from '../domain/correction.js';
-import { DEFAULT_ACK_WITHIN_SECONDS } from '../domain/escalation.js';
 import { joinRepeat } from '../domain/escalation-thread.js';
 import { bandRank, type RiskBand } from '../domain/risk.js';
 import { threadOf } from './engine.js';
-import { loadPolicy, type PolicyRow } from './policy.js';
+import { escalationRules, loadPolicy } from './policy.js';
 import { rebandEscalation, reevaluateAfterAmendment, type Corrector, type EscalationEffect } from './reevaluate.js';
 import { joinThreads, lockJoinedEscalation, lockOpenThreadEscalations, openJoinedItems } from './threads.js';
 import type { EscalationRow } from './timer.js';
 
 /** What an amended band did to the item's escalation: as for any item, or `joined` its thread's. */
 export type AmendmentEffect = EscalationEffect | 'joined';
-
-const rulesOf = (policy: PolicyRow) => ({
-  minBand: policy.minBandToEscalate,
-  ackWithinSeconds: { ...DEFAULT_ACK_WITHIN_SECONDS, ...policy.ackWithinSeconds },
-});
 
 /**
  * Re-evaluates the escalation of an amended item (already updated) whose band changed from
@@ -48,7 +42,7 @@ export async function reevaluateAmendedItem(
     to: item.riskBand,
     itemOpen: item.status === 'open' && item.kind !== 'good_practice',
     escalation: null,
-    policy: policy && rulesOf(policy),
+    policy: policy && escalationRules(policy),
     now: who.now,
   });
   if (decision.kind !== 'start' || !policy) return decision.kind;
@@ -74,7 +68,7 @@ async function rebandJoinedRepeat(
   const band = item.riskBand;
   if (!band || bandRank(band) <= bandRank(escalation.band)) return 'none';
   const policy = await loadPolicy(tx, item.wardId);
-  const dueAt = policy ? joinRepeat(escalation, [band], rulesOf(policy), who.now).dueAt : null;
+  const dueAt = policy ? joinRepeat(escalation, [band], escalationRules(policy), who.now).dueAt : null;
   await rebandEscalation(tx, escalation, band, dueAt, who);
   return dueAt ? 'shorten' : 'rebanded';
 }

@@ -4,13 +4,13 @@ import type { Transaction } from '../db/client.js';
 import { escalations, type EscalationEventType } from '../db/schema.js';
 import { insertTogether } from '../db/together.js';
 import { reevaluateEscalation, type Reevaluation } from '../domain/correction.js';
-import { DEFAULT_ACK_WITHIN_SECONDS, type Outcome } from '../domain/escalation.js';
+import type { Outcome } from '../domain/escalation.js';
 import type { RiskBand } from '../domain/risk.js';
 import { notificationsInsert, type NewNotification } from '../notifications/service.js';
 import { outboxInsert } from '../queue/outbox.js';
 import { startEscalations, type EscalatableItem } from './engine.js';
 import { escalationAudit, eventsInsert } from './history.js';
-import { loadPolicy } from './policy.js';
+import { escalationRules, loadPolicy } from './policy.js';
 import { timerJob, type EscalationRow } from './timer.js';
 
 /**
@@ -58,10 +58,7 @@ export async function reevaluateAfterAmendment(
     to: item.riskBand,
     itemOpen: item.status === 'open' && item.kind !== 'good_practice',
     escalation,
-    policy: policy && {
-      minBand: policy.minBandToEscalate,
-      ackWithinSeconds: { ...DEFAULT_ACK_WITHIN_SECONDS, ...policy.ackWithinSeconds },
-    },
+    policy: policy && escalationRules(policy),
     now: who.now,
   });
   if (decision.kind === 'start' && policy) {

@@ -4,13 +4,12 @@ import type { Executor, Transaction } from '../db/client.js';
 import { escalationEvents, escalations, items } from '../db/schema.js';
 import { advisoryXactLocks } from '../db/sql.js';
 import { insertTogether } from '../db/together.js';
-import { DEFAULT_ACK_WITHIN_SECONDS } from '../domain/escalation.js';
 import { joinRepeat } from '../domain/escalation-thread.js';
 import type { RiskBand } from '../domain/risk.js';
 import { liveItem } from '../items/conditions.js';
 import { outboxInsert } from '../queue/outbox.js';
 import { escalationAudit, eventsInsert } from './history.js';
-import type { PolicyRow } from './policy.js';
+import { escalationRules, type PolicyRow } from './policy.js';
 import { bringDeadlineForward, eventOf, noticeOf, type Corrector } from './reevaluate.js';
 import { timerJob, type EscalationRow } from './timer.js';
 
@@ -80,10 +79,7 @@ async function joinThread(
   const decision = joinRepeat(
     current,
     repeats.flatMap((r) => (r.riskBand ? [r.riskBand] : [])),
-    {
-      minBand: policy.minBandToEscalate,
-      ackWithinSeconds: { ...DEFAULT_ACK_WITHIN_SECONDS, ...policy.ackWithinSeconds },
-    },
+    escalationRules(policy),
     who.now,
   );
   const changes: Record<string, unknown> = { itemIds: repeats.map((r) => r.id), raisedCount };

@@ -40,6 +40,14 @@ async function raise(item: Record<string, unknown>) {
   return { ...res.body.items[0], date };
 }
 
+/** The middle manager acknowledges the escalation and resolves it as fixed; asserts both answered 200. */
+async function acknowledgeAndFix(escalationId: string, note: string) {
+  const m = org.middleManager.token;
+  expect((await post(ctx.app, `/v1/escalations/${escalationId}/acknowledge`, m, {})).status).toBe(200);
+  const res = await post(ctx.app, `/v1/escalations/${escalationId}/resolve`, m, { outcome: 'fixed', note });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+}
+
 /** Descriptions unlike each other, so detection never links two tests' issues. */
 const ISSUES = [
   'Bladder scanner out of action with no replacement',
@@ -171,17 +179,11 @@ describe('a repeat joins its thread', () => {
   it('a repeat after resolution starts a new escalation linked to the earlier one', async () => {
     const first = await raise(newIssue(4, 3));
     const id = first.escalation.id;
-    const m = org.middleManager.token;
-    expect((await post(ctx.app, `/v1/escalations/${id}/acknowledge`, m, {})).status).toBe(200);
-    const resolved = await post(ctx.app, `/v1/escalations/${id}/resolve`, m, {
-      outcome: 'fixed',
-      note: 'Scanner repaired',
-    });
-    expect(resolved.status, JSON.stringify(resolved.body)).toBe(200);
+    await acknowledgeAndFix(id, 'Scanner repaired');
 
     const again = await raise({ ...newIssue(4, 3), recurrenceOf: first.id });
     expect(again.escalation.id).not.toBe(id);
-    const res = await get(ctx.app, `/v1/escalations/${again.escalation.id}`, m);
+    const res = await get(ctx.app, `/v1/escalations/${again.escalation.id}`, org.middleManager.token);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       state: 'open',
@@ -278,13 +280,7 @@ describe('a manager resolving the escalation of a thread', () => {
     const escalationId: string = first.escalation.id;
     const second = await raise({ ...newIssue(4, 3), recurrenceOf: first.id });
     const third = await raise({ ...newIssue(4, 3), recurrenceOf: first.id });
-    const m = org.middleManager.token;
-    expect((await post(ctx.app, `/v1/escalations/${escalationId}/acknowledge`, m, {})).status).toBe(200);
-    const res = await post(ctx.app, `/v1/escalations/${escalationId}/resolve`, m, {
-      outcome: 'fixed',
-      note: 'Pagers replaced across the ward',
-    });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    await acknowledgeAndFix(escalationId, 'Pagers replaced across the ward');
 
     const escalation = await escalationRow(escalationId);
     expect(escalation).toMatchObject({ state: 'resolved', outcome: 'fixed' });
@@ -317,13 +313,7 @@ describe('a manager resolving the escalation of a thread', () => {
     const second = await raise({ ...newIssue(4, 3), recurrenceOf: first.id });
     const device = org.wards[0]!.deviceToken;
     expect((await post(ctx.app, `/v1/items/${first.id}/resolve`, device, { note: 'Bin emptied' })).status).toBe(200);
-    const m = org.middleManager.token;
-    expect((await post(ctx.app, `/v1/escalations/${escalationId}/acknowledge`, m, {})).status).toBe(200);
-    const res = await post(ctx.app, `/v1/escalations/${escalationId}/resolve`, m, {
-      outcome: 'fixed',
-      note: 'Larger bins ordered',
-    });
-    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    await acknowledgeAndFix(escalationId, 'Larger bins ordered');
     const [firstRow] = await ctx.database.db.select().from(items).where(eq(items.id, first.id));
     const [secondRow] = await ctx.database.db.select().from(items).where(eq(items.id, second.id));
     expect(firstRow).toMatchObject({ status: 'resolved', resolutionNote: 'Bin emptied' });
