@@ -375,7 +375,12 @@ export const LEAK_PATTERNS: [string, RegExp][] = [
   ['stack frame', /\n\s+at |\bat [\w.<>]+ \(|\bat (file:|node:|\/)/],
   ['source path', /node_modules|\.ts:\d+|\/src\//],
   ['SQL', /\bselect\b[\s\S]{0,200}\bfrom\b|\binsert into\b|\bupdate "\w+" set\b|\bdelete from\b/i],
-  ['database error', /violates|syntax error|SQLSTATE|relation "|invalid input syntax|pg_/i],
+  // PostgreSQL's own wording and catalogue names, quotes as they appear in JSON too. Not a bare
+  // "pg_": random credentials in a 201 answer (a new token) contain it about once in two thousand.
+  [
+    'database error',
+    /violates|syntax error|SQLSTATE|relation \\?"|column \\?"[^"\\]*\\?" does not exist|invalid input syntax|value too long for type|current transaction is aborted|could not serialize|deadlock detected|\bpg_(?:catalog|class|namespace|attribute|constraint|index|locks|stat\w*|toast\w*|temp\w*|advisory\w*|try_advisory\w*)\b/i,
+  ],
 ];
 
 export function leaks(text: string): string[] {
