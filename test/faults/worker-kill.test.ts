@@ -21,6 +21,8 @@ const MAX_KILLS = 6;
  * hands it to a live worker. The bound leaves ample room for that and for the step after it.
  */
 const RECOVERY_LIMIT_MS = 45_000;
+/** Far longer than Redis takes to read what a dead client sent, far shorter than a job's lock. */
+const COMMANDS_IN_FLIGHT_MS = 300;
 
 // The context relays its outbox but runs no workers: the child processes do.
 const setup = useFaultSetup({ ackSeconds: ACK_SECONDS });
@@ -80,6 +82,10 @@ describe('worker processes killed mid-flight', () => {
       ids.push(...wave);
       await waitForClimbsAbove(worker, wave, 0, 30_000);
       await worker.kill('SIGKILL');
+      // Commands the worker wrote just before it died (a job's completion) may still sit unread on
+      // Redis's side of its socket; with no worker alive nothing else changes a job, so a pause
+      // lets Redis apply them before a job still active is counted as interrupted.
+      await sleep(COMMANDS_IN_FLIGHT_MS);
       const inFlight = await interruptedBy(wave);
       interrupted.push(...inFlight);
       kills.push({ atMs: since(), climbedBefore: await climbedCount(ctx, ids), inFlight: inFlight.length });
