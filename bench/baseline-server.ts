@@ -11,7 +11,7 @@
 import Fastify from 'fastify';
 import pg from 'pg';
 import { bareHandler } from './baseline/bare.js';
-import { equalWorkHandler } from './baseline/equal-work.js';
+import { equalWorkHandler, prepareEqualWork } from './baseline/equal-work.js';
 import { loadWards } from './baseline/wards.js';
 
 const HANDLERS = { bare: bareHandler, 'equal-work': equalWorkHandler };
@@ -20,6 +20,7 @@ if (!HANDLERS[kind]) throw new Error(`BASELINE must be one of ${Object.keys(HAND
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 });
 const wards = await loadWards(pool);
+if (kind === 'equal-work') await prepareEqualWork(pool);
 const app = Fastify({ logger: false });
 app.get('/health', async () => ({ status: 'ok' }));
 app.post('/v1/briefings', HANDLERS[kind](pool, wards));

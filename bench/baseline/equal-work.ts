@@ -11,6 +11,22 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { band, bandAtLeast, type BriefingBody, type ItemBody, type WardSettings } from './wards.js';
 
+/**
+ * The outbox and the audit trail are read by every service process running beside the baseline
+ * (the relay sends outbox rows to Redis, the sealer hashes and updates audit events). The
+ * baseline's rows of those two go to copies of the tables (same columns, constraints and
+ * indexes, so the same cost to write) that no service process reads: otherwise the service's
+ * process would relay and seal the baseline's work, in the service's own measured runs.
+ */
+const SHADOWED: Record<string, string> = { outbox: 'equal_work_outbox', audit_events: 'equal_work_audit_events' };
+
+/** Creates the copies of the shadowed tables, once per database. */
+export async function prepareEqualWork(pool: pg.Pool) {
+  for (const [table, copy] of Object.entries(SHADOWED)) {
+    await pool.query(`CREATE TABLE IF NOT EXISTS ${copy} (LIKE ${table} INCLUDING ALL)`);
+  }
+}
+
 /** Each table's columns, in the order of the statement; each table's rows travel as one JSON parameter. */
 const TABLES: [string, string][] = [
   [
@@ -43,7 +59,7 @@ const TABLES: [string, string][] = [
 ];
 
 const insertOf = ([table, columns]: [string, string], i: number) =>
-  `INSERT INTO ${table} (${columns}) SELECT ${columns} FROM json_populate_recordset(null::${table}, $${i + 1}::json)`;
+  `INSERT INTO ${SHADOWED[table] ?? table} (${columns}) SELECT ${columns} FROM json_populate_recordset(null::${table}, $${i + 1}::json)`;
 
 const STATEMENT =
   'WITH ' +
