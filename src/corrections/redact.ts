@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, exists, inArray, or, sql } from 'drizzle-orm';
 import { auditInsert } from '../audit/record.js';
 import type { TenantPrincipal } from '../auth/principal.js';
 import type { Transaction } from '../db/client.js';
@@ -111,7 +111,7 @@ async function redactCopies(tx: Transaction, item: ItemRow, set: Partial<ItemRow
   }
   const storedAnswers = new Set<string>();
   for (const [old, replacement] of replaced) {
-    for (const key of await redactStoredAnswers(tx, item.organisationId, old, replacement)) storedAnswers.add(key);
+    for (const key of await redactStoredAnswers(tx, item, old, replacement)) storedAnswers.add(key);
   }
   const counted = (kind: CopyKind) => new Set(others.filter((c) => c.kind === kind).map((c) => c.id)).size;
   return {
@@ -126,21 +126,32 @@ async function redactCopies(tx: Transaction, item: ItemRow, set: Partial<ItemRow
 }
 
 /**
- * An Idempotency-Key's stored answer is the JSON the client was sent (the briefing with its
- * items): the old text is replaced in it as JSON encodes it, for the organisation's tokens.
+ * An Idempotency-Key's stored answer is the JSON the client was sent. Only answers about the
+ * item (they name it or one of its escalations) are changed, and in them only a value that is
+ * the old text as a whole JSON string: a short old text ("Seen") reaches no other answer and no
+ * longer text that merely contains it.
  */
-async function redactStoredAnswers(tx: Transaction, organisationId: string, old: string, replacement: string) {
-  const encoded = (text: string) => JSON.stringify(text).slice(1, -1);
+async function redactStoredAnswers(tx: Transaction, item: ItemRow, old: string, replacement: string) {
+  const body = idempotencyKeys.responseBody;
   const updated = await tx
     .update(idempotencyKeys)
-    .set({ responseBody: sql`replace(${idempotencyKeys.responseBody}, ${encoded(old)}, ${encoded(replacement)})` })
+    .set({ responseBody: sql`replace(${body}, ${JSON.stringify(old)}, ${JSON.stringify(replacement)})` })
     .where(
       and(
         inArray(
           idempotencyKeys.tokenId,
-          tx.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.organisationId, organisationId)),
+          tx.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.organisationId, item.organisationId)),
         ),
-        sql`strpos(${idempotencyKeys.responseBody}, ${encoded(old)}) > 0`,
+        sql`strpos(${body}, ${JSON.stringify(old)}) > 0`,
+        or(
+          sql`strpos(${body}, ${item.id}) > 0`,
+          exists(
+            tx
+              .select({ id: escalations.id })
+              .from(escalations)
+              .where(and(eq(escalations.itemId, item.id), sql`strpos(${body}, ${escalations.id}::text) > 0`)),
+          ),
+        ),
       ),
     )
     .returning({ tokenId: idempotencyKeys.tokenId, key: idempotencyKeys.key });

@@ -314,3 +314,42 @@ describe('redacting free text that should never have been stored', () => {
     expect((await get(ctx.app, `/v1/items/${item.id}/corrections`, org.adminToken)).body.data).toEqual([]);
   });
 });
+
+describe('stored answers of other requests', () => {
+  it('are left as they were, even where they hold the same short text', async () => {
+    const ward = org.wards[0]!;
+    const briefingWith = (clinicalRationale: string, description: string) => ({
+      wardId: ward.id,
+      date: nextDate(),
+      items: [
+        {
+          kind: 'problem',
+          category: 'equipment',
+          description,
+          consequence: 2,
+          likelihood: 2,
+          needsChange: true,
+          clinicalRationale,
+        },
+      ],
+    });
+    const first = await recordWithKey(ward.deviceToken, briefingWith('Seen', 'Hoist battery flat'), newKey());
+    expect(first.status, first.raw).toBe(201);
+    // Another briefing's answer: "Seen" as a whole value, and inside a longer text.
+    const otherKey = newKey();
+    const otherBody = briefingWith('Seen', 'Seen twice: suction unit cracked');
+    const otherAnswer = await recordWithKey(ward.deviceToken, otherBody, otherKey);
+    expect(otherAnswer.status, otherAnswer.raw).toBe(201);
+
+    const res = await post(ctx.app, `/v1/items/${first.body.items[0].id}/redact`, org.adminToken, {
+      fields: { clinicalRationale: 'Reviewed' },
+      reason,
+    });
+    expect(res.status, res.raw).toBe(200);
+    // The first briefing's own answer is redacted; the other's is not touched.
+    expect(res.body.copies).toMatchObject({ storedAnswers: 1 });
+    const replayed = await recordWithKey(ward.deviceToken, otherBody, otherKey);
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expect(replayed.raw).toBe(otherAnswer.raw);
+  });
+});
