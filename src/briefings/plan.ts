@@ -126,9 +126,10 @@ function planItems(
   const { policy } = context;
   const minBand = policy?.minBandToEscalate ?? DEFAULT_MIN_BAND;
   const candidates = itemRows.filter((item) => isAutomaticCandidate(item, minBand));
-  const { starting, joins } = byThread(candidates, context.openThreads);
+  const { starting, companions, joins } = byThread(candidates, context.openThreads);
   const started = policy
     ? startEscalations(starting, {
+        companions,
         policy,
         trigger: 'automatic',
         actorTokenId: context.tokenId,
@@ -153,20 +154,25 @@ function planItems(
 function byThread(candidates: ItemRow[], openThreads: Map<string, EscalationRow> | undefined) {
   const joins = new Map<string, ThreadJoin>();
   const starting: ItemRow[] = [];
-  const starts = new Set<string>();
+  const starterOf = new Map<string, ItemRow>();
+  /** By the id of the item that starts one: the later items of its thread (its `started` event names them). */
+  const companions = new Map<string, string[]>();
   for (const item of candidates) {
     const thread = threadOf(item);
     const open = openThreads?.get(thread);
+    const starter = starterOf.get(thread);
     if (open) {
       const join = joins.get(open.id) ?? { escalation: open, items: [] };
       join.items.push({ id: item.id, riskBand: item.riskBand });
       joins.set(open.id, join);
-    } else if (!starts.has(thread)) {
-      starts.add(thread);
+    } else if (starter) {
+      companions.set(starter.id, [...(companions.get(starter.id) ?? []), item.id]);
+    } else {
+      starterOf.set(thread, item);
       starting.push(item);
     }
   }
-  return { starting, joins: [...joins.values()] };
+  return { starting, companions, joins: [...joins.values()] };
 }
 
 /** The items' inserts (items, first positions, escalations, audit) as one statement's parts. */

@@ -150,11 +150,14 @@ export async function recordBriefing(
 
 /** The escalations a recording started, as its answer shows them (the first managers' names read with the ward). */
 export function startedSummaries(
-  planned: { id: string; item: { id: string }; assignee: string; dueAt: Date }[],
+  planned: { id: string; item: { id: string }; assignee: string; dueAt: Date; companionIds: string[] }[],
   names: Record<string, string> | null,
 ) {
   return new Map(
-    planned.map((e) => [e.item.id, startedSummary(e.id, { id: e.assignee, name: names?.[e.assignee] ?? '' }, e.dueAt)]),
+    planned.flatMap((e) => {
+      const summary = startedSummary(e.id, { id: e.assignee, name: names?.[e.assignee] ?? '' }, e.dueAt);
+      return [e.item.id, ...e.companionIds].map((itemId) => [itemId, summary] as const);
+    }),
   );
 }
 

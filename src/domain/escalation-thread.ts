@@ -6,6 +6,12 @@ import { reevaluateEscalation, type EscalationStatus } from './correction.js';
 import type { AckDeadlines } from './escalation.js';
 import { bandRank, type RiskBand } from './risk.js';
 
+/**
+ * The events whose `itemIds` name items joined to an escalation besides the one it was opened
+ * for: `started` (later repeats of the thread in the same recording) and `raised_again`.
+ */
+export const JOINING_EVENTS = ['started', 'raised_again'] as const;
+
 export interface RepeatJoin {
   /** The escalation's band afterwards: the higher of its own and the repeats'. */
   band: RiskBand;

@@ -63,6 +63,8 @@ export interface EscalationStart {
   /** Whether the organisation has a webhook: each first notification is then delivered to it. */
   webhook: boolean;
   now?: Date;
+  /** By item id: later items of its thread in the same recording, part of its escalation. */
+  companions?: Map<string, string[]>;
 }
 
 /** An escalation as startEscalations writes it: open, at level 1, with its first deadline. */
@@ -74,6 +76,8 @@ export interface PlannedEscalation {
   dueAt: Date;
   /** The level-1 manager. */
   assignee: string;
+  /** Later items of the item's thread recorded with it, part of this escalation. */
+  companionIds: string[];
 }
 
 /**
@@ -90,7 +94,8 @@ export function startEscalations(startItems: EscalatableItem[], start: Escalatio
     const band = item.riskBand ?? 'low';
     const chain: ChainSnapshot = snapshotChain(start.policy, item.category, band);
     const dueAt = addSeconds(now, chain.ackWithinSeconds);
-    return { item, band, chain, dueAt, assignee: chain.levels[0]!, id: randomUUID() };
+    const companionIds = start.companions?.get(item.id) ?? [];
+    return { item, band, chain, dueAt, assignee: chain.levels[0]!, id: randomUUID(), companionIds };
   });
   const firstNotices = notificationsInsert(
     planned.map(({ id, item, assignee, dueAt }) => ({
@@ -129,7 +134,7 @@ export function startEscalations(startItems: EscalatableItem[], start: Escalatio
     ),
     assigneesInsert(planned.map(({ id, assignee }) => ({ escalationId: id, staffId: assignee }))),
     eventsInsert(
-      planned.map(({ id, band, dueAt, assignee }) => ({
+      planned.map(({ id, band, dueAt, assignee, companionIds }) => ({
         escalationId: id,
         type: 'started' as const,
         step: 1,
@@ -137,7 +142,12 @@ export function startEscalations(startItems: EscalatableItem[], start: Escalatio
         assigneeStaffId: assignee,
         actorStaffId: start.actorStaffId,
         actorTokenId: start.actorTokenId,
-        details: { trigger: start.trigger, band, dueAt: dueAt.toISOString() },
+        details: {
+          trigger: start.trigger,
+          band,
+          dueAt: dueAt.toISOString(),
+          ...(companionIds.length > 0 ? { itemIds: companionIds } : {}),
+        },
         at: now,
       })),
     ),

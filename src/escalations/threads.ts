@@ -4,7 +4,7 @@ import type { Executor, Transaction } from '../db/client.js';
 import { escalationEvents, escalations, items } from '../db/schema.js';
 import { advisoryXactLocks } from '../db/sql.js';
 import { insertTogether } from '../db/together.js';
-import { joinRepeat } from '../domain/escalation-thread.js';
+import { JOINING_EVENTS, joinRepeat } from '../domain/escalation-thread.js';
 import type { RiskBand } from '../domain/risk.js';
 import { liveItem } from '../items/conditions.js';
 import { outboxInsert } from '../queue/outbox.js';
@@ -109,9 +109,11 @@ async function joinThread(
   ]);
 }
 
+const JOINING_EVENT_LIST = sql.raw(JOINING_EVENTS.map((type) => `'${type}'`).join(', '));
+
 /**
  * The items joined to the escalation `escalationId` (a column or a value): the item it was opened
- * for, the repeats that joined it (its `raised_again` events name them) and the items of the
+ * for, the repeats that joined it (its joining events name them) and the items of the
  * escalations merged into it. As a subquery of item ids.
  */
 export function joinedItemIds(escalationId: SQLWrapper) {
@@ -119,7 +121,7 @@ export function joinedItemIds(escalationId: SQLWrapper) {
     SELECT je.item_id FROM ${escalations} je WHERE je.id = ${escalationId} OR je.merged_into_id = ${escalationId}
     UNION
     SELECT jsonb_array_elements_text(ev.details -> 'itemIds')::uuid FROM ${escalationEvents} ev
-    WHERE ev.escalation_id = ${escalationId} AND ev.type = 'raised_again')`;
+    WHERE ev.escalation_id = ${escalationId} AND ev.type IN (${JOINING_EVENT_LIST}))`;
 }
 
 /**

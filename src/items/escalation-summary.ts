@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, or } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { escalationActions, escalationEvents, escalations, staff } from '../db/schema.js';
 import type { EscalationState, Outcome, Stance } from '../domain/escalation.js';
+import { JOINING_EVENTS } from '../domain/escalation-thread.js';
 
 /** What ward staff see of an item's escalation: where it is and what the manager said. */
 export interface EscalationSummary {
@@ -106,7 +107,7 @@ export async function escalationSummaries(
   return result;
 }
 
-/** Which of the escalations each repeat joined (their `raised_again` events name it), the latest first. */
+/** Which of the escalations each repeat joined (their joining events name it), the latest first. */
 async function joinedEscalations<R extends { escalation: { id: string } }>(db: Executor, rows: R[]) {
   const joined = new Map<string, R>();
   if (rows.length === 0) return joined;
@@ -114,7 +115,12 @@ async function joinedEscalations<R extends { escalation: { id: string } }>(db: E
   const events = await db
     .select({ escalationId: escalationEvents.escalationId, details: escalationEvents.details })
     .from(escalationEvents)
-    .where(and(inArray(escalationEvents.escalationId, [...byId.keys()]), eq(escalationEvents.type, 'raised_again')));
+    .where(
+      and(
+        inArray(escalationEvents.escalationId, [...byId.keys()]),
+        inArray(escalationEvents.type, [...JOINING_EVENTS]),
+      ),
+    );
   // rows are newest first: the first escalation found for an item is the latest it joined.
   const order = new Map(rows.map((r, index) => [r.escalation.id, index]));
   events.sort((a, b) => order.get(a.escalationId)! - order.get(b.escalationId)!);

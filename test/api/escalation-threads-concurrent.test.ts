@@ -9,7 +9,7 @@ import { escalations, items } from '../../src/db/schema.js';
 import { startApiTest } from '../helpers/api-setup.js';
 import type { TestContext } from '../helpers/context.js';
 import { distinctDescription, eventsOf, nextDate, notificationsOf } from '../helpers/escalation.js';
-import { briefingBody, call, get, newKey, type Organisation } from '../helpers/fixtures.js';
+import { briefingBody, call, get, newKey, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 let org: Organisation;
@@ -112,5 +112,51 @@ describe('repeats of one thread recorded at the same moment', () => {
       const recorded = await ctx.database.db.select().from(items).where(eq(items.threadId, thread.id));
       expect(recorded).toHaveLength(2);
     }
+  });
+});
+
+describe('repeats of one thread in the same briefing', () => {
+  it('are one escalation: each item shows it, and it stays open until the last of them is resolved', async () => {
+    const ward = org.wards[0]!;
+    const description = distinctDescription('Syringe drivers booked out');
+    // Low risk: below the ward's minimum band, so the thread is open with no escalation.
+    const first = await record({ description, consequence: 1, likelihood: 3 });
+    expect(first.status, first.raw).toBe(201);
+    const repeat = {
+      kind: 'problem',
+      category: 'equipment',
+      needsChange: true,
+      description,
+      consequence: 4,
+      likelihood: 4,
+    };
+    const both = await call(ctx.app, {
+      method: 'POST',
+      url: '/v1/briefings',
+      token: ward.deviceToken,
+      payload: briefingBody(ward.id, {
+        date: nextDate(),
+        items: [1, 2].map(() => ({ ...repeat, recurrenceOf: first.body.items[0].id })),
+      }),
+    });
+    expect(both.status, both.raw).toBe(201);
+    const [starter, companion] = both.body.items;
+    const escalationId: string = starter.escalation.id;
+    expect(companion.escalation).toMatchObject({ id: escalationId, state: 'open' });
+    const events = await eventsOf(ctx, escalationId);
+    expect(events.map((e) => [e.type, e.details.itemIds ?? null])).toEqual([['started', [companion.id]]]);
+
+    // The ward resolves the item the escalation was opened for: the other is still open.
+    const resolveAtWard = (itemId: string, note: string) =>
+      post(ctx.app, `/v1/items/${itemId}/resolve`, ward.deviceToken, { note });
+    const resolvedStarter = await resolveAtWard(starter.id, 'Driver returned from theatre');
+    expect(resolvedStarter.status, resolvedStarter.raw).toBe(200);
+    expect(resolvedStarter.body.escalation).toMatchObject({ id: escalationId, state: 'open' });
+    const shown = await get(ctx.app, `/v1/items/${companion.id}`, ward.deviceToken);
+    expect(shown.body).toMatchObject({ status: 'open', escalation: { id: escalationId, state: 'open' } });
+
+    const resolvedLast = await resolveAtWard(companion.id, 'Second driver returned');
+    expect(resolvedLast.status, resolvedLast.raw).toBe(200);
+    expect(resolvedLast.body.escalation).toMatchObject({ id: escalationId, state: 'resolved', outcome: 'fixed' });
   });
 });
