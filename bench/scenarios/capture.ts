@@ -35,7 +35,11 @@ export interface CannonRun {
   statusCodes: Record<string, number>;
   transactionsPerRequest: number;
   rowsInsertedPerRequest: number;
-  /** CPU time the server's processes used per 2xx answer, and how busy the whole machine was (both cores). */
+  /**
+   * CPU time per 2xx answer of the server's processes (for the service's builds, of every build's
+   * process until the run's audit events were sealed: see chargedPids), and how busy the whole
+   * machine was during the run (both cores).
+   */
   serverCpuMsPerRequest: number;
   machineBusyPercent: number;
   /** Service runs: audit events still unsealed when the load stopped, and when the sealer had caught up. */
@@ -202,10 +206,21 @@ async function sampleRefusal(ctx: BenchContext, server: Server) {
 }
 
 /** One measured run of one server at one concurrency, after a warm-up, on a quiet database. */
+/**
+ * The processes whose CPU a run of `server` is charged with: its own; for a build that seals audit
+ * events, every such build's process, until the run's events are sealed. Any of them may seal
+ * another's events (each polls every second), and the run caused that work wherever it ran.
+ */
+function chargedPids(servers: Server[], server: Server): number[] {
+  return server.seals ? servers.filter((s) => s.seals).map((s) => s.pid) : [server.pid];
+}
+
+const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + treeCpuMs(pid), 0);
+
 async function measure(
   ctx: BenchContext,
   client: pg.Client,
-  server: Server,
+  { server, charged }: { server: Server; charged: number[] },
   c: number,
   round: number,
   seconds: number,
@@ -216,11 +231,12 @@ async function measure(
   await settle(client);
   ctx.phase(`capture ${server.name} ${c}`);
   const before = await databaseCounters(client);
-  const [cpuBefore, machineBefore] = [treeCpuMs(server.pid), machineCpuMs()];
+  const [cpuBefore, machineBefore] = [cpuOf(charged), machineCpuMs()];
   const result = await cannon(ctx, server.port, c, seconds, run);
-  const [cpuAfter, machineAfter] = [treeCpuMs(server.pid), machineCpuMs()];
+  const machineAfter = machineCpuMs();
   ctx.phase('between runs');
   const sealing = server.seals ? await sealingBacklog(client) : null;
+  const cpuAfter = cpuOf(charged);
   const after = await databaseCounters(client);
   const cpu = {
     server: cpuAfter - cpuBefore,
@@ -282,7 +298,9 @@ export async function runCapture(ctx: BenchContext, options: CaptureOptions): Pr
     for (let round = 1; round <= options.rounds; round++) {
       // Odd rounds in one order, even rounds in the reverse.
       for (const { server, c } of round % 2 === 1 ? order : [...order].reverse()) {
-        runs.push(await measure(ctx, client, server, c, round, options.seconds));
+        runs.push(
+          await measure(ctx, client, { server, charged: chargedPids(servers, server) }, c, round, options.seconds),
+        );
       }
     }
     return {
