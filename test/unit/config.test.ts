@@ -152,7 +152,9 @@ describe('starting the service with a bad configuration', () => {
 
   function start(env: Record<string, string>) {
     return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn('npx', ['tsx', 'src/main.ts'], {
+      // Node itself with tsx's loader: one process, so the kill below reaches it (npx and the tsx
+      // command each start another process, which kept the pipes open after a kill).
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
         cwd: root,
         env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -162,7 +164,8 @@ describe('starting the service with a bad configuration', () => {
       child.stdout.on('data', (chunk) => (stdout += String(chunk)));
       child.stderr.on('data', (chunk) => (stderr += String(chunk)));
       // A process that starts instead of exiting would be a failure; do not wait for it forever.
-      const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+      // Generous: under a busy run of the whole suite one start did not end within 25 s.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
       child.on('error', reject);
       child.on('close', (code) => {
         clearTimeout(timer);
@@ -171,7 +174,7 @@ describe('starting the service with a bad configuration', () => {
     });
   }
 
-  it('exits non-zero with a message naming PORT on stderr', { timeout: 30_000 }, async () => {
+  it('exits non-zero with a message naming PORT on stderr', { timeout: 60_000 }, async () => {
     const result = await start({ PORT: 'abc' });
     expect(result.code).not.toBe(0);
     expect(result.code).not.toBeNull();
@@ -181,7 +184,7 @@ describe('starting the service with a bad configuration', () => {
     expect(result.stdout).not.toMatch(/Platform administrator token/);
   });
 
-  it('exits non-zero naming DATABASE_URL without printing its password', { timeout: 30_000 }, async () => {
+  it('exits non-zero naming DATABASE_URL without printing its password', { timeout: 60_000 }, async () => {
     const result = await start({ DATABASE_URL: 'mysql://app:s3cr3t-pw@db/briefings' });
     expect(result.code).not.toBe(0);
     expect(result.stderr).toMatch(/DATABASE_URL/);
