@@ -116,6 +116,28 @@ function childrenOf(pid: number): number[] {
   }
 }
 
+/**
+ * CPU time (user + system) of the local PostgreSQL server, in ms: its live processes (backends,
+ * WAL writer, checkpointer, autovacuum), which a request's writes keep busy after its answer,
+ * and the backends that have ended (the postmaster reaped them: its children's time).
+ */
+export function databaseCpuMs(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // utime, stime, cutime, cstime: fields 14-17 of stat(5).
+      total += fields.slice(11, 15).reduce((sum, ticks) => sum + Number(ticks), 0);
+    } catch {
+      continue; // ended between the listing and the read: the postmaster's children's time holds it
+    }
+  }
+  return (total * 1000) / CLOCK_TICKS;
+}
+
 /** The machine's CPU time since boot, busy and in all, from /proc/stat, in ms. */
 export function machineCpuMs(): { busy: number; total: number } {
   const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);

@@ -7,6 +7,7 @@ export interface ServerFigures {
   p50: number;
   p99: number;
   cpuMsPerRequest: number;
+  databaseCpuMsPerRequest: number;
   rowsInsertedPerRequest: number;
 }
 
@@ -37,6 +38,7 @@ function figures(runs: CannonRun[], server: ServerName, c: number): ServerFigure
     p50: round1(median(mine.map((r) => r.latencyMs.p50))),
     p99: round1(median(mine.map((r) => r.latencyMs.p99))),
     cpuMsPerRequest: Math.round(median(mine.map((r) => r.serverCpuMsPerRequest)) * 1000) / 1000,
+    databaseCpuMsPerRequest: Math.round(median(mine.map((r) => r.databaseCpuMsPerRequest)) * 1000) / 1000,
     rowsInsertedPerRequest: round1(median(mine.map((r) => r.rowsInsertedPerRequest))),
   };
 }

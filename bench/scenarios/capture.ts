@@ -9,7 +9,7 @@
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { freePort, waitHealthy, type ChildHandle } from '../../test/helpers/processes.js';
-import { machineCpuMs, startApi, startBaseline, stopChild, treeCpuMs } from '../lib/children.js';
+import { databaseCpuMs, machineCpuMs, startApi, startBaseline, stopChild, treeCpuMs } from '../lib/children.js';
 import { daysBefore, type BenchContext } from '../lib/context.js';
 import { captureBody, ITEMS_PER_CAPTURE } from '../lib/demo-mix.js';
 import { tokenFor } from '../lib/generate.js';
@@ -41,6 +41,11 @@ export interface CannonRun {
    * machine was during the run (both cores).
    */
   serverCpuMsPerRequest: number;
+  /**
+   * CPU time per 2xx answer of every PostgreSQL server process, over the same span as the
+   * server's: the database's share of what a request costs the machine.
+   */
+  databaseCpuMsPerRequest: number;
   machineBusyPercent: number;
   /** Service runs: audit events still unsealed when the load stopped, and when the sealer had caught up. */
   auditSealing?: { pendingAtEnd: number; sealedAfterMs: number | null };
@@ -160,7 +165,7 @@ function entryOf(
   c: number,
   round: number,
   result: Cannon,
-  cpu: { server: number; machineBusy: number; machineTotal: number },
+  cpu: { server: number; database: number; machineBusy: number; machineTotal: number },
   db: { commits: number; inserted: number },
   sealing: CannonRun['auditSealing'] | null,
 ): CannonRun {
@@ -186,6 +191,7 @@ function entryOf(
     transactionsPerRequest: round1(db.commits / Math.max(1, ok)),
     rowsInsertedPerRequest: round1(db.inserted / Math.max(1, ok)),
     serverCpuMsPerRequest: Math.round((cpu.server / Math.max(1, ok)) * 1000) / 1000,
+    databaseCpuMsPerRequest: Math.round((cpu.database / Math.max(1, ok)) * 1000) / 1000,
     machineBusyPercent: Math.round((100 * cpu.machineBusy) / Math.max(1, cpu.machineTotal)),
     ...(sealing ? { auditSealing: sealing } : {}),
   };
@@ -231,15 +237,16 @@ async function measure(
   await settle(client);
   ctx.phase(`capture ${server.name} ${c}`);
   const before = await databaseCounters(client);
-  const [cpuBefore, machineBefore] = [cpuOf(charged), machineCpuMs()];
+  const [cpuBefore, databaseBefore, machineBefore] = [cpuOf(charged), databaseCpuMs(), machineCpuMs()];
   const result = await cannon(ctx, server.port, c, seconds, run);
   const machineAfter = machineCpuMs();
   ctx.phase('between runs');
   const sealing = server.seals ? await sealingBacklog(client) : null;
-  const cpuAfter = cpuOf(charged);
+  const [cpuAfter, databaseAfter] = [cpuOf(charged), databaseCpuMs()];
   const after = await databaseCounters(client);
   const cpu = {
     server: cpuAfter - cpuBefore,
+    database: databaseAfter - databaseBefore,
     machineBusy: machineAfter.busy - machineBefore.busy,
     machineTotal: machineAfter.total - machineBefore.total,
   };
@@ -249,7 +256,7 @@ async function measure(
   ctx.log(
     `  capture ${server.name} c=${c} round ${round}: ${entry.throughput} req/s, p50 ${entry.latencyMs.p50} ms, ` +
       `p99 ${entry.latencyMs.p99} ms, non-2xx ${entry.non2xx}, errors ${entry.errors}, ` +
-      `${entry.serverCpuMsPerRequest} ms of server CPU a request, ${entry.rowsInsertedPerRequest} rows inserted a request, ` +
+      `${entry.serverCpuMsPerRequest} ms of server CPU a request, ${entry.databaseCpuMsPerRequest} ms of database CPU, ${entry.rowsInsertedPerRequest} rows inserted a request, ` +
       `machine ${entry.machineBusyPercent}% busy` +
       (sealing
         ? `; audit events unsealed at the end ${sealing.pendingAtEnd}, all sealed ${sealing.sealedAfterMs} ms later`

@@ -1,11 +1,13 @@
 import { getTableColumns, getTableName, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import type { PgTable } from 'drizzle-orm/pg-core';
 import type { Executor } from './client.js';
+import { namedRows } from './prepared.js';
 
 /**
  * Sends several INSERTs as one statement (data-modifying CTEs): one round trip instead of one
  * per table. Foreign keys between the rows hold, because PostgreSQL checks them at the end of
  * the statement; a constraint violation fails the whole statement as it would a single insert.
+ * Named: its text takes a few forms (which tables get rows), each parsed and planned once.
  */
 export async function insertTogether(tx: Executor, inserts: SQLWrapper[]) {
   if (inserts.length === 0) return;
@@ -13,7 +15,7 @@ export async function insertTogether(tx: Executor, inserts: SQLWrapper[]) {
   const statements = inserts.map((insert) => insert.getSQL());
   const last = statements[statements.length - 1]!;
   const before = statements.slice(0, -1).map((insert, i) => sql`${sql.identifier(`insert_${i}`)} as (${insert})`);
-  await tx.execute(before.length ? sql`with ${sql.join(before, sql`, `)} ${last}` : sql`${last}`);
+  await namedRows(tx, before.length ? sql`with ${sql.join(before, sql`, `)} ${last}` : sql`${last}`);
 }
 
 /** Column names by property name, per table. */

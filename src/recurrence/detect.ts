@@ -1,7 +1,8 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { items } from '../db/schema.js';
-import { rows, statementAlias, tableAs } from '../db/sql.js';
+import { namedRows } from '../db/prepared.js';
+import { statementAlias, tableAs } from '../db/sql.js';
 import type { ItemCategory } from '../domain/taxonomy.js';
 import { AppError } from '../http/errors.js';
 import { liveItem } from '../items/conditions.js';
@@ -69,7 +70,7 @@ export async function detectRecurrences(
   const wanted = JSON.stringify(
     candidates.map((c) => ({ idx: c.index, category: c.category, description: c.description })),
   );
-  const matches = await rows<{ idx: number; id: string; thread_id: string | null; score: number }>(
+  const matches = await namedRows<{ idx: number; id: string; thread_id: string | null; score: number }>(
     tx,
     sql`
     SELECT c.idx, m.id, m.thread_id, m.score

@@ -11,6 +11,8 @@ import { bearer, briefingBody, newKey, type Organisation } from '../helpers/fixt
 
 interface Sent {
   text: string;
+  /** A named statement is parsed and planned once per connection, however often it runs. */
+  name: string | undefined;
 }
 
 let ctx: TestContext;
@@ -24,8 +26,10 @@ beforeAll(async () => {
   // The outbox relay shares the pool and runs beside requests: stopped, only requests send statements.
   await ctx.relay.stop();
   pg.Client.prototype.query = function (this: object, ...args: unknown[]) {
-    const [config] = args as [string | { text: string }];
-    sent.push({ text: typeof config === 'string' ? config : config.text });
+    const [config] = args as [string | { text: string; name?: string }];
+    sent.push(
+      typeof config === 'string' ? { text: config, name: undefined } : { text: config.text, name: config.name },
+    );
     return (query as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof query;
 });
@@ -50,6 +54,17 @@ async function statementsOf(payload: Record<string, unknown>, key = newKey()) {
   return sent.map((s) => s.text.replace(/\s+/g, ' ').slice(0, 60));
 }
 
+const escalatedProblem = {
+  kind: 'problem',
+  category: 'equipment',
+  description: 'Suction unit in resus bay missing its tubing',
+  consequence: 4,
+  likelihood: 4,
+  harm: 'none',
+  resolvedAtBriefing: false,
+  needsChange: true,
+};
+
 describe('recording a briefing, in round trips to PostgreSQL', () => {
   it('takes eight: token, begin, key, ward, repeats, the one write, the answer, commit', async () => {
     // The first use of a token also records when it was last used; the count is of the usual case.
@@ -59,16 +74,7 @@ describe('recording a briefing, in round trips to PostgreSQL', () => {
       briefingBody(org.wards[0]!.id, {
         date: '2026-10-02',
         items: [
-          {
-            kind: 'problem',
-            category: 'equipment',
-            description: 'Suction unit in resus bay missing its tubing',
-            consequence: 4,
-            likelihood: 4,
-            harm: 'none',
-            resolvedAtBriefing: false,
-            needsChange: true,
-          },
+          escalatedProblem,
           { kind: 'good_practice', category: 'communication', description: 'Safety huddle started on time' },
         ],
       }),
@@ -76,6 +82,26 @@ describe('recording a briefing, in round trips to PostgreSQL', () => {
 
     expect(statements, statements.join('\n')).toHaveLength(8);
     expect(statements.filter((s) => /^(savepoint|release savepoint)/i.test(s))).toEqual([]);
+  });
+
+  it('sends each statement but begin and commit under a name, so a connection parses and plans it once', async () => {
+    await statementsOf(briefingBody(org.wards[0]!.id, { date: '2026-10-05' }));
+    // Two escalated problems each time, unlike anything open on the ward (no repeats).
+    const body = (date: string, descriptions: string[]) =>
+      briefingBody(org.wards[0]!.id, {
+        date,
+        items: descriptions.map((description) => ({ ...escalatedProblem, description })),
+      });
+    await statementsOf(body('2026-10-06', ['Hoist battery flat overnight', 'Syringe driver alarm ignored twice']));
+    const first = sent.map((s) => ({ ...s }));
+    await statementsOf(
+      body('2026-10-07', ['Sharps bin overfilled in sluice', 'Blood gas analyser failed calibration']),
+    );
+
+    const unnamed = sent.filter((s) => s.name === undefined).map((s) => s.text.trim().slice(0, 40));
+    expect(unnamed).toEqual(['begin', 'commit']);
+    // The combined write of a briefing of the same shape is the same named statement each time.
+    expect(sent.map((s) => s.name)).toEqual(first.map((s) => s.name));
   });
 
   it('replays a retried request in five: token, begin, key, the stored answer, rollback', async () => {
