@@ -1,8 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'drizzle-orm';
-import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { sql, type ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
@@ -10,11 +9,14 @@ import pg from 'pg';
 import type { Logger } from 'pino';
 import { redactIdentifiers } from '../domain/identifiers.js';
 import { causeChain, isSqlState } from './errors.js';
-import * as schema from './schema.js';
 
-export type Schema = typeof schema;
-export type Database = PgDatabase<PgQueryResultHKT, Schema>;
-export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/**
+ * Without drizzle's relational queries (`db.query.*`, unused): given the schema, drizzle builds a
+ * query builder for every table in every transaction it opens, one per request on capture.
+ */
+type NoSchema = Record<string, never>;
+export type Database = PgDatabase<PgQueryResultHKT, NoSchema>;
+export type Transaction = PgTransaction<PgQueryResultHKT, NoSchema, ExtractTablesWithRelations<NoSchema>>;
 /** Repository functions accept either; the service decides where the transaction begins. */
 export type Executor = Database | Transaction;
 
@@ -90,7 +92,7 @@ async function migrateUnderLock(pool: pg.Pool, logger: Logger) {
     }
     try {
       // On this one connection: the lock is its session's, and the migrator's transaction runs here too.
-      await migratePg(drizzlePg(client, { schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+      await migratePg(drizzlePg(client), { migrationsFolder: MIGRATIONS_FOLDER });
     } finally {
       // A failed unlock must not hide the migration's own error.
       reusable = await client.query(`select pg_advisory_unlock(${lock})`).then(
@@ -193,7 +195,7 @@ function openPostgres(
   pool.on('connect', (client) => {
     client.on('error', (error) => logger.warn({ err: error }, 'PostgreSQL connection failed while in use'));
   });
-  const db = drizzlePg(pool, { schema }) as unknown as Database;
+  const db = drizzlePg(pool) as unknown as Database;
   return {
     db,
     kind: 'postgres',
@@ -216,7 +218,7 @@ async function openEmbedded(dataDir: string): Promise<DatabaseHandle & { migrate
   const directory = path.resolve(dataDir, 'pgdata');
   mkdirSync(directory, { recursive: true });
   const client = await PGlite.create(directory, { extensions: { pg_trgm } });
-  const pgliteDb = drizzle(client, { schema });
+  const pgliteDb = drizzle(client);
   return {
     db: pgliteDb as unknown as Database,
     kind: 'embedded',
