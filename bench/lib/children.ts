@@ -87,13 +87,27 @@ export function rssMb(pid: number): number | null {
   }
 }
 
-/** CPU time (user + system) a process has used, from /proc/<pid>/stat, in ms; null if unreadable. */
+/**
+ * A process's CPU times from /proc/<pid>/stat, in ms: its own (user + system) and its reaped
+ * children's (user + system). Throws if the process is gone.
+ */
+function statCpuMs(pid: number | string): { own: number; children: number } {
+  // The fields after the command name (which may hold spaces) start at the state, field 3; utime,
+  // stime, cutime and cstime are fields 14-17 of stat(5).
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const ticks = stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .split(' ')
+    .slice(11, 15)
+    .map(Number);
+  const ms = (n: number) => (n * 1000) / CLOCK_TICKS;
+  return { own: ms(ticks[0]! + ticks[1]!), children: ms(ticks[2]! + ticks[3]!) };
+}
+
+/** CPU time (user + system) a process has used, in ms; null if unreadable. */
 export function cpuMs(pid: number): number | null {
   try {
-    // The fields after the command name (which may hold spaces) start at the state, field 3.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    return statCpuMs(pid).own;
   } catch {
     return null;
   }
@@ -127,15 +141,13 @@ export function databaseCpuMs(): number {
     if (!/^\d+$/.test(entry)) continue;
     try {
       if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // utime, stime, cutime, cstime: fields 14-17 of stat(5).
-      total += fields.slice(11, 15).reduce((sum, ticks) => sum + Number(ticks), 0);
+      const { own, children } = statCpuMs(entry);
+      total += own + children;
     } catch {
       continue; // ended between the listing and the read: the postmaster's children's time holds it
     }
   }
-  return (total * 1000) / CLOCK_TICKS;
+  return total;
 }
 
 /** The machine's CPU time since boot, busy and in all, from /proc/stat, in ms. */

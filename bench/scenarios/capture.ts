@@ -211,7 +211,6 @@ async function sampleRefusal(ctx: BenchContext, server: Server) {
   ctx.log(`  ${server.name} refused requests; one more answered: ${answer}`);
 }
 
-/** One measured run of one server at one concurrency, after a warm-up, on a quiet database. */
 /**
  * The processes whose CPU a run of `server` is charged with: its own; for a build that seals audit
  * events, every such build's process, until the run's events are sealed. Any of them may seal
@@ -223,6 +222,7 @@ function chargedPids(servers: Server[], server: Server): number[] {
 
 const cpuOf = (pids: number[]) => pids.reduce((sum, pid) => sum + treeCpuMs(pid), 0);
 
+/** One measured run of one server at one concurrency, after a warm-up, on a quiet database. */
 async function measure(
   ctx: BenchContext,
   client: pg.Client,

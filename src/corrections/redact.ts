@@ -133,16 +133,17 @@ async function redactCopies(tx: Transaction, item: ItemRow, set: Partial<ItemRow
  */
 async function redactStoredAnswers(tx: Transaction, item: ItemRow, old: string, replacement: string) {
   const body = idempotencyKeys.responseBody;
+  const oldValue = JSON.stringify(old);
   const updated = await tx
     .update(idempotencyKeys)
-    .set({ responseBody: sql`replace(${body}, ${JSON.stringify(old)}, ${JSON.stringify(replacement)})` })
+    .set({ responseBody: sql`replace(${body}, ${oldValue}, ${JSON.stringify(replacement)})` })
     .where(
       and(
         inArray(
           idempotencyKeys.tokenId,
           tx.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.organisationId, item.organisationId)),
         ),
-        sql`strpos(${body}, ${JSON.stringify(old)}) > 0`,
+        sql`strpos(${body}, ${oldValue}) > 0`,
         or(
           sql`strpos(${body}, ${item.id}) > 0`,
           exists(

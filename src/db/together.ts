@@ -46,19 +46,19 @@ export function rowsInsert<T extends PgTable>(
   const names = columnsOf(table);
   const keys = Object.keys(rows[0]!).filter((key) => (rows[0] as Record<string, unknown>)[key] !== undefined);
   const columnOf = keys.map((key) => names.get(key) ?? unknownColumn(table, key));
+  const differentProperties = () =>
+    new Error(`rowsInsert(${getTableName(table)}): every row must give the same properties`);
   // Plain loops: this runs for every row a briefing writes (about 35), on the capture path.
   const record: Record<string, unknown>[] = rows.map((row) => {
     const values = row as Record<string, unknown>;
     let given = 0;
     for (const key in values) if (values[key] !== undefined) given++;
+    if (given !== keys.length) throw differentProperties();
     const out: Record<string, unknown> = {};
     for (let i = 0; i < keys.length; i++) {
       const value = values[keys[i]!];
-      if (value === undefined) given = -1;
+      if (value === undefined) throw differentProperties();
       out[columnOf[i]!] = value;
-    }
-    if (given !== keys.length) {
-      throw new Error(`rowsInsert(${getTableName(table)}): every row must give the same properties`);
     }
     return out;
   });
