@@ -95,7 +95,8 @@ export async function threadSummaries(db: Executor, threadIds: string[], today =
     .from(items)
     .where(and(or(inArray(items.threadId, threadIds), inArray(items.id, threadIds)), liveItem()))
     .groupBy(key);
-  for (const row of rows) result.set(row.threadId, summariseThread(row, today));
+  const todayIso = localDateOf(today);
+  for (const row of rows) result.set(row.threadId, summariseThread(row, todayIso));
   return result;
 }
 
@@ -108,9 +109,8 @@ interface ThreadAggregate {
   lastResolvedOn: string | null;
 }
 
-function summariseThread(row: ThreadAggregate, today: Date): ThreadSummary {
-  // The trust's calendar day, not UTC's: just after midnight in a UK summer they differ.
-  const todayIso = localDateOf(today);
+/** `todayIso`: the trust's calendar day (localDateOf), not UTC's: just after midnight in a UK summer they differ. */
+function summariseThread(row: ThreadAggregate, todayIso: string): ThreadSummary {
   const end = row.open ? todayIso : (row.lastResolvedOn ?? todayIso);
   return {
     threadId: row.threadId,
@@ -123,7 +123,7 @@ function summariseThread(row: ThreadAggregate, today: Date): ThreadSummary {
 }
 
 /** The thread of an item nothing else links to yet: itself alone. */
-const threadOfOne = (row: ItemRow, today: Date) =>
+const threadOfOne = (row: ItemRow, todayIso: string) =>
   summariseThread(
     {
       threadId: threadKeyOf(row),
@@ -133,7 +133,7 @@ const threadOfOne = (row: ItemRow, today: Date) =>
       open: row.status === 'open',
       lastResolvedOn: row.resolvedAt ? localDateOf(row.resolvedAt) : null,
     },
-    today,
+    todayIso,
   );
 
 /** Items as the API shows them: with their escalation, priority links and thread of repeats. */
@@ -168,6 +168,7 @@ export async function presentItems(db: Executor, rows: ItemRow[]) {
  */
 export async function presentRecordedItems(db: Executor, rows: ItemRow[], started: Map<string, EscalationSummary>) {
   const today = new Date();
+  const todayIso = localDateOf(today);
   const threads = await threadSummaries(
     db,
     [...new Set(rows.filter((row) => row.threadId !== null).map(threadKeyOf))],
@@ -176,7 +177,7 @@ export async function presentRecordedItems(db: Executor, rows: ItemRow[], starte
   return rows.map((row) =>
     presentItem(row, {
       escalation: started.get(row.id) ?? null,
-      thread: threads.get(threadKeyOf(row)) ?? threadOfOne(row, today),
+      thread: threads.get(threadKeyOf(row)) ?? threadOfOne(row, todayIso),
     }),
   );
 }
