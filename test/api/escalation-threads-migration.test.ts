@@ -5,34 +5,12 @@
  * end. The oldest stays open; the others are resolved `merged` into it with an event and an
  * audit entry at a new step; the items, their statuses and the earlier events stay.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { MIGRATIONS_FOLDER } from '../../src/db/client.js';
-import { asAdmin, dropDatabase, withDatabase } from '../helpers/postgres-admin.js';
+import { databaseBefore, type DatabaseBeforeUpgrade } from '../helpers/upgrade.js';
 
 const adminUrl = inject('databaseAdminUrl');
-const name = `escalation_threads_${randomBytes(4).toString('hex')}`;
-const before = mkdtempSync(path.join(tmpdir(), 'migrations-'));
-afterAll(async () => {
-  rmSync(before, { recursive: true, force: true });
-  await dropDatabase(adminUrl, name);
-});
-
-/** The migrations up to the one before `tag`. */
-function migrationsBefore(tag: string) {
-  cpSync(MIGRATIONS_FOLDER, before, { recursive: true });
-  const journalPath = path.join(before, 'meta/_journal.json');
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
-  const first = journal.entries.findIndex((entry) => entry.tag.endsWith(tag));
-  expect(first).toBeGreaterThan(0);
-  writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, first) }));
-}
+let database: DatabaseBeforeUpgrade | undefined;
+afterAll(() => database?.remove());
 
 /** Three raisings of one issue (a, b and c repeat a), each with an open escalation, and another issue resolved. */
 const OLD_STATE = `
@@ -72,84 +50,78 @@ const id = (suffix: string) => `00000000-0000-4000-9000-00000000000${suffix}`;
 
 describe('grouping open duplicates into one escalation per thread', () => {
   it('keeps the oldest open, merges the others into it with an event and an audit entry, and keeps the items', async () => {
-    migrationsBefore('_escalation_threads');
-    await asAdmin(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
-    const pool = new pg.Pool({ connectionString: withDatabase(adminUrl, name), max: 1 });
-    try {
-      await migrate(drizzle(pool), { migrationsFolder: before });
-      await pool.query(OLD_STATE);
-      await migrate(drizzle(pool), { migrationsFolder: MIGRATIONS_FOLDER });
+    database = await databaseBefore(adminUrl, '_escalation_threads');
+    const { pool } = database;
+    await pool.query(OLD_STATE);
+    await database.upgrade();
 
-      const { rows } = await pool.query(
-        `select id, state, outcome, merged_into_id, thread_id, step, next_step_at is null as no_timer from escalations order by id`,
-      );
-      const thread = '00000000-0000-4000-8000-00000000000a';
-      expect(rows).toEqual([
-        {
-          id: id('a'),
-          state: 'open',
-          outcome: null,
-          merged_into_id: null,
-          thread_id: thread,
-          step: 1,
-          no_timer: false,
-        },
-        {
-          id: id('b'),
-          state: 'resolved',
-          outcome: 'merged',
-          merged_into_id: id('a'),
-          thread_id: thread,
-          step: 2,
-          no_timer: true,
-        },
-        {
-          id: id('c'),
-          state: 'resolved',
-          outcome: 'merged',
-          merged_into_id: id('a'),
-          thread_id: thread,
-          step: 2,
-          no_timer: true,
-        },
-        {
-          id: id('d'),
-          state: 'resolved',
-          outcome: 'fixed',
-          merged_into_id: null,
-          thread_id: '00000000-0000-4000-8000-00000000000d',
-          step: 1,
-          no_timer: true,
-        },
-      ]);
-      const events = await pool.query(
-        `select escalation_id, type, step, details->>'mergedInto' as merged_into from escalation_events order by escalation_id, id`,
-      );
-      expect(events.rows.map((e) => [e.escalation_id, e.type, e.step, e.merged_into])).toEqual([
-        [id('a'), 'started', 1, null],
-        [id('b'), 'started', 1, null],
-        [id('b'), 'merged', 2, id('a')],
-        [id('c'), 'started', 1, null],
-        [id('c'), 'merged', 2, id('a')],
-        [id('d'), 'started', 1, null],
-      ]);
-      const audit = await pool.query(
-        `select entity_id, action, actor_type from audit_events where entity_type = 'escalation' order by entity_id`,
-      );
-      expect(audit.rows).toEqual([
-        { entity_id: id('b'), action: 'merged', actor_type: 'system' },
-        { entity_id: id('c'), action: 'merged', actor_type: 'system' },
-      ]);
-      const items = await pool.query(
-        `select count(*)::int as n, count(*) filter (where status = 'open')::int as open from items`,
-      );
-      expect(items.rows[0]).toEqual({ n: 4, open: 3 });
-      // From now on the database holds one open escalation per thread.
-      await expect(
-        pool.query(`update escalations set state = 'open', outcome = null where id = $1`, [id('b')]),
-      ).rejects.toThrow(/escalations_one_open_per_thread/);
-    } finally {
-      await pool.end();
-    }
+    const { rows } = await pool.query(
+      `select id, state, outcome, merged_into_id, thread_id, step, next_step_at is null as no_timer from escalations order by id`,
+    );
+    const thread = '00000000-0000-4000-8000-00000000000a';
+    expect(rows).toEqual([
+      {
+        id: id('a'),
+        state: 'open',
+        outcome: null,
+        merged_into_id: null,
+        thread_id: thread,
+        step: 1,
+        no_timer: false,
+      },
+      {
+        id: id('b'),
+        state: 'resolved',
+        outcome: 'merged',
+        merged_into_id: id('a'),
+        thread_id: thread,
+        step: 2,
+        no_timer: true,
+      },
+      {
+        id: id('c'),
+        state: 'resolved',
+        outcome: 'merged',
+        merged_into_id: id('a'),
+        thread_id: thread,
+        step: 2,
+        no_timer: true,
+      },
+      {
+        id: id('d'),
+        state: 'resolved',
+        outcome: 'fixed',
+        merged_into_id: null,
+        thread_id: '00000000-0000-4000-8000-00000000000d',
+        step: 1,
+        no_timer: true,
+      },
+    ]);
+    const events = await pool.query(
+      `select escalation_id, type, step, details->>'mergedInto' as merged_into from escalation_events order by escalation_id, id`,
+    );
+    expect(events.rows.map((e) => [e.escalation_id, e.type, e.step, e.merged_into])).toEqual([
+      [id('a'), 'started', 1, null],
+      [id('b'), 'started', 1, null],
+      [id('b'), 'merged', 2, id('a')],
+      [id('c'), 'started', 1, null],
+      [id('c'), 'merged', 2, id('a')],
+      [id('d'), 'started', 1, null],
+    ]);
+    const audit = await pool.query(
+      `select entity_id, action, actor_type from audit_events where entity_type = 'escalation' order by entity_id`,
+    );
+    expect(audit.rows).toEqual([
+      { entity_id: id('b'), action: 'merged', actor_type: 'system' },
+      { entity_id: id('c'), action: 'merged', actor_type: 'system' },
+    ]);
+    const items = await pool.query(
+      `select count(*)::int as n, count(*) filter (where status = 'open')::int as open from items`,
+    );
+    expect(items.rows[0]).toEqual({ n: 4, open: 3 });
+    // From now on the database holds one open escalation per thread.
+    await expect(
+      pool.query(`update escalations set state = 'open', outcome = null where id = $1`, [id('b')]),
+    ).rejects.toThrow(/escalations_one_open_per_thread/);
   });
 });

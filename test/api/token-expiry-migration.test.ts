@@ -4,58 +4,34 @@
  * the default lifetime of its kind from the time of the upgrade (the configured bootstrap token
  * none, since it lives as long as it is configured).
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate } from 'drizzle-orm/node-postgres/migrator';
-import pg from 'pg';
 import { afterAll, expect, inject, it } from 'vitest';
-import { MIGRATIONS_FOLDER } from '../../src/db/client.js';
-import { asAdmin, dropDatabase, withDatabase } from '../helpers/postgres-admin.js';
+import { databaseBefore, type DatabaseBeforeUpgrade } from '../helpers/upgrade.js';
 
 const adminUrl = inject('databaseAdminUrl');
-const name = `token_expiry_${randomBytes(4).toString('hex')}`;
-const before = mkdtempSync(path.join(tmpdir(), 'migrations-'));
-afterAll(async () => {
-  rmSync(before, { recursive: true, force: true });
-  await dropDatabase(adminUrl, name);
-});
+let database: DatabaseBeforeUpgrade | undefined;
+afterAll(() => database?.remove());
 
 it('gives existing tokens the default lifetime of their kind, and the configured bootstrap token none', async () => {
-  cpSync(MIGRATIONS_FOLDER, before, { recursive: true });
-  const journalPath = path.join(before, 'meta/_journal.json');
-  const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as { entries: { tag: string }[] };
-  const first = journal.entries.findIndex((entry) => entry.tag.endsWith('_oidc_and_token_lifetimes'));
-  expect(first).toBeGreaterThan(0);
-  writeFileSync(journalPath, JSON.stringify({ ...journal, entries: journal.entries.slice(0, first) }));
-
-  await asAdmin(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
-  const pool = new pg.Pool({ connectionString: withDatabase(adminUrl, name), max: 1 });
-  try {
-    await migrate(drizzle(pool), { migrationsFolder: before });
-    await pool.query(`
-      with org as (insert into organisations (name, code, band_thresholds) values ('Old trust', 'OLD1', '{}') returning id),
-      ward as (insert into wards (organisation_id, code, name) select id, 'W1', 'Ward 1' from org returning id, organisation_id),
-      person as (insert into staff (organisation_id, name, email, role) select id, 'Old nurse', 'old@example.nhs.uk', 'clinician' from org returning id, organisation_id)
-      insert into api_tokens (kind, organisation_id, staff_id, ward_id, label, token_hash)
-      select 'staff', organisation_id, id, null, 'staff', 'h1' from person
-      union all select 'ward_device', organisation_id, null, id, 'device', 'h2' from ward
-      union all select 'platform_admin', null, null, null, 'bootstrap (BOOTSTRAP_ADMIN_TOKEN)', 'h3'
-      union all select 'platform_admin', null, null, null, 'generated at first start', 'h4'`);
-    await migrate(drizzle(pool), { migrationsFolder: MIGRATIONS_FOLDER });
-    const { rows } = await pool.query<{ label: string; days: number | null; last_used_at: Date | null }>(
-      `select label, round(extract(epoch from expires_at - now()) / 86400)::int as days, last_used_at
-         from api_tokens order by token_hash`,
-    );
-    expect(rows).toEqual([
-      { label: 'staff', days: 90, last_used_at: null },
-      { label: 'device', days: 365, last_used_at: null },
-      { label: 'bootstrap (BOOTSTRAP_ADMIN_TOKEN)', days: null, last_used_at: null },
-      { label: 'generated at first start', days: 30, last_used_at: null },
-    ]);
-  } finally {
-    await pool.end();
-  }
+  database = await databaseBefore(adminUrl, '_oidc_and_token_lifetimes');
+  const { pool } = database;
+  await pool.query(`
+    with org as (insert into organisations (name, code, band_thresholds) values ('Old trust', 'OLD1', '{}') returning id),
+    ward as (insert into wards (organisation_id, code, name) select id, 'W1', 'Ward 1' from org returning id, organisation_id),
+    person as (insert into staff (organisation_id, name, email, role) select id, 'Old nurse', 'old@example.nhs.uk', 'clinician' from org returning id, organisation_id)
+    insert into api_tokens (kind, organisation_id, staff_id, ward_id, label, token_hash)
+    select 'staff', organisation_id, id, null, 'staff', 'h1' from person
+    union all select 'ward_device', organisation_id, null, id, 'device', 'h2' from ward
+    union all select 'platform_admin', null, null, null, 'bootstrap (BOOTSTRAP_ADMIN_TOKEN)', 'h3'
+    union all select 'platform_admin', null, null, null, 'generated at first start', 'h4'`);
+  await database.upgrade();
+  const { rows } = await pool.query<{ label: string; days: number | null; last_used_at: Date | null }>(
+    `select label, round(extract(epoch from expires_at - now()) / 86400)::int as days, last_used_at
+       from api_tokens order by token_hash`,
+  );
+  expect(rows).toEqual([
+    { label: 'staff', days: 90, last_used_at: null },
+    { label: 'device', days: 365, last_used_at: null },
+    { label: 'bootstrap (BOOTSTRAP_ADMIN_TOKEN)', days: null, last_used_at: null },
+    { label: 'generated at first start', days: 30, last_used_at: null },
+  ]);
 });
