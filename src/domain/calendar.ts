@@ -95,32 +95,12 @@ export function addYears(date: string, years: number): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** One formatter per time zone: building an Intl.DateTimeFormat costs far more than formatting with it. */
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** The calendar date of an instant in `timeZone`. */
-export function localDateOf(instant: Date, timeZone: string = REPORT_TIME_ZONE): string {
-  let format = dateFormats.get(timeZone);
-  if (!format) {
-    // en-CA formats as YYYY-MM-DD.
-    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
-    dateFormats.set(timeZone, format);
-  }
-  return format.format(instant);
-}
-
-export function minDate(a: string, b: string): string {
-  return a <= b ? a : b;
-}
-
-const wallClockFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** Offset of `timeZone` from UTC at `instant`, in milliseconds (BST: +3,600,000). */
-export function timeZoneOffsetMs(instant: Date, timeZone: string = REPORT_TIME_ZONE): number {
-  let format = wallClockFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
+/** The formats the calendar reads instants through (en-CA gives dates as YYYY-MM-DD). */
+const FORMS = {
+  calendarDate: ['en-CA', { year: 'numeric', month: '2-digit', day: '2-digit' }],
+  wallClock: [
+    'en-GB',
+    {
       hourCycle: 'h23',
       year: 'numeric',
       month: '2-digit',
@@ -128,10 +108,35 @@ export function timeZoneOffsetMs(instant: Date, timeZone: string = REPORT_TIME_Z
       hour: '2-digit',
       minute: '2-digit',
       second: '2-digit',
-    });
-    wallClockFormats.set(timeZone, format);
+    },
+  ],
+} satisfies Record<string, [string, Intl.DateTimeFormatOptions]>;
+
+/** One formatter per form and time zone: building an Intl.DateTimeFormat costs far more than formatting with it. */
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function formatIn(form: keyof typeof FORMS, timeZone: string): Intl.DateTimeFormat {
+  const key = `${form} ${timeZone}`;
+  let format = formats.get(key);
+  if (!format) {
+    const [locale, options] = FORMS[form];
+    formats.set(key, (format = new Intl.DateTimeFormat(locale, { ...options, timeZone })));
   }
-  const parts = format.formatToParts(instant);
+  return format;
+}
+
+/** The calendar date of an instant in `timeZone`. */
+export function localDateOf(instant: Date, timeZone: string = REPORT_TIME_ZONE): string {
+  return formatIn('calendarDate', timeZone).format(instant);
+}
+
+export function minDate(a: string, b: string): string {
+  return a <= b ? a : b;
+}
+
+/** Offset of `timeZone` from UTC at `instant`, in milliseconds (BST: +3,600,000). */
+export function timeZoneOffsetMs(instant: Date, timeZone: string = REPORT_TIME_ZONE): number {
+  const parts = formatIn('wallClock', timeZone).formatToParts(instant);
   const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
   const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return wall - Math.floor(instant.getTime() / 1000) * 1000;

@@ -14,7 +14,7 @@ afterAll(() => database?.remove());
 const answer = (label: string) =>
   JSON.stringify({
     id: label,
-    items: Array.from({ length: 5 }, (_, i) => ({
+    items: Array.from({ length: 20 }, (_, i) => ({
       id: `${label}-${i}`,
       description: 'Only one working bladder scanner on the ward for the whole shift',
       riskBand: 'high',
@@ -22,7 +22,7 @@ const answer = (label: string) =>
       recurrence: { timesRaised: 1, firstRaisedOn: '2026-12-01', daysOpen: 0 },
       createdAt: new Date(Date.UTC(2026, 11, 1, 7, i)).toISOString(),
     })),
-  }).repeat(4);
+  });
 
 it('keeps answers stored before it as they were, and stores later ones with lz4', async () => {
   database = await databaseBefore(adminUrl, '_idempotency_answers_lz4');
