@@ -18,39 +18,34 @@ export async function insertTogether(tx: Executor, inserts: SQLWrapper[]) {
   await namedRows(tx, before.length ? sql`with ${sql.join(before, sql.raw(', '))} ${last}` : last);
 }
 
-/** Column names by property name, per table. */
-const columnNames = new WeakMap<PgTable, Map<string, string>>();
-
-function columnsOf(table: PgTable) {
-  let names = columnNames.get(table);
-  if (!names) {
-    names = new Map(Object.entries(getTableColumns(table)).map(([key, column]) => [key, column.name]));
-    columnNames.set(table, names);
-  }
-  return names;
+/** A rowsInsert's column names and its text around its one parameter. */
+interface InsertShape {
+  columns: string[];
+  before: SQL;
+  after: SQL;
 }
 
-/** The text of a rowsInsert around its one parameter, by table and the properties given. */
-const insertTexts = new WeakMap<PgTable, Map<string, { before: SQL; after: SQL }>>();
+/** Shapes by table and the properties given (and whether conflicts are skipped): each is built once. */
+const insertShapes = new WeakMap<PgTable, Map<string, InsertShape>>();
 
-function insertText(table: PgTable, keys: string[], onConflictDoNothing: boolean) {
-  let byShape = insertTexts.get(table);
-  if (!byShape) insertTexts.set(table, (byShape = new Map<string, { before: SQL; after: SQL }>()));
-  const shape = `${keys.join(',')}${onConflictDoNothing ? '!' : ''}`;
-  let text = byShape.get(shape);
-  if (!text) {
-    const names = columnsOf(table);
-    const columns = keys.map((key) => `"${names.get(key) ?? unknownColumn(table, key)}"`).join(', ');
+function insertShape(table: PgTable, keys: string[], onConflictDoNothing: boolean): InsertShape {
+  let byKeys = insertShapes.get(table);
+  if (!byKeys) insertShapes.set(table, (byKeys = new Map<string, InsertShape>()));
+  const id = `${keys.join(',')}${onConflictDoNothing ? '!' : ''}`;
+  let shape = byKeys.get(id);
+  if (!shape) {
+    const byProperty = getTableColumns(table);
+    const columns = keys.map((key) => byProperty[key]?.name ?? unknownColumn(table, key));
+    const list = columns.map((column) => `"${column}"`).join(', ');
     const name = `"${getTableName(table)}"`;
-    text = {
-      before: sql.raw(
-        `insert into ${name} (${columns}) select ${columns} from json_populate_recordset(null::${name}, `,
-      ),
+    shape = {
+      columns,
+      before: sql.raw(`insert into ${name} (${list}) select ${list} from json_populate_recordset(null::${name}, `),
       after: sql.raw(`::json)${onConflictDoNothing ? ' on conflict do nothing' : ''}`),
     };
-    byShape.set(shape, text);
+    byKeys.set(id, shape);
   }
-  return text;
+  return shape;
 }
 
 /**
@@ -66,9 +61,8 @@ export function rowsInsert<T extends PgTable>(
   { onConflictDoNothing = false } = {},
 ): SQL {
   if (rows.length === 0) throw new Error(`rowsInsert(${getTableName(table)}): no rows`);
-  const names = columnsOf(table);
   const keys = Object.keys(rows[0]!).filter((key) => (rows[0] as Record<string, unknown>)[key] !== undefined);
-  const columnOf = keys.map((key) => names.get(key) ?? unknownColumn(table, key));
+  const { columns, before, after } = insertShape(table, keys, onConflictDoNothing);
   const differentProperties = () =>
     new Error(`rowsInsert(${getTableName(table)}): every row must give the same properties`);
   // Plain loops: this runs for every row a briefing writes (about 35), on the capture path.
@@ -83,11 +77,10 @@ export function rowsInsert<T extends PgTable>(
       if (value === undefined) throw differentProperties();
       // A Date as its ISO text, as JSON.stringify would write it: JSON.stringify calling toJSON
       // itself is about twice as slow for the capture's rows.
-      out[columnOf[i]!] = value instanceof Date ? value.toISOString() : value;
+      out[columns[i]!] = value instanceof Date ? value.toISOString() : value;
     }
     return out;
   });
-  const { before, after } = insertText(table, keys, onConflictDoNothing);
   return sql`${before}${JSON.stringify(record)}${after}`;
 }
 
