@@ -112,15 +112,20 @@ const FORMS = {
   ],
 } satisfies Record<string, [string, Intl.DateTimeFormatOptions]>;
 
-/** One formatter per form and time zone: building an Intl.DateTimeFormat costs far more than formatting with it. */
-const formats = new Map<string, Intl.DateTimeFormat>();
+/**
+ * One formatter per form and time zone: building an Intl.DateTimeFormat costs far more than
+ * formatting with it. Kept by form, then by zone, so a look-up builds no key.
+ */
+const formats: Record<keyof typeof FORMS, Map<string, Intl.DateTimeFormat>> = {
+  calendarDate: new Map(),
+  wallClock: new Map(),
+};
 
 function formatIn(form: keyof typeof FORMS, timeZone: string): Intl.DateTimeFormat {
-  const key = `${form} ${timeZone}`;
-  let format = formats.get(key);
+  let format = formats[form].get(timeZone);
   if (!format) {
     const [locale, options] = FORMS[form];
-    formats.set(key, (format = new Intl.DateTimeFormat(locale, { ...options, timeZone })));
+    formats[form].set(timeZone, (format = new Intl.DateTimeFormat(locale, { ...options, timeZone })));
   }
   return format;
 }
