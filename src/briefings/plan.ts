@@ -11,6 +11,7 @@ import type { ItemRow } from '../db/rows.js';
 import { briefings, items } from '../db/schema.js';
 import { rowsInsert } from '../db/together.js';
 import { alignmentOf } from '../domain/alignment.js';
+import { addDays, startOfLocalDay } from '../domain/calendar.js';
 import { DEFAULT_MIN_BAND } from '../domain/escalation.js';
 import { riskBand, riskScore, type BandThresholds } from '../domain/risk.js';
 import { isAutomaticCandidate, startEscalations, threadOf } from '../escalations/engine.js';
@@ -211,6 +212,16 @@ function briefingRow(input: NewBriefing, context: PlanContext, redacted: Redacte
   };
 }
 
+/**
+ * When an item fixed at the briefing was resolved: as it was recorded, but no later than the end
+ * of the briefing's day. A briefing typed in days later (a tablet that was offline) must not leave
+ * its fixed items open in the reports of the days in between.
+ */
+function resolvedAtBriefingTime(briefingDate: string, now: Date): Date {
+  const endOfDay = startOfLocalDay(addDays(briefingDate, 1));
+  return now < endOfDay ? now : endOfDay;
+}
+
 function itemRow(
   item: NewItem,
   index: number,
@@ -256,7 +267,7 @@ function itemRow(
     recurrenceSource: link?.source ?? null,
     threadId: link?.threadId ?? null,
     resolutionNote: null,
-    resolvedAt: resolved ? now : null,
+    resolvedAt: resolved ? resolvedAtBriefingTime(briefing.date, now) : null,
     resolvedByTokenId: resolved ? context.tokenId : null,
     voidedAt: null,
     createdAt: now,
