@@ -26,6 +26,15 @@ export function sqlState(error: unknown): string | undefined {
 export const isUniqueViolation = (error: unknown) => sqlState(error) === '23505';
 export const isForeignKeyViolation = (error: unknown) => sqlState(error) === '23503';
 
+/**
+ * Whether PostgreSQL ended the transaction because it met another at the same moment (a deadlock,
+ * or a serialisation failure): nothing it did was kept, and the same request sent again can succeed.
+ */
+export const isLostToConcurrentChange = (error: unknown) => {
+  const state = sqlState(error);
+  return state === '40P01' || state === '40001';
+};
+
 /** The name of the violated constraint, when the driver reports it. */
 export function constraintOf(error: unknown): string | undefined {
   for (const link of causeChain(error)) {

@@ -27,6 +27,9 @@ export async function resolveItemAtWard(deps: ServiceDeps, principal: TenantPrin
   const cleanNote = screen.redactedText('note', note);
   const row = await db.transaction(async (tx) => {
     const now = new Date();
+    // The escalation before the item, in the order a manager's answer takes them: the other
+    // order deadlocks with a manager answering at the same moment.
+    const joined = await lockJoinedEscalation(tx, current);
     const [updated] = await tx
       .update(items)
       .set({ status: 'resolved', resolutionNote: cleanNote, resolvedAt: now, resolvedByTokenId: principal.tokenId })
@@ -43,7 +46,6 @@ export async function resolveItemAtWard(deps: ServiceDeps, principal: TenantPrin
       changes: { status: { from: 'open', to: 'resolved' }, note: textRef(cleanNote), by: 'ward' },
       at: now,
     });
-    const joined = await lockJoinedEscalation(tx, updated);
     if (!joined || (await openJoinedItems(tx, joined)) > 0) {
       await recordAudits(tx, audit);
       return updated;

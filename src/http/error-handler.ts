@@ -5,7 +5,7 @@ import {
   isResponseSerializationError,
   type ZodFastifySchemaValidationError,
 } from 'fastify-type-provider-zod';
-import { isDatabaseUnavailable } from '../db/errors.js';
+import { isDatabaseUnavailable, isLostToConcurrentChange } from '../db/errors.js';
 import { AppError, type ErrorCode, type FieldError, sendProblem } from './errors.js';
 import { loggableError } from './log-redaction.js';
 
@@ -50,6 +50,16 @@ export function problemErrorHandler(error: FastifyError, request: FastifyRequest
   if (isDatabaseUnavailable(error)) {
     request.log.warn({ err: loggableError(error) }, 'database unavailable');
     return sendProblem(request, reply, 'unavailable', 'The database is unavailable; retry shortly');
+  }
+  if (isLostToConcurrentChange(error)) {
+    request.log.warn({ err: loggableError(error) }, 'transaction lost to a concurrent change');
+    reply.header('retry-after', '1');
+    return sendProblem(
+      request,
+      reply,
+      'unavailable',
+      'Another change to the same records ran at the same moment; nothing was written: send the request again',
+    );
   }
   if (isResponseSerializationError(error)) {
     request.log.error(
