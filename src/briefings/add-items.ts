@@ -9,7 +9,7 @@ import { conflict, notFound } from '../http/errors.js';
 import { presentRecordedItems } from '../items/present.js';
 import { screenFreeText } from '../screening/free-text.js';
 import { freeTextFields, itemInserts, planAddedItems, type PlanContext } from './plan.js';
-import type { NewItems } from './schemas.js';
+import { MAX_ITEMS_IN_BRIEFING, type NewItems } from './schemas.js';
 import { recordedEscalations, recurrenceLinks, threadsOf, wardContext } from './service.js';
 import { joinThreads, lockOpenThreadEscalations } from '../escalations/threads.js';
 
@@ -36,6 +36,12 @@ export async function addItems(deps: ServiceDeps, principal: TenantPrincipal, br
     shift: briefing.shift,
   });
   if (!ward) throw notFound('Briefing');
+  if (ward.closedAt) {
+    throw conflict('The ward is closed and takes no new items', {
+      wardId: briefing.wardId,
+      closedAt: new Date(ward.closedAt).toISOString(),
+    });
+  }
   const screen = screenFreeText(freeTextFields(input), ward.identifierPolicy);
   const context: PlanContext = {
     briefingId,
@@ -61,6 +67,11 @@ export async function addItems(deps: ServiceDeps, principal: TenantPrincipal, br
       .from(items)
       .where(eq(items.briefingId, briefingId));
     const first = (last?.position ?? -1) + 1;
+    if (first + input.items.length > MAX_ITEMS_IN_BRIEFING) {
+      throw conflict(`A briefing holds at most ${MAX_ITEMS_IN_BRIEFING} items; this one holds ${first}`, {
+        itemCount: first,
+      });
+    }
     const openThreads = await lockOpenThreadEscalations(tx, threadsOf(links));
     const planned = planAddedItems(input, briefing, { ...context, openThreads }, screen.redactedText, links, first);
     await insertTogether(tx, itemInserts(planned, context));

@@ -6,6 +6,8 @@ import { freeText, isoDate, timestamp } from '../http/schemas.js';
 
 export const TEXT_LIMITS = { description: 2000, actionTaken: 2000, notHeldReason: 500, facilitator: 200 } as const;
 export const MAX_ITEMS_PER_BRIEFING = 100;
+/** Items a briefing may hold with those added after it: ten full additions (positions are smallints). */
+export const MAX_ITEMS_IN_BRIEFING = 1_000;
 
 const grade = z.number().int().min(1).max(5);
 const headcount = z.number().int().min(0).max(500);

@@ -149,4 +149,37 @@ describe('adding items to a recorded briefing', () => {
       409,
     );
   });
+  it('refuses items past a thousand in one briefing, writing none of them', async () => {
+    const goodPractice = (round: number) =>
+      Array.from({ length: 100 }, (_, i) => ({
+        kind: 'good_practice',
+        category: 'communication',
+        description: `Handover checklist used, round ${round} entry ${i}`,
+      }));
+    const briefing = await recordBriefing(0, { items: goodPractice(0) });
+    const url = `/v1/briefings/${briefing.id}/items`;
+    for (let round = 1; round < 10; round++) {
+      const added = await post(ctx.app, url, org.clinician.token, { items: goodPractice(round) });
+      expect(added.status, added.raw).toBe(201);
+    }
+    const full = expectProblem(await post(ctx.app, url, org.clinician.token, { items: [minor] }), 409);
+    expect(full).toMatchObject({ detail: 'A briefing holds at most 1000 items; this one holds 1000', itemCount: 1000 });
+    const stored = await ctx.database.db.select({ id: items.id }).from(items).where(eq(items.briefingId, briefing.id));
+    expect(stored).toHaveLength(1000);
+  }, 60_000);
+
+  it("takes no new items once the briefing's ward is closed, as it takes no new briefings", async () => {
+    // Closing the ward revokes its tablets' tokens; its clinicians keep theirs.
+    const ward = org.wards[0]!;
+    const briefing = await recordBriefing(0);
+    const closed = await post(ctx.app, `/v1/wards/${ward.id}/close`, org.adminToken, { reason: 'Merged into ward 2' });
+    expect(closed.status, closed.raw).toBe(200);
+    const refused = expectProblem(
+      await post(ctx.app, `/v1/briefings/${briefing.id}/items`, org.clinician.token, { items: [remembered] }),
+      409,
+    );
+    expect(refused).toMatchObject({ detail: 'The ward is closed and takes no new items', wardId: ward.id });
+    const stored = await ctx.database.db.select({ id: items.id }).from(items).where(eq(items.briefingId, briefing.id));
+    expect(stored).toHaveLength(briefing.items.length);
+  });
 });
