@@ -107,7 +107,8 @@ function climb(row: StepRow, decision: Extract<TimerDecision, { kind: 'climb' }>
     kind: 'change',
     outcome: 'climbed',
     step,
-    set: { level: toLevel, assigneeStaffId: assignee, dueAt, nextStepAt: dueAt, repeatsSent: 0 },
+    // A snooze was the manager's who missed the deadline, not the next one's.
+    set: { level: toLevel, assigneeStaffId: assignee, dueAt, nextStepAt: dueAt, repeatsSent: 0, snoozedUntil: null },
     timerAt: dueAt,
     record: {
       event: {
@@ -172,7 +173,7 @@ export function handoverTarget(
   inactive: ReadonlySet<string>,
   policyLevels: readonly string[],
 ): HandoverTarget | null {
-  const level = nextActiveLevel(row.chain.levels, row.level, inactive);
+  const level = nextActiveLevel(row.chain.levels, row.level, inactive, row.assigneeStaffId);
   if (level !== null) return { level, staffId: row.chain.levels[level]!, via: 'chain' };
   const senior = [...policyLevels].reverse().find((id) => !inactive.has(id) && id !== row.assigneeStaffId);
   return senior ? { level: row.level, staffId: senior, via: 'ward_policy' } : null;

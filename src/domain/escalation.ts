@@ -91,6 +91,8 @@ export interface ChainSnapshot {
 export interface TimerState {
   state: EscalationState;
   level: number;
+  /** Who holds it now; a climb engages someone else. */
+  assigneeStaffId?: string;
   repeatsSent: number;
   snoozedUntil: Date | null;
 }
@@ -103,11 +105,20 @@ export type TimerDecision =
   | { kind: 'none' };
 
 /**
- * The first level above `from` whose manager is still active, or null when every later level
- * names someone who has been deactivated (or there is none): a chain climbs past people who left.
+ * The first level above `from` whose manager is still active and is not `holder` (who has the
+ * escalation now), or null when there is none: a chain climbs past people who left, and past a
+ * level naming the manager who already holds it (a category route, or a reassignment to them).
  */
-export function nextActiveLevel(levels: readonly string[], from: number, inactive: ReadonlySet<string>): number | null {
-  for (let level = from + 1; level < levels.length; level++) if (!inactive.has(levels[level]!)) return level;
+export function nextActiveLevel(
+  levels: readonly string[],
+  from: number,
+  inactive: ReadonlySet<string>,
+  holder?: string,
+): number | null {
+  for (let level = from + 1; level < levels.length; level++) {
+    const manager = levels[level]!;
+    if (!inactive.has(manager) && manager !== holder) return level;
+  }
   return null;
 }
 
@@ -122,7 +133,7 @@ export function decideTimer(
   inactive: ReadonlySet<string> = new Set(),
 ): TimerDecision {
   if (current.state !== 'open') return { kind: 'none' };
-  const toLevel = nextActiveLevel(chain.levels, current.level, inactive);
+  const toLevel = nextActiveLevel(chain.levels, current.level, inactive, current.assigneeStaffId);
   if (toLevel !== null) {
     return { kind: 'climb', toLevel, dueAt: addSeconds(now, chain.ackWithinSeconds) };
   }

@@ -251,7 +251,7 @@ async function reassign(context: ActionContext, body: ActionBodies['reassign']) 
 async function escalateNow(context: ActionContext, body: ActionBodies['escalate']) {
   const { current } = context;
   const inactive = await inactiveStaffAmong(context.tx, current.chain.levels);
-  const toLevel = nextActiveLevel(current.chain.levels, current.level, inactive);
+  const toLevel = nextActiveLevel(current.chain.levels, current.level, inactive, current.assigneeStaffId);
   const next = toLevel === null ? undefined : current.chain.levels[toLevel];
   if (toLevel === null || !next) {
     throw conflict('The escalation is already at the last active level of its chain');

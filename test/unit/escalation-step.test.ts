@@ -61,4 +61,25 @@ describe('planning one step of the deadline timer', () => {
       record: null,
     });
   });
+  it("climbs past a snooze: the snooze was the manager's who missed the deadline, not the next one's", () => {
+    const plan = planStep(row({ snoozedUntil: at('2026-04-01T09:00:00Z') }), 1, now);
+    expect(plan).toMatchObject({ outcome: 'climbed', set: { level: 1, assigneeStaffId: 'm2', snoozedUntil: null } });
+  });
+
+  it('climbs past a level naming the manager who already holds the escalation', () => {
+    // A category route put m2 first; the policy's own level 2 is m2 too.
+    const routed = row({ chain: { ...row().chain, levels: ['m2', 'm2', 'm3'] }, assigneeStaffId: 'm2' });
+    expect(planStep(routed, 1, now)).toMatchObject({ outcome: 'climbed', set: { level: 2, assigneeStaffId: 'm3' } });
+    // Reassigned to the next level's manager: the climb goes on to the level after.
+    expect(planStep(row({ assigneeStaffId: 'm2' }), 1, now)).toMatchObject({
+      outcome: 'climbed',
+      set: { level: 2, assigneeStaffId: 'm3' },
+    });
+    // Nobody else above: the holder is at the last level, and is reminded.
+    const alone = row({ chain: { ...row().chain, levels: ['m3', 'm3'] }, assigneeStaffId: 'm3' });
+    expect(planStep(alone, 1, now)).toMatchObject({
+      outcome: 'reminded',
+      record: { notice: { recipientStaffId: 'm3' } },
+    });
+  });
 });
