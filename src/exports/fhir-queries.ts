@@ -6,7 +6,7 @@ import { rows, tableAs } from '../db/sql.js';
 import { inReportScope, type ReportPeriod, type ReportScope } from '../reports/scope.js';
 import { periodParams } from '../reports/sql.js';
 import { escalation as e, item as i, staffMember as s } from '../reports/tables.js';
-import { liveItem } from '../items/conditions.js';
+import { liveEscalation, liveItem } from '../items/conditions.js';
 
 export interface ExportItemRow {
   id: string;
@@ -67,7 +67,7 @@ export interface ExportEscalationRow {
   resolved_at_ms: number | null;
 }
 
-/** Every escalation of those items, with its current owner. */
+/** Every escalation of those items, with its current owner; as in the reports, not a merged duplicate. */
 export function exportEscalations(db: Executor, scope: ReportScope, period: ReportPeriod) {
   return rows<ExportEscalationRow>(
     db,
@@ -84,6 +84,7 @@ export function exportEscalations(db: Executor, scope: ReportScope, period: Repo
       JOIN ${tableAs(s)} ON ${s.id} = ${e.assigneeStaffId}
       WHERE ${itemsOfWindow(scope, period)}
         AND ${e.organisationId} = ${scope.organisation.id}::uuid
+        AND ${liveEscalation(e)}
       ORDER BY ${e.createdAt}, ${e.id}`,
   );
 }

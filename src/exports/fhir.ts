@@ -110,10 +110,19 @@ export function taskStatus(state: ExportEscalationRow['state'], outcome: ExportE
     case 'in_progress':
       return 'in-progress';
     case 'resolved':
-      // Closed because the item was downgraded below the ward's minimum: nobody acted on it.
-      return outcome === 'not_actionable' || outcome === 'downgraded' ? 'cancelled' : 'completed';
+      // Closed without the work being done: judged not actionable, the item downgraded below the
+      // ward's minimum or voided, or a duplicate merged into its thread's escalation.
+      return outcome === 'fixed' || outcome === 'mitigated' || outcome === 'risk_accepted' ? 'completed' : 'cancelled';
   }
 }
+
+/** Why a cancelled Task was closed, in words. */
+const CANCELLED_BECAUSE: Record<string, string> = {
+  not_actionable: 'Not actionable',
+  downgraded: 'Downgraded below the escalation threshold',
+  voided: 'Item voided as entered in error',
+  merged: "Merged into its thread's escalation",
+};
 
 const TASK_PRIORITY: Record<string, 'routine' | 'urgent' | 'asap' | 'stat'> = {
   extreme: 'asap',
@@ -279,7 +288,7 @@ function taskResource(e: ExportEscalationRow, wardName: string | undefined): Res
     id: resourceId('Task', e.id),
     identifier: [{ system: IDENTIFIER_SYSTEMS.escalation, value: e.id }],
     status,
-    ...(status === 'cancelled' ? { statusReason: { text: 'Not actionable' } } : {}),
+    ...(status === 'cancelled' ? { statusReason: { text: CANCELLED_BECAUSE[e.outcome ?? ''] ?? 'Closed' } } : {}),
     businessStatus: {
       coding: [{ system: CODE_SYSTEMS.escalationState, code: e.state }],
       text: e.outcome ? `${e.state}: ${e.outcome.replaceAll('_', ' ')}` : e.state.replaceAll('_', ' '),

@@ -243,6 +243,9 @@ describe('the FHIR mapping on its own', () => {
     expect(taskStatus('resolved', 'mitigated')).toBe('completed');
     expect(taskStatus('resolved', 'risk_accepted')).toBe('completed');
     expect(taskStatus('resolved', 'not_actionable')).toBe('cancelled');
+    expect(taskStatus('resolved', 'downgraded')).toBe('cancelled');
+    expect(taskStatus('resolved', 'voided')).toBe('cancelled');
+    expect(taskStatus('resolved', 'merged')).toBe('cancelled');
     const ward = {
       id: '0a9b8c7d-0000-4000-8000-000000000001',
       code: 'SW1A 1AA',
