@@ -133,12 +133,14 @@ async function lockPeople(tx: Transaction, organisationId: string, ids: string[]
 
 async function assertDeputy(tx: Executor, organisationId: string, deputyStaffId: string) {
   const [deputy] = await tx
-    .select({ id: staff.id })
+    .select({ id: staff.id, deactivatedAt: staff.deactivatedAt })
     .from(staff)
     .where(
       and(eq(staff.id, deputyStaffId), eq(staff.organisationId, organisationId), inArray(staff.role, MANAGER_ROLES)),
     );
   if (!deputy) throw unprocessable('body.deputyStaffId', 'must be a middle or senior manager of this organisation');
+  // A deputy who can no longer sign in would hold the cover's escalations unseen.
+  if (deputy.deactivatedAt) throw unprocessable('body.deputyStaffId', 'has been deactivated; name an active manager');
 }
 
 /** Covers not cancelled that share a day with `range`, where `column` is `staffId`. */

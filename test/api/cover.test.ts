@@ -227,6 +227,21 @@ describe('naming a deputy', () => {
     expect(await ctx.database.db.select().from(staffCover)).toHaveLength(before.length);
   });
 
+  it('refuses a deputy who has been deactivated (422), who could not sign in to see the escalations', async () => {
+    const gone = await staffMember(org, 'Gone Deputy', 'middle_manager', []);
+    const left = await post(ctx.app, `/v1/staff/${gone.id}/deactivate`, org.adminToken, { reason: 'Left the trust' });
+    expect(left.status, left.raw).toBe(200);
+    const before = await ctx.database.db.select().from(staffCover);
+    const refused = expectProblem(
+      await nameCover(org.adminToken, org.middleManager.id, { deputyStaffId: gone.id, ...range(30, 31) }),
+      422,
+    );
+    expect(refused.errors).toEqual([
+      { path: 'body.deputyStaffId', message: 'has been deactivated; name an active manager' },
+    ]);
+    expect(await ctx.database.db.select().from(staffCover)).toHaveLength(before.length);
+  });
+
   it('decides overlapping covers: one deputy per manager per day, and nobody covers while away', async () => {
     const manager = await staffMember(org, 'Mo Manager', 'middle_manager', [org.wards[0]!.id]);
     const second = await staffMember(org, 'Sam Second', 'middle_manager', []);
