@@ -1013,7 +1013,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Link an item to the organisational priority it serves */
+        /** Link an item to the active priority it serves: the organisation's, its division's or its ward's */
         post: operations["linkItemToPriority"];
         delete?: never;
         options?: never;

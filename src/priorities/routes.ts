@@ -92,10 +92,10 @@ export const priorityRoutes: FastifyPluginAsyncZod<ServiceDeps> = async (app, { 
       schema: {
         operationId: 'linkItemToPriority',
         tags: ['alignment'],
-        summary: 'Link an item to the organisational priority it serves',
+        summary: "Link an item to the active priority it serves: the organisation's, its division's or its ward's",
         params: idParams,
         body: z.strictObject({ priorityId: z.uuid() }),
-        response: { 200: itemSchema, 409: problemSchema, ...commonErrors },
+        response: { 200: itemSchema, 409: problemSchema, 422: problemSchema, ...commonErrors },
       },
     },
     async (request) => {

@@ -201,10 +201,32 @@ async function assertMayLink(db: Executor, principal: TenantPrincipal, item: { i
   throw notFound('Item');
 }
 
+/**
+ * An item is linked only to an active priority that covers its ward: the organisation's, its
+ * division's, or its own ward's. A link elsewhere would count the item as aligned with another
+ * ward's work in the alignment reports.
+ */
+async function assertPriorityCovers(
+  db: Executor,
+  priority: Awaited<ReturnType<typeof loadPriority>>,
+  itemWardId: string,
+) {
+  if (!priority.active) throw conflict('The priority is no longer active');
+  if (priority.level === 'organisation') return;
+  const [ward] = await db.select({ division: wards.division }).from(wards).where(eq(wards.id, itemWardId));
+  const covers = priority.level === 'ward' ? priority.wardId === itemWardId : priority.division === ward?.division;
+  if (!covers) {
+    throw new AppError('unprocessable', `The priority is of another ${priority.level} than the item's ward`, {
+      errors: [{ path: 'body.priorityId', message: `names a priority of another ${priority.level}` }],
+    });
+  }
+}
+
 export async function linkPriority(db: Database, principal: TenantPrincipal, itemId: string, priorityId: string) {
   const item = await getItem(db, principal, itemId);
   await assertMayLink(db, principal, item);
   const priority = await loadPriority(db, principal, priorityId);
+  await assertPriorityCovers(db, priority, item.wardId);
   try {
     await db.transaction(async (tx) => {
       await tx.insert(itemPriorities).values({ itemId, priorityId: priority.id, linkedByTokenId: principal.tokenId });

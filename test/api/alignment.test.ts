@@ -4,7 +4,15 @@ import { positionChanges } from '../../src/db/schema.js';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
 import { nextDate, raiseHighRiskItem } from '../helpers/escalation.js';
-import { briefingBody, get, post, type Organisation, type UntypedJson } from '../helpers/fixtures.js';
+import {
+  briefingBody,
+  expectProblem,
+  get,
+  patch,
+  post,
+  type Organisation,
+  type UntypedJson,
+} from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 let org: Organisation;
@@ -187,6 +195,43 @@ describe('organisational priorities', () => {
     });
     expect(unlinked.statusCode).toBe(200);
     expect(unlinked.json().priorities).toEqual([]);
+  });
+});
+
+describe('linking an item to a priority', () => {
+  it("takes only an active priority that covers the item's ward: the organisation's, its division's or its own", async () => {
+    const [own, next] = org.wards as [Organisation['wards'][0], Organisation['wards'][0]];
+    const create = async (body: Record<string, unknown>) => {
+      const res = await post(ctx.app, '/v1/priorities', org.adminToken, {
+        ownerStaffId: org.seniorManager.id,
+        ...body,
+      });
+      expect(res.status, res.raw).toBe(201);
+      return res.body.id as string;
+    };
+    const nextWards = await create({ title: 'Falls on the next ward', level: 'ward', wardId: next.id });
+    const ownWards = await create({ title: 'Falls on this ward', level: 'ward', wardId: own.id });
+    const surgery = await create({ title: 'Theatre flow', level: 'division', division: 'Surgery, elsewhere' });
+    const item = await raiseHighRiskItem(ctx, org, { description: `Priority cover ${nextDate()}` });
+    const link = (token: string, priorityId: string) =>
+      post(ctx.app, `/v1/items/${item.id}/priorities`, token, { priorityId });
+
+    for (const [token, priorityId, level] of [
+      [own.deviceToken, nextWards, 'ward'],
+      [org.seniorManager.token, nextWards, 'ward'],
+      [own.deviceToken, surgery, 'division'],
+    ] as const) {
+      const refused = expectProblem(await link(token, priorityId), 422);
+      expect(refused.errors).toEqual([{ path: 'body.priorityId', message: `names a priority of another ${level}` }]);
+    }
+    const deactivated = await patch(ctx.app, `/v1/priorities/${ownWards}`, org.adminToken, { active: false });
+    expect(deactivated.status, deactivated.raw).toBe(200);
+    expect(expectProblem(await link(own.deviceToken, ownWards), 409).detail).toBe('The priority is no longer active');
+    const active = await patch(ctx.app, `/v1/priorities/${ownWards}`, org.adminToken, { active: true });
+    expect(active.status, active.raw).toBe(200);
+    const linked = await link(own.deviceToken, ownWards);
+    expect(linked.status, linked.raw).toBe(200);
+    expect(linked.body.priorities).toEqual([{ id: ownWards, title: 'Falls on this ward', active: true }]);
   });
 });
 
