@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { runEscalationStep } from '../../src/escalations/timer.js';
 import type { TestContext } from '../helpers/context.js';
-import { post, type Organisation } from '../helpers/fixtures.js';
+import { patch, post, type Organisation } from '../helpers/fixtures.js';
 import { at, rowsOf, type AutomaticEscalations, type Dataset, type Wards } from './dataset-shape.js';
 
 type Items = Record<string, string>;
@@ -135,7 +135,6 @@ export async function setUpPriorities(
     title: 'Retired priority',
     level: 'organisation',
     ownerStaffId: org.seniorManager.id,
-    active: false,
   });
   const link = async (key: string, priorityId: string) => {
     const res = await post(app, `/v1/items/${items[key]}/priorities`, sm, { priorityId });
@@ -143,7 +142,10 @@ export async function setUpPriorities(
   };
   for (const key of ['a1', 'a5', 'a8', 'p1']) await link(key, PR1);
   for (const key of ['p4', 'b1', 'b2']) await link(key, PR2);
+  // Linked while it was active, then retired: only an active priority takes new links.
   await link('a9', PR4);
+  const retired = await patch(app, `/v1/priorities/${PR4}`, org.adminToken, { active: false });
+  expect(retired.status, retired.raw).toBe(200);
   return { PR1, PR2, PR3, PR4 };
 }
 
