@@ -1832,7 +1832,7 @@ export interface components {
                 stance: "agree" | "disagree" | "needs_information";
                 rationale: string | null;
                 /** @description What the manager said stands in the way of the change */
-                barriers: ("funding" | "workforce" | "estates" | "equipment_supply" | "it" | "another_department" | "policy_or_regulation" | "competing_priorities" | "other")[];
+                barriers: ("funding" | "workforce" | "time" | "estates" | "equipment_supply" | "it_systems" | "other_department" | "policy_regulation" | "competing_priorities" | "doubt_benefit" | "other")[];
                 barrierNote: string | null;
                 /** Format: date-time */
                 at: string;
@@ -2504,7 +2504,7 @@ export interface components {
                     undecided: number;
                     barriers: {
                         /** @enum {string} */
-                        barrier: "funding" | "workforce" | "estates" | "equipment_supply" | "it" | "another_department" | "policy_or_regulation" | "competing_priorities" | "other";
+                        barrier: "funding" | "workforce" | "time" | "estates" | "equipment_supply" | "it_systems" | "other_department" | "policy_regulation" | "competing_priorities" | "doubt_benefit" | "other";
                         disagreeing: number;
                         undecided: number;
                     }[];
@@ -5457,7 +5457,7 @@ export interface operations {
                     stance: "agree" | "disagree" | "needs_information";
                     rationale: string;
                     /** @description What stands in the way of the change (each named once); none when omitted */
-                    barriers?: ("funding" | "workforce" | "estates" | "equipment_supply" | "it" | "another_department" | "policy_or_regulation" | "competing_priorities" | "other")[];
+                    barriers?: ("funding" | "workforce" | "time" | "estates" | "equipment_supply" | "it_systems" | "other_department" | "policy_regulation" | "competing_priorities" | "doubt_benefit" | "other")[];
                     /** @description The barriers in the manager's words */
                     barrierNote?: string;
                 };

@@ -27,12 +27,12 @@ const IGNORED = 0.1;
 const BARRIERS_BY_CATEGORY: Partial<Record<ItemCategory, Barrier[]>> = {
   staffing: ['workforce', 'funding'],
   equipment: ['equipment_supply', 'funding'],
-  medication: ['another_department'],
-  patient_flow: ['another_department', 'competing_priorities'],
-  it_information: ['it', 'competing_priorities'],
+  medication: ['other_department'],
+  patient_flow: ['other_department', 'competing_priorities'],
+  it_information: ['it_systems', 'competing_priorities'],
   estates_environment: ['estates', 'funding'],
   infection_prevention: ['estates', 'equipment_supply'],
-  diagnostics: ['another_department', 'workforce'],
+  diagnostics: ['other_department', 'time'],
 };
 
 const RATIONALE: Record<Stance, string> = {

@@ -49,17 +49,20 @@ export type IdentifierPolicy = (typeof IDENTIFIER_POLICIES)[number];
 
 /**
  * What stands in the way of a change a manager is asked for (the research's barriers): stated
- * with a manager's position, so the board can see why agreement fails.
+ * with a manager's position, so the board can see why agreement fails. `time` is the manager's
+ * own time for improvement work; `doubt_benefit`, doubt that the change repays what it costs.
  */
 export const BARRIERS = [
   'funding',
   'workforce',
+  'time',
   'estates',
   'equipment_supply',
-  'it',
-  'another_department',
-  'policy_or_regulation',
+  'it_systems',
+  'other_department',
+  'policy_regulation',
   'competing_priorities',
+  'doubt_benefit',
   'other',
 ] as const;
 export type Barrier = (typeof BARRIERS)[number];

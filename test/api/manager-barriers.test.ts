@@ -77,13 +77,35 @@ describe("a manager's barriers", () => {
 
   it('are optional: a position without them has none, and a later position replaces them', async () => {
     const { id, itemId } = await acknowledged();
-    const first = await position(id, { stance: 'needs_information', rationale: 'Which pumps?', barriers: ['it'] });
-    expect(first.body.managerPosition).toMatchObject({ barriers: ['it'], barrierNote: null });
+    const first = await position(id, {
+      stance: 'needs_information',
+      rationale: 'Which pumps?',
+      barriers: ['it_systems'],
+    });
+    expect(first.body.managerPosition).toMatchObject({ barriers: ['it_systems'], barrierNote: null });
     const second = await position(id, { stance: 'agree', rationale: 'Seen the list' });
     expect(second.status, second.raw).toBe(200);
     expect(second.body.managerPosition).toMatchObject({ stance: 'agree', barriers: [], barrierNote: null });
     const rows = await positionRows(itemId);
-    expect(rows.map((r) => r.barriers)).toEqual([[], ['it']]);
+    expect(rows.map((r) => r.barriers)).toEqual([[], ['it_systems']]);
+  });
+
+  it("take the programme's codes, among them the manager's own time and doubt that the change repays its cost", async () => {
+    const { id } = await acknowledged();
+    const res = await position(id, {
+      stance: 'disagree',
+      rationale: 'No protected time this quarter, and unconvinced it would help',
+      barriers: ['time', 'doubt_benefit', 'other_department', 'policy_regulation'],
+    });
+    expect(res.status, res.raw).toBe(200);
+    expect(res.body.managerPosition.barriers).toEqual([
+      'time',
+      'doubt_benefit',
+      'other_department',
+      'policy_regulation',
+    ]);
+    // The codes before the reference list's are refused like any other unknown code.
+    expectProblem(await position(id, { stance: 'disagree', rationale: 'No', barriers: ['another_department'] }), 400);
   });
 
   it('refuses a barrier outside the list, and writes nothing', async () => {
