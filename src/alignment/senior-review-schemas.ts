@@ -12,7 +12,7 @@ export const seniorDecisionBody = z
     z.strictObject({
       decision: z.literal('adopt_as_qi_target'),
       priorityId: z.uuid().optional().describe('An existing priority of the organisation to link the issue to'),
-      title: z.string().trim().min(1).max(200).optional().describe('Or the title of a new organisation-wide priority'),
+      title: freeText(200).optional().describe('Or the title of a new organisation-wide priority'),
       reason: reason.optional(),
     }),
     z.strictObject({

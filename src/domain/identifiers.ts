@@ -162,7 +162,50 @@ function isNearTrigger(text: string, date: Span, trigger: Span): boolean {
 
 /** All identifiers in `text`, sorted by start and non-overlapping. */
 export function findIdentifiers(text: string): IdentifierMatch[] {
-  return normaliseMatches([...findNhsNumbers(text), ...findPostcodes(text), ...findDatesOfBirth(text)]);
+  const view = readableView(text);
+  if (!view) return normaliseMatches(findInReadable(text));
+  // Offsets in the view, taken back to the characters of the text they were read from.
+  return normaliseMatches(
+    findInReadable(view.text).map((m) => ({ kind: m.kind, start: view.start[m.start]!, end: view.end[m.end - 1]! })),
+  );
+}
+
+function findInReadable(text: string): IdentifierMatch[] {
+  return [...findNhsNumbers(text), ...findPostcodes(text), ...findDatesOfBirth(text)];
+}
+
+const ASCII_ONLY = /^\p{ASCII}*$/u;
+const INVISIBLE_FORMAT = /\p{Cf}/u;
+const ANY_SPACE = /\p{Zs}/u;
+
+/**
+ * The text as a reader sees it, for the finders: invisible format characters (zero-width spaces
+ * and joiners, bidi marks) left out, every kind of space a plain space, and characters whose
+ * compatibility form is one ASCII character (full-width digits and letters) read as it. So an
+ * NHS number split by zero-width or no-break spaces, or typed in full-width digits, is found as
+ * "943 476 5919" is. `start[i]` and `end[i]` give the span of the text that the view's code unit
+ * `i` was read from. Null when the text is ASCII, where the view is the text itself.
+ */
+function readableView(text: string): { text: string; start: number[]; end: number[] } | null {
+  if (ASCII_ONLY.test(text)) return null;
+  let view = '';
+  const start: number[] = [];
+  const end: number[] = [];
+  for (let at = 0; at < text.length;) {
+    const char = String.fromCodePoint(text.codePointAt(at)!);
+    const next = at + char.length;
+    if (!INVISIBLE_FORMAT.test(char)) {
+      const compatible = ANY_SPACE.test(char) ? ' ' : char.normalize('NFKC');
+      const read = compatible.length === 1 && compatible.charCodeAt(0) < 0x80 ? compatible : char;
+      view += read;
+      for (let unit = 0; unit < read.length; unit++) {
+        start.push(at);
+        end.push(next);
+      }
+    }
+    at = next;
+  }
+  return { text: view, start, end };
 }
 
 /**

@@ -31,8 +31,20 @@ export const timestamp = z.iso.datetime({ offset: true, abort: true }).refine(
   { message: RANGE_MESSAGE, abort: true },
 );
 
-/** Bounded free text: trimmed, non-empty, and no longer than the documented maximum. */
-export const freeText = (max: number) => z.string().trim().min(1).max(max);
+/** Something a reader can see: not only spaces and invisible format characters (zero-width, bidi). */
+const VISIBLE = /[^\s\p{Z}\p{Cf}]/u;
+
+/**
+ * Bounded free text: trimmed, non-empty, with something visible in it (a name or a reason made
+ * of zero-width characters shows as blank), and no longer than the documented maximum.
+ */
+export const freeText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, { abort: true })
+    .max(max)
+    .refine((text) => VISIBLE.test(text), { message: 'must contain visible text' });
 
 export const problemSchema = z
   .object({

@@ -4,7 +4,7 @@ import { principalOf, tenantOf } from '../auth/plugin.js';
 import { ORG_ADMIN, PLATFORM_ADMIN, TENANT_ROLES } from '../auth/roles.js';
 import { tokenLifetimesOf, type ServiceDeps } from '../deps.js';
 import { IDENTIFIER_POLICIES } from '../domain/taxonomy.js';
-import { commonErrors, problemSchema, timestamp } from '../http/schemas.js';
+import { commonErrors, freeText, problemSchema, timestamp } from '../http/schemas.js';
 import { createOrganisation, getOrganisation, presentOrganisation, updateSettings } from './service.js';
 import { webhookRoutes } from '../webhooks/routes.js';
 import { identityRoutes } from '../identity/routes.js';
@@ -47,7 +47,7 @@ export const organisationRoutes: FastifyPluginAsyncZod<
         summary: 'Create an organisation (NHS trust) with its first administrator',
         body: z
           .strictObject({
-            name: z.string().trim().min(1).max(200),
+            name: freeText(200),
             code: z.string().regex(/^[A-Z0-9]{2,12}$/, 'must be 2-12 upper-case letters or digits (e.g. the ODS code)'),
           })
           .meta({ examples: [{ name: 'Riverside University Hospitals NHS Trust', code: 'RRV' }] }),

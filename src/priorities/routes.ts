@@ -12,11 +12,11 @@ const PRIORITY_OWNERS = ['org_admin', 'senior_manager'] as const;
 const LINKERS = ['ward_device', 'clinician', 'middle_manager', 'senior_manager'] as const;
 
 const priorityFields = {
-  title: z.string().trim().min(1).max(200),
+  title: freeText(200),
   description: freeText(2000).optional(),
   level: z.enum(['organisation', 'division', 'ward']),
   wardId: z.uuid().optional().describe('Required for a ward priority'),
-  division: z.string().trim().min(1).max(200).optional().describe('Required for a division priority'),
+  division: freeText(200).optional().describe('Required for a division priority'),
   ownerStaffId: z.uuid(),
   active: z.boolean().optional(),
 };

@@ -51,7 +51,7 @@ const staffDeactivationSchema = staffSchema
   .meta({ id: 'StaffDeactivation' });
 
 const staffFields = {
-  name: z.string().trim().min(1).max(200),
+  name: freeText(200),
   email: z.email().max(254),
   role: z.enum(STAFF_ROLES),
   wardIds: z.array(z.uuid()).max(200),

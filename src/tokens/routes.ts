@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { ORG_ADMIN } from '../auth/roles.js';
 import { tenantOf } from '../auth/plugin.js';
 import { tokenLifetimesOf, type ServiceDeps } from '../deps.js';
-import { commonErrors, idParams, problemSchema, type RouteApp, timestamp } from '../http/schemas.js';
+import { commonErrors, freeText, idParams, problemSchema, type RouteApp, timestamp } from '../http/schemas.js';
 import { issueToken, listTokens, revokeToken } from './service.js';
 import { rotateToken } from './rotate.js';
 
@@ -26,7 +26,7 @@ const tokenSchema = z
   })
   .meta({ id: 'Token' });
 
-const label = z.string().trim().min(1).max(100);
+const label = freeText(100);
 const expiresInDays = z
   .number()
   .int()

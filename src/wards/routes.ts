@@ -22,7 +22,7 @@ export const wardSchema = z
   })
   .meta({ id: 'Ward' });
 
-const wardText = z.string().trim().min(1).max(200);
+const wardText = freeText(200);
 
 /** Adding wards and reading them. */
 function wardRecordRoutes(app: RouteApp, { db }: ServiceDeps) {
@@ -36,10 +36,10 @@ function wardRecordRoutes(app: RouteApp, { db }: ServiceDeps) {
         summary: 'Add a ward',
         body: z
           .strictObject({
-            code: z.string().trim().min(1).max(32),
-            name: z.string().trim().min(1).max(200),
-            site: z.string().trim().min(1).max(200).optional(),
-            division: z.string().trim().min(1).max(200).optional(),
+            code: freeText(32),
+            name: freeText(200),
+            site: freeText(200).optional(),
+            division: freeText(200).optional(),
           })
           .meta({ examples: [{ code: '7A', name: 'Acute Medical Unit', site: 'Main site', division: 'Medicine' }] }),
         response: { 201: wardSchema, 409: problemSchema, ...commonErrors },

@@ -229,3 +229,36 @@ describe('findIdentifiers: several identifiers', () => {
     expect(findIdentifiers('')).toEqual([]);
   });
 });
+
+describe('findIdentifiers: text that looks different from what a reader sees', () => {
+  it.each([
+    ['zero-width spaces', 'Nurse 943\u200b476\u200b5919 on bay 4'],
+    ['no-break spaces', 'Nurse 943\u00a0476\u00a05919 on bay 4'],
+    ['narrow no-break spaces', 'Nurse 943\u202f476\u202f5919 on bay 4'],
+    ['a zero-width joiner inside a group', 'Nurse 94\u200d3 476 5919 on bay 4'],
+    ['full-width digits', 'Nurse \uff19\uff14\uff13\uff14\uff17\uff16\uff15\uff19\uff11\uff19 on bay 4'],
+  ])('finds an NHS number written with %s, and spans exactly its characters', (_, text) => {
+    const [match, ...more] = findIdentifiers(text);
+    expect(more).toEqual([]);
+    expect(match).toMatchObject({ kind: 'nhs_number', start: 6 });
+    expect(text.slice(match!.end)).toBe(' on bay 4');
+    expect(redactIdentifiers(text)).toBe('Nurse [redacted nhs_number] on bay 4');
+  });
+
+  it('finds a postcode in full-width letters, and a date of birth after a zero-width space', () => {
+    expect(found('Lives at \uff33\uff37\uff11\uff21 \uff11\uff21\uff21.')).toEqual([
+      ['postcode', '\uff33\uff37\uff11\uff21 \uff11\uff21\uff21'],
+    ]);
+    expect(kindsOf('DOB\u200b 12/03/1954')).toEqual(['date_of_birth']);
+  });
+
+  it('keeps offsets right past characters outside the basic plane and accents', () => {
+    const text = 'Caf\u00e9 \u{1f600} note: 943 476 5919';
+    expect(found(text)).toEqual([['nhs_number', '943 476 5919']]);
+  });
+
+  it('still leaves alone what is not an identifier once read', () => {
+    expect(findIdentifiers('Bay\u00a04, bed\u200b12, 5\u00a0mg')).toEqual([]);
+    expect(findIdentifiers('943\u200b476\u200b5918')).toEqual([]); // fails the check digit
+  });
+});
