@@ -2,7 +2,7 @@ import { and, eq, inArray, or, sql } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { itemPriorities, items, priorities } from '../db/schema.js';
 import type { ItemRow } from '../db/rows.js';
-import { localDateOf } from '../domain/calendar.js';
+import { localDateOf, REPORT_TIME_ZONE } from '../domain/calendar.js';
 import { daysBetween } from '../domain/persistence.js';
 import { escalationSummaries, type EscalationSummary } from './escalation-summary.js';
 import { liveItem } from './conditions.js';
@@ -90,7 +90,7 @@ export async function threadSummaries(db: Executor, threadIds: string[], today =
       firstRaisedOn: sql<string>`min(${items.raisedOn})::text`,
       lastRaisedOn: sql<string>`max(${items.raisedOn})::text`,
       open: sql<boolean>`bool_or(${items.status} = 'open')`,
-      lastResolvedOn: sql<string | null>`(max(${items.resolvedAt}) at time zone 'UTC')::date::text`,
+      lastResolvedOn: sql<string | null>`(max(${items.resolvedAt}) at time zone ${REPORT_TIME_ZONE}::text)::date::text`,
     })
     .from(items)
     .where(and(or(inArray(items.threadId, threadIds), inArray(items.id, threadIds)), liveItem()))

@@ -1,4 +1,6 @@
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { items } from '../../src/db/schema.js';
 import { threadSummaries } from '../../src/items/present.js';
 import { persistentItems } from '../../src/items/persistent.js';
 import type { TenantPrincipal } from '../../src/auth/principal.js';
@@ -26,6 +28,19 @@ describe("today is the trust's date, not UTC's", () => {
   it('counts an open issue raised yesterday (UK) as open 1 day just after UK midnight in summer', async () => {
     const summary = (await threadSummaries(ctx.database.db, [threadId], JUST_AFTER_UK_MIDNIGHT)).get(threadId);
     expect(summary).toMatchObject({ firstRaisedOn: '2026-07-01', daysOpen: 1 });
+  });
+
+  it('ends a resolved thread on the UK date of its resolution: resolved at 00:30 BST, it was open 2 days', async () => {
+    const ward = org.wards[1]!;
+    const res = await post(ctx.app, '/v1/briefings', ward.deviceToken, briefingBody(ward.id, { date: '2026-06-30' }));
+    expect(res.status, res.raw).toBe(201);
+    const itemId: string = res.body.items[0].id;
+    await ctx.database.db
+      .update(items)
+      .set({ status: 'resolved', resolvedAt: JUST_AFTER_UK_MIDNIGHT })
+      .where(eq(items.id, itemId));
+    const summary = (await threadSummaries(ctx.database.db, [itemId], new Date('2026-08-01T12:00:00Z'))).get(itemId);
+    expect(summary).toMatchObject({ firstRaisedOn: '2026-06-30', open: false, daysOpen: 2 });
   });
 
   it('finds and ranks persistent issues by the UK date: raised yesterday (UK), it has been open 1 day', async () => {
