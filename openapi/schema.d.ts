@@ -2172,6 +2172,8 @@ export interface components {
                 code: string;
                 name: string;
                 division: string | null;
+                /** @description The UK date the ward closed (its last working day in the figures); null while open */
+                closedOn: string | null;
             }[];
         };
         ReportPeriod: {
@@ -2303,6 +2305,8 @@ export interface components {
                         code: string;
                         name: string;
                         division: string | null;
+                        /** @description The UK date the ward closed (its last working day in the figures); null while open */
+                        closedOn: string | null;
                     };
                 }[];
             };
@@ -2368,6 +2372,8 @@ export interface components {
                         code: string;
                         name: string;
                         division: string | null;
+                        /** @description The UK date the ward closed (its last working day in the figures); null while open */
+                        closedOn: string | null;
                     };
                 }[];
             };
@@ -2522,6 +2528,8 @@ export interface components {
                     code: string;
                     name: string;
                     division: string | null;
+                    /** @description The UK date the ward closed (its last working day in the figures); null while open */
+                    closedOn: string | null;
                 };
                 /** @enum {string} */
                 kind: "problem" | "risk" | "good_practice";
@@ -2568,6 +2576,8 @@ export interface components {
                     code: string;
                     name: string;
                     division: string | null;
+                    /** @description The UK date the ward closed (its last working day in the figures); null while open */
+                    closedOn: string | null;
                 } | null;
                 division: string | null;
                 owner: {
@@ -2731,6 +2741,8 @@ export interface components {
                     code: string;
                     name: string;
                     division: string | null;
+                    /** @description The UK date the ward closed (its last working day in the figures); null while open */
+                    closedOn: string | null;
                 };
                 /** @enum {string} */
                 kind: "problem" | "risk" | "good_practice";

@@ -193,7 +193,7 @@ function wardResources(ward: WardRef, organisationId: string): Resource[] {
         { system: IDENTIFIER_SYSTEMS.ward, value: ward.id },
         ...(code ? [{ system: IDENTIFIER_SYSTEMS.wardCode, value: code }] : []),
       ],
-      status: 'active',
+      status: ward.closedOn === null ? 'active' : 'inactive',
       ...(name ? { name } : {}),
       mode: 'instance',
       physicalType: { coding: [{ system: CODE_SYSTEMS.locationType, code: 'wa', display: 'Ward' }] },

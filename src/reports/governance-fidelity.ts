@@ -1,5 +1,5 @@
 /** The board pack's briefing fidelity and items raised: pure, from the grouped rows. */
-import { countWorkingDays, daysBetween } from '../domain/calendar.js';
+import { countWorkingDays, daysBetween, minDate } from '../domain/calendar.js';
 import { RISK_BANDS } from '../domain/risk.js';
 import { ITEM_CATEGORIES, ITEM_KINDS } from '../domain/taxonomy.js';
 import {
@@ -10,7 +10,7 @@ import {
   type NotHeldReasonRow,
 } from './governance-queries.js';
 import type { GovernancePack } from './schemas.js';
-import type { ReportPeriod, ReportScope } from './scope.js';
+import type { ReportPeriod, ReportScope, WardRef } from './scope.js';
 import { screenedText } from './text.js';
 
 const BANDS_AND_UNGRADED = [...RISK_BANDS, 'ungraded'] as const;
@@ -65,8 +65,11 @@ export function fidelitySection(
   reasonRows: NotHeldReasonRow[],
   itemRows: ItemCountRow[],
 ): GovernancePack['fidelity'] {
-  const workingDays =
-    daysBetween(period.from, period.asOfDate) >= 0 ? countWorkingDays(period.from, period.asOfDate) : 0;
+  // A closed ward is expected to brief up to the day it closed, and not after.
+  const workingDaysOf = (ward: WardRef) => {
+    const last = ward.closedOn === null ? period.asOfDate : minDate(ward.closedOn, period.asOfDate);
+    return daysBetween(period.from, last) >= 0 ? countWorkingDays(period.from, last) : 0;
+  };
   const reasonsOf = (wardId: string | null) => {
     const map = new Map<string, number>();
     for (const r of reasonRows) {
@@ -81,7 +84,7 @@ export function fidelitySection(
   const wards = scope.wards.map((ward) => ({
     ward,
     ...fidelityOf(
-      workingDays,
+      workingDaysOf(ward),
       rows.find((r) => r.ward_id === ward.id),
       reasonsOf(ward.id),
       itemsOf(ward.id),
@@ -96,7 +99,7 @@ export function fidelitySection(
   }
   return {
     overall: fidelityOf(
-      workingDays * scope.wards.length,
+      wards.reduce((sum, ward) => sum + ward.workingDays, 0),
       summed as unknown as FidelityCounts,
       reasonsOf(null),
       itemsOf(null),

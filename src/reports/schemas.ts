@@ -68,7 +68,16 @@ export type ThreatsQuery = z.infer<typeof threatsQuery>;
 
 const count = z.number().int().min(0);
 const share = z.number().min(0).max(1);
-const wardRef = z.object({ id: z.uuid(), code: z.string(), name: z.string(), division: z.string().nullable() });
+const wardRef = z.object({
+  id: z.uuid(),
+  code: z.string(),
+  name: z.string(),
+  division: z.string().nullable(),
+  closedOn: z.iso
+    .date()
+    .nullable()
+    .describe('The UK date the ward closed (its last working day in the figures); null while open'),
+});
 
 /** A ranked thread's first fields (see threads.ts): the board pack's persistent issues and the threat ranking. */
 const threadHeadline = {

@@ -116,6 +116,8 @@ export interface WardRef {
   code: string;
   name: string;
   division: string | null;
+  /** The UK date the ward closed; null while it is open. */
+  closedOn: string | null;
 }
 
 export interface ReportScope {
@@ -144,11 +146,13 @@ export async function resolveScope(
     .where(eq(organisations.id, principal.organisationId));
   if (!organisation) throw notFound('Organisation');
   const reach = wardScope(principal);
-  const all = await db
-    .select({ id: wards.id, code: wards.code, name: wards.name, division: wards.division })
-    .from(wards)
-    .where(eq(wards.organisationId, principal.organisationId))
-    .orderBy(asc(wards.code), asc(wards.id));
+  const all = (
+    await db
+      .select({ id: wards.id, code: wards.code, name: wards.name, division: wards.division, closedAt: wards.closedAt })
+      .from(wards)
+      .where(eq(wards.organisationId, principal.organisationId))
+      .orderBy(asc(wards.code), asc(wards.id))
+  ).map(({ closedAt, ...ward }) => ({ ...ward, closedOn: closedAt ? localDateOf(closedAt, REPORT_TIME_ZONE) : null }));
   let chosen = reach === 'all' ? all : all.filter((w) => reach.includes(w.id));
   if (filter.wardId !== undefined) {
     chosen = chosen.filter((w) => w.id === filter.wardId);
@@ -187,7 +191,7 @@ export function inScope(column: SQLWrapper, scope: WardFilter): SQL {
 
 /** The ward of a row, as the scope names it (a ward outside the scope keeps only its id). */
 export function wardOf(scope: ReportScope, id: string): WardRef {
-  return scope.wards.find((w) => w.id === id) ?? { id, code: '', name: '', division: null };
+  return scope.wards.find((w) => w.id === id) ?? { id, code: '', name: '', division: null, closedOn: null };
 }
 
 /** The rows of the report's organisation and wards, for a table with both columns. */

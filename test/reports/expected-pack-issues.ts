@@ -10,6 +10,7 @@ export interface WardRef {
   code: string;
   name: string;
   division: string | null;
+  closedOn: string | null;
 }
 
 export function expectedIssuesAndCharts(data: Dataset, [W1, W2]: [WardRef, WardRef]) {

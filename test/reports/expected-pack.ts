@@ -117,7 +117,13 @@ const W = {
 } as const satisfies Record<string, [number, number, number]>;
 const w = (key: keyof typeof W) => [...W[key]] as [number, number, number];
 
-const wardRef = (w: WardInfo): WardRef => ({ id: w.id, code: w.code, name: w.name, division: w.division });
+const wardRef = (w: WardInfo): WardRef => ({
+  id: w.id,
+  code: w.code,
+  name: w.name,
+  division: w.division,
+  closedOn: null,
+});
 
 export function expectedPack(data: Dataset): GovernancePack {
   const { wards: wd, org, organisationName } = data;

@@ -251,6 +251,7 @@ describe('the FHIR mapping on its own', () => {
       code: 'SW1A 1AA',
       name: `Ward of ${NHS_NUMBER}`,
       division: null,
+      closedOn: null,
     };
     const bundle = fhirBundle({
       organisation: { id: '0a9b8c7d-0000-4000-8000-000000000002', name: 'Trust' },
