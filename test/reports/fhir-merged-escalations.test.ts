@@ -7,7 +7,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApiTest } from '../helpers/api-setup.js';
 import type { TestContext } from '../helpers/context.js';
-import { distinctDescription } from '../helpers/escalation.js';
+import { newHighRiskProblem } from '../helpers/escalation.js';
 import { get, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
@@ -25,18 +25,10 @@ interface Resource {
 
 it('leaves a merged duplicate escalation out of the FHIR export, and keeps the one it was merged into', async () => {
   const ward = org.wards[0]!;
-  const problem = () => ({
-    kind: 'problem',
-    category: 'equipment',
-    description: distinctDescription(),
-    consequence: 4,
-    likelihood: 3,
-    needsChange: true,
-  });
   const res = await post(ctx.app, '/v1/briefings', ward.deviceToken, {
     wardId: ward.id,
     date: '2025-06-03',
-    items: [problem(), problem()],
+    items: [newHighRiskProblem(), newHighRiskProblem()],
   });
   expect(res.status, res.raw).toBe(201);
   const [kept, duplicate] = res.body.items.map((item: { escalation: { id: string } }) => item.escalation.id);
