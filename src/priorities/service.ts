@@ -176,7 +176,14 @@ export async function updatePriority(
       entityType: 'priority',
       entityId: id,
       action: 'changed',
-      changes: diff(current, row!, ['level', 'wardId', 'division', 'ownerStaffId', 'active']),
+      changes: {
+        ...diff(current, row!, ['level', 'wardId', 'division', 'ownerStaffId', 'active']),
+        // That the text changed, never the text itself.
+        ...(current.title === row!.title ? {} : { title: { from: textRef(current.title), to: textRef(row!.title) } }),
+        ...(current.description === row!.description
+          ? {}
+          : { description: { from: textRef(current.description), to: textRef(row!.description) } }),
+      },
     });
     return presentPriority(row!);
   });
