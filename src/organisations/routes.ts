@@ -57,6 +57,8 @@ export const organisationRoutes: FastifyPluginAsyncZod<
             adminToken: z.string().describe('Shown only once; store it safely'),
           }),
           409: problemSchema,
+          // 422: a patient identifier in the name.
+          422: problemSchema,
           ...commonErrors,
         },
       },

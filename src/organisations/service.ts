@@ -9,6 +9,7 @@ import { AppError, conflict, notFound } from '../http/errors.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { actorOf, diff, recordAudit } from '../audit/record.js';
 import type { Principal, TenantPrincipal } from '../auth/principal.js';
+import { refuseIdentifiers, textFields } from '../screening/free-text.js';
 
 export type OrganisationRow = typeof organisations.$inferSelect;
 
@@ -29,6 +30,7 @@ export async function createOrganisation(
   input: { name: string; code: string },
   lifetimes: TokenLifetimes,
 ) {
+  refuseIdentifiers(textFields({ name: input.name }));
   const adminToken = generateToken();
   try {
     return await db.transaction(async (tx) => {

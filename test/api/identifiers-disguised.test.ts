@@ -1,11 +1,12 @@
 /**
  * Text that reads differently from what it holds: an NHS number split by zero-width or no-break
  * spaces, or typed in full-width digits, is refused in a name as the plain number is; a name or
- * a reason made only of invisible characters is refused as an empty one is.
+ * a reason made only of invisible characters is refused as an empty one is; an organisation's
+ * name is screened like the others.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startApiTest } from '../helpers/api-setup.js';
-import type { TestContext } from '../helpers/context.js';
+import { PLATFORM_TOKEN, type TestContext } from '../helpers/context.js';
 import { raiseHighRiskItem } from '../helpers/escalation.js';
 import { expectProblem, post, type Organisation } from '../helpers/fixtures.js';
 
@@ -50,4 +51,12 @@ it('refuses a name, or a reason, that shows nothing: only zero-width characters'
     400,
   );
   expect(voided.errors).toEqual([{ path: 'body.reason', message: 'must contain visible text' }]);
+});
+
+it("refuses an identifier in an organisation's name, as in every other name", async () => {
+  const res = await post(ctx.app, '/v1/organisations', PLATFORM_TOKEN, {
+    name: 'Trust of 943 476 5919',
+    code: 'IDORG1',
+  });
+  expect(expectProblem(res, 422).errors).toEqual([{ path: 'body.name', message: expect.stringMatching(/NHS number/) }]);
 });
