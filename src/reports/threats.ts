@@ -5,6 +5,7 @@
  */
 import type { z } from 'zod';
 import type { TenantPrincipal } from '../auth/principal.js';
+import { daysInclusive } from '../domain/calendar.js';
 import { assessHazard, compareThreats } from '../domain/hazard.js';
 import { withReportContext, type ReportDatabases } from './context.js';
 import type { ThreatsQuery, threatsReportSchema } from './schemas.js';
@@ -19,6 +20,9 @@ type RankedThreat = ReturnType<typeof rankThreats>[number];
 
 /** Pure: the hazard assessment of every open thread; the first `limit` in ranking order. */
 export function rankThreats(threads: ThreatThreadRow[], period: ReportPeriod, limit: number) {
+  // Recurrence is a rate over the days the window has had so far: a period still running has
+  // seen only the raisings up to its as-at date.
+  const windowDays = Math.max(1, daysInclusive(period.from, period.asOfDate));
   function* assessed() {
     for (const t of threads) {
       const ageDays = Number(t.days_open);
@@ -28,7 +32,7 @@ export function rankThreats(threads: ThreatThreadRow[], period: ReportPeriod, li
         threadId: t.thread_id,
         ageDays,
         raisingsInWindow,
-        ...assessHazard({ consequence: Number(t.consequence), raisingsInWindow, windowDays: period.days, ageDays }),
+        ...assessHazard({ consequence: Number(t.consequence), raisingsInWindow, windowDays, ageDays }),
       };
     }
   }
