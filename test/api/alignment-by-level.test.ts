@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays, localDateOf } from '../../src/domain/calendar.js';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
 import { putPolicy, raiseHighRiskItem } from '../helpers/escalation.js';
@@ -15,8 +16,8 @@ beforeAll(async () => {
 });
 afterAll(() => ctx?.close());
 
-const today = () => new Date().toISOString().slice(0, 10);
-const monthAgo = () => new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
+const today = () => localDateOf(new Date());
+const monthAgo = () => addDays(today(), -30);
 const url = () => `/v1/reports/alignment-by-level?from=${monthAgo()}&to=${today()}`;
 
 /** An escalated high-risk item the team wants changed, answered by the middle manager (or not). */

@@ -7,6 +7,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays, localDateOf } from '../../src/domain/calendar.js';
 import { alignmentOf } from '../../src/domain/alignment.js';
 import type { Stance } from '../../src/domain/escalation.js';
 import { coxRegression } from '../../src/domain/inference/cox.js';
@@ -314,8 +315,8 @@ describe('the alignment report’s models on a data set large enough for them', 
 describe('agreement at the manager’s first response, and too small a group', () => {
   it('counts a manager who first disagreed and then agreed as disagreeing, and warns instead of fitting', async () => {
     // A recent date, so the report's as-at time is now and the answers given below fall inside it.
-    const date = new Date(Date.now() - 3 * 86_400_000).toISOString().slice(0, 10);
-    const today = new Date().toISOString().slice(0, 10);
+    const today = localDateOf(new Date());
+    const date = addDays(today, -3);
     const ward = org.wards[0]!;
     const raised = await post(
       ctx.app,

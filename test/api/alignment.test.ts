@@ -1,5 +1,6 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays, localDateOf } from '../../src/domain/calendar.js';
 import { positionChanges } from '../../src/db/schema.js';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
@@ -316,7 +317,7 @@ describe('repeats and persistent issues', () => {
   });
 
   it('lists persistent threads ranked by risk, repeats and age', async () => {
-    const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+    const day = (n: number) => addDays(localDateOf(new Date()), -n);
     // A thread raised three times in the last week (risk 9).
     for (const n of [6, 4, 2])
       await raise(day(n), [problem('Phlebotomy round missed the ward entirely', { category: 'clinical_process' })]);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays, localDateOf } from '../../src/domain/calendar.js';
 import type { TestContext } from '../helpers/context.js';
 import { startApiTest } from '../helpers/api-setup.js';
 import { briefingBody, get, post, type Organisation } from '../helpers/fixtures.js';
@@ -29,8 +30,8 @@ const item = (description: string, extra: Record<string, unknown> = {}) => ({
 describe("the ward's briefing pack", () => {
   it('shows what changed between one briefing and the next', async () => {
     const ward = org.wards[0]!;
-    const today = new Date().toISOString().slice(0, 10);
-    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const today = localDateOf(new Date());
+    const yesterday = addDays(today, -1);
     const first = await post(
       ctx.app,
       '/v1/briefings',

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays, localDateOf } from '../../src/domain/calendar.js';
 import { escalations, items } from '../../src/db/schema.js';
 import { runEscalationStep } from '../../src/escalations/timer.js';
 import { startApiTest } from '../helpers/api-setup.js';
@@ -71,7 +72,7 @@ async function resolveEscalation(id: string) {
   expect(resolved.status, resolved.raw).toBe(200);
 }
 
-const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+const daysAgo = (days: number) => addDays(localDateOf(new Date()), -days);
 
 /** Every list and report that could show the item, as the API answers them, by name. */
 async function everyReading(from: string, to: string, briefingId: string) {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { localDateOf } from '../../src/domain/calendar.js';
 import { and, eq } from 'drizzle-orm';
 import { auditEvents, itemPriorities, notifications, priorities, seniorDecisions } from '../../src/db/schema.js';
 import type { TestContext } from '../helpers/context.js';
@@ -66,7 +67,7 @@ describe('the senior review queue', () => {
   });
 
   it('leaves out an issue raised today that is neither persistent nor disputed', async () => {
-    const today = new Date().toISOString().slice(0, 10);
+    const today = localDateOf(new Date());
     const ward = org.wards[1]!;
     const res = await post(ctx.app, '/v1/briefings', ward.deviceToken, {
       ...briefingBody(ward.id, { date: today }),

@@ -83,8 +83,11 @@ describe('worker processes killed mid-flight', () => {
       await waitForClimbsAbove(worker, wave, 0, 30_000);
       await worker.kill('SIGKILL');
       // Commands the worker wrote just before it died (a job's completion) may still sit unread on
-      // Redis's side of its socket; with no worker alive nothing else changes a job, so a pause
-      // lets Redis apply them before a job still active is counted as interrupted.
+      // Redis's side of its socket. Redis applies what a connection sent before it drops the
+      // connection, so once the dead worker's connections are gone from Redis, and after a pause,
+      // a job still active was taken and never finished (with no worker alive nothing else
+      // changes a job).
+      await waitForChildren([], workerConnections, 0, 10_000);
       await sleep(COMMANDS_IN_FLIGHT_MS);
       const inFlight = await interruptedBy(wave);
       interrupted.push(...inFlight);

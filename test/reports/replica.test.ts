@@ -5,6 +5,7 @@
  * with pg_ctl on a free port and removed afterwards (test/helpers/hot-standby.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays, localDateOf } from '../../src/domain/calendar.js';
 import { inject } from 'vitest';
 import type { GovernancePack } from '../../src/reports/schemas.js';
 import { createTestContext, type TestContext } from '../helpers/context.js';
@@ -32,7 +33,7 @@ afterAll(async () => {
 });
 
 // Escalations count in the period they were opened (now), so the period ends tomorrow.
-const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+const day = (offset: number) => addDays(localDateOf(new Date()), offset);
 const PERIOD = `from=${day(-30)}&to=${day(1)}`;
 const SHIFTS = ['day', 'night'];
 
