@@ -1309,6 +1309,9 @@ export interface components {
                 /** @enum {string} */
                 stance: "agree" | "disagree" | "needs_information";
                 rationale: string | null;
+                /** @description What the manager named as standing in the way of the change */
+                barriers: ("funding" | "workforce" | "time" | "estates" | "equipment_supply" | "it_systems" | "other_department" | "policy_regulation" | "competing_priorities" | "doubt_benefit" | "other")[];
+                barrierNote: string | null;
                 /** Format: date-time */
                 at: string;
             } | null;

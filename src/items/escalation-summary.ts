@@ -2,6 +2,7 @@ import { and, desc, eq, inArray, or } from 'drizzle-orm';
 import type { Executor } from '../db/client.js';
 import { escalationActions, escalationEvents, escalations, staff } from '../db/schema.js';
 import type { EscalationState, Outcome, Stance } from '../domain/escalation.js';
+import type { Barrier } from '../domain/taxonomy.js';
 import { JOINING_EVENTS } from '../domain/escalation-thread.js';
 
 /** What ward staff see of an item's escalation: where it is and what the manager said. */
@@ -12,7 +13,13 @@ export interface EscalationSummary {
   assignee: { id: string; name: string };
   dueAt: string;
   overdue: boolean;
-  managerPosition: { stance: Stance; rationale: string | null; at: string } | null;
+  managerPosition: {
+    stance: Stance;
+    rationale: string | null;
+    barriers: Barrier[];
+    barrierNote: string | null;
+    at: string;
+  } | null;
   plannedActions: { description: string; dueDate: string }[];
   outcome: Outcome | null;
   outcomeNote: string | null;
@@ -94,7 +101,14 @@ export async function escalationSummaries(
       overdue: e.state === 'open' && e.dueAt < now,
       managerPosition:
         e.stance && e.stanceAt
-          ? { stance: e.stance, rationale: e.stanceRationale, at: e.stanceAt.toISOString() }
+          ? {
+              stance: e.stance,
+              rationale: e.stanceRationale,
+              // What stands in the way, so the ward hears why as well as what the manager thinks.
+              barriers: e.stanceBarriers,
+              barrierNote: e.stanceBarrierNote,
+              at: e.stanceAt.toISOString(),
+            }
           : null,
       plannedActions: actions
         .filter((a) => a.escalationId === e.id)

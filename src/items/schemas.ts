@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { HARM_LEVELS, ITEM_CATEGORIES, ITEM_KINDS, ITEM_STATUSES } from '../domain/taxonomy.js';
+import { BARRIERS, HARM_LEVELS, ITEM_CATEGORIES, ITEM_KINDS, ITEM_STATUSES } from '../domain/taxonomy.js';
 import { RISK_BANDS } from '../domain/risk.js';
 import { ESCALATION_STATES, OUTCOMES, STANCES } from '../domain/escalation.js';
 import { ALIGNMENT_STATES } from '../domain/alignment.js';
@@ -14,7 +14,15 @@ export const escalationSummarySchema = z
     assignee: z.object({ id: z.uuid(), name: z.string() }),
     dueAt: timestamp,
     overdue: z.boolean(),
-    managerPosition: z.object({ stance: z.enum(STANCES), rationale: z.string().nullable(), at: timestamp }).nullable(),
+    managerPosition: z
+      .object({
+        stance: z.enum(STANCES),
+        rationale: z.string().nullable(),
+        barriers: z.array(z.enum(BARRIERS)).describe('What the manager named as standing in the way of the change'),
+        barrierNote: z.string().nullable(),
+        at: timestamp,
+      })
+      .nullable(),
     plannedActions: z.array(z.object({ description: z.string(), dueDate: isoDate })),
     outcome: z.enum(OUTCOMES).nullable(),
     outcomeNote: z.string().nullable(),

@@ -108,6 +108,26 @@ describe("a manager's barriers", () => {
     expectProblem(await position(id, { stance: 'disagree', rationale: 'No', barriers: ['another_department'] }), 400);
   });
 
+  it("reach the ward: its item shows them with the manager's stance and rationale", async () => {
+    const { id, itemId } = await acknowledged();
+    const res = await position(id, {
+      stance: 'disagree',
+      rationale: 'Not this year',
+      barriers: ['funding', 'estates'],
+      barrierNote: 'The bay needs rewiring first',
+    });
+    expect(res.status, res.raw).toBe(200);
+    const item = await get(ctx.app, `/v1/items/${itemId}`, org.wards[0]!.deviceToken);
+    expect(item.status, item.raw).toBe(200);
+    expect(item.body.escalation.managerPosition).toEqual({
+      stance: 'disagree',
+      rationale: 'Not this year',
+      barriers: ['funding', 'estates'],
+      barrierNote: 'The bay needs rewiring first',
+      at: expect.any(String),
+    });
+  });
+
   it('refuses a barrier outside the list, and writes nothing', async () => {
     const { id, itemId } = await acknowledged();
     const res = await position(id, { stance: 'disagree', rationale: 'No', barriers: ['weather'] });
