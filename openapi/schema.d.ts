@@ -1734,7 +1734,7 @@ export interface components {
         };
         EscalationNextStep: {
             /**
-             * @description climb: the next level is engaged; reminder: the last level is reminded; none: nothing is pending
+             * @description climb: the next level is engaged; reminder: the last level, or a manager who acknowledged and has not responded, is reminded; none: nothing is pending
              * @enum {string}
              */
             kind: "climb" | "reminder" | "none";

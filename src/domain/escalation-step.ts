@@ -8,6 +8,7 @@ import {
   nextActiveLevel,
   type ChainSnapshot,
   type EscalationState,
+  type Stance,
   type TimerDecision,
 } from './escalation.js';
 
@@ -23,6 +24,8 @@ export interface StepRow {
   nextStepAt: Date | null;
   repeatsSent: number;
   snoozedUntil: Date | null;
+  /** The manager's recorded response, if any (an acknowledged escalation without one is reminded). */
+  stance: Stance | null;
 }
 
 export type StepOutcome = 'climbed' | 'reminded' | 'postponed' | 'finished' | 'handed_over';
@@ -69,7 +72,8 @@ export interface StepRecord {
 export type StepPlan = { kind: 'stale' } | { kind: 'not_due'; dueAt: Date } | StepChange;
 
 export function planStep(row: StepRow, step: number, now: Date, inactive: ReadonlySet<string> = new Set()): StepPlan {
-  if (row.step !== step || row.state !== 'open' || !row.nextStepAt) return { kind: 'stale' };
+  const timed = row.state === 'open' || row.state === 'acknowledged';
+  if (row.step !== step || !timed || !row.nextStepAt) return { kind: 'stale' };
   if (row.nextStepAt > now) return { kind: 'not_due', dueAt: row.nextStepAt };
   const next = row.step + 1;
   const decision = decideTimer(row.chain, row, now, inactive);
@@ -135,6 +139,8 @@ function climb(row: StepRow, decision: Extract<TimerDecision, { kind: 'climb' }>
 function remind(row: StepRow, decision: Extract<TimerDecision, { kind: 'remind' }>, step: number): StepChange {
   const { repeatNumber, nextAt } = decision;
   const of = row.chain.maxRepeats;
+  // Acknowledged without a response: the reminder asks for the response, not the acknowledgement.
+  const awaiting = row.state === 'acknowledged' ? 'response' : 'acknowledgement';
   return {
     kind: 'change',
     outcome: 'reminded',
@@ -146,11 +152,14 @@ function remind(row: StepRow, decision: Extract<TimerDecision, { kind: 'remind' 
         type: 'reminded',
         level: row.level,
         assigneeStaffId: row.assigneeStaffId,
-        details: { repeat: repeatNumber, of },
+        details: { repeat: repeatNumber, of, awaiting },
       },
       notice: { recipientStaffId: row.assigneeStaffId, type: 'reminder', level: row.level, dueAt: row.dueAt },
       newAssignee: null,
-      audit: { action: 'reminded', changes: { repeat: repeatNumber, of, assigneeStaffId: row.assigneeStaffId } },
+      audit: {
+        action: 'reminded',
+        changes: { repeat: repeatNumber, of, awaiting, assigneeStaffId: row.assigneeStaffId },
+      },
     },
   };
 }

@@ -93,6 +93,8 @@ export interface TimerState {
   level: number;
   /** Who holds it now; a climb engages someone else. */
   assigneeStaffId?: string;
+  /** The manager's recorded response; while acknowledged without one, they are reminded. */
+  stance?: Stance | null;
   repeatsSent: number;
   snoozedUntil: Date | null;
 }
@@ -132,11 +134,28 @@ export function decideTimer(
   now: Date,
   inactive: ReadonlySet<string> = new Set(),
 ): TimerDecision {
+  if (awaitingResponse(current)) return remindHolder(chain, current, now);
   if (current.state !== 'open') return { kind: 'none' };
   const toLevel = nextActiveLevel(chain.levels, current.level, inactive, current.assigneeStaffId);
   if (toLevel !== null) {
     return { kind: 'climb', toLevel, dueAt: addSeconds(now, chain.ackWithinSeconds) };
   }
+  return remindHolder(chain, current, now);
+}
+
+/**
+ * Acknowledging stops the chain, not the reminders: until the manager records a response (a
+ * position), they are reminded at the policy's slower cadence, at most `maxRepeats` times.
+ */
+const awaitingResponse = (current: TimerState) => current.state === 'acknowledged' && !current.stance;
+
+/** When the first reminder for a response falls due after an acknowledgement; null when none will. */
+export function responseReminderAt(chain: ChainSnapshot, acknowledgedAt: Date): Date | null {
+  return chain.maxRepeats > 0 ? addSeconds(acknowledgedAt, chain.repeatEverySeconds) : null;
+}
+
+/** The holder is reminded, a bounded number of times, not before a snooze ends. */
+function remindHolder(chain: ChainSnapshot, current: TimerState, now: Date): TimerDecision {
   if (current.repeatsSent >= chain.maxRepeats) return { kind: 'none' };
   // Snoozing pauses reminders (never climbing, which has already reached the last level).
   if (current.snoozedUntil && current.snoozedUntil > now) return { kind: 'postpone', until: current.snoozedUntil };
@@ -158,8 +177,10 @@ export function upcomingStep(
   chain: { levels: number; maxRepeats: number },
   current: TimerState & { nextStepAt: Date | null },
 ): UpcomingStep {
-  if (current.state !== 'open' || !current.nextStepAt) return { kind: 'none' };
-  if (current.level < chain.levels - 1) return { kind: 'climb', level: current.level + 1, dueAt: current.nextStepAt };
+  if (!current.nextStepAt || (current.state !== 'open' && !awaitingResponse(current))) return { kind: 'none' };
+  if (current.state === 'open' && current.level < chain.levels - 1) {
+    return { kind: 'climb', level: current.level + 1, dueAt: current.nextStepAt };
+  }
   if (current.repeatsSent >= chain.maxRepeats) return { kind: 'none' };
   const snoozed = current.snoozedUntil && current.snoozedUntil > current.nextStepAt ? current.snoozedUntil : null;
   return { kind: 'reminder', level: current.level, dueAt: snoozed ?? current.nextStepAt };

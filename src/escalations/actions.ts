@@ -11,6 +11,7 @@ import {
   addSeconds,
   nextActiveLevel,
   nextState,
+  responseReminderAt,
   type EscalationAction,
   type EscalationState,
 } from '../domain/escalation.js';
@@ -148,12 +149,19 @@ export async function actOnEscalation<A extends EscalationAction>(
   deps.relay.nudge();
 }
 
-/** Acknowledging stops the chain: the pending timer is replaced by none. */
+/**
+ * Acknowledging stops the chain: the pending timer is replaced by the first reminder for a
+ * response, at the policy's slower cadence (none when the policy sends no reminders).
+ */
 async function acknowledge(context: ActionContext) {
   const { current, now } = context;
   const withinDeadline = now <= current.dueAt;
-  await updateRow(context, { acknowledgedAt: now, nextStepAt: null }, true);
-  await recordEvent(context, { withinDeadline }, true);
+  const reminderAt = responseReminderAt(current.chain, now);
+  await updateRow(context, { acknowledgedAt: now, nextStepAt: reminderAt, repeatsSent: 0 }, true);
+  await insertTogether(context.tx, [
+    eventsInsert([eventOf(context, { withinDeadline }, true)]),
+    ...(reminderAt ? [outboxInsert([timerJob(current.id, current.step + 1, reminderAt)])] : []),
+  ]);
   return { withinDeadline };
 }
 
@@ -163,6 +171,8 @@ async function recordStance(context: ActionContext, body: ActionBodies['position
   const rationale = context.clean('rationale', body.rationale);
   const barriers = [...new Set(body.barriers ?? [])];
   const barrierNote = body.barrierNote === undefined ? null : context.clean('barrierNote', body.barrierNote);
+  // A response ends the reminders that asked for it.
+  const endsReminders = current.nextStepAt !== null;
   await updateRow(
     context,
     {
@@ -171,10 +181,11 @@ async function recordStance(context: ActionContext, body: ActionBodies['position
       stanceAt: now,
       stanceBarriers: barriers,
       stanceBarrierNote: barrierNote,
+      ...(endsReminders ? { nextStepAt: null } : {}),
     },
-    false,
+    endsReminders,
   );
-  await recordEvent(context, { stance: body.stance, previousStance: current.stance, barriers }, false);
+  await recordEvent(context, { stance: body.stance, previousStance: current.stance, barriers }, endsReminders);
   const [item] = await tx.select().from(items).where(eq(items.id, current.itemId));
   await recordPosition(
     tx,
@@ -200,8 +211,10 @@ async function planAction(context: ActionContext, body: ActionBodies['actions'])
     createdByStaffId: principal.staffId!,
     createdAt: now,
   });
-  await updateRow(context, {}, false);
-  await recordEvent(context, { dueDate: body.dueDate }, false);
+  // Work planned is a response too: it ends the reminders asking for one.
+  const endsReminders = current.nextStepAt !== null;
+  await updateRow(context, endsReminders ? { nextStepAt: null } : {}, endsReminders);
+  await recordEvent(context, { dueDate: body.dueDate }, endsReminders);
   return { action: textRef(body.description), dueDate: body.dueDate };
 }
 

@@ -59,7 +59,9 @@ export const nextStepSchema = z
   .object({
     kind: z
       .enum(['climb', 'reminder', 'none'])
-      .describe('climb: the next level is engaged; reminder: the last level is reminded; none: nothing is pending'),
+      .describe(
+        'climb: the next level is engaged; reminder: the last level, or a manager who acknowledged and has not responded, is reminded; none: nothing is pending',
+      ),
     level: z.number().int().nullable().describe('The level engaged (climb) or reminded (reminder)'),
     dueAt: timestamp.nullable().describe('When the step is due; it never acts before'),
   })

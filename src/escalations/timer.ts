@@ -1,5 +1,5 @@
 import { DelayedError } from 'bullmq';
-import { and, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, sql } from 'drizzle-orm';
 import { auditInsert, SYSTEM_ACTOR, type AuditActor } from '../audit/record.js';
 import type { Database, Executor, Transaction } from '../db/client.js';
 import { tryAdvisoryXactLock } from '../db/sql.js';
@@ -153,6 +153,9 @@ export function escalationStepHandler(deps: { db: Database; relay: Relay }): Que
   };
 }
 
+/** The states whose pending step is a timer: the chain (open), and reminders for a response (acknowledged). */
+const TIMED_STATES: EscalationRow['state'][] = ['open', 'acknowledged'];
+
 /** Escalations with a pending step: due in the future, and due but not yet applied (metrics). */
 export async function timerCounts(db: Database): Promise<{ pending: number; overdue: number }> {
   const [row] = await db
@@ -161,7 +164,7 @@ export async function timerCounts(db: Database): Promise<{ pending: number; over
       overdue: sql<number>`count(*) filter (where ${escalations.nextStepAt} <= now())::int`,
     })
     .from(escalations)
-    .where(and(eq(escalations.state, 'open'), isNotNull(escalations.nextStepAt)));
+    .where(and(inArray(escalations.state, TIMED_STATES), isNotNull(escalations.nextStepAt)));
   return { pending: row?.pending ?? 0, overdue: row?.overdue ?? 0 };
 }
 
@@ -180,7 +183,7 @@ export async function reconcileTimers(db: Executor, queues: QueueSet, now = new 
   const pending = await db
     .select({ id: escalations.id, step: escalations.step, nextStepAt: escalations.nextStepAt })
     .from(escalations)
-    .where(and(eq(escalations.state, 'open'), isNotNull(escalations.nextStepAt)));
+    .where(and(inArray(escalations.state, TIMED_STATES), isNotNull(escalations.nextStepAt)));
   const queue = queues.get('escalation-steps');
   const report: ReconcileReport = { checked: pending.length, restored: 0, retried: 0 };
   for (const row of pending) {

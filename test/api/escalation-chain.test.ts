@@ -59,7 +59,39 @@ describe('the escalation chain', () => {
     ]);
   });
 
-  it('stops climbing once acknowledged, and sends nothing more', async () => {
+  it('stops climbing once acknowledged, and reminds the manager for a response, a bounded number of times', async () => {
+    await putPolicy(ctx, org, org.wards[0]!.id, {
+      levels: [{ staffId: org.middleManager.id }, { staffId: org.seniorManager.id }],
+      ackWithinSeconds: { high: 2 },
+      repeatEverySeconds: 1,
+      maxRepeats: 2,
+    });
+    const item = await raiseHighRiskItem(ctx, org);
+    const id: string = item.escalation.id;
+    const ack = await post(ctx.app, `/v1/escalations/${id}/acknowledge`, org.middleManager.token, {});
+    expect(ack.status, JSON.stringify(ack.body)).toBe(200);
+    expect(ack.body).toMatchObject({ state: 'acknowledged', level: 1, nextStep: { kind: 'reminder', level: 1 } });
+    expect(Date.parse(ack.body.nextStepAt) - Date.parse(ack.body.acknowledgedAt)).toBe(1_000);
+    const reminded = await waitFor(async () => {
+      const events = await eventsOf(ctx, id);
+      return events.filter((e) => e.type === 'reminded').length === 2 ? events : undefined;
+    });
+    expect(reminded.map((e) => e.type)).toEqual(['started', 'acknowledged', 'reminded', 'reminded']);
+    for (const e of reminded.filter((e) => e.type === 'reminded')) {
+      expect(e).toMatchObject({ level: 0, assigneeStaffId: org.middleManager.id, details: { awaiting: 'response' } });
+    }
+    // The bound holds: nothing more, and nobody else was engaged.
+    await sleep(1_500);
+    expect((await eventsOf(ctx, id)).map((e) => e.type)).toEqual(['started', 'acknowledged', 'reminded', 'reminded']);
+    const notices = await notificationsOf(ctx, id);
+    expect(notices.map((n) => [n.type, n.recipientStaffId])).toEqual([
+      ['assigned', org.middleManager.id],
+      ['reminder', org.middleManager.id],
+      ['reminder', org.middleManager.id],
+    ]);
+  });
+
+  it('sends no reminder once the manager has responded', async () => {
     await putPolicy(ctx, org, org.wards[0]!.id, {
       levels: [{ staffId: org.middleManager.id }, { staffId: org.seniorManager.id }],
       ackWithinSeconds: { high: 2 },
@@ -67,12 +99,17 @@ describe('the escalation chain', () => {
       maxRepeats: 3,
     });
     const item = await raiseHighRiskItem(ctx, org);
-    const ack = await post(ctx.app, `/v1/escalations/${item.escalation.id}/acknowledge`, org.middleManager.token, {});
-    expect(ack.status, JSON.stringify(ack.body)).toBe(200);
-    expect(ack.body).toMatchObject({ state: 'acknowledged', level: 1, nextStepAt: null });
-    await sleep(3_500);
-    expect((await eventsOf(ctx, item.escalation.id)).map((e) => e.type)).toEqual(['started', 'acknowledged']);
-    expect(await notificationsOf(ctx, item.escalation.id)).toHaveLength(1);
+    const id: string = item.escalation.id;
+    expect((await post(ctx.app, `/v1/escalations/${id}/acknowledge`, org.middleManager.token, {})).status).toBe(200);
+    const answered = await post(ctx.app, `/v1/escalations/${id}/position`, org.middleManager.token, {
+      stance: 'agree',
+      rationale: 'Pumps are past their service date',
+    });
+    expect(answered.status, answered.raw).toBe(200);
+    expect(answered.body).toMatchObject({ nextStepAt: null, nextStep: { kind: 'none' } });
+    await sleep(2_500);
+    expect((await eventsOf(ctx, id)).map((e) => e.type)).toEqual(['started', 'acknowledged', 'position']);
+    expect(await notificationsOf(ctx, id)).toHaveLength(1);
   });
 
   it('applies a timer step once even when the handler runs twice at the same moment', async () => {

@@ -17,5 +17,6 @@ export const stepRow = (overrides: Partial<StepRow> = {}): StepRow => ({
   nextStepAt: due,
   repeatsSent: 0,
   snoozedUntil: null,
+  stance: null,
   ...overrides,
 });

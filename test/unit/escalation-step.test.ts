@@ -3,10 +3,31 @@ import { at, due, now, stepRow as row } from '../helpers/step-row.js';
 import { planStep } from '../../src/domain/escalation-step.js';
 
 describe('planning one step of the deadline timer', () => {
-  it('does nothing for a step the escalation is no longer at, or once it is not open', () => {
+  it('does nothing for a step the escalation is no longer at, or once work is in progress', () => {
     expect(planStep(row({ step: 2 }), 1, now)).toEqual({ kind: 'stale' });
-    expect(planStep(row({ state: 'acknowledged' }), 1, now)).toEqual({ kind: 'stale' });
+    expect(planStep(row({ state: 'in_progress' }), 1, now)).toEqual({ kind: 'stale' });
     expect(planStep(row({ nextStepAt: null }), 1, now)).toEqual({ kind: 'stale' });
+  });
+
+  it('reminds a manager who acknowledged but has not responded, asking for the response; stops once they have', () => {
+    const acknowledged = row({ state: 'acknowledged' });
+    expect(planStep(acknowledged, 1, now)).toMatchObject({
+      outcome: 'reminded',
+      set: { repeatsSent: 1, nextStepAt: at('2026-03-02T13:00:05Z') },
+      record: {
+        event: {
+          type: 'reminded',
+          level: 0,
+          assigneeStaffId: 'm1',
+          details: { repeat: 1, of: 2, awaiting: 'response' },
+        },
+        notice: { recipientStaffId: 'm1', type: 'reminder' },
+      },
+    });
+    expect(planStep(row({ state: 'acknowledged', stance: 'agree' }), 1, now)).toMatchObject({
+      outcome: 'finished',
+      record: null,
+    });
   });
 
   it('waits for the step time when the job runs early', () => {

@@ -6,6 +6,7 @@ import {
   nextState,
   upcomingStep,
   type ChainSnapshot,
+  type TimerState,
 } from '../../src/domain/escalation.js';
 
 describe('escalation state transitions', () => {
@@ -53,8 +54,28 @@ describe('what a due timer does', () => {
     });
     expect(decideTimer(chain, { ...open, level: 2, repeatsSent: 2 }, now)).toEqual({ kind: 'none' });
   });
-  it('does nothing once the escalation is no longer open', () => {
-    for (const state of ['acknowledged', 'in_progress', 'resolved'] as const) {
+  it('never climbs once acknowledged: reminds the holder for a response until one is recorded, a bounded number of times', () => {
+    const acknowledged = { ...open, state: 'acknowledged' as const, stance: null };
+    expect(decideTimer(chain, acknowledged, now)).toEqual({
+      kind: 'remind',
+      repeatNumber: 1,
+      nextAt: new Date('2026-11-30T10:00:30Z'),
+    });
+    expect(decideTimer(chain, { ...acknowledged, repeatsSent: 1 }, now)).toEqual({
+      kind: 'remind',
+      repeatNumber: 2,
+      nextAt: null,
+    });
+    expect(decideTimer(chain, { ...acknowledged, repeatsSent: 2 }, now)).toEqual({ kind: 'none' });
+    expect(decideTimer(chain, { ...acknowledged, stance: 'disagree' }, now)).toEqual({ kind: 'none' });
+    const snoozedUntil = new Date('2026-11-30T12:00:00Z');
+    expect(decideTimer(chain, { ...acknowledged, snoozedUntil }, now)).toEqual({
+      kind: 'postpone',
+      until: snoozedUntil,
+    });
+  });
+  it('does nothing once work is in progress or the escalation is resolved', () => {
+    for (const state of ['in_progress', 'resolved'] as const) {
       expect(decideTimer(chain, { ...open, state }, now)).toEqual({ kind: 'none' });
     }
   });
@@ -125,19 +146,30 @@ describe('what the pending timer will do, as an escalation shows it', () => {
     expect(upcomingStep(counts, { ...open, level: 2, repeatsSent: 2 })).toEqual({ kind: 'none' });
     expect(upcomingStep({ levels: 3, maxRepeats: 0 }, { ...open, level: 2 })).toEqual({ kind: 'none' });
   });
-  it('nothing when no timer is pending or the escalation is no longer open', () => {
+  it('a reminder for a response while acknowledged without one; nothing once answered, in progress or resolved', () => {
     expect(upcomingStep(counts, { ...open, nextStepAt: null })).toEqual({ kind: 'none' });
-    for (const state of ESCALATION_STATES.filter((s) => s !== 'open')) {
+    expect(upcomingStep(counts, { ...open, state: 'acknowledged', stance: null })).toEqual({
+      kind: 'reminder',
+      level: 0,
+      dueAt: nextStepAt,
+    });
+    expect(upcomingStep(counts, { ...open, state: 'acknowledged', stance: 'agree' })).toEqual({ kind: 'none' });
+    for (const state of ['in_progress', 'resolved'] as const) {
       expect(upcomingStep(counts, { ...open, state })).toEqual({ kind: 'none' });
     }
   });
   it('agrees with what the timer decides when it falls due, in every state', () => {
     const snoozes = [null, new Date('2026-11-30T09:00:00Z'), new Date('2026-11-30T12:00:00Z')];
-    for (const state of ESCALATION_STATES) {
+    for (const [state, stance] of ESCALATION_STATES.flatMap((s) => [
+      [s, null],
+      [s, 'agree'],
+    ])) {
       for (const level of [0, 1, 2]) {
         for (const repeatsSent of [0, 1, 2]) {
           for (const snoozedUntil of snoozes) {
-            const current = { state, level, repeatsSent, snoozedUntil, nextStepAt };
+            const current = { state, stance, level, repeatsSent, snoozedUntil, nextStepAt } as TimerState & {
+              nextStepAt: Date;
+            };
             const shown = upcomingStep(counts, current);
             let decided = decideTimer(chain, current, nextStepAt);
             // A snoozed reminder is postponed to the snooze's end, and decided again then.
