@@ -120,8 +120,12 @@ function planItems(
   links: Map<number, RecurrenceLink>,
   firstPosition: number,
 ) {
+  // Read once a briefing: placing the end of its day on the clock costs two time-zone look-ups.
+  const fixedAt = input.some((item) => item.resolvedAtBriefing)
+    ? resolvedAtBriefingTime(briefing.date, context.now)
+    : null;
   const itemRows = input.map((item, index) =>
-    itemRow(item, index, firstPosition + index, briefing, context, redacted, links.get(index)),
+    itemRow(item, index, firstPosition + index, briefing, { context, fixedAt }, redacted, links.get(index)),
   );
   // What the ward could not fix goes to the named manager, in this same statement.
   const { policy } = context;
@@ -227,7 +231,7 @@ function itemRow(
   index: number,
   position: number,
   briefing: BriefingRow,
-  context: PlanContext,
+  { context, fixedAt }: { context: PlanContext; fixedAt: Date | null },
   redacted: Redacted,
   link: RecurrenceLink | undefined,
 ): ItemRow {
@@ -267,7 +271,7 @@ function itemRow(
     recurrenceSource: link?.source ?? null,
     threadId: link?.threadId ?? null,
     resolutionNote: null,
-    resolvedAt: resolved ? resolvedAtBriefingTime(briefing.date, now) : null,
+    resolvedAt: resolved ? fixedAt : null,
     resolvedByTokenId: resolved ? context.tokenId : null,
     voidedAt: null,
     createdAt: now,

@@ -5,16 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localDateOf } from '../../src/domain/calendar.js';
-import { createTestContext, type TestContext } from '../helpers/context.js';
+import { startApiTest } from '../helpers/api-setup.js';
+import type { TestContext } from '../helpers/context.js';
 import { distinctDescription } from '../helpers/escalation.js';
-import { createOrganisation, get, post, type Organisation } from '../helpers/fixtures.js';
+import { get, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 let org: Organisation;
 beforeAll(async () => {
-  ctx = await createTestContext();
-  org = await createOrganisation(ctx.app);
-}, 120_000);
+  ({ ctx, org } = await startApiTest());
+});
 afterAll(() => ctx?.close());
 
 const fixedProblem = (text: string) => ({

@@ -5,15 +5,15 @@
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestContext, type TestContext } from '../helpers/context.js';
-import { createOrganisation, get, post, type Organisation } from '../helpers/fixtures.js';
+import { startApiTest } from '../helpers/api-setup.js';
+import type { TestContext } from '../helpers/context.js';
+import { get, post, type Organisation } from '../helpers/fixtures.js';
 
 let ctx: TestContext;
 let org: Organisation;
 beforeAll(async () => {
-  ctx = await createTestContext();
-  org = await createOrganisation(ctx.app);
-}, 120_000);
+  ({ ctx, org } = await startApiTest());
+});
 afterAll(() => ctx?.close());
 
 interface WardFidelity {
